@@ -1,0 +1,235 @@
+package apdu
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Instruction bytes of the commands EMV uses (Book 1 §11, Book 3 §6.5).
+const (
+	InsExternalAuthenticate byte = 0x82
+	InsGenerateAC           byte = 0xAE
+	InsGetChallenge         byte = 0x84
+	InsGetData              byte = 0xCA
+	InsGetProcessingOptions byte = 0xA8
+	InsGetResponse          byte = 0xC0
+	InsInternalAuthenticate byte = 0x88
+	InsReadRecord           byte = 0xB2
+	InsSelect               byte = 0xA4
+	InsVerify               byte = 0x20
+	InsApplicationBlock     byte = 0x1E
+	InsApplicationUnblock   byte = 0x18
+	InsCardBlock            byte = 0x16
+	InsPINChangeUnblock     byte = 0x24
+	InsPutData              byte = 0xDA
+	InsUpdateRecord         byte = 0xDC
+)
+
+// Command is one command APDU (ISO 7816-4 §5.1).
+type Command struct {
+	CLA, INS, P1, P2 byte
+	// Data is the command data field; nil or empty means no Lc and no data
+	// (cases 1 and 2). At most 255 bytes.
+	Data []byte
+	// Le is the expected response length: 0 means no Le field (cases 1 and
+	// 3); 1 to 256 is sent as one byte, 256 as 00 (cases 2 and 4).
+	Le int
+}
+
+// ErrMalformedCommand is returned for a command that cannot be encoded or
+// a byte string that is not a short command APDU.
+var ErrMalformedCommand = errors.New("apdu: malformed command")
+
+// Bytes encodes the command with short Lc and Le fields.
+func (c Command) Bytes() ([]byte, error) {
+	if len(c.Data) > 255 || c.Le < 0 || c.Le > 256 {
+		return nil, fmt.Errorf("%w: %d data bytes, Le %d", ErrMalformedCommand, len(c.Data), c.Le)
+	}
+	b := make([]byte, 0, 6+len(c.Data))
+	b = append(b, c.CLA, c.INS, c.P1, c.P2)
+	if len(c.Data) > 0 {
+		b = append(b, byte(len(c.Data)))
+		b = append(b, c.Data...)
+	}
+	if c.Le > 0 {
+		b = append(b, byte(c.Le)) // 256 encodes as 00
+	}
+	return b, nil
+}
+
+// ParseCommand decodes a short command APDU (cases 1 to 4).
+func ParseCommand(b []byte) (Command, error) {
+	if len(b) < 4 {
+		return Command{}, fmt.Errorf("%w: %d bytes", ErrMalformedCommand, len(b))
+	}
+	c := Command{CLA: b[0], INS: b[1], P1: b[2], P2: b[3]}
+	body := b[4:]
+	switch {
+	case len(body) == 0: // case 1
+	case len(body) == 1: // case 2
+		c.Le = leValue(body[0])
+	default:
+		lc := int(body[0])
+		switch {
+		case lc == 0:
+			return Command{}, fmt.Errorf("%w: Lc 00 with %d bytes following", ErrMalformedCommand, len(body)-1)
+		case len(body) == 1+lc: // case 3
+			c.Data = body[1:]
+		case len(body) == 2+lc: // case 4
+			c.Data = body[1 : 1+lc]
+			c.Le = leValue(body[1+lc])
+		default:
+			return Command{}, fmt.Errorf("%w: Lc %d does not match %d body bytes", ErrMalformedCommand, lc, len(body))
+		}
+	}
+	return c, nil
+}
+
+func leValue(b byte) int {
+	if b == 0 {
+		return 256
+	}
+	return int(b)
+}
+
+// Name returns the command's name from its CLA and INS ("SELECT",
+// "GENERATE AC"), or "INS xx" for one EMV does not define.
+func (c Command) Name() string {
+	switch c.INS {
+	case InsExternalAuthenticate:
+		return "EXTERNAL AUTHENTICATE"
+	case InsGenerateAC:
+		return "GENERATE AC"
+	case InsGetChallenge:
+		return "GET CHALLENGE"
+	case InsGetData:
+		return "GET DATA"
+	case InsGetProcessingOptions:
+		return "GET PROCESSING OPTIONS"
+	case InsGetResponse:
+		return "GET RESPONSE"
+	case InsInternalAuthenticate:
+		return "INTERNAL AUTHENTICATE"
+	case InsReadRecord:
+		return "READ RECORD"
+	case InsSelect:
+		return "SELECT"
+	case InsVerify:
+		return "VERIFY"
+	case InsApplicationBlock:
+		return "APPLICATION BLOCK"
+	case InsApplicationUnblock:
+		return "APPLICATION UNBLOCK"
+	case InsCardBlock:
+		return "CARD BLOCK"
+	case InsPINChangeUnblock:
+		return "PIN CHANGE/UNBLOCK"
+	case InsPutData:
+		return "PUT DATA"
+	case InsUpdateRecord:
+		return "UPDATE RECORD"
+	}
+	return fmt.Sprintf("INS %02X", c.INS)
+}
+
+// Sensitive reports whether the command's data must never be shown or
+// recorded: VERIFY carries a PIN block, PIN CHANGE/UNBLOCK may carry a new PIN.
+func (c Command) Sensitive() bool {
+	return c.INS == InsVerify || c.INS == InsPINChangeUnblock
+}
+
+// String describes the command in hex, with the data of a [Command.Sensitive]
+// command replaced by its length.
+func (c Command) String() string {
+	s := fmt.Sprintf("%s %02X%02X%02X%02X", c.Name(), c.CLA, c.INS, c.P1, c.P2)
+	if len(c.Data) > 0 {
+		if c.Sensitive() {
+			s += fmt.Sprintf(" Lc=%02X [%d bytes redacted]", len(c.Data), len(c.Data))
+		} else {
+			s += fmt.Sprintf(" Lc=%02X %X", len(c.Data), c.Data)
+		}
+	}
+	if c.Le > 0 {
+		s += fmt.Sprintf(" Le=%02X", byte(c.Le))
+	}
+	return s
+}
+
+// Select returns SELECT by DF name (Book 1 §11.3): the first occurrence, or
+// with next set, the next occurrence (P2 02) for partial-name selection.
+func Select(name []byte, next bool) Command {
+	c := Command{CLA: 0x00, INS: InsSelect, P1: 0x04, P2: 0x00, Data: name, Le: 256}
+	if next {
+		c.P2 = 0x02
+	}
+	return c
+}
+
+// ReadRecord returns READ RECORD of one record of a short file (Book 1 §11.2).
+func ReadRecord(sfi, record byte) Command {
+	return Command{CLA: 0x00, INS: InsReadRecord, P1: record, P2: sfi<<3 | 0x04, Le: 256}
+}
+
+// GetProcessingOptions returns GET PROCESSING OPTIONS (Book 3 §6.5.8) with
+// the PDOL-related data wrapped in its command template 83.
+func GetProcessingOptions(pdolData []byte) Command {
+	data := make([]byte, 0, 3+len(pdolData))
+	data = append(data, 0x83)
+	if len(pdolData) >= 0x80 {
+		data = append(data, 0x81)
+	}
+	data = append(data, byte(len(pdolData)))
+	data = append(data, pdolData...)
+	return Command{CLA: 0x80, INS: InsGetProcessingOptions, Data: data, Le: 256}
+}
+
+// Reference control parameter bits of GENERATE AC P1 (Book 3 §6.5.5.2).
+const (
+	RefAAC  byte = 0x00 // application authentication cryptogram
+	RefTC   byte = 0x40 // transaction certificate
+	RefARQC byte = 0x80 // authorisation request cryptogram
+	RefCDA  byte = 0x10 // CDA signature requested
+)
+
+// GenerateAC returns GENERATE AC (Book 3 §6.5.5) with the reference control
+// parameter p1 (RefAAC, RefTC or RefARQC, ORed with RefCDA) and the CDOL data.
+func GenerateAC(p1 byte, cdolData []byte) Command {
+	return Command{CLA: 0x80, INS: InsGenerateAC, P1: p1, Data: cdolData, Le: 256}
+}
+
+// GetData returns GET DATA for a primitive data object such as 9F36 (ATC),
+// 9F13 (Last Online ATC Register) or 9F17 (PIN Try Counter) (Book 3 §6.5.7).
+func GetData(tag uint16) Command {
+	return Command{CLA: 0x80, INS: InsGetData, P1: byte(tag >> 8), P2: byte(tag), Le: 256}
+}
+
+// InternalAuthenticate returns INTERNAL AUTHENTICATE with the DDOL data
+// (Book 3 §6.5.9).
+func InternalAuthenticate(ddolData []byte) Command {
+	return Command{CLA: 0x00, INS: InsInternalAuthenticate, Data: ddolData, Le: 256}
+}
+
+// ExternalAuthenticate returns EXTERNAL AUTHENTICATE with the Issuer
+// Authentication Data (Book 3 §6.5.4).
+func ExternalAuthenticate(issuerAuthData []byte) Command {
+	return Command{CLA: 0x00, INS: InsExternalAuthenticate, Data: issuerAuthData}
+}
+
+// GetChallenge returns GET CHALLENGE (Book 3 §6.5.6), which answers an
+// 8-byte unpredictable number.
+func GetChallenge() Command {
+	return Command{CLA: 0x00, INS: InsGetChallenge, Le: 256}
+}
+
+// VERIFY P2 qualifiers (Book 3 §6.5.12).
+const (
+	VerifyPlaintextPIN  byte = 0x80
+	VerifyEncipheredPIN byte = 0x88
+)
+
+// Verify returns VERIFY with the given qualifier and PIN data: a plaintext
+// PIN block (P2 80) or an enciphered PIN (P2 88). Its data never reaches a
+// trace or a log (see [Command.Sensitive]).
+func Verify(p2 byte, pinData []byte) Command {
+	return Command{CLA: 0x00, INS: InsVerify, P2: p2, Data: pinData}
+}

@@ -1,0 +1,262 @@
+package tlv
+
+// MaxDepth is how deep constructed objects may nest before [Parse] and
+// [Find] give up with [ErrTooDeep]. The deepest EMV structure, a PSE
+// directory entry (6F > A5 > BF0C > 61 > 4F), is five levels.
+const MaxDepth = 16
+
+// MaxPadding is the longest run of 00 or FF padding bytes accepted between
+// data objects (Book 3 Annex B allows padding before, between and after
+// objects). No card response carries more than 256 data bytes, so a longer
+// run is not padding from a card.
+const MaxPadding = 256
+
+// Iter walks the data objects of one level of a buffer. It does not allocate:
+// [Iter.Value] and [Iter.Raw] are sub-slices of the buffer (with their
+// capacity cut, so appending to them cannot overwrite the buffer).
+//
+//	it := tlv.NewIter(b)
+//	for it.Next() {
+//		use(it.Tag(), it.Value())
+//	}
+//	if err := it.Err(); err != nil { ... }
+type Iter struct {
+	buf    []byte
+	off    int // where the next object (or padding) starts
+	base   int // offset of buf in the caller's buffer, for error offsets
+	strict bool
+	tag    Tag
+	start  int // offset of the current object in buf
+	hdr    int // length of the current object's tag and length fields
+	val    []byte
+	err    error
+}
+
+// NewIter returns an iterator over the data objects in b. It accepts
+// non-minimal long-form lengths, as cards send them.
+func NewIter(b []byte) Iter { return Iter{buf: b} }
+
+// NewStrictIter is like [NewIter] but refuses non-minimal long-form lengths
+// with [ErrNonMinimalLength].
+func NewStrictIter(b []byte) Iter { return Iter{buf: b, strict: true} }
+
+// Next advances to the next data object, skipping padding, and reports
+// whether there is one. It returns false at the end of the buffer or on a
+// malformed object; [Iter.Err] tells which.
+func (it *Iter) Next() bool {
+	if it.err != nil {
+		return false
+	}
+	pad := 0
+	for it.off < len(it.buf) && (it.buf[it.off] == 0x00 || it.buf[it.off] == 0xFF) {
+		it.off++
+		pad++
+		if pad > MaxPadding {
+			it.err = &ParseError{Offset: it.base + it.off - pad, Err: ErrPadding}
+			return false
+		}
+	}
+	if it.off == len(it.buf) {
+		return false
+	}
+	tag, hdr, n, err := readHeader(it.buf[it.off:], it.strict)
+	if err != nil {
+		it.err = &ParseError{Offset: it.base + it.off, Tag: tag, Err: err}
+		return false
+	}
+	it.tag = tag
+	it.start = it.off
+	it.hdr = hdr
+	end := it.off + hdr + n
+	it.val = it.buf[it.off+hdr : end : end]
+	it.off = end
+	return true
+}
+
+// Tag returns the current object's tag.
+func (it *Iter) Tag() Tag { return it.tag }
+
+// Value returns the current object's value bytes, exactly as received.
+func (it *Iter) Value() []byte { return it.val }
+
+// Raw returns the current object's whole encoding: tag, length and value.
+func (it *Iter) Raw() []byte { return it.buf[it.start:it.off:it.off] }
+
+// Offset returns where the current object starts, counted from the start of
+// the buffer the iteration began on.
+func (it *Iter) Offset() int { return it.base + it.start }
+
+// Children returns an iterator over the current object's value, with error
+// offsets counted from the same origin as this iterator's.
+func (it *Iter) Children() Iter {
+	return Iter{buf: it.val, base: it.base + it.start + it.hdr, strict: it.strict}
+}
+
+// Err returns the error that stopped the iteration, or nil at a clean end.
+func (it *Iter) Err() error { return it.err }
+
+// readHeader reads a tag and a length from the start of b and checks that
+// the value fits in b. It returns the tag (as far as it was read), the
+// header's length and the value's length.
+func readHeader(b []byte, strict bool) (tag Tag, hdr, n int, err error) {
+	if len(b) == 0 {
+		return 0, 0, 0, ErrTruncated
+	}
+	// Tag (Book 3 Annex B1): if the low five bits of the first byte are all
+	// ones, more tag bytes follow while their top bit is set.
+	tag = Tag(b[0])
+	i := 1
+	if b[0]&0x1F == 0x1F {
+		for {
+			if i == len(b) {
+				return tag, 0, 0, ErrTruncated
+			}
+			if i == 3 {
+				return tag, 0, 0, ErrTagTooLong
+			}
+			tag = tag<<8 | Tag(b[i])
+			i++
+			if b[i-1]&0x80 == 0 {
+				break
+			}
+		}
+	}
+	// Length (Book 3 Annex B2): one byte below 80; 81..83 give the number of
+	// length bytes that follow. 80 (indefinite) is not EMV; more than three
+	// length bytes cannot describe anything a card sends and could overflow.
+	if i == len(b) {
+		return tag, 0, 0, ErrTruncated
+	}
+	l := b[i]
+	i++
+	switch {
+	case l < 0x80:
+		n = int(l)
+	case l == 0x80:
+		return tag, 0, 0, ErrIndefiniteLength
+	case l > 0x83:
+		return tag, 0, 0, ErrLengthTooLong
+	default:
+		k := int(l & 0x7F)
+		if len(b)-i < k {
+			return tag, 0, 0, ErrTruncated
+		}
+		for j := 0; j < k; j++ {
+			n = n<<8 | int(b[i+j])
+		}
+		i += k
+		if strict && n < minLongForm[k] {
+			return tag, 0, 0, ErrNonMinimalLength
+		}
+	}
+	if len(b)-i < n {
+		return tag, 0, 0, ErrTruncated
+	}
+	return tag, i, n, nil
+}
+
+// minLongForm[k] is the smallest length that needs k length bytes after the
+// 8k byte.
+var minLongForm = [4]int{0, 0x80, 0x100, 0x10000}
+
+// Object is one decoded data object.
+type Object struct {
+	Tag Tag
+	// Value holds the value bytes as received (a sub-slice of the parsed
+	// buffer). For a constructed object it is the encoding of its children.
+	Value []byte
+	// Children holds the decoded children of a constructed object.
+	Children List
+}
+
+// List is a sequence of data objects, as found at one level of a buffer.
+type List []Object
+
+// Parse decodes every data object in b into a tree, descending into
+// constructed objects up to [MaxDepth]. Values are sub-slices of b.
+func Parse(b []byte) (List, error) {
+	it := NewIter(b)
+	return parseLevel(&it, 0)
+}
+
+func parseLevel(it *Iter, depth int) (List, error) {
+	var l List
+	for it.Next() {
+		o := Object{Tag: it.Tag(), Value: it.Value()}
+		if o.Tag.Constructed() {
+			if depth+1 >= MaxDepth {
+				return nil, &ParseError{Offset: it.Offset(), Tag: o.Tag, Err: ErrTooDeep}
+			}
+			c := it.Children()
+			children, err := parseLevel(&c, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			o.Children = children
+		}
+		l = append(l, o)
+	}
+	if err := it.Err(); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+// Find returns the first object with the given tag in l, searching depth
+// first through constructed objects.
+func (l List) Find(tag Tag) (Object, bool) {
+	for _, o := range l {
+		if o.Tag == tag {
+			return o, true
+		}
+		if f, ok := o.Children.Find(tag); ok {
+			return f, true
+		}
+	}
+	return Object{}, false
+}
+
+// Find returns the value of the first object with the given tag in b,
+// searching depth first through constructed objects (no deeper than
+// [MaxDepth]) without allocating. It stops at the first malformed object:
+// what was not read is not found.
+func Find(b []byte, tag Tag) ([]byte, bool) {
+	it := NewIter(b)
+	return find(&it, tag, 0)
+}
+
+func find(it *Iter, tag Tag, depth int) ([]byte, bool) {
+	for it.Next() {
+		if it.Tag() == tag {
+			return it.Value(), true
+		}
+		if it.Tag().Constructed() && depth+1 < MaxDepth {
+			c := it.Children()
+			if v, ok := find(&c, tag, depth+1); ok {
+				return v, true
+			}
+		}
+	}
+	return nil, false
+}
+
+// Single decodes b as exactly one data object, with nothing but padding
+// after it, and returns its tag and value. Responses such as READ RECORD's
+// template 70 and GENERATE AC's 77 or 80 are read this way.
+func Single(b []byte) (Tag, []byte, error) {
+	it := NewIter(b)
+	if !it.Next() {
+		if err := it.Err(); err != nil {
+			return 0, nil, err
+		}
+		return 0, nil, &ParseError{Offset: 0, Err: ErrTruncated}
+	}
+	tag, val, off := it.Tag(), it.Value(), it.off
+	if it.Next() {
+		return 0, nil, &ParseError{Offset: off, Tag: tag, Err: ErrTrailingData}
+	}
+	if err := it.Err(); err != nil {
+		return 0, nil, err
+	}
+	return tag, val, nil
+}

@@ -1,0 +1,56 @@
+package tlv
+
+// AppendTag appends the encoding of t (one to three bytes) to dst.
+func AppendTag(dst []byte, t Tag) []byte {
+	switch t.Len() {
+	case 3:
+		return append(dst, byte(t>>16), byte(t>>8), byte(t))
+	case 2:
+		return append(dst, byte(t>>8), byte(t))
+	default:
+		return append(dst, byte(t))
+	}
+}
+
+// AppendLength appends the minimal BER encoding of the length n to dst
+// (Book 3 Annex B2). n must be in [0, 1<<24); a larger length is a
+// programming error and panics.
+func AppendLength(dst []byte, n int) []byte {
+	switch {
+	case n < 0 || n >= 1<<24:
+		panic("tlv: length out of range")
+	case n < 0x80:
+		return append(dst, byte(n))
+	case n <= 0xFF:
+		return append(dst, 0x81, byte(n))
+	case n <= 0xFFFF:
+		return append(dst, 0x82, byte(n>>8), byte(n))
+	default:
+		return append(dst, 0x83, byte(n>>16), byte(n>>8), byte(n))
+	}
+}
+
+// AppendTLV appends one data object with the given tag and value to dst.
+func AppendTLV(dst []byte, t Tag, value []byte) []byte {
+	dst = AppendTag(dst, t)
+	dst = AppendLength(dst, len(value))
+	return append(dst, value...)
+}
+
+// Append appends the encoding of o to dst. A constructed object with
+// Children is encoded from its children; any other object from its Value.
+func (o Object) Append(dst []byte) []byte {
+	if o.Children == nil {
+		return AppendTLV(dst, o.Tag, o.Value)
+	}
+	inner := o.Children.Append(nil)
+	return AppendTLV(dst, o.Tag, inner)
+}
+
+// Append appends the encoding of every object of l to dst.
+func (l List) Append(dst []byte) []byte {
+	for _, o := range l {
+		dst = o.Append(dst)
+	}
+	return dst
+}

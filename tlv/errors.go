@@ -1,0 +1,43 @@
+package tlv
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Sentinel errors carried by [ParseError]; compare with errors.Is.
+var (
+	// ErrTruncated: the data ends inside a tag, a length or a value.
+	ErrTruncated = errors.New("data ends inside a data object")
+	// ErrTagTooLong: a tag runs past three bytes, the most EMV uses.
+	ErrTagTooLong = errors.New("tag longer than 3 bytes")
+	// ErrIndefiniteLength: length byte 80, which BER allows and EMV does not.
+	ErrIndefiniteLength = errors.New("indefinite length")
+	// ErrLengthTooLong: a long-form length of more than 3 length bytes.
+	ErrLengthTooLong = errors.New("length field longer than 3 bytes")
+	// ErrNonMinimalLength: a long-form length that fits a shorter form
+	// (refused only by a strict [Iter]).
+	ErrNonMinimalLength = errors.New("non-minimal length encoding")
+	// ErrTooDeep: constructed objects nested deeper than [MaxDepth].
+	ErrTooDeep = errors.New("constructed objects nested too deep")
+	// ErrPadding: a run of 00/FF padding longer than [MaxPadding].
+	ErrPadding = errors.New("padding run too long")
+	// ErrTrailingData: bytes follow the object where none may.
+	ErrTrailingData = errors.New("trailing data")
+)
+
+// ParseError reports where and why BER-TLV decoding failed.
+type ParseError struct {
+	Offset int   // offset in the buffer given to the decoder where the bad object starts
+	Tag    Tag   // the tag being read, or 0 if the tag itself could not be read
+	Err    error // one of the sentinel errors above
+}
+
+func (e *ParseError) Error() string {
+	if e.Tag == 0 {
+		return fmt.Sprintf("tlv: at offset %d: %v", e.Offset, e.Err)
+	}
+	return fmt.Sprintf("tlv: tag %s at offset %d: %v", e.Tag, e.Offset, e.Err)
+}
+
+func (e *ParseError) Unwrap() error { return e.Err }
