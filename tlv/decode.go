@@ -1,8 +1,9 @@
 package tlv
 
-// MaxDepth is how deep constructed objects may nest before [Parse] and
-// [Find] give up with [ErrTooDeep]. The deepest EMV structure, a PSE
-// directory entry (6F > A5 > BF0C > 61 > 4F), is five levels.
+// MaxDepth is how many constructed objects may nest inside one another:
+// [Parse] refuses the (MaxDepth+1)th nested template with [ErrTooDeep] and
+// [Find] does not descend into it. The deepest EMV structure, a PPSE
+// directory entry (6F > A5 > BF0C > 61 > 4F), nests four templates.
 const MaxDepth = 16
 
 // MaxPadding is the longest run of 00 or FF padding bytes accepted between
@@ -44,6 +45,8 @@ func NewStrictIter(b []byte) Iter { return Iter{buf: b, strict: true} }
 // whether there is one. It returns false at the end of the buffer or on a
 // malformed object; [Iter.Err] tells which.
 func (it *Iter) Next() bool {
+	// Until an object is found there is no current object.
+	it.tag, it.val, it.hdr, it.start = 0, nil, 0, it.off
 	if it.err != nil {
 		return false
 	}
@@ -57,6 +60,7 @@ func (it *Iter) Next() bool {
 		}
 	}
 	if it.off == len(it.buf) {
+		it.start = it.off
 		return false
 	}
 	tag, hdr, n, err := readHeader(it.buf[it.off:], it.strict)
@@ -102,17 +106,19 @@ func readHeader(b []byte, strict bool) (tag Tag, hdr, n int, err error) {
 	if len(b) == 0 {
 		return 0, 0, 0, ErrTruncated
 	}
-	// Tag (Book 3 Annex B1): if the low five bits of the first byte are all
-	// ones, more tag bytes follow while their top bit is set.
+	// Tag (Book 3 Annex B1, Tables 35 and 36): if bits b5-b1 of the first
+	// byte are all ones, subsequent bytes follow, each with b8 set when yet
+	// another byte follows. EMV tags have at most three bytes, so a third
+	// byte with b8 set is refused before looking for a fourth.
 	tag = Tag(b[0])
 	i := 1
 	if b[0]&0x1F == 0x1F {
 		for {
-			if i == len(b) {
-				return tag, 0, 0, ErrTruncated
-			}
 			if i == 3 {
 				return tag, 0, 0, ErrTagTooLong
+			}
+			if i == len(b) {
+				return tag, 0, 0, ErrTruncated
 			}
 			tag = tag<<8 | Tag(b[i])
 			i++
@@ -121,9 +127,12 @@ func readHeader(b []byte, strict bool) (tag Tag, hdr, n int, err error) {
 			}
 		}
 	}
-	// Length (Book 3 Annex B2): one byte below 80; 81..83 give the number of
-	// length bytes that follow. 80 (indefinite) is not EMV; more than three
-	// length bytes cannot describe anything a card sends and could overflow.
+	// Length (Book 3 Annex B): one byte below 80; otherwise b7-b1 give the
+	// number of length bytes that follow. The length field is at most three
+	// bytes (82 xx xx, up to 65535): one or two over the card interface, three
+	// only for issuer script templates 71/72 and commands 86 longer than 255
+	// bytes. 80 (indefinite) is BER but not EMV; 83 and above are refused
+	// before reading them, so nothing can overflow.
 	if i == len(b) {
 		return tag, 0, 0, ErrTruncated
 	}
@@ -134,7 +143,7 @@ func readHeader(b []byte, strict bool) (tag Tag, hdr, n int, err error) {
 		n = int(l)
 	case l == 0x80:
 		return tag, 0, 0, ErrIndefiniteLength
-	case l > 0x83:
+	case l > 0x82:
 		return tag, 0, 0, ErrLengthTooLong
 	default:
 		k := int(l & 0x7F)
@@ -145,6 +154,9 @@ func readHeader(b []byte, strict bool) (tag Tag, hdr, n int, err error) {
 			n = n<<8 | int(b[i+j])
 		}
 		i += k
+		// BER leaves short or long form to the sender (ISO/IEC 8825-1
+		// §8.1.3.3) and cards do send 81 05; only DER-like strict reading
+		// demands the fewest length bytes.
 		if strict && n < minLongForm[k] {
 			return tag, 0, 0, ErrNonMinimalLength
 		}
@@ -157,7 +169,7 @@ func readHeader(b []byte, strict bool) (tag Tag, hdr, n int, err error) {
 
 // minLongForm[k] is the smallest length that needs k length bytes after the
 // 8k byte.
-var minLongForm = [4]int{0, 0x80, 0x100, 0x10000}
+var minLongForm = [3]int{0, 0x80, 0x100}
 
 // Object is one decoded data object.
 type Object struct {
@@ -184,7 +196,7 @@ func parseLevel(it *Iter, depth int) (List, error) {
 	for it.Next() {
 		o := Object{Tag: it.Tag(), Value: it.Value()}
 		if o.Tag.Constructed() {
-			if depth+1 >= MaxDepth {
+			if depth >= MaxDepth {
 				return nil, &ParseError{Offset: it.Offset(), Tag: o.Tag, Err: ErrTooDeep}
 			}
 			c := it.Children()
@@ -230,7 +242,7 @@ func find(it *Iter, tag Tag, depth int) ([]byte, bool) {
 		if it.Tag() == tag {
 			return it.Value(), true
 		}
-		if it.Tag().Constructed() && depth+1 < MaxDepth {
+		if it.Tag().Constructed() && depth < MaxDepth {
 			c := it.Children()
 			if v, ok := find(&c, tag, depth+1); ok {
 				return v, true
@@ -251,9 +263,10 @@ func Single(b []byte) (Tag, []byte, error) {
 		}
 		return 0, nil, &ParseError{Offset: 0, Err: ErrTruncated}
 	}
-	tag, val, off := it.Tag(), it.Value(), it.off
+	tag, val := it.Tag(), it.Value()
 	if it.Next() {
-		return 0, nil, &ParseError{Offset: off, Tag: tag, Err: ErrTrailingData}
+		// Report the first object that should not be there.
+		return 0, nil, &ParseError{Offset: it.Offset(), Tag: it.Tag(), Err: ErrTrailingData}
 	}
 	if err := it.Err(); err != nil {
 		return 0, nil, err

@@ -1,6 +1,7 @@
 package tlv
 
-// AppendTag appends the encoding of t (one to three bytes) to dst.
+// AppendTag appends the encoding of t (one to three bytes) to dst. Only the
+// low three bytes of t are written: EMV tags have no more.
 func AppendTag(dst []byte, t Tag) []byte {
 	switch t.Len() {
 	case 3:
@@ -38,13 +39,46 @@ func AppendTLV(dst []byte, t Tag, value []byte) []byte {
 }
 
 // Append appends the encoding of o to dst. A constructed object with
-// Children is encoded from its children; any other object from its Value.
+// Children is encoded from its children (so padding inside it is dropped);
+// any other object from its Value.
 func (o Object) Append(dst []byte) []byte {
 	if o.Children == nil {
 		return AppendTLV(dst, o.Tag, o.Value)
 	}
-	inner := o.Children.Append(nil)
-	return AppendTLV(dst, o.Tag, inner)
+	dst = AppendTag(dst, o.Tag)
+	dst = AppendLength(dst, o.Children.encodedLen())
+	return o.Children.Append(dst)
+}
+
+// encodedLen returns how many bytes Append writes for o.
+func (o Object) encodedLen() int {
+	n := len(o.Value)
+	if o.Children != nil {
+		n = o.Children.encodedLen()
+	}
+	return o.Tag.Len() + lengthLen(n) + n
+}
+
+func (l List) encodedLen() int {
+	n := 0
+	for _, o := range l {
+		n += o.encodedLen()
+	}
+	return n
+}
+
+// lengthLen returns how many bytes AppendLength writes for n.
+func lengthLen(n int) int {
+	switch {
+	case n < 0x80:
+		return 1
+	case n <= 0xFF:
+		return 2
+	case n <= 0xFFFF:
+		return 3
+	default:
+		return 4
+	}
 }
 
 // Append appends the encoding of every object of l to dst.

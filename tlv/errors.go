@@ -13,7 +13,9 @@ var (
 	ErrTagTooLong = errors.New("tag longer than 3 bytes")
 	// ErrIndefiniteLength: length byte 80, which BER allows and EMV does not.
 	ErrIndefiniteLength = errors.New("indefinite length")
-	// ErrLengthTooLong: a long-form length of more than 3 length bytes.
+	// ErrLengthTooLong: a length field longer than three bytes (first
+	// length byte 83 or above); EMV uses 81 xx and 82 xx xx at most
+	// (Book 3 Annex B).
 	ErrLengthTooLong = errors.New("length field longer than 3 bytes")
 	// ErrNonMinimalLength: a long-form length that fits a shorter form
 	// (refused only by a strict [Iter]).
@@ -28,9 +30,15 @@ var (
 
 // ParseError reports where and why BER-TLV decoding failed.
 type ParseError struct {
-	Offset int   // offset in the buffer given to the decoder where the bad object starts
-	Tag    Tag   // the tag being read, or 0 if the tag itself could not be read
-	Err    error // one of the sentinel errors above
+	// Offset is where the bad object (or padding run) starts, counted from
+	// the start of the buffer given to the decoder.
+	Offset int
+	// Tag is the tag of the bad object. When the tag itself is bad (cut
+	// short or too long) it holds the tag bytes read so far; it is 0 for
+	// errors that belong to no object ([ErrPadding], empty input).
+	Tag Tag
+	// Err is one of the sentinel errors above.
+	Err error
 }
 
 func (e *ParseError) Error() string {
