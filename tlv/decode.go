@@ -103,8 +103,29 @@ func (it *Iter) Err() error { return it.err }
 // the value fits in b. It returns the tag (as far as it was read), the
 // header's length and the value's length.
 func readHeader(b []byte, strict bool) (tag Tag, hdr, n int, err error) {
+	tag, hdr, n, minimal, err := readTagLength(b)
+	if err != nil {
+		return tag, 0, 0, err
+	}
+	// BER leaves short or long form to the sender (ISO/IEC 8825-1
+	// §8.1.3.3) and cards do send 81 05; only a strict reader demands the
+	// fewest length bytes.
+	if strict && !minimal {
+		return tag, 0, 0, ErrNonMinimalLength
+	}
+	if len(b)-hdr < n {
+		return tag, 0, 0, ErrTruncated
+	}
+	return tag, hdr, n, nil
+}
+
+// readTagLength reads a tag and a length field from the start of b (a data
+// object's header, or a DOL entry). It returns the tag (as far as it was
+// read), the number of header bytes, the length, and whether the length
+// used the fewest bytes possible.
+func readTagLength(b []byte) (tag Tag, hdr, n int, minimal bool, err error) {
 	if len(b) == 0 {
-		return 0, 0, 0, ErrTruncated
+		return 0, 0, 0, false, ErrTruncated
 	}
 	// Tag (Book 3 Annex B1, Tables 35 and 36): if bits b5-b1 of the first
 	// byte are all ones, subsequent bytes follow, each with b8 set when yet
@@ -115,10 +136,10 @@ func readHeader(b []byte, strict bool) (tag Tag, hdr, n int, err error) {
 	if b[0]&0x1F == 0x1F {
 		for {
 			if i == 3 {
-				return tag, 0, 0, ErrTagTooLong
+				return tag, 0, 0, false, ErrTagTooLong
 			}
 			if i == len(b) {
-				return tag, 0, 0, ErrTruncated
+				return tag, 0, 0, false, ErrTruncated
 			}
 			tag = tag<<8 | Tag(b[i])
 			i++
@@ -134,37 +155,26 @@ func readHeader(b []byte, strict bool) (tag Tag, hdr, n int, err error) {
 	// bytes. 80 (indefinite) is BER but not EMV; 83 and above are refused
 	// before reading them, so nothing can overflow.
 	if i == len(b) {
-		return tag, 0, 0, ErrTruncated
+		return tag, 0, 0, false, ErrTruncated
 	}
 	l := b[i]
 	i++
 	switch {
 	case l < 0x80:
-		n = int(l)
+		return tag, i, int(l), true, nil
 	case l == 0x80:
-		return tag, 0, 0, ErrIndefiniteLength
+		return tag, 0, 0, false, ErrIndefiniteLength
 	case l > 0x82:
-		return tag, 0, 0, ErrLengthTooLong
-	default:
-		k := int(l & 0x7F)
-		if len(b)-i < k {
-			return tag, 0, 0, ErrTruncated
-		}
-		for j := 0; j < k; j++ {
-			n = n<<8 | int(b[i+j])
-		}
-		i += k
-		// BER leaves short or long form to the sender (ISO/IEC 8825-1
-		// §8.1.3.3) and cards do send 81 05; only DER-like strict reading
-		// demands the fewest length bytes.
-		if strict && n < minLongForm[k] {
-			return tag, 0, 0, ErrNonMinimalLength
-		}
+		return tag, 0, 0, false, ErrLengthTooLong
 	}
-	if len(b)-i < n {
-		return tag, 0, 0, ErrTruncated
+	k := int(l & 0x7F)
+	if len(b)-i < k {
+		return tag, 0, 0, false, ErrTruncated
 	}
-	return tag, i, n, nil
+	for j := 0; j < k; j++ {
+		n = n<<8 | int(b[i+j])
+	}
+	return tag, i + k, n, n >= minLongForm[k], nil
 }
 
 // minLongForm[k] is the smallest length that needs k length bytes after the
