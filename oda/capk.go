@@ -1,0 +1,370 @@
+package oda
+
+import (
+	"bytes"
+	"crypto/sha1"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/big"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Limits on a CA public key, Book 2 §5.1 and §6.1 (N_CA at most 248 bytes).
+// The lower bound keeps room for the fixed fields of an issuer certificate
+// (36 bytes) and for the smallest keys still found in test tables (512 bits).
+const (
+	MaxCAModulusLen = 248
+	MinCAModulusLen = 64
+)
+
+// Algorithm indicators, Book 2 Annex B (hash) and Annex A (public key).
+const (
+	HashSHA1 byte = 0x01 // Hash Algorithm Indicator for SHA-1
+	KeyRSA   byte = 0x01 // Public Key Algorithm Indicator for RSA
+)
+
+// CAKey is a Certification Authority public key as a terminal stores it
+// (Book 2 §11.2.2, Tables 30 and 31): identified by the RID and the CA
+// Public Key Index (tag 8F on the card, 9F22 in the terminal).
+type CAKey struct {
+	RID      [5]byte
+	Index    byte
+	Modulus  []byte // big-endian, N_CA bytes, no leading zero
+	Exponent []byte // 03 or 010001
+	// Expiry is the last day the key may be used; the zero value means the
+	// key table gives no date. A key is refused for transactions dated
+	// after it.
+	Expiry time.Time
+	// HashAlgorithm and KeyAlgorithm are the indicators of the key table;
+	// zero means 01 (SHA-1, RSA), the only ones defined for RSA keys.
+	HashAlgorithm byte
+	KeyAlgorithm  byte
+	// CheckSum is the key's check value: SHA-1 over RID, Index, Modulus and
+	// Exponent (Book 2 §11.2.2, Table 31). [KeyStore.Add] refuses a key
+	// whose check value does not match.
+	CheckSum []byte
+
+	rsa rsaKey
+}
+
+// ComputeCheckSum returns SHA-1(RID || Index || Modulus || Exponent), the
+// value CheckSum must hold (Book 2 §11.2.2).
+func (k *CAKey) ComputeCheckSum() [sha1.Size]byte {
+	h := sha1.New()
+	h.Write(k.RID[:])
+	h.Write([]byte{k.Index})
+	h.Write(k.Modulus)
+	h.Write(k.Exponent)
+	var sum [sha1.Size]byte
+	h.Sum(sum[:0])
+	return sum
+}
+
+// String names the key: "A000000003/94 (1984 bits)".
+func (k *CAKey) String() string {
+	return fmt.Sprintf("%X/%02X (%d bits)", k.RID[:], k.Index, 8*len(k.Modulus))
+}
+
+// Validate checks the key as [KeyStore.Add] does: the check value
+// matching, modulus and exponent within Book 2's limits, and algorithm
+// indicators known. The error is a [*KeyError].
+func (k *CAKey) Validate() error {
+	keyErr := func(err error, format string, args ...any) error {
+		return &KeyError{RID: k.RID, Index: k.Index, Err: &detailError{sentinel: err, detail: fmt.Sprintf(format, args...)}}
+	}
+	// The check value first: a transcription error anywhere in the key
+	// data shows as a check value mismatch, the clearest report.
+	if len(k.CheckSum) == 0 {
+		return keyErr(ErrCheckValue, "no check value")
+	}
+	sum := k.ComputeCheckSum()
+	if !bytes.Equal(sum[:], k.CheckSum) {
+		return keyErr(ErrCheckValue, "computed %X, listed %X", sum[:], k.CheckSum)
+	}
+	if n := len(k.Modulus); n < MinCAModulusLen || n > MaxCAModulusLen {
+		return keyErr(ErrLength, "modulus is %d bytes, want %d to %d", n, MinCAModulusLen, MaxCAModulusLen)
+	}
+	if k.Modulus[0] == 0 {
+		return keyErr(ErrFormat, "modulus has a leading zero byte")
+	}
+	if k.Modulus[len(k.Modulus)-1]&1 == 0 {
+		return keyErr(ErrFormat, "modulus is even")
+	}
+	if !validExponent(k.Exponent) {
+		return keyErr(ErrFormat, "exponent %X is not 03 or 010001", k.Exponent)
+	}
+	if a := k.HashAlgorithm; a != 0 && a != HashSHA1 {
+		return keyErr(ErrUnsupportedAlgorithm, "hash algorithm indicator %02X", a)
+	}
+	if a := k.KeyAlgorithm; a != 0 && a != KeyRSA {
+		return keyErr(ErrUnsupportedAlgorithm, "public key algorithm indicator %02X", a)
+	}
+	return nil
+}
+
+// validExponent reports whether e is 3 or 2^16+1, the two exponents Book 2
+// allows (§5.1, §6.1), in their one- or three-byte encodings.
+func validExponent(e []byte) bool {
+	switch len(e) {
+	case 1:
+		return e[0] == 3
+	case 3:
+		return e[0] == 1 && e[1] == 0 && e[2] == 1 || e[0] == 0 && e[1] == 0 && e[2] == 3
+	}
+	return false
+}
+
+// KeyError reports a CA public key refused by [CAKey.Validate],
+// [KeyStore.Add] or [LoadKeyStore].
+type KeyError struct {
+	RID   [5]byte
+	Index byte
+	Err   error // wraps ErrCheckValue, ErrLength, ErrFormat, ErrUnsupportedAlgorithm or ErrDuplicateKey
+}
+
+func (e *KeyError) Error() string {
+	return fmt.Sprintf("oda: CA public key %X/%02X: %v", e.RID[:], e.Index, e.Err)
+}
+
+func (e *KeyError) Unwrap() error { return e.Err }
+
+// ErrDuplicateKey: a key with the same RID and index is already in the store.
+var ErrDuplicateKey = errors.New("duplicate RID and index")
+
+type keyID struct {
+	rid   [5]byte
+	index byte
+}
+
+type revocation struct {
+	keyID
+	serial [3]byte
+}
+
+// KeyStore holds the terminal's CA public keys, keyed by RID and index, and
+// its certification revocation list (Book 2 §5.3 step 10, §6.3 step 10).
+// It is safe for concurrent reads once filled.
+type KeyStore struct {
+	keys    map[keyID]*CAKey
+	revoked map[revocation]struct{}
+}
+
+// NewKeyStore returns an empty store.
+func NewKeyStore() *KeyStore {
+	return &KeyStore{keys: make(map[keyID]*CAKey), revoked: make(map[revocation]struct{})}
+}
+
+// Add validates k (see [CAKey.Validate]) and stores a copy of it. A second
+// key for the same RID and index is refused with [ErrDuplicateKey].
+func (s *KeyStore) Add(k CAKey) error {
+	if err := k.Validate(); err != nil {
+		return err
+	}
+	id := keyID{k.RID, k.Index}
+	if _, ok := s.keys[id]; ok {
+		return &KeyError{RID: k.RID, Index: k.Index, Err: ErrDuplicateKey}
+	}
+	k.Modulus = bytes.Clone(k.Modulus)
+	k.Exponent = bytes.Clone(k.Exponent)
+	k.CheckSum = bytes.Clone(k.CheckSum)
+	if k.HashAlgorithm == 0 {
+		k.HashAlgorithm = HashSHA1
+	}
+	if k.KeyAlgorithm == 0 {
+		k.KeyAlgorithm = KeyRSA
+	}
+	k.rsa = newRSAKey(k.Modulus, k.Exponent)
+	s.keys[id] = &k
+	return nil
+}
+
+// Key returns the key for a RID (the first five bytes of the AID) and a CA
+// Public Key Index. rid may be a whole AID.
+func (s *KeyStore) Key(rid []byte, index byte) (*CAKey, bool) {
+	if s == nil || len(rid) < 5 {
+		return nil, false
+	}
+	k, ok := s.keys[keyID{[5]byte(rid[:5]), index}]
+	return k, ok
+}
+
+// Keys returns every key, ordered by RID and index.
+func (s *KeyStore) Keys() []*CAKey {
+	out := make([]*CAKey, 0, len(s.keys))
+	for _, k := range s.keys {
+		out = append(out, k)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if c := bytes.Compare(out[i].RID[:], out[j].RID[:]); c != 0 {
+			return c < 0
+		}
+		return out[i].Index < out[j].Index
+	})
+	return out
+}
+
+// Revoke puts an issuer certificate on the revocation list: the RID and CA
+// Public Key Index it was signed under and its Certificate Serial Number.
+func (s *KeyStore) Revoke(rid [5]byte, index byte, serial [3]byte) {
+	s.revoked[revocation{keyID{rid, index}, serial}] = struct{}{}
+}
+
+// Revoked reports whether the issuer certificate is on the revocation list.
+func (s *KeyStore) Revoked(rid [5]byte, index byte, serial [3]byte) bool {
+	if s == nil {
+		return false
+	}
+	_, ok := s.revoked[revocation{keyID{rid, index}, serial}]
+	return ok
+}
+
+// keyFile is the JSON form read by LoadKeyStore.
+type keyFile struct {
+	Description string           `json:"description,omitempty"`
+	Keys        []keyJSON        `json:"keys"`
+	Revocations []revocationJSON `json:"revocations"`
+}
+
+type keyJSON struct {
+	RID           string `json:"rid"`
+	Index         string `json:"index"`
+	Modulus       string `json:"modulus"`
+	Exponent      string `json:"exponent"`
+	CheckSum      string `json:"checksum"`
+	Expiry        string `json:"expiry,omitempty"`
+	HashAlgorithm string `json:"hash_algorithm,omitempty"`
+	KeyAlgorithm  string `json:"key_algorithm,omitempty"`
+	Kind          string `json:"kind,omitempty"`
+	Scheme        string `json:"scheme,omitempty"`
+	Note          string `json:"note,omitempty"`
+	Source        string `json:"source,omitempty"`
+}
+
+type revocationJSON struct {
+	RID    string `json:"rid"`
+	Index  string `json:"index"`
+	Serial string `json:"serial"`
+	Source string `json:"source,omitempty"`
+}
+
+// LoadKeyStore reads CA public keys and revocations from JSON and returns a
+// store holding them. Every key is validated as by [KeyStore.Add]; the
+// first bad key stops loading with its [*KeyError]. Unknown fields are
+// errors. The format (hex in upper or lower case, no separators):
+//
+//	{
+//	  "description": "informative text",
+//	  "keys": [
+//	    {
+//	      "rid": "A000000003", "index": "94",
+//	      "modulus": "ACD2...", "exponent": "03",
+//	      "checksum": "C4A3C43CCF87327D136B804160E47D43B60E6E0F",
+//	      "expiry": "2030-12-31",          // optional, YYYY-MM-DD
+//	      "hash_algorithm": "01",          // optional, default 01
+//	      "key_algorithm": "01",           // optional, default 01
+//	      "scheme": "Visa", "kind": "test", "note": "...",
+//	      "source": "where the values come from"  // informative only
+//	    }
+//	  ],
+//	  "revocations": [
+//	    {"rid": "A000000003", "index": "94", "serial": "000001"}
+//	  ]
+//	}
+func LoadKeyStore(r io.Reader) (*KeyStore, error) {
+	dec := json.NewDecoder(r)
+	dec.DisallowUnknownFields()
+	var f keyFile
+	if err := dec.Decode(&f); err != nil {
+		return nil, fmt.Errorf("oda: CA key file: %w", err)
+	}
+	s := NewKeyStore()
+	for i, kj := range f.Keys {
+		k, err := kj.key()
+		if err != nil {
+			return nil, fmt.Errorf("oda: CA key file: key %d: %w", i, err)
+		}
+		if err := s.Add(k); err != nil {
+			return nil, err
+		}
+	}
+	for i, rj := range f.Revocations {
+		rid, err1 := hexFixed(rj.RID, 5)
+		idx, err2 := hexFixed(rj.Index, 1)
+		serial, err3 := hexFixed(rj.Serial, 3)
+		if err := errors.Join(err1, err2, err3); err != nil {
+			return nil, fmt.Errorf("oda: CA key file: revocation %d: %w", i, err)
+		}
+		s.Revoke([5]byte(rid), idx[0], [3]byte(serial))
+	}
+	return s, nil
+}
+
+func (kj keyJSON) key() (CAKey, error) {
+	var k CAKey
+	rid, err := hexFixed(kj.RID, 5)
+	if err != nil {
+		return k, fmt.Errorf("rid: %w", err)
+	}
+	idx, err := hexFixed(kj.Index, 1)
+	if err != nil {
+		return k, fmt.Errorf("index: %w", err)
+	}
+	k.RID, k.Index = [5]byte(rid), idx[0]
+	fields := []struct {
+		name string
+		in   string
+		out  *[]byte
+	}{{"modulus", kj.Modulus, &k.Modulus}, {"exponent", kj.Exponent, &k.Exponent}, {"checksum", kj.CheckSum, &k.CheckSum}}
+	for _, f := range fields {
+		if *f.out, err = hex.DecodeString(f.in); err != nil {
+			return k, fmt.Errorf("%s: %w", f.name, err)
+		}
+	}
+	for _, a := range []struct {
+		name string
+		in   string
+		out  *byte
+	}{{"hash_algorithm", kj.HashAlgorithm, &k.HashAlgorithm}, {"key_algorithm", kj.KeyAlgorithm, &k.KeyAlgorithm}} {
+		if a.in == "" {
+			continue
+		}
+		b, err := hexFixed(a.in, 1)
+		if err != nil {
+			return k, fmt.Errorf("%s: %w", a.name, err)
+		}
+		*a.out = b[0]
+	}
+	if kj.Expiry != "" {
+		if k.Expiry, err = time.Parse(time.DateOnly, kj.Expiry); err != nil {
+			return k, fmt.Errorf("expiry: %w", err)
+		}
+	}
+	return k, nil
+}
+
+func hexFixed(s string, n int) ([]byte, error) {
+	b, err := hex.DecodeString(strings.TrimSpace(s))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) != n {
+		return nil, fmt.Errorf("%q is %d bytes, want %d", s, len(b), n)
+	}
+	return b, nil
+}
+
+// rsaKey is a public key prepared for the RSA public operation.
+type rsaKey struct {
+	n    *big.Int
+	e    *big.Int
+	size int // modulus length in bytes
+}
+
+func newRSAKey(modulus, exponent []byte) rsaKey {
+	return rsaKey{n: new(big.Int).SetBytes(modulus), e: new(big.Int).SetBytes(exponent), size: len(modulus)}
+}

@@ -1,0 +1,361 @@
+package oda
+
+import (
+	"bytes"
+	"crypto/sha1"
+	"encoding/hex"
+	"fmt"
+	"math/big"
+	"time"
+)
+
+// Fixed fields of a recovered certificate or signed data block (Book 2
+// Tables 6, 7, 13, 14, 17).
+const (
+	recoveredHeader  = 0x6A
+	recoveredTrailer = 0xBC
+	hashLen          = sha1.Size // every RSA certificate of Book 2 carries a SHA-1 result
+	padByte          = 0xBB
+)
+
+// Certificate formats and signed data formats, Book 2 Tables 6, 7, 13, 14,
+// 17, and the fDDA format of Book C-3.
+const (
+	formatIssuerCert = 0x02
+	formatSSAD       = 0x03
+	formatICCCert    = 0x04
+	formatSDAD       = 0x05
+	formatFDDA       = 0x95
+)
+
+// PublicKey is an RSA public key as EMV carries it: modulus and exponent,
+// big-endian, without leading zero bytes in the modulus.
+type PublicKey struct {
+	Modulus, Exponent []byte
+}
+
+// IssuerKey is an Issuer Public Key recovered from its certificate (tag 90)
+// under a CA public key, Book 2 §5.3 / §6.3, Table 13.
+type IssuerKey struct {
+	PublicKey
+	// IssuerIdentifier is the leftmost 3-8 PAN digits, padded with F.
+	IssuerIdentifier [4]byte
+	Expiry           [2]byte // Certificate Expiration Date, MMYY
+	SerialNumber     [3]byte // Certificate Serial Number
+	HashAlgorithm    byte
+	KeyAlgorithm     byte
+	// CA is the key that signed the certificate.
+	CA *CAKey
+	// Recovered is the whole recovered certificate, 6A .. BC.
+	Recovered []byte
+
+	rsa rsaKey
+}
+
+// String describes the key without PAN digits.
+func (k *IssuerKey) String() string {
+	return fmt.Sprintf("issuer public key (%d bits, exponent %X, expires %02X/%02X, serial %X)",
+		8*len(k.Modulus), k.Exponent, k.Expiry[0], k.Expiry[1], k.SerialNumber[:])
+}
+
+// ICCKey is an ICC Public Key (Book 2 §6.4, Table 14) or an ICC PIN
+// Encipherment Public Key (Book 2 §7.1) recovered from its certificate
+// under the Issuer Public Key.
+type ICCKey struct {
+	PublicKey
+	PAN           [10]byte // Application PAN as signed, padded with F
+	Expiry        [2]byte  // MMYY
+	SerialNumber  [3]byte
+	HashAlgorithm byte
+	KeyAlgorithm  byte
+	// Recovered is the whole recovered certificate, 6A .. BC. It holds the
+	// PAN: mask it before showing it to a person.
+	Recovered []byte
+
+	rsa rsaKey
+}
+
+// String describes the key with the PAN masked.
+func (k *ICCKey) String() string {
+	return fmt.Sprintf("ICC public key (%d bits, exponent %X, PAN %s, expires %02X/%02X)",
+		8*len(k.Modulus), k.Exponent, maskPAN(k.PAN[:]), k.Expiry[0], k.Expiry[1])
+}
+
+// maskPAN shows the first six and last four digits of a PAN (F padding
+// removed) and stars in between.
+func maskPAN(b []byte) string {
+	s := []byte(hex.EncodeToString(b))
+	for len(s) > 0 && (s[len(s)-1] == 'f' || s[len(s)-1] == 'F') {
+		s = s[:len(s)-1]
+	}
+	for i := 6; i < len(s)-4; i++ {
+		s[i] = '*'
+	}
+	return string(bytes.ToUpper(s))
+}
+
+// certSpec describes one kind of public key certificate.
+type certSpec struct {
+	format byte
+	idLen  int // issuer identifier (4) or PAN (10)
+	c      certChecks
+}
+
+type certChecks struct {
+	cert, exponent, length, trailer, header, format, keyLength, remainder, hashAlg, hash, id, expiry, keyAlg Check
+}
+
+var (
+	issuerCertSpec = certSpec{format: formatIssuerCert, idLen: 4, c: certChecks{
+		cert: CheckIssuerCertificate, exponent: CheckIssuerExponent, length: CheckIssuerCertLength,
+		trailer: CheckIssuerCertTrailer, header: CheckIssuerCertHeader, format: CheckIssuerCertFormat,
+		keyLength: CheckIssuerKeyLength, remainder: CheckIssuerRemainder, hashAlg: CheckIssuerHashAlgorithm,
+		hash: CheckIssuerCertHash, id: CheckIssuerIdentifier, expiry: CheckIssuerCertExpiry, keyAlg: CheckIssuerKeyAlgorithm,
+	}}
+	iccCertSpec = certSpec{format: formatICCCert, idLen: 10, c: certChecks{
+		cert: CheckICCCertificate, exponent: CheckICCExponent, length: CheckICCCertLength,
+		trailer: CheckICCCertTrailer, header: CheckICCCertHeader, format: CheckICCCertFormat,
+		keyLength: CheckICCKeyLength, remainder: CheckICCRemainder, hashAlg: CheckICCHashAlgorithm,
+		hash: CheckICCCertHash, id: CheckICCPAN, expiry: CheckICCCertExpiry, keyAlg: CheckICCKeyAlgorithm,
+	}}
+)
+
+// certFields is what recoverCert hands back.
+type certFields struct {
+	recovered []byte
+	id        []byte
+	expiry    []byte
+	serial    []byte
+	hashAlg   byte
+	keyAlg    byte
+	modulus   []byte
+	exponent  []byte
+}
+
+// recoverCert runs the checks common to the Issuer and ICC public key
+// certificates, in the order of Book 2 §5.3 / §6.3 / §6.4:
+//
+//	1 certificate length = signer's modulus length
+//	2 recover; trailer BC
+//	3 header 6A
+//	4 certificate format
+//	5 hash algorithm indicator known (SHA-1)
+//	  the key's length fits, the remainder is present when needed
+//	6-7 hash over format .. key || remainder || exponent || extra matches
+//	8 identity (issuer identifier or PAN) — by the caller's check
+//	9 expiry against date
+//	10 revocation — by the caller's revoked func (issuer only)
+//	11 public key algorithm indicator known (RSA)
+//
+// and then joins key bytes and remainder into the modulus.
+func recoverCert(m Method, spec *certSpec, signer *rsaKey, cert, remainder, exponent, extra []byte,
+	matchID func(id []byte) error, date time.Time, revoked func(serial []byte) bool) (*certFields, error) {
+	c := &spec.c
+	if len(cert) == 0 {
+		return nil, fail(m, c.cert, ErrMissingData, "")
+	}
+	if len(exponent) == 0 {
+		return nil, fail(m, c.exponent, ErrMissingData, "")
+	}
+	if !validExponent(exponent) {
+		return nil, fail(m, c.exponent, ErrFormat, "exponent %X is not 03 or 010001", exponent)
+	}
+	n := signer.size
+	// Fixed part: header, format, identity, expiry (2), serial (3), two
+	// algorithm indicators, key length, exponent length, hash, trailer.
+	fixed := 2 + spec.idLen + 2 + 3 + 4 + hashLen + 1
+	// Step 1.
+	if len(cert) != n {
+		return nil, fail(m, c.length, ErrLength, "certificate is %d bytes, signer's modulus %d", len(cert), n)
+	}
+	if n <= fixed {
+		return nil, fail(m, c.length, ErrLength, "signer's modulus of %d bytes is too short for a certificate", n)
+	}
+	// Step 2.
+	rec := signer.recover(cert)
+	if rec[n-1] != recoveredTrailer {
+		return nil, fail(m, c.trailer, ErrFormat, "trailer %02X, want BC", rec[n-1])
+	}
+	// Step 3.
+	if rec[0] != recoveredHeader {
+		return nil, fail(m, c.header, ErrFormat, "header %02X, want 6A", rec[0])
+	}
+	// Step 4.
+	if rec[1] != spec.format {
+		return nil, fail(m, c.format, ErrFormat, "format %02X, want %02X", rec[1], spec.format)
+	}
+	f := &certFields{recovered: rec}
+	p := 2
+	f.id = rec[p : p+spec.idLen]
+	p += spec.idLen
+	f.expiry = rec[p : p+2]
+	f.serial = rec[p+2 : p+5]
+	f.hashAlg = rec[p+5]
+	f.keyAlg = rec[p+6]
+	keyLen := int(rec[p+7])
+	expLen := int(rec[p+8])
+	keyField := rec[p+9 : n-hashLen-1]
+	// Step 5: the hash algorithm must be known before hashing.
+	if f.hashAlg != HashSHA1 {
+		return nil, fail(m, c.hashAlg, ErrUnsupportedAlgorithm, "hash algorithm indicator %02X", f.hashAlg)
+	}
+	// The key may not be longer than its signer's (N_I <= N_CA, N_IC <= N_I,
+	// Book 2 §5.1, §6.1), and what does not fit in the certificate comes
+	// from the remainder (Tables 13 and 14).
+	if keyLen == 0 || keyLen > n {
+		return nil, fail(m, c.keyLength, ErrLength, "key length %d, signer's modulus %d", keyLen, n)
+	}
+	if keyLen > len(keyField) {
+		want := keyLen - len(keyField)
+		if len(remainder) == 0 {
+			return nil, fail(m, c.remainder, ErrMissingData, "%d bytes needed", want)
+		}
+		if len(remainder) != want {
+			return nil, fail(m, c.remainder, ErrLength, "remainder is %d bytes, want %d", len(remainder), want)
+		}
+	}
+	// Steps 6 and 7: SHA-1 over format .. key field, remainder (if
+	// present), exponent, and the static data for an ICC certificate.
+	h := sha1.New()
+	h.Write(rec[1 : n-hashLen-1])
+	h.Write(remainder)
+	h.Write(exponent)
+	h.Write(extra)
+	var sum [hashLen]byte
+	if !bytes.Equal(h.Sum(sum[:0]), rec[n-hashLen-1:n-1]) {
+		return nil, fail(m, c.hash, ErrHashMismatch, "")
+	}
+	// Step 8.
+	if err := matchID(f.id); err != nil {
+		return nil, fail(m, c.id, ErrPANMismatch, "%v", err)
+	}
+	// Step 9.
+	if err := checkExpiry(f.expiry, date); err != nil {
+		if err == ErrExpired {
+			return nil, fail(m, c.expiry, ErrExpired, "certificate expired end of %02X/%02X", f.expiry[0], f.expiry[1])
+		}
+		return nil, fail(m, c.expiry, ErrFormat, "expiration date %X: %v", f.expiry, err)
+	}
+	// Step 10.
+	if revoked != nil && revoked(f.serial) {
+		return nil, fail(m, CheckIssuerCertRevoked, ErrRevoked, "serial number %X", f.serial)
+	}
+	// Step 11.
+	if f.keyAlg != KeyRSA {
+		return nil, fail(m, c.keyAlg, ErrUnsupportedAlgorithm, "public key algorithm indicator %02X", f.keyAlg)
+	}
+	// The signed exponent length must describe the exponent the card gave.
+	if expLen != len(exponent) {
+		return nil, fail(m, c.keyLength, ErrLength, "exponent length %d, exponent is %d bytes", expLen, len(exponent))
+	}
+	// Join the key's leftmost digits and the remainder.
+	if keyLen <= len(keyField) {
+		f.modulus = keyField[:keyLen:keyLen]
+	} else {
+		f.modulus = make([]byte, 0, keyLen)
+		f.modulus = append(append(f.modulus, keyField...), remainder...)
+	}
+	if f.modulus[0] == 0 {
+		return nil, fail(m, c.keyLength, ErrFormat, "modulus has a leading zero byte")
+	}
+	f.exponent = bytes.Clone(exponent)
+	return f, nil
+}
+
+// checkExpiry checks a Certificate Expiration Date (MMYY, BCD): the
+// certificate is valid through the last day of that month (Book 2 §5.3
+// step 9). YY 00-49 is 20YY, 50-99 is 19YY.
+func checkExpiry(mmyy []byte, date time.Time) error {
+	mm, ok1 := bcd(mmyy[0])
+	yy, ok2 := bcd(mmyy[1])
+	if !ok1 || !ok2 || mm < 1 || mm > 12 {
+		return fmt.Errorf("not a valid MMYY date")
+	}
+	year := 2000 + yy
+	if yy >= 50 {
+		year = 1900 + yy
+	}
+	if y, m := date.Year(), int(date.Month()); y > year || y == year && m > mm {
+		return ErrExpired
+	}
+	return nil
+}
+
+func bcd(b byte) (int, bool) {
+	hi, lo := b>>4, b&0x0F
+	return int(hi)*10 + int(lo), hi <= 9 && lo <= 9
+}
+
+// matchIssuerIdentifier checks Book 2 §5.3 step 8: the Issuer Identifier
+// (the leftmost 3 to 8 PAN digits, padded on the right with F) matches the
+// leftmost digits of the Application PAN.
+func matchIssuerIdentifier(pan []byte) func(id []byte) error {
+	return func(id []byte) error {
+		digits := 0
+		for i := 0; i < 8; i++ {
+			d := nibble(id, i)
+			if d == 0xF {
+				for j := i + 1; j < 8; j++ {
+					if nibble(id, j) != 0xF {
+						return fmt.Errorf("issuer identifier %X: digit after F padding", id)
+					}
+				}
+				break
+			}
+			if d > 9 {
+				return fmt.Errorf("issuer identifier %X is not BCD", id)
+			}
+			if i >= 2*len(pan) || nibble(pan, i) != d {
+				return fmt.Errorf("issuer identifier %X differs from the PAN", id)
+			}
+			digits++
+		}
+		if digits < 3 {
+			return fmt.Errorf("issuer identifier %X has %d digits, want 3 to 8", id, digits)
+		}
+		return nil
+	}
+}
+
+// matchPAN checks Book 2 §6.4 step 8: the PAN in the ICC certificate equals
+// the Application PAN (5A), both padded on the right with F to 10 bytes.
+func matchPAN(pan []byte) func(id []byte) error {
+	return func(id []byte) error {
+		if len(pan) == 0 {
+			return fmt.Errorf("no Application PAN")
+		}
+		if len(pan) > 10 {
+			return fmt.Errorf("Application PAN is %d bytes, longer than 10", len(pan))
+		}
+		for i := range id {
+			want := byte(0xFF)
+			if i < len(pan) {
+				want = pan[i]
+			}
+			if id[i] != want {
+				return fmt.Errorf("certificate PAN differs from the Application PAN")
+			}
+		}
+		return nil
+	}
+}
+
+func nibble(b []byte, i int) byte {
+	if i/2 >= len(b) {
+		return 0xF
+	}
+	if i%2 == 0 {
+		return b[i/2] >> 4
+	}
+	return b[i/2] & 0x0F
+}
+
+// recover applies the RSA public operation to sig (Book 2 Annex A2.1, the
+// recovery function) and returns the result as size bytes. sig must be
+// size bytes long. One modular exponentiation, no other big work.
+func (k *rsaKey) recover(sig []byte) []byte {
+	x := new(big.Int).SetBytes(sig)
+	x.Exp(x, k.e, k.n)
+	out := make([]byte, k.size)
+	return x.FillBytes(out)
+}
