@@ -286,7 +286,7 @@ var elements = []Element{
 	{0x9F23, "Upper Consecutive Offline Limit", FormatB, 1, 1, tpl7077, SourceICC, book3, false},
 
 	// Contactless: Books A and B (entry point, kernel selection).
-	{0x9F66, "Terminal Transaction Qualifiers (TTQ)", FormatB, 4, 4, nil, SourceTerminal, bookA, false},
+	{0x9F66, "Terminal Transaction Qualifiers (TTQ) / PUNATC (Track2)", FormatB, 2, 4, nil, SourceTerminal | SourceICC, bookA, false},
 	{0x9F2A, "Kernel Identifier", FormatB, 1, 8, tpl61, SourceICC | SourceTerminal, bookB, false},
 	{0x9F29, "Extended Selection", FormatB, 1, 11, tpl61, SourceICC, bookB, false},
 
@@ -311,6 +311,7 @@ var elements = []Element{
 	{0x9F64, "NATC (Track1)", FormatB, 1, 1, tpl70, SourceICC, bookC2, false},
 	{0x9F65, "PCVC3 (Track2)", FormatB, 2, 2, tpl70, SourceICC, bookC2, false},
 	{0x9F67, "NATC (Track2) / MSD Offset", FormatB, 1, 2, tpl70, SourceICC, bookC2, false},
+	{0x9F68, "Card Additional Processes / Mag-stripe CVM List", FormatB, 4, 252, tpl70, SourceICC, bookC2, false},
 	{0x9F6A, "Unpredictable Number (Numeric)", FormatN, 4, 4, nil, SourceTerminal, bookC2, false},
 	{0x9F53, "Transaction Category Code", FormatAN, 1, 1, nil, SourceTerminal, bookC2, false},
 	{0x9F7D, "DS Summary 1", FormatB, 8, 16, tpl70, SourceICC, bookC2, false},
