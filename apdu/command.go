@@ -57,7 +57,9 @@ func (c Command) Bytes() ([]byte, error) {
 	return b, nil
 }
 
-// ParseCommand decodes a short command APDU (cases 1 to 4).
+// ParseCommand decodes a short command APDU (cases 1 to 4, ISO 7816-4
+// §5.1). Data is a sub-slice of b. An extended-length command (Lc 00
+// followed by more bytes) is rejected: EMV uses short lengths only.
 func ParseCommand(b []byte) (Command, error) {
 	if len(b) < 4 {
 		return Command{}, fmt.Errorf("%w: %d bytes", ErrMalformedCommand, len(b))
@@ -74,9 +76,11 @@ func ParseCommand(b []byte) (Command, error) {
 		case lc == 0:
 			return Command{}, fmt.Errorf("%w: Lc 00 with %d bytes following", ErrMalformedCommand, len(body)-1)
 		case len(body) == 1+lc: // case 3
-			c.Data = body[1:]
+			c.Data = body[1 : 1+lc : 1+lc]
 		case len(body) == 2+lc: // case 4
-			c.Data = body[1 : 1+lc]
+			// The full slice expression keeps an append to Data from
+			// overwriting the Le byte of b.
+			c.Data = body[1 : 1+lc : 1+lc]
 			c.Le = leValue(body[1+lc])
 		default:
 			return Command{}, fmt.Errorf("%w: Lc %d does not match %d body bytes", ErrMalformedCommand, lc, len(body))
@@ -138,6 +142,16 @@ func (c Command) Sensitive() bool {
 	return c.INS == InsVerify || c.INS == InsPINChangeUnblock
 }
 
+// Redacted returns c with the data of a [Command.Sensitive] command
+// replaced by as many zero bytes: the header, Lc and Le survive, nothing of
+// the PIN block does. Other commands are returned unchanged.
+func (c Command) Redacted() Command {
+	if c.Sensitive() && len(c.Data) > 0 {
+		c.Data = make([]byte, len(c.Data))
+	}
+	return c
+}
+
 // String describes the command in hex, with the data of a [Command.Sensitive]
 // command replaced by its length.
 func (c Command) String() string {
@@ -155,6 +169,21 @@ func (c Command) String() string {
 	return s
 }
 
+// GoString is like String: %#v of a Command, or of a value holding one
+// (a [*StatusError]), never shows the data of a sensitive command.
+func (c Command) GoString() string { return "apdu.Command(" + c.String() + ")" }
+
+// Format makes every fmt verb (%v, %x, %d, %#v, ...) print [Command.String]
+// or [Command.GoString], so no verb reaches the raw data of a sensitive
+// command.
+func (c Command) Format(f fmt.State, verb rune) {
+	if verb == 'v' && f.Flag('#') {
+		fmt.Fprint(f, c.GoString())
+		return
+	}
+	fmt.Fprint(f, c.String())
+}
+
 // Select returns SELECT by DF name (Book 1 §11.3): the first occurrence, or
 // with next set, the next occurrence (P2 02) for partial-name selection.
 func Select(name []byte, next bool) Command {
@@ -165,7 +194,10 @@ func Select(name []byte, next bool) Command {
 	return c
 }
 
-// ReadRecord returns READ RECORD of one record of a short file (Book 1 §11.2).
+// ReadRecord returns READ RECORD of one record of a short file (Book 1
+// §11.2): P1 is the record number, P2 is the SFI in bits 8-4 with 100 in
+// bits 3-1 ("P1 is a record number"). sfi must be 1 to 30 (Book 3 §10.2
+// checks the AFL before reading); larger values do not fit in P2.
 func ReadRecord(sfi, record byte) Command {
 	return Command{CLA: 0x00, INS: InsReadRecord, P1: record, P2: sfi<<3 | 0x04, Le: 256}
 }

@@ -5,11 +5,18 @@ import "fmt"
 // SW is a status word, SW1 and SW2 read big-endian: 0x9000.
 type SW uint16
 
-// Status words the EMV books use (Book 1 §11, Book 3 §6.3.5 and §10).
+// Status words the EMV books use (Book 1 §11, Book 3 §6.3.5 and §10), with
+// the ISO 7816-4 §5.1.3 codes a terminal meets around them. 61xx (more
+// data, see [SW.MoreData]), 6Cxx (wrong Le, see [SW.ExactLength]) and 63Cx
+// (PIN tries left, see [SW.VerifyTriesLeft]) carry a count in SW2 and have
+// no constant.
 const (
 	SWOK                             SW = 0x9000
+	SWWarningNoInfo                  SW = 0x6200 // warning, non-volatile memory unchanged
 	SWWarningSelectedFileInvalidated SW = 0x6283 // application blocked (Book 1 §12.3.2)
-	SWVerifyFailedNoInfo             SW = 0x6300
+	SWVerifyFailedNoInfo             SW = 0x6300 // also issuer authentication failed (Book 3 §6.5.4.4)
+	SWMemoryUnchanged                SW = 0x6400 // script command failed (Book 3 §10.10)
+	SWMemoryFailure                  SW = 0x6581
 	SWWrongLength                    SW = 0x6700
 	SWCommandIncompatible            SW = 0x6981
 	SWSecurityStatusNotSatisfied     SW = 0x6982
@@ -55,14 +62,25 @@ func (sw SW) VerifyTriesLeft() (n int, ok bool) {
 
 var swNames = map[SW]string{
 	SWOK:                             "success",
-	SWWarningSelectedFileInvalidated: "selected file invalidated",
-	SWVerifyFailedNoInfo:             "verification failed",
+	SWWarningNoInfo:                  "warning, no information given",
 	0x6281:                           "part of returned data may be corrupted",
 	0x6282:                           "end of file or record reached",
-	0x6400:                           "state of non-volatile memory unchanged",
-	0x6581:                           "memory failure",
+	SWWarningSelectedFileInvalidated: "selected file invalidated",
+	0x6284:                           "file control information not formatted",
+	0x6285:                           "selected file in termination state",
+	0x6286:                           "no input data available from a sensor",
+	SWVerifyFailedNoInfo:             "verification failed",
+	0x6381:                           "file filled up by the last write",
+	SWMemoryUnchanged:                "state of non-volatile memory unchanged",
+	0x6500:                           "state of non-volatile memory changed",
+	SWMemoryFailure:                  "memory failure",
 	SWWrongLength:                    "wrong length",
+	0x6800:                           "functions in CLA not supported",
+	0x6881:                           "logical channel not supported",
 	0x6882:                           "secure messaging not supported",
+	0x6883:                           "last command of the chain expected",
+	0x6884:                           "command chaining not supported",
+	0x6900:                           "command not allowed",
 	SWCommandIncompatible:            "command incompatible with file structure",
 	SWSecurityStatusNotSatisfied:     "security status not satisfied",
 	SWAuthenticationBlocked:          "authentication method blocked",
@@ -76,7 +94,9 @@ var swNames = map[SW]string{
 	SWFileNotFound:                   "file or application not found",
 	SWRecordNotFound:                 "record not found",
 	SWNotEnoughMemory:                "not enough memory space in the file",
+	0x6A85:                           "Lc inconsistent with TLV structure",
 	SWIncorrectP1P2:                  "incorrect parameters P1-P2",
+	0x6A87:                           "Lc inconsistent with P1-P2",
 	SWReferencedDataNotFound:         "referenced data not found",
 	SWWrongP1P2:                      "wrong parameters P1-P2",
 	SWINSNotSupported:                "instruction code not supported or invalid",
@@ -90,15 +110,35 @@ func (sw SW) Name() string {
 	if n, ok := swNames[sw]; ok {
 		return n
 	}
-	switch {
-	case sw.SW1() == 0x61:
-		return fmt.Sprintf("%d more bytes available", sw.SW2())
-	case sw.SW1() == 0x6C:
-		return fmt.Sprintf("wrong Le, exact length %d", sw.SW2())
-	case sw&0xFFF0 == 0x63C0:
-		return fmt.Sprintf("verification failed, %d tries left", sw&0x0F)
+	if n, ok := sw.MoreData(); ok {
+		return fmt.Sprintf("%d more bytes available", n)
+	}
+	if n, ok := sw.ExactLength(); ok {
+		return fmt.Sprintf("wrong Le, exact length %d", n)
+	}
+	if n, ok := sw.VerifyTriesLeft(); ok {
+		return fmt.Sprintf("verification failed, %d tries left", n)
 	}
 	return ""
+}
+
+// MoreData reports, for 61xx, the number of response bytes the card still
+// holds for GET RESPONSE (ISO 7816-4 §5.1.3, EMV Book 1 §9.3.1.3). SW2 00
+// means 256, the Le that GET RESPONSE then sends as 00.
+func (sw SW) MoreData() (n int, ok bool) {
+	if sw.SW1() != 0x61 {
+		return 0, false
+	}
+	return leValue(sw.SW2()), true
+}
+
+// ExactLength reports, for 6Cxx, the Le the card asks the command to be
+// sent again with (ISO 7816-4 §5.1.3, EMV Book 1 §9.3.1.3). SW2 00 means 256.
+func (sw SW) ExactLength() (n int, ok bool) {
+	if sw.SW1() != 0x6C {
+		return 0, false
+	}
+	return leValue(sw.SW2()), true
 }
 
 // String returns the status word in hex with its meaning: "6A82 (file or

@@ -1,0 +1,182 @@
+package apdu
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+)
+
+// TraceEntry is one exchange as a [Recorder] saw it.
+type TraceEntry struct {
+	// Command is the command as sent, except that the data of a sensitive
+	// command (VERIFY, PIN CHANGE/UNBLOCK) is zeros: see [RedactCommand].
+	Command []byte
+	// Response is the card's answer, data and status word; nil when Err is
+	// set.
+	Response []byte
+	// Duration is the time Transmit took.
+	Duration time.Duration
+	// Err is the transport error, if no response was had.
+	Err error
+}
+
+// Recorder is a [Transceiver] that passes every command to Card and keeps
+// a trace of the exchanges, in order, for a person to read ([Recorder.WriteTrace])
+// or for a session file ([Recorder.Session]).
+//
+// The data of a sensitive command ([Command.Sensitive]: the PIN block of
+// VERIFY, the new PIN of PIN CHANGE/UNBLOCK) is redacted before the
+// exchange is stored: no copy of it exists in a Recorder. Card's error is
+// stored as it is; Transceivers of this module never put command data in
+// their errors.
+//
+// A Recorder may be read while or after it records, from any goroutine.
+type Recorder struct {
+	// Card carries the commands.
+	Card Transceiver
+	// Mask renders response data in WriteTrace; nil means [MaskPAN].
+	Mask Masker
+
+	now     func() time.Time // for tests
+	mu      sync.Mutex
+	entries []TraceEntry
+}
+
+// NewRecorder returns a Recorder over card.
+func NewRecorder(card Transceiver) *Recorder { return &Recorder{Card: card} }
+
+// Transmit sends command to Card and records the exchange.
+func (r *Recorder) Transmit(ctx context.Context, command []byte) ([]byte, error) {
+	e := TraceEntry{Command: RedactCommand(command)}
+	now := time.Now
+	if r.now != nil {
+		now = r.now
+	}
+	start := now()
+	resp, err := r.Card.Transmit(ctx, command)
+	e.Duration = now().Sub(start)
+	if err != nil {
+		e.Err = err
+	} else {
+		e.Response = append([]byte(nil), resp...)
+	}
+	r.mu.Lock()
+	r.entries = append(r.entries, e)
+	r.mu.Unlock()
+	return resp, err
+}
+
+// Entries returns the exchanges recorded so far, in order. The slice is
+// the caller's; the byte slices inside are shared and must not be changed.
+func (r *Recorder) Entries() []TraceEntry {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]TraceEntry(nil), r.entries...)
+}
+
+// Len returns the number of exchanges recorded so far.
+func (r *Recorder) Len() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.entries)
+}
+
+// WriteTrace writes the trace for a person, one line per exchange (see
+// [TraceEntry.Format]), with response data rendered by Mask.
+func (r *Recorder) WriteTrace(w io.Writer) error {
+	mask := r.Mask
+	if mask == nil {
+		mask = MaskPAN
+	}
+	bw := bufio.NewWriter(w)
+	for i, e := range r.Entries() {
+		fmt.Fprintf(bw, "%3d %s\n", i+1, e.Format(mask))
+	}
+	return bw.Flush()
+}
+
+// Session returns the recorded exchanges as a [Session] with the given
+// header, ready for [Session.Write]. A transport error becomes the
+// exchange's Error: [SessionErrorCardRemoved] when it wraps
+// [ErrCardRemoved], its message otherwise.
+func (r *Recorder) Session(source, proves string) *Session {
+	s := &Session{Source: source, Proves: proves}
+	for _, e := range r.Entries() {
+		x := SessionExchange{Command: e.Command, Response: e.Response}
+		if e.Err != nil {
+			x.Response = nil
+			x.Error = e.Err.Error()
+			if errors.Is(e.Err, ErrCardRemoved) {
+				x.Error = SessionErrorCardRemoved
+			}
+		}
+		s.Exchanges = append(s.Exchanges, x)
+	}
+	return s
+}
+
+// String is [TraceEntry.Format] with [MaskPAN].
+func (e TraceEntry) String() string { return e.Format(MaskPAN) }
+
+// Format renders the exchange on one line: the command by
+// [Command.String] (name, header, Lc, data, Le; sensitive data shown as
+// its length), then "->", the response data rendered by mask (nil means
+// [MaskPAN]; the 8 random bytes answered to GET CHALLENGE are shown as
+// they are), the status word with its meaning, and the duration:
+//
+//	READ RECORD 00B2011C Le=00 -> 70135A0847617390******19... 9000 (success) 1.2ms
+func (e TraceEntry) Format(mask Masker) string {
+	if mask == nil {
+		mask = MaskPAN
+	}
+	var cmd string
+	c, cerr := ParseCommand(e.Command)
+	if cerr == nil {
+		cmd = c.String()
+	} else {
+		cmd = fmt.Sprintf("malformed command %X", RedactCommand(e.Command))
+	}
+	dur := e.Duration.Round(time.Microsecond)
+	if e.Err != nil {
+		return fmt.Sprintf("%s -> error: %v (%v)", cmd, e.Err, dur)
+	}
+	resp, err := ParseResponse(e.Response)
+	if err != nil {
+		return fmt.Sprintf("%s -> %d-byte response without status word (%v)", cmd, len(e.Response), dur)
+	}
+	if len(resp.Data) == 0 {
+		return fmt.Sprintf("%s -> %s (%v)", cmd, resp.SW, dur)
+	}
+	var data string
+	if cerr == nil && c.INS == InsGetChallenge {
+		data = fmt.Sprintf("%X", resp.Data)
+	} else {
+		data = mask(resp.Data)
+	}
+	return fmt.Sprintf("%s -> %s %s (%v)", cmd, data, resp.SW, dur)
+}
+
+// GoString is like String, so that %#v of a TraceEntry masks the PAN too.
+func (e TraceEntry) GoString() string { return "apdu.TraceEntry(" + e.String() + ")" }
+
+// RedactCommand returns a copy of the encoded command b in which, if b is a
+// sensitive command ([Command.Sensitive], read from INS), every byte after
+// CLA INS P1 P2 Lc is zero, except the Le byte of a well-formed case 4
+// command. Other commands are copied unchanged. It accepts malformed input:
+// whatever follows Lc is zeroed.
+func RedactCommand(b []byte) []byte {
+	out := append([]byte(nil), b...)
+	if len(out) < 6 || !(Command{INS: out[1]}).Sensitive() {
+		return out
+	}
+	end := len(out)
+	if lc := int(out[4]); lc > 0 && len(out) == 6+lc {
+		end-- // keep Le
+	}
+	clear(out[5:end])
+	return out
+}
