@@ -1,0 +1,662 @@
+package cvm
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+
+	"github.com/emvkit/emvkit/apdu"
+	"github.com/emvkit/emvkit/emv/tvr"
+	"github.com/emvkit/emvkit/tlv"
+)
+
+// AIPCardholderVerification is the Application Interchange Profile bit
+// "Cardholder verification is supported" (byte 1 bit 5, Book 3 Annex C1).
+const AIPCardholderVerification = 0x10
+
+// CVM Capability bits, byte 2 of the Terminal Capabilities 9F33 (Book 4
+// Annex A2).
+const (
+	CapPlaintextPINForICC   = 0x80 // b8: plaintext PIN for ICC verification
+	CapEncipheredPINOnline  = 0x40 // b7: enciphered PIN for online verification
+	CapSignature            = 0x20 // b6: signature (paper)
+	CapEncipheredPINOffline = 0x10 // b5: enciphered PIN for offline verification
+	CapNoCVMRequired        = 0x08 // b4: no CVM required
+)
+
+// Transaction types (9C) the CVM conditions look at (Book 3 Annex C3 and
+// the ISO 8583 processing code the 9C values follow).
+const (
+	TransactionCash     = 0x01 // cash
+	TransactionCashback = 0x09 // purchase with cashback
+)
+
+// maxVerify bounds the VERIFY commands one offline PIN CVM may send, so a
+// card that keeps answering 63Cx without counting down cannot hold the
+// terminal in a loop (a 63Cx counter has 15 values at most).
+const maxVerify = 16
+
+// PINEncipherer enciphers an offline PIN block for VERIFY P2 88 under the
+// ICC PIN Encipherment Public Key or the ICC Public Key (Book 2 §7.2):
+// the kernel recovers the key during offline data authentication and hands
+// it to [Perform] through [Input.PINKey].
+type PINEncipherer interface {
+	EncipherPIN(pinBlock, iccUnpredictableNumber []byte, rand io.Reader) ([]byte, error)
+}
+
+// Input is what cardholder verification needs from the card, the terminal
+// and the transaction. The zero value of each field is documented.
+type Input struct {
+	// AIP is the Application Interchange Profile (82). Without byte 1 bit
+	// 5 nothing is done (Book 3 §10.5, conditions of execution).
+	AIP [2]byte
+	// CVMList is the value of the CVM List (8E); nil when the card has
+	// none.
+	CVMList []byte
+	// ApplicationCurrency is the Application Currency Code (9F42); nil
+	// when the card has none, which makes conditions 06-09 unsatisfiable.
+	ApplicationCurrency []byte
+	// PAN is the Application PAN (5A), given to the PIN pad for an online
+	// PIN block. Printed masked.
+	PAN []byte
+
+	// TerminalCapabilities is 9F33; byte 2 says which CVMs the terminal
+	// supports.
+	TerminalCapabilities [3]byte
+	// TerminalType is 9F35: second digit 1-3 attended, 4-6 unattended.
+	TerminalType byte
+	// TransactionType is 9C: 01 cash, 09 purchase with cashback.
+	TransactionType byte
+	// Amount is the Amount, Authorised (9F02) in the minor units of
+	// TransactionCurrency; compared with the list's X and Y.
+	Amount uint64
+	// TransactionCurrency is the Transaction Currency Code (5F2A).
+	TransactionCurrency [2]byte
+
+	// PINPad is the PIN entry device; nil when the terminal has none or it
+	// is known not to work.
+	PINPad PINPad
+	// PINKey enciphers the offline PIN for the card; nil when the kernel
+	// has no ICC PIN encipherment key for this card, which makes offline
+	// enciphered PIN CVMs unsuccessful.
+	PINKey PINEncipherer
+	// BypassAllPINCVMs: once PIN entry has been bypassed for one PIN CVM,
+	// treat every later PIN CVM of this transaction as bypassed without
+	// prompting again (Book 4 §6.3, an option of the terminal). False
+	// prompts for each PIN CVM.
+	BypassAllPINCVMs bool
+
+	// Rand supplies the random padding of the enciphered PIN; nil means
+	// crypto/rand.Reader.
+	Rand io.Reader
+	// Logger receives debug records of each rule and command; nil logs
+	// nothing. No record ever holds a PIN digit or a PIN block.
+	Logger *slog.Logger
+}
+
+// Format prints the input with the PAN masked, for every verb.
+func (in Input) Format(f fmt.State, _ rune) {
+	fmt.Fprintf(f, "cvm.Input{AIP %X, CVM List %X, 9F42 %X, PAN %s, 9F33 %X, 9F35 %02X, 9C %02X, amount %d, 5F2A %X, PIN pad %t, PIN key %t}",
+		in.AIP[:], in.CVMList, in.ApplicationCurrency, maskPAN(in.PAN), in.TerminalCapabilities[:],
+		in.TerminalType, in.TransactionType, in.Amount, in.TransactionCurrency[:], in.PINPad != nil, in.PINKey != nil)
+}
+
+// Exchange records one command [Perform] sent and the status word the card
+// answered. The data of a VERIFY is never kept: Command.Data is nil and
+// DataLen says how long it was.
+type Exchange struct {
+	Command apdu.Command
+	DataLen int
+	SW      apdu.SW
+}
+
+// String describes the exchange: "VERIFY 00200080 [8 bytes redacted] -> 9000 (success)".
+func (e Exchange) String() string {
+	s := e.Command.String()
+	if e.Command.Sensitive() && e.DataLen > 0 {
+		s += fmt.Sprintf(" [%d bytes redacted]", e.DataLen)
+	}
+	return s + " -> " + e.SW.String()
+}
+
+// Result is the outcome of cardholder verification.
+type Result struct {
+	// Results is the CVM Results (9F34).
+	Results Results
+	// TVR and TSI hold the bits cardholder verification set; the kernel
+	// ORs them into its own.
+	TVR tvr.TVR
+	TSI tvr.TSI
+	// Successful reports that a CVM succeeded, or that its outcome is for
+	// the issuer or the attendant to know (online PIN, signature): the
+	// TVR bit "Cardholder verification was not successful" is clear.
+	Successful bool
+	// SignatureRequired: the receipt needs a signature line (signature,
+	// or offline PIN and signature).
+	SignatureRequired bool
+	// OnlinePIN is the enciphered PIN block for the authorisation request
+	// when the CVM performed was "Enciphered PIN verified online".
+	OnlinePIN OnlinePINBlock
+	// Performed is the CV Rule whose CVM was performed last, if any.
+	Performed *Rule
+	// Commands lists the commands sent to the card, in order.
+	Commands []Exchange
+}
+
+// Error reports why [Perform] could not go on: the card or reader failed,
+// or the cardholder cancelled. Err is the cause (errors.Is works with
+// apdu.ErrCardRemoved, [ErrPINCancelled], context errors).
+type Error struct {
+	Op  string // the command or step: "VERIFY", "GET CHALLENGE", "PIN entry"
+	Err error
+}
+
+func (e *Error) Error() string { return "cvm: " + e.Op + ": " + e.Err.Error() }
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// attempt is what came of trying one CVM.
+type attempt int
+
+const (
+	// notPerformed: the CVM could not be performed (unrecognised, not
+	// supported, PIN pad absent or broken, PIN not entered, no key, the
+	// card refused GET CHALLENGE). The CVM Results do not name it.
+	notPerformed attempt = iota
+	// failed: the CVM was performed and failed (fail CVM, the card refused
+	// the PIN or its PIN Try Counter is 0).
+	failed
+	// succeeded: the CVM succeeded, or passed its outcome to the issuer or
+	// the attendant.
+	succeeded
+)
+
+type state struct {
+	ctx  context.Context
+	card apdu.Transceiver
+	in   Input
+	log  *slog.Logger
+	rand io.Reader
+	list List
+	res  Result
+
+	triesLeft int  // PIN Try Counter as last known, -1 unknown
+	ptcAsked  bool // GET DATA 9F17 already sent
+	bypassed  bool // PIN entry was bypassed for an earlier PIN CVM
+}
+
+// Perform runs cardholder verification, EMV 4.4 Book 3 §10.5, against the
+// card and returns its [Result]. Card refusals and cardholder choices
+// (bypass, wrong PIN) are outcomes in the Result. The error is non-nil only
+// when the transaction cannot go on: the Transceiver failed (the card was
+// removed, the reader broke, ctx ended) or the cardholder cancelled at the
+// PIN prompt; it is an [*Error], and the Result then holds what was done
+// so far.
+func Perform(ctx context.Context, card apdu.Transceiver, in Input) (Result, error) {
+	s := &state{ctx: ctx, card: card, in: in, log: in.Logger, rand: in.Rand, triesLeft: -1}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.rand == nil {
+		s.rand = rand.Reader
+	}
+	err := s.run()
+	return s.res, err
+}
+
+func (s *state) run() error {
+	// Book 3 §10.5, conditions of execution: the AIP must say the card
+	// supports cardholder verification. Otherwise nothing is done: no TVR
+	// or TSI bit, CVM Results "no CVM performed" (Book 4 Annex A4).
+	if s.in.AIP[0]&AIPCardholderVerification == 0 {
+		s.res.Results = NoCVMResults
+		s.log.Debug("cvm: AIP does not support cardholder verification", "cvm_results", s.res.Results.String())
+		return nil
+	}
+	// Book 3 §10.5: an absent CVM List, or one with no CV Rules, ends
+	// cardholder verification without the TSI bit; the list is then ICC
+	// data missing (Book 3 §7.2). A list that is not well formed (see
+	// ParseList) is no more usable than an absent one.
+	list, err := ParseList(s.in.CVMList)
+	if s.in.CVMList == nil || err != nil || len(list.Rules) == 0 {
+		s.res.TVR.Set(tvr.ICCDataMissing)
+		s.res.Results = NoCVMResults
+		s.log.Debug("cvm: no usable CVM List", "present", s.in.CVMList != nil, "len", len(s.in.CVMList), "error", errString(err))
+		return nil
+	}
+	s.list = list
+	s.res.TSI.Set(tvr.CardholderVerificationPerformed)
+
+	// Book 3 §10.5: process the rules in the card's order until one CVM
+	// succeeds or the list is exhausted.
+	for i, r := range list.Rules {
+		if !s.conditionSatisfied(r) {
+			s.log.Debug("cvm: rule skipped, condition not satisfied or not understood", "index", i, "rule", r.String())
+			continue
+		}
+		a, err := s.perform(r)
+		if err != nil {
+			return err
+		}
+		s.log.Debug("cvm: rule applied", "index", i, "rule", r.String(), "attempt", a.String())
+		switch a {
+		case succeeded:
+			s.res.Successful = true
+			return nil
+		case failed:
+			rr := r
+			s.res.Performed = &rr
+		}
+		// Annex C3, byte 1 bit 7: go on to the next rule only if the card
+		// allows it; otherwise cardholder verification has failed.
+		if !r.ApplySucceeding() {
+			break
+		}
+	}
+	// Book 3 §10.5: cardholder verification has failed.
+	s.res.TVR.Set(tvr.CardholderVerificationNotSuccessful)
+	if s.res.Performed != nil {
+		s.res.Results = resultsFor(*s.res.Performed, Failed)
+	} else {
+		s.res.Results = NoCVMFailedResults
+	}
+	s.log.Debug("cvm: cardholder verification not successful", "cvm_results", s.res.Results.String())
+	return nil
+}
+
+func (a attempt) String() string {
+	switch a {
+	case notPerformed:
+		return "not performed"
+	case failed:
+		return "failed"
+	}
+	return "succeeded"
+}
+
+// cash, cashback, attended and unattended classify the transaction for the
+// condition codes of Annex C3.
+func (s *state) cash() bool     { return s.in.TransactionType == TransactionCash }
+func (s *state) cashback() bool { return s.in.TransactionType == TransactionCashback }
+func (s *state) attended() bool {
+	d := s.in.TerminalType & 0x0F
+	return d >= 1 && d <= 3
+}
+func (s *state) unattended() bool {
+	d := s.in.TerminalType & 0x0F
+	return d >= 4 && d <= 6
+}
+
+// conditionSatisfied evaluates a CVM Condition Code (Book 3 Annex C3). A
+// condition the terminal does not understand (RFU 0A-7F, payment system
+// 80-FF), or whose data is missing (no Application Currency Code), is not
+// satisfied, so the rule is bypassed (Book 3 §10.5).
+func (s *state) conditionSatisfied(r Rule) bool {
+	switch r.Condition {
+	case Always:
+		return true
+	case IfUnattendedCash:
+		return s.cash() && s.unattended()
+	case IfNotCashOrCashback:
+		// Neither unattended cash, nor manual cash, nor purchase with
+		// cashback: no cash at all, at any terminal.
+		return !s.cash() && !s.cashback()
+	case IfTerminalSupportsCVM:
+		return s.supported(r.Code())
+	case IfManualCash:
+		return s.cash() && s.attended()
+	case IfPurchaseWithCashback:
+		return s.cashback()
+	case IfAppCurrencyAndUnderX, IfAppCurrencyAndOverX, IfAppCurrencyAndUnderY, IfAppCurrencyAndOverY:
+		// The amounts X and Y are in the application currency: they apply
+		// only when the transaction is in that currency (9F42 = 5F2A),
+		// and then both sides are in the same minor units.
+		ac := s.in.ApplicationCurrency
+		if len(ac) != 2 || ac[0] != s.in.TransactionCurrency[0] || ac[1] != s.in.TransactionCurrency[1] {
+			return false
+		}
+		switch r.Condition {
+		case IfAppCurrencyAndUnderX:
+			return s.in.Amount < uint64(s.list.X)
+		case IfAppCurrencyAndOverX:
+			return s.in.Amount > uint64(s.list.X)
+		case IfAppCurrencyAndUnderY:
+			return s.in.Amount < uint64(s.list.Y)
+		default:
+			return s.in.Amount > uint64(s.list.Y)
+		}
+	}
+	return false
+}
+
+// supported reports whether the terminal supports the CVM, from 9F33 byte
+// 2 (Book 4 Annex A2). Fail CVM processing needs no capability; an
+// unrecognised CVM is never supported.
+func (s *state) supported(c Code) bool {
+	caps := s.in.TerminalCapabilities[1]
+	has := func(bits byte) bool { return caps&bits == bits }
+	switch c {
+	case FailCVM:
+		return true
+	case PlaintextPINByICC:
+		return has(CapPlaintextPINForICC)
+	case EncipheredPINOnline:
+		return has(CapEncipheredPINOnline)
+	case PlaintextPINByICCAndSignature:
+		return has(CapPlaintextPINForICC | CapSignature)
+	case EncipheredPINByICC:
+		return has(CapEncipheredPINOffline)
+	case EncipheredPINByICCAndSignature:
+		return has(CapEncipheredPINOffline | CapSignature)
+	case Signature:
+		return has(CapSignature)
+	case NoCVMRequired:
+		return has(CapNoCVMRequired)
+	}
+	return false
+}
+
+// pinCapable reports whether the terminal supports the PIN part of a PIN
+// CVM (for the TVR bit "PIN pad not present or not working").
+func (s *state) pinCapable(c Code) bool {
+	caps := s.in.TerminalCapabilities[1]
+	switch c {
+	case PlaintextPINByICC, PlaintextPINByICCAndSignature:
+		return caps&CapPlaintextPINForICC != 0
+	case EncipheredPINByICC, EncipheredPINByICCAndSignature:
+		return caps&CapEncipheredPINOffline != 0
+	case EncipheredPINOnline:
+		return caps&CapEncipheredPINOnline != 0
+	}
+	return false
+}
+
+// perform tries the CVM of a rule whose condition is satisfied and sets
+// the CVM Results for a success.
+func (s *state) perform(r Rule) (attempt, error) {
+	c := r.Code()
+	if !c.Known() {
+		// Book 3 §10.5: a CVM code the terminal does not recognise.
+		s.res.TVR.Set(tvr.UnrecognisedCVM)
+		return notPerformed, nil
+	}
+	if !s.supported(c) {
+		// Book 3 §10.5.1 / §10.5.2: a PIN CVM the terminal cannot do means
+		// PIN entry was required and no PIN pad could take it.
+		if c.pinEntry() && !s.pinCapable(c) {
+			s.res.TVR.Set(tvr.PINPadNotPresentOrNotWorking)
+		}
+		return notPerformed, nil
+	}
+	switch c {
+	case FailCVM:
+		return failed, nil
+	case Signature:
+		// Book 3 §10.5.3: the outcome is for the attendant to judge.
+		s.res.SignatureRequired = true
+		s.res.Results = resultsFor(r, Unknown)
+		s.performed(r)
+		return succeeded, nil
+	case NoCVMRequired:
+		s.res.Results = resultsFor(r, Successful)
+		s.performed(r)
+		return succeeded, nil
+	case EncipheredPINOnline:
+		a, err := s.onlinePIN()
+		if a == succeeded {
+			// Book 3 §10.5.2: the issuer verifies the PIN.
+			s.res.Results = resultsFor(r, Unknown)
+			s.performed(r)
+		}
+		return a, err
+	}
+	a, err := s.offlinePIN(c)
+	if a == succeeded {
+		if c.withSignature() {
+			// PIN and signature: the PIN passed, the signature is still
+			// to be checked, so the outcome is unknown.
+			s.res.SignatureRequired = true
+			s.res.Results = resultsFor(r, Unknown)
+		} else {
+			s.res.Results = resultsFor(r, Successful)
+		}
+		s.performed(r)
+	}
+	return a, err
+}
+
+func (s *state) performed(r Rule) { s.res.Performed = &r }
+
+// padError maps what a PIN pad returned instead of a PIN. It returns a
+// non-nil error only when Perform must stop.
+func (s *state) padError(err error) (attempt, error) {
+	switch {
+	case errors.Is(err, ErrPINCancelled):
+		return notPerformed, &Error{Op: "PIN entry", Err: ErrPINCancelled}
+	case s.ctx.Err() != nil:
+		return notPerformed, &Error{Op: "PIN entry", Err: s.ctx.Err()}
+	case errors.Is(err, ErrPINBypassed), errors.Is(err, ErrPINTimeout):
+		// Book 3 §10.5.1 / §10.5.2: PIN pad present, PIN not entered.
+		s.res.TVR.Set(tvr.PINNotEntered)
+		s.bypassed = true
+		return notPerformed, nil
+	default:
+		// ErrPINPadNotWorking, or a failure the PIN pad did not name.
+		s.res.TVR.Set(tvr.PINPadNotPresentOrNotWorking)
+		s.log.Debug("cvm: PIN pad not working", "error", errString(err))
+		return notPerformed, nil
+	}
+}
+
+// pinEntryPossible applies the checks common to every PIN CVM before any
+// prompt: a PIN pad is present, and PIN entry was not bypassed already
+// when the terminal carries a bypass over.
+func (s *state) pinEntryPossible() bool {
+	if s.in.PINPad == nil {
+		s.res.TVR.Set(tvr.PINPadNotPresentOrNotWorking)
+		return false
+	}
+	if s.bypassed && s.in.BypassAllPINCVMs {
+		s.res.TVR.Set(tvr.PINNotEntered)
+		return false
+	}
+	return true
+}
+
+// onlinePIN performs "Enciphered PIN verified online" (Book 3 §10.5.2).
+func (s *state) onlinePIN() (attempt, error) {
+	if !s.pinEntryPossible() {
+		return notPerformed, nil
+	}
+	req := s.request(OnlinePIN, false)
+	req.TriesLeft, req.LastTry = -1, false
+	req.PAN = s.in.PAN
+	blk, err := s.in.PINPad.EnterOnlinePIN(s.ctx, req)
+	if err != nil {
+		return s.padError(err)
+	}
+	if blk.IsZero() {
+		return s.padError(ErrPINPadNotWorking)
+	}
+	s.res.TVR.Set(tvr.OnlinePINEntered)
+	s.res.OnlinePIN = blk
+	return succeeded, nil
+}
+
+func (s *state) request(k PINKind, retry bool) PINRequest {
+	return PINRequest{
+		Kind:      k,
+		TriesLeft: s.triesLeft,
+		LastTry:   s.triesLeft == 1,
+		Retry:     retry,
+		Amount:    s.in.Amount,
+		Currency:  s.in.TransactionCurrency,
+	}
+}
+
+// offlinePIN performs a PIN CVM verified by the card (Book 3 §10.5.1):
+// PIN Try Counter, prompt, (GET CHALLENGE and encipherment,) VERIFY, and
+// prompts again while the card answers 63Cx with tries left.
+func (s *state) offlinePIN(c Code) (attempt, error) {
+	kind, p2 := OfflinePlaintextPIN, apdu.VerifyPlaintextPIN
+	if c.enciphered() {
+		kind, p2 = OfflineEncipheredPIN, apdu.VerifyEncipheredPIN
+	}
+	if !s.pinEntryPossible() {
+		return notPerformed, nil
+	}
+	if c.enciphered() && s.in.PINKey == nil {
+		// No ICC PIN Encipherment or ICC Public Key was recovered: the PIN
+		// cannot be enciphered, so it is not asked for.
+		s.log.Debug("cvm: no key for offline enciphered PIN")
+		return notPerformed, nil
+	}
+	if err := s.readPINTryCounter(); err != nil {
+		return notPerformed, err
+	}
+	if s.triesLeft == 0 {
+		// Book 3 §10.5.1: no tries left. No PIN prompt, and "PIN not
+		// entered" is not set.
+		s.res.TVR.Set(tvr.PINTryLimitExceeded)
+		return failed, nil
+	}
+	retry := false
+	for range maxVerify {
+		pin, err := s.in.PINPad.EnterOfflinePIN(s.ctx, s.request(kind, retry))
+		if err != nil {
+			pin.Zero()
+			return s.padError(err)
+		}
+		block, err := PINBlock2(pin)
+		pin.Zero()
+		if err != nil {
+			// Not 4 to 12 digits: the PIN pad misbehaved.
+			return s.padError(ErrPINPadNotWorking)
+		}
+		data := block
+		if c.enciphered() {
+			data, err = s.encipher(block)
+			clear(block)
+			if err != nil || data == nil {
+				return notPerformed, err
+			}
+		}
+		sw, err := s.verify(p2, data)
+		clear(data)
+		if err != nil {
+			return notPerformed, err
+		}
+		if n, ok := sw.VerifyTriesLeft(); ok {
+			// Book 3 §6.5.12.4 / §10.5.1: wrong PIN, n tries left.
+			s.triesLeft = n
+			if n == 0 {
+				s.res.TVR.Set(tvr.PINTryLimitExceeded)
+				return failed, nil
+			}
+			retry = true
+			continue
+		}
+		switch sw {
+		case apdu.SWOK:
+			return succeeded, nil
+		case apdu.SWAuthenticationBlocked, apdu.SWReferencedDataInvalidated:
+			// 6983 / 6984: the PIN is blocked (Book 3 §10.5.1).
+			s.triesLeft = 0
+			s.res.TVR.Set(tvr.PINTryLimitExceeded)
+			return failed, nil
+		default:
+			// Any other answer: the card did not accept the PIN.
+			return failed, nil
+		}
+	}
+	return failed, nil
+}
+
+// readPINTryCounter asks the card for its PIN Try Counter (GET DATA 9F17,
+// Book 3 §10.5.1) once per transaction. A card that does not return it
+// leaves the count unknown and PIN entry goes on.
+func (s *state) readPINTryCounter() error {
+	if s.ptcAsked || s.triesLeft >= 0 {
+		return nil
+	}
+	s.ptcAsked = true
+	resp, err := s.exchange(apdu.GetData(0x9F17))
+	if err != nil {
+		return err
+	}
+	if resp.SW != apdu.SWOK {
+		return nil
+	}
+	tag, v, err := tlv.Single(resp.Data)
+	if err != nil || tag != 0x9F17 || len(v) != 1 {
+		s.log.Debug("cvm: PIN Try Counter unusable", "data_len", len(resp.Data))
+		return nil
+	}
+	s.triesLeft = int(v[0])
+	return nil
+}
+
+// encipher gets the card's unpredictable number and enciphers the PIN
+// block (Book 2 §7.2, Book 3 §10.5.1). It returns nil data without error
+// when the card refuses GET CHALLENGE or the encipherment fails.
+func (s *state) encipher(block []byte) ([]byte, error) {
+	resp, err := s.exchange(apdu.GetChallenge())
+	if err != nil {
+		return nil, err
+	}
+	if resp.SW != apdu.SWOK || len(resp.Data) != 8 {
+		s.log.Debug("cvm: GET CHALLENGE gave no 8-byte number", "sw", resp.SW.String(), "data_len", len(resp.Data))
+		return nil, nil
+	}
+	data, err := s.in.PINKey.EncipherPIN(block, resp.Data, s.rand)
+	if err != nil {
+		s.log.Debug("cvm: PIN encipherment failed", "error", errString(err))
+		return nil, nil
+	}
+	return data, nil
+}
+
+// verify sends VERIFY and zeroes the encoded command once the card has
+// answered.
+func (s *state) verify(p2 byte, data []byte) (apdu.SW, error) {
+	resp, err := s.exchange(apdu.Verify(p2, data))
+	return resp.SW, err
+}
+
+// exchange sends one command and records it, without the data of a
+// sensitive one.
+func (s *state) exchange(c apdu.Command) (apdu.Response, error) {
+	b, err := c.Bytes()
+	if err != nil {
+		return apdu.Response{}, &Error{Op: c.Name(), Err: err}
+	}
+	raw, err := s.card.Transmit(s.ctx, b)
+	if c.Sensitive() {
+		clear(b)
+	}
+	rec := Exchange{Command: c}
+	if c.Sensitive() {
+		rec.Command.Data, rec.DataLen = nil, len(c.Data)
+	}
+	if err != nil {
+		return apdu.Response{}, &Error{Op: c.Name(), Err: err}
+	}
+	resp, err := apdu.ParseResponse(raw)
+	if err != nil {
+		return apdu.Response{}, &Error{Op: c.Name(), Err: err}
+	}
+	rec.SW = resp.SW
+	s.res.Commands = append(s.res.Commands, rec)
+	s.log.Debug("cvm: command", "exchange", rec.String())
+	return resp, nil
+}
+
+func errString(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
