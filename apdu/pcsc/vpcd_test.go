@@ -1,6 +1,7 @@
 package pcsc
 
 import (
+	"context"
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
@@ -42,10 +43,11 @@ func mustHex(t testing.TB, s string) []byte {
 	return b
 }
 
-// insertCard connects a card to the vpcd driver at addr, retrying while the
-// driver is not yet listening (or still busy with a previous card), and
-// serves it until the test ends or pull is called.
-func insertCard(t *testing.T, addr, atr string, answers map[string]string) *vcard {
+// insertCard connects a card to the vpcd driver at env.addr, retrying while
+// the driver is not yet listening, and serves it until pull is called or
+// the test ends; then it waits until pcscd has seen the card go, so that
+// the next test does not find it still listed.
+func insertCard(t *testing.T, env e2eEnv, atr string, answers map[string]string) *vcard {
 	t.Helper()
 	c := &vcard{atr: mustHex(t, atr), answer: map[string]string{}, done: make(chan struct{})}
 	for k, v := range answers {
@@ -53,18 +55,36 @@ func insertCard(t *testing.T, addr, atr string, answers map[string]string) *vcar
 	}
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		conn, err := net.DialTimeout("tcp", addr, time.Second)
+		conn, err := net.DialTimeout("tcp", env.addr, time.Second)
 		if err == nil {
 			c.conn = conn
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("vpcd driver not listening on %s: %v (is pcscd running with vsmartcard-vpcd?)", addr, err)
+			t.Fatalf("vpcd driver not listening on %s: %v (is pcscd running with vsmartcard-vpcd?)", env.addr, err)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
 	go c.serve()
-	t.Cleanup(c.pull)
+	t.Cleanup(func() {
+		c.pull()
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		x, err := EstablishContext(ctx)
+		if err != nil {
+			t.Errorf("after the test: %v", err)
+			return
+		}
+		defer x.Release()
+		if err := x.WaitForRemoval(ctx, env.reader); err != nil {
+			t.Errorf("after the test, pcscd still lists a card: %v", err)
+		}
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if c.err != nil {
+			t.Errorf("virtual card: %v", c.err)
+		}
+	})
 	return c
 }
 
