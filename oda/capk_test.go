@@ -120,7 +120,7 @@ func TestCAKeyValidate(t *testing.T) {
 	}{
 		{"no check value", func(k *CAKey) { k.CheckSum = nil }, ErrCheckValue},
 		{"check value of another key", func(k *CAKey) { k.Index = 0x95 }, ErrCheckValue},
-		{"modulus too long", func(k *CAKey) { k.Modulus = append(bytes.Repeat([]byte{0xFF}, 249)); resum(k) }, ErrLength},
+		{"modulus too long", func(k *CAKey) { k.Modulus = bytes.Repeat([]byte{0xFF}, 249); resum(k) }, ErrLength},
 		{"modulus too short", func(k *CAKey) { k.Modulus = k.Modulus[:63]; resum(k) }, ErrLength},
 		{"leading zero", func(k *CAKey) { k.Modulus = append([]byte{0}, k.Modulus[1:]...); resum(k) }, ErrFormat},
 		{"even modulus", func(k *CAKey) { k.Modulus = append(bytes.Clone(k.Modulus[:len(k.Modulus)-1]), 2); resum(k) }, ErrFormat},

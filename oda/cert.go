@@ -6,7 +6,10 @@ import (
 	"encoding/hex"
 	"fmt"
 	"math/big"
+	"strings"
 	"time"
+
+	"github.com/emvkit/emvkit/tlv"
 )
 
 // Fixed fields of a recovered certificate or signed data block (Book 2
@@ -81,17 +84,10 @@ func (k *ICCKey) String() string {
 		8*len(k.Modulus), k.Exponent, maskPAN(k.PAN[:]), k.Expiry[0], k.Expiry[1])
 }
 
-// maskPAN shows the first six and last four digits of a PAN (F padding
-// removed) and stars in between.
+// maskPAN shows a PAN field (F padding removed) masked as tlv.MaskPAN does.
 func maskPAN(b []byte) string {
-	s := []byte(hex.EncodeToString(b))
-	for len(s) > 0 && (s[len(s)-1] == 'f' || s[len(s)-1] == 'F') {
-		s = s[:len(s)-1]
-	}
-	for i := 6; i < len(s)-4; i++ {
-		s[i] = '*'
-	}
-	return string(bytes.ToUpper(s))
+	s := strings.ToUpper(hex.EncodeToString(b))
+	return tlv.MaskPAN(strings.TrimRight(s, "F"))
 }
 
 // certSpec describes one kind of public key certificate.

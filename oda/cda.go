@@ -1,0 +1,166 @@
+package oda
+
+import (
+	"bytes"
+	"crypto/sha1"
+
+	"github.com/emvkit/emvkit/tlv"
+)
+
+// CDAInput holds what the terminal sent and received around one GENERATE
+// AC command that requested CDA. Every field is the exact bytes sent or
+// received: the Transaction Data Hash Code is computed over them, never
+// over a re-encoding.
+type CDAInput struct {
+	// UnpredictableNumber is the 9F37 the terminal sent in this command's
+	// CDOL data; it is the terminal dynamic data of the SDAD hash.
+	UnpredictableNumber []byte
+	// PDOLData is the data sent in GET PROCESSING OPTIONS (the value of
+	// tag 83), empty when the card had no PDOL.
+	PDOLData []byte
+	// CDOL1Data is the data sent in the first GENERATE AC.
+	CDOL1Data []byte
+	// CDOL2Data is the data sent in the second GENERATE AC; nil when
+	// verifying the response to the first.
+	CDOL2Data []byte
+	// Response is this GENERATE AC's response data without SW1 SW2: a
+	// format 2 template 77.
+	Response []byte
+}
+
+// cdaDynamicFixed is the part of CDA's ICC Dynamic Data after the ICC
+// Dynamic Number: CID (1), Application Cryptogram (8), Transaction Data
+// Hash Code (20) (Book 2 Table 19).
+const cdaDynamicFixed = 1 + 8 + hashLen
+
+// VerifyCDA verifies the Signed Dynamic Application Data of a GENERATE AC
+// response, Book 2 §6.6.2, for the first or the second GENERATE AC:
+//
+//   - the response is a format 2 template 77 holding 9F27 and 9F4B
+//   - SDAD length equals the ICC modulus length; trailer BC; header 6A;
+//     signed data format 05; hash algorithm 01
+//   - the ICC Dynamic Data holds the ICC Dynamic Number, the CID, the
+//     Application Cryptogram and the Transaction Data Hash Code, and the
+//     CID equals the 9F27 of the response
+//   - SHA-1 over format .. pad bytes || Unpredictable Number equals the
+//     signed hash
+//   - the Transaction Data Hash Code equals SHA-1 over PDOL data ||
+//     CDOL1 data || CDOL2 data (second GENERATE AC only) || every data
+//     object of the response except 9F4B, tag, length and value, in the
+//     order received.
+//
+// The kernel calls VerifyCDA only when the card answered with a TC or
+// ARQC; an AAC carries no SDAD (Book 3 §10.8 / Book 4 §6.3.2).
+func (k *ICCKey) VerifyCDA(in *CDAInput) (*DynamicData, error) {
+	const m = CDA
+	if len(in.UnpredictableNumber) == 0 {
+		return nil, fail(m, CheckInput, ErrMissingData, "no Unpredictable Number")
+	}
+	tag, val, err := tlv.Single(in.Response)
+	if err != nil {
+		return nil, fail(m, CheckResponse, ErrFormat, "%v", err)
+	}
+	if tag != tagResponseFormat2 {
+		return nil, fail(m, CheckResponse, ErrFormat, "response template %s, want 77", tag)
+	}
+	// One pass over the response: the TDHC input, 9F27 and 9F4B.
+	tdhc := sha1.New()
+	tdhc.Write(in.PDOLData)
+	tdhc.Write(in.CDOL1Data)
+	tdhc.Write(in.CDOL2Data)
+	var sdad, cid []byte
+	var haveSDAD, haveCID bool
+	it := tlv.NewIter(val)
+	for it.Next() {
+		switch it.Tag() {
+		case tagSDAD:
+			if haveSDAD {
+				return nil, fail(m, CheckResponse, ErrFormat, "9F4B twice in the response")
+			}
+			sdad, haveSDAD = it.Value(), true
+			continue
+		case tagCID:
+			if haveCID {
+				return nil, fail(m, CheckResponse, ErrFormat, "9F27 twice in the response")
+			}
+			cid, haveCID = it.Value(), true
+		}
+		tdhc.Write(it.Raw())
+	}
+	if err := it.Err(); err != nil {
+		return nil, fail(m, CheckResponse, ErrFormat, "%v", err)
+	}
+	if !haveCID {
+		return nil, fail(m, CheckCID, ErrMissingData, "no 9F27 in the response")
+	}
+	rec, d, err := k.recoverSDAD(m, formatSDAD, sdad)
+	if err != nil {
+		return nil, err
+	}
+	nl := int(d.ICCDynamicData[0])
+	if len(d.ICCDynamicData) < 1+nl+cdaDynamicFixed {
+		return nil, fail(m, CheckICCDynamicData, ErrLength, "ICC dynamic data of %d bytes, want at least %d", len(d.ICCDynamicData), 1+nl+cdaDynamicFixed)
+	}
+	p := 1 + nl
+	d.CID = d.ICCDynamicData[p]
+	d.Cryptogram = d.ICCDynamicData[p+1 : p+9]
+	d.TDHC = d.ICCDynamicData[p+9 : p+9+hashLen]
+	if len(cid) != 1 || cid[0] != d.CID {
+		return nil, fail(m, CheckCID, ErrCIDMismatch, "signed %02X, response %X", d.CID, cid)
+	}
+	if err := checkSDADHash(m, rec, in.UnpredictableNumber); err != nil {
+		return nil, err
+	}
+	var sum [hashLen]byte
+	if !bytes.Equal(tdhc.Sum(sum[:0]), d.TDHC) {
+		return nil, fail(m, CheckTDHC, ErrHashMismatch, "")
+	}
+	return d, nil
+}
+
+// FDDAInput holds the terminal data that fDDA signs (Book C-3, Kernel 3
+// fDDA): the terminal's Unpredictable Number and, for fDDA version 01,
+// the amount, the currency and the card's Card Authentication Related Data.
+type FDDAInput struct {
+	UnpredictableNumber []byte // 9F37 sent in the PDOL data
+	Amount              []byte // 9F02 Amount, Authorised
+	CurrencyCode        []byte // 5F2A Transaction Currency Code
+	// CardAuthData is the card's 9F69 Card Authentication Related Data:
+	// its first byte is the fDDA version. Absent means version 00.
+	CardAuthData []byte
+}
+
+// VerifyFDDA verifies the Signed Dynamic Application Data (9F4B) a
+// contactless card returns in its GET PROCESSING OPTIONS or READ RECORD
+// response (fast DDA, Book C-3). The checks are those of Book 2 §6.5.2 with
+// signed data format 95, and the terminal dynamic data of the hash depends
+// on the fDDA version in 9F69: version 00 (or no 9F69) signs the
+// Unpredictable Number alone; version 01 signs Unpredictable Number ||
+// Amount, Authorised || Transaction Currency Code || 9F69.
+func (k *ICCKey) VerifyFDDA(sdad []byte, in *FDDAInput) (*DynamicData, error) {
+	const m = FDDA
+	if len(in.UnpredictableNumber) != 4 {
+		return nil, fail(m, CheckInput, ErrLength, "Unpredictable Number is %d bytes, want 4", len(in.UnpredictableNumber))
+	}
+	terminal := [][]byte{in.UnpredictableNumber}
+	if len(in.CardAuthData) > 0 {
+		switch in.CardAuthData[0] {
+		case 0x00:
+		case 0x01:
+			if len(in.Amount) != 6 || len(in.CurrencyCode) != 2 {
+				return nil, fail(m, CheckInput, ErrLength, "amount of %d bytes and currency of %d, want 6 and 2", len(in.Amount), len(in.CurrencyCode))
+			}
+			terminal = append(terminal, in.Amount, in.CurrencyCode, in.CardAuthData)
+		default:
+			return nil, fail(m, CheckCardAuthData, ErrFormat, "fDDA version %02X", in.CardAuthData[0])
+		}
+	}
+	rec, d, err := k.recoverSDAD(m, formatFDDA, sdad)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkSDADHash(m, rec, terminal...); err != nil {
+		return nil, err
+	}
+	return d, nil
+}

@@ -1,0 +1,89 @@
+package oda
+
+import (
+	"io"
+	"math/big"
+)
+
+// PINKey returns the key to encipher an offline PIN with, Book 2 §7.1:
+// the ICC PIN Encipherment Public Key when the card has its certificate
+// (9F2D, with 9F2E and 9F2F), else the ICC Public Key (9F46, 9F47, 9F48).
+// Both are recovered under the Issuer Public Key with the checks of Book 2
+// §6.3 and §6.4; the PIN Encipherment certificate's hash does not cover
+// the static data to be authenticated, the ICC Public Key certificate's
+// does (staticData, from [AppendStaticData]). Failures carry [PIN].
+func (v *Verifier) PINKey(card *CardData, staticData []byte) (*ICCKey, error) {
+	if len(card.PINCertificate) == 0 {
+		return v.ICCPublicKey(PIN, card, staticData)
+	}
+	for _, d := range []struct {
+		v []byte
+		c Check
+	}{
+		{card.CAKeyIndex, CheckCAKeyIndex},
+		{card.IssuerCertificate, CheckIssuerCertificate},
+		{card.IssuerExponent, CheckIssuerExponent},
+		{card.PINExponent, CheckICCExponent},
+	} {
+		if len(d.v) == 0 {
+			return nil, fail(PIN, d.c, ErrMissingData, "")
+		}
+	}
+	issuer, err := v.IssuerPublicKey(PIN, card)
+	if err != nil {
+		return nil, err
+	}
+	return v.recoverICC(PIN, issuer, card.PINCertificate, card.PINRemainder, card.PINExponent, card.PAN, nil)
+}
+
+// pinFixed is the fixed part of the data to encipher: 7F, the PIN block
+// (8 bytes) and the ICC Unpredictable Number (8 bytes), Book 2 §7.2.
+const pinFixed = 1 + 8 + 8
+
+// EncipherPIN enciphers a PIN block for VERIFY with P2 88, Book 2 §7.2:
+// the data 7F || PIN block (8 bytes) || ICC Unpredictable Number (8
+// bytes, from GET CHALLENGE) || random padding (N-17 bytes from rand) goes
+// through the RSA public operation with key. The result has the modulus's
+// length. Errors never contain the PIN block, and the plaintext is wiped
+// before returning.
+func EncipherPIN(key *PublicKey, pinBlock, iccUnpredictableNumber []byte, rand io.Reader) ([]byte, error) {
+	const m = PIN
+	if key == nil || len(key.Modulus) == 0 {
+		return nil, fail(m, CheckPINKey, ErrMissingData, "no key")
+	}
+	n := len(key.Modulus)
+	if key.Modulus[0] == 0 {
+		return nil, fail(m, CheckPINKey, ErrFormat, "modulus has a leading zero byte")
+	}
+	// The data starts 7F: the modulus must be larger for the operation to
+	// be invertible (it always is for keys of Book 2, whose top bit is set).
+	if n < pinFixed+1 || key.Modulus[0] <= 0x7F {
+		return nil, fail(m, CheckPINKey, ErrLength, "modulus of %d bytes starting %02X cannot carry the PIN data", n, key.Modulus[0])
+	}
+	if !validExponent(key.Exponent) {
+		return nil, fail(m, CheckPINKey, ErrFormat, "exponent %X is not 03 or 010001", key.Exponent)
+	}
+	if len(pinBlock) != 8 {
+		return nil, fail(m, CheckPINBlock, ErrLength, "PIN block is %d bytes, want 8", len(pinBlock))
+	}
+	if len(iccUnpredictableNumber) != 8 {
+		return nil, fail(m, CheckICCUN, ErrLength, "ICC unpredictable number is %d bytes, want 8", len(iccUnpredictableNumber))
+	}
+	if rand == nil {
+		return nil, fail(m, CheckRandom, ErrMissingData, "no random source")
+	}
+	data := make([]byte, n)
+	defer clear(data)
+	data[0] = 0x7F
+	copy(data[1:9], pinBlock)
+	copy(data[9:17], iccUnpredictableNumber)
+	if _, err := io.ReadFull(rand, data[pinFixed:]); err != nil {
+		return nil, &Error{Method: m, Check: CheckRandom, Err: err}
+	}
+	x := new(big.Int).SetBytes(data)
+	defer func() { clear(x.Bits()) }()
+	nn := new(big.Int).SetBytes(key.Modulus)
+	e := new(big.Int).SetBytes(key.Exponent)
+	c := new(big.Int).Exp(x, e, nn)
+	return c.FillBytes(make([]byte, n)), nil
+}
