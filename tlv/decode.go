@@ -197,11 +197,10 @@ type List []Object
 // Parse decodes every data object in b into a tree, descending into
 // constructed objects up to [MaxDepth]. Values are sub-slices of b.
 func Parse(b []byte) (List, error) {
-	it := NewIter(b)
-	return parseLevel(&it, 0)
+	return parseLevel(NewIter(b), 0)
 }
 
-func parseLevel(it *Iter, depth int) (List, error) {
+func parseLevel(it Iter, depth int) (List, error) {
 	var l List
 	for it.Next() {
 		o := Object{Tag: it.Tag(), Value: it.Value()}
@@ -209,8 +208,7 @@ func parseLevel(it *Iter, depth int) (List, error) {
 			if depth >= MaxDepth {
 				return nil, &ParseError{Offset: it.Offset(), Tag: o.Tag, Err: ErrTooDeep}
 			}
-			c := it.Children()
-			children, err := parseLevel(&c, depth+1)
+			children, err := parseLevel(it.Children(), depth+1)
 			if err != nil {
 				return nil, err
 			}
@@ -240,21 +238,21 @@ func (l List) Find(tag Tag) (Object, bool) {
 
 // Find returns the value of the first object with the given tag in b,
 // searching depth first through constructed objects (no deeper than
-// [MaxDepth]) without allocating. It stops at the first malformed object:
-// what was not read is not found.
+// [MaxDepth]) without allocating. A malformed object ends the search at its
+// level: objects after it are not found (use [Parse] or [Iter] first when the
+// data must be well formed).
 func Find(b []byte, tag Tag) ([]byte, bool) {
-	it := NewIter(b)
-	return find(&it, tag, 0)
+	return find(NewIter(b), tag, 0)
 }
 
-func find(it *Iter, tag Tag, depth int) ([]byte, bool) {
+// find takes the iterator by value so that it stays on the stack.
+func find(it Iter, tag Tag, depth int) ([]byte, bool) {
 	for it.Next() {
 		if it.Tag() == tag {
 			return it.Value(), true
 		}
 		if it.Tag().Constructed() && depth < MaxDepth {
-			c := it.Children()
-			if v, ok := find(&c, tag, depth+1); ok {
+			if v, ok := find(it.Children(), tag, depth+1); ok {
 				return v, true
 			}
 		}

@@ -34,8 +34,7 @@ func DescribeUnmasked(w io.Writer, b []byte) error {
 
 func describe(w io.Writer, b []byte, unmasked bool) error {
 	p := printer{w: w, unmasked: unmasked}
-	it := NewIter(b)
-	err := p.level(&it, 0)
+	err := p.level(NewIter(b), 0)
 	if p.werr != nil {
 		return p.werr
 	}
@@ -61,7 +60,7 @@ func (p *printer) printf(format string, args ...any) {
 }
 
 // level describes one level of objects and, depth first, their children.
-func (p *printer) level(it *Iter, depth int) error {
+func (p *printer) level(it Iter, depth int) error {
 	indent := strings.Repeat("  ", depth)
 	for it.Next() {
 		tag, v := it.Tag(), it.Value()
@@ -75,8 +74,7 @@ func (p *printer) level(it *Iter, depth int) error {
 				return &ParseError{Offset: it.Offset(), Tag: tag, Err: ErrTooDeep}
 			}
 			p.printf("%s%s %s [%d]\n", indent, tag, name, len(v))
-			c := it.Children()
-			if err := p.level(&c, depth+1); err != nil {
+			if err := p.level(it.Children(), depth+1); err != nil {
 				return err
 			}
 			continue
