@@ -20,10 +20,10 @@ const hexDigits = "0123456789ABCDEF"
 // Book 3 Annex B) in upper-case hex with the cardholder data a person must
 // not read replaced by '*':
 //
-//   - 5A Application PAN: all digits but the first six and the last four;
+//   - 5A Application PAN: all digits but the first six and the last four
+//     (all of them when the PAN has ten or fewer), as tlv.Describe does;
 //   - 57 Track 2 Equivalent Data and 9F6B Track 2 Data: the PAN digits as
-//     for 5A, and the discretionary data after the expiry date and service
-//     code;
+//     for 5A and every digit after the separator D but the F pad;
 //   - 56 Track 1 Data, 9F1F Track 1 Discretionary Data, 9F20 Track 2
 //     Discretionary Data and 5F20 Cardholder Name: the whole value.
 //
@@ -134,51 +134,40 @@ func maskValue(sb *strings.Builder, tag uint32, val []byte) {
 }
 
 // maskDigits writes the nibbles of a PAN (cn, padded with F) or of track 2
-// (PAN, separator D, YYMM, service code, discretionary data, pad F): the
-// first six and last four PAN digits, the separator, expiry date and
-// service code are shown; every other digit is '*'.
+// (PAN, separator D, YYMM, service code, discretionary data, pad F, Book 3
+// Annex A1) as tlv.Describe masks them: of the PAN only the first six and
+// last four digits are shown, and only when it has more than ten (PCI DSS
+// 3.4); of track 2 also the separator and the F pad; every other digit is
+// '*'. Track 2 without a separator is hidden whole.
 func maskDigits(sb *strings.Builder, val []byte, track2 bool) {
 	nib := make([]byte, 0, 2*len(val))
 	for _, c := range val {
 		nib = append(nib, c>>4, c&0x0F)
 	}
-	pan := len(nib)
-	for i, d := range nib {
-		if track2 && d == 0x0D {
-			pan = i
-			break
-		}
+	pad := len(nib) // the trailing F pad starts here
+	for pad > 0 && nib[pad-1] == 0x0F {
+		pad--
 	}
-	if !track2 {
-		for pan > 0 && nib[pan-1] == 0x0F { // trailing pad
-			pan--
+	pan := pad
+	if track2 {
+		pan = -1
+		for i, d := range nib[:pad] {
+			if d == 0x0D {
+				pan = i
+				break
+			}
 		}
 	}
 	for i, d := range nib {
 		switch {
-		case i < pan && (i < 6 || i >= pan-4):
+		case i >= pad || i == pan:
+			sb.WriteByte(hexDigits[d]) // pad, separator
+		case i < pan && pan > 10 && (i < 6 || i >= pan-4):
 			sb.WriteByte(hexDigits[d])
-		case i < pan:
-			sb.WriteByte('*')
-		case !track2: // the F padding of a PAN
-			sb.WriteByte(hexDigits[d])
-		case i <= pan+7: // separator, YYMM, service code
-			sb.WriteByte(hexDigits[d])
-		case d == 0x0F && allF(nib[i:]):
-			sb.WriteByte('F')
 		default:
 			sb.WriteByte('*')
 		}
 	}
-}
-
-func allF(nib []byte) bool {
-	for _, d := range nib {
-		if d != 0x0F {
-			return false
-		}
-	}
-	return true
 }
 
 func writeHex(sb *strings.Builder, b []byte) {
