@@ -140,7 +140,7 @@ func TestRedactCommand(t *testing.T) {
 		{"0020008008" + pinBlockHex + "00", "0020008008" + "0000000000000000" + "00"},
 		{"8424000208" + pinBlockHex, "8424000208" + "0000000000000000"},
 		{"0020008004" + pinBlockHex, "0020008004" + "0000000000000000"}, // malformed: all after Lc
-		{"00200080", "00200080"},                                     // VERIFY without data (case 1)
+		{"00200080", "00200080"}, // VERIFY without data (case 1)
 		{"00B2010C00", "00B2010C00"},
 		{"00A4040002A0A1", "00A4040002A0A1"},
 	}
@@ -170,8 +170,8 @@ func TestMaskPAN(t *testing.T) {
 		{"770A5A0412345678820200000000FF", "770A5A04********820200000000FF"},
 		{"9F3602001E", "9F3602001E"},
 		{"9F3602001E5A", "9F3602001E[1 bytes hidden: not BER-TLV]"},
-		{"70055A08", "[4 bytes hidden: not BER-TLV]"}, // 70 05 claims more than follows
-		{"70085A0412345678DF01", "70085A04********" + "****"},  // DF01 has no length
+		{"70055A08", "[4 bytes hidden: not BER-TLV]"},         // 70 05 claims more than follows
+		{"70085A0412345678DF01", "70085A04********" + "****"}, // DF01 has no length
 		{"", ""},
 	}
 	for _, tt := range tests {
@@ -198,7 +198,7 @@ func TestTraceEntryFormat(t *testing.T) {
 			"malformed command 00B2 -> 6D00 (instruction code not supported or invalid) (0s)"},
 		{TraceEntry{Command: unhex(t, "00B2010C00"), Response: unhex(t, "90")},
 			"READ RECORD 00B2010C Le=00 -> 1-byte response without status word (0s)"},
-		{TraceEntry{Command: unhex(t, "0020008004" + pinBlockHex)},
+		{TraceEntry{Command: unhex(t, "0020008004"+pinBlockHex)},
 			"malformed command 00200080040000000000000000 -> 0-byte response without status word (0s)"},
 	}
 	for _, tt := range tests {
