@@ -1,0 +1,466 @@
+package emvtest
+
+import (
+	"bytes"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+)
+
+// Hex is a byte string written in JSON as a hexadecimal string, such as
+// "9F0206". Spaces are allowed between bytes when reading.
+type Hex []byte
+
+// MarshalJSON writes the bytes as an upper-case hexadecimal string.
+func (h Hex) MarshalJSON() ([]byte, error) {
+	return json.Marshal(strings.ToUpper(hex.EncodeToString(h)))
+}
+
+// UnmarshalJSON reads a hexadecimal string.
+func (h *Hex) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("emvtest: hex value: %w", err)
+	}
+	v, err := hex.DecodeString(strings.ReplaceAll(s, " ", ""))
+	if err != nil {
+		return fmt.Errorf("emvtest: hex value %q: %w", s, err)
+	}
+	*h = v
+	return nil
+}
+
+// Directory choices for [Profile.Directory].
+const (
+	DirectoryPSE  = "pse"  // Payment System Environment 1PAY.SYS.DDF01 with directory records (Book 1 §12.2.2)
+	DirectoryPPSE = "ppse" // Proximity PSE 2PAY.SYS.DDF01 with the entries in its FCI (Book B §3.3)
+	DirectoryNone = "none" // neither: the terminal must select by AID list (Book 1 §12.3.3)
+)
+
+// Decisions for [CardRisk.Decision]: what the card's own risk management
+// answers to GENERATE AC. The card never answers a cryptogram of a higher
+// kind than the terminal asked for (Book 3 §6.5.5.4: AAC < ARQC < TC).
+const (
+	DecideRisk    = ""        // card risk management: offline limits, PIN failures, last online transaction
+	DecideOffline = "offline" // approve offline (TC) whenever asked for a TC
+	DecideOnline  = "online"  // always go online: ARQC when asked for a TC
+	DecideDecline = "decline" // always decline: AAC
+)
+
+// Profile describes one card: its answer to reset, its directory and its
+// applications with all their data, and the keys that personalise it. The
+// zero value of each optional field has a documented default, applied by
+// [NewCard]. Profiles load from JSON with [LoadProfile] / [ParseProfile]
+// (unknown keys are an error); the JSON keys are the snake_case names given
+// in the struct tags.
+type Profile struct {
+	// Name identifies the profile ("visa-cda").
+	Name string `json:"name"`
+	// Description says what the card is for, in a sentence.
+	Description string `json:"description,omitempty"`
+	// ATR is the answer to reset. Default: a T=1 ATR (3B 8x ...) or, when
+	// Protocol is "T=0", 3B 02 14 50 (Book 1 §8.3 basic ATR examples).
+	ATR Hex `json:"atr,omitempty"`
+	// Protocol is "T=1" (default) or "T=0". With "T=0" and T0Procedures set,
+	// the card answers case 4 commands with 61xx and wants GET RESPONSE, and
+	// a case 2 command with the wrong Le with 6Cxx (Book 1 §9.3.1).
+	Protocol     string `json:"protocol,omitempty"`
+	T0Procedures bool   `json:"t0_procedures,omitempty"`
+	// Directory is DirectoryPSE (default), DirectoryPPSE or DirectoryNone.
+	Directory string `json:"directory,omitempty"`
+	// DirectorySFI is the SFI of the PSE directory records (default 1).
+	DirectorySFI int `json:"directory_sfi,omitempty"`
+	// Blocked makes the whole card blocked: every SELECT answers 6A81
+	// (Book 1 §12.3.2).
+	Blocked bool `json:"blocked,omitempty"`
+	// PAN (5A) in decimal digits, 12 to 19 of them.
+	PAN string `json:"pan"`
+	// PSN is the PAN Sequence Number (5F34) as two digits; "" leaves 5F34
+	// out (and master key derivation then uses "00", Book 2 A1.4.1).
+	PSN string `json:"psn,omitempty"`
+	// CardholderName (5F20). Default "EMVKIT/TEST CARD".
+	CardholderName string `json:"cardholder_name,omitempty"`
+	// Track2 is the Track 2 Equivalent Data (57). Default: PAN, "D", the
+	// first application's expiry YYMM, ServiceCode, "0000000000000", padded F.
+	Track2 Hex `json:"track2,omitempty"`
+	// ServiceCode for the default Track2 (default "201": chip card).
+	ServiceCode string `json:"service_code,omitempty"`
+	// Keys chooses the RSA key chain (see [KeyChain]).
+	Keys Keys `json:"keys,omitempty"`
+	// MasterKeys are the issuer master keys the card's keys derive from.
+	MasterKeys MasterKeys `json:"master_keys,omitempty"`
+	// Applications on the card, in directory order. At least one.
+	Applications []Application `json:"applications"`
+}
+
+// Keys chooses the card's RSA key chain: a test CA, an issuer and the ICC
+// keys, all generated deterministically from Seed (see [KeyChainFor]).
+type Keys struct {
+	// Seed names the key chain; cards with the same seed share their CA and
+	// issuer keys. Default "emvkit".
+	Seed string `json:"seed,omitempty"`
+	// CAIndex is the CA Public Key Index (8F). Default 0xE1.
+	CAIndex int `json:"ca_index,omitempty"`
+	// CABits, IssuerBits, ICCBits are the key sizes in bits (defaults 1408,
+	// 1152, 1024; each at most the one above it, Book 2 §5.1 and §6.1).
+	CABits     int `json:"ca_bits,omitempty"`
+	IssuerBits int `json:"issuer_bits,omitempty"`
+	ICCBits    int `json:"icc_bits,omitempty"`
+	// Exponent is the public exponent of the issuer and ICC keys, 3
+	// (default) or 65537. The CA key always uses 3.
+	Exponent int `json:"exponent,omitempty"`
+}
+
+// MasterKeys are the double-length issuer master keys from which the card's
+// ICC master keys are derived (Book 2 A1.4, Option A): AC for application
+// cryptograms and ARPC, SMI and SMC for secure-messaging integrity and
+// confidentiality. Defaults are the well-known test keys
+// 0123456789ABCDEFFEDCBA9876543210 (AC), FEDCBA98765432100123456789ABCDEF
+// (SMI) and 89ABCDEF0123456776543210FEDCBA98 (SMC).
+type MasterKeys struct {
+	AC  Hex `json:"ac,omitempty"`
+	SMI Hex `json:"smi,omitempty"`
+	SMC Hex `json:"smc,omitempty"`
+}
+
+// Default issuer master keys (see [MasterKeys]).
+var (
+	DefaultIMKAC  = mustHex("0123456789ABCDEFFEDCBA9876543210")
+	DefaultIMKSMI = mustHex("FEDCBA98765432100123456789ABCDEF")
+	DefaultIMKSMC = mustHex("89ABCDEF0123456776543210FEDCBA98")
+)
+
+// Application is one payment application on the card: its FCI, its
+// processing options, its records and how its own risk management behaves.
+// Data elements are written as they go on the card (tags in parentheses).
+type Application struct {
+	AID                Hex    `json:"aid"`                            // 4F/84, 5 to 16 bytes
+	Label              string `json:"label,omitempty"`                // 50
+	PreferredName      string `json:"preferred_name,omitempty"`       // 9F12
+	CodeTableIndex     int    `json:"code_table_index,omitempty"`     // 9F11, 0 = absent
+	Priority           int    `json:"priority,omitempty"`             // 87, 0 = absent
+	LanguagePreference string `json:"language_preference,omitempty"` // 5F2D ("enfr")
+	LogEntry           Hex    `json:"log_entry,omitempty"`            // 9F4D in the FCI's BF0C
+	// InDirectory is whether the PSE/PPSE lists the application
+	// (default true). A hidden application is only found by AID.
+	InDirectory *bool `json:"in_directory,omitempty"`
+	// PartialSelection is the card's side of the Application Selection
+	// Indicator: whether SELECT with a leading part of the AID finds the
+	// application (default true; Book 1 §12.3.3).
+	PartialSelection *bool `json:"partial_selection,omitempty"`
+	// Blocked: SELECT answers the FCI with 6283 and GENERATE AC gives an AAC
+	// (Book 1 §12.3.2).
+	Blocked bool `json:"blocked,omitempty"`
+
+	PDOL Hex `json:"pdol,omitempty"` // 9F38
+	AIP  Hex `json:"aip"`            // 82, 2 bytes
+	// GPOFormat is the GET PROCESSING OPTIONS response format: 1 (80, the
+	// default) or 2 (77) (Book 3 §6.5.8.4).
+	GPOFormat int `json:"gpo_format,omitempty"`
+	// GPORefused makes GET PROCESSING OPTIONS answer 6985 (conditions of
+	// use not satisfied; the terminal drops the application, Book 3 §10.1).
+	GPORefused bool `json:"gpo_refused,omitempty"`
+
+	CDOL1         Hex    `json:"cdol1"`                    // 8C
+	CDOL2         Hex    `json:"cdol2"`                    // 8D
+	DDOL          Hex    `json:"ddol,omitempty"`           // 9F49
+	TDOL          Hex    `json:"tdol,omitempty"`           // 97
+	CVMList       Hex    `json:"cvm_list,omitempty"`       // 8E
+	IACDefault    Hex    `json:"iac_default,omitempty"`    // 9F0D
+	IACDenial     Hex    `json:"iac_denial,omitempty"`     // 9F0E
+	IACOnline     Hex    `json:"iac_online,omitempty"`     // 9F0F
+	AUC           Hex    `json:"auc,omitempty"`            // 9F07
+	Version       Hex    `json:"version,omitempty"`        // 9F08
+	EffectiveDate string `json:"effective_date,omitempty"` // 5F25, YYMMDD
+	ExpiryDate    string `json:"expiry_date"`              // 5F24, YYMMDD
+	IssuerCountry Hex    `json:"issuer_country,omitempty"` // 5F28, n3 as 2 bytes
+	Currency      Hex    `json:"currency,omitempty"`       // 9F42, n3 as 2 bytes
+	// LCOL and UCOL are the Lower and Upper Consecutive Offline Limits
+	// (9F14, 9F23); nil leaves them off the card.
+	LCOL *int `json:"lcol,omitempty"`
+	UCOL *int `json:"ucol,omitempty"`
+	// SDATagList (9F4A); "82" adds the AIP to the static data (Book 3 §10.3).
+	SDATagList Hex `json:"sda_tag_list,omitempty"`
+	// DAC is the Data Authentication Code signed in the SSAD (default DAC0).
+	DAC Hex `json:"dac,omitempty"`
+	// Extra holds more data objects (TLV) for the application's data record.
+	Extra Hex `json:"extra,omitempty"`
+	// Records are more records (beyond the generated ones) read through the
+	// AFL; each one's SFI must be 4 to 10 or 11 to 30.
+	Records []Record `json:"records,omitempty"`
+
+	// PIN is the offline PIN in digits (4 to 12); "" means the card has no
+	// offline PIN and VERIFY answers 6A88.
+	PIN string `json:"pin,omitempty"`
+	// PINTryLimit is the PIN try limit (default 3); PINTries the tries left
+	// now (default the limit; 0 means blocked only if PINBlocked).
+	PINTryLimit int  `json:"pin_try_limit,omitempty"`
+	PINTries    int  `json:"pin_tries,omitempty"`
+	PINBlocked  bool `json:"pin_blocked,omitempty"`
+	// PINKey gives the card a separate ICC PIN Encipherment Public Key
+	// (9F2D, 9F2E, 9F2F); otherwise enciphered PIN uses the ICC key
+	// (Book 2 §7.1).
+	PINKey bool `json:"pin_key,omitempty"`
+
+	ATC           int `json:"atc,omitempty"`             // 9F36 before the first transaction
+	LastOnlineATC int `json:"last_online_atc,omitempty"` // 9F13
+	// LastOnlineIncomplete and LastIssuerAuthFailed start the card as if
+	// its last online transaction had not completed, or had failed issuer
+	// authentication (both reported in the CVR; the first sends the card
+	// online).
+	LastOnlineIncomplete bool `json:"last_online_incomplete,omitempty"`
+	LastIssuerAuthFailed bool `json:"last_issuer_auth_failed,omitempty"`
+
+	// GenACFormat is the GENERATE AC response format without CDA: 2 (77,
+	// the default) or 1 (80) (Book 3 §6.5.5.4).
+	GenACFormat int `json:"genac_format,omitempty"`
+	// DDAFormat is the INTERNAL AUTHENTICATE response format: 1 (80, the
+	// default) or 2 (77 with 9F4B) (Book 3 §6.5.9.4).
+	DDAFormat int `json:"dda_format,omitempty"`
+	// Risk is the card's own risk management.
+	Risk CardRisk `json:"risk,omitempty"`
+	// ARPCMethod is how the card checks the issuer's ARPC: 1 (default) or 2
+	// (Book 2 §8.2).
+	ARPCMethod int `json:"arpc_method,omitempty"`
+
+	// ODA knobs: what goes wrong in the card's certificates and signatures.
+	Faults ODAFaults `json:"oda_faults,omitempty"`
+}
+
+// CardRisk is the card's own risk management: what it answers to each
+// GENERATE AC.
+type CardRisk struct {
+	// Decision is DecideRisk (default), DecideOffline, DecideOnline or
+	// DecideDecline.
+	Decision string `json:"decision,omitempty"`
+	// IssuerAuthRequired makes the second GENERATE AC answer an AAC when
+	// online issuer authentication failed or was not performed.
+	IssuerAuthRequired bool `json:"issuer_auth_required,omitempty"`
+}
+
+// ODAFaults break offline data authentication on purpose.
+type ODAFaults struct {
+	BadSSAD bool `json:"bad_ssad,omitempty"` // SSAD signed over a wrong hash (SDA fails)
+	BadSDAD bool `json:"bad_sdad,omitempty"` // SDAD of DDA/CDA signed over a wrong hash
+	// IssuerCertExpiry and ICCCertExpiry are the certificates' expiration
+	// dates MMYY (default "1249"); "0120" makes an expired certificate.
+	IssuerCertExpiry string `json:"issuer_cert_expiry,omitempty"`
+	ICCCertExpiry    string `json:"icc_cert_expiry,omitempty"`
+	// IssuerCertSerial is the issuer certificate's 3-byte serial number
+	// (default 000001); list it in the terminal's revocation list to test
+	// revocation (Book 2 §5.3, step 10).
+	IssuerCertSerial Hex `json:"issuer_cert_serial,omitempty"`
+	// ICCCertPAN puts another PAN in the ICC certificate (Book 2 §6.4,
+	// step 9 fails).
+	ICCCertPAN string `json:"icc_cert_pan,omitempty"`
+	// IssuerCertIssuerID puts another issuer identifier in the issuer
+	// certificate (Book 2 §5.3, step 9 fails). Digits, 3 to 8.
+	IssuerCertIssuerID string `json:"issuer_cert_issuer_id,omitempty"`
+}
+
+// Record is one extra record of an application's files.
+type Record struct {
+	SFI    int  `json:"sfi"`
+	Number int  `json:"number"`
+	ODA    bool `json:"oda,omitempty"` // the AFL flags it for offline data authentication
+	// Data is the content of the record template 70 (its tag and length
+	// are added); with Raw set, Data is the whole record as sent.
+	Data Hex  `json:"data"`
+	Raw  bool `json:"raw,omitempty"`
+}
+
+// ErrProfile reports a profile that cannot make a card; the message says
+// which field is wrong.
+var ErrProfile = errors.New("emvtest: invalid profile")
+
+// LoadProfile reads a profile from a JSON file (see [ParseProfile]).
+func LoadProfile(path string) (*Profile, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("emvtest: %w", err)
+	}
+	p, err := ParseProfile(b)
+	if err != nil {
+		return nil, fmt.Errorf("%w (%s)", err, path)
+	}
+	return p, nil
+}
+
+// ParseProfile decodes a JSON profile strictly: unknown keys and trailing
+// data are errors, and the profile is validated.
+func ParseProfile(b []byte) (*Profile, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	var p Profile
+	if err := dec.Decode(&p); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrProfile, err)
+	}
+	if dec.More() {
+		return nil, fmt.Errorf("%w: data after the profile", ErrProfile)
+	}
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	return &p, nil
+}
+
+// JSON returns the profile as indented JSON, as the files in testdata/cards hold it.
+func (p *Profile) JSON() ([]byte, error) { return json.MarshalIndent(p, "", "  ") }
+
+// Validate checks that the profile can make a card.
+func (p *Profile) Validate() error {
+	bad := func(format string, a ...any) error {
+		return fmt.Errorf("%w: %s", ErrProfile, fmt.Sprintf(format, a...))
+	}
+	if !isDigits(p.PAN) || len(p.PAN) < 12 || len(p.PAN) > 19 {
+		return bad("pan must be 12 to 19 digits")
+	}
+	if p.PSN != "" && (len(p.PSN) != 2 || !isDigits(p.PSN)) {
+		return bad("psn %q must be two digits", p.PSN)
+	}
+	switch p.Protocol {
+	case "", "T=0", "T=1":
+	default:
+		return bad("protocol %q: want T=0 or T=1", p.Protocol)
+	}
+	switch p.Directory {
+	case "", DirectoryPSE, DirectoryPPSE, DirectoryNone:
+	default:
+		return bad("directory %q: want pse, ppse or none", p.Directory)
+	}
+	if p.DirectorySFI < 0 || p.DirectorySFI > 10 {
+		return bad("directory_sfi %d: want 1 to 10", p.DirectorySFI)
+	}
+	for _, k := range []Hex{p.MasterKeys.AC, p.MasterKeys.SMI, p.MasterKeys.SMC} {
+		if k != nil && len(k) != 16 {
+			return bad("master keys must be 16 bytes")
+		}
+	}
+	if e := p.Keys.Exponent; e != 0 && e != 3 && e != 65537 {
+		return bad("keys.exponent %d: want 3 or 65537", e)
+	}
+	if len(p.Applications) == 0 {
+		return bad("no applications")
+	}
+	if len(p.Applications) > 16 {
+		return bad("%d applications: at most 16", len(p.Applications))
+	}
+	for i := range p.Applications {
+		a := &p.Applications[i]
+		where := fmt.Sprintf("applications[%d]", i)
+		switch {
+		case len(a.AID) < 5 || len(a.AID) > 16:
+			return bad("%s.aid must be 5 to 16 bytes", where)
+		case len(a.AIP) != 2:
+			return bad("%s.aip must be 2 bytes", where)
+		case len(a.Label) > 16 || len(a.PreferredName) > 16:
+			return bad("%s: label and preferred_name at most 16 characters", where)
+		case a.Priority < 0 || a.Priority > 0xFF:
+			return bad("%s.priority out of range", where)
+		case !isDate(a.ExpiryDate) || (a.EffectiveDate != "" && !isDate(a.EffectiveDate)):
+			return bad("%s: dates must be YYMMDD", where)
+		case a.PIN != "" && (!isDigits(a.PIN) || len(a.PIN) < 4 || len(a.PIN) > 12):
+			return bad("%s.pin must be 4 to 12 digits", where)
+		case a.PINTryLimit < 0 || a.PINTryLimit > 15 || a.PINTries < 0 || a.PINTries > 15:
+			return bad("%s: PIN try counts must be 0 to 15", where)
+		case a.ATC < 0 || a.ATC > 0xFFFE || a.LastOnlineATC < 0 || a.LastOnlineATC > 0xFFFF:
+			return bad("%s: atc out of range", where)
+		case a.GPOFormat < 0 || a.GPOFormat > 2 || a.GenACFormat < 0 || a.GenACFormat > 2 || a.DDAFormat < 0 || a.DDAFormat > 2:
+			return bad("%s: response formats are 1 or 2", where)
+		case a.ARPCMethod < 0 || a.ARPCMethod > 2:
+			return bad("%s.arpc_method is 1 or 2", where)
+		case a.LogEntry != nil && len(a.LogEntry) != 2:
+			return bad("%s.log_entry must be 2 bytes", where)
+		case a.DAC != nil && len(a.DAC) != 2:
+			return bad("%s.dac must be 2 bytes", where)
+		}
+		switch a.Risk.Decision {
+		case DecideRisk, DecideOffline, DecideOnline, DecideDecline:
+		default:
+			return bad("%s.risk.decision %q", where, a.Risk.Decision)
+		}
+		for name, dol := range map[string]Hex{"pdol": a.PDOL, "cdol1": a.CDOL1, "cdol2": a.CDOL2, "ddol": a.DDOL, "tdol": a.TDOL} {
+			if _, err := parseDOL(dol); err != nil {
+				return bad("%s.%s: %v", where, name, err)
+			}
+		}
+		if len(a.CDOL1) == 0 || len(a.CDOL2) == 0 {
+			return bad("%s: cdol1 and cdol2 are mandatory (Book 3 Annex A)", where)
+		}
+		if a.Extra != nil {
+			if _, err := parseTLVList(a.Extra); err != nil {
+				return bad("%s.extra: %v", where, err)
+			}
+		}
+		for j, r := range a.Records {
+			if r.SFI < 4 || r.SFI > 30 || r.Number < 1 || r.Number > 255 {
+				return bad("%s.records[%d]: sfi 4 to 30, number 1 to 255", where, j)
+			}
+		}
+		f := a.Faults
+		if (f.IssuerCertExpiry != "" && !isMMYY(f.IssuerCertExpiry)) || (f.ICCCertExpiry != "" && !isMMYY(f.ICCCertExpiry)) {
+			return bad("%s.oda_faults: expiry dates are MMYY", where)
+		}
+		if f.IssuerCertSerial != nil && len(f.IssuerCertSerial) != 3 {
+			return bad("%s.oda_faults.issuer_cert_serial must be 3 bytes", where)
+		}
+		if f.ICCCertPAN != "" && (!isDigits(f.ICCCertPAN) || len(f.ICCCertPAN) > 19) {
+			return bad("%s.oda_faults.icc_cert_pan must be digits", where)
+		}
+		if id := f.IssuerCertIssuerID; id != "" && (!isDigits(id) || len(id) < 3 || len(id) > 8) {
+			return bad("%s.oda_faults.issuer_cert_issuer_id must be 3 to 8 digits", where)
+		}
+	}
+	return nil
+}
+
+func isDigits(s string) bool {
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+func isDate(s string) bool {
+	if len(s) != 6 || !isDigits(s) {
+		return false
+	}
+	m := (s[2]-'0')*10 + s[3] - '0'
+	d := (s[4]-'0')*10 + s[5] - '0'
+	return m >= 1 && m <= 12 && d >= 1 && d <= 31
+}
+
+func isMMYY(s string) bool {
+	if len(s) != 4 || !isDigits(s) {
+		return false
+	}
+	m := (s[0]-'0')*10 + s[1] - '0'
+	return m >= 1 && m <= 12
+}
+
+func mustHex(s string) []byte {
+	b, err := hex.DecodeString(strings.ReplaceAll(s, " ", ""))
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// Clone returns a deep copy of the profile, so a card never shares its
+// data with the caller's value.
+func (p *Profile) Clone() *Profile {
+	b, err := json.Marshal(p)
+	if err != nil {
+		panic(err) // a Profile always marshals
+	}
+	var q Profile
+	if err := json.Unmarshal(b, &q); err != nil {
+		panic(err)
+	}
+	return &q
+}

@@ -1,0 +1,204 @@
+package emvtest
+
+import "sort"
+
+// Data shared by the built-in profiles.
+const (
+	// CDOL1Default asks for amount, other amount, terminal country, TVR,
+	// currency, date, type, unpredictable number, terminal type and CVM
+	// Results (33 bytes).
+	CDOL1Default = "9F02069F03069F1A0295055F2A029A039C019F37049F35019F3403"
+	// CDOL2Default asks for the ARC and the same transaction data (31 bytes).
+	CDOL2Default = "8A029F02069F03069F1A0295055F2A029A039C019F3704"
+	// DDOLDefault asks for the unpredictable number.
+	DDOLDefault = "9F3704"
+)
+
+// CVM lists (Book 3 §10.5, Annex C3): amounts X = Y = 0, then CV rules.
+const (
+	CVMEncipheredPINOffline = "00000000000000004403420341031E031F03" // enciphered offline PIN, online PIN, plaintext PIN, signature, no CVM
+	CVMPlaintextPINOffline  = "00000000000000004103420302031E031F03" // plaintext offline PIN, online PIN, signature, no CVM
+	CVMOnlinePIN            = "00000000000000004203" + "1E031F03"     // online PIN, signature, no CVM
+	CVMSignature            = "00000000000000001E031F03"             // signature, no CVM
+	CVMNoCVM                = "00000000000000001F00"                 // no CVM required, always
+	CVMPINAndSignature      = "00000000000000004503430300031E03"     // enciphered offline PIN and signature, plaintext PIN and signature, fail
+)
+
+func intp(n int) *int { return &n }
+
+func boolp(b bool) *bool { return &b }
+
+// visaApp is the base of the Visa-like applications.
+func visaApp() Application {
+	return Application{
+		AID:                mustHex("A0000000031010"),
+		Label:              "VISA CREDIT",
+		PreferredName:      "Visa Credit",
+		CodeTableIndex:     1,
+		Priority:           1,
+		LanguagePreference: "en",
+		AIP:                mustHex("3D00"),
+		CDOL1:              mustHex(CDOL1Default),
+		CDOL2:              mustHex(CDOL2Default),
+		DDOL:               mustHex(DDOLDefault),
+		CVMList:            mustHex(CVMEncipheredPINOffline),
+		IACDefault:         mustHex("DC4000A800"),
+		IACDenial:          mustHex("0010000000"),
+		IACOnline:          mustHex("DC4004F800"),
+		AUC:                mustHex("FF00"),
+		Version:            mustHex("008C"),
+		EffectiveDate:      "200101",
+		ExpiryDate:         "301231",
+		IssuerCountry:      mustHex("0840"),
+		Currency:           mustHex("0840"),
+		LCOL:               intp(5),
+		UCOL:               intp(10),
+		PIN:                "1234",
+		ATC:                0x0010,
+		LastOnlineATC:      0x000E,
+	}
+}
+
+// VisaCDA is a Visa-like credit card with a PSE and one application
+// (A0000000031010) that supports DDA and CDA (AIP 3D00), offline
+// enciphered PIN under the ICC key (PIN 1234), no PDOL, GENERATE AC format 2.
+func VisaCDA() *Profile {
+	a := visaApp()
+	return &Profile{
+		Name:         "visa-cda",
+		Description:  "Visa-like credit card: PSE, one application, CDA, offline enciphered PIN 1234",
+		PAN:          "4761739001010119",
+		PSN:          "01",
+		Applications: []Application{a},
+	}
+}
+
+// VisaSDA is a Visa-like card with SDA only (AIP 5C00), offline
+// plaintext PIN 1234 and a static data tag list with the AIP.
+func VisaSDA() *Profile {
+	a := visaApp()
+	a.AIP = mustHex("5C00")
+	a.DDOL = nil
+	a.CVMList = mustHex(CVMPlaintextPINOffline)
+	a.SDATagList = mustHex("82")
+	return &Profile{
+		Name:         "visa-sda",
+		Description:  "Visa-like card: PSE, SDA with AIP in the static data, offline plaintext PIN 1234",
+		PAN:          "4761739001010010",
+		PSN:          "00",
+		Applications: []Application{a},
+	}
+}
+
+// MastercardDDA is a Mastercard-like debit card with DDA (AIP 3C00), a
+// PDOL (terminal type and country), GPO and INTERNAL AUTHENTICATE in
+// format 2, online PIN, ARPC method 2 and issuer authentication required.
+func MastercardDDA() *Profile {
+	a := visaApp()
+	a.AID = mustHex("A0000000041010")
+	a.Label = "MASTERCARD"
+	a.PreferredName = "Mastercard"
+	a.AIP = mustHex("3C00")
+	a.PDOL = mustHex("9F35019F1A02")
+	a.GPOFormat = 2
+	a.DDAFormat = 2
+	a.CVMList = mustHex(CVMOnlinePIN)
+	a.PIN = ""
+	a.Version = mustHex("0002")
+	a.IACDefault = mustHex("F45084800C")
+	a.IACDenial = mustHex("0000000000")
+	a.IACOnline = mustHex("F45084800C")
+	a.ARPCMethod = 2
+	a.Risk.IssuerAuthRequired = true
+	a.IssuerCountry = mustHex("0826")
+	a.Currency = mustHex("0826")
+	a.LanguagePreference = "enfr"
+	return &Profile{
+		Name:         "mastercard-dda",
+		Description:  "Mastercard-like debit card: PSE, DDA with a PDOL, format 2 responses, online PIN, ARPC method 2",
+		PAN:          "5413330089020011",
+		PSN:          "03",
+		Applications: []Application{a},
+	}
+}
+
+// MultiApplication is a card with a PSE listing three applications of
+// different priorities: Visa debit (2), Visa credit (1, highest) and a
+// Mastercard (3); the Visa ones share a RID and so partial selection of
+// A0000000031 finds both.
+func MultiApplication() *Profile {
+	credit := visaApp()
+	debit := visaApp()
+	debit.AID = mustHex("A0000000032010")
+	debit.Label = "VISA DEBIT"
+	debit.PreferredName = "Visa Debit"
+	debit.Priority = 2
+	mc := visaApp()
+	mc.AID = mustHex("A0000000041010")
+	mc.Label = "MASTERCARD"
+	mc.PreferredName = "Mastercard"
+	mc.Priority = 3
+	mc.AIP = mustHex("3C00")
+	return &Profile{
+		Name:         "multi-application",
+		Description:  "PSE with three applications (Visa credit priority 1, Visa debit 2, Mastercard 3)",
+		PAN:          "4761739001010200",
+		PSN:          "01",
+		Applications: []Application{debit, credit, mc},
+	}
+}
+
+// NoDirectory is a CDA card without a PSE: the terminal must build the
+// candidate list from its AID list (Book 1 §12.3.3).
+func NoDirectory() *Profile {
+	p := VisaCDA()
+	p.Name = "no-pse"
+	p.Description = "CDA card without PSE: selection by AID list only"
+	p.Directory = DirectoryNone
+	return p
+}
+
+// BlockedApplication has a PSE listing a blocked Visa application (SELECT
+// answers 6283) and a working Mastercard one.
+func BlockedApplication() *Profile {
+	blocked := visaApp()
+	blocked.Blocked = true
+	mc := MastercardDDA().Applications[0]
+	mc.Priority = 2
+	return &Profile{
+		Name:         "blocked-application",
+		Description:  "PSE with a blocked Visa application (6283) and a working Mastercard application",
+		PAN:          "4761739001010300",
+		PSN:          "01",
+		Applications: []Application{blocked, mc},
+	}
+}
+
+// builtin lists the built-in profiles by name.
+var builtin = map[string]func() *Profile{
+	"visa-cda":            VisaCDA,
+	"visa-sda":            VisaSDA,
+	"mastercard-dda":      MastercardDDA,
+	"multi-application":   MultiApplication,
+	"no-pse":              NoDirectory,
+	"blocked-application": BlockedApplication,
+}
+
+// BuiltinProfile returns a fresh copy of the built-in profile with the given
+// name, or nil.
+func BuiltinProfile(name string) *Profile {
+	if f, found := builtin[name]; found {
+		return f()
+	}
+	return nil
+}
+
+// BuiltinProfiles returns the names of the built-in profiles, sorted.
+func BuiltinProfiles() []string {
+	names := make([]string, 0, len(builtin))
+	for n := range builtin {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
