@@ -320,11 +320,11 @@ func (a *appState) secondDecision(ref byte) byte {
 
 // Card Status Update bits (Book 2 §8.2.2), second byte.
 const (
-	csuApprove       = 0x80
-	csuCardBlock     = 0x40
-	csuAppBlock      = 0x20
-	csuUpdatePTC     = 0x10
-	csuGoOnlineNext  = 0x08
+	csuApprove      = 0x80
+	csuCardBlock    = 0x40
+	csuAppBlock     = 0x20
+	csuUpdatePTC    = 0x10
+	csuGoOnlineNext = 0x08
 )
 
 // checkIssuerAuth verifies Issuer Authentication Data (91): ARPC || ARC

@@ -137,13 +137,13 @@ var (
 // processing options, its records and how its own risk management behaves.
 // Data elements are written as they go on the card (tags in parentheses).
 type Application struct {
-	AID                Hex    `json:"aid"`                            // 4F/84, 5 to 16 bytes
-	Label              string `json:"label,omitempty"`                // 50
-	PreferredName      string `json:"preferred_name,omitempty"`       // 9F12
-	CodeTableIndex     int    `json:"code_table_index,omitempty"`     // 9F11, 0 = absent
-	Priority           int    `json:"priority,omitempty"`             // 87, 0 = absent
+	AID                Hex    `json:"aid"`                           // 4F/84, 5 to 16 bytes
+	Label              string `json:"label,omitempty"`               // 50
+	PreferredName      string `json:"preferred_name,omitempty"`      // 9F12
+	CodeTableIndex     int    `json:"code_table_index,omitempty"`    // 9F11, 0 = absent
+	Priority           int    `json:"priority,omitempty"`            // 87, 0 = absent
 	LanguagePreference string `json:"language_preference,omitempty"` // 5F2D ("enfr")
-	LogEntry           Hex    `json:"log_entry,omitempty"`            // 9F4D in the FCI's BF0C
+	LogEntry           Hex    `json:"log_entry,omitempty"`           // 9F4D in the FCI's BF0C
 	// InDirectory is whether the PSE/PPSE lists the application
 	// (default true). A hidden application is only found by AID.
 	InDirectory *bool `json:"in_directory,omitempty"`

@@ -18,7 +18,7 @@ const (
 const (
 	CVMEncipheredPINOffline = "00000000000000004403420341031E031F03" // enciphered offline PIN, online PIN, plaintext PIN, signature, no CVM
 	CVMPlaintextPINOffline  = "00000000000000004103420302031E031F03" // plaintext offline PIN, online PIN, signature, no CVM
-	CVMOnlinePIN            = "00000000000000004203" + "1E031F03"     // online PIN, signature, no CVM
+	CVMOnlinePIN            = "00000000000000004203" + "1E031F03"    // online PIN, signature, no CVM
 	CVMSignature            = "00000000000000001E031F03"             // signature, no CVM
 	CVMNoCVM                = "00000000000000001F00"                 // no CVM required, always
 	CVMPINAndSignature      = "00000000000000004503430300031E03"     // enciphered offline PIN and signature, plaintext PIN and signature, fail

@@ -13,8 +13,8 @@ import (
 // (Book 2 §5.1, ISO/IEC 9796-2 with message recovery), so no padding scheme
 // of crypto/rsa fits and the operations are done on math/big values.
 type rsaKey struct {
-	N *big.Int // modulus
-	E int      // public exponent: 3 or 65537 (Book 2 §5.1, Annex B2.1)
+	N          *big.Int // modulus
+	E          int      // public exponent: 3 or 65537 (Book 2 §5.1, Annex B2.1)
 	d, p, q    *big.Int
 	dp, dq, qi *big.Int
 }
