@@ -11,7 +11,8 @@ import (
 // per line: tag, name from the dictionary, value length in brackets and the
 // value decoded by its format (numbers as digits, dates YYMMDD with the date
 // spelt out, text quoted, anything else in hex). Templates list their
-// children one level deeper.
+// children one level deeper; Data Object Lists (PDOL, CDOL1, ...) are
+// followed by their entries, one "- tag name [length]" line each.
 //
 // Cardholder data is masked: the PAN (5A) and the PAN inside track data
 // (57, 9F6B, 56) keep their first 6 and last 4 digits, and the rest of the
@@ -80,11 +81,41 @@ func (p *printer) level(it Iter, depth int) error {
 			continue
 		}
 		p.printf("%s%s %s [%d]: %s\n", indent, tag, name, len(v), p.value(el, known, tag, v))
+		if isDOL(tag) {
+			p.dol(indent+"  ", v)
+		}
 		if p.werr != nil {
 			return nil
 		}
 	}
 	return it.Err()
+}
+
+// isDOL reports whether tag's value is a Data Object List (Book 3 §5.4 and
+// Annex A1: PDOL, CDOL1, CDOL2, DDOL, TDOL, Log Format; Book C-2: Default
+// UDOL).
+func isDOL(t Tag) bool {
+	switch t {
+	case 0x9F38, 0x8C, 0x8D, 0x9F49, 0x97, 0x9F4F, 0xDF811A:
+		return true
+	}
+	return false
+}
+
+// dol lists the entries of a DOL under its line, one per line with the
+// length asked for; a DOL that does not parse is left as hex.
+func (p *printer) dol(indent string, v []byte) {
+	d, err := ParseDOL(v)
+	if err != nil {
+		return
+	}
+	for _, e := range d {
+		name := "(unknown tag)"
+		if el, ok := Lookup(e.Tag); ok {
+			name = el.Name
+		}
+		p.printf("%s- %s %s [%d]\n", indent, e.Tag, name, e.Len)
+	}
 }
 
 // Tags whose n value is a date YYMMDD (Book 3 Annex A1).
