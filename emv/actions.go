@@ -1,0 +1,429 @@
+package emv
+
+import (
+	"crypto/sha1"
+	"errors"
+	"fmt"
+
+	"github.com/emvkit/emvkit/apdu"
+	"github.com/emvkit/emvkit/emv/tvr"
+	"github.com/emvkit/emvkit/tlv"
+)
+
+// Issuer Action Codes missing from the card take these values
+// (Book 3 §10.7): denial all zeros, online and default all ones.
+var (
+	iacDenialAbsent  = tvr.TVR{}
+	iacOnlineAbsent  = tvr.TVR{0xFF, 0xFF, 0xFF, 0xFF, 0xFF}
+	iacDefaultAbsent = tvr.TVR{0xFF, 0xFF, 0xFF, 0xFF, 0xFF}
+)
+
+// actionCodes returns the TAC and IAC for one check: the terminal's (zero
+// when unset) and the card's (the absent default when the card has none
+// or it is not five bytes).
+func (s *transactionState) actionCodes(tac *tvr.TVR, iacTag tlv.Tag, absent tvr.TVR) (t, i tvr.TVR) {
+	if tac != nil {
+		t = *tac
+	}
+	i = absent
+	if v, ok := s.cardData[iacTag]; ok && len(v) == 5 {
+		i = tvr.TVR(v)
+	}
+	return t, i
+}
+
+// matches reports whether a TVR bit set is also set in the TAC or the IAC.
+func matches(v, tac, iac tvr.TVR) bool {
+	for k := range v {
+		if v[k]&(tac[k]|iac[k]) != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *transactionState) denialCheck() bool {
+	t, i := s.actionCodes(s.params.TACDenial, 0x9F0E, iacDenialAbsent)
+	return matches(s.res.TVR, t, i)
+}
+
+func (s *transactionState) onlineCheck() bool {
+	t, i := s.actionCodes(s.params.TACOnline, 0x9F0F, iacOnlineAbsent)
+	return matches(s.res.TVR, t, i)
+}
+
+func (s *transactionState) defaultCheck() bool {
+	t, i := s.actionCodes(s.params.TACDefault, 0x9F0D, iacDefaultAbsent)
+	return matches(s.res.TVR, t, i)
+}
+
+// analyseTerminalActions decides which cryptogram to ask for (Book 3 §10.7)
+// and sends the first GENERATE AC: AAC if the denial codes match a TVR
+// bit; for an online-capable terminal ARQC if the online codes match, else
+// TC; for an offline-only terminal AAC if the default codes match, else
+// TC. CDA is requested with a TC or an ARQC when CDA was selected and has
+// not failed.
+func (s *transactionState) analyseTerminalActions() error {
+	s.step = StepTerminalActionAnalysis
+	var want byte
+	switch {
+	case s.denialCheck():
+		want = apdu.RefAAC
+	case s.cfg.OnlineCapable():
+		want = apdu.RefTC
+		if s.onlineCheck() {
+			want = apdu.RefARQC
+		}
+	default:
+		want = apdu.RefTC
+		if s.defaultCheck() {
+			want = apdu.RefAAC
+		}
+	}
+	cdol1, err := s.cardDOL(0x8C)
+	if err != nil {
+		return err
+	}
+	s.cdol1Data, err = s.dolData(cdol1)
+	if err != nil {
+		return err
+	}
+	p1 := want
+	if s.oda.method == CDA && !s.oda.failed && want != apdu.RefAAC {
+		p1 |= apdu.RefCDA
+		s.cdaRequest = true
+	}
+	// Book 3 Annex C6: card risk management is performed by the card on
+	// the first GENERATE AC.
+	s.setTSI(tvr.CardRiskManagementPerformed)
+	r, err := s.generateAC(p1, s.cdol1Data)
+	if err != nil {
+		return err
+	}
+	s.first = r
+	s.requested = want
+	return nil
+}
+
+// cardDOL parses a DOL the card holds (CDOL1 8C, CDOL2 8D, TDOL 97).
+func (s *transactionState) cardDOL(t tlv.Tag) (tlv.DOL, error) {
+	d, err := tlv.ParseDOL(s.cardData[t])
+	if err != nil {
+		return nil, s.failData(t.String(), err)
+	}
+	return d, nil
+}
+
+// dolData builds a CDOL's data, computing the TC Hash Value 98 first when
+// the CDOL asks for it (Book 3 §5.4, §9.2.2).
+func (s *transactionState) dolData(dol tlv.DOL) ([]byte, error) {
+	if dolHas(dol, 0x98) {
+		tdol, ok := s.cardData[0x97]
+		if !ok {
+			tdol = s.params.DefaultTDOL
+			if tdol != nil {
+				s.setTVR(tvr.DefaultTDOLUsed)
+			}
+		}
+		td, err := tlv.ParseDOL(tdol)
+		if err != nil {
+			return nil, s.failData("TDOL 97", err)
+		}
+		h := sha1.Sum(td.Build(nil, s.get))
+		s.termData[0x98] = h[:]
+	}
+	data := dol.Build(nil, s.get)
+	if len(data) > 255 {
+		return nil, s.failData(fmt.Sprintf("CDOL data of %d bytes does not fit a command", len(data)), nil)
+	}
+	return data, nil
+}
+
+// acResponse is a GENERATE AC response (Book 3 §6.5.5.4).
+type acResponse struct {
+	cid        byte
+	atc, ac    []byte
+	iad, sdad  []byte
+	format2    bool
+	raw        []byte // the response data, for the CDA transaction data hash
+	p1         byte
+	commandDOL []byte
+}
+
+// cryptogramType returns the CID's cryptogram bits: AAC, TC or ARQC.
+func (r *acResponse) cryptogramType() byte { return r.cid & 0xC0 }
+
+// generateAC sends GENERATE AC and parses its answer: format 1 (80) or
+// format 2 (77 with 9F27, 9F36 and 9F26, or 9F4B in place of 9F26 for
+// CDA). A malformed answer terminates the transaction.
+func (s *transactionState) generateAC(p1 byte, data []byte) (*acResponse, error) {
+	s.genACCount++
+	c := apdu.GenerateAC(p1, data)
+	body, err := s.transmitOK(c)
+	if err != nil {
+		return nil, err
+	}
+	tag, v, err := tlv.Single(body)
+	if err != nil {
+		return nil, s.failData("GENERATE AC response", err)
+	}
+	r := &acResponse{raw: body, p1: p1, commandDOL: data}
+	switch tag {
+	case 0x80:
+		if len(v) < 11 || len(v) > 43 {
+			return nil, s.failData(fmt.Sprintf("format 1 GENERATE AC response of %d bytes", len(v)), nil)
+		}
+		r.cid, r.atc, r.ac = v[0], v[1:3], v[3:11]
+		if len(v) > 11 {
+			r.iad = v[11:]
+		}
+	case 0x77:
+		r.format2 = true
+		var cid []byte
+		it := tlv.NewIter(v)
+		for it.Next() {
+			switch it.Tag() {
+			case 0x9F27:
+				cid = it.Value()
+			case 0x9F36:
+				r.atc = it.Value()
+			case 0x9F26:
+				r.ac = it.Value()
+			case 0x9F10:
+				r.iad = it.Value()
+			case 0x9F4B:
+				r.sdad = it.Value()
+			}
+		}
+		if err := it.Err(); err != nil {
+			return nil, s.failData("GENERATE AC response", err)
+		}
+		if len(cid) != 1 || len(r.atc) != 2 || (r.sdad == nil && len(r.ac) != 8) || (r.ac != nil && len(r.ac) != 8) {
+			return nil, s.fail("GENERATE AC response lacks 9F27, 9F36 or 9F26", ErrMissingData)
+		}
+		r.cid = cid[0]
+	default:
+		return nil, s.failData(fmt.Sprintf("GENERATE AC answered template %s", tag), nil)
+	}
+	if r.cryptogramType() == 0xC0 {
+		return nil, s.failData(fmt.Sprintf("CID %02X names no cryptogram", r.cid), nil)
+	}
+	// Book 3 §9.3: the card may answer with the cryptogram asked for or
+	// one lower (TC > ARQC > AAC), never a higher one.
+	if rank(r.cryptogramType()) > rank(p1&0xC0) {
+		return nil, s.failData(fmt.Sprintf("card answered %s to a request for %s", cryptogramName(r.cryptogramType()), cryptogramName(p1&0xC0)), nil)
+	}
+	s.keepAC(r)
+	return r, nil
+}
+
+func rank(t byte) int {
+	switch t {
+	case cidTC:
+		return 2
+	case cidARQC:
+		return 1
+	}
+	return 0
+}
+
+func cryptogramName(t byte) string {
+	switch t {
+	case cidTC:
+		return "TC"
+	case cidARQC:
+		return "ARQC"
+	case cidAAC:
+		return "AAC"
+	}
+	return fmt.Sprintf("%02X", t)
+}
+
+// keepAC records the cryptogram and its companions for the result and
+// for the CDOL2 and field 55.
+func (s *transactionState) keepAC(r *acResponse) {
+	s.res.CID = r.cid
+	s.res.ATC = r.atc
+	s.res.AC = r.ac
+	s.res.IAD = r.iad
+	s.cardData[0x9F27] = []byte{r.cid}
+	s.cardData[0x9F36] = r.atc
+	if r.ac != nil {
+		s.cardData[0x9F26] = r.ac
+	}
+	if r.iad != nil {
+		s.cardData[0x9F10] = r.iad
+	}
+	if r.cid&0x08 != 0 {
+		s.res.Advice = true
+	}
+}
+
+// analyseCardActions reads the card's decision at the first GENERATE AC
+// (Book 3 §10.8): CDA first if it was asked for, then AAC declines, TC
+// approves, ARQC goes online.
+func (s *transactionState) analyseCardActions() error {
+	s.step = StepCardActionAnalysis
+	r := s.first
+	if s.cdaRequest && r.cryptogramType() != cidAAC {
+		if err := s.verifyCDA(r); err != nil {
+			// Book 2 §6.6.2: CDA failed: a TC is not accepted, an ARQC is
+			// followed by a second GENERATE AC asking for an AAC.
+			s.cdaFailed(err)
+			if r.cryptogramType() == cidARQC {
+				s.decision = apdu.RefAAC
+				s.skipOnline = true
+				return nil
+			}
+			s.res.Outcome = Declined
+			s.setARC("Z1")
+			return errStop
+		}
+	}
+	if r.cid&0x07 == 0x01 {
+		// Reason code "service not allowed" (Book 3 §6.5.5.4).
+		s.show(MsgNotAccepted)
+	}
+	switch r.cryptogramType() {
+	case cidAAC:
+		s.res.Outcome = Declined
+		s.setARC("Z1")
+		return errStop
+	case cidTC:
+		s.res.Outcome = Approved
+		s.setARC("Y1")
+		return errStop
+	}
+	return nil // ARQC: online processing
+}
+
+func (s *transactionState) setARC(a string) {
+	s.arc = [2]byte{a[0], a[1]}
+	s.res.ARC = a
+}
+
+// processOnline sends the authorisation request to the host and processes
+// the answer (Book 3 §10.9): the ARC, issuer authentication by EXTERNAL
+// AUTHENTICATE when the AIP says the card supports it, and the scripts.
+// Unable to go online, the default action analysis decides (§10.7).
+func (s *transactionState) processOnline() error {
+	s.step = StepOnlineProcessing
+	if s.skipOnline {
+		return nil
+	}
+	req := &OnlineRequest{
+		Transaction:    s.txn,
+		AID:            s.res.AID,
+		PAN:            s.cardData[0x5A],
+		PANSequence:    s.cardData[0x5F34],
+		Track2:         s.cardData[0x57],
+		ICCData:        s.iccData(),
+		OnlinePIN:      s.onlinePIN,
+		OnlinePINBlock: s.cvm.OnlinePIN,
+	}
+	resp, err := s.term.authorise(s.ctx, req)
+	if cerr := s.ctx.Err(); cerr != nil {
+		return s.fail("context ended while online", cerr)
+	}
+	if errors.Is(err, ErrCancelled) {
+		return s.fail("terminal cancelled while online", err)
+	}
+	if err != nil || resp == nil {
+		// Unable to go online: Book 3 §10.7 default action analysis.
+		s.unableOnline = true
+		if s.defaultCheck() {
+			s.decision = apdu.RefAAC
+			s.setARC("Z3")
+		} else {
+			s.decision = apdu.RefTC
+			s.setARC("Y3")
+		}
+		return nil
+	}
+	arc := resp.ARC
+	if len(arc) != 2 {
+		arc = "05"
+		if resp.Approved {
+			arc = "00"
+		}
+	}
+	s.setARC(arc)
+	s.decision = apdu.RefAAC
+	if resp.Approved {
+		s.decision = apdu.RefTC
+	}
+	if ia := resp.IssuerAuthData; len(ia) > 0 {
+		s.termData[0x91] = ia
+		if s.aip[0]&0x04 != 0 {
+			// Book 3 §10.9: issuer authentication by EXTERNAL
+			// AUTHENTICATE, once.
+			r, err := s.transmit(apdu.ExternalAuthenticate(ia))
+			if err != nil {
+				return err
+			}
+			s.setTSI(tvr.IssuerAuthenticationPerformed)
+			if r.SW != apdu.SWOK {
+				s.setTVR(tvr.IssuerAuthenticationFailed)
+			}
+		}
+	}
+	s.scripts = resp.Scripts
+	return nil
+}
+
+// complete finishes an online or unable-to-go-online transaction with the
+// second GENERATE AC (Book 3 §10.11): TC to accept, AAC to decline; CDA
+// asked for with a TC when CDA was selected and has not failed.
+func (s *transactionState) complete() error {
+	s.step = StepCompletion
+	cdol2, err := s.cardDOL(0x8D)
+	if err != nil {
+		return err
+	}
+	data, err := s.dolData(cdol2)
+	if err != nil {
+		return err
+	}
+	p1 := s.decision
+	cda := s.oda.method == CDA && !s.oda.failed && p1 == apdu.RefTC
+	if cda {
+		p1 |= apdu.RefCDA
+	}
+	r, err := s.generateAC(p1, data)
+	if err != nil {
+		return err
+	}
+	if r.cryptogramType() == cidARQC {
+		return s.failData("second GENERATE AC answered ARQC", nil)
+	}
+	approved := r.cryptogramType() == cidTC
+	if cda && approved {
+		if err := s.verifyCDA(r); err != nil {
+			s.cdaFailed(err)
+			approved = false
+		}
+	}
+	switch {
+	case s.skipOnline:
+		s.res.Outcome = Declined
+	case s.unableOnline && approved:
+		s.res.Outcome = ApprovedUnableOnline
+	case s.unableOnline:
+		s.res.Outcome = DeclinedUnableOnline
+	case approved:
+		s.res.Outcome = OnlineApproved
+	default:
+		s.res.Outcome = OnlineDeclined
+	}
+	return nil
+}
+
+// dolHas reports whether dol asks for tag t.
+func dolHas(dol tlv.DOL, t tlv.Tag) bool {
+	for _, e := range dol {
+		if e.Tag == t {
+			return true
+		}
+	}
+	return false
+}

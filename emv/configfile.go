@@ -1,0 +1,244 @@
+package emv
+
+import (
+	"bytes"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/emvkit/emvkit/emv/tvr"
+	"github.com/emvkit/emvkit/oda"
+)
+
+// LoadConfig reads a terminal configuration from a JSON file (see
+// [ParseConfig] for the format) and validates it.
+func LoadConfig(path string) (*Config, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("emv: config: %w", err)
+	}
+	c, err := ParseConfig(b)
+	if err != nil {
+		return nil, fmt.Errorf("%w (in %s)", err, path)
+	}
+	return c, nil
+}
+
+// ParseConfig decodes a terminal configuration from JSON and validates it.
+// Unknown keys are an error, so a misspelt key never silently falls back
+// to a default. Byte strings are hex; amounts are integers in minor units;
+// every key may be left out, and then takes the zero value documented on
+// the matching [Config] field:
+//
+//	{
+//	  "terminal_type": "22",                    9F35
+//	  "capabilities": "E0F8C8",                 9F33
+//	  "additional_capabilities": "F000F0A001",  9F40
+//	  "country": 826,                           9F1A (required)
+//	  "currency": 826,                          5F2A (required)
+//	  "currency_exponent": 2,                   5F36
+//	  "merchant_category": 5999,                9F15
+//	  "merchant_id": "MERCHANT0000001",         9F16
+//	  "merchant_name_location": "Shop, Town",   9F4E
+//	  "terminal_id": "TERM0001",                9F1C
+//	  "ifd_serial": "IFD00001",                 9F1E
+//	  "acquirer_id": "123456",                  9F01
+//	  "params": {                               for every application:
+//	    "version": "008C",                      9F09
+//	    "floor_limit": 5000,                    9F1B
+//	    "tac_denial": "0010000000",
+//	    "tac_online": "DC4004F800",
+//	    "tac_default": "DC4000A800",
+//	    "default_ddol": "9F3704",
+//	    "default_tdol": "9F0206",
+//	    "random_selection": {"target_percent": 20, "max_target_percent": 50, "threshold": 1000}
+//	  },
+//	  "applications": [                         required, in order of preference
+//	    {"aid": "A0000000031010", "partial_selection": true, "params": {...overrides...}}
+//	  ],
+//	  "ca_keys": {                              CA keys and revocations, in the
+//	    "keys": [{"rid": "A000000003",          format of oda.LoadKeyStore
+//	      "index": "92", "modulus": "...", "exponent": "03",
+//	      "checksum": "...", "expiry": "2028-12-31"}],
+//	    "revocations": [{"rid": "A000000003", "index": "92", "serial": "123456"}]
+//	  }
+//	}
+func ParseConfig(data []byte) (*Config, error) {
+	var f configFile
+	d := json.NewDecoder(bytes.NewReader(data))
+	d.DisallowUnknownFields()
+	if err := d.Decode(&f); err != nil {
+		return nil, jsonConfigError(err)
+	}
+	if _, err := d.Token(); err != io.EOF {
+		return nil, &ConfigError{Field: "file", Reason: "data after the configuration object"}
+	}
+	c, err := f.config()
+	if err != nil {
+		return nil, err
+	}
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func jsonConfigError(err error) error {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return &ConfigError{Field: te.Field, Reason: fmt.Sprintf("a JSON %s cannot be %s", te.Value, te.Type)}
+	}
+	var he *hexError
+	if errors.As(err, &he) {
+		return &ConfigError{Field: "file", Reason: he.Error()}
+	}
+	msg := strings.TrimPrefix(err.Error(), "json: ")
+	return &ConfigError{Field: "file", Reason: msg}
+}
+
+type hexBytes []byte
+
+type hexError struct {
+	s   string
+	err error
+}
+
+func (e *hexError) Error() string { return fmt.Sprintf("%q is not hex: %v", e.s, e.err) }
+
+func (h *hexBytes) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return err
+	}
+	v, err := hex.DecodeString(strings.ReplaceAll(s, " ", ""))
+	if err != nil {
+		return &hexError{s, err}
+	}
+	*h = v
+	return nil
+}
+
+type configFile struct {
+	TerminalType           hexBytes        `json:"terminal_type"`
+	Capabilities           hexBytes        `json:"capabilities"`
+	AdditionalCapabilities hexBytes        `json:"additional_capabilities"`
+	Country                uint16          `json:"country"`
+	Currency               uint16          `json:"currency"`
+	CurrencyExponent       int             `json:"currency_exponent"`
+	MerchantCategory       uint16          `json:"merchant_category"`
+	MerchantID             string          `json:"merchant_id"`
+	MerchantNameLocation   string          `json:"merchant_name_location"`
+	TerminalID             string          `json:"terminal_id"`
+	IFDSerial              string          `json:"ifd_serial"`
+	AcquirerID             string          `json:"acquirer_id"`
+	Params                 paramsFile      `json:"params"`
+	Applications           []appFile       `json:"applications"`
+	CAKeys                 json.RawMessage `json:"ca_keys"`
+	// Comment is free text for the file's reader (where its values come
+	// from); the kernel ignores it.
+	Comment any `json:"comment"`
+}
+
+type paramsFile struct {
+	Version         hexBytes `json:"version"`
+	FloorLimit      *uint64  `json:"floor_limit"`
+	TACDenial       hexBytes `json:"tac_denial"`
+	TACOnline       hexBytes `json:"tac_online"`
+	TACDefault      hexBytes `json:"tac_default"`
+	DefaultDDOL     hexBytes `json:"default_ddol"`
+	DefaultTDOL     hexBytes `json:"default_tdol"`
+	RandomSelection *struct {
+		TargetPercent    int    `json:"target_percent"`
+		MaxTargetPercent int    `json:"max_target_percent"`
+		Threshold        uint64 `json:"threshold"`
+	} `json:"random_selection"`
+}
+
+type appFile struct {
+	AID              hexBytes   `json:"aid"`
+	PartialSelection bool       `json:"partial_selection"`
+	Params           paramsFile `json:"params"`
+	Comment          any        `json:"comment"`
+}
+
+func fixed(field string, b hexBytes, n int, dst []byte) error {
+	if b == nil {
+		return nil
+	}
+	if len(b) != n {
+		return &ConfigError{Field: field, Reason: fmt.Sprintf("%d bytes, want %d", len(b), n)}
+	}
+	copy(dst, b)
+	return nil
+}
+
+func (f *configFile) config() (*Config, error) {
+	c := &Config{
+		Country:              f.Country,
+		Currency:             f.Currency,
+		CurrencyExponent:     f.CurrencyExponent,
+		MerchantCategory:     f.MerchantCategory,
+		MerchantID:           f.MerchantID,
+		MerchantNameLocation: f.MerchantNameLocation,
+		TerminalID:           f.TerminalID,
+		IFDSerial:            f.IFDSerial,
+		AcquirerID:           f.AcquirerID,
+	}
+	var tt [1]byte
+	if err := fixed("terminal_type", f.TerminalType, 1, tt[:]); err != nil {
+		return nil, err
+	}
+	c.TerminalType = tt[0]
+	if err := fixed("capabilities", f.Capabilities, 3, c.Capabilities[:]); err != nil {
+		return nil, err
+	}
+	if err := fixed("additional_capabilities", f.AdditionalCapabilities, 5, c.AdditionalCapabilities[:]); err != nil {
+		return nil, err
+	}
+	var err error
+	if c.AppParams, err = f.Params.params("params"); err != nil {
+		return nil, err
+	}
+	for i, a := range f.Applications {
+		field := fmt.Sprintf("applications[%d]", i)
+		p, err := a.Params.params(field + ".params")
+		if err != nil {
+			return nil, err
+		}
+		c.Applications = append(c.Applications, Application{AID: a.AID, PartialSelection: a.PartialSelection, Params: p})
+	}
+	if len(f.CAKeys) > 0 && string(f.CAKeys) != "null" {
+		ks, err := oda.LoadKeyStore(bytes.NewReader(f.CAKeys))
+		if err != nil {
+			return nil, &ConfigError{Field: "ca_keys", Reason: err.Error()}
+		}
+		c.CAKeys = ks
+	}
+	return c, nil
+}
+
+func (f *paramsFile) params(field string) (AppParams, error) {
+	p := AppParams{Version: f.Version, FloorLimit: f.FloorLimit, DefaultDDOL: f.DefaultDDOL, DefaultTDOL: f.DefaultTDOL}
+	for _, t := range []struct {
+		name string
+		b    hexBytes
+		dst  **tvr.TVR
+	}{{"tac_denial", f.TACDenial, &p.TACDenial}, {"tac_online", f.TACOnline, &p.TACOnline}, {"tac_default", f.TACDefault, &p.TACDefault}} {
+		if t.b == nil {
+			continue
+		}
+		var v tvr.TVR
+		if err := fixed(field+"."+t.name, t.b, 5, v[:]); err != nil {
+			return p, err
+		}
+		*t.dst = &v
+	}
+	if rs := f.RandomSelection; rs != nil {
+		p.RandomSelection = &RandomSelection{TargetPercent: rs.TargetPercent, MaxTargetPercent: rs.MaxTargetPercent, Threshold: rs.Threshold}
+	}
+	return p, nil
+}

@@ -1,0 +1,54 @@
+// Package emv is the EMV Level 2 contact kernel: it runs one transaction
+// with a chip card by EMV 4.4 Book 3 and reports what the terminal needs
+// afterwards.
+//
+// # Values and seams
+//
+// A terminal is a value ([Config]: capabilities, country, currency, the
+// supported applications with their floor limits, TACs and risk
+// parameters, the CA public keys), a transaction is a value
+// ([Transaction]: type, amounts, date), and the card is an
+// [apdu.Transceiver]. What a person or a host must decide (choose an
+// application, confirm it, enter a PIN, authorise online) goes through
+// [Terminal], whose parts are each optional: when one is absent the kernel
+// follows the book's rule for a terminal without it.
+//
+// # The flow
+//
+// [Run] performs the whole transaction. Inside, one private state value
+// walks the functions of Book 3 §10 in order, one method per step:
+//
+//	application selection            Book 1 §12
+//	initiate application processing  Book 3 §10.1
+//	read application data            Book 3 §10.2
+//	offline data authentication      Book 3 §10.3
+//	processing restrictions          Book 3 §10.4
+//	cardholder verification          Book 3 §10.5 (package cvm)
+//	terminal risk management         Book 3 §10.6
+//	terminal action analysis         Book 3 §10.7
+//	card action analysis             Book 3 §10.8
+//	online processing                Book 3 §10.9
+//	issuer-to-card script processing Book 3 §10.10
+//	completion                       Book 3 §10.11
+//
+// [Session] runs the same flow step by step: it stops wherever the
+// terminal must act ([Request]) and resumes with the answer, so a terminal
+// can read the card first and ask for the amount afterwards.
+//
+// # Outcomes and errors
+//
+// What the books define as an outcome (approved, declined, terminated, ...)
+// is a value in [Result]. A transaction that stops before its end returns a
+// [*TerminatedError] naming the step and the reason; it unwraps to the
+// cause, so errors.Is(err, apdu.ErrCardRemoved) tells a card pulled out.
+// The first such error sticks: nothing more is sent to the card.
+//
+// Every loop driven by card data is bounded: directory depth and records,
+// candidate applications, AFL records, script commands.
+//
+// # Secrets
+//
+// The PIN and PIN blocks never reach the trace, a log or an error. The
+// trace ([Result.Trace]) keeps the card's bytes otherwise exact; its
+// String method and [Result.Receipt] mask the PAN and track 2.
+package emv

@@ -1,0 +1,134 @@
+package emv
+
+import (
+	"bytes"
+	"time"
+
+	"github.com/emvkit/emvkit/emv/tvr"
+)
+
+// Application Usage Control 9F07 bits (Book 3 Annex C2).
+const (
+	aucDomesticCash          = 0x80 // byte 1
+	aucInternationalCash     = 0x40
+	aucDomesticGoods         = 0x20
+	aucInternationalGoods    = 0x10
+	aucDomesticServices      = 0x08
+	aucInternationalServices = 0x04
+	aucATM                   = 0x02
+	aucNonATM                = 0x01
+	aucDomesticCashback      = 0x80 // byte 2
+	aucInternationalCashback = 0x40
+)
+
+// checkProcessingRestrictions compares the card's application with the
+// terminal's and the transaction (Book 3 §10.4): application versions,
+// Application Usage Control, effective and expiry dates. Each failure sets
+// a TVR bit; none stops the transaction.
+func (s *transactionState) checkProcessingRestrictions() error {
+	s.step = StepProcessingRestrictions
+
+	// §10.4.1 Application Version Number: the card's 9F08 against the
+	// terminal's 9F09; absent in the card, they are presumed compatible.
+	if icc, ok := s.cardData[0x9F08]; ok && s.params.Version != nil && !bytes.Equal(icc, s.params.Version) {
+		s.setTVR(tvr.DifferentApplicationVersions)
+	}
+
+	// §10.4.2 Application Usage Control.
+	if auc, ok := s.cardData[0x9F07]; ok && len(auc) >= 2 {
+		if !s.usageAllowed(auc) {
+			s.setTVR(tvr.ServiceNotAllowed)
+		}
+	}
+
+	// §10.4.3 Application Effective/Expiration Dates.
+	today := dateOnly(s.txn.Time)
+	if eff, ok := s.cardData[0x5F25]; ok {
+		if d, ok := parseDate(eff); !ok || today.Before(d) {
+			s.setTVR(tvr.ApplicationNotYetEffective)
+		}
+	}
+	if d, ok := parseDate(s.cardData[0x5F24]); !ok || today.After(d) {
+		s.setTVR(tvr.ExpiredApplication)
+	}
+	return nil
+}
+
+// isATM reports whether the terminal is an ATM: a financial institution
+// terminal (type 1x) that dispenses cash (9F40 byte 1 bit 8), Book 4
+// Annex A1.
+func (s *transactionState) isATM() bool {
+	add := s.cfg.additionalCapabilities()
+	return s.cfg.terminalType()>>4 == 1 && add[0]&0x80 != 0
+}
+
+// usageAllowed applies the Application Usage Control checks of
+// Book 3 §10.4.2.
+func (s *transactionState) usageAllowed(auc []byte) bool {
+	if s.isATM() {
+		if auc[0]&aucATM == 0 {
+			return false
+		}
+	} else if auc[0]&aucNonATM == 0 {
+		return false
+	}
+	icc, ok := s.cardData[0x5F28] // Issuer Country Code
+	if !ok {
+		// Without the issuer's country only the environment is checked.
+		return true
+	}
+	domestic := bytes.Equal(icc, s.termData[0x9F1A])
+	pick := func(dom, intl byte) byte {
+		if domestic {
+			return dom
+		}
+		return intl
+	}
+	t := s.txn.Type
+	switch {
+	case t.isCash():
+		return auc[0]&pick(aucDomesticCash, aucInternationalCash) != 0
+	case t == Purchase || t == PurchaseCashback:
+		goodsOrServices := pick(aucDomesticGoods, aucInternationalGoods)
+		if s.txn.Services {
+			goodsOrServices = pick(aucDomesticServices, aucInternationalServices)
+		}
+		if auc[0]&goodsOrServices == 0 {
+			return false
+		}
+		if t == PurchaseCashback || s.txn.AmountOther > 0 {
+			return auc[1]&pick(aucDomesticCashback, aucInternationalCashback) != 0
+		}
+	}
+	return true
+}
+
+func dateOnly(t time.Time) time.Time {
+	y, m, d := t.Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+// parseDate reads a date YYMMDD (n6), years 00-49 as 20YY and 50-99 as
+// 19YY (Book 3 Annex A, note on dates). An invalid date is not ok.
+func parseDate(b []byte) (time.Time, bool) {
+	if len(b) != 3 {
+		return time.Time{}, false
+	}
+	v, ok := fromBCD(b)
+	if !ok {
+		return time.Time{}, false
+	}
+	yy, mm, dd := int(v/10000), int(v/100%100), int(v%100)
+	if mm < 1 || mm > 12 || dd < 1 || dd > 31 {
+		return time.Time{}, false
+	}
+	year := 2000 + yy
+	if yy >= 50 {
+		year = 1900 + yy
+	}
+	t := time.Date(year, time.Month(mm), dd, 0, 0, 0, 0, time.UTC)
+	if t.Day() != dd {
+		return time.Time{}, false // 31 April and the like
+	}
+	return t, true
+}

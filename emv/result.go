@@ -1,0 +1,244 @@
+package emv
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/emvkit/emvkit/apdu"
+	"github.com/emvkit/emvkit/emv/tvr"
+	"github.com/emvkit/emvkit/tlv"
+)
+
+// Outcome is how a transaction ended (Book 3 §10.8 to §10.11, Book 4 §6.3).
+type Outcome int
+
+// Outcomes.
+const (
+	// OutcomeNone: the transaction has not reached an outcome.
+	OutcomeNone Outcome = iota
+	// Approved: the card returned a TC at the first GENERATE AC (offline
+	// approval).
+	Approved
+	// Declined: the card returned an AAC at the first GENERATE AC, or the
+	// terminal asked for one (offline decline).
+	Declined
+	// OnlineApproved: the issuer approved and the card agreed (TC at the
+	// second GENERATE AC).
+	OnlineApproved
+	// OnlineDeclined: the issuer declined, or the card refused the
+	// issuer's approval at the second GENERATE AC.
+	OnlineDeclined
+	// ApprovedUnableOnline: the terminal could not go online and the
+	// default action analysis let the card approve offline
+	// (Book 3 §10.7, §10.9).
+	ApprovedUnableOnline
+	// DeclinedUnableOnline: the terminal could not go online and the
+	// transaction was declined offline.
+	DeclinedUnableOnline
+	// Terminated: the transaction stopped before an outcome; see
+	// [Result.Terminated].
+	Terminated
+	// TryAnotherInterface: the chip could not be used (no answer to
+	// selection, a card error before any application was chosen); the
+	// terminal may fall back to another interface (Book 4 §6.3.6).
+	TryAnotherInterface
+)
+
+var outcomeNames = [...]string{
+	OutcomeNone:          "none",
+	Approved:             "approved",
+	Declined:             "declined",
+	OnlineApproved:       "online approved",
+	OnlineDeclined:       "online declined",
+	ApprovedUnableOnline: "approved (unable to go online)",
+	DeclinedUnableOnline: "declined (unable to go online)",
+	Terminated:           "terminated",
+	TryAnotherInterface:  "try another interface",
+}
+
+// String returns the outcome's name.
+func (o Outcome) String() string {
+	if o >= 0 && int(o) < len(outcomeNames) {
+		return outcomeNames[o]
+	}
+	return fmt.Sprintf("outcome %d", int(o))
+}
+
+// MarshalText encodes the outcome as its name.
+func (o Outcome) MarshalText() ([]byte, error) { return []byte(o.String()), nil }
+
+// IsApproved reports whether the transaction was approved.
+func (o Outcome) IsApproved() bool {
+	return o == Approved || o == OnlineApproved || o == ApprovedUnableOnline
+}
+
+// ODAMethod is the offline data authentication method the kernel chose
+// (Book 3 §10.3).
+type ODAMethod int
+
+// ODA methods.
+const (
+	ODANone ODAMethod = iota
+	SDA
+	DDA
+	CDA
+)
+
+// String returns "none", "SDA", "DDA" or "CDA".
+func (m ODAMethod) String() string {
+	switch m {
+	case SDA:
+		return "SDA"
+	case DDA:
+		return "DDA"
+	case CDA:
+		return "CDA"
+	}
+	return "none"
+}
+
+// MarshalText encodes the method as its name.
+func (m ODAMethod) MarshalText() ([]byte, error) { return []byte(m.String()), nil }
+
+// Cryptogram information data (9F27) values, Book 3 §6.5.5.4.
+const (
+	cidAAC  byte = 0x00
+	cidTC   byte = 0x40
+	cidARQC byte = 0x80
+)
+
+// Result is what a transaction leaves for the terminal: the outcome and
+// the data for the authorisation and clearing messages, the receipt and
+// the record.
+type Result struct {
+	Outcome Outcome `json:"outcome"`
+	// Terminated is set when Outcome is Terminated: the step and reason.
+	Terminated *TerminatedError `json:"-"`
+
+	TVR        tvr.TVR `json:"-"`
+	TSI        tvr.TSI `json:"-"`
+	CVMResults [3]byte `json:"-"` // 9F34 (Book 3 Annex A, Book 3 §10.5)
+
+	AID   []byte `json:"-"` // 84 (DF name) of the selected application
+	Label string `json:"label,omitempty"`
+	// PreferredName is the Application Preferred Name 9F12, if any.
+	PreferredName string    `json:"preferred_name,omitempty"`
+	ODA           ODAMethod `json:"oda"`
+
+	// CID, AC, ATC and IAD are from the last GENERATE AC (9F27, 9F26, 9F36,
+	// 9F10).
+	CID byte   `json:"-"`
+	AC  []byte `json:"-"`
+	ATC []byte `json:"-"`
+	IAD []byte `json:"-"`
+	// UnpredictableNumber is 9F37 as sent to the card.
+	UnpredictableNumber [4]byte `json:"-"`
+	// ARC is the Authorisation Response Code 8A: the issuer's, or Y1/Z1
+	// (offline approved/declined), Y3/Z3 (unable to go online) set by the
+	// terminal (Book 4 Annex A6).
+	ARC string `json:"arc,omitempty"`
+	// Advice reports that the card asked for an advice (9F27 bit 4,
+	// Book 3 §10.8).
+	Advice bool `json:"advice,omitempty"`
+	// SignatureRequired reports that the CVM performed asks for the
+	// cardholder's signature on the receipt.
+	SignatureRequired bool `json:"signature_required,omitempty"`
+
+	// ICCData is the ICC system-related data for ISO 8583 field 55 of the
+	// authorisation request (after the first GENERATE AC) or, once the
+	// transaction is complete, of the clearing record: the data objects of
+	// [Field55Tags] the transaction has, in that order.
+	ICCData []byte `json:"-"`
+
+	// ScriptResults is the Issuer Script Results 9F5B: five bytes per
+	// script command processed (Book 3 Annex A, Book 3 §10.10).
+	ScriptResults []byte `json:"-"`
+
+	// Receipt is what the receipt prints, PAN masked.
+	Receipt Receipt `json:"receipt"`
+
+	// Trace is every exchange with the card, in order. The data of a
+	// VERIFY command is not kept.
+	Trace Trace `json:"-"`
+}
+
+// Field55Tags lists the data objects of the ICC data of an authorisation
+// or clearing message, in the order the schemes' field 55 specifications
+// list them (the common subset of the Visa and Mastercard lists, plus the
+// objects EMV Book 4 Annex A names for online messages).
+var Field55Tags = []tlv.Tag{
+	0x9F26, 0x9F27, 0x9F10, 0x9F37, 0x9F36, 0x95, 0x9A, 0x9C, 0x9F02, 0x5F2A,
+	0x82, 0x9F1A, 0x9F03, 0x9F33, 0x9F34, 0x9F35, 0x9F1E, 0x84, 0x9F09, 0x9F41,
+	0x5F34, 0x9F6E, 0x9F7C, 0x9B, 0x9F5B,
+}
+
+// Receipt is the data a receipt shows (Book 4 §11.5). The PAN is masked.
+type Receipt struct {
+	MaskedPAN         string    `json:"masked_pan"`
+	PANSequence       string    `json:"pan_sequence,omitempty"`
+	AID               string    `json:"aid"`
+	Label             string    `json:"label"`
+	TVR               string    `json:"tvr"`
+	TSI               string    `json:"tsi"`
+	AC                string    `json:"ac"`
+	CVMResults        string    `json:"cvm_results"`
+	ATC               string    `json:"atc"`
+	Amount            uint64    `json:"amount"`
+	AmountOther       uint64    `json:"amount_other,omitempty"`
+	Currency          uint16    `json:"currency"`
+	Type              string    `json:"type"`
+	Time              time.Time `json:"time"`
+	Outcome           string    `json:"outcome"`
+	SignatureRequired bool      `json:"signature_required"`
+}
+
+// Trace is the sequence of exchanges of a transaction as the kernel sent
+// them (after the T=0 procedures), the data of VERIFY zeroed.
+type Trace []apdu.TraceEntry
+
+// Commands returns each command's name in order ("SELECT", "READ RECORD",
+// ...), the shape tests compare.
+func (t Trace) Commands() []string {
+	out := make([]string, 0, len(t))
+	for _, e := range t {
+		c, err := apdu.ParseCommand(e.Command)
+		if err != nil {
+			out = append(out, "?")
+			continue
+		}
+		out = append(out, c.Name())
+	}
+	return out
+}
+
+// String prints the trace one exchange per line, the PAN and track data
+// masked ([apdu.MaskPAN]) and the PIN block absent.
+func (t Trace) String() string {
+	var b strings.Builder
+	for _, e := range t {
+		b.WriteString(e.String())
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+// maskPAN returns the PAN (compressed numeric, F-padded, as in 5A) as
+// digits with all but the first six and last four replaced by '*'
+// (PCI DSS 3.4).
+func maskPAN(pan []byte) string {
+	s := make([]byte, 0, 2*len(pan))
+loop:
+	for _, b := range pan {
+		for _, d := range [2]byte{b >> 4, b & 0x0F} {
+			if d > 9 {
+				break loop
+			}
+			s = append(s, '0'+d)
+		}
+	}
+	for i := 6; i < len(s)-4; i++ {
+		s[i] = '*'
+	}
+	return string(s)
+}

@@ -1,0 +1,258 @@
+package emv
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/emvkit/emvkit/apdu"
+	"github.com/emvkit/emvkit/cvm"
+	"github.com/emvkit/emvkit/tlv"
+)
+
+// Run performs one whole transaction with the card by Book 3 and returns
+// its result. The card is any apdu.Transceiver; the kernel adds the T=0
+// procedures itself. term may be nil: a terminal with no cardholder
+// selection, no PIN pad, no host (unable to go online) and no display.
+//
+// The error is nil when the transaction reached an outcome (approved or
+// declined, offline or online). Otherwise it is a *TerminatedError naming
+// the step and the cause, and the Result holds what was done up to there
+// (TVR, TSI, trace) with Outcome Terminated or TryAnotherInterface. A
+// *ConfigError is returned, before anything is sent, for an invalid cfg.
+func Run(ctx context.Context, card apdu.Transceiver, cfg *Config, txn Transaction, term *Terminal) (*Result, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if term == nil {
+		term = &Terminal{}
+	}
+	s := newState(ctx, card, cfg, terminalSeam{term})
+	s.txn, s.hasTxn = txn, true
+	return s.execute()
+}
+
+// execute runs the flow and assembles the result.
+func (s *transactionState) execute() (*Result, error) {
+	s.now = s.cfg.now()
+	err := s.run()
+	if errors.Is(err, errStop) {
+		err = nil
+	}
+	if err == nil && s.err != nil {
+		err = s.err
+	}
+	s.finish(err)
+	return &s.res, err
+}
+
+// run is the flow of Book 3 §10, one step per line.
+func (s *transactionState) run() error {
+	if s.hasTxn {
+		if err := s.txn.validate(); err != nil {
+			s.step = StepSelection
+			return s.fail("", fmt.Errorf("%w: %v", ErrTransaction, err))
+		}
+	}
+	s.setTerminalData()
+	for {
+		if err := s.selectApplication(); err != nil {
+			return err
+		}
+		if err := s.needTransaction(true); err != nil {
+			return err
+		}
+		err := s.initiateProcessing()
+		if errors.Is(err, errSelectAgain) {
+			continue // Book 3 §10.1: GPO 6985, back to selection
+		}
+		if err != nil {
+			return err
+		}
+		break
+	}
+	if err := s.readApplicationData(); err != nil {
+		return err
+	}
+	if err := s.needTransaction(false); err != nil {
+		return err
+	}
+	if err := s.authenticateOfflineData(); err != nil {
+		return err
+	}
+	if err := s.checkProcessingRestrictions(); err != nil {
+		return err
+	}
+	if err := s.verifyCardholder(); err != nil {
+		return err
+	}
+	if err := s.manageTerminalRisk(); err != nil {
+		return err
+	}
+	if err := s.analyseTerminalActions(); err != nil {
+		return err
+	}
+	if err := s.analyseCardActions(); err != nil {
+		return err
+	}
+	if err := s.processOnline(); err != nil {
+		return err
+	}
+	if err := s.processIssuerScripts(0x71); err != nil {
+		return err
+	}
+	if err := s.complete(); err != nil {
+		return err
+	}
+	return s.processIssuerScripts(0x72)
+}
+
+// needTransaction asks the terminal for the transaction when it was not
+// given at the start (a Session that reads the card first): before GET
+// PROCESSING OPTIONS if the PDOL asks for transaction data, else after
+// the records are read.
+func (s *transactionState) needTransaction(beforeGPO bool) error {
+	if s.hasTxn {
+		return nil
+	}
+	if beforeGPO && !dolHas(s.pdol, 0x9F02) && !dolHas(s.pdol, 0x9F03) && !dolHas(s.pdol, 0x9C) && !dolHas(s.pdol, 0x81) {
+		return nil
+	}
+	info := &CardInfo{AID: s.res.AID, Label: s.res.Label}
+	if pan, ok := s.cardData[0x5A]; ok {
+		info.MaskedPAN = maskPAN(pan)
+	}
+	t, err := s.term.transaction(s.ctx, info)
+	if err != nil {
+		return s.fail("transaction details", err)
+	}
+	if err := t.validate(); err != nil {
+		return s.fail("", fmt.Errorf("%w: %v", ErrTransaction, err))
+	}
+	s.txn, s.hasTxn = t, true
+	s.setTransactionData()
+	return nil
+}
+
+// finish sets the outcome of a stopped transaction, the ICC data, the
+// receipt and the trace, and shows the final message.
+func (s *transactionState) finish(err error) {
+	var te *TerminatedError
+	if errors.As(err, &te) {
+		s.res.Terminated = te
+		s.res.Outcome = Terminated
+		if te.Step == StepSelection && !errors.Is(err, ErrNotAccepted) && !errors.Is(err, ErrCancelled) && !errors.Is(err, context.Canceled) {
+			// The chip could not be used at all: the terminal may fall
+			// back to another interface (Book 4 §6.3.6).
+			s.res.Outcome = TryAnotherInterface
+		}
+	}
+	s.res.ICCData = s.iccData()
+	s.res.Trace = Trace(s.rec.Entries())
+	s.res.Receipt = s.receipt()
+	switch {
+	case s.res.Outcome.IsApproved():
+		s.show(MsgApproved)
+	case s.res.Outcome == Terminated || s.res.Outcome == TryAnotherInterface:
+		if errors.Is(err, ErrNotAccepted) {
+			break // shown when it happened
+		}
+		s.show(MsgProcessingError)
+	default:
+		s.show(MsgDeclined)
+	}
+	if !errors.Is(err, apdu.ErrCardRemoved) {
+		s.show(MsgRemoveCard)
+	}
+	s.log.LogAttrs(s.ctx, slog.LevelInfo, "emv: transaction done", slog.String("outcome", s.res.Outcome.String()),
+		slog.String("tvr", fmt.Sprintf("%X", s.res.TVR[:])), slog.String("tsi", fmt.Sprintf("%X", s.res.TSI[:])))
+}
+
+// iccData encodes the data objects of Field55Tags the transaction has, in
+// that order.
+func (s *transactionState) iccData() []byte {
+	var b []byte
+	for _, t := range Field55Tags {
+		if t == 0x9F5B {
+			if len(s.res.ScriptResults) > 0 {
+				b = tlv.AppendTLV(b, t, s.res.ScriptResults)
+			}
+			continue
+		}
+		if t == 0x84 {
+			if len(s.res.AID) > 0 {
+				b = tlv.AppendTLV(b, t, s.res.AID)
+			}
+			continue
+		}
+		if t == 0x9F34 && s.res.CVMResults == [3]byte{} {
+			continue
+		}
+		if v, ok := s.get(t); ok {
+			b = tlv.AppendTLV(b, t, v)
+		}
+	}
+	return b
+}
+
+func (s *transactionState) receipt() Receipt {
+	r := Receipt{
+		MaskedPAN:         maskPAN(s.cardData[0x5A]),
+		AID:               fmt.Sprintf("%X", s.res.AID),
+		Label:             s.res.Label,
+		TVR:               fmt.Sprintf("%X", s.res.TVR[:]),
+		TSI:               fmt.Sprintf("%X", s.res.TSI[:]),
+		AC:                fmt.Sprintf("%X", s.res.AC),
+		CVMResults:        fmt.Sprintf("%X", s.res.CVMResults[:]),
+		ATC:               fmt.Sprintf("%X", s.res.ATC),
+		Amount:            s.txn.Amount,
+		AmountOther:       s.txn.AmountOther,
+		Currency:          s.cfg.Currency,
+		Type:              s.txn.Type.String(),
+		Time:              s.txn.Time,
+		Outcome:           s.res.Outcome.String(),
+		SignatureRequired: s.res.SignatureRequired,
+	}
+	if psn, ok := s.cardData[0x5F34]; ok {
+		r.PANSequence = fmt.Sprintf("%X", psn)
+	}
+	if s.res.PreferredName != "" {
+		r.Label = s.res.PreferredName
+	}
+	return r
+}
+
+// terminalSeam answers the flow's questions from a Terminal.
+type terminalSeam struct{ t *Terminal }
+
+func (ts terminalSeam) canSelect() bool { return ts.t.Selector != nil }
+
+func (ts terminalSeam) choose(ctx context.Context, c []Candidate) (int, error) {
+	return ts.t.Selector.Choose(ctx, c)
+}
+
+func (ts terminalSeam) confirm(ctx context.Context, c Candidate) (bool, error) {
+	return ts.t.Selector.Confirm(ctx, c)
+}
+
+func (ts terminalSeam) transaction(context.Context, *CardInfo) (Transaction, error) {
+	return Transaction{}, fmt.Errorf("%w: no transaction given", ErrTransaction)
+}
+
+func (ts terminalSeam) authorise(ctx context.Context, req *OnlineRequest) (*OnlineResponse, error) {
+	if ts.t.Host == nil {
+		return nil, ErrUnableToGoOnline
+	}
+	return ts.t.Host.Authorise(ctx, req)
+}
+
+func (ts terminalSeam) show(ctx context.Context, m Message) {
+	if ts.t.Display != nil {
+		ts.t.Display.Show(ctx, m)
+	}
+}
+
+func (ts terminalSeam) pinPad() cvm.PINPad { return ts.t.PINPad }
+
+func (ts terminalSeam) terminal() *Terminal { return ts.t }

@@ -1,0 +1,109 @@
+package emv
+
+import (
+	"github.com/emvkit/emvkit/apdu"
+	"github.com/emvkit/emvkit/emv/tvr"
+	"github.com/emvkit/emvkit/tlv"
+)
+
+// Bounds on issuer scripts (Book 3 §10.10 asks a terminal to take at
+// least 128 bytes of scripts; these are well above).
+const (
+	maxScriptBytes    = 1024 // all scripts of one response together
+	maxScripts        = 16
+	maxScriptCommands = 32 // commands in one script
+)
+
+// processIssuerScripts sends the commands of the issuer scripts with the
+// given template tag to the card (Book 3 §10.10): 71 before the final
+// GENERATE AC, 72 after it. Each script's commands go in order until one
+// is answered with anything but 90xx, 62xx or 63xx; the script then fails
+// there. Results go to 9F5B: a result nibble (0 not performed, 1 failed,
+// 2 successful), the failing command's sequence number (F from 15 on) and
+// the script identifier 9F18 (zeros if absent). A failed or unparsable
+// script sets the TVR bit for its side of the final GENERATE AC.
+func (s *transactionState) processIssuerScripts(template tlv.Tag) error {
+	s.step = StepIssuerScripts
+	if len(s.scripts) == 0 {
+		return nil
+	}
+	failBit := tvr.ScriptFailedBeforeFinalGenerateAC
+	if template == 0x72 {
+		failBit = tvr.ScriptFailedAfterFinalGenerateAC
+	}
+	if len(s.scripts) > maxScriptBytes {
+		// More than the terminal takes: none is performed.
+		if template == 0x71 {
+			s.setTVR(tvr.ScriptFailedBeforeFinalGenerateAC)
+		}
+		return nil
+	}
+	it := tlv.NewIter(s.scripts)
+	for it.Next() {
+		if it.Tag() != template {
+			continue
+		}
+		if s.scriptsRun == maxScripts {
+			s.setTVR(failBit)
+			break
+		}
+		s.scriptsRun++
+		if err := s.runScript(it.Value(), failBit); err != nil {
+			return err
+		}
+	}
+	if it.Err() != nil {
+		// The rest of the scripts cannot be read: not performed.
+		s.setTVR(failBit)
+	}
+	return nil
+}
+
+// runScript performs one script's commands.
+func (s *transactionState) runScript(v []byte, failBit tvr.Bit) error {
+	var id [4]byte
+	var cmds []apdu.Command
+	ok := true
+	it := tlv.NewIter(v)
+	for it.Next() {
+		switch it.Tag() {
+		case 0x9F18:
+			if len(it.Value()) == 4 {
+				copy(id[:], it.Value())
+			} else {
+				ok = false
+			}
+		case 0x86:
+			c, err := apdu.ParseCommand(it.Value())
+			if err != nil || len(cmds) == maxScriptCommands {
+				ok = false
+				continue
+			}
+			cmds = append(cmds, c)
+		}
+	}
+	if it.Err() != nil || len(cmds) == 0 {
+		ok = false
+	}
+	result := byte(0x00) // not performed
+	if ok {
+		result = 0x20 // successful, unless a command fails
+		s.setTSI(tvr.ScriptProcessingPerformed)
+		for i, c := range cmds {
+			r, err := s.transmit(c)
+			if err != nil {
+				return err
+			}
+			if sw1 := r.SW.SW1(); sw1 != 0x90 && sw1 != 0x62 && sw1 != 0x63 {
+				seq := byte(min(i+1, 15))
+				result = 0x10 | seq
+				break
+			}
+		}
+	}
+	if result != 0x20 {
+		s.setTVR(failBit)
+	}
+	s.res.ScriptResults = append(s.res.ScriptResults, result, id[0], id[1], id[2], id[3])
+	return nil
+}

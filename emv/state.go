@@ -1,0 +1,339 @@
+package emv
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/emvkit/emvkit/apdu"
+	"github.com/emvkit/emvkit/cvm"
+	"github.com/emvkit/emvkit/emv/tvr"
+	"github.com/emvkit/emvkit/oda"
+	"github.com/emvkit/emvkit/tlv"
+)
+
+// Bounds on what card data can make the kernel do.
+const (
+	maxTraceExchanges = 512 // commands sent in one transaction
+	maxCardObjects    = 256 // distinct data objects kept from the card
+)
+
+// seam is how the flow asks the terminal for decisions: [Run] answers from
+// a [Terminal], a [Session] turns each question into a [Request].
+type seam interface {
+	choose(ctx context.Context, c []Candidate) (int, error)
+	confirm(ctx context.Context, c Candidate) (bool, error)
+	canSelect() bool
+	transaction(ctx context.Context, info *CardInfo) (Transaction, error)
+	authorise(ctx context.Context, req *OnlineRequest) (*OnlineResponse, error)
+	show(ctx context.Context, m Message)
+	pinPad() cvm.PINPad
+	terminal() *Terminal
+}
+
+// CardInfo is what the terminal knows about the card before it gives the
+// amount, in a [Session] that asks for the transaction late.
+type CardInfo struct {
+	AID       []byte
+	Label     string
+	MaskedPAN string // empty before the records are read
+}
+
+// transactionState is one transaction: the flow's methods read and write
+// it in Book 3 order. It is used by one goroutine.
+type transactionState struct {
+	ctx context.Context
+	// rec records every exchange and carries it to the card through the
+	// T=0 procedures (Book 1 §9.3): the steps see one response per command.
+	rec  *apdu.Recorder
+	cfg  *Config
+	term seam
+	log  *slog.Logger
+
+	txn    Transaction
+	hasTxn bool
+	now    time.Time
+
+	// err is the first error that stopped the transaction; once set,
+	// nothing more is sent to the card.
+	err  error
+	step Step
+
+	res Result
+
+	candidates []Candidate
+	app        Candidate
+	params     AppParams
+	pdol       tlv.DOL
+	aip        [2]byte
+	afl        []byte
+
+	// card holds the data objects the card returned (FCI, GPO, records,
+	// GET DATA), each exactly as received.
+	cardData map[tlv.Tag][]byte
+	// recordTags are the tags read from records, to refuse duplicates.
+	recordTags map[tlv.Tag]struct{}
+	// term holds the terminal-sourced data objects of this transaction.
+	termData map[tlv.Tag][]byte
+
+	// odaRecords are the records the AFL marks for offline data
+	// authentication, exactly as received (Book 3 §10.2).
+	odaRecords []oda.Record
+
+	pdolData  []byte
+	cdol1Data []byte
+	first     *acResponse
+	requested byte
+	decision  byte // the cryptogram the second GENERATE AC asks for
+
+	skipOnline   bool // CDA failed on an ARQC: straight to the AAC
+	unableOnline bool
+	scripts      []byte
+	cvm          cvm.Result
+
+	oda        odaState
+	cdaRequest bool // the first GENERATE AC asked for a CDA signature
+	arc        [2]byte
+	genACCount int
+	onlinePIN  bool
+	pinEntered bool
+
+	scriptResults []byte
+	scriptsRun    int
+}
+
+func newState(ctx context.Context, card apdu.Transceiver, cfg *Config, term seam) *transactionState {
+	return &transactionState{
+		ctx:        ctx,
+		rec:        apdu.NewRecorder(apdu.NewT0(card)),
+		cfg:        cfg,
+		term:       term,
+		log:        cfg.logger(),
+		cardData:   make(map[tlv.Tag][]byte, 48),
+		termData:   make(map[tlv.Tag][]byte, 32),
+		recordTags: make(map[tlv.Tag]struct{}, 32),
+	}
+}
+
+// fail records err as the transaction's stopping error (the first one
+// sticks) and returns it.
+func (s *transactionState) fail(reason string, err error) error {
+	if s.err == nil {
+		s.err = &TerminatedError{Step: s.step, Reason: reason, Err: err}
+		s.log.LogAttrs(s.ctx, slog.LevelWarn, "emv: transaction terminated", slog.String("step", s.step.String()), slog.String("error", s.err.Error()))
+	}
+	return s.err
+}
+
+// failData stops the transaction for malformed card data.
+func (s *transactionState) failData(reason string, cause error) error {
+	if cause == nil {
+		return s.fail(reason, ErrCardData)
+	}
+	return s.fail(reason, &cardDataError{cause})
+}
+
+// transmit sends one command and returns the card's response. Only a
+// failure to get any response is an error; a refusal is a response for the
+// step to judge. The recorder keeps the exchange for the trace.
+func (s *transactionState) transmit(c apdu.Command) (apdu.Response, error) {
+	if s.err != nil {
+		return apdu.Response{}, s.err
+	}
+	if err := s.ctx.Err(); err != nil {
+		return apdu.Response{}, s.fail("context ended", err)
+	}
+	if s.rec.Len() >= maxTraceExchanges {
+		return apdu.Response{}, s.fail(fmt.Sprintf("more than %d commands", maxTraceExchanges), ErrCardData)
+	}
+	b, err := c.Bytes()
+	if err != nil {
+		return apdu.Response{}, s.fail("cannot encode "+c.Name(), err)
+	}
+	raw, err := s.rec.Transmit(s.ctx, b)
+	if c.Sensitive() {
+		clear(b)
+	}
+	if err != nil {
+		return apdu.Response{}, s.fail(c.Name()+" got no response", err)
+	}
+	// Keep a private copy: a Transceiver may reuse its buffer.
+	resp, err := apdu.ParseResponse(bytes.Clone(raw))
+	if err != nil {
+		return apdu.Response{}, s.failData(c.Name()+" response", err)
+	}
+	if s.log.Enabled(s.ctx, slog.LevelDebug) {
+		s.log.LogAttrs(s.ctx, slog.LevelDebug, "emv: exchange", slog.String("command", c.Name()), slog.String("sw", resp.SW.String()))
+	}
+	return resp, nil
+}
+
+// transmitOK is transmit for a command that must answer 9000.
+func (s *transactionState) transmitOK(c apdu.Command) ([]byte, error) {
+	r, err := s.transmit(c)
+	if err != nil {
+		return nil, err
+	}
+	if r.SW != apdu.SWOK {
+		return nil, s.fail("", &refusedError{&apdu.StatusError{Command: c, SW: r.SW}})
+	}
+	return r.Data, nil
+}
+
+// get returns the value of a data object for a DOL or a message: the
+// terminal's live values first (TVR, TSI, CVM Results, unpredictable
+// number, ARC), then terminal data, then card data.
+func (s *transactionState) get(t tlv.Tag) ([]byte, bool) {
+	switch t {
+	case 0x95:
+		return s.res.TVR[:], true
+	case 0x9B:
+		return s.res.TSI[:], true
+	case 0x9F34:
+		return s.res.CVMResults[:], true
+	case 0x9F37:
+		return s.res.UnpredictableNumber[:], true
+	case 0x8A:
+		if s.arc == [2]byte{} {
+			return nil, false
+		}
+		return s.arc[:], true
+	}
+	if v, ok := s.termData[t]; ok {
+		return v, true
+	}
+	v, ok := s.cardData[t]
+	return v, ok
+}
+
+// setTerminalData fills the terminal-sourced data objects (Book 3 Annex A,
+// Book 4 Annex A) from the configuration and the transaction.
+func (s *transactionState) setTerminalData() {
+	c := s.cfg
+	d := s.termData
+	d[0x9F35] = []byte{c.terminalType()}
+	caps := c.capabilities()
+	d[0x9F33] = caps[:]
+	add := c.additionalCapabilities()
+	d[0x9F40] = add[:]
+	d[0x9F1A] = bcd(uint64(c.Country), 2)
+	d[0x5F2A] = bcd(uint64(c.Currency), 2)
+	d[0x5F36] = bcd(uint64(c.CurrencyExponent), 1)
+	d[0x9F15] = bcd(uint64(c.MerchantCategory), 2)
+	for _, f := range []struct {
+		t tlv.Tag
+		v string
+	}{{0x9F16, c.MerchantID}, {0x9F4E, c.MerchantNameLocation}, {0x9F1C, c.TerminalID}, {0x9F1E, c.IFDSerial}} {
+		if f.v != "" {
+			d[f.t] = []byte(f.v)
+		}
+	}
+	if c.AcquirerID != "" {
+		v, _ := parseDigits(c.AcquirerID)
+		d[0x9F01] = bcd(v, 6)
+	}
+	d[0x9F39] = []byte{0x05} // POS entry mode: integrated circuit card, Book 4 Annex A
+	s.setTransactionData()
+}
+
+// setTransactionData fills the data objects that come from the
+// Transaction, which a Session may learn late.
+func (s *transactionState) setTransactionData() {
+	t := &s.txn
+	d := s.termData
+	d[0x9C] = []byte{byte(t.Type)}
+	d[0x9F02] = bcd(t.Amount, 6)
+	d[0x9F03] = bcd(t.AmountOther, 6)
+	var amt [4]byte
+	binary.BigEndian.PutUint32(amt[:], uint32(min(t.Amount, 0xFFFFFFFF)))
+	d[0x81] = amt[:] // Amount, Authorised (Binary)
+	if t.AmountOther > 0 {
+		binary.BigEndian.PutUint32(amt[:], uint32(min(t.AmountOther, 0xFFFFFFFF)))
+		d[0x9F04] = append([]byte(nil), amt[:]...)
+	}
+	tm := t.Time
+	if tm.IsZero() {
+		tm = s.now
+	}
+	s.txn.Time = tm
+	d[0x9A] = []byte{toBCD(tm.Year() % 100), toBCD(int(tm.Month())), toBCD(tm.Day())}
+	d[0x9F21] = []byte{toBCD(tm.Hour()), toBCD(tm.Minute()), toBCD(tm.Second())}
+	d[0x9F41] = bcd(uint64(t.SequenceCounter), 4)
+}
+
+// applicationData fills the data objects that depend on the selected
+// application.
+func (s *transactionState) setApplicationData() {
+	if s.params.Version != nil {
+		s.termData[0x9F09] = s.params.Version
+	}
+	var fl [4]byte
+	binary.BigEndian.PutUint32(fl[:], uint32(s.floorLimit()))
+	s.termData[0x9F1B] = fl[:]
+}
+
+func (s *transactionState) floorLimit() uint64 {
+	if s.params.FloorLimit == nil {
+		return 0
+	}
+	return *s.params.FloorLimit
+}
+
+// newUnpredictableNumber draws 9F37 from the configured source (Book 4
+// §6.5.6: it must be unpredictable to the card).
+func (s *transactionState) newUnpredictableNumber() error {
+	if _, err := io.ReadFull(s.cfg.rand(), s.res.UnpredictableNumber[:]); err != nil {
+		return s.fail("random source", err)
+	}
+	return nil
+}
+
+func (s *transactionState) setTVR(b tvr.Bit) { s.res.TVR.Set(b) }
+func (s *transactionState) setTSI(b tvr.Bit) { s.res.TSI.Set(b) }
+
+func (s *transactionState) show(m Message) { s.term.show(s.ctx, m) }
+
+// bcd encodes v as n bytes of right-justified BCD.
+func bcd(v uint64, n int) []byte {
+	b := make([]byte, n)
+	for i := n - 1; i >= 0; i-- {
+		b[i] = byte(v%10) | byte(v/10%10)<<4
+		v /= 100
+	}
+	return b
+}
+
+func toBCD(v int) byte { return byte(v/10%10)<<4 | byte(v%10) }
+
+func parseDigits(s string) (uint64, bool) {
+	var v uint64
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return 0, false
+		}
+		v = v*10 + uint64(s[i]-'0')
+	}
+	return v, true
+}
+
+// fromBCD decodes numeric BCD; ok is false if a nibble is not a digit.
+func fromBCD(b []byte) (uint64, bool) {
+	var v uint64
+	for _, x := range b {
+		hi, lo := x>>4, x&0x0F
+		if hi > 9 || lo > 9 {
+			return 0, false
+		}
+		v = v*100 + uint64(hi)*10 + uint64(lo)
+	}
+	return v, true
+}
+
+// errStop is returned by a step that ended the transaction with an
+// outcome (not an error): the flow stops and the result stands.
+var errStop = errors.New("emv: transaction ended")

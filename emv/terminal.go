@@ -1,0 +1,192 @@
+package emv
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/emvkit/emvkit/cvm"
+)
+
+// Terminal is the terminal application's side of a transaction: the
+// people and systems the kernel asks. Every field is optional; when one is
+// nil the kernel does what the books say a terminal without it does.
+type Terminal struct {
+	// Selector lets the cardholder choose or confirm an application
+	// (Book 1 §12.4). Nil: the terminal supports neither; the kernel takes
+	// the candidate of highest priority and leaves out the applications
+	// whose Application Priority Indicator requires confirmation.
+	Selector Selector
+
+	// PINPad takes the cardholder's PIN (Book 3 §10.5, package cvm). Nil:
+	// the terminal has no PIN pad; PIN CVMs set "PIN entry required and
+	// PIN pad not present or not working".
+	PINPad cvm.PINPad
+
+	// Host sends the authorisation request to the issuer (Book 3 §10.9).
+	// Nil: the terminal is unable to go online, and an ARQC is followed by
+	// the default action analysis (Book 3 §10.7).
+	Host Host
+
+	// Display shows the standard messages of Book 4 §11.2 to the
+	// cardholder and the attendant. Nil: nothing is shown.
+	Display Display
+
+	// TransactionLog finds the most recent approved transaction with the
+	// same card, for the split-sales check of the floor limit
+	// (Book 3 §10.6.1). Nil: the terminal keeps no log.
+	TransactionLog TransactionLog
+
+	// ExceptionFile reports whether the card is on the terminal exception
+	// file (Book 3 §10.6, TVR byte 1 bit 5). Nil: no exception file.
+	ExceptionFile func(pan, panSequence []byte) bool
+}
+
+// Candidate is one application of the candidate list (Book 1 §12.3).
+type Candidate struct {
+	AID           []byte // the DF name 84 (or 4F from the directory)
+	Label         string // Application Label 50
+	PreferredName string // Application Preferred Name 9F12
+	// Priority is the Application Priority Indicator 87 (Book 1 §12.2.3):
+	// bits 4-1 the priority (1 highest, 0 none), bit 8 set when the
+	// application may not be selected without cardholder confirmation.
+	Priority byte
+	// terminal is the index of the matching entry of Config.Applications.
+	terminal int
+}
+
+// ConfirmationRequired reports whether the application cannot be selected
+// without the cardholder's confirmation (API bit 8).
+func (c Candidate) ConfirmationRequired() bool { return c.Priority&0x80 != 0 }
+
+// Name returns what to show the cardholder: the preferred name if any,
+// else the label, else the AID in hex (Book 1 §12.2.4).
+func (c Candidate) Name() string {
+	switch {
+	case c.PreferredName != "":
+		return c.PreferredName
+	case c.Label != "":
+		return c.Label
+	}
+	return fmt.Sprintf("%X", c.AID)
+}
+
+// Selector is the cardholder's part in application selection
+// (Book 1 §12.4).
+type Selector interface {
+	// Choose shows the candidates (in priority order) and returns the index
+	// of the one the cardholder picked. Returning ErrCancelled (or any
+	// error) terminates the transaction.
+	Choose(ctx context.Context, candidates []Candidate) (int, error)
+	// Confirm asks the cardholder to confirm the one application offered
+	// and reports whether they did. A refusal removes it from the list.
+	Confirm(ctx context.Context, c Candidate) (bool, error)
+}
+
+// OnlineRequest is what the kernel gives the host for an authorisation
+// (Book 3 §10.9). The PAN and track 2 are in clear: the host needs them;
+// the String method masks them.
+type OnlineRequest struct {
+	Transaction Transaction
+	AID         []byte
+	PAN         []byte // 5A
+	PANSequence []byte // 5F34, nil when absent
+	Track2      []byte // 57, nil when absent
+	// ICCData is field 55: the data objects of [Field55Tags].
+	ICCData []byte
+	// OnlinePIN reports that the cardholder entered a PIN for online
+	// verification; the PIN pad gave its block to the terminal directly.
+	OnlinePIN bool
+	// OnlinePINBlock is the PIN block the PIN pad enciphered for the
+	// issuer; zero when no online PIN was entered. It never prints.
+	OnlinePINBlock cvm.OnlinePINBlock
+}
+
+// String describes the request with the PAN masked.
+func (r *OnlineRequest) String() string {
+	return fmt.Sprintf("online request %s amount %d PAN %s AID %X, %d bytes of ICC data",
+		r.Transaction.Type, r.Transaction.Amount, maskPAN(r.PAN), r.AID, len(r.ICCData))
+}
+
+// OnlineResponse is the issuer's answer (Book 3 §10.9).
+type OnlineResponse struct {
+	// Approved is the issuer's decision.
+	Approved bool
+	// ARC is the Authorisation Response Code 8A, two characters ("00").
+	ARC string
+	// IssuerAuthData is the Issuer Authentication Data 91 (ARPC and
+	// proprietary data); nil when the issuer sent none.
+	IssuerAuthData []byte
+	// Scripts holds the issuer scripts: 71 and 72 templates as received,
+	// concatenated.
+	Scripts []byte
+}
+
+// Host carries the authorisation request to the issuer.
+type Host interface {
+	// Authorise returns the issuer's answer. An error means the terminal
+	// was unable to go online (Book 3 §10.7): the transaction then goes on
+	// with the default action analysis, it is not terminated.
+	Authorise(ctx context.Context, req *OnlineRequest) (*OnlineResponse, error)
+}
+
+// ErrUnableToGoOnline is what a Host returns when it has no connection.
+var ErrUnableToGoOnline = errors.New("emv: unable to go online")
+
+// Message is a standard message of Book 4 §11.2, by its identifier.
+type Message byte
+
+// Standard messages (Book 4 §11.2, Table 8).
+const (
+	MsgAmount          Message = 0x01
+	MsgAmountOK        Message = 0x02
+	MsgApproved        Message = 0x03
+	MsgCallYourBank    Message = 0x04
+	MsgCancelOrEnter   Message = 0x05
+	MsgCardError       Message = 0x06
+	MsgDeclined        Message = 0x07
+	MsgEnterAmount     Message = 0x08
+	MsgEnterPIN        Message = 0x09
+	MsgIncorrectPIN    Message = 0x0A
+	MsgInsertCard      Message = 0x0B
+	MsgNotAccepted     Message = 0x0C
+	MsgPINOK           Message = 0x0D
+	MsgPleaseWait      Message = 0x0E
+	MsgProcessingError Message = 0x0F
+	MsgRemoveCard      Message = 0x10
+	MsgUseChipReader   Message = 0x11
+	MsgUseMagStripe    Message = 0x12
+	MsgTryAgain        Message = 0x13
+)
+
+var messageText = map[Message]string{
+	MsgAmount: "AMOUNT", MsgAmountOK: "AMOUNT OK?", MsgApproved: "APPROVED",
+	MsgCallYourBank: "CALL YOUR BANK", MsgCancelOrEnter: "CANCEL OR ENTER",
+	MsgCardError: "CARD ERROR", MsgDeclined: "DECLINED", MsgEnterAmount: "ENTER AMOUNT",
+	MsgEnterPIN: "ENTER PIN", MsgIncorrectPIN: "INCORRECT PIN", MsgInsertCard: "INSERT CARD",
+	MsgNotAccepted: "NOT ACCEPTED", MsgPINOK: "PIN OK", MsgPleaseWait: "PLEASE WAIT",
+	MsgProcessingError: "PROCESSING ERROR", MsgRemoveCard: "REMOVE CARD",
+	MsgUseChipReader: "USE CHIP READER", MsgUseMagStripe: "USE MAG STRIPE", MsgTryAgain: "TRY AGAIN",
+}
+
+// String returns the message's English text.
+func (m Message) String() string {
+	if s, ok := messageText[m]; ok {
+		return s
+	}
+	return fmt.Sprintf("MESSAGE %02X", byte(m))
+}
+
+// Display shows standard messages.
+type Display interface {
+	Show(ctx context.Context, m Message)
+}
+
+// TransactionLog is the terminal's record of approved transactions
+// (Book 3 §10.6.1).
+type TransactionLog interface {
+	// RecentAmount returns the amount authorised of the most recent
+	// logged transaction with this PAN (and PAN sequence number, nil when
+	// the card has none), and whether there is one.
+	RecentAmount(pan, panSequence []byte) (uint64, bool)
+}

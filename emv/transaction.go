@@ -1,0 +1,117 @@
+package emv
+
+import (
+	"fmt"
+	"time"
+)
+
+// TransactionType is the Transaction Type 9C: the first two digits of the
+// ISO 8583 processing code (Book 3 Annex A).
+type TransactionType byte
+
+// Transaction types a terminal starts (ISO 8583:1987 processing code).
+const (
+	Purchase          TransactionType = 0x00 // goods and services
+	Cash              TransactionType = 0x01 // cash advance or withdrawal
+	PurchaseCashback  TransactionType = 0x09 // goods and services with cashback
+	Refund            TransactionType = 0x20 // returns
+	BalanceInquiry    TransactionType = 0x30 // available funds inquiry
+	BalanceInquiry31  TransactionType = 0x31 // balance inquiry
+	PreAuthorisation  TransactionType = 0x03 // check guarantee / pre-authorisation
+	CashDisbursement  TransactionType = 0x17 // cash disbursement by the merchant
+	PaymentDeposit    TransactionType = 0x21 // deposit
+	PreAuthCompletion TransactionType = 0x02 // adjustment
+)
+
+var txnNames = map[TransactionType]string{
+	Purchase: "purchase", Cash: "cash", PurchaseCashback: "purchase with cashback",
+	Refund: "refund", BalanceInquiry: "balance inquiry", BalanceInquiry31: "balance inquiry",
+	PreAuthorisation: "pre-authorisation", CashDisbursement: "cash disbursement",
+	PaymentDeposit: "deposit", PreAuthCompletion: "adjustment",
+}
+
+// String returns the type's name and code: "purchase (00)".
+func (t TransactionType) String() string {
+	if n, ok := txnNames[t]; ok {
+		return fmt.Sprintf("%s (%02X)", n, byte(t))
+	}
+	return fmt.Sprintf("type %02X", byte(t))
+}
+
+// ParseTransactionType reads a type's name ("purchase", "cash",
+// "cashback", "refund", "inquiry", "preauth") or its two hex digits ("09").
+func ParseTransactionType(s string) (TransactionType, error) {
+	switch s {
+	case "purchase", "goods", "services":
+		return Purchase, nil
+	case "cash":
+		return Cash, nil
+	case "cashback":
+		return PurchaseCashback, nil
+	case "refund":
+		return Refund, nil
+	case "inquiry", "balance":
+		return BalanceInquiry, nil
+	case "preauth":
+		return PreAuthorisation, nil
+	}
+	var v byte
+	if len(s) == 2 {
+		if _, err := fmt.Sscanf(s, "%02x", &v); err == nil {
+			return TransactionType(v), nil
+		}
+	}
+	return 0, fmt.Errorf("emv: unknown transaction type %q", s)
+}
+
+// isCash reports whether the type dispenses cash (AUC byte 1 bits 8-7).
+func (t TransactionType) isCash() bool { return t == Cash || t == CashDisbursement }
+
+// Transaction is one transaction's data, the terminal-sourced data elements
+// that change from one transaction to the next.
+type Transaction struct {
+	// Type is the Transaction Type 9C. Zero: purchase.
+	Type TransactionType
+
+	// Amount is the Amount, Authorised 9F02 in minor units of
+	// [Config.Currency]; for purchase with cashback it includes the
+	// cashback. At most 999999999999.
+	Amount uint64
+
+	// AmountOther is the Amount, Other 9F03 (the cashback part). Zero:
+	// none.
+	AmountOther uint64
+
+	// Time is the transaction date 9A and time 9F21. Zero: [Config.Time]
+	// when the transaction starts.
+	Time time.Time
+
+	// SequenceCounter is the Transaction Sequence Counter 9F41, which the
+	// terminal increments by one per transaction (Book 4 §6.5.5). At most
+	// 99999999.
+	SequenceCounter uint32
+
+	// Services marks a purchase of services rather than goods, for the
+	// Application Usage Control check (Book 3 §10.4.2). Zero: goods.
+	Services bool
+
+	// ForceOnline is the merchant's request to go online: it sets "Merchant
+	// forced transaction online" (TVR byte 4 bit 4) during terminal risk
+	// management (Book 3 §10.6).
+	ForceOnline bool
+}
+
+const maxAmount = 999999999999
+
+func (t *Transaction) validate() error {
+	if t.Amount > maxAmount || t.AmountOther > maxAmount {
+		return fmt.Errorf("emv: transaction: amount %d or other %d has more than 12 digits", t.Amount, t.AmountOther)
+	}
+	if t.AmountOther > t.Amount && t.Type == PurchaseCashback {
+		return fmt.Errorf("emv: transaction: cashback %d above the amount authorised %d", t.AmountOther, t.Amount)
+	}
+	if t.SequenceCounter > 99999999 {
+		return fmt.Errorf("emv: transaction: sequence counter %d has more than 8 digits", t.SequenceCounter)
+	}
+	return nil
+}

@@ -1,0 +1,95 @@
+package emv
+
+import (
+	"context"
+
+	"github.com/emvkit/emvkit/cvm"
+	"github.com/emvkit/emvkit/emv/tvr"
+)
+
+// verifyCardholder performs cardholder verification (Book 3 §10.5) through
+// package cvm, which walks the CVM List with the terminal's PIN pad, and
+// takes its CVM Results and TVR/TSI bits.
+func (s *transactionState) verifyCardholder() error {
+	s.step = StepCardholderVerification
+	caps := s.cfg.capabilities()
+	in := cvm.Input{
+		AIP:                  s.aip,
+		CVMList:              s.cardData[0x8E],
+		ApplicationCurrency:  s.cardData[0x9F42],
+		PAN:                  s.cardData[0x5A],
+		TerminalCapabilities: caps,
+		TerminalType:         s.cfg.terminalType(),
+		TransactionType:      byte(s.txn.Type),
+		Amount:               s.txn.Amount,
+		TransactionCurrency:  [2]byte(s.termData[0x5F2A]),
+		PINPad:               s.term.pinPad(),
+		Rand:                 s.cfg.rand(),
+		Logger:               s.cfg.Logger,
+	}
+	if caps[1]&cvm.CapEncipheredPINOffline != 0 && s.listHasEncipheredPIN(in.CVMList) {
+		// Book 2 §7.1: the ICC PIN Encipherment key, or the ICC key. A
+		// key that cannot be recovered leaves offline enciphered PIN
+		// unsuccessful (cvm sees no key).
+		static, err := s.staticDataToAuthenticate()
+		if err == nil {
+			if k, err := s.verifier().PINKey(s.odaCardData(), static); err == nil {
+				in.PINKey = pinKey{k}
+			}
+		}
+	}
+	r, err := cvm.Perform(s.ctx, cardLink{s}, in)
+	if s.err != nil {
+		return s.err
+	}
+	if err != nil {
+		return s.fail("", err)
+	}
+	s.cvm = r
+	s.res.CVMResults = r.Results
+	for k := range s.res.TVR {
+		s.res.TVR[k] |= r.TVR[k]
+	}
+	for k := range s.res.TSI {
+		s.res.TSI[k] |= r.TSI[k]
+	}
+	s.res.SignatureRequired = r.SignatureRequired
+	s.onlinePIN = !r.OnlinePIN.IsZero()
+	if r.Successful && s.res.TVR.Has(tvr.OnlinePINEntered) == false && r.Performed != nil {
+		s.show(MsgPINOK)
+	}
+	return nil
+}
+
+func (s *transactionState) listHasEncipheredPIN(list []byte) bool {
+	l, err := cvm.ParseList(list)
+	if err != nil {
+		return false
+	}
+	for _, r := range l.Rules {
+		if c := r.Code(); c == cvm.EncipheredPINByICC || c == cvm.EncipheredPINByICCAndSignature {
+			return true
+		}
+	}
+	return false
+}
+
+// cardLink lets cvm send its commands through the kernel's card path, so
+// they are bounded, recorded (VERIFY redacted) and stop at the first
+// fatal error like every other command.
+type cardLink struct{ s *transactionState }
+
+func (c cardLink) Transmit(ctx context.Context, command []byte) ([]byte, error) {
+	s := c.s
+	if s.err != nil {
+		return nil, s.err
+	}
+	if s.rec.Len() >= maxTraceExchanges {
+		return nil, s.fail("too many commands", ErrCardData)
+	}
+	raw, err := s.rec.Transmit(ctx, command)
+	if err != nil {
+		return nil, s.fail("cardholder verification got no response", err)
+	}
+	return raw, nil
+}
