@@ -1,0 +1,210 @@
+package apdu
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func readSessionFile(t testing.TB, path string) (*Session, []byte) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	s, err := ReadSession(bytes.NewReader(b))
+	require.NoError(t, err)
+	return s, b
+}
+
+// The file format of testdata/README.md: reading then writing a session
+// file gives back its bytes.
+func TestSessionFileRoundTrip(t *testing.T) {
+	s, b := readSessionFile(t, "testdata/session_pse_blocked.json")
+	assert.Contains(t, s.Source, "openemv/emv-utils")
+	assert.Contains(t, s.Proves, "Annex A7")
+	assert.JSONEq(t, `{"emv_utils_outcome": "EMV_OUTCOME_NOT_ACCEPTED"}`, string(s.Kernel))
+	require.Len(t, s.Exchanges, 8)
+	assert.Equal(t, "00C000001A", fmt.Sprintf("%X", s.Exchanges[2].Command))
+	assert.Equal(t, "GET RESPONSE Le 1A: the PSE's FCI", s.Exchanges[2].Note)
+
+	var out bytes.Buffer
+	require.NoError(t, s.Write(&out))
+	assert.Equal(t, string(b), out.String())
+}
+
+// The golden session replayed through the T=0 wrapper: the terminal sees
+// the PSE's FCI with status 6283 (Book 1 Annex A7), then five 6A82.
+func TestSessionReplayThroughT0(t *testing.T) {
+	s, _ := readSessionFile(t, "testdata/session_pse_blocked.json")
+	replay := NewReplay(s, ReplayStrict)
+	card := NewT0(replay)
+	ctx := context.Background()
+	resp, err := Exchange(ctx, card, Select([]byte("1PAY.SYS.DDF01"), false))
+	require.NoError(t, err)
+	assert.Equal(t, SWWarningSelectedFileInvalidated, resp.SW)
+	assert.Equal(t, "6F20840E315041592E5359532E4444463031A50E8801015F2D046E6C656E9F110101", fmt.Sprintf("%X", resp.Data))
+	for _, aid := range []string{"A0000000031010", "A0000000032010", "A0000000032020", "A0000000041010", "A0000000043060"} {
+		resp, err := Exchange(ctx, card, Select(unhex(t, aid), false))
+		require.NoError(t, err)
+		assert.Equal(t, SWFileNotFound, resp.SW)
+	}
+	assert.NoError(t, replay.Close())
+}
+
+func TestSessionWriteFormat(t *testing.T) {
+	pin := unhex(t, pinBlockHex)
+	verify, _ := Verify(VerifyPlaintextPIN, pin).Bytes()
+	s := &Session{
+		Source: "constructed <test> & more",
+		Proves: "the format",
+		Kernel: json.RawMessage(`{"b":[1,2],  "a":{"c":"d"}}` + "\n"),
+		Exchanges: []SessionExchange{
+			{Command: unhex(t, "00a404000e315041592e5359532e444446303100"), Response: unhex(t, "6a82")},
+			{Command: verify, Response: unhex(t, "9000"), Note: "PIN \"1234\" line\nbreak"},
+			{Command: unhex(t, "80AE8000021234"+"00"), Error: SessionErrorCardRemoved},
+		},
+	}
+	var out bytes.Buffer
+	require.NoError(t, s.Write(&out))
+	assert.Equal(t, `{
+  "source": "constructed <test> & more",
+  "proves": "the format",
+  "kernel": {
+    "b": [
+      1,
+      2
+    ],
+    "a": {
+      "c": "d"
+    }
+  },
+  "exchanges": [
+    {"command": "00A404000E315041592E5359532E444446303100", "response": "6A82"},
+    {"command": "0020008008XXXXXXXXXXXXXXXX", "response": "9000", "note": "PIN \"1234\" line\nbreak"},
+    {"command": "80AE800002123400", "error": "card removed"}
+  ]
+}
+`, out.String())
+	assert.False(t, leaks(out.String(), pin))
+
+	// It reads back to the same session, with the PIN block zeroed.
+	got, err := ReadSession(&out)
+	require.NoError(t, err)
+	assert.Equal(t, make([]byte, 8), got.Exchanges[1].Command[5:])
+	assert.Equal(t, verify[:5], got.Exchanges[1].Command[:5])
+	assert.Equal(t, s.Exchanges[2], got.Exchanges[2])
+	assert.Equal(t, s.Exchanges[1].Note, got.Exchanges[1].Note)
+
+	// No kernel and no exchanges.
+	out.Reset()
+	require.NoError(t, (&Session{Source: "s", Proves: "p"}).Write(&out))
+	assert.Equal(t, "{\n  \"source\": \"s\",\n  \"proves\": \"p\",\n  \"exchanges\": []\n}\n", out.String())
+	got, err = ReadSession(&out)
+	require.NoError(t, err)
+	assert.Empty(t, got.Exchanges)
+	assert.Nil(t, got.Kernel)
+}
+
+// Strict reading: every defect is a *SessionError naming the exchange and
+// the field, wrapping the reason, never quoting a command.
+func TestReadSessionStrict(t *testing.T) {
+	head := `"source": "s", "proves": "p", `
+	ok := `{"command": "00B2010C00", "response": "9000"}`
+	tests := []struct {
+		name  string
+		json  string
+		index int
+		field string
+		err   error
+	}{
+		{"unknown header key", `{` + head + `"exchanges": [], "extra": 1}`, -1, "", ErrUnknownKey},
+		{"header key in another case", `{"Source": "s", "proves": "p", "exchanges": []}`, -1, "", ErrUnknownKey},
+		{"duplicate key", `{` + head + `"source": "t", "exchanges": []}`, -1, "source", ErrDuplicateKey},
+		{"missing source", `{"proves": "p", "exchanges": []}`, -1, "source", ErrMissing},
+		{"blank proves", `{"source": "s", "proves": " ", "exchanges": []}`, -1, "proves", ErrMissing},
+		{"missing exchanges", `{` + head[:len(head)-2] + `}`, -1, "exchanges", ErrMissing},
+		{"source not a string", `{"source": 1, "proves": "p", "exchanges": []}`, -1, "source", ErrSessionSyntax},
+		{"kernel not an object", `{` + head + `"kernel": [1], "exchanges": []}`, -1, "kernel", ErrSessionSyntax},
+		{"exchanges not an array", `{` + head + `"exchanges": {}}`, -1, "", ErrSessionSyntax},
+		{"not JSON", `{"source": `, -1, "source", ErrSessionSyntax},
+		{"trailing data", `{` + head + `"exchanges": []} {}`, -1, "", ErrSessionSyntax},
+		{"unknown exchange key", `{` + head + `"exchanges": [` + ok + `, {"command": "00B2010C00", "response": "9000", "sw": "9000"}]}`, 1, "", ErrUnknownKey},
+		{"missing command", `{` + head + `"exchanges": [{"response": "9000"}]}`, 0, "command", ErrMissing},
+		{"lower-case hex", `{` + head + `"exchanges": [` + ok + `, {"command": "00b2010c00", "response": "9000"}]}`, 1, "command", ErrBadHex},
+		{"odd hex", `{` + head + `"exchanges": [{"command": "00B2010C0", "response": "9000"}]}`, 0, "command", ErrBadHex},
+		{"spaces in hex", `{` + head + `"exchanges": [{"command": "00B2010C00", "response": "90 00"}]}`, 0, "response", ErrBadHex},
+		{"not a command", `{` + head + `"exchanges": [{"command": "00B2", "response": "9000"}]}`, 0, "command", ErrBadExchange},
+		{"response without SW", `{` + head + `"exchanges": [{"command": "00B2010C00", "response": "90"}]}`, 0, "response", ErrBadExchange},
+		{"no response and no error", `{` + head + `"exchanges": [{"command": "00B2010C00"}]}`, 0, "response", ErrBadExchange},
+		{"response and error", `{` + head + `"exchanges": [{"command": "00B2010C00", "response": "9000", "error": "card removed"}]}`, 0, "response", ErrBadExchange},
+		{"VERIFY with its PIN block", `{` + head + `"exchanges": [{"command": "0020008008` + pinBlockHex + `", "response": "9000"}]}`, 0, "command", ErrUnredacted},
+		{"VERIFY half redacted", `{` + head + `"exchanges": [{"command": "0020008008XXXXXXXXXXXXXXFF", "response": "9000"}]}`, 0, "command", ErrUnredacted},
+		{"PIN CHANGE with data", `{` + head + `"exchanges": [{"command": "8424000204` + "12345678" + `", "response": "9000"}]}`, 0, "command", ErrUnredacted},
+		{"XX outside a sensitive command", `{` + head + `"exchanges": [{"command": "0088000004XXXXXXXX", "response": "9000"}]}`, 0, "command", ErrBadHex},
+		{"VERIFY with Lc past the end", `{` + head + `"exchanges": [{"command": "0020008009XXXXXXXXXXXXXXXX", "response": "9000"}]}`, 0, "command", ErrBadExchange},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := ReadSession(strings.NewReader(tt.json))
+			require.Error(t, err)
+			assert.Nil(t, s)
+			assert.ErrorIs(t, err, tt.err)
+			var se *SessionError
+			require.ErrorAs(t, err, &se)
+			assert.Equal(t, tt.index, se.Index)
+			assert.Equal(t, tt.field, se.Field)
+			assert.True(t, strings.HasPrefix(err.Error(), "apdu: session: "), err.Error())
+			assert.NotContains(t, err.Error(), "1234")
+		})
+	}
+}
+
+func TestReadSessionAccepts(t *testing.T) {
+	s, err := ReadSession(strings.NewReader(`{"exchanges": [
+		{"note": "redacted VERIFY, then its answer", "command": "0020008008XXXXXXXXXXXXXXXX", "response": "63C2"},
+		{"command": "0020008002XXXX00", "response": "9000"},
+		{"command": "00200080", "response": "63C3"},
+		{"command": "80CA9F1700", "error": "reader timed out"}
+	], "proves": "p", "source": "s"}`))
+	require.NoError(t, err)
+	assert.Equal(t, "0020008008"+"0000000000000000", fmt.Sprintf("%X", s.Exchanges[0].Command))
+	assert.Equal(t, "002000800200"+"0000", fmt.Sprintf("%X", s.Exchanges[1].Command))
+	assert.Equal(t, "reader timed out", s.Exchanges[3].Error)
+}
+
+func TestSessionErrorPositions(t *testing.T) {
+	_, err := ReadSession(strings.NewReader(`{"source": "s", "proves": "p", "exchanges": [{"command": "0020008002XXXX0G", "response": "9000"}]}`))
+	assert.EqualError(t, err, "apdu: session: exchange 0: command: not upper-case hex at character 15")
+	_, err = ReadSession(strings.NewReader(`{"source": "s", "proves": "p", "exchanges": [{"command": "00B2010C00", "response": "9Z00"}]}`))
+	assert.EqualError(t, err, "apdu: session: exchange 0: response: not upper-case hex at character 1")
+}
+
+func TestReadSessionBounds(t *testing.T) {
+	big := strings.Repeat(" ", MaxSessionSize+1)
+	_, err := ReadSession(strings.NewReader(big))
+	assert.ErrorIs(t, err, ErrSessionSize)
+
+	var sb strings.Builder
+	sb.WriteString(`{"source": "s", "proves": "p", "exchanges": [`)
+	for i := range MaxSessionExchanges + 1 {
+		if i > 0 {
+			sb.WriteString(",")
+		}
+		sb.WriteString(`{"command": "00B2010C00", "response": "9000"}`)
+	}
+	sb.WriteString("]}")
+	_, err = ReadSession(strings.NewReader(sb.String()))
+	assert.ErrorIs(t, err, ErrSessionSize)
+
+	// Write refuses what ReadSession would refuse.
+	err = (&Session{Source: "s", Proves: "p", Exchanges: []SessionExchange{{Command: []byte{0}, Response: []byte{0x90, 0}}}}).Write(&bytes.Buffer{})
+	assert.ErrorIs(t, err, ErrBadExchange)
+	err = (&Session{Proves: "p"}).Write(&bytes.Buffer{})
+	assert.ErrorIs(t, err, ErrMissing)
+}
