@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"github.com/emvkit/emvkit/cvm"
-	"github.com/emvkit/emvkit/emv/tvr"
 )
 
 // verifyCardholder performs cardholder verification (Book 3 §10.5) through
@@ -55,8 +54,11 @@ func (s *transactionState) verifyCardholder() error {
 	}
 	s.res.SignatureRequired = r.SignatureRequired
 	s.onlinePIN = !r.OnlinePIN.IsZero()
-	if r.Successful && s.res.TVR.Has(tvr.OnlinePINEntered) == false && r.Performed != nil {
-		s.show(MsgPINOK)
+	if r.Results.Outcome() == cvm.Successful {
+		switch r.Results.Code() {
+		case cvm.PlaintextPINByICC, cvm.PlaintextPINByICCAndSignature, cvm.EncipheredPINByICC, cvm.EncipheredPINByICCAndSignature:
+			s.show(MsgPINOK) // Book 4 §11.2
+		}
 	}
 	return nil
 }
