@@ -5,6 +5,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strings"
+
+	"github.com/emvkit/emvkit/oda"
 )
 
 // CAPublicKey is a Certification Authority Public Key as a terminal stores
@@ -17,6 +19,30 @@ type CAPublicKey struct {
 	Exponent []byte // 03 or 01 00 01
 	// Checksum is SHA-1(RID || Index || Modulus || Exponent) (Book 2 §11.2.2).
 	Checksum [20]byte
+}
+
+// CAKey returns the key as package oda's terminal key table holds it (no
+// expiry date), ready for [oda.KeyStore.Add].
+func (c CAPublicKey) CAKey() oda.CAKey {
+	return oda.CAKey{
+		RID:      c.RID,
+		Index:    c.Index,
+		Modulus:  append([]byte(nil), c.Modulus...),
+		Exponent: append([]byte(nil), c.Exponent...),
+		CheckSum: append([]byte(nil), c.Checksum[:]...),
+	}
+}
+
+// KeyStore returns an oda key store holding the CA public keys of every
+// application of the card, for tests that verify the card's data.
+func (c *Card) KeyStore() *oda.KeyStore {
+	s := oda.NewKeyStore()
+	for _, k := range c.CAPublicKeys() {
+		if err := s.Add(k.CAKey()); err != nil {
+			panic(err) // the checksum is computed from the key itself
+		}
+	}
+	return s
 }
 
 // KeyChain is a test CA, issuer and ICC RSA key chain for one RID. Keys are
