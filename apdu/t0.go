@@ -62,7 +62,8 @@ func (e *T0Error) Unwrap() error { return e.Err }
 //
 // Every other answer, and every answer to a case 1 or case 3 command
 // (ISO 7816-3 §12.2.1 allows 61xx and 6Cxx only for cases 2 and 4), is
-// passed up unchanged. A response the card gave straight away is returned
+// passed up unchanged. An answer shorter than a status word is an error
+// wrapping [ErrShortResponse]. A response the card gave straight away is returned
 // without copying.
 //
 // A card cannot keep T0 busy: after MaxRounds added exchanges, or once
@@ -124,12 +125,12 @@ func (t *T0) Transmit(ctx context.Context, command []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if c.Le == 0 { // cases 1 and 3: nothing to follow
-		return raw, nil
-	}
 	first, err := ParseResponse(raw)
 	if err != nil {
 		return nil, err
+	}
+	if c.Le == 0 { // cases 1 and 3: nothing to follow
+		return raw, nil
 	}
 	sw := first.SW
 	_, more := sw.MoreData()
