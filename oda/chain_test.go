@@ -79,7 +79,7 @@ type certTemplate struct {
 	expiry                  []byte // MMYY
 	serial                  []byte
 	hashAlg, keyAlg         byte
-	keyLen, expLen          int    // as signed; -1 means from the key
+	keyLen, expLen          int // as signed; -1 means from the key
 	key                     *testKey
 	exponent                []byte // signed into the hash; nil means the key's
 	extra                   []byte // static data in the hash (ICC certificates)

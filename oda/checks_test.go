@@ -114,7 +114,10 @@ func TestIssuerKeyAccepts(t *testing.T) {
 		{name: "expiry this month", tmpl: func(c *chain) { c.issuerTmpl.expiry = h("0525") }},
 		{name: "19YY expiry before 2000 is in the past, 49 is 2049", tmpl: func(c *chain) { c.issuerTmpl.expiry = h("1249") }},
 		{name: "other serial revoked", tmpl: func(c *chain) { c.store.Revoke([5]byte(testRID), testIndex, [3]byte(h("000002"))) }},
-		{name: "CA key's last day", tmpl: func(c *chain) { c.date = time.Date(2031, 12, 31, 23, 0, 0, 0, time.UTC); c.issuerTmpl.expiry = h("1231") }},
+		{name: "CA key's last day", tmpl: func(c *chain) {
+			c.date = time.Date(2031, 12, 31, 23, 0, 0, 0, time.UTC)
+			c.issuerTmpl.expiry = h("1231")
+		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := newChain(t, "ca1408", "issuer1152", "icc1024")

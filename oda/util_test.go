@@ -9,5 +9,5 @@ import (
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
 func jsonMarshal(v any) ([]byte, error)   { return json.Marshal(v) }
 
-func fmtInt(i int) string { return strconv.Itoa(i) }
+func fmtInt(i int) string  { return strconv.Itoa(i) }
 func hexs(b []byte) string { return hex.EncodeToString(b) }
