@@ -5,14 +5,13 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/hex"
-	"errors"
 	"fmt"
-	"io"
 	"math/big"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/emvkit/emvkit/oda"
 	"github.com/stretchr/testify/assert"
 )
 
@@ -101,27 +100,10 @@ func testRSAKey(t testing.TB) *rsa.PrivateKey {
 	return k
 }
 
-// rsaPINKey enciphers as Book 2 §7.2 says, with a raw RSA public key
-// operation.
-type rsaPINKey struct{ pub *rsa.PublicKey }
-
-func (k rsaPINKey) EncipherPIN(block, un []byte, r io.Reader) ([]byte, error) {
-	n := k.pub.Size()
-	m := make([]byte, n)
-	m[0] = 0x7F
-	copy(m[1:9], block)
-	copy(m[9:17], un)
-	if _, err := io.ReadFull(r, m[17:]); err != nil {
-		return nil, err
-	}
-	c := new(big.Int).Exp(new(big.Int).SetBytes(m), big.NewInt(int64(k.pub.E)), k.pub.N)
-	return c.FillBytes(make([]byte, n)), nil
-}
-
-type failingPINKey struct{}
-
-func (failingPINKey) EncipherPIN([]byte, []byte, io.Reader) ([]byte, error) {
-	return nil, errors.New("modulus too short")
+// testPINKey is the public half of the test key, as oda hands it over.
+func testPINKey(t testing.TB) *oda.PublicKey {
+	k := testRSAKey(t)
+	return &oda.PublicKey{Modulus: k.N.Bytes(), Exponent: big.NewInt(int64(k.E)).Bytes()}
 }
 
 // padStep is one scripted PIN prompt: what the request must say, and what

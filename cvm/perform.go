@@ -10,6 +10,7 @@ import (
 
 	"github.com/emvkit/emvkit/apdu"
 	"github.com/emvkit/emvkit/emv/tvr"
+	"github.com/emvkit/emvkit/oda"
 	"github.com/emvkit/emvkit/tlv"
 )
 
@@ -38,14 +39,6 @@ const (
 // card that keeps answering 63Cx without counting down cannot hold the
 // terminal in a loop (a 63Cx counter has 15 values at most).
 const maxVerify = 16
-
-// PINEncipherer enciphers an offline PIN block for VERIFY P2 88 under the
-// ICC PIN Encipherment Public Key or the ICC Public Key (Book 2 §7.2):
-// the kernel recovers the key during offline data authentication and hands
-// it to [Perform] through [Input.PINKey].
-type PINEncipherer interface {
-	EncipherPIN(pinBlock, iccUnpredictableNumber []byte, rand io.Reader) ([]byte, error)
-}
 
 // Input is what cardholder verification needs from the card, the terminal
 // and the transaction. The zero value of each field is documented.
@@ -79,10 +72,11 @@ type Input struct {
 	// PINPad is the PIN entry device; nil when the terminal has none or it
 	// is known not to work.
 	PINPad PINPad
-	// PINKey enciphers the offline PIN for the card; nil when the kernel
-	// has no ICC PIN encipherment key for this card, which makes offline
-	// enciphered PIN CVMs unsuccessful.
-	PINKey PINEncipherer
+	// PINKey is the key the offline PIN is enciphered under, Book 2 §7.1:
+	// the ICC PIN Encipherment Public Key, else the ICC Public Key (what
+	// oda.Verifier.PINKey recovers). nil when the kernel has none for this
+	// card: offline enciphered PIN CVMs are then not performed.
+	PINKey *oda.PublicKey
 	// BypassAllPINCVMs: once PIN entry has been bypassed for one PIN CVM,
 	// treat every later PIN CVM of this transaction as bypassed without
 	// prompting again (Book 4 §6.3, an option of the terminal). False
@@ -611,7 +605,7 @@ func (s *state) encipher(block []byte) ([]byte, error) {
 		s.log.Debug("cvm: GET CHALLENGE gave no 8-byte number", "sw", resp.SW.String(), "data_len", len(resp.Data))
 		return nil, nil
 	}
-	data, err := s.in.PINKey.EncipherPIN(block, resp.Data, s.rand)
+	data, err := oda.EncipherPIN(s.in.PINKey, block, resp.Data, s.rand)
 	if err != nil {
 		s.log.Debug("cvm: PIN encipherment failed", "error", errString(err))
 		return nil, nil

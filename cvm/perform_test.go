@@ -9,6 +9,7 @@ import (
 
 	"github.com/emvkit/emvkit/apdu"
 	"github.com/emvkit/emvkit/emv/tvr"
+	"github.com/emvkit/emvkit/oda"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -42,7 +43,7 @@ func baseInput(t testing.TB, list string) Input {
 		TransactionType:      0x00,
 		Amount:               1000,
 		TransactionCurrency:  [2]byte{0x09, 0x78},
-		PINKey:               rsaPINKey{pub: &testRSAKey(t).PublicKey},
+		PINKey:               testPINKey(t),
 		Rand:                 strings.NewReader(strings.Repeat("\xAA", 4096)),
 	}
 }
@@ -435,8 +436,8 @@ func TestPerformFailurePaths(t *testing.T) {
 			card:    []cardStep{getPTC(3), getChallenge("112233449000")},
 			pad:     []padStep{offline(enc, 3, false, "1234")},
 			results: "3F0001", tvr: []tvr.Bit{cvNotOK}},
-		{name: "Book 2 §7.2 enciphered: encipherment fails", list: noAmounts + "4400" + "1F00",
-			mod:     func(in *Input) { in.PINKey = failingPINKey{} },
+		{name: "Book 2 §7.2 enciphered: key unusable, encipherment fails", list: noAmounts + "4400" + "1F00",
+			mod:     func(in *Input) { in.PINKey = &oda.PublicKey{Modulus: []byte{0x01, 0x02}, Exponent: []byte{0x03}} },
 			card:    []cardStep{getPTC(3), getChallenge(un1 + "9000")},
 			pad:     []padStep{offline(enc, 3, false, "1234")},
 			results: "1F0002", ok: true},
