@@ -1,0 +1,421 @@
+package emvtest
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/emvkit/emvkit/tlv"
+)
+
+// ErrIssuerUnreachable is returned by [Issuer.Authorise] when the issuer is
+// set unreachable: the terminal is unable to go online.
+var ErrIssuerUnreachable = errors.New("emvtest: issuer unreachable")
+
+// ErrAuthorisationRequest reports an authorisation request the issuer
+// cannot read (a missing or malformed data object).
+var ErrAuthorisationRequest = errors.New("emvtest: bad authorisation request")
+
+// Authorisation Response Codes (8A) the issuer answers by default: "00"
+// approved, "05" do not honour (ISO 8583 codes in ASCII, as Book 4 §6.3.6
+// carries them).
+var (
+	ARCApproved = [2]byte{'0', '0'}
+	ARCDeclined = [2]byte{'0', '5'}
+)
+
+// AuthorisationRequest is what a terminal sends the issuer: the ICC data of
+// an ISO 8583 field 55 and, optionally, the PAN and PSN from elsewhere in
+// the message.
+type AuthorisationRequest struct {
+	// ICCData is a TLV list holding at least the ARQC (9F26), the ATC
+	// (9F36), the IAD (9F10), the AIP (82) and the terminal data the
+	// cryptogram covers (9F02, 9F03, 9F1A, 95, 5F2A, 9A, 9C, 9F37; one
+	// absent counts as zeros, as on the card).
+	ICCData []byte
+	// PAN and PSN (digits) override 5A and 5F34 in ICCData.
+	PAN string
+	PSN string
+}
+
+// Decision is what an issuer rule decides for one request.
+type Decision struct {
+	Approve bool
+	// ARC is the Authorisation Response Code; zero means ARCApproved or
+	// ARCDeclined according to Approve.
+	ARC [2]byte
+	// CSU is the Card Status Update of ARPC method 2 (Book 2 §8.2.2); nil
+	// means 00 80 00 00 when approving ("issuer approves online
+	// transaction") and 00 00 00 00 when declining.
+	CSU []byte
+	// Scripts are the issuer scripts to send back (71 before and 72 after
+	// the final GENERATE AC).
+	Scripts []Script
+}
+
+// Rule decides an authorisation. arqcValid reports whether the ARQC
+// verified. The default rule approves exactly the requests whose ARQC
+// verifies.
+type Rule func(req *AuthorisationRequest, arqcValid bool) Decision
+
+// ApproveValid is the default rule: approve when the ARQC verifies.
+func ApproveValid(_ *AuthorisationRequest, arqcValid bool) Decision {
+	return Decision{Approve: arqcValid}
+}
+
+// DeclineAll declines every request (the ARPC is still valid).
+func DeclineAll(*AuthorisationRequest, bool) Decision { return Decision{} }
+
+// ApproveUpTo approves requests with a valid ARQC and an Amount,
+// Authorised (9F02) of at most limit (in the currency's minor unit).
+func ApproveUpTo(limit uint64) Rule {
+	return func(req *AuthorisationRequest, arqcValid bool) Decision {
+		v, _ := tlv.Find(req.ICCData, 0x9F02)
+		return Decision{Approve: arqcValid && bcdValue(v) <= limit}
+	}
+}
+
+func bcdValue(b []byte) uint64 {
+	var n uint64
+	for _, x := range b {
+		n = n*100 + uint64(x>>4)*10 + uint64(x&0x0F)
+	}
+	return n
+}
+
+// AuthorisationResponse is the issuer's answer.
+type AuthorisationResponse struct {
+	Approved  bool
+	ARQCValid bool
+	ARC       [2]byte
+	// IssuerAuthenticationData is the value of 91: ARPC || ARC (method 1)
+	// or ARPC || CSU [|| Proprietary Authentication Data] (method 2).
+	IssuerAuthenticationData []byte
+	// Scripts holds the issuer script templates (71, 72) with their MACed
+	// commands, as they go in field 55.
+	Scripts []byte
+	// ICCData is the response field 55: 91, 8A and the script templates.
+	ICCData []byte
+}
+
+// IssuerConfig configures a virtual issuer. Zero values are defaults.
+type IssuerConfig struct {
+	// MasterKeys are the issuer master keys (default: the test keys of
+	// [MasterKeys], the same as the built-in profiles').
+	MasterKeys MasterKeys
+	// ARPCMethod is 1 (default) or 2 (Book 2 §8.2); it must match the
+	// card's profile.
+	ARPCMethod int
+	// ProprietaryAuthData is appended to method 2's ARPC and CSU (0 to 8
+	// bytes).
+	ProprietaryAuthData []byte
+	// Rule decides (default ApproveValid).
+	Rule Rule
+	// Delay is how long the issuer takes to answer; Sleep waits it out
+	// (default: a timer that stops when the context ends).
+	Delay time.Duration
+	Sleep func(ctx context.Context, d time.Duration) error
+	// Unreachable makes every request fail with ErrIssuerUnreachable.
+	Unreachable bool
+}
+
+// Issuer is a virtual issuer host: it checks ARQCs and answers ARPCs and
+// issuer scripts (Book 2 §8, §9). It is safe for concurrent use.
+type Issuer struct {
+	mu       sync.Mutex
+	cfg      IssuerConfig
+	requests []AuthorisationRequest
+}
+
+// NewIssuer returns an issuer with the given configuration.
+func NewIssuer(cfg IssuerConfig) (*Issuer, error) {
+	if cfg.MasterKeys.AC == nil {
+		cfg.MasterKeys.AC = DefaultIMKAC
+	}
+	if cfg.MasterKeys.SMI == nil {
+		cfg.MasterKeys.SMI = DefaultIMKSMI
+	}
+	if cfg.MasterKeys.SMC == nil {
+		cfg.MasterKeys.SMC = DefaultIMKSMC
+	}
+	for _, k := range [][]byte{cfg.MasterKeys.AC, cfg.MasterKeys.SMI, cfg.MasterKeys.SMC} {
+		if len(k) != 16 {
+			return nil, fmt.Errorf("emvtest: issuer master keys must be 16 bytes")
+		}
+	}
+	switch cfg.ARPCMethod {
+	case 0:
+		cfg.ARPCMethod = 1
+	case 1, 2:
+	default:
+		return nil, fmt.Errorf("emvtest: ARPC method %d, want 1 or 2", cfg.ARPCMethod)
+	}
+	if len(cfg.ProprietaryAuthData) > 8 {
+		return nil, fmt.Errorf("emvtest: proprietary authentication data of %d bytes, at most 8", len(cfg.ProprietaryAuthData))
+	}
+	if cfg.Rule == nil {
+		cfg.Rule = ApproveValid
+	}
+	if cfg.Sleep == nil {
+		cfg.Sleep = sleepContext
+	}
+	return &Issuer{cfg: cfg}, nil
+}
+
+// NewIssuerFromMasterKey returns an issuer whose AC master key is the given
+// hex string (32 hex digits); its secure-messaging keys are the same key,
+// so issuer scripts only work with cards personalised that way. ARPC
+// method 1.
+func NewIssuerFromMasterKey(acHex string) (*Issuer, error) {
+	k, err := hex.DecodeString(strings.ReplaceAll(acHex, " ", ""))
+	if err != nil || len(k) != 16 {
+		return nil, fmt.Errorf("emvtest: issuer master key must be 32 hex digits")
+	}
+	return NewIssuer(IssuerConfig{MasterKeys: MasterKeys{AC: k, SMI: k, SMC: k}})
+}
+
+// IssuerFor returns an issuer for a card: its master keys and the first
+// application's ARPC method.
+func IssuerFor(c *Card) *Issuer {
+	p := c.profile
+	i, err := NewIssuer(IssuerConfig{MasterKeys: p.MasterKeys, ARPCMethod: p.Applications[0].ARPCMethod})
+	if err != nil {
+		panic(err) // the profile's keys were validated
+	}
+	return i
+}
+
+// SetRule replaces the decision rule.
+func (i *Issuer) SetRule(r Rule) {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	if r == nil {
+		r = ApproveValid
+	}
+	i.cfg.Rule = r
+}
+
+// SetUnreachable makes the issuer unreachable (or reachable again).
+func (i *Issuer) SetUnreachable(u bool) {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	i.cfg.Unreachable = u
+}
+
+// SetDelay sets how long the issuer takes to answer.
+func (i *Issuer) SetDelay(d time.Duration) {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	i.cfg.Delay = d
+}
+
+// Requests returns copies of the requests received so far.
+func (i *Issuer) Requests() []AuthorisationRequest {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	out := make([]AuthorisationRequest, len(i.requests))
+	for n, r := range i.requests {
+		out[n] = AuthorisationRequest{ICCData: append([]byte(nil), r.ICCData...), PAN: r.PAN, PSN: r.PSN}
+	}
+	return out
+}
+
+// cardKeys holds one card's keys as the issuer derives them.
+type cardKeys struct {
+	mkAC, mkSMI, mkSMC []byte
+}
+
+func (i *Issuer) derive(pan, psn string) (*cardKeys, error) {
+	var k cardKeys
+	var err error
+	if k.mkAC, err = deriveICCMasterKey(i.cfg.MasterKeys.AC, pan, psn); err != nil {
+		return nil, err
+	}
+	if k.mkSMI, err = deriveICCMasterKey(i.cfg.MasterKeys.SMI, pan, psn); err != nil {
+		return nil, err
+	}
+	if k.mkSMC, err = deriveICCMasterKey(i.cfg.MasterKeys.SMC, pan, psn); err != nil {
+		return nil, err
+	}
+	return &k, nil
+}
+
+// parsed is the data of a request the issuer uses.
+type parsed struct {
+	pan, psn string
+	ac       []byte
+	atc      uint16
+	vals     map[tlv.Tag][]byte
+}
+
+func parseRequest(req *AuthorisationRequest) (*parsed, error) {
+	l, err := tlv.Parse(req.ICCData)
+	if err != nil {
+		return nil, fmt.Errorf("%w: ICC data: %v", ErrAuthorisationRequest, err)
+	}
+	p := &parsed{vals: map[tlv.Tag][]byte{}, pan: req.PAN, psn: req.PSN}
+	for _, o := range l {
+		if _, dup := p.vals[o.Tag]; !dup {
+			p.vals[o.Tag] = o.Value
+		}
+	}
+	if p.pan == "" {
+		p.pan = strings.TrimRight(strings.ToUpper(hex.EncodeToString(p.vals[0x5A])), "F")
+	}
+	if p.psn == "" {
+		if v := p.vals[0x5F34]; len(v) == 1 {
+			p.psn = fmt.Sprintf("%02X", v[0])
+		}
+	}
+	if !isDigits(p.pan) {
+		return nil, fmt.Errorf("%w: no PAN (5A) or PAN not numeric", ErrAuthorisationRequest)
+	}
+	for _, need := range []struct {
+		t tlv.Tag
+		n int
+	}{{0x9F26, 8}, {0x9F36, 2}, {0x82, 2}} {
+		if len(p.vals[need.t]) != need.n {
+			return nil, fmt.Errorf("%w: %s missing or not %d bytes", ErrAuthorisationRequest, need.t, need.n)
+		}
+	}
+	if _, found := p.vals[0x9F10]; !found {
+		return nil, fmt.Errorf("%w: 9F10 missing", ErrAuthorisationRequest)
+	}
+	p.ac = p.vals[0x9F26]
+	p.atc = binary.BigEndian.Uint16(p.vals[0x9F36])
+	return p, nil
+}
+
+// expectedCryptogram recomputes the card's cryptogram from the request
+// (the input layout of the card's GENERATE AC, see genac.go).
+func expectedCryptogram(k *cardKeys, p *parsed) ([]byte, error) {
+	in := make([]byte, 0, 64)
+	for _, e := range acTerminalData {
+		v := p.vals[e.tag]
+		switch {
+		case len(v) == e.n:
+			in = append(in, v...)
+		case len(v) > e.n:
+			in = append(in, v[:e.n]...)
+		default:
+			in = append(in, make([]byte, e.n-len(v))...)
+			in = append(in, v...)
+		}
+	}
+	in = append(in, p.vals[0x82]...)
+	in = append(in, p.vals[0x9F36]...)
+	in = append(in, p.vals[0x9F10]...)
+	sk, err := sessionKey(k.mkAC, acSessionKeyR(p.atc))
+	if err != nil {
+		return nil, err
+	}
+	return mac(sk, in)
+}
+
+// VerifyCryptogram reports whether the application cryptogram (9F26) in
+// the ICC data is the one the card should have computed: ARQC, TC or AAC.
+func (i *Issuer) VerifyCryptogram(req *AuthorisationRequest) (bool, error) {
+	p, err := parseRequest(req)
+	if err != nil {
+		return false, err
+	}
+	i.mu.Lock()
+	k, err := i.derive(p.pan, p.psn)
+	i.mu.Unlock()
+	if err != nil {
+		return false, err
+	}
+	want, err := expectedCryptogram(k, p)
+	if err != nil {
+		return false, err
+	}
+	return bytes.Equal(want, p.ac), nil
+}
+
+// Authorise checks the ARQC, applies the rule and answers the ARC, the
+// ARPC (Book 2 §8.2) and any issuer scripts (Book 2 §9, Book 3 §10.10).
+// It fails with ErrIssuerUnreachable when unreachable, with the context's
+// error when ctx ends while the issuer is slow, and with
+// ErrAuthorisationRequest for a request it cannot read.
+func (i *Issuer) Authorise(ctx context.Context, req *AuthorisationRequest) (*AuthorisationResponse, error) {
+	i.mu.Lock()
+	cfg := i.cfg
+	i.requests = append(i.requests, AuthorisationRequest{ICCData: append([]byte(nil), req.ICCData...), PAN: req.PAN, PSN: req.PSN})
+	i.mu.Unlock()
+	if cfg.Delay > 0 {
+		if err := cfg.Sleep(ctx, cfg.Delay); err != nil {
+			return nil, err
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if cfg.Unreachable {
+		return nil, ErrIssuerUnreachable
+	}
+	p, err := parseRequest(req)
+	if err != nil {
+		return nil, err
+	}
+	k, err := i.derive(p.pan, p.psn)
+	if err != nil {
+		return nil, err
+	}
+	want, err := expectedCryptogram(k, p)
+	if err != nil {
+		return nil, err
+	}
+	valid := bytes.Equal(want, p.ac)
+	d := cfg.Rule(req, valid)
+	resp := &AuthorisationResponse{Approved: d.Approve, ARQCValid: valid, ARC: d.ARC}
+	if resp.ARC == [2]byte{} {
+		resp.ARC = ARCDeclined
+		if d.Approve {
+			resp.ARC = ARCApproved
+		}
+	}
+	sk, err := sessionKey(k.mkAC, acSessionKeyR(p.atc))
+	if err != nil {
+		return nil, err
+	}
+	if cfg.ARPCMethod == 2 {
+		var csu [4]byte
+		switch {
+		case d.CSU != nil:
+			if len(d.CSU) != 4 {
+				return nil, fmt.Errorf("emvtest: CSU of %d bytes, want 4", len(d.CSU))
+			}
+			copy(csu[:], d.CSU)
+		case d.Approve:
+			csu[1] = csuApprove
+		}
+		arpc, err := arpcMethod2(sk, p.ac, csu, cfg.ProprietaryAuthData)
+		if err != nil {
+			return nil, err
+		}
+		resp.IssuerAuthenticationData = append(append(arpc, csu[:]...), cfg.ProprietaryAuthData...)
+	} else {
+		arpc, err := arpcMethod1(sk, p.ac, resp.ARC)
+		if err != nil {
+			return nil, err
+		}
+		resp.IssuerAuthenticationData = append(arpc, resp.ARC[:]...)
+	}
+	for _, s := range d.Scripts {
+		b, err := s.encode(k, p)
+		if err != nil {
+			return nil, err
+		}
+		resp.Scripts = append(resp.Scripts, b...)
+	}
+	resp.ICCData = tlv.AppendTLV(nil, 0x91, resp.IssuerAuthenticationData)
+	resp.ICCData = tlv.AppendTLV(resp.ICCData, 0x8A, resp.ARC[:])
+	resp.ICCData = append(resp.ICCData, resp.Scripts...)
+	return resp, nil
+}
