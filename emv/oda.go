@@ -2,7 +2,6 @@ package emv
 
 import (
 	"errors"
-	"io"
 
 	"github.com/emvkit/emvkit/apdu"
 	"github.com/emvkit/emvkit/emv/tvr"
@@ -186,11 +185,4 @@ func (s *transactionState) verifyCDA(r *acResponse) error {
 	s.cardData[0x9F26] = dd.Cryptogram
 	s.cardData[0x9F4C] = dd.ICCDynamicNumber
 	return nil
-}
-
-// pinKey hands the ICC key recovered for offline PIN encipherment to cvm.
-type pinKey struct{ k *oda.ICCKey }
-
-func (p pinKey) EncipherPIN(pinBlock, un []byte, rand io.Reader) ([]byte, error) {
-	return oda.EncipherPIN(&p.k.PublicKey, pinBlock, un, rand)
 }

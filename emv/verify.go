@@ -33,7 +33,7 @@ func (s *transactionState) verifyCardholder() error {
 		static, err := s.staticDataToAuthenticate()
 		if err == nil {
 			if k, err := s.verifier().PINKey(s.odaCardData(), static); err == nil {
-				in.PINKey = pinKey{k}
+				in.PINKey = &k.PublicKey
 			}
 		}
 	}

@@ -3,6 +3,7 @@ package emvtest
 import (
 	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -47,7 +48,7 @@ type Card struct {
 
 // Exchange is one command and the card's answer, as kept by the card.
 // The data of a sensitive command (VERIFY, PIN CHANGE/UNBLOCK; see
-// [apdu.Command.Sensitive]) is replaced by as many 00 bytes, so a PIN never
+// [apdu.Command.Sensitive]) is zeros ([apdu.RedactCommand]), so a PIN never
 // reaches a record.
 type Exchange struct {
 	Command  []byte
@@ -202,6 +203,32 @@ func (c *Card) Exchanges() []Exchange {
 	return out
 }
 
+// Session returns the exchanges so far as an [apdu.Session] with the given
+// header, ready for [apdu.Session.Write]: a removed card's exchanges carry
+// [apdu.SessionErrorCardRemoved], other transport errors their message.
+func (c *Card) Session(source, proves string) *apdu.Session {
+	s := &apdu.Session{Source: source, Proves: proves}
+	for _, e := range c.Exchanges() {
+		x := apdu.SessionExchange{Command: e.Command, Response: e.Response}
+		if e.Err != nil {
+			x.Response = nil
+			x.Error = e.Err.Error()
+			if errors.Is(e.Err, apdu.ErrCardRemoved) {
+				x.Error = apdu.SessionErrorCardRemoved
+			}
+		}
+		s.Exchanges = append(s.Exchanges, x)
+	}
+	return s
+}
+
+// ClearExchanges forgets the exchanges kept so far.
+func (c *Card) ClearExchanges() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.exchanges = nil
+}
+
 // Commands returns how many commands the card has received.
 func (c *Card) Commands() int {
 	c.mu.Lock()
@@ -315,12 +342,10 @@ func (c *Card) Transmit(ctx context.Context, command []byte) ([]byte, error) {
 	return resp, nil
 }
 
-// record keeps one exchange, with sensitive command data blanked.
+// record keeps one exchange, with sensitive command data blanked as
+// [apdu.RedactCommand] does.
 func (c *Card) record(command, resp []byte, err error) {
-	cmd := append([]byte(nil), command...)
-	if pc, perr := apdu.ParseCommand(command); perr == nil && pc.Sensitive() && len(pc.Data) > 0 {
-		clear(cmd[5 : 5+len(pc.Data)])
-	}
+	cmd := apdu.RedactCommand(command)
 	var r []byte
 	if resp != nil {
 		r = append([]byte(nil), resp...)
