@@ -3,8 +3,8 @@ package oda
 import (
 	"bytes"
 	"encoding/json"
-	"strings"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
