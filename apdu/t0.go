@@ -50,21 +50,22 @@ func (e *T0Error) Unwrap() error { return e.Err }
 //
 //   - 61xx to a case 2 or case 4 command: the card holds xx more bytes.
 //     T0 sends GET RESPONSE (00 C0 00 00 xx) and repeats while the card
-//     answers 61xx, concatenating the data of every answer (Annex A3, A5).
+//     answers 61xx, concatenating the data of every answer.
 //   - 6Cxx to a case 2 or case 4 command, or to a GET RESPONSE: wrong Le.
-//     T0 sends the same command again with Le xx (Annex A2, A6); data
-//     returned with 6Cxx is discarded.
+//     T0 sends the same command again with Le xx; data returned with
+//     6Cxx is discarded.
 //   - 62xx or 63xx with no data to a case 4 command: a warning, and the
 //     data may still be waiting. T0 sends GET RESPONSE with Le 00 and
 //     follows it as above; the warning stays the response's status
 //     word whatever status the GET RESPONSE ends with, and the data it
-//     returns is kept (Annex A7).
+//     returns is kept (Annex A7, "Case 4 Command with Warning
+//     Condition").
 //
 // Every other answer, and every answer to a case 1 or case 3 command
 // (ISO 7816-3 §12.2.1 allows 61xx and 6Cxx only for cases 2 and 4), is
 // passed up unchanged. An answer shorter than a status word is an error
-// wrapping [ErrShortResponse]. A response the card gave straight away is returned
-// without copying.
+// wrapping [ErrShortResponse]. A response the card gave straight away is
+// returned without copying.
 //
 // A card cannot keep T0 busy: after MaxRounds added exchanges, or once
 // the gathered data exceeds MaxResponse bytes, Transmit stops and returns
