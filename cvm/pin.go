@@ -21,18 +21,16 @@ const (
 var ErrBadPIN = errors.New("cvm: PIN must be 4 to 12 decimal digits")
 
 // PIN holds a cardholder's clear PIN. Its String, Format, GoString,
-// MarshalJSON, MarshalText and LogValue never show a digit, nor does %v of
-// a value that contains a PIN (the digits sit behind a pointer, which fmt
-// prints as an address). Call [PIN.Zero] when done: the package zeroes every
-// PIN it is given once the PIN block is built.
+// MarshalJSON, MarshalText and LogValue never show a digit, and neither
+// does any fmt verb of a value that contains a PIN, even one fmt cannot
+// call methods on: the digits are held by a closure, which fmt, JSON and
+// reflection-based dumpers print as an address at most. Call [PIN.Zero]
+// when done: the package zeroes every PIN it is given once the PIN block
+// is built.
 //
 // The zero value holds no PIN.
 type PIN struct {
-	s *pinSecret
-}
-
-type pinSecret struct {
-	digits []byte // values 0-9, one digit a byte
+	ref func() *[]byte // the digits, values 0-9, one digit a byte
 }
 
 // NewPIN copies the ASCII digits entered by the cardholder ('0'-'9', 4 to
@@ -49,36 +47,35 @@ func NewPIN(ascii []byte) (PIN, error) {
 		}
 		d[i] = c - '0'
 	}
-	return PIN{s: &pinSecret{digits: d}}, nil
+	return newPINFromDigits(d), nil
 }
 
 // newPINFromDigits takes ownership of d (values 0-9).
-func newPINFromDigits(d []byte) PIN { return PIN{s: &pinSecret{digits: d}} }
+func newPINFromDigits(d []byte) PIN {
+	box := &d
+	return PIN{ref: func() *[]byte { return box }}
+}
 
 // Len returns the number of digits, 0 for the zero PIN or a zeroed one.
-func (p PIN) Len() int {
-	if p.s == nil {
-		return 0
-	}
-	return len(p.s.digits)
-}
+func (p PIN) Len() int { return len(p.digits()) }
 
 // digits returns the digits (values 0-9); nil for an empty PIN.
 func (p PIN) digits() []byte {
-	if p.s == nil {
+	if p.ref == nil {
 		return nil
 	}
-	return p.s.digits
+	return *p.ref()
 }
 
 // Zero overwrites the digits and empties the PIN. Copies of the PIN value
 // share the digits, so they are emptied too.
 func (p PIN) Zero() {
-	if p.s == nil {
+	if p.ref == nil {
 		return
 	}
-	clear(p.s.digits)
-	p.s.digits = nil
+	d := p.ref()
+	clear(*d)
+	*d = nil
 }
 
 // Equal reports in constant time (for equal lengths) whether p and q hold
@@ -142,7 +139,7 @@ func (f PINBlockFormat) String() string { return fmt.Sprintf("ISO 9564 format %d
 // it never prints its bytes; [OnlinePINBlock.Bytes] is the one way to get
 // them, for the host message.
 type OnlinePINBlock struct {
-	s *blockSecret
+	ref func() *blockSecret // behind a closure for the same reason as [PIN]
 }
 
 type blockSecret struct {
@@ -155,46 +152,54 @@ type blockSecret struct {
 // ksn is the DUKPT key serial number the block was enciphered under (nil
 // when the PIN pad uses a fixed key). Both slices are copied.
 func NewOnlinePINBlock(format PINBlockFormat, block, ksn []byte) OnlinePINBlock {
-	return OnlinePINBlock{s: &blockSecret{
+	s := &blockSecret{
 		format: format,
 		block:  append([]byte(nil), block...),
 		ksn:    append([]byte(nil), ksn...),
-	}}
+	}
+	return OnlinePINBlock{ref: func() *blockSecret { return s }}
+}
+
+func (b OnlinePINBlock) secret() *blockSecret {
+	if b.ref == nil {
+		return nil
+	}
+	return b.ref()
 }
 
 // IsZero reports whether b holds no PIN block.
-func (b OnlinePINBlock) IsZero() bool { return b.s == nil || len(b.s.block) == 0 }
+func (b OnlinePINBlock) IsZero() bool { s := b.secret(); return s == nil || len(s.block) == 0 }
 
 // BlockFormat returns the ISO 9564 format of the block.
 func (b OnlinePINBlock) BlockFormat() PINBlockFormat {
-	if b.s == nil {
-		return 0
+	if s := b.secret(); s != nil {
+		return s.format
 	}
-	return b.s.format
+	return 0
 }
 
 // Bytes returns a copy of the enciphered PIN block for the host message
 // (ISO 8583 field 52).
 func (b OnlinePINBlock) Bytes() []byte {
-	if b.s == nil {
-		return nil
+	if s := b.secret(); s != nil {
+		return append([]byte(nil), s.block...)
 	}
-	return append([]byte(nil), b.s.block...)
+	return nil
 }
 
 // KSN returns a copy of the DUKPT key serial number, nil if none.
 func (b OnlinePINBlock) KSN() []byte {
-	if b.s == nil || len(b.s.ksn) == 0 {
-		return nil
+	if s := b.secret(); s != nil && len(s.ksn) > 0 {
+		return append([]byte(nil), s.ksn...)
 	}
-	return append([]byte(nil), b.s.ksn...)
+	return nil
 }
 
 // Zero overwrites the block.
 func (b OnlinePINBlock) Zero() {
-	if b.s != nil {
-		clear(b.s.block)
-		b.s.block = nil
+	if s := b.secret(); s != nil {
+		clear(s.block)
+		s.block = nil
 	}
 }
 
