@@ -201,7 +201,16 @@ func Parse(b []byte) (List, error) {
 }
 
 func parseLevel(it Iter, depth int) (List, error) {
+	// Count this level first (the iterator is a value: counting does not
+	// move it) so that the list is allocated once.
+	n := 0
+	for c := it; c.Next(); {
+		n++
+	}
 	var l List
+	if n > 0 {
+		l = make(List, 0, n)
+	}
 	for it.Next() {
 		o := Object{Tag: it.Tag(), Value: it.Value()}
 		if o.Tag.Constructed() {

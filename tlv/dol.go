@@ -67,7 +67,11 @@ func (e *DOLError) Unwrap() error { return e.Err }
 // start is read as a tag, as the book defines no padding for DOLs.
 // An empty b gives an empty DOL.
 func ParseDOL(b []byte) (DOL, error) {
-	var d DOL
+	if len(b) == 0 {
+		return nil, nil
+	}
+	// Every entry takes at least two bytes: one allocation suffices.
+	d := make(DOL, 0, min(len(b)/2+1, MaxDOLEntries))
 	total := 0
 	for off := 0; off < len(b); {
 		if len(d) == MaxDOLEntries {
