@@ -40,8 +40,10 @@ type Recorder struct {
 	Card Transceiver
 	// Mask renders response data in WriteTrace; nil means [MaskPAN].
 	Mask Masker
+	// Now is the clock durations are measured with; nil means time.Now.
+	// A fixed clock makes printed traces repeatable.
+	Now func() time.Time
 
-	now     func() time.Time // for tests
 	mu      sync.Mutex
 	entries []TraceEntry
 }
@@ -53,8 +55,8 @@ func NewRecorder(card Transceiver) *Recorder { return &Recorder{Card: card} }
 func (r *Recorder) Transmit(ctx context.Context, command []byte) ([]byte, error) {
 	e := TraceEntry{Command: RedactCommand(command)}
 	now := time.Now
-	if r.now != nil {
-		now = r.now
+	if r.Now != nil {
+		now = r.Now
 	}
 	start := now()
 	resp, err := r.Card.Transmit(ctx, command)

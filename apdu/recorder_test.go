@@ -37,7 +37,7 @@ func TestRecorderRecordsInOrder(t *testing.T) {
 		{"00B2010C00", recordWithPAN + "9000", nil},
 	}}
 	rec := NewRecorder(card)
-	rec.now = fixedClock(time.Millisecond)
+	rec.Now = fixedClock(time.Millisecond)
 	ctx := context.Background()
 	_, err := Exchange(ctx, rec, Select([]byte("1PAY.SYS.DDF01"), false))
 	require.NoError(t, err)
