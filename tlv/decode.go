@@ -60,7 +60,6 @@ func (it *Iter) Next() bool {
 		}
 	}
 	if it.off == len(it.buf) {
-		it.start = it.off
 		return false
 	}
 	tag, hdr, n, err := readHeader(it.buf[it.off:], it.strict)
@@ -83,8 +82,15 @@ func (it *Iter) Tag() Tag { return it.tag }
 // Value returns the current object's value bytes, exactly as received.
 func (it *Iter) Value() []byte { return it.val }
 
-// Raw returns the current object's whole encoding: tag, length and value.
-func (it *Iter) Raw() []byte { return it.buf[it.start:it.off:it.off] }
+// Raw returns the current object's whole encoding: tag, length and value;
+// nil when there is no current object. No object has tag 0 (a 00 byte
+// where a tag would start is padding).
+func (it *Iter) Raw() []byte {
+	if it.tag == 0 {
+		return nil
+	}
+	return it.buf[it.start:it.off:it.off]
+}
 
 // Offset returns where the current object starts, counted from the start of
 // the buffer the iteration began on.

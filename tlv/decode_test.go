@@ -148,6 +148,8 @@ func TestIterPositions(t *testing.T) {
 	assert.False(t, c.Next())
 	require.NoError(t, c.Err())
 	assert.Equal(t, Tag(0), c.Tag(), "no current object after the end")
+	assert.Nil(t, c.Value())
+	assert.Nil(t, c.Raw())
 	require.True(t, it.Next())
 	assert.Equal(t, Tag(0x90), it.Tag())
 	assert.Equal(t, 11, it.Offset())

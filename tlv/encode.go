@@ -15,7 +15,9 @@ func AppendTag(dst []byte, t Tag) []byte {
 
 // AppendLength appends the minimal BER encoding of the length n to dst
 // (Book 3 Annex B2). n must be in [0, 1<<24); a larger length is a
-// programming error and panics.
+// programming error and panics. EMV lengths stop at 65535 (82 xx xx);
+// a longer one is written 83 xx xx xx, which the decoder of this package
+// refuses with [ErrLengthTooLong].
 func AppendLength(dst []byte, n int) []byte {
 	switch {
 	case n < 0 || n >= 1<<24:
