@@ -224,3 +224,5 @@ func selectedNames(tr emv.Trace) []string {
 func hexOf(b []byte) string { return fmt.Sprintf("%X", b) }
 
 var _ = bytes.Equal
+
+var errCancelledPIN = cvm.ErrPINCancelled

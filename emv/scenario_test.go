@@ -266,6 +266,7 @@ func TestOutcomes(t *testing.T) {
 
 // Offline data authentication, Book 3 §10.3 and Book 2.
 func TestOfflineDataAuthentication(t *testing.T) {
+	cdaHost := approve()
 	runScenarios(t, []scenario{
 		{
 			name:    "Book3_10_3_SDA_Success",
@@ -371,12 +372,12 @@ func TestOfflineDataAuthentication(t *testing.T) {
 		{
 			name:    "Book2_6_6_CDA_BadSignatureOnARQC_SecondGenerateACAsksAAC",
 			txn:     txn(20000),
-			host:    approve(),
+			host:    cdaHost,
 			profile: func(p *emvtest.Profile) { p.Applications[0].Faults.BadSDAD = true },
 			outcome: emv.Declined, tvr: "0400008000", tsi: "E800", cvm: "440302",
 			cmds: cdaHead + " GAC90 GAC00",
 			check: func(t *testing.T, r *emv.Result, _ *emvtest.Card) {
-				assert.Empty(t, approve().reqs, "no authorisation request")
+				assert.Empty(t, cdaHost.reqs, "no authorisation request")
 			},
 		},
 		{

@@ -38,12 +38,7 @@ func (s *transactionState) verifyCardholder() error {
 		}
 	}
 	r, err := cvm.Perform(s.ctx, cardLink{s}, in)
-	if s.err != nil {
-		return s.err
-	}
-	if err != nil {
-		return s.fail("", err)
-	}
+	// What was done stays in the TVR and TSI even if the step stopped.
 	s.cvm = r
 	s.res.CVMResults = r.Results
 	for k := range s.res.TVR {
@@ -54,6 +49,12 @@ func (s *transactionState) verifyCardholder() error {
 	}
 	s.res.SignatureRequired = r.SignatureRequired
 	s.onlinePIN = !r.OnlinePIN.IsZero()
+	if s.err != nil {
+		return s.err
+	}
+	if err != nil {
+		return s.fail("", err)
+	}
 	if r.Results.Outcome() == cvm.Successful {
 		switch r.Results.Code() {
 		case cvm.PlaintextPINByICC, cvm.PlaintextPINByICCAndSignature, cvm.EncipheredPINByICC, cvm.EncipheredPINByICCAndSignature:

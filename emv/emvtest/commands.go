@@ -24,7 +24,7 @@ type appState struct {
 	records    map[recordID][]byte
 	atc        uint16
 	lastOnline uint16
-	pin        string
+	pin        PIN
 	pinTries   int
 	blocked    bool
 	lcol, ucol int // -1: absent
@@ -430,7 +430,7 @@ func (c *Card) verify(a *appState, cmd apdu.Command) apdu.Response {
 		defer clear(plain)
 	}
 	a.tx.pinDone = true
-	if pin, valid := pinFromBlock(block); valid && pin == a.pin {
+	if pin, valid := pinFromBlock(block); valid && PIN(pin) == a.pin {
 		a.pinTries = a.perso.cfg.PINTryLimit
 		a.tx.pinOK = true
 		a.tx.pinFailed = false

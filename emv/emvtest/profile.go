@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 )
@@ -89,9 +90,9 @@ type Profile struct {
 	// ServiceCode for the default Track2 (default "201": chip card).
 	ServiceCode string `json:"service_code,omitempty"`
 	// Keys chooses the RSA key chain (see [KeyChain]).
-	Keys Keys `json:"keys,omitempty"`
+	Keys Keys `json:"keys,omitzero"`
 	// MasterKeys are the issuer master keys the card's keys derive from.
-	MasterKeys MasterKeys `json:"master_keys,omitempty"`
+	MasterKeys MasterKeys `json:"master_keys,omitzero"`
 	// Applications on the card, in directory order. At least one.
 	Applications []Application `json:"applications"`
 }
@@ -194,7 +195,7 @@ type Application struct {
 
 	// PIN is the offline PIN in digits (4 to 12); "" means the card has no
 	// offline PIN and VERIFY answers 6A88.
-	PIN string `json:"pin,omitempty"`
+	PIN PIN `json:"pin,omitempty"`
 	// PINTryLimit is the PIN try limit (default 3); PINTries the tries left
 	// now (default the limit; 0 means blocked only if PINBlocked).
 	PINTryLimit int  `json:"pin_try_limit,omitempty"`
@@ -221,13 +222,13 @@ type Application struct {
 	// default) or 2 (77 with 9F4B) (Book 3 §6.5.9.4).
 	DDAFormat int `json:"dda_format,omitempty"`
 	// Risk is the card's own risk management.
-	Risk CardRisk `json:"risk,omitempty"`
+	Risk CardRisk `json:"risk,omitzero"`
 	// ARPCMethod is how the card checks the issuer's ARPC: 1 (default) or 2
 	// (Book 2 §8.2).
 	ARPCMethod int `json:"arpc_method,omitempty"`
 
 	// ODA knobs: what goes wrong in the card's certificates and signatures.
-	Faults ODAFaults `json:"oda_faults,omitempty"`
+	Faults ODAFaults `json:"oda_faults,omitzero"`
 }
 
 // CardRisk is the card's own risk management: what it answers to each
@@ -270,6 +271,18 @@ type Record struct {
 	// are added); with Raw set, Data is the whole record as sent.
 	Data Hex  `json:"data"`
 	Raw  bool `json:"raw,omitempty"`
+}
+
+// PIN is a card's reference PIN in digits. It prints as "[PIN]" with
+// every fmt verb, so a profile shown in a log or an error never carries
+// it; JSON holds the digits (a profile file personalises a test card).
+type PIN string
+
+// Format writes "[PIN]", or "" for no PIN.
+func (p PIN) Format(f fmt.State, _ rune) {
+	if p != "" {
+		io.WriteString(f, "[PIN]")
+	}
 }
 
 // ErrProfile reports a profile that cannot make a card; the message says
@@ -362,7 +375,7 @@ func (p *Profile) Validate() error {
 			return bad("%s.priority out of range", where)
 		case !isDate(a.ExpiryDate) || (a.EffectiveDate != "" && !isDate(a.EffectiveDate)):
 			return bad("%s: dates must be YYMMDD", where)
-		case a.PIN != "" && (!isDigits(a.PIN) || len(a.PIN) < 4 || len(a.PIN) > 12):
+		case a.PIN != "" && (!isDigits(string(a.PIN)) || len(a.PIN) < 4 || len(a.PIN) > 12):
 			return bad("%s.pin must be 4 to 12 digits", where)
 		case a.PINTryLimit < 0 || a.PINTryLimit > 15 || a.PINTries < 0 || a.PINTries > 15:
 			return bad("%s: PIN try counts must be 0 to 15", where)

@@ -16,12 +16,12 @@ const (
 
 // CVM lists (Book 3 §10.5, Annex C3): amounts X = Y = 0, then CV rules.
 const (
-	CVMEncipheredPINOffline = "00000000000000004403420341031E031F03" // enciphered offline PIN, online PIN, plaintext PIN, signature, no CVM
-	CVMPlaintextPINOffline  = "00000000000000004103420302031E031F03" // plaintext offline PIN, online PIN, signature, no CVM
-	CVMOnlinePIN            = "00000000000000004203" + "1E031F03"    // online PIN, signature, no CVM
-	CVMSignature            = "00000000000000001E031F03"             // signature, no CVM
-	CVMNoCVM                = "00000000000000001F00"                 // no CVM required, always
-	CVMPINAndSignature      = "00000000000000004503430300031E03"     // enciphered offline PIN and signature, plaintext PIN and signature, fail
+	CVMEncipheredPINOffline = "00000000000000004403420341031E031F03"  // enciphered offline PIN, online PIN, plaintext PIN, signature, no CVM
+	CVMPlaintextPINOffline  = "000000000000000041034203" + "1E031F03" // plaintext offline PIN, online PIN, signature, no CVM
+	CVMOnlinePIN            = "00000000000000004203" + "1E031F03"     // online PIN, signature, no CVM
+	CVMSignature            = "00000000000000001E031F03"              // signature, no CVM
+	CVMNoCVM                = "00000000000000001F00"                  // no CVM required, always
+	CVMPINAndSignature      = "000000000000000045034303" + "1E03"     // enciphered offline PIN and signature, plaintext PIN and signature, signature
 )
 
 func intp(n int) *int { return &n }
@@ -174,6 +174,101 @@ func BlockedApplication() *Profile {
 	}
 }
 
+// SeparatePINKey is a CDA card with an ICC PIN Encipherment Public Key
+// (9F2D, 9F2E, 9F2F) besides its ICC key (Book 2 §7.1).
+func SeparatePINKey() *Profile {
+	p := VisaCDA()
+	p.Name = "pin-key"
+	p.Description = "CDA card with a separate ICC PIN encipherment key (9F2D), offline enciphered PIN 1234"
+	p.Applications[0].PINKey = true
+	return p
+}
+
+// SignatureT0 is a DDA card for T=0 readers (61xx/6Cxx procedures on)
+// whose CVM list asks for a signature, with no offline PIN.
+func SignatureT0() *Profile {
+	a := visaApp()
+	a.AIP = mustHex("3C00")
+	a.CVMList = mustHex(CVMSignature)
+	a.PIN = ""
+	return &Profile{
+		Name:         "signature-t0",
+		Description:  "DDA card on T=0 with 61xx/6Cxx procedures, signature CVM, no offline PIN",
+		Protocol:     "T=0",
+		T0Procedures: true,
+		PAN:          "4761739001010400",
+		PSN:          "01",
+		Applications: []Application{a},
+	}
+}
+
+// NoCVMOffline is a CDA card whose CVM list says no CVM required and whose
+// risk management approves offline whenever asked for a TC.
+func NoCVMOffline() *Profile {
+	a := visaApp()
+	a.CVMList = mustHex(CVMNoCVM)
+	a.PIN = ""
+	a.Risk.Decision = DecideOffline
+	return &Profile{
+		Name:         "no-cvm-offline",
+		Description:  "CDA card, CVM list 'no CVM required', card approves offline (TC) whenever asked",
+		PAN:          "4761739001010500",
+		PSN:          "01",
+		Applications: []Application{a},
+	}
+}
+
+// PPSE is a card answering the proximity directory 2PAY.SYS.DDF01 (its
+// FCI lists two applications) and no PSE.
+func PPSE() *Profile {
+	p := MultiApplication()
+	p.Name = "ppse"
+	p.Description = "PPSE (2PAY.SYS.DDF01) listing the applications in its FCI; no PSE"
+	p.Directory = DirectoryPPSE
+	p.Applications = p.Applications[1:]
+	return p
+}
+
+// ExpiredIssuerCertificate is an SDA card whose issuer certificate expired
+// in January 2020 (Book 2 §5.3 step 9 fails).
+func ExpiredIssuerCertificate() *Profile {
+	p := VisaSDA()
+	p.Name = "expired-issuer-cert"
+	p.Description = "SDA card whose issuer public key certificate expired 01/20"
+	p.Applications[0].Faults.IssuerCertExpiry = "0120"
+	return p
+}
+
+// Declining is a CDA card whose risk management answers an AAC to every
+// GENERATE AC.
+func Declining() *Profile {
+	p := VisaCDA()
+	p.Name = "declining"
+	p.Description = "CDA card whose own risk management declines every transaction (AAC)"
+	p.Applications[0].Risk.Decision = DecideDecline
+	return p
+}
+
+// PINBlocked is an SDA card whose PIN try counter is 0: VERIFY answers
+// 6983 (Book 3 §10.5.1).
+func PINBlocked() *Profile {
+	p := VisaSDA()
+	p.Name = "pin-blocked"
+	p.Description = "SDA card with offline plaintext PIN whose PIN try counter is exhausted (6983)"
+	p.Applications[0].PINBlocked = true
+	return p
+}
+
+// PINAndSignature is a CDA card whose CVM list asks for enciphered offline
+// PIN and signature, then plaintext PIN and signature.
+func PINAndSignature() *Profile {
+	p := VisaCDA()
+	p.Name = "pin-and-signature"
+	p.Description = "CDA card, CVM list: enciphered offline PIN and signature, plaintext PIN and signature, signature"
+	p.Applications[0].CVMList = mustHex(CVMPINAndSignature)
+	return p
+}
+
 // builtin lists the built-in profiles by name.
 var builtin = map[string]func() *Profile{
 	"visa-cda":            VisaCDA,
@@ -182,6 +277,14 @@ var builtin = map[string]func() *Profile{
 	"multi-application":   MultiApplication,
 	"no-pse":              NoDirectory,
 	"blocked-application": BlockedApplication,
+	"pin-key":             SeparatePINKey,
+	"signature-t0":        SignatureT0,
+	"no-cvm-offline":      NoCVMOffline,
+	"ppse":                PPSE,
+	"expired-issuer-cert": ExpiredIssuerCertificate,
+	"declining":           Declining,
+	"pin-blocked":         PINBlocked,
+	"pin-and-signature":   PINAndSignature,
 }
 
 // BuiltinProfile returns a fresh copy of the built-in profile with the given

@@ -93,7 +93,7 @@ func (c *Card) runScript(a *appState, cmd apdu.Command, body []byte) apdu.Respon
 			if !good {
 				return swOnly(apdu.SWIncorrectData)
 			}
-			a.pin = pin
+			a.pin = PIN(pin)
 		default: // P2 01 (change with the current PIN) is issuer-proprietary
 			return swOnly(apdu.SWIncorrectP1P2)
 		}

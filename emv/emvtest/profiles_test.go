@@ -1,0 +1,110 @@
+package emvtest
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/emvkit/emvkit/apdu"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/cards from the built-in profiles")
+
+// cardsDir is the repository's card profile directory.
+const cardsDir = "../../testdata/cards"
+
+// Every built-in profile is in testdata/cards as JSON, equal to the Go
+// value; every JSON file there loads, makes a card and is documented in
+// the README.
+func TestProfileFiles(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join(cardsDir, "README.md"))
+	require.NoError(t, err)
+	for _, name := range BuiltinProfiles() {
+		p := BuiltinProfile(name)
+		require.Equal(t, name, p.Name)
+		want, err := p.JSON()
+		require.NoError(t, err)
+		want = append(want, '\n')
+		path := filepath.Join(cardsDir, name+".json")
+		if *update {
+			require.NoError(t, os.WriteFile(path, want, 0o644))
+		}
+		got, err := os.ReadFile(path)
+		require.NoError(t, err, "run go test -run TestProfileFiles -update")
+		assert.Equal(t, string(want), string(got), name)
+	}
+	files, err := filepath.Glob(filepath.Join(cardsDir, "*.json"))
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, len(files), 10)
+	for _, f := range files {
+		p, err := LoadProfile(f)
+		require.NoError(t, err, f)
+		c, err := newCard(p)
+		require.NoError(t, err, f)
+		assert.NotEmpty(t, c.CAPublicKeys())
+		assert.Contains(t, string(readme), "`"+filepath.Base(f)+"`", "README documents %s", f)
+	}
+}
+
+func TestParseProfileStrict(t *testing.T) {
+	good, err := VisaCDA().JSON()
+	require.NoError(t, err)
+	_, err = ParseProfile(good)
+	require.NoError(t, err)
+
+	cases := map[string]string{
+		"unknown key":   strings.Replace(string(good), `"name"`, `"nmae"`, 1),
+		"trailing data": string(good) + "{}",
+		"bad hex":       strings.Replace(string(good), `"aip": "3D00"`, `"aip": "3G00"`, 1),
+		"short AIP":     strings.Replace(string(good), `"aip": "3D00"`, `"aip": "3D"`, 1),
+		"bad PAN":       strings.Replace(string(good), `"pan": "4761739001010119"`, `"pan": "47617390A1010119"`, 1),
+		"bad date":      strings.Replace(string(good), `"expiry_date": "301231"`, `"expiry_date": "301331"`, 1),
+		"bad decision":  strings.Replace(string(good), `"aip": "3D00"`, `"aip": "3D00", "risk": {"decision": "maybe"}`, 1),
+		"bad CDOL":      strings.Replace(string(good), `"cdol1": "9F0206`, `"cdol1": "9F0286`, 1),
+	}
+	for name, js := range cases {
+		t.Run(name, func(t *testing.T) {
+			require.NotEqual(t, string(good), js, "case must change the profile")
+			_, err := ParseProfile([]byte(js))
+			assert.ErrorIs(t, err, ErrProfile)
+		})
+	}
+}
+
+// Each built-in card answers a complete offline-capable flow: directory
+// (if any), SELECT, GPO, every AFL record, GENERATE AC.
+func TestBuiltinProfilesTransact(t *testing.T) {
+	for _, name := range BuiltinProfiles() {
+		t.Run(name, func(t *testing.T) {
+			p := BuiltinProfile(name)
+			p.Protocol, p.T0Procedures = "T=1", false
+			c := NewCard(p)
+			for _, a := range c.Profile().Applications {
+				if a.Blocked {
+					r := send(t, c, apdu.Select(a.AID, false))
+					assert.Equal(t, apdu.SWWarningSelectedFileInvalidated, r.SW)
+					continue
+				}
+				pdol := make([]byte, dolLength(mustDOL(a.PDOL)))
+				r := startTransaction(t, c, a.AID, pdol)
+				require.Equal(t, apdu.SWOK, r.SW)
+				var afl []byte
+				if a.GPOFormat == 2 {
+					afl = find(t, r.Data, 0x94)
+				} else {
+					afl = r.Data[4:]
+				}
+				recs := readAFL(t, c, afl)
+				all := bytes.Join(recs, nil)
+				assert.Contains(t, string(all), string(a.CDOL1))
+				r = send(t, c, apdu.GenerateAC(apdu.RefTC, cdol1Data))
+				require.Equal(t, apdu.SWOK, r.SW)
+			}
+		})
+	}
+}
