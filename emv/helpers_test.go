@@ -226,3 +226,27 @@ func hexOf(b []byte) string { return fmt.Sprintf("%X", b) }
 var _ = bytes.Equal
 
 var errCancelledPIN = cvm.ErrPINCancelled
+
+// CVM lists of the test cards, written here so the scenarios do not move
+// when the built-in profiles change (Book 3 Annex C3: X, Y, then rules).
+const (
+	// enciphered offline PIN, online PIN, plaintext PIN, signature, no
+	// CVM; each "if the terminal supports it", each "apply succeeding".
+	cvmEncipheredFirst = "0000000000000000" + "4403" + "4203" + "4103" + "1E03" + "1F03"
+	// plaintext offline PIN, online PIN, signature, no CVM.
+	cvmPlaintextFirst = "0000000000000000" + "4103" + "4203" + "1E03" + "1F03"
+)
+
+// visaCDA is emvtest.VisaCDA with the CVM list fixed above.
+func visaCDA() *emvtest.Profile {
+	p := emvtest.VisaCDA()
+	p.Applications[0].CVMList = mustHex(cvmEncipheredFirst)
+	return p
+}
+
+// visaSDA is emvtest.VisaSDA with the CVM list fixed above.
+func visaSDA() *emvtest.Profile {
+	p := emvtest.VisaSDA()
+	p.Applications[0].CVMList = mustHex(cvmPlaintextFirst)
+	return p
+}

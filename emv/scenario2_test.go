@@ -140,24 +140,24 @@ func TestProcessingRestrictions(t *testing.T) {
 
 // Cardholder verification, Book 3 §10.5 (through package cvm).
 func TestCardholderVerification(t *testing.T) {
-	plainPIN := func(p *emvtest.Profile) { p.Applications[0].CVMList = mustHex(emvtest.CVMPlaintextPINOffline) }
+	plainPIN := func(p *emvtest.Profile) { p.Applications[0].CVMList = mustHex(cvmPlaintextFirst) }
 	runScenarios(t, []scenario{
 		{
 			name:    "Book3_10_5_OfflinePlaintextPIN_OK",
-			base:    emvtest.VisaSDA,
+			base:    visaSDA,
 			outcome: emv.Approved, tvr: "0200000000", tsi: "E800", cvm: "410302",
 			cmds: sdaHead + " GAC40",
 		},
 		{
 			name:    "Book3_10_5_WrongPINThenRight",
-			base:    emvtest.VisaSDA,
+			base:    visaSDA,
 			pins:    []string{"9999", "1234"},
 			outcome: emv.Approved, tvr: "0200000000", tsi: "E800", cvm: "410302",
 			cmds: "SEL RR RR SEL GPO RR RR RR RR GD9F17 VFY VFY GD9F36 GD9F13 GAC40",
 		},
 		{
 			name: "Book3_10_5_PINTryLimitExceeded",
-			base: emvtest.VisaSDA,
+			base: visaSDA,
 			pins: []string{"9999", "9999", "9999", "1234"},
 			// Three wrong PINs block it; the next rule (online PIN) is
 			// performed: "PIN try limit exceeded" and "online PIN
@@ -168,7 +168,7 @@ func TestCardholderVerification(t *testing.T) {
 		},
 		{
 			name: "Book3_10_5_PINAlreadyBlocked",
-			base: emvtest.VisaSDA,
+			base: visaSDA,
 			profile: func(p *emvtest.Profile) {
 				p.Applications[0].PINBlocked = true
 			},
@@ -177,20 +177,29 @@ func TestCardholderVerification(t *testing.T) {
 		},
 		{
 			name:  "Book3_10_5_PINPadNotPresent",
-			base:  emvtest.VisaSDA,
+			base:  visaSDA,
 			noPad: true,
-			// 4103 4203 0203: both PIN rules need the pad ("PIN pad not
-			// present"); the third has no "apply succeeding" bit, so
-			// verification fails with no CVM performed (3F0001). The Visa
-			// codes do not act on byte 3 bit 8: offline approval.
+			// Both PIN rules need the pad ("PIN pad not present"); the
+			// signature rule succeeds.
+			outcome: emv.Approved, tvr: "0200100000", tsi: "E800", cvm: "1E0300",
+			cmds: "SEL RR RR SEL GPO RR RR RR RR GD9F36 GD9F13 GAC40",
+		},
+		{
+			name:    "Book3_10_5_PINPadNotPresent_RuleWithoutApplySucceeding_Fails",
+			base:    visaSDA,
+			noPad:   true,
+			profile: func(p *emvtest.Profile) { p.Applications[0].CVMList = mustHex("0000000000000000" + "0103" + "1E03") },
+			// 0103: plaintext PIN, not "apply succeeding": not performed
+			// for want of a pad, and verification fails there with no CVM
+			// performed (Book 3 §10.5, CVM Results 3F0001).
 			outcome: emv.Approved, tvr: "0200900000", tsi: "E800", cvm: "3F0001",
 			cmds: "SEL RR RR SEL GPO RR RR RR RR GD9F36 GD9F13 GAC40",
 		},
 		{
 			name:    "Book3_10_5_PINBypassed",
-			base:    emvtest.VisaSDA,
+			base:    visaSDA,
 			pins:    []string{"bypass", "bypass", "bypass"},
-			outcome: emv.Approved, tvr: "0200880000", tsi: "E800", cvm: "3F0001",
+			outcome: emv.Approved, tvr: "0200080000", tsi: "E800", cvm: "1E0300",
 			cmds: "SEL RR RR SEL GPO RR RR RR RR GD9F17 GD9F36 GD9F13 GAC40",
 		},
 		{
@@ -238,14 +247,14 @@ func TestCardholderVerification(t *testing.T) {
 		},
 		{
 			name:    "Book3_10_5_PINPadBroken",
-			base:    emvtest.VisaSDA,
+			base:    visaSDA,
 			pins:    []string{"broken", "broken", "broken"},
-			outcome: emv.Approved, tvr: "0200900000", tsi: "E800", cvm: "3F0001",
+			outcome: emv.Approved, tvr: "0200100000", tsi: "E800", cvm: "1E0300",
 			cmds: "SEL RR RR SEL GPO RR RR RR RR GD9F17 GD9F36 GD9F13 GAC40",
 		},
 		{
 			name:    "Book3_10_5_PINEntryCancelled_Terminated",
-			base:    emvtest.VisaSDA,
+			base:    visaSDA,
 			pins:    []string{"cancel"},
 			outcome: emv.Terminated, err: errCancelledPIN, step: emv.StepCardholderVerification,
 			tvr: "0200000000", tsi: "C000", cvm: "000000",

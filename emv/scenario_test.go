@@ -57,7 +57,7 @@ func offline() *fakeHost { return &fakeHost{err: emv.ErrUnableToGoOnline} }
 func (sc *scenario) run(t *testing.T) (*emv.Result, error, *emvtest.Card) {
 	base := sc.base
 	if base == nil {
-		base = emvtest.VisaCDA
+		base = visaCDA
 	}
 	p := base()
 	if sc.profile != nil {
@@ -270,7 +270,7 @@ func TestOfflineDataAuthentication(t *testing.T) {
 	runScenarios(t, []scenario{
 		{
 			name:    "Book3_10_3_SDA_Success",
-			base:    emvtest.VisaSDA,
+			base:    visaSDA,
 			outcome: emv.Approved, tvr: "0200000000", tsi: "E800", cvm: "410302",
 			cmds: sdaHead + " GAC40",
 			check: func(t *testing.T, r *emv.Result, _ *emvtest.Card) {
@@ -279,7 +279,7 @@ func TestOfflineDataAuthentication(t *testing.T) {
 		},
 		{
 			name:    "Book3_10_3_SDA_BadSignature_SDAFailed",
-			base:    emvtest.VisaSDA,
+			base:    visaSDA,
 			profile: func(p *emvtest.Profile) { p.Applications[0].Faults.BadSSAD = true },
 			// SDA failed matches the online action codes: ARQC, and
 			// unable to go online the default codes decline.
@@ -288,7 +288,7 @@ func TestOfflineDataAuthentication(t *testing.T) {
 		},
 		{
 			name: "Book3_10_3_SDA_SSADMissing_ICCDataMissing",
-			base: emvtest.VisaSDA,
+			base: visaSDA,
 			card: func(c *emvtest.Card) {
 				c.Inject(emvtest.Fault{Match: emvtest.OnRecord(3, 2), Corrupt: emvtest.DropTag, Tag: 0x93})
 			},
@@ -297,7 +297,7 @@ func TestOfflineDataAuthentication(t *testing.T) {
 		},
 		{
 			name: "Book2_5_3_SDA_IssuerCertificateRevoked",
-			base: emvtest.VisaSDA,
+			base: visaSDA,
 			config: func(c *emv.Config) {
 				k := c.CAKeys.Keys()[0]
 				c.CAKeys.Revoke(k.RID, k.Index, [3]byte{0, 0, 1})
@@ -307,7 +307,7 @@ func TestOfflineDataAuthentication(t *testing.T) {
 		},
 		{
 			name:    "Book3_10_3_SDATagListNotAIP_SDAFailed",
-			base:    emvtest.VisaSDA,
+			base:    visaSDA,
 			profile: func(p *emvtest.Profile) { p.Applications[0].SDATagList = mustHex("5F24") },
 			outcome: emv.DeclinedUnableOnline, tvr: "4200000000", tsi: "E800", cvm: "410302",
 			cmds: sdaHead + " GAC80 GAC00",
