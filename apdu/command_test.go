@@ -226,3 +226,15 @@ func TestParseResponse(t *testing.T) {
 		assert.ErrorIs(t, err, ErrShortResponse)
 	}
 }
+
+// A Response printed by any verb masks the PAN.
+func TestResponseString(t *testing.T) {
+	r := Response{Data: unhex(t, "70065A0447617390"), SW: SWOK}
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%x", "%d"} {
+		s := fmt.Sprintf(verb, r)
+		assert.NotContains(t, s, "47617390", verb)
+		assert.NotContains(t, s, "71 97 115 144", verb)
+	}
+	assert.Equal(t, "70065A04******** 9000 (success)", r.String())
+	assert.Equal(t, "6A82 (file or application not found)", Response{SW: SWFileNotFound}.String())
+}

@@ -112,6 +112,9 @@ func (r *Recorder) Session(source, proves string) *Session {
 		if e.Err != nil {
 			x.Response = nil
 			x.Error = e.Err.Error()
+			if x.Error == "" {
+				x.Error = "transport error"
+			}
 			if errors.Is(e.Err, ErrCardRemoved) {
 				x.Error = SessionErrorCardRemoved
 			}

@@ -34,7 +34,8 @@ var (
 	// ErrReplayMismatch: the command is not the one recorded next (strict)
 	// or has no unused recorded answer (by command).
 	ErrReplayMismatch = errors.New("command differs from the recording")
-	// ErrReplayExhausted: a command came after the last recorded exchange.
+	// ErrReplayExhausted: a command came after the last recorded exchange
+	// (strict), or when every recorded exchange was used (by command).
 	ErrReplayExhausted = errors.New("command after the end of the recording")
 	// ErrReplayUnused: Close found recorded exchanges never asked for.
 	ErrReplayUnused = errors.New("recorded exchanges left unused")
@@ -135,6 +136,9 @@ func (r *Replay) find(command []byte) (int, error) {
 				first, expected = i, RedactCommand(r.xs[i].Command)
 				break
 			}
+		}
+		if first < 0 {
+			return 0, &ReplayError{Index: -1, Got: RedactCommand(command), Err: ErrReplayExhausted}
 		}
 		return 0, &ReplayError{Index: first, Expected: expected, Got: RedactCommand(command), Err: ErrReplayMismatch}
 	}

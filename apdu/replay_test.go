@@ -238,3 +238,12 @@ func TestReplayConcurrent(t *testing.T) {
 	wg.Wait()
 	assert.NoError(t, r.Close())
 }
+
+func TestReplayByCommandExhausted(t *testing.T) {
+	r := NewReplay(session(t, "80CA9F3600", "9F360200019000"), ReplayByCommand)
+	_, err := transmitHex(t, r, "80CA9F3600")
+	require.NoError(t, err)
+	_, err = transmitHex(t, r, "80CA9F3600")
+	require.ErrorIs(t, err, ErrReplayExhausted)
+	assert.EqualError(t, err, "apdu: replay: command after the end of the recording: got GET DATA 80CA9F36 Le=00")
+}

@@ -40,6 +40,19 @@ func ParseResponse(b []byte) (Response, error) {
 	return Response{Data: b[:n:n], SW: SW(b[n])<<8 | SW(b[n+1])}, nil
 }
 
+// String shows the response for a person: its data in hex with the PAN,
+// track 2 and cardholder name masked ([MaskPAN]), then the status word.
+func (r Response) String() string {
+	if len(r.Data) == 0 {
+		return r.SW.String()
+	}
+	return MaskPAN(r.Data) + " " + r.SW.String()
+}
+
+// Format makes every fmt verb print [Response.String], so no verb shows an
+// unmasked PAN. Use Data to reach the bytes.
+func (r Response) Format(f fmt.State, verb rune) { fmt.Fprint(f, r.String()) }
+
 // Bytes encodes the response: data followed by SW1 SW2.
 func (r Response) Bytes() []byte {
 	b := make([]byte, 0, len(r.Data)+2)
