@@ -100,9 +100,9 @@ func filterKeyFile(t *testing.T, raw []byte, index string) []byte {
 	return nil
 }
 
-func testCAKey(t *testing.T) CAKey {
+func testCAKey(t testing.TB) CAKey {
 	s := loadTestKeys(t)
-	k, ok := s.Key(h("A000000003"), 0x94)
+	k, ok := s.Key(h("A000000003"), 0x99)
 	require.True(t, ok)
 	c := *k
 	c.rsa = rsaKey{}
