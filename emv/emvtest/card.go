@@ -352,3 +352,22 @@ func (c *Card) record(command, resp []byte, err error) {
 	}
 	c.exchanges = append(c.exchanges, Exchange{Command: cmd, Response: r, Err: err})
 }
+
+// clone returns a copy of the card in its present state with no knobs and
+// no exchanges: personalisation (keys, certificates) is shared, state is
+// not. Fuzzing starts every input from a fresh clone.
+func (c *Card) clone() *Card {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	d := &Card{profile: c.profile, sleep: c.sleep, rand: rand.NewChaCha8([32]byte{}), cardBlock: c.cardBlock}
+	for _, a := range c.apps {
+		b := *a
+		b.records = make(map[recordID][]byte, len(a.records))
+		for k, v := range a.records {
+			b.records[k] = v
+		}
+		b.tx = txState{}
+		d.apps = append(d.apps, &b)
+	}
+	return d
+}

@@ -274,6 +274,11 @@ func personalise(p *Profile, a *Application) (*persoApp, error) {
 
 	// SFI 3: the key chain (Book 2 §5.3, §5.4, §6.4, §7.1).
 	kc := pa.chain
+	n3 := 0
+	add3 := func(content []byte) {
+		n3++
+		add(3, n3, false, content)
+	}
 	sda := a.AIP[0]&aipSDA != 0
 	pa.hasICC = a.AIP[0]&(aipDDA|aipCDA) != 0
 	if sda || pa.hasICC || a.PINKey {
@@ -285,10 +290,10 @@ func personalise(p *Profile, a *Application) (*persoApp, error) {
 			r = tlv.AppendTLV(r, 0x92, rem)
 		}
 		r = tlv.AppendTLV(r, 0x9F32, kc.issuer.exponent())
-		add(3, 1, false, r)
+		add3(r)
 	}
 	if sda {
-		add(3, 2, false, tlv.AppendTLV(nil, 0x93, signedStaticData(kc.issuer, a.DAC, pa.static, a.Faults.BadSSAD)))
+		add3(tlv.AppendTLV(nil, 0x93, signedStaticData(kc.issuer, a.DAC, pa.static, a.Faults.BadSSAD)))
 	}
 	certPAN := p.PAN
 	if a.Faults.ICCCertPAN != "" {
@@ -302,7 +307,7 @@ func personalise(p *Profile, a *Application) (*persoApp, error) {
 		if rem != nil {
 			r = tlv.AppendTLV(r, 0x9F48, rem)
 		}
-		add(3, 3, false, r)
+		add3(r)
 		pa.pinKey = kc.icc
 	}
 	if a.PINKey {
@@ -313,7 +318,7 @@ func personalise(p *Profile, a *Application) (*persoApp, error) {
 		if rem != nil {
 			r = tlv.AppendTLV(r, 0x9F2F, rem)
 		}
-		add(3, 4, false, r)
+		add3(r)
 		pa.pinKey = kc.pin
 	}
 

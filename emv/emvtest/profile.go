@@ -355,8 +355,26 @@ func (p *Profile) Validate() error {
 	if e := p.Keys.Exponent; e != 0 && e != 3 && e != 65537 {
 		return bad("keys.exponent %d: want 3 or 65537", e)
 	}
+	k := p.Keys.withDefaults()
+	for _, b := range []int{k.CABits, k.IssuerBits, k.ICCBits} {
+		if b%8 != 0 || b < 768 || b > 1984 {
+			return bad("key sizes must be multiples of 8 from 768 to 1984 bits (Book 2 Annex B2.1)")
+		}
+	}
+	if k.ICCBits > k.IssuerBits || k.IssuerBits > k.CABits {
+		return bad("key sizes must not grow down the chain: ICC <= issuer <= CA (Book 2 §5.1, §6.1)")
+	}
+	if k.CAIndex < 0 || k.CAIndex > 0xFF {
+		return bad("keys.ca_index out of range")
+	}
 	if len(p.Applications) == 0 {
 		return bad("no applications")
+	}
+	if len(p.Track2) > 19 || len(p.CardholderName) > 26 || (p.ServiceCode != "" && (len(p.ServiceCode) != 3 || !isDigits(p.ServiceCode))) {
+		return bad("track2 at most 19 bytes, cardholder_name at most 26, service_code 3 digits")
+	}
+	if len(p.ATR) > 33 {
+		return bad("atr at most 33 bytes")
 	}
 	if len(p.Applications) > 16 {
 		return bad("%d applications: at most 16", len(p.Applications))
@@ -385,6 +403,12 @@ func (p *Profile) Validate() error {
 			return bad("%s: response formats are 1 or 2", where)
 		case a.ARPCMethod < 0 || a.ARPCMethod > 2:
 			return bad("%s.arpc_method is 1 or 2", where)
+		case (a.LCOL != nil && (*a.LCOL < 0 || *a.LCOL > 0xFF)) || (a.UCOL != nil && (*a.UCOL < 0 || *a.UCOL > 0xFF)):
+			return bad("%s: lcol and ucol are 0 to 255", where)
+		case a.CodeTableIndex < 0 || a.CodeTableIndex > 0xFF:
+			return bad("%s.code_table_index out of range", where)
+		case len(a.Extra) > 200 || len(a.PDOL) > 200 || len(a.CDOL1) > 200 || len(a.CDOL2) > 200 || len(a.DDOL) > 200 || len(a.TDOL) > 200 || len(a.CVMList) > 200:
+			return bad("%s: data objects too long for a record", where)
 		case a.LogEntry != nil && len(a.LogEntry) != 2:
 			return bad("%s.log_entry must be 2 bytes", where)
 		case a.DAC != nil && len(a.DAC) != 2:
@@ -408,9 +432,17 @@ func (p *Profile) Validate() error {
 				return bad("%s.extra: %v", where, err)
 			}
 		}
+		seen := map[[2]int]bool{}
 		for j, r := range a.Records {
+			if seen[[2]int{r.SFI, r.Number}] {
+				return bad("%s.records[%d]: record %d of SFI %d defined twice", where, j, r.Number, r.SFI)
+			}
+			seen[[2]int{r.SFI, r.Number}] = true
 			if r.SFI < 4 || r.SFI > 30 || r.Number < 1 || r.Number > 255 {
 				return bad("%s.records[%d]: sfi 4 to 30, number 1 to 255", where, j)
+			}
+			if len(r.Data) > 250 {
+				return bad("%s.records[%d]: more than 250 bytes", where, j)
 			}
 		}
 		f := a.Faults

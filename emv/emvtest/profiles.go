@@ -124,8 +124,9 @@ func MastercardDDA() *Profile {
 
 // MultiApplication is a card with a PSE listing three applications of
 // different priorities: Visa debit (2), Visa credit (1, highest) and a
-// Mastercard (3); the Visa ones share a RID and so partial selection of
-// A0000000031 finds both.
+// Mastercard (3); the Visa ones share a RID, so SELECT of the RID
+// A000000003 finds the debit one first and, with P2 02, the credit one
+// next.
 func MultiApplication() *Profile {
 	credit := visaApp()
 	debit := visaApp()
