@@ -152,6 +152,8 @@ func (e *Error) Error() string { return "cvm: " + e.Op + ": " + e.Err.Error() }
 
 func (e *Error) Unwrap() error { return e.Err }
 
+var discardLogger = slog.New(slog.DiscardHandler)
+
 // attempt is what came of trying one CVM.
 type attempt int
 
@@ -174,8 +176,11 @@ type state struct {
 	in   Input
 	log  *slog.Logger
 	rand io.Reader
-	list List
-	res  Result
+	// debugOn: the logger takes debug records, so building them is worth
+	// it.
+	debugOn bool
+	list    List
+	res     Result
 
 	triesLeft int  // PIN Try Counter as last known, -1 unknown
 	ptcAsked  bool // GET DATA 9F17 already sent
@@ -192,8 +197,9 @@ type state struct {
 func Perform(ctx context.Context, card apdu.Transceiver, in Input) (Result, error) {
 	s := &state{ctx: ctx, card: card, in: in, log: in.Logger, rand: in.Rand, triesLeft: -1}
 	if s.log == nil {
-		s.log = slog.New(slog.DiscardHandler)
+		s.log = discardLogger
 	}
+	s.debugOn = s.log.Enabled(ctx, slog.LevelDebug)
 	if s.rand == nil {
 		s.rand = rand.Reader
 	}
@@ -207,7 +213,9 @@ func (s *state) run() error {
 	// or TSI bit, CVM Results "no CVM performed" (Book 4 Annex A4).
 	if s.in.AIP[0]&AIPCardholderVerification == 0 {
 		s.res.Results = NoCVMResults
-		s.log.Debug("cvm: AIP does not support cardholder verification", "cvm_results", s.res.Results.String())
+		if s.debugOn {
+			s.log.Debug("cvm: AIP does not support cardholder verification", "cvm_results", s.res.Results.String())
+		}
 		return nil
 	}
 	// Book 3 §10.5: an absent CVM List, or one with no CV Rules, ends
@@ -218,7 +226,9 @@ func (s *state) run() error {
 	if s.in.CVMList == nil || err != nil || len(list.Rules) == 0 {
 		s.res.TVR.Set(tvr.ICCDataMissing)
 		s.res.Results = NoCVMResults
-		s.log.Debug("cvm: no usable CVM List", "present", s.in.CVMList != nil, "len", len(s.in.CVMList), "error", errString(err))
+		if s.debugOn {
+			s.log.Debug("cvm: no usable CVM List", "present", s.in.CVMList != nil, "len", len(s.in.CVMList), "error", errString(err))
+		}
 		return nil
 	}
 	s.list = list
@@ -228,14 +238,18 @@ func (s *state) run() error {
 	// succeeds or the list is exhausted.
 	for i, r := range list.Rules {
 		if !s.conditionSatisfied(r) {
-			s.log.Debug("cvm: rule skipped, condition not satisfied or not understood", "index", i, "rule", r.String())
+			if s.debugOn {
+				s.log.Debug("cvm: rule skipped, condition not satisfied or not understood", "index", i, "rule", r.String())
+			}
 			continue
 		}
 		a, err := s.perform(r)
 		if err != nil {
 			return err
 		}
-		s.log.Debug("cvm: rule applied", "index", i, "rule", r.String(), "attempt", a.String())
+		if s.debugOn {
+			s.log.Debug("cvm: rule applied", "index", i, "rule", r.String(), "attempt", a.String())
+		}
 		switch a {
 		case succeeded:
 			s.res.Successful = true
@@ -257,7 +271,9 @@ func (s *state) run() error {
 	} else {
 		s.res.Results = NoCVMFailedResults
 	}
-	s.log.Debug("cvm: cardholder verification not successful", "cvm_results", s.res.Results.String())
+	if s.debugOn {
+		s.log.Debug("cvm: cardholder verification not successful", "cvm_results", s.res.Results.String())
+	}
 	return nil
 }
 
@@ -440,7 +456,9 @@ func (s *state) padError(err error) (attempt, error) {
 	default:
 		// ErrPINPadNotWorking, or a failure the PIN pad did not name.
 		s.res.TVR.Set(tvr.PINPadNotPresentOrNotWorking)
-		s.log.Debug("cvm: PIN pad not working", "error", errString(err))
+		if s.debugOn {
+			s.log.Debug("cvm: PIN pad not working", "error", errString(err))
+		}
 		return notPerformed, nil
 	}
 }
@@ -505,7 +523,9 @@ func (s *state) offlinePIN(c Code) (attempt, error) {
 	if c.enciphered() && s.in.PINKey == nil {
 		// No ICC PIN Encipherment or ICC Public Key was recovered: the PIN
 		// cannot be enciphered, so it is not asked for.
-		s.log.Debug("cvm: no key for offline enciphered PIN")
+		if s.debugOn {
+			s.log.Debug("cvm: no key for offline enciphered PIN")
+		}
 		return notPerformed, nil
 	}
 	if err := s.readPINTryCounter(); err != nil {
@@ -586,7 +606,9 @@ func (s *state) readPINTryCounter() error {
 	}
 	tag, v, err := tlv.Single(resp.Data)
 	if err != nil || tag != 0x9F17 || len(v) != 1 {
-		s.log.Debug("cvm: PIN Try Counter unusable", "data_len", len(resp.Data))
+		if s.debugOn {
+			s.log.Debug("cvm: PIN Try Counter unusable", "data_len", len(resp.Data))
+		}
 		return nil
 	}
 	s.triesLeft = int(v[0])
@@ -602,12 +624,16 @@ func (s *state) encipher(block []byte) ([]byte, error) {
 		return nil, err
 	}
 	if resp.SW != apdu.SWOK || len(resp.Data) != 8 {
-		s.log.Debug("cvm: GET CHALLENGE gave no 8-byte number", "sw", resp.SW.String(), "data_len", len(resp.Data))
+		if s.debugOn {
+			s.log.Debug("cvm: GET CHALLENGE gave no 8-byte number", "sw", resp.SW.String(), "data_len", len(resp.Data))
+		}
 		return nil, nil
 	}
 	data, err := oda.EncipherPIN(s.in.PINKey, block, resp.Data, s.rand)
 	if err != nil {
-		s.log.Debug("cvm: PIN encipherment failed", "error", errString(err))
+		if s.debugOn {
+			s.log.Debug("cvm: PIN encipherment failed", "error", errString(err))
+		}
 		return nil, nil
 	}
 	return data, nil
@@ -644,7 +670,9 @@ func (s *state) exchange(c apdu.Command) (apdu.Response, error) {
 	}
 	rec.SW = resp.SW
 	s.res.Commands = append(s.res.Commands, rec)
-	s.log.Debug("cvm: command", "exchange", rec.String())
+	if s.debugOn {
+		s.log.Debug("cvm: command", "exchange", rec.String())
+	}
 	return resp, nil
 }
 
