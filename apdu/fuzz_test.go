@@ -133,6 +133,17 @@ func FuzzT0(f *testing.F) {
 	f.Add(uint8(3), []byte{2, 0x62, 0x83, 2, 0x6C, 0x1A, 4, 0xAA, 0xBB, 0x90, 0x00})
 	f.Add(uint8(1), []byte{2, 0x6C, 0x00, 2, 0x61, 0x00, 0xFF})
 	f.Add(uint8(2), []byte{1, 0x90})
+	// The card's answers of each recorded session, in order.
+	seedSessions(f, func(s *Session, _ []byte) {
+		var script []byte
+		for _, x := range s.Exchanges {
+			if len(x.Response) < 0xFF {
+				script = append(script, byte(len(x.Response)))
+				script = append(script, x.Response...)
+			}
+		}
+		f.Add(uint8(3), script)
+	})
 	commands := [][]byte{
 		{0x00, 0xB2, 0x01, 0x0C, 0x00},                   // case 2
 		{0x00, 0x82, 0x00, 0x00, 0x02, 0x01, 0x02},       // case 3
