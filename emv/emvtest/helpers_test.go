@@ -3,6 +3,7 @@ package emvtest
 import (
 	"context"
 	"encoding/hex"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -66,3 +67,5 @@ func startTransaction(t testing.TB, c *Card, aid, pdolData []byte) apdu.Response
 	require.Equal(t, apdu.SWOK, r.SW)
 	return send(t, c, apdu.GetProcessingOptions(pdolData))
 }
+
+func sprintf(format string, a ...any) string { return fmt.Sprintf(format, a...) }
