@@ -6,10 +6,12 @@ package tlv
 // directory entry (6F > A5 > BF0C > 61 > 4F), nests four templates.
 const MaxDepth = 16
 
-// MaxPadding is the longest run of 00 or FF padding bytes accepted between
-// data objects (Book 3 Annex B allows padding before, between and after
-// objects). No card response carries more than 256 data bytes, so a longer
-// run is not padding from a card.
+// MaxPadding is the longest run of padding bytes accepted before, between
+// or after data objects. Book 3 Annex B allows 00 bytes there (left by
+// erased or modified objects); ISO/IEC 7816-4 (Annex D.1 of its 1995
+// edition) allows 00 and FF, and neither byte starts a tag. No card response
+// carries more than 256 data bytes, so a longer run is not padding from a
+// card.
 const MaxPadding = 256
 
 // Iter walks the data objects of one level of a buffer. It does not allocate:

@@ -13,8 +13,8 @@
 // one template (70, 77, 80, 6F).
 //
 // The decoder follows Annex B: tags of one to three bytes, lengths of one to
-// three bytes (81 xx, 82 xx xx), 00 and FF padding before, between and after
-// objects. It refuses indefinite lengths (80), length fields of four bytes
+// three bytes (81 xx, 82 xx xx), 00 padding before, between and after
+// objects (and FF padding, as ISO/IEC 7816-4 allows). It refuses indefinite lengths (80), length fields of four bytes
 // or more, values running past the end, templates nested deeper than
 // [MaxDepth] and padding runs longer than [MaxPadding]. Non-minimal lengths
 // (81 05) are accepted, as cards send them, except by [NewStrictIter].
