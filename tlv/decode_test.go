@@ -101,7 +101,8 @@ func TestIterDecodeRules(t *testing.T) {
 		{name: "B2 non-minimal 81 refused by NewStrictIter", in: "9C 8101 FF", strict: true, err: ErrNonMinimalLength, tag: 0x9C},
 		{name: "B2 non-minimal 82 refused by NewStrictIter", in: "5A0111 9C 8200FF" + strings.Repeat("00", 255), strict: true, err: ErrNonMinimalLength, off: 3, tag: 0x9C, want: []flat{{0x5A, "11"}}},
 		{name: "B2 minimal 81 80 accepted by NewStrictIter", in: "9F02 8180" + strings.Repeat("00", 128), strict: true, want: []flat{{0x9F02, strings.Repeat("00", 128)}}},
-		// Book 3 Annex B: 00 and FF padding before, between and after objects.
+		// Book 3 Annex B: 00 padding before, between and after objects
+		// (FF too, as ISO/IEC 7816-4 Annex D.1 allows).
 		{name: "padding 00 and FF between objects", in: "0000 5A0111 FF00FF 9F0201AA 00", want: []flat{{0x5A, "11"}, {0x9F02, "AA"}}},
 		{name: "trailing 00 after an object", in: "70035A0111 00", want: []flat{{0x70, "5A0111"}}},
 		{name: "only padding", in: "00FF00", want: nil},

@@ -83,7 +83,8 @@ type Element struct {
 	// on a key (N_CA, N_I, N_IC) are given as 1..248.
 	MinLen, MaxLen int
 	// Templates lists the templates the element is found in when it comes
-	// from the card (Annex A "Template" column); nil if none applies.
+	// from the card (Annex A "Template" column); nil if none applies. The
+	// slice is shared by the dictionary: do not modify it.
 	Templates []Tag
 	// Source says who provides the element.
 	Source Source
