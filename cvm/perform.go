@@ -98,6 +98,9 @@ func (in Input) Format(f fmt.State, _ rune) {
 		in.TerminalType, in.TransactionType, in.Amount, in.TransactionCurrency[:], in.PINPad != nil, in.PINKey != nil)
 }
 
+// LogValue makes log/slog print the input as Format does, PAN masked.
+func (in Input) LogValue() slog.Value { return slog.StringValue(fmt.Sprint(in)) }
+
 // Exchange records one command [Perform] sent and the status word the card
 // answered. The data of a VERIFY is never kept: Command.Data is nil and
 // DataLen says how long it was.

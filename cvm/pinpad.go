@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 )
 
 // PINPad is the terminal's PIN entry device (Book 4 §6.3): the
@@ -108,6 +109,9 @@ func (r PINRequest) String() string {
 // Format prints [PINRequest.String] for every verb, so the PAN is masked
 // even under %#v.
 func (r PINRequest) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(r.String())) }
+
+// LogValue makes log/slog print [PINRequest.String], PAN masked.
+func (r PINRequest) LogValue() slog.Value { return slog.StringValue(r.String()) }
 
 // maskPAN shows the first 6 and last 4 digits of a compressed numeric PAN
 // and replaces the rest with '*' (PCI DSS truncation).

@@ -131,6 +131,8 @@ func TestNoPINInOutput(t *testing.T) {
 	out.WriteString(formats(map[string]PIN{"pin": p}))
 	logger.Debug("values", "pin", p, "block", ob, "any", any(p))
 	logger.Info("group", slog.Group("g", "pin", p))
+	reqIn := baseInput(t, noAmounts+"0200")
+	logger.Info("input", "in", reqIn, "req", PINRequest{Kind: OnlinePIN, PAN: reqIn.PAN})
 	// PIN block errors say what is wrong, never what the digits are.
 	for _, blk := range []string{"2C739146285031F0", "2C7391462850A1FF", "3C739146285031FF", "2F739146285031FF"} {
 		_, err := DecodePINBlock2(unhex(t, blk))
@@ -157,6 +159,9 @@ func TestNoPINInOutput(t *testing.T) {
 			secrets = append(secrets, needles(d[:16])...)
 		}
 	}
+	// PANs are masked wherever a person reads them.
+	assert.NotContains(t, logs.String(), testPAN)
+	assert.Contains(t, logs.String(), "476173******0010")
 	for _, s := range secrets {
 		if i := strings.Index(hay, s); i >= 0 {
 			t.Errorf("secret %q found: ...%s...", s, hay[max(0, i-300):min(len(hay), i+100)])
