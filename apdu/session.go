@@ -105,7 +105,7 @@ func sessionErr(i int, field string, err error) error {
 func ReadSession(r io.Reader) (*Session, error) {
 	b, err := io.ReadAll(io.LimitReader(r, MaxSessionSize+1))
 	if err != nil {
-		return nil, fmt.Errorf("apdu: session: %w", err)
+		return nil, sessionErr(-1, "", err)
 	}
 	if len(b) > MaxSessionSize {
 		return nil, sessionErr(-1, "", fmt.Errorf("%w: more than %d bytes", ErrSessionSize, MaxSessionSize))

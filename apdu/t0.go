@@ -153,9 +153,6 @@ func (t *T0) follow(ctx context.Context, c Command, sent []byte, resp Response) 
 		rounds   int
 		limit    = t.maxRounds()
 		maxLen   = t.maxResponse()
-		fail     = func(err error) error {
-			return &T0Error{Command: c.Redacted(), Rounds: rounds, Length: len(data), Err: err}
-		}
 	)
 	for {
 		var next []byte
@@ -163,7 +160,7 @@ func (t *T0) follow(ctx context.Context, c Command, sent []byte, resp Response) 
 			next = withLe(sent, n) // the same command, right Le; its data is dropped
 		} else {
 			if len(data)+len(resp.Data) > maxLen {
-				return nil, fail(ErrResponseTooLong)
+				return nil, &T0Error{Command: c.Redacted(), Rounds: rounds, Length: len(data), Err: ErrResponseTooLong}
 			}
 			data = append(data, resp.Data...)
 			switch n, ok := resp.SW.MoreData(); {
@@ -177,12 +174,12 @@ func (t *T0) follow(ctx context.Context, c Command, sent []byte, resp Response) 
 				if warning != 0 {
 					sw = warning
 				}
-				return Response{Data: data, SW: sw}.Bytes(), nil
+				return append(data, sw.SW1(), sw.SW2()), nil // data is ours
 			}
 		}
 		original = next[1] != InsGetResponse || c.INS == InsGetResponse
 		if rounds >= limit {
-			return nil, fail(ErrTooManyRounds)
+			return nil, &T0Error{Command: c.Redacted(), Rounds: rounds, Length: len(data), Err: ErrTooManyRounds}
 		}
 		if err := ctx.Err(); err != nil {
 			return nil, err
