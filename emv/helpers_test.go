@@ -15,6 +15,7 @@ import (
 	"github.com/emvkit/emvkit/emv/emvtest"
 	"github.com/emvkit/emvkit/emv/tvr"
 	"github.com/emvkit/emvkit/oda"
+	"github.com/emvkit/emvkit/tlv"
 	"github.com/stretchr/testify/require"
 )
 
@@ -65,7 +66,9 @@ func testConfig(t testing.TB, card *emvtest.Card) *emv.Config {
 		Applications: []emv.Application{
 			{AID: mustHex("A0000000031010")},
 			{AID: mustHex("A0000000032010")},
-			{AID: mustHex("A0000000041010")},
+			// The Mastercard-like cards carry version 0002 (per-AID
+			// override of the terminal-wide 008C).
+			{AID: mustHex("A0000000041010"), Params: emv.AppParams{Version: mustHex("0002")}},
 		},
 		AppParams: emv.AppParams{
 			Version:    mustHex("008C"),
@@ -250,3 +253,7 @@ func visaSDA() *emvtest.Profile {
 	p.Applications[0].CVMList = mustHex(cvmPlaintextFirst)
 	return p
 }
+
+func tlvTag(t uint32) tlv.Tag { return tlv.Tag(t) }
+
+func itoa(n int) string { return fmt.Sprint(n) }

@@ -139,6 +139,11 @@ func (s *transactionState) readApplicationData() error {
 				if err := s.keepTemplate(v, true); err != nil {
 					return err
 				}
+			} else if forODA && (perr != nil || tag != 0x70) {
+				// Book 3 §10.3: a record for offline data authentication
+				// from SFI 11 to 30 is hashed with its tag and length, and
+				// must be a 70 template; otherwise ODA fails.
+				s.odaRecordBad = true
 			}
 			if forODA {
 				// Kept exactly as received: ODA hashes the card's bytes

@@ -142,9 +142,9 @@ func (s *transactionState) finish(err error) {
 	if errors.As(err, &te) {
 		s.res.Terminated = te
 		s.res.Outcome = Terminated
-		if te.Step == StepSelection && !errors.Is(err, ErrNotAccepted) && !errors.Is(err, ErrCancelled) && !errors.Is(err, context.Canceled) {
-			// The chip could not be used at all: the terminal may fall
-			// back to another interface (Book 4 §6.3.6).
+		if te.Step == StepSelection && (errors.Is(err, ErrCardData) || errors.Is(err, ErrCardRefused)) {
+			// The chip answered but could not be used: the terminal may
+			// fall back to another interface (Book 4 §6.3.6).
 			s.res.Outcome = TryAnotherInterface
 		}
 	}

@@ -91,7 +91,8 @@ func parseFCI(b []byte) (fci, error) {
 // list of AIDs; then the choice and the final SELECT.
 func (s *transactionState) selectApplication() error {
 	s.step = StepSelection
-	if len(s.candidates) == 0 {
+	if !s.built {
+		s.built = true
 		if err := s.buildCandidates(); err != nil {
 			return err
 		}

@@ -67,11 +67,14 @@ type transactionState struct {
 	res Result
 
 	candidates []Candidate
-	app        Candidate
-	params     AppParams
-	pdol       tlv.DOL
-	aip        [2]byte
-	afl        []byte
+	// built is set once the candidate list has been built: selecting
+	// again after GPO 6985 chooses from what is left (Book 3 §10.1).
+	built  bool
+	app    Candidate
+	params AppParams
+	pdol   tlv.DOL
+	aip    [2]byte
+	afl    []byte
 
 	// card holds the data objects the card returned (FCI, GPO, records,
 	// GET DATA), each exactly as received.
@@ -84,6 +87,9 @@ type transactionState struct {
 	// odaRecords are the records the AFL marks for offline data
 	// authentication, exactly as received (Book 3 §10.2).
 	odaRecords []oda.Record
+	// odaRecordBad is set when one of them, from SFI 11 to 30, is not a
+	// 70 template.
+	odaRecordBad bool
 
 	pdolData  []byte
 	cdol1Data []byte

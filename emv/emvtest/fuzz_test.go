@@ -1,0 +1,150 @@
+package emvtest
+
+import (
+	"bytes"
+	"context"
+	"sync"
+	"testing"
+
+	"github.com/emvkit/emvkit/apdu"
+)
+
+var (
+	fuzzOnce      sync.Once
+	fuzzTemplates []*Card
+)
+
+// fuzzCards returns template cards, personalised once per process.
+func fuzzCards() []*Card {
+	fuzzOnce.Do(func() {
+		fuzzTemplates = []*Card{NewCard(VisaCDA()), NewCard(SignatureT0()), NewCard(MastercardDDA())}
+	})
+	return fuzzTemplates
+}
+
+// splitCommands cuts fuzz input into commands, each prefixed by its length.
+func splitCommands(b []byte) [][]byte {
+	var out [][]byte
+	for len(b) > 0 && len(out) < 64 {
+		n := int(b[0])
+		b = b[1:]
+		if n > len(b) {
+			n = len(b)
+		}
+		out = append(out, b[:n])
+		b = b[n:]
+	}
+	return out
+}
+
+func joinCommands(cmds ...apdu.Command) []byte {
+	var out []byte
+	for _, c := range cmds {
+		b, err := c.Bytes()
+		if err != nil {
+			panic(err)
+		}
+		out = append(out, byte(len(b)))
+		out = append(out, b...)
+	}
+	return out
+}
+
+// FuzzCardCommands sends arbitrary command sequences to the card. The
+// card must never panic, must answer every command with at least a status
+// word, must record every exchange, and must still answer SELECT after.
+func FuzzCardCommands(f *testing.F) {
+	f.Add(byte(0), joinCommands(
+		apdu.Select([]byte("1PAY.SYS.DDF01"), false), apdu.ReadRecord(1, 1),
+		apdu.Select(h("A0000000031010"), false), apdu.GetProcessingOptions(nil),
+		apdu.ReadRecord(2, 1), apdu.GetChallenge(), apdu.GenerateAC(apdu.RefARQC|apdu.RefCDA, cdol1Data),
+		apdu.ExternalAuthenticate(h("00112233445566773030")), apdu.GenerateAC(apdu.RefTC, cdol2Data),
+		apdu.Command{CLA: 0x84, INS: apdu.InsApplicationBlock, Data: make([]byte, 8)},
+	))
+	f.Add(byte(1), joinCommands(apdu.Select(h("A000000003"), false), apdu.Select(h("A000000003"), true),
+		apdu.Command{INS: apdu.InsGetResponse, Le: 10}, apdu.ReadRecord(1, 1)))
+	f.Add(byte(2), joinCommands(apdu.Select(h("A0000000041010"), false), apdu.GetProcessingOptions(h("220826")),
+		apdu.InternalAuthenticate(h("01020304")), apdu.Verify(0x88, make([]byte, 128)), apdu.GetData(0x9F36)))
+	f.Add(byte(0), []byte{4, 0x84, 0x24, 0, 2, 3, 0x80, 0xAE, 0x90})
+	f.Fuzz(func(t *testing.T, which byte, input []byte) {
+		templates := fuzzCards()
+		c := templates[int(which)%len(templates)].clone()
+		ctx := context.Background()
+		cmds := splitCommands(input)
+		for _, cmd := range cmds {
+			resp, err := c.Transmit(ctx, cmd)
+			if err != nil {
+				t.Fatalf("command % X: %v", cmd, err)
+			}
+			if len(resp) < 2 {
+				t.Fatalf("command % X: response % X has no status word", cmd, resp)
+			}
+			if len(resp) > 258 {
+				t.Fatalf("command % X: response of %d bytes", cmd, len(resp))
+			}
+		}
+		if got := len(c.Exchanges()); got != len(cmds) {
+			t.Fatalf("%d exchanges recorded for %d commands", got, len(cmds))
+		}
+		resp, err := c.Transmit(ctx, h("00A404000E315041592E5359532E444446303100"))
+		if err != nil || len(resp) < 2 {
+			t.Fatalf("card wedged: % X %v", resp, err)
+		}
+	})
+}
+
+// FuzzParseProfile: a profile either fails to parse with ErrProfile or
+// round-trips through JSON to an equal profile that validates.
+func FuzzParseProfile(f *testing.F) {
+	for _, name := range BuiltinProfiles() {
+		b, err := BuiltinProfile(name).JSON()
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Add([]byte(`{"pan":"1234567890123","applications":[{}]}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		p, err := ParseProfile(b)
+		if err != nil {
+			if p != nil {
+				t.Fatal("profile returned with an error")
+			}
+			return
+		}
+		js, err := p.JSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		q, err := ParseProfile(js)
+		if err != nil {
+			t.Fatalf("re-encoded profile does not parse: %v", err)
+		}
+		js2, _ := q.JSON()
+		if !bytes.Equal(js, js2) {
+			t.Fatal("profile does not round-trip")
+		}
+	})
+}
+
+// FuzzIssuerAuthorise: the issuer answers or refuses any ICC data without
+// panicking; an answer always carries issuer authentication data.
+func FuzzIssuerAuthorise(f *testing.F) {
+	f.Add(h("9F2608000000000000000082023D009F360200119F1007060112030000005A0847617390010101195F340101"))
+	f.Add([]byte{})
+	iss, err := NewIssuer(IssuerConfig{Rule: func(_ *AuthorisationRequest, v bool) Decision {
+		return Decision{Approve: v, Scripts: []Script{{Template: 0x72, Commands: []ScriptCommand{PINChange("1234"), ApplicationBlock()}}}}
+	}})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, icc []byte) {
+		resp, err := iss.Authorise(context.Background(), &AuthorisationRequest{ICCData: icc})
+		if err != nil {
+			return
+		}
+		if len(resp.IssuerAuthenticationData) != 10 {
+			t.Fatalf("issuer authentication data % X", resp.IssuerAuthenticationData)
+		}
+	})
+}
