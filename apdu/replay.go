@@ -29,7 +29,8 @@ const (
 	ReplayByCommand
 )
 
-// Errors inside a [*ReplayError].
+// Errors inside a [*ReplayError], whose message names the package and the
+// exchange.
 var (
 	// ErrReplayMismatch: the command is not the one recorded next (strict)
 	// or has no unused recorded answer (by command).

@@ -56,7 +56,8 @@ const (
 	maxSessionResponse  = 65536 + 2 // data gathered over GET RESPONSE rounds, and SW1 SW2
 )
 
-// Errors inside a [*SessionError].
+// Errors inside a [*SessionError], whose message names the package, the
+// exchange and the key.
 var (
 	ErrSessionSyntax = errors.New("not a session file")
 	ErrUnknownKey    = errors.New("unknown key")

@@ -16,14 +16,15 @@ const (
 	DefaultT0MaxResponse = 4096
 )
 
-// Errors a [T0] reports inside a [*T0Error].
+// Errors a [T0] reports inside a [*T0Error], whose message names the
+// package and the command.
 var (
 	// ErrTooManyRounds reports a card that kept answering 61xx or 6Cxx
 	// past the round limit.
-	ErrTooManyRounds = errors.New("apdu: T=0: too many GET RESPONSE or re-send rounds")
+	ErrTooManyRounds = errors.New("too many GET RESPONSE or re-send rounds")
 	// ErrResponseTooLong reports a card whose answers added up to more
 	// data than the response limit.
-	ErrResponseTooLong = errors.New("apdu: T=0: response too long")
+	ErrResponseTooLong = errors.New("response too long")
 )
 
 // T0Error reports a command whose T=0 procedure a [T0] gave up on. Command
@@ -37,8 +38,8 @@ type T0Error struct {
 }
 
 func (e *T0Error) Error() string {
-	return fmt.Sprintf("apdu: T=0: %s after %d rounds and %d data bytes: %v",
-		e.Command.Name(), e.Rounds, e.Length, e.Err)
+	return fmt.Sprintf("apdu: T=0: %s: %v (%d rounds, %d data bytes)",
+		e.Command.Name(), e.Err, e.Rounds, e.Length)
 }
 
 func (e *T0Error) Unwrap() error { return e.Err }

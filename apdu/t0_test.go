@@ -230,7 +230,7 @@ func TestT0Bounds(t *testing.T) {
 		var te *T0Error
 		require.ErrorAs(t, err, &te)
 		assert.Equal(t, DefaultT0MaxResponse/255*255, te.Length)
-		assert.Equal(t, "apdu: T=0: READ RECORD after 16 rounds and 4080 data bytes: apdu: T=0: response too long", err.Error())
+		assert.Equal(t, "apdu: T=0: READ RECORD: response too long (16 rounds, 4080 data bytes)", err.Error())
 	})
 	t.Run("exactly at the limit is accepted", func(t *testing.T) {
 		card := &scriptedCard{t: t, script: []step{
