@@ -121,7 +121,7 @@ func withLe(b []byte, le int) []byte {
 func (t *T0) Transmit(ctx context.Context, command []byte) ([]byte, error) {
 	c, err := ParseCommand(command)
 	if err != nil {
-		return nil, fmt.Errorf("apdu: T=0: %w", err)
+		return nil, err // a T=0 reader cannot carry it either
 	}
 	raw, err := t.Card.Transmit(ctx, command)
 	if err != nil {
