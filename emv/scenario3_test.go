@@ -235,7 +235,7 @@ func TestReadApplicationData(t *testing.T) {
 		},
 		{
 			name: "Book3_10_2_DuplicateAcrossRecords_Terminated",
-			card: inRecord(1, 1, emvtest.Fault{Corrupt: emvtest.ReplaceData, Value: mustHex("70045F3401FF")}),
+			card: inRecord(1, 1, emvtest.Fault{Nth: 2, Corrupt: emvtest.ReplaceData, Value: mustHex("70045F3401FF")}), // the first is the directory
 			// The SFI 2 record brings 5F34 again.
 			outcome: emv.Terminated, err: emv.ErrDuplicateData, step: emv.StepReadApplicationData,
 			tvr: "0000000000", tsi: "0000", cvm: "000000", cmds: "SEL RR RR SEL GPO RR RR",
