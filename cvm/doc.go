@@ -19,6 +19,34 @@
 // only when it cannot go on (the card left, the reader failed, the
 // cardholder cancelled).
 //
+// # Where the books leave room
+//
+// Book 3 §10.5 leaves some choices to the terminal; these are ours:
+//
+//   - The CVM Results name the last CVM performed (Book 4 Annex A4). A CVM
+//     counts as performed when the card gave its verdict on the PIN
+//     (VERIFY answered, or a PIN Try Counter of 0), or when fail CVM,
+//     signature, no CVM or online PIN ran. An unrecognised or unsupported
+//     CVM, a PIN not entered, an absent or broken PIN pad, a missing PIN key
+//     and a refused GET CHALLENGE are not performed: when cardholder
+//     verification then fails with nothing performed, the CVM Results are
+//     3F0001.
+//   - A CVM List shorter than 8 bytes, longer than 252, or with an odd
+//     trailing byte is treated like an absent list (ICC data missing,
+//     3F0000); so is a list with no CV Rules, as §10.5 says.
+//   - A PIN CVM whose condition is satisfied but that the terminal does
+//     not support (9F33) sets "PIN entry required and PIN pad not present
+//     or not working". Under condition 03 the rule is skipped instead, with
+//     no TVR bit.
+//   - GET DATA for the PIN Try Counter (9F17) is sent once, before the
+//     first offline PIN prompt; 63Cx and 6983/6984 keep the count after
+//     that. VERIFY answers other than 9000, 63Cx, 6983 and 6984 make the
+//     CVM fail. At most 16 VERIFYs are sent for one CVM.
+//   - A PIN entry timeout counts as the PIN not entered; a cancel stops
+//     cardholder verification with an error.
+//   - Cash is transaction type 01, purchase with cashback 09; "under" and
+//     "over" X and Y are strict.
+//
 // # Secrets
 //
 // A clear PIN lives in a [PIN] and an enciphered online PIN block in an

@@ -513,6 +513,13 @@ func TestPerformPrompts(t *testing.T) {
 		assert.Equal(t, uint64(1000), r.Amount)
 		assert.Equal(t, [2]byte{0x09, 0x78}, r.Currency)
 	}
+	pan, err := pad.reqs[1].PANDigits()
+	require.NoError(t, err)
+	assert.Equal(t, testPAN, pan)
+	_, err = pad.reqs[0].PANDigits()
+	assert.ErrorIs(t, err, ErrBadPAN)
+	_, err = PINRequest{PAN: []byte{0x12, 0xF3}}.PANDigits()
+	assert.ErrorIs(t, err, ErrBadPAN, "a digit after F padding")
 	assert.Equal(t, "offline plaintext PIN prompt, tries left 3", pad.reqs[0].String())
 	assert.Equal(t, "online PIN prompt, tries left -1, PAN 476173******0010", pad.reqs[1].String())
 	assert.Equal(t, "online PIN prompt, tries left -1, PAN 476173******0010", fmt.Sprintf("%#v", pad.reqs[1]))

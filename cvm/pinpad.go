@@ -110,6 +110,16 @@ func (r PINRequest) String() string {
 // even under %#v.
 func (r PINRequest) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(r.String())) }
 
+// PANDigits returns the PAN of an online PIN request as decimal digits,
+// the form [PINBlock0], [PINBlock3] and [EncipherPINBlock4] take.
+func (r PINRequest) PANDigits() (string, error) {
+	d, ok := panString(r.PAN)
+	if !ok {
+		return "", ErrBadPAN
+	}
+	return d, nil
+}
+
 // LogValue makes log/slog print [PINRequest.String], PAN masked.
 func (r PINRequest) LogValue() slog.Value { return slog.StringValue(r.String()) }
 
