@@ -164,7 +164,7 @@ func transmitStep(t testing.TB, cmd, rv, resp string) step {
 	var lens [4]byte
 	ne.PutUint32(lens[:], uint32(len(wire(t, resp))))
 	return step{
-		want: wire(t, "20000000 09000000 CDAB0000 01000000 10000000 05000000 01000000 10000000 0C000100 00000000"+cmd),
+		want:  wire(t, "20000000 09000000 CDAB0000 01000000 10000000 05000000 01000000 10000000 0C000100 00000000"+cmd),
 		reply: wire(t, "CDAB0000 01000000 10000000 05000000 01000000 10000000"+hexOf(lens[:])+rv+resp),
 	}
 }
