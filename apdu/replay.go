@@ -75,7 +75,8 @@ func (e *ReplayError) Unwrap() error { return e.Err }
 
 // Replay is a [Transceiver] that answers from a recorded [Session] instead
 // of a card. The data of sensitive commands is never compared: a recorded
-// VERIFY matches any VERIFY with the same CLA INS P1 P2 and Lc (and Le).
+// VERIFY matches any VERIFY with the same CLA INS P1 P2 and Lc (and, in
+// strict mode, Le).
 // An exchange recorded with an Error returns that failure: an error
 // wrapping [ErrCardRemoved] for [SessionErrorCardRemoved].
 //
