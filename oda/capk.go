@@ -365,6 +365,22 @@ type rsaKey struct {
 	size int // modulus length in bytes
 }
 
+// The two exponents of Book 2, shared (big.Int.Exp does not change its
+// exponent argument).
+var (
+	bigThree = big.NewInt(3)
+	bigF4    = big.NewInt(65537)
+)
+
 func newRSAKey(modulus, exponent []byte) rsaKey {
-	return rsaKey{n: new(big.Int).SetBytes(modulus), e: new(big.Int).SetBytes(exponent), size: len(modulus)}
+	var e *big.Int
+	switch {
+	case len(exponent) == 1 && exponent[0] == 3:
+		e = bigThree
+	case len(exponent) == 3 && exponent[0] == 1 && exponent[1] == 0 && exponent[2] == 1:
+		e = bigF4
+	default:
+		e = new(big.Int).SetBytes(exponent)
+	}
+	return rsaKey{n: new(big.Int).SetBytes(modulus), e: e, size: len(modulus)}
 }

@@ -1,9 +1,6 @@
 package oda
 
 import (
-	"bytes"
-	"crypto/sha1"
-
 	"github.com/emvkit/emvkit/tlv"
 )
 
@@ -64,10 +61,12 @@ func (k *ICCKey) VerifyCDA(in *CDAInput) (*DynamicData, error) {
 		return nil, fail(m, CheckResponse, ErrFormat, "response template %s, want 77", tag)
 	}
 	// One pass over the response: the TDHC input, 9F27 and 9F4B.
-	tdhc := sha1.New()
-	tdhc.Write(in.PDOLData)
-	tdhc.Write(in.CDOL1Data)
-	tdhc.Write(in.CDOL2Data)
+	// The TDHC state is not returned to the pool on the early failures:
+	// the garbage collector takes it.
+	tdhc := getHash()
+	tdhc.h.Write(in.PDOLData)
+	tdhc.h.Write(in.CDOL1Data)
+	tdhc.h.Write(in.CDOL2Data)
 	var sdad, cid []byte
 	var haveSDAD, haveCID bool
 	it := tlv.NewIter(val)
@@ -85,7 +84,7 @@ func (k *ICCKey) VerifyCDA(in *CDAInput) (*DynamicData, error) {
 			}
 			cid, haveCID = it.Value(), true
 		}
-		tdhc.Write(it.Raw())
+		tdhc.h.Write(it.Raw())
 	}
 	if err := it.Err(); err != nil {
 		return nil, fail(m, CheckResponse, ErrFormat, "%v", err)
@@ -108,11 +107,10 @@ func (k *ICCKey) VerifyCDA(in *CDAInput) (*DynamicData, error) {
 	if len(cid) != 1 || cid[0] != d.CID {
 		return nil, fail(m, CheckCID, ErrCIDMismatch, "signed %02X, response %X", d.CID, cid)
 	}
-	if err := checkSDADHash(m, rec, in.UnpredictableNumber); err != nil {
+	if err := checkSDADHash(m, rec, in.UnpredictableNumber, nil, nil, nil); err != nil {
 		return nil, err
 	}
-	var sum [hashLen]byte
-	if !bytes.Equal(tdhc.Sum(sum[:0]), d.TDHC) {
+	if !tdhc.matches(d.TDHC) {
 		return nil, fail(m, CheckTDHC, ErrHashMismatch, "")
 	}
 	return d, nil
@@ -142,7 +140,7 @@ func (k *ICCKey) VerifyFDDA(sdad []byte, in *FDDAInput) (*DynamicData, error) {
 	if len(in.UnpredictableNumber) != 4 {
 		return nil, fail(m, CheckInput, ErrLength, "Unpredictable Number is %d bytes, want 4", len(in.UnpredictableNumber))
 	}
-	terminal := [][]byte{in.UnpredictableNumber}
+	var amount, currency, cad []byte
 	if len(in.CardAuthData) > 0 {
 		switch in.CardAuthData[0] {
 		case 0x00:
@@ -150,7 +148,7 @@ func (k *ICCKey) VerifyFDDA(sdad []byte, in *FDDAInput) (*DynamicData, error) {
 			if len(in.Amount) != 6 || len(in.CurrencyCode) != 2 {
 				return nil, fail(m, CheckInput, ErrLength, "amount of %d bytes and currency of %d, want 6 and 2", len(in.Amount), len(in.CurrencyCode))
 			}
-			terminal = append(terminal, in.Amount, in.CurrencyCode, in.CardAuthData)
+			amount, currency, cad = in.Amount, in.CurrencyCode, in.CardAuthData
 		default:
 			return nil, fail(m, CheckCardAuthData, ErrFormat, "fDDA version %02X", in.CardAuthData[0])
 		}
@@ -159,7 +157,7 @@ func (k *ICCKey) VerifyFDDA(sdad []byte, in *FDDAInput) (*DynamicData, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := checkSDADHash(m, rec, terminal...); err != nil {
+	if err := checkSDADHash(m, rec, in.UnpredictableNumber, amount, currency, cad); err != nil {
 		return nil, err
 	}
 	return d, nil

@@ -5,8 +5,10 @@ import (
 	"crypto/sha1"
 	"encoding/hex"
 	"fmt"
+	"hash"
 	"math/big"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/emvkit/emvkit/tlv"
@@ -145,16 +147,16 @@ type certFields struct {
 //
 // and then joins key bytes and remainder into the modulus.
 func recoverCert(m Method, spec *certSpec, signer *rsaKey, cert, remainder, exponent, extra []byte,
-	matchID func(id []byte) error, date time.Time, revoked func(serial []byte) bool) (*certFields, error) {
+	matchID func(id []byte) error, date time.Time, revoked func(serial []byte) bool) (f certFields, err error) {
 	c := &spec.c
 	if len(cert) == 0 {
-		return nil, fail(m, c.cert, ErrMissingData, "")
+		return f, fail(m, c.cert, ErrMissingData, "")
 	}
 	if len(exponent) == 0 {
-		return nil, fail(m, c.exponent, ErrMissingData, "")
+		return f, fail(m, c.exponent, ErrMissingData, "")
 	}
 	if !validExponent(exponent) {
-		return nil, fail(m, c.exponent, ErrFormat, "exponent %X is not 03 or 010001", exponent)
+		return f, fail(m, c.exponent, ErrFormat, "exponent %X is not 03 or 010001", exponent)
 	}
 	n := signer.size
 	// Fixed part: header, format, identity, expiry (2), serial (3), two
@@ -162,25 +164,25 @@ func recoverCert(m Method, spec *certSpec, signer *rsaKey, cert, remainder, expo
 	fixed := 2 + spec.idLen + 2 + 3 + 4 + hashLen + 1
 	// Step 1.
 	if len(cert) != n {
-		return nil, fail(m, c.length, ErrLength, "certificate is %d bytes, signer's modulus %d", len(cert), n)
+		return f, fail(m, c.length, ErrLength, "certificate is %d bytes, signer's modulus %d", len(cert), n)
 	}
 	if n <= fixed {
-		return nil, fail(m, c.length, ErrLength, "signer's modulus of %d bytes is too short for a certificate", n)
+		return f, fail(m, c.length, ErrLength, "signer's modulus of %d bytes is too short for a certificate", n)
 	}
 	// Step 2.
 	rec := signer.recover(cert)
 	if rec[n-1] != recoveredTrailer {
-		return nil, fail(m, c.trailer, ErrFormat, "trailer %02X, want BC", rec[n-1])
+		return f, fail(m, c.trailer, ErrFormat, "trailer %02X, want BC", rec[n-1])
 	}
 	// Step 3.
 	if rec[0] != recoveredHeader {
-		return nil, fail(m, c.header, ErrFormat, "header %02X, want 6A", rec[0])
+		return f, fail(m, c.header, ErrFormat, "header %02X, want 6A", rec[0])
 	}
 	// Step 4.
 	if rec[1] != spec.format {
-		return nil, fail(m, c.format, ErrFormat, "format %02X, want %02X", rec[1], spec.format)
+		return f, fail(m, c.format, ErrFormat, "format %02X, want %02X", rec[1], spec.format)
 	}
-	f := &certFields{recovered: rec}
+	f.recovered = rec
 	p := 2
 	f.id = rec[p : p+spec.idLen]
 	p += spec.idLen
@@ -193,68 +195,69 @@ func recoverCert(m Method, spec *certSpec, signer *rsaKey, cert, remainder, expo
 	keyField := rec[p+9 : n-hashLen-1]
 	// Step 5: the hash algorithm must be known before hashing.
 	if f.hashAlg != HashSHA1 {
-		return nil, fail(m, c.hashAlg, ErrUnsupportedAlgorithm, "hash algorithm indicator %02X", f.hashAlg)
+		return f, fail(m, c.hashAlg, ErrUnsupportedAlgorithm, "hash algorithm indicator %02X", f.hashAlg)
 	}
 	// The key may not be longer than its signer's (N_I <= N_CA, N_IC <= N_I,
 	// Book 2 §5.1, §6.1), and what does not fit in the certificate comes
 	// from the remainder (Tables 13 and 14).
 	if keyLen == 0 || keyLen > n {
-		return nil, fail(m, c.keyLength, ErrLength, "key length %d, signer's modulus %d", keyLen, n)
+		return f, fail(m, c.keyLength, ErrLength, "key length %d, signer's modulus %d", keyLen, n)
 	}
 	if keyLen > len(keyField) {
 		want := keyLen - len(keyField)
 		if len(remainder) == 0 {
-			return nil, fail(m, c.remainder, ErrMissingData, "%d bytes needed", want)
+			return f, fail(m, c.remainder, ErrMissingData, "%d bytes needed", want)
 		}
 		if len(remainder) != want {
-			return nil, fail(m, c.remainder, ErrLength, "remainder is %d bytes, want %d", len(remainder), want)
+			return f, fail(m, c.remainder, ErrLength, "remainder is %d bytes, want %d", len(remainder), want)
 		}
 	}
 	// Steps 6 and 7: SHA-1 over format .. key field, remainder (if
 	// present), exponent, and the static data for an ICC certificate.
-	h := sha1.New()
-	h.Write(rec[1 : n-hashLen-1])
-	h.Write(remainder)
-	h.Write(exponent)
-	h.Write(extra)
-	var sum [hashLen]byte
-	if !bytes.Equal(h.Sum(sum[:0]), rec[n-hashLen-1:n-1]) {
-		return nil, fail(m, c.hash, ErrHashMismatch, "")
+	hs := getHash()
+	hs.h.Write(rec[1 : n-hashLen-1])
+	hs.h.Write(remainder)
+	hs.h.Write(exponent)
+	hs.h.Write(extra)
+	if !hs.matches(rec[n-hashLen-1 : n-1]) {
+		return f, fail(m, c.hash, ErrHashMismatch, "")
 	}
 	// Step 8.
 	if err := matchID(f.id); err != nil {
-		return nil, fail(m, c.id, ErrPANMismatch, "%v", err)
+		return f, fail(m, c.id, ErrPANMismatch, "%v", err)
 	}
 	// Step 9.
 	if err := checkExpiry(f.expiry, date); err != nil {
 		if err == ErrExpired {
-			return nil, fail(m, c.expiry, ErrExpired, "certificate expired end of %02X/%02X", f.expiry[0], f.expiry[1])
+			return f, fail(m, c.expiry, ErrExpired, "certificate expired end of %02X/%02X", f.expiry[0], f.expiry[1])
 		}
-		return nil, fail(m, c.expiry, ErrFormat, "expiration date %X: %v", f.expiry, err)
+		return f, fail(m, c.expiry, ErrFormat, "expiration date %X: %v", f.expiry, err)
 	}
 	// Step 10.
 	if revoked != nil && revoked(f.serial) {
-		return nil, fail(m, CheckIssuerCertRevoked, ErrRevoked, "serial number %X", f.serial)
+		return f, fail(m, CheckIssuerCertRevoked, ErrRevoked, "serial number %X", f.serial)
 	}
 	// Step 11.
 	if f.keyAlg != KeyRSA {
-		return nil, fail(m, c.keyAlg, ErrUnsupportedAlgorithm, "public key algorithm indicator %02X", f.keyAlg)
+		return f, fail(m, c.keyAlg, ErrUnsupportedAlgorithm, "public key algorithm indicator %02X", f.keyAlg)
 	}
 	// The signed exponent length must describe the exponent the card gave.
 	if expLen != len(exponent) {
-		return nil, fail(m, c.keyLength, ErrLength, "exponent length %d, exponent is %d bytes", expLen, len(exponent))
+		return f, fail(m, c.keyLength, ErrLength, "exponent length %d, exponent is %d bytes", expLen, len(exponent))
 	}
-	// Join the key's leftmost digits and the remainder.
+	// Join the key's leftmost digits and the remainder; the key gets its
+	// own copy of modulus and exponent, in one allocation.
+	if keyField[0] == 0 {
+		return f, fail(m, c.keyLength, ErrFormat, "modulus has a leading zero byte")
+	}
+	buf := make([]byte, 0, keyLen+len(exponent))
 	if keyLen <= len(keyField) {
-		f.modulus = keyField[:keyLen:keyLen]
+		buf = append(buf, keyField[:keyLen]...)
 	} else {
-		f.modulus = make([]byte, 0, keyLen)
-		f.modulus = append(append(f.modulus, keyField...), remainder...)
+		buf = append(append(buf, keyField...), remainder...)
 	}
-	if f.modulus[0] == 0 {
-		return nil, fail(m, c.keyLength, ErrFormat, "modulus has a leading zero byte")
-	}
-	f.exponent = bytes.Clone(exponent)
+	buf = append(buf, exponent...)
+	f.modulus, f.exponent = buf[:keyLen:keyLen], buf[keyLen:]
 	return f, nil
 }
 
@@ -350,8 +353,31 @@ func nibble(b []byte, i int) byte {
 // recovery function) and returns the result as size bytes. sig must be
 // size bytes long. One modular exponentiation, no other big work.
 func (k *rsaKey) recover(sig []byte) []byte {
-	x := new(big.Int).SetBytes(sig)
-	x.Exp(x, k.e, k.n)
-	out := make([]byte, k.size)
-	return x.FillBytes(out)
+	var x, z big.Int
+	x.SetBytes(sig)
+	z.Exp(&x, k.e, k.n)
+	return z.FillBytes(make([]byte, k.size))
+}
+
+// hashState is a SHA-1 state with room for its result, recycled through
+// hashers so that hashing allocates nothing in steady state.
+type hashState struct {
+	h   hash.Hash
+	sum [hashLen]byte
+}
+
+var hashers = sync.Pool{New: func() any { return &hashState{h: sha1.New()} }}
+
+func getHash() *hashState {
+	s := hashers.Get().(*hashState)
+	s.h.Reset()
+	return s
+}
+
+// matches finishes the hash and reports whether it equals want; the state
+// goes back to the pool.
+func (s *hashState) matches(want []byte) bool {
+	ok := bytes.Equal(s.h.Sum(s.sum[:0]), want)
+	hashers.Put(s)
+	return ok
 }

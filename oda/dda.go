@@ -1,9 +1,6 @@
 package oda
 
 import (
-	"bytes"
-	"crypto/sha1"
-
 	"github.com/emvkit/emvkit/tlv"
 )
 
@@ -109,16 +106,17 @@ func (k *ICCKey) recoverSDAD(m Method, format byte, sdad []byte) (rec []byte, d 
 }
 
 // checkSDADHash compares the signed hash with SHA-1 over format .. pad
-// bytes followed by the terminal's data (Book 2 §6.5.2 steps 5-7, §6.6.2).
-func checkSDADHash(m Method, rec []byte, terminal ...[]byte) error {
+// bytes followed by the terminal's data, t1 to t4 (Book 2 §6.5.2 steps
+// 5-7, §6.6.2; fDDA uses four pieces, DDA and CDA one).
+func checkSDADHash(m Method, rec, t1, t2, t3, t4 []byte) error {
 	n := len(rec)
-	h := sha1.New()
-	h.Write(rec[1 : n-hashLen-1])
-	for _, t := range terminal {
-		h.Write(t)
-	}
-	var sum [hashLen]byte
-	if !bytes.Equal(h.Sum(sum[:0]), rec[n-hashLen-1:n-1]) {
+	hs := getHash()
+	hs.h.Write(rec[1 : n-hashLen-1])
+	hs.h.Write(t1)
+	hs.h.Write(t2)
+	hs.h.Write(t3)
+	hs.h.Write(t4)
+	if !hs.matches(rec[n-hashLen-1 : n-1]) {
 		return fail(m, CheckSDADHash, ErrHashMismatch, "")
 	}
 	return nil
@@ -138,7 +136,7 @@ func (k *ICCKey) VerifyDDA(response, ddolData []byte) (*DynamicData, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := checkSDADHash(DDA, rec, ddolData); err != nil {
+	if err := checkSDADHash(DDA, rec, ddolData, nil, nil, nil); err != nil {
 		return nil, err
 	}
 	return d, nil

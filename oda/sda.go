@@ -2,7 +2,6 @@ package oda
 
 import (
 	"bytes"
-	"crypto/sha1"
 
 	"github.com/emvkit/emvkit/tlv"
 )
@@ -104,11 +103,10 @@ func (k *IssuerKey) VerifySSAD(ssad, staticData []byte) (*SSAD, error) {
 	if rec[2] != HashSHA1 {
 		return nil, fail(m, CheckSSADHashAlgorithm, ErrUnsupportedAlgorithm, "hash algorithm indicator %02X", rec[2])
 	}
-	h := sha1.New()
-	h.Write(rec[1 : n-hashLen-1])
-	h.Write(staticData)
-	var sum [hashLen]byte
-	if !bytes.Equal(h.Sum(sum[:0]), rec[n-hashLen-1:n-1]) {
+	hs := getHash()
+	hs.h.Write(rec[1 : n-hashLen-1])
+	hs.h.Write(staticData)
+	if !hs.matches(rec[n-hashLen-1 : n-1]) {
 		return nil, fail(m, CheckSSADHash, ErrHashMismatch, "")
 	}
 	return &SSAD{DAC: [2]byte(rec[3:5]), Recovered: rec}, nil

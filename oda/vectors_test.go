@@ -320,8 +320,8 @@ func TestVectorEMVUtilsMastercardF1(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, h(v.SDAD.Recovered), rec)
 	assert.Equal(t, h(v.SDAD.IDN), d.ICCDynamicNumber)
-	require.NoError(t, checkSDADHash(CDA, rec, h(v.UN)))
-	assert.Error(t, checkSDADHash(CDA, rec, h("8B55633C")))
+	require.NoError(t, checkSDADHash(CDA, rec, h(v.UN), nil, nil, nil))
+	assert.Error(t, checkSDADHash(CDA, rec, h("8B55633C"), nil, nil, nil))
 
 	// The response carries CID 00 and this SDAD; the TDHC cannot match
 	// data the source does not give, and every check before it passes.
