@@ -491,6 +491,7 @@ func (s *state) onlinePIN() (attempt, error) {
 	req.PAN = s.in.PAN
 	blk, err := s.in.PINPad.EnterOnlinePIN(s.ctx, req)
 	if err != nil {
+		blk.Zero()
 		return s.padError(err)
 	}
 	if blk.IsZero() {
