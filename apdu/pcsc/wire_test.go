@@ -45,7 +45,7 @@ func encodeReadersState(states []ReaderState) []byte {
 			break
 		}
 		e := b[i*readerStateLen:]
-		copy(e[:maxReaderName-1], s.Name)
+		copy(e[:maxReaderName], s.Name)
 		f := e[maxReaderName:]
 		ne.PutUint32(f[0:], s.EventCounter)
 		ne.PutUint32(f[4:], uint32(s.State))
