@@ -257,3 +257,39 @@ func visaSDA() *emvtest.Profile {
 func tlvTag(t uint32) tlv.Tag { return tlv.Tag(t) }
 
 func itoa(n int) string { return fmt.Sprint(n) }
+
+// issuerHost carries the kernel's authorisation request to a virtual
+// issuer; tamper, if set, changes the issuer's answer on the way back.
+type issuerHost struct {
+	iss    *emvtest.Issuer
+	tamper func(r *emv.OnlineResponse)
+	reqs   []*emv.OnlineRequest
+}
+
+func (h *issuerHost) Authorise(ctx context.Context, req *emv.OnlineRequest) (*emv.OnlineResponse, error) {
+	h.reqs = append(h.reqs, req)
+	r, err := h.iss.Authorise(ctx, &emvtest.AuthorisationRequest{ICCData: req.ICCData, PAN: bcdDigits(req.PAN), PSN: bcdDigits(req.PANSequence)})
+	if err != nil {
+		return nil, err
+	}
+	resp := &emv.OnlineResponse{Approved: r.Approved, ARC: string(r.ARC[:]), IssuerAuthData: r.IssuerAuthenticationData, Scripts: r.Scripts}
+	if h.tamper != nil {
+		h.tamper(resp)
+	}
+	return resp, nil
+}
+
+// bcdDigits returns the digits of a BCD or compressed numeric value,
+// stopping at the first F.
+func bcdDigits(b []byte) string {
+	var s []byte
+	for _, x := range b {
+		for _, d := range [2]byte{x >> 4, x & 0x0F} {
+			if d > 9 {
+				return string(s)
+			}
+			s = append(s, '0'+d)
+		}
+	}
+	return string(s)
+}

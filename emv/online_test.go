@@ -1,0 +1,227 @@
+package emv_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/emvkit/emvkit/apdu"
+	"github.com/emvkit/emvkit/emv"
+	"github.com/emvkit/emvkit/emv/emvtest"
+	"github.com/emvkit/emvkit/tlv"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// onlineRun runs a purchase above the floor limit on card with an issuer
+// host and returns the result.
+func onlineRun(t *testing.T, card *emvtest.Card, h *issuerHost, amount uint64) (*emv.Result, error) {
+	t.Helper()
+	cfg := testConfig(t, card)
+	term := &emv.Terminal{PINPad: &pinPad{pins: []string{"1234"}}, Host: h}
+	return emv.Run(context.Background(), card, cfg, emv.Transaction{Amount: amount, SequenceCounter: 7}, term)
+}
+
+func scriptsRule(scripts ...emvtest.Script) emvtest.Rule {
+	return func(_ *emvtest.AuthorisationRequest, valid bool) emvtest.Decision {
+		return emvtest.Decision{Approve: valid, Scripts: scripts}
+	}
+}
+
+// Online processing with a real ARQC/ARPC (Book 3 §10.9, Book 2 §8),
+// issuer scripts (Book 3 §10.10) and completion (Book 3 §10.11).
+func TestOnlineWithIssuer(t *testing.T) {
+	id1, id2 := mustHex("11223344"), mustHex("55667788")
+	putLCOL := emvtest.PutData(0x9F14, []byte{0x03})
+	tests := []struct {
+		name    string
+		base    func() *emvtest.Profile
+		rule    emvtest.Rule
+		tamper  func(r *emv.OnlineResponse)
+		outcome emv.Outcome
+		tvr     string
+		tsi     string
+		cmds    string
+		scripts string // 9F5B
+	}{
+		{
+			name: "Book3_10_9_ARPCVerifiedByExternalAuthenticate_OnlineApproved",
+			base: visaCDA, outcome: emv.OnlineApproved,
+			tvr: "0000008000", tsi: "F800", cmds: cdaHead + " GAC90 EA GAC50",
+		},
+		{
+			name: "Book3_10_9_IssuerDeclines_ValidARPC_OnlineDeclined",
+			base: visaCDA, rule: emvtest.DeclineAll, outcome: emv.OnlineDeclined,
+			tvr: "0000008000", tsi: "F800", cmds: cdaHead + " GAC90 EA GAC00",
+		},
+		{
+			name: "Book3_10_9_ARPCWrong_IssuerAuthenticationFailed",
+			base: visaCDA,
+			tamper: func(r *emv.OnlineResponse) {
+				r.IssuerAuthData = append([]byte(nil), r.IssuerAuthData...)
+				r.IssuerAuthData[0] ^= 0xFF
+			},
+			// The card sees the failure in the TVR of CDOL2 and its own
+			// state; the Visa-like card still accepts the issuer's
+			// approval.
+			outcome: emv.OnlineApproved,
+			tvr:     "0000008040", tsi: "F800", cmds: cdaHead + " GAC90 EA GAC50",
+		},
+		{
+			name: "Book3_10_9_ARPCMethod2_IssuerAuthenticationRequired_OnlineApproved",
+			base: emvtest.MastercardDDA, outcome: emv.OnlineApproved,
+			tvr: "0000048000", tsi: "F800", cmds: "SEL RR RR SEL GPO RR RR RR RR IA GD9F36 GD9F13 GAC80 EA GAC40",
+		},
+		{
+			name: "Book3_10_9_IssuerAuthenticationRequired_ARPCWrong_CardDeclines",
+			base: emvtest.MastercardDDA,
+			tamper: func(r *emv.OnlineResponse) {
+				r.IssuerAuthData = append([]byte(nil), r.IssuerAuthData...)
+				r.IssuerAuthData[1] ^= 0x01
+			},
+			outcome: emv.OnlineDeclined,
+			tvr:     "0000048040", tsi: "F800", cmds: "SEL RR RR SEL GPO RR RR RR RR IA GD9F36 GD9F13 GAC80 EA GAC40",
+		},
+		{
+			name: "Book3_10_10_Scripts71And72_Successful",
+			base: visaCDA,
+			rule: scriptsRule(
+				emvtest.Script{Template: 0x71, ID: id1, Commands: []emvtest.ScriptCommand{putLCOL}},
+				emvtest.Script{Template: 0x72, ID: id2, Commands: []emvtest.ScriptCommand{emvtest.PINUnblock()}},
+			),
+			outcome: emv.OnlineApproved,
+			tvr:     "0000008000", tsi: "FC00", cmds: cdaHead + " GAC90 EA 84DA GAC50 8424",
+			scripts: "2011223344" + "2055667788",
+		},
+		{
+			name: "Book3_10_10_Script71Fails_TVRByte5Bit6",
+			base: visaCDA,
+			rule: scriptsRule(emvtest.Script{Template: 0x71, ID: id1, Commands: []emvtest.ScriptCommand{putLCOL, putLCOL}}),
+			tamper: func(r *emv.OnlineResponse) {
+				// Break the first command's MAC: the card answers 6988.
+				r.Scripts = append([]byte(nil), r.Scripts...)
+				v, ok := tlv.Find(r.Scripts, 0x86)
+				require.True(t, ok)
+				v[len(v)-1] ^= 0xFF
+			},
+			outcome: emv.OnlineApproved,
+			tvr:     "0000008020", tsi: "FC00", cmds: cdaHead + " GAC90 EA 84DA GAC50",
+			scripts: "1111223344",
+		},
+		{
+			name: "Book3_10_10_Script72Fails_TVRByte5Bit5",
+			base: visaCDA,
+			rule: scriptsRule(emvtest.Script{Template: 0x72, ID: id2, Commands: []emvtest.ScriptCommand{putLCOL}}),
+			tamper: func(r *emv.OnlineResponse) {
+				r.Scripts = append([]byte(nil), r.Scripts...)
+				v, ok := tlv.Find(r.Scripts, 0x86)
+				require.True(t, ok)
+				v[len(v)-1] ^= 0xFF
+			},
+			outcome: emv.OnlineApproved,
+			tvr:     "0000008010", tsi: "FC00", cmds: cdaHead + " GAC90 EA GAC50 84DA",
+			scripts: "1155667788",
+		},
+		{
+			name: "Book3_10_10_UnparsableScript_NotPerformed",
+			base: visaCDA,
+			tamper: func(r *emv.OnlineResponse) {
+				r.Scripts = mustHex("7106" + "9F1804" + "AABBCC") // 9F18 too short, no command
+			},
+			outcome: emv.OnlineApproved,
+			tvr:     "0000008020", tsi: "F800", cmds: cdaHead + " GAC90 EA GAC50",
+			scripts: "0000000000",
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			card := emvtest.NewCard(tc.base())
+			iss := emvtest.IssuerFor(card)
+			if tc.rule != nil {
+				iss.SetRule(tc.rule)
+			}
+			h := &issuerHost{iss: iss, tamper: tc.tamper}
+			res, err := onlineRun(t, card, h, 20000)
+			require.NoError(t, err)
+			assert.Equal(t, tc.outcome, res.Outcome, "outcome")
+			assert.Equal(t, tc.tvr, hexOf(res.TVR[:]), "TVR %s", res.TVR)
+			assert.Equal(t, tc.tsi, hexOf(res.TSI[:]), "TSI %s", res.TSI)
+			assert.Equal(t, tc.cmds, commands(res.Trace), "commands")
+			assert.Equal(t, tc.scripts, hexOf(res.ScriptResults), "9F5B")
+			require.Len(t, h.reqs, 1)
+			// The issuer found a valid ARQC in the field 55 data.
+			reqs := iss.Requests()
+			require.Len(t, reqs, 1)
+			valid, err := iss.VerifyCryptogram(&reqs[0])
+			require.NoError(t, err)
+			assert.True(t, valid, "ARQC verifies")
+		})
+	}
+}
+
+// Book 3 §10.11: after completion the ICC data holds the final
+// cryptogram and the script results for the clearing record.
+func TestICCDataForField55(t *testing.T) {
+	card := emvtest.NewCard(visaCDA())
+	iss := emvtest.IssuerFor(card)
+	iss.SetRule(scriptsRule(emvtest.Script{Template: 0x72, ID: mustHex("01020304"), Commands: []emvtest.ScriptCommand{emvtest.PINUnblock()}}))
+	h := &issuerHost{iss: iss}
+	res, err := onlineRun(t, card, h, 20000)
+	require.NoError(t, err)
+	require.Equal(t, emv.OnlineApproved, res.Outcome)
+
+	// The authorisation request's field 55 carries the ARQC.
+	req := h.reqs[0].ICCData
+	cid, _ := tlv.Find(req, 0x9F27)
+	assert.Equal(t, []byte{0x80}, cid)
+	var tags []string
+	it := tlv.NewIter(req)
+	for it.Next() {
+		tags = append(tags, it.Tag().String())
+	}
+	require.NoError(t, it.Err())
+	assert.Equal(t, []string{"9F26", "9F27", "9F10", "9F37", "9F36", "95", "9A", "9C", "9F02", "5F2A", "82", "9F1A", "9F03", "9F33", "9F34", "9F35", "9F1E", "84", "9F09", "9F41", "5F34", "9B"}, tags)
+	tvrv, _ := tlv.Find(req, 0x95)
+	assert.Equal(t, mustHex("0000008000"), tvrv)
+	amt, _ := tlv.Find(req, 0x9F02)
+	assert.Equal(t, mustHex("000000020000"), amt)
+
+	// The result's field 55 is the clearing one: TC, and 9F5B.
+	cid, _ = tlv.Find(res.ICCData, 0x9F27)
+	assert.Equal(t, []byte{0x40}, cid)
+	sr, ok := tlv.Find(res.ICCData, 0x9F5B)
+	require.True(t, ok)
+	assert.Equal(t, mustHex("2001020304"), sr)
+	ac, _ := tlv.Find(res.ICCData, 0x9F26)
+	assert.Equal(t, res.AC, ac)
+	assert.Len(t, res.AC, 8)
+
+	// The receipt masks the PAN.
+	assert.Equal(t, "476173******0119", res.Receipt.MaskedPAN)
+	assert.Equal(t, "A0000000031010", res.Receipt.AID)
+	assert.Equal(t, "Visa Credit", res.Receipt.Label)
+	assert.Equal(t, "0000008000", res.Receipt.TVR)
+	assert.Equal(t, "01", res.Receipt.PANSequence)
+	assert.Equal(t, "online approved", res.Receipt.Outcome)
+}
+
+// Book 3 §10.9: the online request carries the PAN for the host, the
+// enciphered PIN block when online PIN was the CVM, and prints masked.
+func TestOnlineRequest(t *testing.T) {
+	p := visaCDA()
+	p.Applications[0].CVMList = mustHex("0000000000000000" + "4203")
+	card := emvtest.NewCard(p)
+	h := &fakeHost{resp: &emv.OnlineResponse{Approved: true, ARC: "00"}}
+	cfg := testConfig(t, card)
+	res, err := emv.Run(context.Background(), card, cfg, emv.Transaction{Amount: 500}, &emv.Terminal{PINPad: &pinPad{pins: []string{"1234"}}, Host: h})
+	require.NoError(t, err)
+	assert.Equal(t, emv.OnlineApproved, res.Outcome)
+	require.Len(t, h.reqs, 1)
+	r := h.reqs[0]
+	assert.True(t, r.OnlinePIN)
+	assert.Equal(t, mustHex("0412AC89ABCDEF67"), r.OnlinePINBlock.Bytes())
+	assert.Equal(t, "4761739001010119", bcdDigits(r.PAN))
+	assert.NotContains(t, r.String(), "4761739001010119")
+	assert.Contains(t, r.String(), "476173******0119")
+	assert.NotContains(t, res.Trace.String(), "4761739001010119")
+	_ = apdu.SWOK
+}
