@@ -47,7 +47,7 @@ const cdaDynamicFixed = 1 + 8 + hashLen
 //     order received.
 //
 // The kernel calls VerifyCDA only when the card answered with a TC or
-// ARQC; an AAC carries no SDAD (Book 3 §10.8 / Book 4 §6.3.2).
+// ARQC: with an AAC the card signs nothing (Book 2 §6.6.1).
 func (k *ICCKey) VerifyCDA(in *CDAInput) (*DynamicData, error) {
 	const m = CDA
 	if len(in.UnpredictableNumber) == 0 {
