@@ -124,6 +124,11 @@ func (c *conn) do(ctx context.Context, op, reader string, req []byte, read func(
 	}
 	// The stream is now out of step (or gone): drop it.
 	_ = c.nc.Close()
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		// Only the context sets deadlines: its own timer may fire a
+		// moment after the socket's, but it will.
+		<-ctx.Done()
+	}
 	if ctx.Err() != nil {
 		c.broken = fmt.Errorf("%w: an earlier %s was interrupted", ErrClosed, op)
 		return ctxError(op, reader, ctx.Err())

@@ -28,6 +28,9 @@ func FuzzParseReadersState(f *testing.F) {
 	full := encodeReadersState([]ReaderState{cardT0})
 	ne.PutUint32(full[176:], 34)
 	f.Add(full)
+	full = bytes.Clone(full)
+	ne.PutUint32(full[176:], 35)
+	f.Add(full)
 	f.Add([]byte{0x00})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		states, err := parseReadersState(b)

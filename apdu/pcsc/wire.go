@@ -40,14 +40,17 @@ const (
 
 // Sizes fixed by pcsc-lite's build (pcscd -v prints the first two).
 const (
-	maxReaderName   = 128 // MAX_READERNAME
-	maxReaders      = 16  // PCSCLITE_MAX_READERS_CONTEXTS
-	maxATRSize      = 33  // MAX_ATR_SIZE
-	maxBufferSize   = 4 + 3 + 1<<16 + 3 + 2
-	ioRequestSize   = 16 // sizeof(SCARD_IO_REQUEST) with 64-bit unsigned long
-	headerSize      = 8
-	readerStateLen  = maxReaderName + 4 + 4 + 4 + maxATRSize + 3 + 4 + 4 // 184: cardAtrLength is 4-aligned
-	readersStateLen = maxReaders * readerStateLen                        // 2944
+	maxReaderName = 128 // MAX_READERNAME
+	maxReaders    = 16  // PCSCLITE_MAX_READERS_CONTEXTS
+	maxATRSize    = 33  // MAX_ATR_SIZE
+	// READER_NOT_INITIALIZED: the ATR length pcscd publishes while a
+	// card's power-up is still under way (eventhandler.h).
+	readerNotInitialized = maxATRSize + 1
+	maxBufferSize        = 4 + 3 + 1<<16 + 3 + 2
+	ioRequestSize        = 16 // sizeof(SCARD_IO_REQUEST) with 64-bit unsigned long
+	headerSize           = 8
+	readerStateLen       = maxReaderName + 4 + 4 + 4 + maxATRSize + 3 + 4 + 4 // 184: cardAtrLength is 4-aligned
+	readersStateLen      = maxReaders * readerStateLen                        // 2944
 )
 
 // Struct sizes on the wire.
@@ -229,6 +232,9 @@ func parseReadersState(b []byte) ([]ReaderState, error) {
 		f := s[maxReaderName:]
 		atrOff := 12
 		atrLen := ne.Uint32(f[atrOff+maxATRSize+3:])
+		if atrLen == readerNotInitialized {
+			atrLen = 0 // the card is not powered up yet
+		}
 		if atrLen > maxATRSize {
 			return nil, fmt.Errorf("%w: reader %q: ATR length %d over %d", ErrProtocol, name, atrLen, maxATRSize)
 		}

@@ -188,9 +188,16 @@ func TestParseReadersState(t *testing.T) {
 		require.Len(t, got, 1)
 		assert.Equal(t, strings.Repeat("R", maxReaderName), got[0].Name)
 	})
-	t.Run("ATR length over 33", func(t *testing.T) {
+	t.Run("ATR length 34: not powered up yet", func(t *testing.T) {
 		b := encodeReadersState(states[:1])
-		ne.PutUint32(b[176:], 34)
+		ne.PutUint32(b[176:], 34) // READER_NOT_INITIALIZED
+		got, err := parseReadersState(b)
+		require.NoError(t, err)
+		assert.Nil(t, got[0].ATR)
+	})
+	t.Run("ATR length over 34", func(t *testing.T) {
+		b := encodeReadersState(states[:1])
+		ne.PutUint32(b[176:], 35)
 		_, err := parseReadersState(b)
 		assert.ErrorIs(t, err, ErrProtocol)
 	})
