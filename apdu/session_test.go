@@ -25,36 +25,62 @@ func readSessionFile(t testing.TB, path string) (*Session, []byte) {
 // The file format of testdata/README.md: reading then writing a session
 // file gives back its bytes.
 func TestSessionFileRoundTrip(t *testing.T) {
-	s, b := readSessionFile(t, "testdata/session_pse_blocked.json")
+	for _, f := range []string{"testdata/session_pse_blocked.json", "testdata/session_aid_blocked.json"} {
+		_, b := readSessionFile(t, f)
+		s, err := ReadSession(bytes.NewReader(b))
+		require.NoError(t, err)
+		var out bytes.Buffer
+		require.NoError(t, s.Write(&out))
+		assert.Equal(t, string(b), out.String(), f)
+	}
+
+	s, _ := readSessionFile(t, "testdata/session_pse_blocked.json")
 	assert.Contains(t, s.Source, "openemv/emv-utils")
 	assert.Contains(t, s.Proves, "Annex A7")
 	assert.JSONEq(t, `{"emv_utils_outcome": "EMV_OUTCOME_NOT_ACCEPTED"}`, string(s.Kernel))
 	require.Len(t, s.Exchanges, 8)
 	assert.Equal(t, "00C000001A", fmt.Sprintf("%X", s.Exchanges[2].Command))
 	assert.Equal(t, "GET RESPONSE Le 1A: the PSE's FCI", s.Exchanges[2].Note)
-
-	var out bytes.Buffer
-	require.NoError(t, s.Write(&out))
-	assert.Equal(t, string(b), out.String())
 }
 
-// The golden session replayed through the T=0 wrapper: the terminal sees
-// the PSE's FCI with status 6283 (Book 1 Annex A7), then five 6A82.
+// The emv-utils sessions replayed through the T=0 wrapper: the terminal
+// sends only its SELECTs, the wrapper adds exactly the GET RESPONSE
+// commands the recording holds, and the terminal sees the FCI with status
+// 6283 (Book 1 Annex A7) where the card warned, the card's answer elsewhere.
 func TestSessionReplayThroughT0(t *testing.T) {
-	s, _ := readSessionFile(t, "testdata/session_pse_blocked.json")
-	replay := NewReplay(s, ReplayStrict)
-	card := NewT0(replay)
-	ctx := context.Background()
-	resp, err := Exchange(ctx, card, Select([]byte("1PAY.SYS.DDF01"), false))
-	require.NoError(t, err)
-	assert.Equal(t, SWWarningSelectedFileInvalidated, resp.SW)
-	assert.Equal(t, "6F20840E315041592E5359532E4444463031A50E8801015F2D046E6C656E9F110101", fmt.Sprintf("%X", resp.Data))
-	for _, aid := range []string{"A0000000031010", "A0000000032010", "A0000000032020", "A0000000041010", "A0000000043060"} {
-		resp, err := Exchange(ctx, card, Select(unhex(t, aid), false))
-		require.NoError(t, err)
-		assert.Equal(t, SWFileNotFound, resp.SW)
+	for _, tc := range []struct {
+		file   string
+		warned int // index among the terminal's commands
+		fci    string
+	}{
+		{"testdata/session_pse_blocked.json", 0, "6F20840E315041592E5359532E4444463031A50E8801015F2D046E6C656E9F110101"},
+		{"testdata/session_aid_blocked.json", 3, "6F2F8407A0000000032020A524500556205041598701015F2D046E6C656EBF0C109F4D020B059F0A080001050100000000"},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			s, _ := readSessionFile(t, tc.file)
+			replay := NewReplay(s, ReplayStrict)
+			card := NewT0(replay)
+			var sent int
+			for _, x := range s.Exchanges {
+				if x.Command[1] == InsGetResponse {
+					continue // the wrapper's business
+				}
+				cmd, err := ParseCommand(x.Command)
+				require.NoError(t, err)
+				resp, err := Exchange(context.Background(), card, cmd)
+				require.NoError(t, err)
+				if sent == tc.warned {
+					assert.Equal(t, SWWarningSelectedFileInvalidated, resp.SW)
+					assert.Equal(t, tc.fci, fmt.Sprintf("%X", resp.Data))
+				} else {
+					assert.Equal(t, SWFileNotFound, resp.SW)
+				}
+				sent++
+			}
+			assert.Equal(t, 6, sent)
+			assert.NoError(t, replay.Close())
+		})
 	}
-	assert.NoError(t, replay.Close())
 }
 
 func TestSessionWriteFormat(t *testing.T) {
