@@ -4,7 +4,8 @@
 #
 #   bash .ci/pcsc-e2e.sh [more packages...]
 #
-# Runs `EMVKIT_PCSC_E2E=1 go test -count=1 -v -run E2E ./apdu/pcsc/ [more packages...]`.
+# Runs `EMVKIT_PCSC_E2E=1 go test -p 1 -count=1 -v -run E2E ./apdu/pcsc/ [more packages...]`:
+# -p 1 because every package's E2E tests share the one virtual reader.
 # Expects pcscd and vsmartcard-vpcd installed (.ci/run installs them) and
 # fails, never skips, when they are not. Stops the pcscd it started, always.
 # A pcscd already running (started by someone else) is used and left running.
@@ -115,7 +116,7 @@ fi
 say "pcscd is up and lists the vpcd reader"
 
 set +e
-EMVKIT_PCSC_E2E=1 go test -count=1 -v -timeout "${PCSC_E2E_TIMEOUT:-10m}" -run E2E ./apdu/pcsc/ "$@"
+EMVKIT_PCSC_E2E=1 go test -p 1 -count=1 -v -timeout "${PCSC_E2E_TIMEOUT:-10m}" -run E2E ./apdu/pcsc/ "$@"
 status=$?
 set -e
 if [ "$status" -ne 0 ]; then

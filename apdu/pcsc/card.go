@@ -233,6 +233,48 @@ func (k *Card) Reconnect(ctx context.Context, init Disposition) error {
 	return k.refresh(ctx, op)
 }
 
+// BeginTransaction gives this connection the card alone until
+// [Card.EndTransaction] (SCardBeginTransaction): other connections'
+// commands wait meanwhile. A kernel holds it for a whole EMV transaction
+// on a card that other programs may share. It waits while another
+// connection holds the card, bounded by ctx (an interrupted wait leaves
+// the context unusable, see [Context]).
+func (k *Card) BeginTransaction(ctx context.Context) error {
+	const op = "begin transaction"
+	h, _, err := k.state()
+	if err != nil {
+		return &Error{Op: op, Reader: k.reader, Err: err}
+	}
+	var reply [beginLen]byte
+	if err := k.x.c.roundTrip(ctx, op, k.reader, request(cmdBeginTransaction, h, 0), reply[:]); err != nil {
+		return err
+	}
+	w, _ := words(reply[:], 2)
+	if rv := Code(w[1]); rv != Success {
+		return &Error{Op: op, Reader: k.reader, Code: rv}
+	}
+	return nil
+}
+
+// EndTransaction lets other connections use the card again
+// (SCardEndTransaction), doing d to the card first.
+func (k *Card) EndTransaction(ctx context.Context, d Disposition) error {
+	const op = "end transaction"
+	h, _, err := k.state()
+	if err != nil {
+		return &Error{Op: op, Reader: k.reader, Err: err}
+	}
+	var reply [endLen]byte
+	if err := k.x.c.roundTrip(ctx, op, k.reader, request(cmdEndTransaction, h, uint32(d), 0), reply[:]); err != nil {
+		return err
+	}
+	w, _ := words(reply[:], 3)
+	if rv := Code(w[2]); rv != Success {
+		return &Error{Op: op, Reader: k.reader, Code: rv}
+	}
+	return nil
+}
+
 // Disconnect ends the connection (SCardDisconnect), doing d to the card.
 // The Card is unusable afterwards, whatever the outcome; a second call
 // returns nil.

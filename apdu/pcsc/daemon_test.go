@@ -237,6 +237,14 @@ func TestDaemonConnectTransmit(t *testing.T) {
 		},
 		readersStep(t, getReaders, cardT0),
 		step{
+			want:  wire(t, "08000000 07000000 CDAB0000 00000000"),
+			reply: wire(t, "CDAB0000 00000000"),
+		},
+		step{
+			want:  wire(t, "0C000000 08000000 CDAB0000 00000000 00000000"),
+			reply: wire(t, "CDAB0000 00000000 0B001080"), // SCARD_E_SHARING_VIOLATION
+		},
+		step{
 			want:  wire(t, "08000000 0B000000 CDAB0000 00000000"),
 			reply: wire(t, "CDAB0000 00000000"),
 		},
@@ -261,6 +269,8 @@ func TestDaemonConnectTransmit(t *testing.T) {
 	assert.Equal(t, "611C", hexOf(resp))
 
 	require.NoError(t, card.Reconnect(ctx, ResetCard))
+	require.NoError(t, card.BeginTransaction(ctx))
+	assert.ErrorIs(t, card.EndTransaction(ctx, LeaveCard), ErrSharingViolation)
 	st, err := card.Status(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, cardT0.State, st.State)

@@ -171,6 +171,7 @@ func TestE2ETransmit(t *testing.T) {
 			assert.Equal(t, mustHex(t, tt.atr), card.ATR())
 			assert.Equal(t, env.reader, card.Reader())
 			ctx := context.Background()
+			require.NoError(t, card.BeginTransaction(ctx))
 			var sent []string
 			for _, ex := range tt.exchanges {
 				resp, err := card.Transmit(ctx, mustHex(t, ex[0]))
@@ -178,6 +179,7 @@ func TestE2ETransmit(t *testing.T) {
 				assert.Equal(t, ex[1], hexOf(resp), "response to %s", ex[0])
 				sent = append(sent, ex[0])
 			}
+			require.NoError(t, card.EndTransaction(ctx, LeaveCard))
 			assert.Equal(t, sent, vc.received(), "the card got exactly these commands")
 			st, err := card.Status(ctx)
 			require.NoError(t, err)

@@ -90,6 +90,9 @@ func TestRequestEncoding(t *testing.T) {
 		{"SCARD_DISCONNECT leave", request(cmdDisconnect, 7, uint32(LeaveCard), 0),
 			"0C000000 06000000  07000000 00000000 00000000"},
 		{"SCARD_STATUS", request(cmdStatus, 7, 0), "08000000 0B000000  07000000 00000000"},
+		{"SCARD_BEGIN_TRANSACTION", request(cmdBeginTransaction, 7, 0), "08000000 07000000  07000000 00000000"},
+		{"SCARD_END_TRANSACTION leave", request(cmdEndTransaction, 7, uint32(LeaveCard), 0),
+			"0C000000 08000000  07000000 00000000 00000000"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
