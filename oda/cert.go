@@ -296,21 +296,21 @@ func matchIssuerIdentifier(pan []byte) func(id []byte) error {
 			if d == 0xF {
 				for j := i + 1; j < 8; j++ {
 					if nibble(id, j) != 0xF {
-						return fmt.Errorf("issuer identifier %X: digit after F padding", id)
+						return fmt.Errorf("issuer identifier has a digit after its F padding")
 					}
 				}
 				break
 			}
 			if d > 9 {
-				return fmt.Errorf("issuer identifier %X is not BCD", id)
+				return fmt.Errorf("issuer identifier is not BCD")
 			}
 			if i >= 2*len(pan) || nibble(pan, i) != d {
-				return fmt.Errorf("issuer identifier %X differs from the PAN", id)
+				return fmt.Errorf("issuer identifier differs from the leftmost PAN digits")
 			}
 			digits++
 		}
 		if digits < 3 {
-			return fmt.Errorf("issuer identifier %X has %d digits, want 3 to 8", id, digits)
+			return fmt.Errorf("issuer identifier has %d digits, want 3 to 8", digits)
 		}
 		return nil
 	}
@@ -321,10 +321,10 @@ func matchIssuerIdentifier(pan []byte) func(id []byte) error {
 func matchPAN(pan []byte) func(id []byte) error {
 	return func(id []byte) error {
 		if len(pan) == 0 {
-			return fmt.Errorf("no Application PAN")
+			return fmt.Errorf("no application PAN")
 		}
 		if len(pan) > 10 {
-			return fmt.Errorf("Application PAN is %d bytes, longer than 10", len(pan))
+			return fmt.Errorf("application PAN is %d bytes, longer than 10", len(pan))
 		}
 		for i := range id {
 			want := byte(0xFF)
@@ -332,7 +332,7 @@ func matchPAN(pan []byte) func(id []byte) error {
 				want = pan[i]
 			}
 			if id[i] != want {
-				return fmt.Errorf("certificate PAN differs from the Application PAN")
+				return fmt.Errorf("certificate PAN differs from the application PAN")
 			}
 		}
 		return nil
