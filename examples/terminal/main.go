@@ -320,6 +320,12 @@ func printJSON(w io.Writer, r *emv.Result, err error) error {
 		Receipt:    r.Receipt,
 		Trace:      []string{},
 	}
+	if j.TVRBits == nil {
+		j.TVRBits = []string{}
+	}
+	if j.TSIBits == nil {
+		j.TSIBits = []string{}
+	}
 	if err != nil {
 		j.Error = err.Error()
 	}
