@@ -5,8 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -88,7 +90,13 @@ func FuzzParseCommand(f *testing.F) {
 		if !bytes.Equal(out, b) {
 			t.Fatalf("re-encoded %X as %X", b, out)
 		}
-		_ = c.String()
+		if c.Sensitive() && len(c.Data) >= 6 {
+			for _, verb := range []string{"%v", "%#v", "%x", "%d"} {
+				if s := fmt.Sprintf(verb, c); strings.Contains(strings.ToUpper(s), fmt.Sprintf("%X", c.Data)) {
+					t.Fatalf("%s shows the data of %s", verb, c.Name())
+				}
+			}
+		}
 		r := c.Redacted()
 		if c.Sensitive() && len(c.Data) > 0 && !bytes.Equal(r.Data, make([]byte, len(c.Data))) {
 			t.Fatalf("Redacted kept data")
