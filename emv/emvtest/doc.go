@@ -4,40 +4,65 @@
 //
 // # Cards
 //
-// [NewCard] builds a card from a [Profile] and returns a [*Card], which is an
+// [NewCard] builds a card from a [Profile]; the [*Card] is an
 // [apdu.Transceiver]:
 //
 //	card := emvtest.NewCard(emvtest.VisaCDA())
 //	resp, err := card.Transmit(ctx, selectPSE)
 //
-// The card is personalised with a deterministic test key chain (a CA, an
-// issuer and ICC RSA keys; see [KeyChain]), so it carries real issuer and
-// ICC public key certificates (Book 2 §5.3, §6.4), a Signed Static
-// Application Data (Book 2 §5.4), answers INTERNAL AUTHENTICATE and CDA with
-// real signatures (Book 2 §6.5, §6.6), and computes application cryptograms
-// from ICC master keys derived from issuer master keys (Book 2 Annex A1).
-// [Card.CAPublicKey] exports the CA key a terminal must trust.
+// Profiles are Go values ([VisaCDA], [VisaSDA], [MastercardDDA],
+// [MultiApplication], [NoDirectory], [BlockedApplication], ... and
+// [BuiltinProfile] by name) or JSON files read strictly by [LoadProfile];
+// the repository's testdata/cards directory holds the built-in ones with a
+// README.
 //
-// Profiles are Go values ([VisaCDA], [VisaSDA], ...) or JSON files
-// ([LoadProfile]); the repository's testdata/cards directory holds a set.
+// The card answers SELECT (PSE, PPSE, applications by full or partial
+// name, first and next occurrence; Book 1 §11.3, §12), READ RECORD, GET
+// PROCESSING OPTIONS (formats 1 and 2, PDOL data checked), GET DATA (9F36,
+// 9F13, 9F17, 9F4F, 9F14, 9F23), GET CHALLENGE, INTERNAL AUTHENTICATE,
+// VERIFY (plaintext and enciphered PIN, 63Cx, 6983), GENERATE AC (first and
+// second, with CDA and its own risk management), EXTERNAL AUTHENTICATE and
+// the issuer script commands under secure messaging (Book 3 §6.5, Book 2
+// §9). With the T=0 profile setting it also plays the 61xx/6Cxx
+// procedures (Book 1 §9.3).
+//
+// # Cryptography
+//
+// The card is personalised with a deterministic test key chain ([KeyChain]:
+// a CA, an issuer and ICC RSA keys generated from a seed and cached), so it
+// carries real issuer and ICC public key certificates (Book 2 §5.3, §6.4),
+// Signed Static Application Data (§5.4), signs DDA and CDA (§6.5, §6.6)
+// and deciphers enciphered PINs (§7). [Card.CAPublicKeys] and
+// [Card.KeyStore] export the CA keys a terminal must trust.
+//
+// Cryptograms follow Book 2 Annex A1: ICC master keys derived by Option A
+// from issuer master keys ([MasterKeys]), EMV common session keys, ISO/IEC
+// 9797-1 MAC algorithm 3. The Issuer Application Data and the cryptogram
+// input are documented in genac.go (a Visa CVN 18-style layout).
 //
 // # Misbehaviour
 //
-// Knobs make the card misbehave on purpose: [Card.Inject] adds a [Fault]
-// (answer a chosen status word, corrupt a response, delay it), [Card.RemoveAt]
-// pulls the card at the Nth command, [Card.SetDelay] slows every answer, and
-// the profile's [ODAFaults] break certificates and signatures.
+// [Card.Inject] adds a [Fault]: answer a chosen status word, corrupt a
+// response ([BreakTLV], [TruncateData], [DuplicateTag], [DropTag],
+// [ReplaceValue], [FlipLastByte], [ReplaceData]) or delay it.
+// [Card.RemoveAt] pulls the card at the Nth command (Transmit then fails
+// with an error wrapping apdu.ErrCardRemoved), [Card.SetDelay] and
+// [Card.SetSleep] make it slow, and a profile's [ODAFaults] break its
+// certificates and signatures.
 //
 // # Recording
 //
-// Every exchange is kept ([Card.Exchanges]); the data of VERIFY and PIN
-// CHANGE commands is never kept.
+// Every exchange is kept ([Card.Exchanges]) and can be written as an apdu
+// session file ([Card.Session]); the data of VERIFY and PIN CHANGE is never
+// kept.
 //
 // # Issuer host
 //
-// [NewIssuer] is a virtual issuer: it checks ARQCs, approves or declines by
-// a rule, answers with an ARC and an ARPC (method 1 or 2) and, when asked,
-// issuer scripts with secure-messaging MACs.
+// [NewIssuer] (or [IssuerFor] a card, or [NewIssuerFromMasterKey]) is a
+// virtual issuer: [Issuer.Authorise] checks the ARQC in field-55 data,
+// decides by a [Rule], and answers the ARC, the ARPC (method 1, or method 2
+// with a CSU) and, when the rule asks, issuer scripts ([Script]) whose
+// commands carry secure-messaging MACs. It can be unreachable or slow.
 //
 // # PC/SC
 //

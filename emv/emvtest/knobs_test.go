@@ -201,3 +201,12 @@ func fmtAll(p *Profile) string {
 	}
 	return b.String()
 }
+
+// A printed profile shows neither PAN nor track 2.
+func TestProfilePrintsNoPAN(t *testing.T) {
+	p := VisaCDA()
+	for _, s := range []string{sprintf("%v", p), sprintf("%+v", *p), sprintf("%#v", p), sprintf("%s", p)} {
+		assert.NotContains(t, s, "4761739001010119")
+		assert.Contains(t, s, "visa-cda")
+	}
+}

@@ -320,6 +320,12 @@ func ParseProfile(b []byte) (*Profile, error) {
 	return &p, nil
 }
 
+// String names the profile without its PAN or track 2 data.
+func (p Profile) String() string { return "emvtest.Profile(" + p.Name + ")" }
+
+// GoString is String, so %#v does not print the PAN either.
+func (p Profile) GoString() string { return p.String() }
+
 // JSON returns the profile as indented JSON, as the files in testdata/cards hold it.
 func (p *Profile) JSON() ([]byte, error) { return json.MarshalIndent(p, "", "  ") }
 
