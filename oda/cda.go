@@ -51,7 +51,7 @@ const cdaDynamicFixed = 1 + 8 + hashLen
 func (k *ICCKey) VerifyCDA(in *CDAInput) (*DynamicData, error) {
 	const m = CDA
 	if len(in.UnpredictableNumber) == 0 {
-		return nil, fail(m, CheckInput, ErrMissingData, "no Unpredictable Number")
+		return nil, fail(m, CheckInput, ErrInput, "no Unpredictable Number")
 	}
 	tag, val, err := tlv.Single(in.Response)
 	if err != nil {
@@ -138,7 +138,7 @@ type FDDAInput struct {
 func (k *ICCKey) VerifyFDDA(sdad []byte, in *FDDAInput) (*DynamicData, error) {
 	const m = FDDA
 	if len(in.UnpredictableNumber) != 4 {
-		return nil, fail(m, CheckInput, ErrLength, "Unpredictable Number is %d bytes, want 4", len(in.UnpredictableNumber))
+		return nil, fail(m, CheckInput, ErrInput, "Unpredictable Number is %d bytes, want 4", len(in.UnpredictableNumber))
 	}
 	var amount, currency, cad []byte
 	if len(in.CardAuthData) > 0 {
@@ -146,7 +146,7 @@ func (k *ICCKey) VerifyFDDA(sdad []byte, in *FDDAInput) (*DynamicData, error) {
 		case 0x00:
 		case 0x01:
 			if len(in.Amount) != 6 || len(in.CurrencyCode) != 2 {
-				return nil, fail(m, CheckInput, ErrLength, "amount of %d bytes and currency of %d, want 6 and 2", len(in.Amount), len(in.CurrencyCode))
+				return nil, fail(m, CheckInput, ErrInput, "amount of %d bytes and currency of %d, want 6 and 2", len(in.Amount), len(in.CurrencyCode))
 			}
 			amount, currency, cad = in.Amount, in.CurrencyCode, in.CardAuthData
 		default:

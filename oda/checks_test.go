@@ -46,10 +46,10 @@ func (tc chainCase) apply(c *chain) {
 // Key recovery, each breaking exactly that check.
 func TestIssuerKeyChecks(t *testing.T) {
 	cases := []chainCase{
-		{name: "no transaction date", tmpl: func(c *chain) { c.date = time.Time{} }, check: CheckInput, want: ErrMissingData},
+		{name: "no transaction date", tmpl: func(c *chain) { c.date = time.Time{} }, check: CheckInput, want: ErrInput},
 		{name: "§5.2 CA key index absent", card: func(c *chain) { c.card.CAKeyIndex = nil }, check: CheckCAKeyIndex, want: ErrMissingData},
 		{name: "§5.2 CA key index two bytes", card: func(c *chain) { c.card.CAKeyIndex = []byte{testIndex, 0} }, check: CheckCAKeyIndex, want: ErrFormat},
-		{name: "§5.2 AID shorter than a RID", card: func(c *chain) { c.card.AID = testRID[:4] }, check: CheckInput, want: ErrFormat},
+		{name: "§5.2 AID shorter than a RID", card: func(c *chain) { c.card.AID = testRID[:4] }, check: CheckInput, want: ErrInput},
 		{name: "§5.2 CA key unknown", card: func(c *chain) { c.card.CAKeyIndex = []byte{0xE2} }, check: CheckCAKey, want: ErrCAKeyUnknown},
 		{name: "§5.2 CA key of another RID", card: func(c *chain) { c.card.AID = h("A0000009981010") }, check: CheckCAKey, want: ErrCAKeyUnknown},
 		{name: "CA key expired", tmpl: func(c *chain) { c.date = time.Date(2032, 1, 1, 0, 0, 0, 0, time.UTC) }, check: CheckCAKeyDate, want: ErrExpired},

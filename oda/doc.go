@@ -65,7 +65,7 @@
 // The checks, by step, with the sentinel each wraps:
 //
 //	Check                               Book 2                 Sentinel
-//	terminal input                      (inputs)               ErrMissingData, ErrFormat, ErrLength
+//	terminal input                      (inputs)               ErrInput
 //	CA public key index                 §5.2, §6.2             ErrMissingData (8F absent), ErrFormat
 //	CA public key                       §5.2, §6.2             ErrCAKeyUnknown
 //	CA public key expiry                §11.2 key management   ErrExpired
@@ -104,7 +104,7 @@
 //	transaction data hash code          §6.6.2                 ErrHashMismatch
 //	card authentication related data    Book C-3 (fDDA)        ErrFormat
 //	PIN encipherment key, PIN block,
-//	ICC unpredictable number, random    §7.2                   ErrMissingData, ErrLength, ErrFormat
+//	ICC unpredictable number, random    §7.2                   ErrInput, ErrLength, ErrFormat
 //
 // Where a data object is missing, the check reports [ErrMissingData] before
 // any cryptography runs ([Verifier.SDA] and [Verifier.ICCPublicKey] check

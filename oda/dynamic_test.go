@@ -197,7 +197,7 @@ func TestCDAChecks(t *testing.T) {
 		want  error
 	}
 	cases := []cdaCase{
-		{"no unpredictable number", nil, func(in *CDAInput) { in.UnpredictableNumber = nil }, CheckInput, ErrMissingData},
+		{"no unpredictable number", nil, func(in *CDAInput) { in.UnpredictableNumber = nil }, CheckInput, ErrInput},
 		{"format 1 response", nil, func(in *CDAInput) { in.Response = h("80 0B 40 0010 16AFBA13C52FB173") }, CheckResponse, ErrFormat},
 		{"response not TLV", nil, func(in *CDAInput) { in.Response = h("77 81") }, CheckResponse, ErrFormat},
 		{"response objects malformed", nil, func(in *CDAInput) { in.Response = h("77 04 9F27 01 40 9F") }, CheckResponse, ErrFormat},
@@ -320,8 +320,8 @@ func TestFDDAChecks(t *testing.T) {
 		check Check
 		want  error
 	}{
-		{"UN of 3 bytes", sign(nil, un), FDDAInput{UnpredictableNumber: un[:3]}, CheckInput, ErrLength},
-		{"version 01 without amount", sign(nil, un), FDDAInput{UnpredictableNumber: un, CardAuthData: cad}, CheckInput, ErrLength},
+		{"UN of 3 bytes", sign(nil, un), FDDAInput{UnpredictableNumber: un[:3]}, CheckInput, ErrInput},
+		{"version 01 without amount", sign(nil, un), FDDAInput{UnpredictableNumber: un, CardAuthData: cad}, CheckInput, ErrInput},
 		{"version 02", sign(nil, un), FDDAInput{UnpredictableNumber: un, CardAuthData: h("02")}, CheckCardAuthData, ErrFormat},
 		{"no SDAD", nil, FDDAInput{UnpredictableNumber: un}, CheckSDAD, ErrMissingData},
 		{"contact format 05", sign(func(s *sdadTemplate) { s.format = 5 }, un), FDDAInput{UnpredictableNumber: un}, CheckSDADFormat, ErrFormat},
@@ -423,14 +423,14 @@ func TestEncipherPIN(t *testing.T) {
 		check Check
 		want  error
 	}{
-		{"no key", nil, pinBlock, un, nil, CheckPINKey, ErrMissingData},
+		{"no key", nil, pinBlock, un, nil, CheckPINKey, ErrInput},
 		{"leading zero", &PublicKey{Modulus: append([]byte{0}, key.modulus...), Exponent: []byte{3}}, pinBlock, un, nil, CheckPINKey, ErrFormat},
 		{"modulus below 7F..", &PublicKey{Modulus: append([]byte{0x7F}, key.modulus[1:]...), Exponent: []byte{3}}, pinBlock, un, nil, CheckPINKey, ErrLength},
 		{"modulus of 17 bytes", &small, pinBlock, un, nil, CheckPINKey, ErrLength},
 		{"exponent 5", &PublicKey{Modulus: key.modulus, Exponent: []byte{5}}, pinBlock, un, nil, CheckPINKey, ErrFormat},
-		{"PIN block of 7 bytes", &pub, pinBlock[:7], un, nil, CheckPINBlock, ErrLength},
+		{"PIN block of 7 bytes", &pub, pinBlock[:7], un, nil, CheckPINBlock, ErrInput},
 		{"UN of 4 bytes", &pub, pinBlock, un[:4], nil, CheckICCUN, ErrLength},
-		{"no random source", &pub, pinBlock, un, func() any { return nil }, CheckRandom, ErrMissingData},
+		{"no random source", &pub, pinBlock, un, func() any { return nil }, CheckRandom, ErrInput},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var err error

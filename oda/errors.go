@@ -40,7 +40,7 @@ const (
 	CheckCAKeyIndex Check = "CA public key index"  // 8F absent or not one byte
 	CheckCAKey      Check = "CA public key"        // no key for RID and index (Book 2 §5.2, §6.2)
 	CheckCAKeyDate  Check = "CA public key expiry" // the key's expiry date has passed
-	CheckInput      Check = "terminal input"       // a terminal-side input has the wrong length
+	CheckInput      Check = "terminal input"       // a terminal-side input is absent or malformed
 )
 
 // Checks of the Issuer Public Key Certificate, Book 2 §5.3 and §6.3, in
@@ -151,6 +151,11 @@ var (
 	ErrExpired = errors.New("expired")
 	// ErrRevoked: the certificate serial number is on the revocation list.
 	ErrRevoked = errors.New("certificate revoked")
+	// ErrInput: an input the terminal supplies (transaction date,
+	// Unpredictable Number, amount, PIN block, random source, key) is
+	// absent or malformed: a fault of the caller, not of the card, so it
+	// sets no "ICC data missing".
+	ErrInput = errors.New("invalid terminal input")
 	// ErrCIDMismatch: the CID signed in the SDAD differs from the one returned
 	// in the GENERATE AC response.
 	ErrCIDMismatch = errors.New("cryptogram information data mismatch")

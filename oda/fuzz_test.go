@@ -26,7 +26,7 @@ func checkFuzzError(t *testing.T, err error, m Method) {
 	}
 	known := false
 	for _, s := range []error{ErrMissingData, ErrLength, ErrFormat, ErrHashMismatch, ErrUnsupportedAlgorithm,
-		ErrPANMismatch, ErrExpired, ErrRevoked, ErrCIDMismatch} {
+		ErrPANMismatch, ErrExpired, ErrRevoked, ErrCIDMismatch, ErrInput} {
 		known = known || errors.Is(err, s)
 	}
 	if !known {

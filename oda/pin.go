@@ -49,7 +49,7 @@ const pinFixed = 1 + 8 + 8
 func EncipherPIN(key *PublicKey, pinBlock, iccUnpredictableNumber []byte, rand io.Reader) ([]byte, error) {
 	const m = PIN
 	if key == nil || len(key.Modulus) == 0 {
-		return nil, fail(m, CheckPINKey, ErrMissingData, "no key")
+		return nil, fail(m, CheckPINKey, ErrInput, "no key")
 	}
 	n := len(key.Modulus)
 	if key.Modulus[0] == 0 {
@@ -64,13 +64,13 @@ func EncipherPIN(key *PublicKey, pinBlock, iccUnpredictableNumber []byte, rand i
 		return nil, fail(m, CheckPINKey, ErrFormat, "exponent %X is not 03 or 010001", key.Exponent)
 	}
 	if len(pinBlock) != 8 {
-		return nil, fail(m, CheckPINBlock, ErrLength, "PIN block is %d bytes, want 8", len(pinBlock))
+		return nil, fail(m, CheckPINBlock, ErrInput, "PIN block is %d bytes, want 8", len(pinBlock))
 	}
 	if len(iccUnpredictableNumber) != 8 {
 		return nil, fail(m, CheckICCUN, ErrLength, "ICC unpredictable number is %d bytes, want 8", len(iccUnpredictableNumber))
 	}
 	if rand == nil {
-		return nil, fail(m, CheckRandom, ErrMissingData, "no random source")
+		return nil, fail(m, CheckRandom, ErrInput, "no random source")
 	}
 	data := make([]byte, n)
 	defer clear(data)

@@ -42,7 +42,7 @@ type Verifier struct {
 // (Book 2 §5.2 / §6.2) and checks it has not expired on v.Date.
 func (v *Verifier) CAKey(m Method, card *CardData) (*CAKey, error) {
 	if v.Date.IsZero() {
-		return nil, fail(m, CheckInput, ErrMissingData, "no transaction date")
+		return nil, fail(m, CheckInput, ErrInput, "no transaction date")
 	}
 	if len(card.CAKeyIndex) == 0 {
 		return nil, fail(m, CheckCAKeyIndex, ErrMissingData, "")
@@ -51,7 +51,7 @@ func (v *Verifier) CAKey(m Method, card *CardData) (*CAKey, error) {
 		return nil, fail(m, CheckCAKeyIndex, ErrFormat, "index is %d bytes, want 1", len(card.CAKeyIndex))
 	}
 	if len(card.AID) < 5 {
-		return nil, fail(m, CheckInput, ErrFormat, "AID of %d bytes has no RID", len(card.AID))
+		return nil, fail(m, CheckInput, ErrInput, "AID of %d bytes has no RID", len(card.AID))
 	}
 	k, ok := v.Keys.Key(card.AID, card.CAKeyIndex[0])
 	if !ok {
@@ -91,7 +91,7 @@ func (v *Verifier) IssuerPublicKey(m Method, card *CardData) (*IssuerKey, error)
 // (Book 2 §5.3 / §6.3 steps 1-12).
 func (v *Verifier) RecoverIssuerKey(m Method, ca *CAKey, card *CardData) (*IssuerKey, error) {
 	if v.Date.IsZero() {
-		return nil, fail(m, CheckInput, ErrMissingData, "no transaction date")
+		return nil, fail(m, CheckInput, ErrInput, "no transaction date")
 	}
 	revoked := func(serial []byte) bool { return v.Keys.Revoked(ca.RID, ca.Index, [3]byte(serial)) }
 	f, err := recoverCert(m, &issuerCertSpec, &ca.rsa, card.IssuerCertificate, card.IssuerRemainder,
@@ -123,7 +123,7 @@ func (v *Verifier) RecoverICCKey(m Method, issuer *IssuerKey, card *CardData, st
 
 func (v *Verifier) recoverICC(m Method, issuer *IssuerKey, cert, rem, exp, pan, staticData []byte) (*ICCKey, error) {
 	if v.Date.IsZero() {
-		return nil, fail(m, CheckInput, ErrMissingData, "no transaction date")
+		return nil, fail(m, CheckInput, ErrInput, "no transaction date")
 	}
 	f, err := recoverCert(m, &iccCertSpec, &issuer.rsa, cert, rem, exp, staticData, matchPAN(pan), v.Date, nil)
 	if err != nil {
