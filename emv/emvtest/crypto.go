@@ -3,9 +3,11 @@ package emvtest
 import (
 	"crypto/cipher"
 	"crypto/des"
+	"crypto/sha1"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // The symmetric cryptography of EMV Book 2 Annex A1, as an issuer and its
@@ -122,15 +124,57 @@ func retailMAC(key, padded []byte) ([]byte, error) {
 // for application cryptograms, ARPC method 2 and secure messaging.
 func mac(key, data []byte) ([]byte, error) { return retailMAC(key, pad2(data)) }
 
-// deriveICCMasterKey derives the ICC master key from an issuer master key by
+// deriveICCMasterKey derives the ICC master key from an issuer master key:
+// Option A (Book 2 A1.4.1) for PANs of up to 16 digits, Option B (A1.4.2)
+// for longer ones.
+func deriveICCMasterKey(imk []byte, pan, psn string) ([]byte, error) {
+	if len(pan) > 16 {
+		return deriveOptionB(imk, pan, psn)
+	}
+	return deriveOptionA(imk, pan, psn)
+}
+
+// deriveOptionB is Book 2 A1.4.2: X = PAN || PSN ("00" when absent), with
+// a leading 0 if of odd length, as BCD; the decimal digits of SHA-1(X) in
+// order, then if fewer than 16 its hexadecimal letters A-F as 0-5, give
+// the 16 digits Y that Option A then enciphers.
+func deriveOptionB(imk []byte, pan, psn string) ([]byte, error) {
+	if psn == "" {
+		psn = "00"
+	}
+	x := pan + psn
+	if !isDigits(x) {
+		return nil, fmt.Errorf("emvtest: PAN and PSN must be decimal digits")
+	}
+	if len(x)%2 == 1 {
+		x = "0" + x
+	}
+	xb, err := hex.DecodeString(x)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha1.Sum(xb)
+	digest := strings.ToUpper(hex.EncodeToString(sum[:]))
+	y := make([]byte, 0, 16)
+	for i := 0; i < len(digest) && len(y) < 16; i++ {
+		if c := digest[i]; c <= '9' {
+			y = append(y, c)
+		}
+	}
+	for i := 0; i < len(digest) && len(y) < 16; i++ {
+		if c := digest[i]; c >= 'A' {
+			y = append(y, '0'+c-'A')
+		}
+	}
+	return deriveOptionA(imk, string(y), "")
+}
+
+// deriveOptionA derives the ICC master key from an issuer master key by
 // Option A of Book 2 A1.4.1: Y is the rightmost 16 digits of PAN || PSN
 // ("00" when the card has no PSN); the key is 3DES(IMK)[Y] ||
 // 3DES(IMK)[Y xor FF..FF], with odd parity. pan and psn are decimal digit
 // strings.
-func deriveICCMasterKey(imk []byte, pan, psn string) ([]byte, error) {
-	if psn == "" {
-		psn = "00"
-	}
+func deriveOptionA(imk []byte, pan, psn string) ([]byte, error) {
 	digits := pan + psn
 	for _, c := range digits {
 		if c < '0' || c > '9' {

@@ -1,0 +1,136 @@
+package emv_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/emvkit/emvkit/apdu"
+	"github.com/emvkit/emvkit/emv"
+	"github.com/emvkit/emvkit/emv/emvtest"
+)
+
+// mutatingCard passes each command to a virtual card and changes its
+// answer as the fuzz input says: one operation byte per response, and
+// its operands, read in order; once the input is used up the card
+// answers truly.
+type mutatingCard struct {
+	card *emvtest.Card
+	in   []byte
+}
+
+func (m *mutatingCard) next() (byte, bool) {
+	if len(m.in) == 0 {
+		return 0, false
+	}
+	b := m.in[0]
+	m.in = m.in[1:]
+	return b, true
+}
+
+func (m *mutatingCard) Transmit(ctx context.Context, cmd []byte) ([]byte, error) {
+	resp, err := m.card.Transmit(ctx, cmd)
+	if err != nil {
+		return nil, err
+	}
+	op, ok := m.next()
+	if !ok {
+		return resp, nil
+	}
+	resp = append([]byte(nil), resp...)
+	switch op % 10 {
+	case 0, 1, 2, 3: // unchanged
+	case 4: // flip one byte
+		if i, ok := m.next(); ok && len(resp) > 0 {
+			resp[int(i)%len(resp)] ^= 0xFF
+		}
+	case 5: // cut short, even below the status word
+		if i, ok := m.next(); ok {
+			resp = resp[:int(i)%(len(resp)+1)]
+		}
+	case 6: // another status word, data kept
+		a, _ := m.next()
+		b, _ := m.next()
+		if len(resp) >= 2 {
+			resp[len(resp)-2], resp[len(resp)-1] = a, b
+		}
+	case 7: // other data, with 9000
+		n, _ := m.next()
+		k := min(int(n)%64, len(m.in))
+		resp = append(append([]byte(nil), m.in[:k]...), 0x90, 0x00)
+		m.in = m.in[k:]
+	case 8: // grow a length byte
+		if i, ok := m.next(); ok && len(resp) > 2 {
+			resp[int(i)%(len(resp)-2)]++
+		}
+	case 9: // the card leaves
+		return nil, apdu.ErrCardRemoved
+	}
+	return resp, nil
+}
+
+// fuzzProfile is visa-cda with the smallest keys the virtual card allows,
+// so that an iteration stays cheap.
+func fuzzProfile() *emvtest.Profile {
+	p := visaCDA()
+	p.Keys = emvtest.Keys{Seed: "fuzz", CABits: 768, IssuerBits: 768, ICCBits: 768}
+	return p
+}
+
+// FuzzKernel runs whole transactions against a card whose answers are
+// mutated: whatever the card says, the kernel does not panic or hang,
+// sends a bounded number of commands, never records a PIN, and ends in
+// an outcome of the books (err nil) or a *TerminatedError whose result
+// says Terminated or TryAnotherInterface.
+func FuzzKernel(f *testing.F) {
+	f.Add([]byte{}, uint16(1234), []byte{})
+	f.Add([]byte{0, 0, 0, 0, 0, 4, 7}, uint16(20000), []byte{})
+	f.Add([]byte{0, 6, 0x6A, 0x82, 7, 3, 0x70, 0x01, 0x5A}, uint16(20000), []byte{0x71, 0x05, 0x86, 0x03, 0x00, 0x00, 0x00})
+	f.Add([]byte{0, 0, 0, 0, 5, 3}, uint16(100), []byte{0x72, 0x00})
+	f.Add([]byte{1, 2, 3, 0, 1, 2, 3, 8, 40, 0, 0, 4, 17, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 6, 0x69, 0x85}, uint16(50000), []byte{})
+	f.Add([]byte{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 9}, uint16(20000), []byte{})
+	f.Fuzz(func(t *testing.T, mutations []byte, amount uint16, scripts []byte) {
+		card := emvtest.NewCard(fuzzProfile())
+		cfg := testConfig(t, card)
+		host := &fakeHost{resp: &emv.OnlineResponse{Approved: amount%2 == 0, ARC: "00", IssuerAuthData: mutations[:min(len(mutations), 10)], Scripts: scripts}}
+		term := &emv.Terminal{PINPad: &pinPad{pins: []string{"1234", "1234", "1234"}}, Host: host}
+		m := &mutatingCard{card: card, in: mutations}
+		res, err := emv.Run(context.Background(), m, cfg, emv.Transaction{Amount: uint64(amount)}, term)
+		if res == nil {
+			t.Fatalf("no result (err %v)", err)
+		}
+		if len(res.Trace) > 512 {
+			t.Fatalf("%d commands", len(res.Trace))
+		}
+		for _, e := range res.Trace {
+			if len(e.Command) > 5 && e.Command[1] == apdu.InsVerify {
+				for _, b := range e.Command[5:] {
+					if b != 0 {
+						t.Fatalf("VERIFY data recorded: % X", e.Command)
+					}
+				}
+			}
+		}
+		if err == nil {
+			switch res.Outcome {
+			case emv.Approved, emv.Declined, emv.OnlineApproved, emv.OnlineDeclined, emv.ApprovedUnableOnline, emv.DeclinedUnableOnline:
+			default:
+				t.Fatalf("no error but outcome %v", res.Outcome)
+			}
+			if res.Terminated != nil {
+				t.Fatalf("outcome %v with a termination", res.Outcome)
+			}
+			return
+		}
+		var te *emv.TerminatedError
+		if !errors.As(err, &te) {
+			t.Fatalf("error %T is not a *TerminatedError: %v", err, err)
+		}
+		if res.Outcome != emv.Terminated && res.Outcome != emv.TryAnotherInterface {
+			t.Fatalf("error %v but outcome %v", err, res.Outcome)
+		}
+		if res.Terminated != te {
+			t.Fatalf("Result.Terminated differs from the error")
+		}
+	})
+}
