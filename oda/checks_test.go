@@ -274,11 +274,11 @@ func TestSDAChecks(t *testing.T) {
 // Book 3 §10.3: which bytes of which record go into the static data.
 func TestAppendStaticData(t *testing.T) {
 	rec1 := h("70 0B 5F24 03 251231 5A 03 541333")
-	rec11 := h("70 04 9F08 02 0002")
+	rec11 := h("70 05 9F08 02 0002")
 	aip := h("3900")
 	got, err := AppendStaticData(nil, DDA, []Record{{SFI: 1, Data: rec1}, {SFI: 11, Data: rec11}, {SFI: 10, Data: h("70 00")}}, h("82"), aip)
 	require.NoError(t, err)
-	assert.Equal(t, h("5F24 03 251231 5A 03 541333"+"70 04 9F08 02 0002"+"3900"), got)
+	assert.Equal(t, h("5F24 03 251231 5A 03 541333"+"70 05 9F08 02 0002"+"3900"), got)
 
 	// Appending to dst keeps what was there.
 	got, err = AppendStaticData(h("AA"), SDA, []Record{{SFI: 2, Data: h("70 01 00")}}, nil, aip)
@@ -302,6 +302,8 @@ func TestAppendStaticData(t *testing.T) {
 		{"SFI 1-10 record of two objects", []Record{{SFI: 1, Data: h("70 00 70 00")}}, nil, nil, CheckStaticRecord, ErrFormat},
 		{"SFI 1-10 record truncated", []Record{{SFI: 1, Data: h("70 05 00")}}, nil, nil, CheckStaticRecord, ErrFormat},
 		{"SFI 1-10 record empty", []Record{{SFI: 5, Data: nil}}, nil, nil, CheckStaticRecord, ErrFormat},
+		{"SFI 11-30 record not a 70 template", []Record{{SFI: 11, Data: h("61 02 9F08 00")}}, nil, nil, CheckStaticRecord, ErrFormat},
+		{"SFI 11-30 record malformed", []Record{{SFI: 30, Data: h("70 81")}}, nil, nil, CheckStaticRecord, ErrFormat},
 		{"SFI 0", []Record{{SFI: 0, Data: rec1}}, nil, nil, CheckStaticRecord, ErrFormat},
 		{"SFI 31", []Record{{SFI: 31, Data: rec1}}, nil, nil, CheckStaticRecord, ErrFormat},
 		{"tag list with 5A", nil, h("5A"), aip, CheckSDATagList, ErrFormat},

@@ -230,17 +230,14 @@ func FuzzAppendStaticData(f *testing.F) {
 		want := []byte{0xAA}
 		wantOK := true
 		for _, r := range recs {
-			switch {
-			case r.SFI >= 1 && r.SFI <= 10:
-				tag, v, err := tlv.Single(r.Data)
-				if err != nil || tag != 0x70 {
-					wantOK = false
-				}
-				want = append(want, v...)
-			case r.SFI >= 11 && r.SFI <= 30:
-				want = append(want, r.Data...)
-			default:
+			tag, v, err := tlv.Single(r.Data)
+			if err != nil || tag != 0x70 || r.SFI < 1 || r.SFI > 30 {
 				wantOK = false
+			}
+			if r.SFI <= 10 {
+				want = append(want, v...)
+			} else {
+				want = append(want, r.Data...)
 			}
 		}
 		if len(list) > 0 {

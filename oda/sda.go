@@ -17,10 +17,12 @@ type Record struct {
 // (Book 3 §10.3, Book 2 §5.4 step 5 and §6.4 step 5):
 //
 //   - for each record of SFI 1 to 10, the value of its template 70 (without
-//     tag and length); a record that is not a single template 70 makes
-//     offline data authentication fail ([CheckStaticRecord]);
-//   - for each record of SFI 11 to 30, the whole record, tag and length
+//     tag and length);
+//   - for each record of SFI 11 to 30, the whole record, tag 70 and length
 //     included;
+//   - every record read for offline data authentication must be a single
+//     template 70, whatever its SFI: one that is not makes offline data
+//     authentication fail ([CheckStaticRecord]);
 //   - then, if the Static Data Authentication Tag List (9F4A) is present,
 //     the value of the AIP (82). The list may name only tag 82; anything
 //     else fails ([CheckSDATagList]).
@@ -29,20 +31,20 @@ type Record struct {
 // card's own; nothing is re-encoded.
 func AppendStaticData(dst []byte, m Method, records []Record, sdaTagList, aip []byte) ([]byte, error) {
 	for i, r := range records {
-		switch {
-		case r.SFI >= 1 && r.SFI <= 10:
-			tag, val, err := tlv.Single(r.Data)
-			if err != nil {
-				return dst, fail(m, CheckStaticRecord, ErrFormat, "record %d (SFI %d): %v", i, r.SFI, err)
-			}
-			if tag != 0x70 {
-				return dst, fail(m, CheckStaticRecord, ErrFormat, "record %d (SFI %d) is template %s, not 70", i, r.SFI, tag)
-			}
-			dst = append(dst, val...)
-		case r.SFI >= 11 && r.SFI <= 30:
-			dst = append(dst, r.Data...)
-		default:
+		if r.SFI < 1 || r.SFI > 30 {
 			return dst, fail(m, CheckStaticRecord, ErrFormat, "record %d: SFI %d is not 1 to 30", i, r.SFI)
+		}
+		tag, val, err := tlv.Single(r.Data)
+		if err != nil {
+			return dst, fail(m, CheckStaticRecord, ErrFormat, "record %d (SFI %d): %v", i, r.SFI, err)
+		}
+		if tag != 0x70 {
+			return dst, fail(m, CheckStaticRecord, ErrFormat, "record %d (SFI %d) is template %s, not 70", i, r.SFI, tag)
+		}
+		if r.SFI <= 10 {
+			dst = append(dst, val...)
+		} else {
+			dst = append(dst, r.Data...)
 		}
 	}
 	if len(sdaTagList) == 0 {
