@@ -128,6 +128,9 @@ func mac(key, data []byte) ([]byte, error) { return retailMAC(key, pad2(data)) }
 // Option A (Book 2 A1.4.1) for PANs of up to 16 digits, Option B (A1.4.2)
 // for longer ones.
 func deriveICCMasterKey(imk []byte, pan, psn string) ([]byte, error) {
+	if psn == "" {
+		psn = "00"
+	}
 	if len(pan) > 16 {
 		return deriveOptionB(imk, pan, psn)
 	}
@@ -139,9 +142,6 @@ func deriveICCMasterKey(imk []byte, pan, psn string) ([]byte, error) {
 // order, then if fewer than 16 its hexadecimal letters A-F as 0-5, give
 // the 16 digits Y that Option A then enciphers.
 func deriveOptionB(imk []byte, pan, psn string) ([]byte, error) {
-	if psn == "" {
-		psn = "00"
-	}
 	x := pan + psn
 	if !isDigits(x) {
 		return nil, fmt.Errorf("emvtest: PAN and PSN must be decimal digits")
@@ -171,7 +171,7 @@ func deriveOptionB(imk []byte, pan, psn string) ([]byte, error) {
 
 // deriveOptionA derives the ICC master key from an issuer master key by
 // Option A of Book 2 A1.4.1: Y is the rightmost 16 digits of PAN || PSN
-// ("00" when the card has no PSN); the key is 3DES(IMK)[Y] ||
+// (the caller makes the PSN "00" when the card has none); the key is 3DES(IMK)[Y] ||
 // 3DES(IMK)[Y xor FF..FF], with odd parity. pan and psn are decimal digit
 // strings.
 func deriveOptionA(imk []byte, pan, psn string) ([]byte, error) {
@@ -182,7 +182,7 @@ func deriveOptionA(imk []byte, pan, psn string) ([]byte, error) {
 		}
 	}
 	if len(digits) < 16 {
-		digits = fmt.Sprintf("%016s", digits)
+		digits = strings.Repeat("0", 16-len(digits)) + digits
 	}
 	y, err := hex.DecodeString(digits[len(digits)-16:])
 	if err != nil {

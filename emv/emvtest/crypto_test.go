@@ -52,6 +52,7 @@ type pyemvCase struct {
 
 type pyemvFile struct {
 	OptionA         []pyemvCase `json:"option_a_and_ac"`
+	OptionB         []pyemvCase `json:"option_b"`
 	SecureMessaging []pyemvCase `json:"secure_messaging"`
 	CVN             []struct {
 		Name       string            `json:"name"`
@@ -162,7 +163,8 @@ func TestKeyDerivationAndCryptogramVectors(t *testing.T) {
 	f := loadPyemv(t)
 	for _, c := range f.OptionA {
 		t.Run(c.Name, func(t *testing.T) {
-			mk, err := deriveICCMasterKey(h(c.IMK), c.PAN, c.PSN)
+			// These cases ask for Option A even for 17-digit PANs.
+			mk, err := deriveOptionA(h(c.IMK), c.PAN, c.PSN)
 			require.NoError(t, err)
 			assert.Equal(t, h(c.ICCMasterKey), mk, "ICC MK, %s", c.Source)
 
@@ -212,6 +214,32 @@ func TestKeyDerivationAndCryptogramVectors(t *testing.T) {
 				require.NoError(t, err)
 				assert.Equal(t, h(c.AssertedARPC), got, "ARPC method 2")
 			}
+		})
+	}
+}
+
+// Book 2 A1.4.2 (Option B, PANs over 16 digits; shorter ones fall back to
+// Option A), against pyemv test_kd_hsm.py, then the session key, ARQC and
+// ARPC method 2 of the same cases.
+func TestOptionBVectors(t *testing.T) {
+	f := loadPyemv(t)
+	require.Len(t, f.OptionB, 5)
+	for _, c := range f.OptionB {
+		t.Run(c.Name, func(t *testing.T) {
+			mk, err := deriveICCMasterKey(h(c.IMK), c.PAN, c.PSN)
+			require.NoError(t, err)
+			assert.Equal(t, h(c.ICCMasterKey), mk, c.Source)
+			sk, err := sessionKey(mk, h(c.SessionKeyR))
+			require.NoError(t, err)
+			assert.Equal(t, h(c.SessionKey), sk)
+			arqc, err := mac(sk, h(c.ARQCInput))
+			require.NoError(t, err)
+			assert.Equal(t, h(c.AssertedARQC), arqc)
+			var csu [4]byte
+			copy(csu[:], h(c.CSU))
+			arpc, err := arpcMethod2(sk, arqc, csu, h(c.PropAuthData))
+			require.NoError(t, err)
+			assert.Equal(t, h(c.AssertedARPC), arpc)
 		})
 	}
 }
