@@ -36,10 +36,10 @@
 // [Card.KeyStore] export the CA keys a terminal must trust.
 //
 // Cryptograms follow Book 2 Annex A1: ICC master keys derived by Option A
-// (Option B for PANs over 16 digits) from issuer master keys ([MasterKeys]),
-// EMV common session keys, ISO/IEC
-// 9797-1 MAC algorithm 3. The Issuer Application Data and the cryptogram
-// input are documented in genac.go (a Visa CVN 18-style layout).
+// (Option B for PANs over 16 digits) from issuer master keys
+// ([MasterKeys]), EMV common session keys, ISO/IEC 9797-1 MAC algorithm 3.
+// The Issuer Application Data and the cryptogram input are documented in
+// genac.go (a Visa CVN 18-style layout).
 //
 // # Misbehaviour
 //
