@@ -22,7 +22,7 @@ const (
 	MinCAModulusLen = 64
 )
 
-// Algorithm indicators, Book 2 Annex B (hash) and Annex A (public key).
+// Algorithm indicators of Book 2 Annex B: B2 (RSA) and B3 (SHA-1).
 const (
 	HashSHA1 byte = 0x01 // Hash Algorithm Indicator for SHA-1
 	KeyRSA   byte = 0x01 // Public Key Algorithm Indicator for RSA
@@ -193,7 +193,8 @@ func (s *KeyStore) Key(rid []byte, index byte) (*CAKey, bool) {
 	return k, ok
 }
 
-// Keys returns every key, ordered by RID and index.
+// Keys returns every key, ordered by RID and index. The keys are the
+// store's own: read them, do not change them.
 func (s *KeyStore) Keys() []*CAKey {
 	out := make([]*CAKey, 0, len(s.keys))
 	for _, k := range s.keys {

@@ -88,7 +88,8 @@ func (v *Verifier) IssuerPublicKey(m Method, card *CardData) (*IssuerKey, error)
 }
 
 // RecoverIssuerKey recovers the Issuer Public Key under a given CA key
-// (Book 2 §5.3 / §6.3 steps 1-12).
+// (Book 2 §5.3 / §6.3 steps 1-12). ca must come from v.Keys (its
+// revocation list is consulted).
 func (v *Verifier) RecoverIssuerKey(m Method, ca *CAKey, card *CardData) (*IssuerKey, error) {
 	if v.Date.IsZero() {
 		return nil, fail(m, CheckInput, ErrInput, "no transaction date")
