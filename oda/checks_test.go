@@ -105,6 +105,20 @@ func TestIssuerKeyChecks(t *testing.T) {
 	}
 }
 
+func TestRecoverIssuerKeyNeedsStoredKey(t *testing.T) {
+	c := newChain(t, "ca1408", "issuer1152", "icc1024")
+	v := c.verifier()
+	_, err := v.RecoverIssuerKey(SDA, nil, &c.card)
+	requireODAError(t, err, SDA, CheckCAKey, ErrInput)
+	raw := *c.caKey
+	raw.rsa = rsaKey{}
+	_, err = v.RecoverIssuerKey(SDA, &raw, &c.card)
+	requireODAError(t, err, SDA, CheckCAKey, ErrInput)
+	k, err := v.RecoverIssuerKey(SDA, c.caKey, &c.card)
+	require.NoError(t, err)
+	assert.Equal(t, c.issuer.modulus, k.Modulus)
+}
+
 // The passing side of the same checks: what the book allows is accepted.
 func TestIssuerKeyAccepts(t *testing.T) {
 	for _, tc := range []chainCase{

@@ -94,6 +94,9 @@ func (v *Verifier) RecoverIssuerKey(m Method, ca *CAKey, card *CardData) (*Issue
 	if v.Date.IsZero() {
 		return nil, fail(m, CheckInput, ErrInput, "no transaction date")
 	}
+	if ca == nil || ca.rsa.n == nil {
+		return nil, fail(m, CheckCAKey, ErrInput, "CA key not taken from a KeyStore")
+	}
 	revoked := func(serial []byte) bool { return v.Keys.Revoked(ca.RID, ca.Index, [3]byte(serial)) }
 	f, err := recoverCert(m, &issuerCertSpec, &ca.rsa, card.IssuerCertificate, card.IssuerRemainder,
 		card.IssuerExponent, nil, matchIssuerIdentifier(card.PAN), v.Date, revoked)
