@@ -350,8 +350,17 @@ func (c *Card) record(command, resp []byte, err error) {
 	if resp != nil {
 		r = append([]byte(nil), resp...)
 	}
+	if len(c.exchanges) == MaxExchanges {
+		// A card served for hours (vpcd) must not grow without bound:
+		// forget the oldest half.
+		c.exchanges = append(c.exchanges[:0], c.exchanges[MaxExchanges/2:]...)
+	}
 	c.exchanges = append(c.exchanges, Exchange{Command: cmd, Response: r, Err: err})
 }
+
+// MaxExchanges is how many exchanges a card keeps; when full it forgets the
+// oldest half.
+const MaxExchanges = 1 << 16
 
 // clone returns a copy of the card in its present state with no knobs and
 // no exchanges: personalisation (keys, certificates) is shared, state is

@@ -71,6 +71,7 @@ func FuzzCardCommands(f *testing.F) {
 		c := templates[int(which)%len(templates)].clone()
 		ctx := context.Background()
 		cmds := splitCommands(input)
+		atc := make([]uint16, len(c.apps))
 		for _, cmd := range cmds {
 			resp, err := c.Transmit(ctx, cmd)
 			if err != nil {
@@ -81,6 +82,14 @@ func FuzzCardCommands(f *testing.F) {
 			}
 			if len(resp) > 258 {
 				t.Fatalf("command % X: response of %d bytes", cmd, len(resp))
+			}
+			// The ATC never goes back (Book 3 Annex A: it counts
+			// transactions).
+			for i, a := range c.apps {
+				if a.atc < atc[i] {
+					t.Fatalf("ATC went back from %04X to %04X", atc[i], a.atc)
+				}
+				atc[i] = a.atc
 			}
 		}
 		if got := len(c.Exchanges()); got != len(cmds) {

@@ -210,3 +210,16 @@ func TestProfilePrintsNoPAN(t *testing.T) {
 		assert.Contains(t, s, "visa-cda")
 	}
 }
+
+// SetRand feeds GET CHALLENGE; Reset clears the selection but keeps the
+// counters.
+func TestSetRandAndReset(t *testing.T) {
+	c := NewCard(VisaCDA())
+	c.SetRand(bytes.NewReader(h("0102030405060708")))
+	assert.Equal(t, h("0102030405060708"), send(t, c, apdu.GetChallenge()).Data)
+	startTransaction(t, c, h("A0000000031010"), nil)
+	assert.Equal(t, c.ATR(), c.Reset())
+	assert.Equal(t, apdu.SWConditionsNotSatisfied, send(t, c, apdu.GetProcessingOptions(nil)).SW, "nothing selected after reset")
+	assert.Equal(t, 0x11, c.ATC(h("A0000000031010")))
+	assert.Equal(t, -1, c.ATC(h("A000000099")))
+}
