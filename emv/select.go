@@ -148,16 +148,36 @@ func (s *transactionState) candidatesFromPSE() (bool, error) {
 	if err != nil || f.sfi < 1 || f.sfi > 10 {
 		return false, nil
 	}
+	// Directories are read one after the other: a DDF named in a
+	// directory is selected, and its directory read, once the current
+	// one is finished, because READ RECORD's SFI refers to the selected
+	// DF (Book 1 §12.3.2 step 5, ISO 7816-4). Candidates keep the order
+	// they were found in among equal priorities.
 	type dir struct {
+		name  []byte // nil for the PSE, already selected
 		sfi   byte
 		depth int
 	}
-	queue := []dir{{f.sfi, 1}}
+	queue := []dir{{nil, f.sfi, 1}}
 	records, dirs := 0, 0
 	for len(queue) > 0 {
 		d := queue[0]
 		queue = queue[1:]
-		for rec := 1; ; rec++ {
+		if d.name != nil {
+			r, err := s.transmit(apdu.Select(d.name, false))
+			if err != nil {
+				return false, err
+			}
+			if r.SW != apdu.SWOK {
+				continue
+			}
+			df, err := parseFCI(r.Data)
+			if err != nil || df.sfi < 1 || df.sfi > 10 {
+				continue
+			}
+			d.sfi = df.sfi
+		}
+		for rec := 1; rec <= 255; rec++ {
 			if records == maxDirectoryRecords {
 				return false, nil
 			}
@@ -177,27 +197,11 @@ func (s *transactionState) candidatesFromPSE() (bool, error) {
 				return false, nil
 			}
 			for _, name := range ddfs {
-				// A DDF entry: select it and read its directory after
-				// this one (Book 1 §12.3.2 step 5), within the bounds.
 				if d.depth+1 > maxDirectoryDepth || dirs == maxDirectories {
 					continue
 				}
 				dirs++
-				r, err := s.transmit(apdu.Select(name, false))
-				if err != nil {
-					return false, err
-				}
-				if r.SW != apdu.SWOK {
-					continue
-				}
-				df, err := parseFCI(r.Data)
-				if err != nil || df.sfi < 1 || df.sfi > 10 {
-					continue
-				}
-				queue = append(queue, dir{df.sfi, d.depth + 1})
-			}
-			if rec == 255 {
-				break
+				queue = append(queue, dir{name, 0, d.depth + 1})
 			}
 		}
 	}
