@@ -107,14 +107,14 @@ func (k *CAKey) Validate() error {
 	return nil
 }
 
-// validExponent reports whether e is 3 or 2^16+1, the two exponents Book 2
-// allows (§5.1, §6.1), in their one- or three-byte encodings.
+// validExponent reports whether e is 03 or 010001: 3 or 2^16+1, the two
+// exponents Book 2 allows (§5.1, §6.1), in their minimal encodings.
 func validExponent(e []byte) bool {
 	switch len(e) {
 	case 1:
 		return e[0] == 3
 	case 3:
-		return e[0] == 1 && e[1] == 0 && e[2] == 1 || e[0] == 0 && e[1] == 0 && e[2] == 3
+		return e[0] == 1 && e[1] == 0 && e[2] == 1
 	}
 	return false
 }

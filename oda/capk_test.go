@@ -126,6 +126,8 @@ func TestCAKeyValidate(t *testing.T) {
 		{"even modulus", func(k *CAKey) { k.Modulus = append(bytes.Clone(k.Modulus[:len(k.Modulus)-1]), 2); resum(k) }, ErrFormat},
 		{"exponent 02", func(k *CAKey) { k.Exponent = []byte{2}; resum(k) }, ErrFormat},
 		{"exponent 010000", func(k *CAKey) { k.Exponent = []byte{1, 0, 0}; resum(k) }, ErrFormat},
+		{"exponent 000003", func(k *CAKey) { k.Exponent = []byte{0, 0, 3}; resum(k) }, ErrFormat},
+		{"exponent 00010001", func(k *CAKey) { k.Exponent = []byte{0, 1, 0, 1}; resum(k) }, ErrFormat},
 		{"hash algorithm 02", func(k *CAKey) { k.HashAlgorithm = 2 }, ErrUnsupportedAlgorithm},
 		{"key algorithm 02", func(k *CAKey) { k.KeyAlgorithm = 2 }, ErrUnsupportedAlgorithm},
 	} {
@@ -146,6 +148,11 @@ func TestCAKeyValidate(t *testing.T) {
 	k.Exponent = []byte{1, 0, 1}
 	resum(&k)
 	assert.NoError(t, k.Validate(), "exponent 65537")
+}
+
+func TestMethodString(t *testing.T) {
+	assert.Equal(t, []string{"SDA", "DDA", "CDA", "fDDA", "PIN", "Method(0)", "Method(9)"},
+		[]string{SDA.String(), DDA.String(), CDA.String(), FDDA.String(), PIN.String(), Method(0).String(), Method(9).String()})
 }
 
 func TestKeyStoreAddDuplicateAndCopy(t *testing.T) {
