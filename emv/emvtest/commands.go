@@ -418,16 +418,16 @@ func (c *Card) verify(a *appState, cmd apdu.Command) apdu.Response {
 			return swOnly(apdu.SWWrongLength)
 		}
 		// Book 2 §7.2: the recovered block is 7F || PIN block || ICC
-		// Unpredictable Number || random padding.
+		// Unpredictable Number || random padding. A wrong header or an
+		// unpredictable number other than the last GET CHALLENGE's means
+		// PIN verification failed: it counts as a wrong PIN.
 		plain := key.private(cmd.Data)
+		defer clear(plain)
 		un := c.challenge
 		c.challenge = nil
-		if plain[0] != 0x7F || un == nil || !bytes.Equal(plain[9:17], un) {
-			clear(plain)
-			return swOnly(apdu.SWConditionsNotSatisfied)
+		if plain[0] == 0x7F && un != nil && bytes.Equal(plain[9:17], un) {
+			block = plain[1:9]
 		}
-		block = plain[1:9]
-		defer clear(plain)
 	}
 	a.tx.pinDone = true
 	if pin, valid := pinFromBlock(block); valid && PIN(pin) == a.pin {

@@ -244,10 +244,14 @@ func TestEncipheredPIN(t *testing.T) {
 		assert.Equal(t, apdu.SWOK, r.SW)
 		r = send(t, c, apdu.Verify(apdu.VerifyEncipheredPIN, encipher(h("241235FFFFFFFFFF"))))
 		assert.Equal(t, apdu.SW(0x63C2), r.SW)
-		// Without a fresh GET CHALLENGE the UN does not match.
+		// Book 2 §7.2: with another GET CHALLENGE since, the UN does not
+		// match and verification fails even with the right PIN.
 		enc := encipher(h("241234FFFFFFFFFF"))
 		send(t, c, apdu.GetChallenge())
 		r = send(t, c, apdu.Verify(apdu.VerifyEncipheredPIN, enc))
-		assert.Equal(t, apdu.SWConditionsNotSatisfied, r.SW)
+		assert.Equal(t, apdu.SW(0x63C1), r.SW)
+		// Nor is an enciphered PIN accepted twice.
+		r = send(t, c, apdu.Verify(apdu.VerifyEncipheredPIN, encipher(h("241234FFFFFFFFFF"))))
+		assert.Equal(t, apdu.SWOK, r.SW)
 	}
 }
