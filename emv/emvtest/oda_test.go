@@ -250,8 +250,10 @@ func TestEncipheredPIN(t *testing.T) {
 		send(t, c, apdu.GetChallenge())
 		r = send(t, c, apdu.Verify(apdu.VerifyEncipheredPIN, enc))
 		assert.Equal(t, apdu.SW(0x63C1), r.SW)
-		// Nor is an enciphered PIN accepted twice.
-		r = send(t, c, apdu.Verify(apdu.VerifyEncipheredPIN, encipher(h("241234FFFFFFFFFF"))))
-		assert.Equal(t, apdu.SWOK, r.SW)
+		// Nor is an enciphered PIN accepted twice: each GET CHALLENGE
+		// serves one VERIFY.
+		enc = encipher(h("241234FFFFFFFFFF"))
+		assert.Equal(t, apdu.SWOK, send(t, c, apdu.Verify(apdu.VerifyEncipheredPIN, enc)).SW)
+		assert.Equal(t, apdu.SW(0x63C2), send(t, c, apdu.Verify(apdu.VerifyEncipheredPIN, enc)).SW)
 	}
 }
