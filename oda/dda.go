@@ -154,16 +154,24 @@ func signedDynamicData(m Method, response []byte) ([]byte, error) {
 	case tagResponseFormat1:
 		return val, nil
 	case tagResponseFormat2:
+		var sdad []byte
+		found := false
 		it := tlv.NewIter(val)
 		for it.Next() {
 			if it.Tag() == tagSDAD {
-				return it.Value(), nil
+				if found {
+					return nil, fail(m, CheckResponse, ErrFormat, "9F4B twice in the response")
+				}
+				sdad, found = it.Value(), true
 			}
 		}
 		if err := it.Err(); err != nil {
 			return nil, fail(m, CheckResponse, ErrFormat, "%v", err)
 		}
-		return nil, fail(m, CheckSDAD, ErrMissingData, "no 9F4B in the response")
+		if !found {
+			return nil, fail(m, CheckSDAD, ErrMissingData, "no 9F4B in the response")
+		}
+		return sdad, nil
 	}
 	return nil, fail(m, CheckResponse, ErrFormat, "response template %s, want 80 or 77", tag)
 }

@@ -72,6 +72,9 @@ func TestDDAChecks(t *testing.T) {
 		{"response template 70", nil, func(s []byte) []byte { return tlv.AppendTLV(nil, 0x70, s) }, nil, CheckResponse, ErrFormat},
 		{"response with trailing data", nil, func(s []byte) []byte { return append(f1(s), 0x9F) }, nil, CheckResponse, ErrFormat},
 		{"format 2 without 9F4B", nil, func(s []byte) []byte { return format2(tlv.AppendTLV(nil, 0x9F4C, h("1122"))) }, nil, CheckSDAD, ErrMissingData},
+		{"format 2 with 9F4B twice", nil, func(s []byte) []byte {
+			return format2(tlv.AppendTLV(nil, 0x9F4B, s), tlv.AppendTLV(nil, 0x9F4B, s))
+		}, nil, CheckResponse, ErrFormat},
 		{"format 2 malformed", nil, func(s []byte) []byte { return h("77 03 9F4B 05") }, nil, CheckResponse, ErrFormat},
 		{"format 1 empty", nil, func(s []byte) []byte { return h("80 00") }, nil, CheckSDAD, ErrMissingData},
 		{"step 1 SDAD shorter than N_IC", nil, func(s []byte) []byte { return f1(s[1:]) }, nil, CheckSDADLength, ErrLength},
