@@ -154,3 +154,25 @@ func TestErrorMessages(t *testing.T) {
 	assert.True(t, emv.OnlineApproved.IsApproved())
 	assert.False(t, emv.DeclinedUnableOnline.IsApproved())
 }
+
+// A transaction's trace becomes a session file that replays byte for
+// byte into the same outcome.
+func TestTraceSessionReplays(t *testing.T) {
+	card := emvtest.NewCard(visaCDA())
+	cfg := testConfig(t, card)
+	term := func() *emv.Terminal { return &emv.Terminal{PINPad: &pinPad{pins: []string{"1234"}}} }
+	res, err := emv.Run(context.Background(), card, cfg, emv.Transaction{Amount: 100}, term())
+	require.NoError(t, err)
+	var buf bytes.Buffer
+	require.NoError(t, res.Trace.Session("emvtest visa-cda", "Book 3 §10.8 offline approval").Write(&buf))
+	assert.Contains(t, buf.String(), `"0020008880XXXX`, "VERIFY data redacted in the file")
+	sess, err := apdu.ReadSession(&buf)
+	require.NoError(t, err)
+	rp := apdu.NewReplay(sess, apdu.ReplayStrict)
+	again, err := emv.Run(context.Background(), rp, cfg, emv.Transaction{Amount: 100}, term())
+	require.NoError(t, err)
+	assert.Equal(t, res.Outcome, again.Outcome)
+	assert.Equal(t, res.TVR, again.TVR)
+	assert.Equal(t, res.AC, again.AC)
+	require.NoError(t, rp.Close())
+}

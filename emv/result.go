@@ -1,6 +1,7 @@
 package emv
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -221,6 +222,25 @@ func (t Trace) String() string {
 		b.WriteByte('\n')
 	}
 	return b.String()
+}
+
+// Session returns the trace as a recorded session (apdu's replay format)
+// with the given header, ready for [apdu.Session.Write]: how a real card's
+// transaction becomes a test. The data of VERIFY stays redacted.
+func (t Trace) Session(source, proves string) *apdu.Session {
+	s := &apdu.Session{Source: source, Proves: proves}
+	for _, e := range t {
+		x := apdu.SessionExchange{Command: e.Command, Response: e.Response}
+		if e.Err != nil {
+			x.Response = nil
+			x.Error = e.Err.Error()
+			if errors.Is(e.Err, apdu.ErrCardRemoved) {
+				x.Error = apdu.SessionErrorCardRemoved
+			}
+		}
+		s.Exchanges = append(s.Exchanges, x)
+	}
+	return s
 }
 
 // maskPAN returns the PAN (compressed numeric, F-padded, as in 5A) as
