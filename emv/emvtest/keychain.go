@@ -4,6 +4,7 @@ import (
 	"crypto/sha1"
 	"encoding/hex"
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/emvkit/emvkit/oda"
@@ -222,4 +223,27 @@ func cnPad(digits string, n int) []byte {
 	s := digits + strings.Repeat("F", 2*n)
 	b, _ := hex.DecodeString(s[:2*n])
 	return b
+}
+
+// BuiltinCAPublicKeys returns the CA public keys that sign the built-in
+// profiles' cards (default key seed, index E1), one per RID they use, in
+// RID order. testdata/cards/ca-keys.json holds the same keys in the format
+// of oda.LoadKeyStore.
+func BuiltinCAPublicKeys() []CAPublicKey {
+	seen := map[[5]byte]bool{}
+	var out []CAPublicKey
+	for _, name := range BuiltinProfiles() {
+		p := BuiltinProfile(name)
+		for _, a := range p.Applications {
+			var rid [5]byte
+			copy(rid[:], a.AID)
+			if seen[rid] {
+				continue
+			}
+			seen[rid] = true
+			out = append(out, KeyChainFor(p.Keys, rid).CAPublicKey())
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return string(out[i].RID[:]) < string(out[j].RID[:]) })
+	return out
 }

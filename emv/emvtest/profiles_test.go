@@ -2,6 +2,7 @@ package emvtest
 
 import (
 	"bytes"
+	"encoding/json"
 	"flag"
 	"os"
 	"path/filepath"
@@ -9,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/emvkit/emvkit/apdu"
+	"github.com/emvkit/emvkit/oda"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -40,8 +42,11 @@ func TestProfileFiles(t *testing.T) {
 	}
 	files, err := filepath.Glob(filepath.Join(cardsDir, "*.json"))
 	require.NoError(t, err)
-	require.GreaterOrEqual(t, len(files), 10)
+	require.GreaterOrEqual(t, len(files), 11)
 	for _, f := range files {
+		if filepath.Base(f) == "ca-keys.json" {
+			continue
+		}
 		p, err := LoadProfile(f)
 		require.NoError(t, err, f)
 		c, err := newCard(p)
@@ -106,5 +111,53 @@ func TestBuiltinProfilesTransact(t *testing.T) {
 				require.Equal(t, apdu.SWOK, r.SW)
 			}
 		})
+	}
+}
+
+// testdata/cards/ca-keys.json holds the built-in cards' CA keys in the
+// format package oda loads, so a terminal configuration can trust them.
+func TestCAKeyFile(t *testing.T) {
+	keys := BuiltinCAPublicKeys()
+	require.Len(t, keys, 2)
+	type keyJSON struct {
+		RID      string `json:"rid"`
+		Index    string `json:"index"`
+		Modulus  string `json:"modulus"`
+		Exponent string `json:"exponent"`
+		CheckSum string `json:"checksum"`
+		Kind     string `json:"kind"`
+		Note     string `json:"note"`
+	}
+	file := struct {
+		Description string    `json:"description"`
+		Keys        []keyJSON `json:"keys"`
+		Revocations []string  `json:"revocations"`
+	}{Description: "Test CA public keys of the emvtest virtual cards (key seed \"emvkit\"). For tests only: they sign nothing real.", Revocations: []string{}}
+	for _, k := range keys {
+		file.Keys = append(file.Keys, keyJSON{
+			RID: sprintf("%X", k.RID), Index: sprintf("%02X", k.Index), Modulus: sprintf("%X", k.Modulus),
+			Exponent: sprintf("%X", k.Exponent), CheckSum: sprintf("%X", k.Checksum), Kind: "test",
+			Note: "emvtest.BuiltinCAPublicKeys",
+		})
+	}
+	want, err := json.MarshalIndent(file, "", "  ")
+	require.NoError(t, err)
+	want = append(want, '\n')
+	path := filepath.Join(cardsDir, "ca-keys.json")
+	if *update {
+		require.NoError(t, os.WriteFile(path, want, 0o644))
+	}
+	got, err := os.ReadFile(path)
+	require.NoError(t, err)
+	assert.Equal(t, string(want), string(got))
+
+	store, err := oda.LoadKeyStore(bytes.NewReader(got))
+	require.NoError(t, err)
+	for _, name := range BuiltinProfiles() {
+		for _, k := range NewCard(BuiltinProfile(name)).CAPublicKeys() {
+			stored, ok := store.Key(k.RID[:], k.Index)
+			require.True(t, ok, "%s: %X/%02X", name, k.RID, k.Index)
+			assert.Equal(t, k.Modulus, stored.Modulus)
+		}
 	}
 }
