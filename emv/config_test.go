@@ -155,3 +155,37 @@ func TestParseTransactionType(t *testing.T) {
 	assert.Equal(t, "purchase with cashback (09)", emv.PurchaseCashback.String())
 	assert.True(t, errors.Is(&emv.ConfigError{}, emv.ErrConfig))
 }
+
+// FuzzParseConfig: any input either gives a Config that validates and
+// whose every application has an AID of 5 to 16 bytes, or an error that is
+// a *ConfigError; never a panic.
+func FuzzParseConfig(f *testing.F) {
+	if b, err := os.ReadFile("../testdata/terminals/test-cards.json"); err == nil {
+		f.Add(b)
+	}
+	f.Add([]byte(`{"country": 840, "currency": 840, "applications": [{"aid": "A0000000031010"}]}`))
+	f.Add([]byte(`{"country": 840, "currency": 840, "params": {"floor_limit": 10, "random_selection": {"target_percent": 1, "max_target_percent": 2, "threshold": 5}}, "applications": [{"aid": "A000000003", "partial_selection": true, "params": {"tac_online": "FFFFFFFFFF"}}]}`))
+	f.Add([]byte(`{"ca_keys": {"keys": []}}`))
+	f.Add([]byte(`[]`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		c, err := emv.ParseConfig(b)
+		if err != nil {
+			if c != nil {
+				t.Fatal("config with an error")
+			}
+			var ce *emv.ConfigError
+			if !errors.As(err, &ce) || !errors.Is(err, emv.ErrConfig) {
+				t.Fatalf("error %T is not a *ConfigError: %v", err, err)
+			}
+			return
+		}
+		if err := c.Validate(); err != nil {
+			t.Fatalf("parsed config does not validate: %v", err)
+		}
+		for _, a := range c.Applications {
+			if len(a.AID) < 5 || len(a.AID) > 16 {
+				t.Fatalf("AID %X", a.AID)
+			}
+		}
+	})
+}

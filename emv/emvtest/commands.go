@@ -53,6 +53,10 @@ type txState struct {
 	pinOK      bool   // offline PIN verified in this transaction
 	pinFailed  bool   // a wrong offline PIN was presented
 	pinDone    bool   // offline PIN verification performed
+	// lastIncomplete and lastAuthFailed are the card's flags about the
+	// previous online transaction as they stood when this one began.
+	lastIncomplete bool
+	lastAuthFailed bool
 }
 
 func newAppState(pa *persoApp) *appState {
@@ -323,6 +327,8 @@ func (c *Card) gpo(a *appState, cmd apdu.Command) apdu.Response {
 	}
 	a.atc++
 	a.tx.gpo = true
+	a.tx.lastIncomplete = a.onlinePending
+	a.tx.lastAuthFailed = a.lastAuthFailed
 	a.tx.pdolData = append([]byte(nil), v...)
 	aip, afl := a.perso.cfg.AIP, a.perso.afl
 	if a.perso.cfg.GPOFormat == 2 {

@@ -96,7 +96,7 @@ func (a *appState) iad(first, second byte, isSecond bool) []byte {
 	if a.tx.pinFailed {
 		b1 |= cvr1PINFailed
 	}
-	if a.onlinePending && !(isSecond && a.tx.issuerAuth == 1) {
+	if a.tx.lastIncomplete {
 		b2 |= cvr2LastOnlineIncomplete
 	}
 	if a.pin != "" && a.pinTries == 0 {
@@ -108,7 +108,7 @@ func (a *appState) iad(first, second byte, isSecond bool) []byte {
 	if a.lastOnline == 0 {
 		b2 |= cvr2NewCard
 	}
-	if a.lastAuthFailed {
+	if a.tx.lastAuthFailed {
 		b2 |= cvr2LastIssuerAuthFailed
 	}
 	if isSecond && first == cidARQC && a.tx.issuerAuth == 0 {
@@ -299,7 +299,7 @@ func (a *appState) firstDecision(ref byte) byte {
 	case DecideOnline:
 		return cidARQC
 	}
-	if a.onlinePending || a.velocityExceeded() || a.tx.pinFailed || (a.pin != "" && a.pinTries == 0) || a.lastAuthFailed {
+	if a.tx.lastIncomplete || a.velocityExceeded() || a.tx.pinFailed || (a.pin != "" && a.pinTries == 0) || a.tx.lastAuthFailed {
 		return cidARQC
 	}
 	return cidTC

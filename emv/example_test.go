@@ -1,0 +1,97 @@
+package emv_test
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/emvkit/emvkit/cvm"
+	"github.com/emvkit/emvkit/emv"
+	"github.com/emvkit/emvkit/emv/emvtest"
+	"github.com/emvkit/emvkit/oda"
+)
+
+// typedPIN is a PIN pad whose cardholder always types the same PIN.
+type typedPIN string
+
+func (p typedPIN) EnterOfflinePIN(context.Context, cvm.PINRequest) (cvm.PIN, error) {
+	return cvm.NewPIN([]byte(p))
+}
+
+func (p typedPIN) EnterOnlinePIN(context.Context, cvm.PINRequest) (cvm.OnlinePINBlock, error) {
+	return cvm.OnlinePINBlock{}, cvm.ErrPINPadNotWorking
+}
+
+// Run a purchase on the virtual Visa-like card: CDA, offline enciphered
+// PIN, approved offline under the floor limit.
+func ExampleRun() {
+	card := emvtest.NewCard(emvtest.VisaCDA())
+
+	keys := oda.NewKeyStore()
+	for _, k := range card.CAPublicKeys() {
+		_ = keys.Add(oda.CAKey{RID: k.RID, Index: k.Index, Modulus: k.Modulus, Exponent: k.Exponent, CheckSum: k.Checksum[:]})
+	}
+	floor := uint64(5000)
+	cfg := &emv.Config{
+		Country:          840, // United States
+		Currency:         840, // US dollar
+		CurrencyExponent: 2,
+		Applications:     []emv.Application{{AID: []byte{0xA0, 0, 0, 0, 0x03, 0x10, 0x10}}},
+		AppParams:        emv.AppParams{FloorLimit: &floor},
+		CAKeys:           keys,
+		Time:             func() time.Time { return time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC) },
+	}
+	res, err := emv.Run(context.Background(), card, cfg,
+		emv.Transaction{Type: emv.Purchase, Amount: 1999},
+		&emv.Terminal{PINPad: typedPIN("1234")})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(res.Outcome, res.ODA)
+	fmt.Printf("TVR %X TSI %X CVM %X\n", res.TVR[:], res.TSI[:], res.CVMResults[:])
+	fmt.Println(res.Receipt.MaskedPAN, res.Receipt.Label)
+	fmt.Println(res.Trace.Commands()[len(res.Trace)-1])
+	// Output:
+	// approved CDA
+	// TVR 0000000000 TSI E800 CVM 440302
+	// 476173******0119 Visa Credit
+	// GENERATE AC
+}
+
+// Read the card first and ask for the amount afterwards, answering the
+// kernel's requests one by one.
+func ExampleStart() {
+	card := emvtest.NewCard(emvtest.VisaSDA())
+	cfg := &emv.Config{
+		Country: 840, Currency: 840, CurrencyExponent: 2,
+		Applications: []emv.Application{{AID: []byte{0xA0, 0, 0, 0, 0x03, 0x10, 0x10}}},
+		Time:         func() time.Time { return time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC) },
+	}
+	s := emv.Start(context.Background(), card, cfg, nil, nil)
+	defer s.Close()
+	for {
+		req, done := s.Next()
+		if done != nil {
+			fmt.Println("outcome:", done.Result.Outcome)
+			return
+		}
+		switch r := req.(type) {
+		case *emv.TransactionDetails:
+			fmt.Println("card read:", r.Card.MaskedPAN)
+			r.Answer(emv.Transaction{Amount: 2500})
+		case *emv.EnterPIN:
+			fmt.Println("PIN prompt:", r.PINRequest.Kind)
+			pin, _ := cvm.NewPIN([]byte("1234"))
+			r.AnswerPIN(pin)
+		case *emv.GoOnline:
+			fmt.Println("going online")
+			r.Answer(&emv.OnlineResponse{Approved: true, ARC: "00"}, nil)
+		}
+	}
+	// Output:
+	// card read: 476173******0010
+	// PIN prompt: offline plaintext PIN
+	// going online
+	// outcome: online approved
+}
