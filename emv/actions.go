@@ -101,7 +101,6 @@ func (s *transactionState) analyseTerminalActions() error {
 		return err
 	}
 	s.first = r
-	s.requested = want
 	return nil
 }
 

@@ -31,9 +31,16 @@
 //	issuer-to-card script processing Book 3 §10.10
 //	completion                       Book 3 §10.11
 //
-// [Session] runs the same flow step by step: it stops wherever the
-// terminal must act ([Request]) and resumes with the answer, so a terminal
-// can read the card first and ask for the amount afterwards.
+// [Start] runs the same flow step by step as a [Session]: it stops
+// wherever the terminal must act ([Request]: choose or confirm an
+// application, give the transaction, enter a PIN, go online) and resumes
+// with the answer, so a terminal can read the card first and ask for the
+// amount afterwards.
+//
+// # Configuration
+//
+// [Config] documents the default of every field; [LoadConfig] reads it from
+// the JSON format of [ParseConfig] (testdata/terminals holds examples).
 //
 // # Outcomes and errors
 //
@@ -49,6 +56,7 @@
 // # Secrets
 //
 // The PIN and PIN blocks never reach the trace, a log or an error. The
-// trace ([Result.Trace]) keeps the card's bytes otherwise exact; its
-// String method and [Result.Receipt] mask the PAN and track 2.
+// trace ([Result.Trace]) keeps the card's bytes otherwise exact, so
+// [Trace.Session] can turn it into a replayable session file; its String
+// method and [Result.Receipt] mask the PAN and track 2.
 package emv

@@ -76,12 +76,12 @@ type transactionState struct {
 	aip    [2]byte
 	afl    []byte
 
-	// card holds the data objects the card returned (FCI, GPO, records,
+	// cardData holds the data objects the card returned (FCI, GPO, records,
 	// GET DATA), each exactly as received.
 	cardData map[tlv.Tag][]byte
 	// recordTags are the tags read from records, to refuse duplicates.
 	recordTags map[tlv.Tag]struct{}
-	// term holds the terminal-sourced data objects of this transaction.
+	// termData holds the terminal-sourced data objects of this transaction.
 	termData map[tlv.Tag][]byte
 
 	// odaRecords are the records the AFL marks for offline data
@@ -94,7 +94,6 @@ type transactionState struct {
 	pdolData  []byte
 	cdol1Data []byte
 	first     *acResponse
-	requested byte
 	decision  byte // the cryptogram the second GENERATE AC asks for
 
 	skipOnline   bool // CDA failed on an ARQC: straight to the AAC
@@ -107,10 +106,7 @@ type transactionState struct {
 	arc        [2]byte
 	genACCount int
 	onlinePIN  bool
-	pinEntered bool
-
-	scriptResults []byte
-	scriptsRun    int
+	scriptsRun int
 }
 
 func newState(ctx context.Context, card apdu.Transceiver, cfg *Config, term seam) *transactionState {

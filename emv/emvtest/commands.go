@@ -106,6 +106,11 @@ func (c *Card) process(b []byte) []byte {
 	r := c.dispatch(cmd)
 	if c.t0() && len(r.Data) > 0 {
 		switch {
+		case len(cmd.Data) > 0 && r.SW.IsWarning():
+			// case 4 with a warning: the warning now, the data for GET
+			// RESPONSE (Book 1 Annex A7).
+			c.pending = apdu.Response{Data: r.Data, SW: apdu.SWOK}.Bytes()
+			return []byte{r.SW.SW1(), r.SW.SW2()}
 		case len(cmd.Data) > 0: // case 4: 61xx then GET RESPONSE (Book 1 §9.3.1.3)
 			c.pending = r.Bytes()
 			return []byte{0x61, byte(len(r.Data))}

@@ -305,6 +305,31 @@ func TestT0Procedures(t *testing.T) {
 	assert.Equal(t, apdu.SWOK, r.SW)
 	assert.Equal(t, apdu.SWConditionsNotSatisfied, send(t, c, apdu.Command{INS: apdu.InsGetResponse, Le: 5}).SW, "nothing pending")
 	assert.Equal(t, h("3B021450"), c.ATR())
+
+	// Annex A7: a case 4 command with a warning answers the warning alone;
+	// the data waits for GET RESPONSE.
+	p := BlockedApplication()
+	p.Protocol, p.T0Procedures = "T=0", true
+	c = NewCard(p)
+	r = send(t, c, apdu.Select(h("A0000000031010"), false))
+	assert.Equal(t, apdu.SWWarningSelectedFileInvalidated, r.SW)
+	assert.Empty(t, r.Data)
+	r = send(t, c, apdu.Command{INS: apdu.InsGetResponse, Le: 256})
+	require.Equal(t, byte(0x6C), r.SW.SW1())
+	r = send(t, c, apdu.Command{INS: apdu.InsGetResponse, Le: int(r.SW.SW2())})
+	assert.Equal(t, apdu.SWOK, r.SW)
+	assert.Equal(t, h("A0000000031010"), find(t, r.Data, 0x84))
+
+	// Through apdu's T=0 wrapper the terminal sees one response.
+	c = NewCard(p)
+	w := &apdu.T0{Card: c}
+	got, err := apdu.Exchange(t.Context(), w, apdu.Select(h("A0000000031010"), false))
+	require.NoError(t, err)
+	assert.Equal(t, apdu.SWWarningSelectedFileInvalidated, got.SW)
+	assert.Equal(t, h("A0000000031010"), find(t, got.Data, 0x84))
+	got, err = apdu.Exchange(t.Context(), w, apdu.ReadRecord(1, 1))
+	require.NoError(t, err)
+	assert.Equal(t, apdu.SWOK, got.SW)
 }
 
 func TestClassAndInstruction(t *testing.T) {
