@@ -143,11 +143,7 @@ func readersStep(t testing.TB, cmd string, states ...ReaderState) step {
 const (
 	getReaders = "00000000 12000000"
 	waitChange = "00000000 13000000"
-	vpcd       = "Virtual PCD 00 00"
 )
-
-var cardT0 = ReaderState{Name: vpcd, EventCounter: 1, State: StatePresent | StatePowered | StateNegotiable,
-	ATR: []byte{0x3B, 0x02, 0x14, 0x50}, Protocol: ProtocolT0}
 
 func connectSteps(t testing.TB) []step {
 	return []step{

@@ -21,6 +21,12 @@ func requireLittleEndian(t testing.TB) {
 	}
 }
 
+const vpcd = "Virtual PCD 00 00"
+
+// cardT0 is the reader table entry of a powered T=0 card in vpcd.
+var cardT0 = ReaderState{Name: vpcd, EventCounter: 1, State: StatePresent | StatePowered | StateNegotiable,
+	ATR: []byte{0x3B, 0x02, 0x14, 0x50}, Protocol: ProtocolT0}
+
 // wire decodes hex with spaces, for messages laid out field by field.
 func wire(t testing.TB, s string) []byte {
 	t.Helper()
