@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -47,7 +48,7 @@ const (
 	// card's power-up is still under way (eventhandler.h).
 	readerNotInitialized = maxATRSize + 1
 	maxBufferSize        = 4 + 3 + 1<<16 + 3 + 2
-	ioRequestSize        = 16 // sizeof(SCARD_IO_REQUEST) with 64-bit unsigned long
+	ioRequestSize        = 2 * strconv.IntSize / 8 // sizeof(SCARD_IO_REQUEST): two C longs, as wide as Go ints on Linux
 	headerSize           = 8
 	readerStateLen       = maxReaderName + 4 + 4 + 4 + maxATRSize + 3 + 4 + 4 // 184: cardAtrLength is 4-aligned
 	readersStateLen      = maxReaders * readerStateLen                        // 2944
