@@ -257,3 +257,31 @@ func TestEncipheredPIN(t *testing.T) {
 		assert.Equal(t, apdu.SW(0x63C2), send(t, c, apdu.Verify(apdu.VerifyEncipheredPIN, enc)).SW)
 	}
 }
+
+// The largest keys Book 2 allows (1984 bits) and exponent 65537: every
+// record still fits a short response and oda verifies the chain.
+func TestLargestKeys(t *testing.T) {
+	if testing.Short() {
+		t.Skip("generates three 1984-bit keys")
+	}
+	p := VisaCDA()
+	p.Keys = Keys{Seed: "large", CABits: 1984, IssuerBits: 1984, ICCBits: 1984, Exponent: 65537}
+	p.Applications[0].AIP = h("7D00") // SDA too
+	p.Applications[0].PINKey = true
+	c := NewCard(p)
+	tv := readCard(t, c, h("A0000000031010"), nil)
+	for _, e := range c.Exchanges() {
+		assert.LessOrEqual(t, len(e.Response), 258)
+	}
+	v := verifier(c)
+	_, err := v.SDA(&tv.card, tv.static)
+	require.NoError(t, err)
+	key, err := v.ICCPublicKey(oda.CDA, &tv.card, tv.static)
+	require.NoError(t, err)
+	r := send(t, c, apdu.GenerateAC(apdu.RefARQC|apdu.RefCDA, cdol1Data))
+	require.Equal(t, apdu.SWOK, r.SW)
+	_, err = key.VerifyCDA(&oda.CDAInput{UnpredictableNumber: h("12345678"), CDOL1Data: cdol1Data, Response: r.Data})
+	require.NoError(t, err)
+	_, err = v.PINKey(&tv.card, tv.static)
+	require.NoError(t, err)
+}

@@ -275,22 +275,32 @@ func personalise(p *Profile, a *Application) (*persoApp, error) {
 	// SFI 3: the key chain (Book 2 §5.3, §5.4, §6.4, §7.1).
 	kc := pa.chain
 	n3 := 0
-	add3 := func(content []byte) {
-		n3++
-		add(3, n3, false, content)
+	// add3 puts data objects in SFI 3 records, as many per record as fit
+	// in a short response (at most 250 bytes of template content).
+	add3 := func(objs ...[]byte) {
+		var cur []byte
+		for _, o := range objs {
+			if len(cur) > 0 && len(cur)+len(o) > 250 {
+				n3++
+				add(3, n3, false, cur)
+				cur = nil
+			}
+			cur = append(cur, o...)
+		}
+		if len(cur) > 0 {
+			n3++
+			add(3, n3, false, cur)
+		}
 	}
 	sda := a.AIP[0]&aipSDA != 0
 	pa.hasICC = a.AIP[0]&(aipDDA|aipCDA) != 0
 	if sda || pa.hasICC || a.PINKey {
 		cert, rem := issuerCertificate(kc.ca, kc.issuer, pa.issuerID, a.Faults.IssuerCertExpiry, a.Faults.IssuerCertSerial)
-		var r []byte
-		r = tlv.AppendTLV(r, 0x8F, []byte{kc.index})
-		r = tlv.AppendTLV(r, 0x90, cert)
+		objs := [][]byte{tlv.AppendTLV(nil, 0x8F, []byte{kc.index}), tlv.AppendTLV(nil, 0x90, cert)}
 		if rem != nil {
-			r = tlv.AppendTLV(r, 0x92, rem)
+			objs = append(objs, tlv.AppendTLV(nil, 0x92, rem))
 		}
-		r = tlv.AppendTLV(r, 0x9F32, kc.issuer.exponent())
-		add3(r)
+		add3(append(objs, tlv.AppendTLV(nil, 0x9F32, kc.issuer.exponent()))...)
 	}
 	if sda {
 		add3(tlv.AppendTLV(nil, 0x93, signedStaticData(kc.issuer, a.DAC, pa.static, a.Faults.BadSSAD)))
@@ -301,24 +311,20 @@ func personalise(p *Profile, a *Application) (*persoApp, error) {
 	}
 	if pa.hasICC {
 		cert, rem := iccCertificate(kc.issuer, kc.icc, certPAN, a.Faults.ICCCertExpiry, mustHex("000001"), pa.static)
-		var r []byte
-		r = tlv.AppendTLV(r, 0x9F46, cert)
-		r = tlv.AppendTLV(r, 0x9F47, kc.icc.exponent())
+		objs := [][]byte{tlv.AppendTLV(nil, 0x9F46, cert), tlv.AppendTLV(nil, 0x9F47, kc.icc.exponent())}
 		if rem != nil {
-			r = tlv.AppendTLV(r, 0x9F48, rem)
+			objs = append(objs, tlv.AppendTLV(nil, 0x9F48, rem))
 		}
-		add3(r)
+		add3(objs...)
 		pa.pinKey = kc.icc
 	}
 	if a.PINKey {
 		cert, rem := iccCertificate(kc.issuer, kc.pin, certPAN, a.Faults.ICCCertExpiry, mustHex("000002"), nil)
-		var r []byte
-		r = tlv.AppendTLV(r, 0x9F2D, cert)
-		r = tlv.AppendTLV(r, 0x9F2E, kc.pin.exponent())
+		objs := [][]byte{tlv.AppendTLV(nil, 0x9F2D, cert), tlv.AppendTLV(nil, 0x9F2E, kc.pin.exponent())}
 		if rem != nil {
-			r = tlv.AppendTLV(r, 0x9F2F, rem)
+			objs = append(objs, tlv.AppendTLV(nil, 0x9F2F, rem))
 		}
-		add3(r)
+		add3(objs...)
 		pa.pinKey = kc.pin
 	}
 
