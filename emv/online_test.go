@@ -225,3 +225,61 @@ func TestOnlineRequest(t *testing.T) {
 	assert.NotContains(t, res.Trace.String(), "4761739001010119")
 	_ = apdu.SWOK
 }
+
+// Book 3 §10.10: scripts beyond what the terminal takes are not
+// performed; their failure shows in the TVR.
+func TestIssuerScriptBounds(t *testing.T) {
+	cmd := mustHex("86" + "0E" + "84DA9F1409" + "03" + "0102030405060708") // PUT DATA 9F14 with a wrong MAC
+	script := func(tag byte, n int) []byte {
+		var v []byte
+		for range n {
+			v = append(v, cmd...)
+		}
+		return append([]byte{tag, byte(len(v))}, v...)
+	}
+	tests := []struct {
+		name    string
+		scripts []byte
+		tvr     string
+		sent    int    // script commands sent
+		results string // 9F5B
+	}{
+		{"Book3_10_10_BadMAC_BothScriptsFailAtTheirFirstCommand", append(script(0x71, 2), script(0x72, 1)...), "0000008030", 2, "1100000000" + "1100000000"},
+		{"Book3_10_10_TooLongForTheTerminal_NotPerformed", bytesRepeat(script(0x71, 8), 10), "0000008020", 0, ""},
+		{"Book3_10_10_MoreThan16Scripts_RestNotPerformed", bytesRepeat(script(0x72, 1), 17), "0000008010", 16, stringsRepeat("1100000000", 16)},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			card := emvtest.NewCard(visaCDA())
+			h := &fakeHost{resp: &emv.OnlineResponse{Approved: true, ARC: "00", Scripts: tc.scripts}}
+			res, err := emv.Run(context.Background(), card, testConfig(t, card), emv.Transaction{Amount: 20000}, &emv.Terminal{PINPad: &pinPad{pins: []string{"1234"}}, Host: h})
+			require.NoError(t, err)
+			assert.Equal(t, emv.OnlineApproved, res.Outcome)
+			assert.Equal(t, tc.tvr, hexOf(res.TVR[:]), "TVR %s", res.TVR)
+			sent := 0
+			for _, e := range res.Trace {
+				if e.Command[0] == 0x84 {
+					sent++
+				}
+			}
+			assert.Equal(t, tc.sent, sent)
+			assert.Equal(t, tc.results, hexOf(res.ScriptResults))
+		})
+	}
+}
+
+func bytesRepeat(b []byte, n int) []byte {
+	var out []byte
+	for range n {
+		out = append(out, b...)
+	}
+	return out
+}
+
+func stringsRepeat(s string, n int) string {
+	out := ""
+	for range n {
+		out += s
+	}
+	return out
+}

@@ -280,6 +280,18 @@ func TestTerminalRiskManagement(t *testing.T) {
 			cmds: cdaHead + " GAC90 GAC50",
 		},
 		{
+			name: "Book3_10_6_1_PerApplicationFloorLimit",
+			txn:  txn(20000),
+			config: func(c *emv.Config) {
+				limit := uint64(50000)
+				c.Applications[0].Params.FloorLimit = &limit
+			},
+			// 200.00 is above the terminal-wide 100.00 but below this
+			// application's 500.00.
+			outcome: emv.Approved, tvr: "0000000000", tsi: "E800", cvm: "440302",
+			cmds: cdaHead + " GAC50",
+		},
+		{
 			name:    "Book3_10_6_1_SplitSales_TransactionLogAddsUp",
 			txn:     txn(6000),
 			log:     txLog(5000),

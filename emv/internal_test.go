@@ -1,0 +1,107 @@
+package emv
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// Book 3 §10.2: the AFL checks.
+func TestParseAFL(t *testing.T) {
+	tests := []struct {
+		name string
+		afl  []byte
+		want []aflEntry
+		err  string
+	}{
+		{"OneEntry", []byte{0x08, 0x01, 0x03, 0x01}, []aflEntry{{1, 1, 3, 1}}, ""},
+		{"SFI30", []byte{0xF0, 0x02, 0x02, 0x00}, []aflEntry{{30, 2, 2, 0}}, ""},
+		{"AllRecordsForODA", []byte{0x10, 0x01, 0x04, 0x04, 0x18, 0x01, 0x01, 0x00}, []aflEntry{{2, 1, 4, 4}, {3, 1, 1, 0}}, ""},
+		{"Empty", nil, nil, "not a non-empty multiple of 4"},
+		{"NotMultipleOf4", []byte{0x08, 0x01, 0x01}, nil, "not a non-empty multiple of 4"},
+		{"SFIZero", []byte{0x00, 0x01, 0x01, 0x00}, nil, "SFI byte 00"},
+		{"SFI31", []byte{0xF8, 0x01, 0x01, 0x00}, nil, "SFI byte F8"},
+		{"LowBitsSet", []byte{0x09, 0x01, 0x01, 0x00}, nil, "SFI byte 09"},
+		{"FirstRecordZero", []byte{0x08, 0x00, 0x01, 0x00}, nil, "first record 0"},
+		{"LastBeforeFirst", []byte{0x08, 0x03, 0x02, 0x00}, nil, "last record 2 before first 3"},
+		{"TooManyODARecords", []byte{0x08, 0x01, 0x02, 0x03}, nil, "3 ODA records of 2"},
+		{"SecondEntryBad", []byte{0x08, 0x01, 0x01, 0x00, 0x10, 0x00, 0x01, 0x00}, nil, "AFL entry 2"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := parseAFL(tc.afl)
+			if tc.err != "" {
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), tc.err)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, got)
+		})
+	}
+}
+
+// Book 3 Annex A: dates YYMMDD, years 00-49 are 20YY and 50-99 19YY.
+func TestParseDate(t *testing.T) {
+	tests := []struct {
+		in   []byte
+		want time.Time
+		ok   bool
+	}{
+		{[]byte{0x30, 0x12, 0x31}, time.Date(2030, 12, 31, 0, 0, 0, 0, time.UTC), true},
+		{[]byte{0x49, 0x01, 0x01}, time.Date(2049, 1, 1, 0, 0, 0, 0, time.UTC), true},
+		{[]byte{0x50, 0x01, 0x01}, time.Date(1950, 1, 1, 0, 0, 0, 0, time.UTC), true},
+		{[]byte{0x24, 0x02, 0x29}, time.Date(2024, 2, 29, 0, 0, 0, 0, time.UTC), true},
+		{[]byte{0x25, 0x02, 0x29}, time.Time{}, false}, // not a leap year
+		{[]byte{0x25, 0x04, 0x31}, time.Time{}, false},
+		{[]byte{0x25, 0x13, 0x01}, time.Time{}, false},
+		{[]byte{0x25, 0x00, 0x01}, time.Time{}, false},
+		{[]byte{0x25, 0x01, 0x00}, time.Time{}, false},
+		{[]byte{0x2A, 0x01, 0x01}, time.Time{}, false},
+		{[]byte{0x25, 0x01}, time.Time{}, false},
+		{nil, time.Time{}, false},
+	}
+	for _, tc := range tests {
+		got, ok := parseDate(tc.in)
+		assert.Equal(t, tc.ok, ok, "%X", tc.in)
+		assert.Equal(t, tc.want, got, "%X", tc.in)
+	}
+}
+
+func TestBCD(t *testing.T) {
+	assert.Equal(t, []byte{0x00, 0x00, 0x00, 0x01, 0x23, 0x45}, bcd(12345, 6))
+	assert.Equal(t, []byte{0x08, 0x40}, bcd(840, 2))
+	assert.Equal(t, []byte{0x99}, bcd(12399, 1), "the leftmost digits are cut")
+	v, ok := fromBCD([]byte{0x01, 0x23})
+	assert.True(t, ok)
+	assert.Equal(t, uint64(123), v)
+	_, ok = fromBCD([]byte{0x1A})
+	assert.False(t, ok)
+	assert.Equal(t, "476173******0119", maskPAN([]byte{0x47, 0x61, 0x73, 0x90, 0x01, 0x01, 0x01, 0x19}))
+	assert.Equal(t, "541333*******0114", maskPAN([]byte{0x54, 0x13, 0x33, 0x00, 0x89, 0x02, 0x00, 0x11, 0x4F}))
+	assert.Equal(t, "123456", maskPAN([]byte{0x12, 0x34, 0x56, 0xFF}))
+}
+
+// Book 1 §11.3.4: the FCI of an ADF or DDF.
+func TestParseFCI(t *testing.T) {
+	good := []byte{0x6F, 0x14, 0x84, 0x07, 0xA0, 0, 0, 0, 3, 0x10, 0x10, 0xA5, 0x09, 0x50, 0x04, 'V', 'I', 'S', 'A', 0x87, 0x01, 0x81}
+	f, err := parseFCI(good)
+	require.NoError(t, err)
+	assert.Equal(t, []byte{0xA0, 0, 0, 0, 3, 0x10, 0x10}, f.dfName)
+	assert.Equal(t, "VISA", f.label)
+	assert.Equal(t, byte(0x81), f.priority)
+	assert.False(t, f.hasPDOL)
+
+	for name, b := range map[string][]byte{
+		"NotTemplate6F": {0x70, 0x02, 0x84, 0x00},
+		"NoA5":          {0x6F, 0x04, 0x84, 0x02, 0xA0, 0x00},
+		"NoDFName":      {0x6F, 0x02, 0xA5, 0x00},
+		"Truncated":     good[:len(good)-1],
+		"Trailing":      append(append([]byte{}, good...), 0x50),
+	} {
+		_, err := parseFCI(b)
+		assert.Error(t, err, name)
+	}
+}
