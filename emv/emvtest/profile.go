@@ -108,7 +108,7 @@ type Keys struct {
 	// CABits, IssuerBits, ICCBits are the key sizes in bits (defaults 1408,
 	// 1152, 1024; 768 to 1984, each at most the one above it, Book 2 §5.1
 	// and §6.1). Records are split to fit short responses; a CDA response
-	// carries the whole SDAD, so an ICC key over 1696 bits makes it longer
+	// carries the whole SDAD, so an ICC key over 1840 bits makes it longer
 	// than 256 bytes, as it would on a real card.
 	CABits     int `json:"ca_bits,omitempty"`
 	IssuerBits int `json:"issuer_bits,omitempty"`
