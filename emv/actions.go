@@ -59,9 +59,9 @@ func (s *transactionState) defaultCheck() bool {
 
 // analyseTerminalActions decides which cryptogram to ask for (Book 3 §10.7)
 // and sends the first GENERATE AC: AAC if the denial codes match a TVR
-// bit; for an online-capable terminal ARQC if the online codes match, else
-// TC; for an offline-only terminal AAC if the default codes match, else
-// TC. CDA is requested with a TC or an ARQC when CDA was selected and has
+// bit; for an online-only terminal ARQC; for a terminal that can go both
+// ways ARQC if the online codes match, else TC; for an offline-only
+// terminal AAC if the default codes match, else TC. CDA is requested with a TC or an ARQC when CDA was selected and has
 // not failed.
 func (s *transactionState) analyseTerminalActions() error {
 	s.step = StepTerminalActionAnalysis
@@ -69,6 +69,10 @@ func (s *transactionState) analyseTerminalActions() error {
 	switch {
 	case s.denialCheck():
 		want = apdu.RefAAC
+	case s.cfg.onlineOnly():
+		// An online-only terminal asks for an ARQC whenever it does not
+		// decline (Book 3 §10.7).
+		want = apdu.RefARQC
 	case s.cfg.OnlineCapable():
 		want = apdu.RefTC
 		if s.onlineCheck() {

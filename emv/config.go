@@ -328,6 +328,12 @@ func (c *Config) OnlineCapable() bool {
 	return lo != 3 && lo != 6
 }
 
+// onlineOnly reports whether the terminal type's second digit is 1 or 4.
+func (c *Config) onlineOnly() bool {
+	lo := c.terminalType() & 0x0F
+	return lo == 1 || lo == 4
+}
+
 func (c *Config) capabilities() [3]byte {
 	if c.Capabilities == [3]byte{} {
 		return [3]byte{0xE0, 0xF8, 0xC8}

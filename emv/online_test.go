@@ -226,6 +226,23 @@ func TestOnlineRequest(t *testing.T) {
 	_ = apdu.SWOK
 }
 
+// Book 3 §10.10: the results of the scripts sent before the final
+// GENERATE AC reach the card when CDOL2 asks for 9F5B.
+func TestScriptResultsInCDOL2(t *testing.T) {
+	p := visaCDA()
+	p.Applications[0].CDOL2 = mustHex(emvtest.CDOL2Default + "9F5B05")
+	card := emvtest.NewCard(p)
+	iss := emvtest.IssuerFor(card)
+	iss.SetRule(scriptsRule(emvtest.Script{Template: 0x71, ID: mustHex("0A0B0C0D"), Commands: []emvtest.ScriptCommand{emvtest.PutData(0x9F14, []byte{4})}}))
+	res, err := onlineRun(t, card, &issuerHost{iss: iss}, 20000)
+	require.NoError(t, err)
+	assert.Equal(t, emv.OnlineApproved, res.Outcome)
+	gac2, err := apdu.ParseCommand(res.Trace[len(res.Trace)-1].Command)
+	require.NoError(t, err)
+	require.Equal(t, apdu.InsGenerateAC, gac2.INS)
+	assert.Equal(t, mustHex("200A0B0C0D"), gac2.Data[len(gac2.Data)-5:])
+}
+
 // Book 3 §10.10: scripts beyond what the terminal takes are not
 // performed; their failure shows in the TVR.
 func TestIssuerScriptBounds(t *testing.T) {

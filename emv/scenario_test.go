@@ -226,6 +226,20 @@ func TestOutcomes(t *testing.T) {
 			cmds: cdaHead + " GAC00",
 		},
 		{
+			name:    "Book3_10_7_OnlineOnlyTerminal_AsksARQCUnderFloorLimit",
+			config:  func(c *emv.Config) { c.TerminalType = 0x21 },
+			host:    approve(),
+			outcome: emv.OnlineApproved, tvr: "0000000000", tsi: "E800", cvm: "440302",
+			cmds: cdaHead + " GAC90 GAC50",
+		},
+		{
+			name:    "Book3_10_7_OnlineOnlyTerminal_DenialStillDeclines",
+			config:  func(c *emv.Config) { c.TerminalType = 0x21 },
+			profile: func(p *emvtest.Profile) { p.Applications[0].AUC = mustHex("FE00") },
+			outcome: emv.Declined, tvr: "0010000000", tsi: "E800", cvm: "440302",
+			cmds: cdaHead + " GAC00",
+		},
+		{
 			name: "Book3_10_7_MissingIACs_TakeBookDefaults",
 			profile: func(p *emvtest.Profile) {
 				a := &p.Applications[0]

@@ -200,6 +200,11 @@ func (s *transactionState) get(t tlv.Tag) ([]byte, bool) {
 		return s.res.CVMResults[:], true
 	case 0x9F37:
 		return s.res.UnpredictableNumber[:], true
+	case 0x9F5B:
+		if len(s.res.ScriptResults) == 0 {
+			return nil, false
+		}
+		return s.res.ScriptResults, true
 	case 0x8A:
 		if s.arc == [2]byte{} {
 			return nil, false

@@ -3,10 +3,14 @@ package emvtest
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
+	"io"
+	"net"
 	"sync"
 	"testing"
 
 	"github.com/emvkit/emvkit/apdu"
+	"github.com/emvkit/emvkit/tlv"
 )
 
 var (
@@ -154,6 +158,63 @@ func FuzzIssuerAuthorise(f *testing.F) {
 		}
 		if len(resp.IssuerAuthenticationData) != 10 {
 			t.Fatalf("issuer authentication data % X", resp.IssuerAuthenticationData)
+		}
+	})
+}
+
+// FuzzParseDOL: a DOL either fails to parse or encodes back to itself
+// (Book 3 §5.4: tag, one-byte length, nothing else).
+func FuzzParseDOL(f *testing.F) {
+	f.Add(h(CDOL1Default))
+	f.Add(h("9F"))
+	f.Add(h("9F3781"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		d, err := parseDOL(b)
+		if err != nil {
+			return
+		}
+		var out []byte
+		for _, e := range d {
+			out = tlv.AppendTag(out, e.tag)
+			out = append(out, byte(e.n))
+		}
+		if !bytes.Equal(out, b) {
+			t.Fatalf("DOL % X re-encodes as % X", b, out)
+		}
+	})
+}
+
+// FuzzVPCD feeds arbitrary bytes to the vpcd server as if from pcscd:
+// it must never panic, must end when the reader hangs up, and must answer
+// only in well-formed frames.
+func FuzzVPCD(f *testing.F) {
+	f.Add([]byte{0, 1, 1, 0, 1, 4, 0, 5, 0, 0xA4, 4, 0, 0})
+	f.Add([]byte{0, 1, 2, 0, 1, 0, 0xFF})
+	f.Fuzz(func(t *testing.T, in []byte) {
+		card := fuzzCards()[0].clone()
+		server, reader := net.Pipe()
+		done := make(chan error, 1)
+		go func() { done <- ServeVPCDConn(context.Background(), server, card) }()
+		got := make(chan []byte, 1)
+		go func() {
+			b, _ := io.ReadAll(reader)
+			got <- b
+		}()
+		// The pipe is synchronous: Write returns once the server has read
+		// the input (or has stopped and closed its end).
+		reader.Write(in)
+		reader.Close()
+		<-done
+		out := <-got
+		for len(out) > 0 {
+			if len(out) < 2 {
+				t.Fatalf("truncated frame header % X", out)
+			}
+			n := int(binary.BigEndian.Uint16(out))
+			if n > len(out)-2 {
+				t.Fatalf("frame of %d bytes with %d left", n, len(out)-2)
+			}
+			out = out[2+n:]
 		}
 	})
 }
