@@ -36,7 +36,7 @@ type e2eEnv struct {
 	reader string // its reader name
 }
 
-func e2eSetup(t *testing.T) e2eEnv {
+func e2eSetup(t testing.TB) e2eEnv {
 	t.Helper()
 	if os.Getenv("EMVKIT_PCSC_E2E") != "1" {
 		t.Skip("PC/SC end-to-end test: set EMVKIT_PCSC_E2E=1 with pcscd and vsmartcard-vpcd running (bash .ci/pcsc-e2e.sh does)")
@@ -64,7 +64,7 @@ func e2eSetup(t *testing.T) e2eEnv {
 	return env
 }
 
-func establish(t *testing.T) *Context {
+func establish(t testing.TB) *Context {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -75,7 +75,7 @@ func establish(t *testing.T) *Context {
 }
 
 // connect waits for the card in env.reader and connects to it.
-func (env e2eEnv) connect(t *testing.T, x *Context) *Card {
+func (env e2eEnv) connect(t testing.TB, x *Context) *Card {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -392,4 +392,21 @@ func stringsTrim(s string) string {
 		}
 	}
 	return s
+}
+
+// BenchmarkE2ETransmit is one READ RECORD through a real pcscd and the
+// vpcd driver to the test's card and back.
+func BenchmarkE2ETransmit(b *testing.B) {
+	env := e2eSetup(b)
+	x := establish(b)
+	insertCard(b, env, atrT0, map[string]string{"00B2010C00": "70035A01119000"})
+	card := env.connect(b, x)
+	cmd := mustHex(b, "00B2010C00")
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := card.Transmit(ctx, cmd); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

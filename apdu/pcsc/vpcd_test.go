@@ -47,7 +47,7 @@ func mustHex(t testing.TB, s string) []byte {
 // the driver is not yet listening, and serves it until pull is called or
 // the test ends; then it waits until pcscd has seen the card go, so that
 // the next test does not find it still listed.
-func insertCard(t *testing.T, env e2eEnv, atr string, answers map[string]string) *vcard {
+func insertCard(t testing.TB, env e2eEnv, atr string, answers map[string]string) *vcard {
 	t.Helper()
 	c := &vcard{atr: mustHex(t, atr), answer: map[string]string{}, done: make(chan struct{})}
 	for k, v := range answers {
@@ -92,6 +92,7 @@ func (c *vcard) serve() {
 	defer close(c.done)
 	var hdr [2]byte
 	for {
+		quickAck(c.conn)
 		if _, err := io.ReadFull(c.conn, hdr[:]); err != nil {
 			c.fail(err)
 			return
