@@ -294,7 +294,8 @@ func sleepContext(ctx context.Context, d time.Duration) error {
 // Transmit processes one command APDU and returns the response APDU (data
 // followed by SW1 SW2). It returns an error only when the card has been
 // removed (wrapping [apdu.ErrCardRemoved]) or ctx ends while the card is
-// slow to answer.
+// slow to answer; in that case the card has processed the command and its
+// answer is lost, as when a reader gives up on a slow card.
 func (c *Card) Transmit(ctx context.Context, command []byte) ([]byte, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err

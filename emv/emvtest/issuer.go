@@ -215,7 +215,11 @@ func (i *Issuer) SetDelay(d time.Duration) {
 	i.cfg.Delay = d
 }
 
-// Requests returns copies of the requests received so far.
+// maxIssuerRequests bounds the requests an issuer keeps for Requests.
+const maxIssuerRequests = 4096
+
+// Requests returns copies of the requests received so far (the first
+// 4096).
 func (i *Issuer) Requests() []AuthorisationRequest {
 	i.mu.Lock()
 	defer i.mu.Unlock()
@@ -255,6 +259,9 @@ type parsed struct {
 }
 
 func parseRequest(req *AuthorisationRequest) (*parsed, error) {
+	if req == nil {
+		return nil, fmt.Errorf("%w: no request", ErrAuthorisationRequest)
+	}
 	l, err := tlv.Parse(req.ICCData)
 	if err != nil {
 		return nil, fmt.Errorf("%w: ICC data: %v", ErrAuthorisationRequest, err)
@@ -344,9 +351,14 @@ func (i *Issuer) VerifyCryptogram(req *AuthorisationRequest) (bool, error) {
 // error when ctx ends while the issuer is slow, and with
 // ErrAuthorisationRequest for a request it cannot read.
 func (i *Issuer) Authorise(ctx context.Context, req *AuthorisationRequest) (*AuthorisationResponse, error) {
+	if req == nil {
+		return nil, fmt.Errorf("%w: no request", ErrAuthorisationRequest)
+	}
 	i.mu.Lock()
 	cfg := i.cfg
-	i.requests = append(i.requests, AuthorisationRequest{ICCData: append([]byte(nil), req.ICCData...), PAN: req.PAN, PSN: req.PSN})
+	if len(i.requests) < maxIssuerRequests {
+		i.requests = append(i.requests, AuthorisationRequest{ICCData: append([]byte(nil), req.ICCData...), PAN: req.PAN, PSN: req.PSN})
+	}
 	i.mu.Unlock()
 	if cfg.Delay > 0 {
 		if err := cfg.Sleep(ctx, cfg.Delay); err != nil {

@@ -231,3 +231,16 @@ func TestIssuerDeclineRules(t *testing.T) {
 	r := send(t, c, apdu.ExternalAuthenticate(resp.IssuerAuthenticationData))
 	assert.Equal(t, apdu.SWOK, r.SW)
 }
+
+func TestIssuerNilRequest(t *testing.T) {
+	iss, err := NewIssuer(IssuerConfig{})
+	require.NoError(t, err)
+	_, err = iss.Authorise(context.Background(), nil)
+	assert.ErrorIs(t, err, ErrAuthorisationRequest)
+	_, err = iss.VerifyCryptogram(nil)
+	assert.ErrorIs(t, err, ErrAuthorisationRequest)
+	_, err = NewIssuer(IssuerConfig{ARPCMethod: 3})
+	assert.Error(t, err)
+	_, err = NewIssuer(IssuerConfig{ProprietaryAuthData: make([]byte, 9)})
+	assert.Error(t, err)
+}
