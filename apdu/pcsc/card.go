@@ -171,7 +171,7 @@ func (k *Card) failure(ctx context.Context, op string, rv Code) error {
 	var gone ReaderState
 	wctx, cancel := context.WithTimeout(ctx, removalGrace)
 	defer cancel()
-	err := k.x.wait(wctx, op, nil, func(states []ReaderState) bool {
+	err := k.x.wait(wctx, op, k.reader, nil, func(states []ReaderState) bool {
 		i := slices.IndexFunc(states, func(s ReaderState) bool { return s.Name == k.reader })
 		if i < 0 {
 			gone = ReaderState{Name: k.reader, State: StateUnknown}

@@ -470,6 +470,29 @@ func TestDaemonWait(t *testing.T) {
 	}
 }
 
+func TestDaemonWaitForRemoval(t *testing.T) {
+	tests := []struct {
+		name   string
+		waiter []step
+	}{
+		{"card leaves", []step{versionOK(t), readersStep(t, waitChange, cardT0),
+			{want: nil, reply: wire(t, "00000000 00000000")},
+			readersStep(t, waitChange, ReaderState{Name: vpcd, EventCounter: 2, State: StateAbsent})}},
+		{"reader unplugged", []step{versionOK(t), readersStep(t, waitChange, ReaderState{Name: "Other 00 00"})}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			startDaemon(t, []step{versionOK(t), establishOK(t)}, tt.waiter)
+			x, err := EstablishContext(context.Background())
+			require.NoError(t, err)
+			defer x.c.close()
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			assert.NoError(t, x.WaitForRemoval(ctx, vpcd))
+		})
+	}
+}
+
 func TestDaemonWaitTimeoutAndCancel(t *testing.T) {
 	empty := ReaderState{Name: vpcd, State: StateAbsent}
 	for _, cancelIt := range []bool{false, true} {

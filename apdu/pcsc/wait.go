@@ -21,7 +21,7 @@ const maxWaitEvents = 100000
 // gives Code [ErrUnknownReader].
 func (x *Context) WaitForCard(ctx context.Context, readers ...string) (ReaderState, error) {
 	var found ReaderState
-	err := x.wait(ctx, "wait for card", readers, func(states []ReaderState) bool {
+	err := x.wait(ctx, "wait for card", firstOf(readers), readers, func(states []ReaderState) bool {
 		for _, s := range states {
 			if (len(readers) == 0 || slices.Contains(readers, s.Name)) && s.CardPresent() {
 				found = s
@@ -33,11 +33,11 @@ func (x *Context) WaitForCard(ctx context.Context, readers ...string) (ReaderSta
 	return found, err
 }
 
-// WaitForRemoval blocks until reader holds no card (or is gone), for
+// WaitForRemoval blocks until reader holds no card, or is gone, for
 // "remove card" prompts. It ends with the caller's context like
 // [Context.WaitForCard].
 func (x *Context) WaitForRemoval(ctx context.Context, reader string) error {
-	return x.wait(ctx, "wait for removal", []string{reader}, func(states []ReaderState) bool {
+	return x.wait(ctx, "wait for removal", reader, nil, func(states []ReaderState) bool {
 		i := slices.IndexFunc(states, func(s ReaderState) bool { return s.Name == reader })
 		return i < 0 || !states[i].CardPresent()
 	})
@@ -49,8 +49,9 @@ func (x *Context) WaitForRemoval(ctx context.Context, reader string) error {
 // CMD_WAIT_READER_STATE_CHANGE, then sends a wait_reader_state_change
 // message at the next event. Ending the wait is closing that socket, which
 // pcscd takes as unregistering; the context's own socket stays free for
-// other calls meanwhile.
-func (x *Context) wait(ctx context.Context, op string, readers []string, done func([]ReaderState) bool) error {
+// other calls meanwhile. The readers in known must be in the first table;
+// reader names the wait in errors.
+func (x *Context) wait(ctx context.Context, op, reader string, known []string, done func([]ReaderState) bool) error {
 	c, err := dial(ctx, op)
 	if err != nil {
 		return err
@@ -58,14 +59,14 @@ func (x *Context) wait(ctx context.Context, op string, readers []string, done fu
 	defer c.close()
 	for i := 0; ; i++ {
 		var states []ReaderState
-		err := c.do(ctx, op, firstOf(readers), appendHeader(nil, cmdWaitReaderStateChange, 0), func(r io.Reader) error {
+		err := c.do(ctx, op, reader, appendHeader(nil, cmdWaitReaderStateChange, 0), func(r io.Reader) error {
 			return readReadersState(r, &states)
 		})
 		if err != nil {
 			return err
 		}
 		if i == 0 {
-			for _, name := range readers {
+			for _, name := range known {
 				if !slices.ContainsFunc(states, func(s ReaderState) bool { return s.Name == name }) {
 					return &Error{Op: op, Reader: name, Code: ErrUnknownReader}
 				}
@@ -75,11 +76,11 @@ func (x *Context) wait(ctx context.Context, op string, readers []string, done fu
 			return nil
 		}
 		if i == maxWaitEvents {
-			return &Error{Op: op, Reader: firstOf(readers), Code: ErrWaitedTooLong}
+			return &Error{Op: op, Reader: reader, Code: ErrWaitedTooLong}
 		}
 		// Wait for the event message; nothing is sent.
 		var ev [waitLen]byte
-		if err := c.do(ctx, op, firstOf(readers), nil, func(r io.Reader) error {
+		if err := c.do(ctx, op, reader, nil, func(r io.Reader) error {
 			_, err := io.ReadFull(r, ev[:])
 			return err
 		}); err != nil {
@@ -87,7 +88,7 @@ func (x *Context) wait(ctx context.Context, op string, readers []string, done fu
 		}
 		w, _ := words(ev[:], 2)
 		if rv := Code(w[1]); rv != Success {
-			return &Error{Op: op, Reader: firstOf(readers), Code: rv}
+			return &Error{Op: op, Reader: reader, Code: rv}
 		}
 	}
 }
