@@ -244,3 +244,29 @@ func TestIssuerNilRequest(t *testing.T) {
 	_, err = NewIssuer(IssuerConfig{ProprietaryAuthData: make([]byte, 9)})
 	assert.Error(t, err)
 }
+
+// ARPC method 2 with Proprietary Authentication Data (Book 2 §8.2.2): the
+// card checks the MAC over ARQC || CSU || PAD.
+func TestIssuerARPCMethod2ProprietaryData(t *testing.T) {
+	c := NewCard(MastercardDDA())
+	iss, err := NewIssuer(IssuerConfig{ARPCMethod: 2, ProprietaryAuthData: h("1234567890ABCDEF")})
+	require.NoError(t, err)
+	resp, err := onlineTransaction(t, c, iss)
+	require.NoError(t, err)
+	require.Len(t, resp.IssuerAuthenticationData, 16)
+	assert.Equal(t, h("1234567890ABCDEF"), resp.IssuerAuthenticationData[8:])
+	assert.Equal(t, apdu.SWOK, send(t, c, apdu.ExternalAuthenticate(resp.IssuerAuthenticationData)).SW)
+
+	// Method 1 data sent to a method 2 card fails.
+	c = NewCard(MastercardDDA())
+	resp, err = onlineTransaction(t, c, mustIssuer(t, IssuerConfig{ARPCMethod: 1}))
+	require.NoError(t, err)
+	assert.Equal(t, apdu.SWVerifyFailedNoInfo, send(t, c, apdu.ExternalAuthenticate(resp.IssuerAuthenticationData)).SW)
+}
+
+func mustIssuer(t *testing.T, cfg IssuerConfig) *Issuer {
+	t.Helper()
+	i, err := NewIssuer(cfg)
+	require.NoError(t, err)
+	return i
+}
