@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emvkit/emvkit/apdu"
 	"github.com/emvkit/emvkit/emv"
 	"github.com/emvkit/emvkit/emv/emvtest"
 )
@@ -87,3 +88,56 @@ func BenchmarkTransactionCDAOnline(b *testing.B) { benchOnlineCDA(b, 0) }
 // delayed 5 ms, about what a contact card at 115200 bit/s with its own
 // processing takes per command.
 func BenchmarkTransactionCDAOnlineDelayed(b *testing.B) { benchOnlineCDA(b, 5*time.Millisecond) }
+
+// replayHost answers with a recorded issuer response.
+type replayHost struct{ resp *emv.OnlineResponse }
+
+func (h replayHost) Authorise(context.Context, *emv.OnlineRequest) (*emv.OnlineResponse, error) {
+	return h.resp, nil
+}
+
+// BenchmarkTransactionCDAOnlineReplay is the same online CDA transaction
+// with scripts replayed from a recording: card and issuer cost nothing,
+// so ns/op and allocs/op are the kernel's (and the replay's lookups).
+func BenchmarkTransactionCDAOnlineReplay(b *testing.B) {
+	card := emvtest.NewCard(visaCDA())
+	iss := emvtest.IssuerFor(card)
+	iss.SetRule(scriptsRule(
+		emvtest.Script{Template: 0x71, ID: mustHex("11223344"), Commands: []emvtest.ScriptCommand{emvtest.PutData(0x9F14, []byte{5})}},
+		emvtest.Script{Template: 0x72, ID: mustHex("55667788"), Commands: []emvtest.ScriptCommand{emvtest.PINUnblock()}},
+	))
+	h := &issuerHost{iss: iss}
+	rec := &recordingHost{h: h}
+	cfg := testConfig(b, card)
+	pad := &pinPad{pins: []string{"1234"}}
+	txn := emv.Transaction{Amount: 20000}
+	res, err := emv.Run(context.Background(), card, cfg, txn, &emv.Terminal{PINPad: pad, Host: rec})
+	if err != nil || res.Outcome != emv.OnlineApproved {
+		b.Fatalf("recording: %v %v", res.Outcome, err)
+	}
+	sess := res.Trace.Session("bench", "online CDA with scripts")
+	term := &emv.Terminal{PINPad: pad, Host: replayHost{rec.resp}}
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		pad.pins = []string{"1234"}
+		rp := apdu.NewReplay(sess, apdu.ReplayStrict)
+		res, err := emv.Run(ctx, rp, cfg, txn, term)
+		if err != nil || res.Outcome != emv.OnlineApproved {
+			b.Fatalf("replay: %v %v", res.Outcome, err)
+		}
+	}
+}
+
+// recordingHost keeps the last response of the host it wraps.
+type recordingHost struct {
+	h    emv.Host
+	resp *emv.OnlineResponse
+}
+
+func (r *recordingHost) Authorise(ctx context.Context, req *emv.OnlineRequest) (*emv.OnlineResponse, error) {
+	resp, err := r.h.Authorise(ctx, req)
+	r.resp = resp
+	return resp, err
+}
