@@ -300,3 +300,51 @@ func stringsRepeat(s string, n int) string {
 	}
 	return out
 }
+
+// Card removed during the online part: EXTERNAL AUTHENTICATE, a script
+// command before and after the final GENERATE AC, and the final GENERATE
+// AC itself; and during INTERNAL AUTHENTICATE of DDA.
+func TestCardRemovedOnline(t *testing.T) {
+	scripts := scriptsRule(
+		emvtest.Script{Template: 0x71, Commands: []emvtest.ScriptCommand{emvtest.PutData(0x9F14, []byte{5})}},
+		emvtest.Script{Template: 0x72, Commands: []emvtest.ScriptCommand{emvtest.PINUnblock()}},
+	)
+	// cdaHead is 14 commands, then GAC1 15, EA 16, 71 script 17, GAC2 18,
+	// 72 script 19.
+	for _, tc := range []struct {
+		at   int
+		step emv.Step
+	}{
+		{16, emv.StepOnlineProcessing},
+		{17, emv.StepIssuerScripts},
+		{18, emv.StepCompletion},
+		{19, emv.StepIssuerScripts},
+	} {
+		t.Run(tc.step.String(), func(t *testing.T) {
+			card := emvtest.NewCard(visaCDA())
+			iss := emvtest.IssuerFor(card)
+			iss.SetRule(scripts)
+			card.RemoveAt(tc.at)
+			res, err := onlineRun(t, card, &issuerHost{iss: iss}, 20000)
+			require.ErrorIs(t, err, apdu.ErrCardRemoved)
+			var te *emv.TerminatedError
+			require.ErrorAs(t, err, &te)
+			assert.Equal(t, tc.step, te.Step)
+			assert.Len(t, res.Trace, tc.at)
+			assert.Equal(t, tc.at, card.Commands())
+		})
+	}
+	t.Run("InternalAuthenticate", func(t *testing.T) {
+		p := visaCDA()
+		p.Applications[0].AIP = mustHex("3C00")
+		card := emvtest.NewCard(p)
+		card.RemoveAt(10) // SEL RR RR SEL GPO RR RR RR RR IA
+		res, err := onlineRun(t, card, &issuerHost{iss: emvtest.IssuerFor(card)}, 100)
+		require.ErrorIs(t, err, apdu.ErrCardRemoved)
+		var te *emv.TerminatedError
+		require.ErrorAs(t, err, &te)
+		assert.Equal(t, emv.StepOfflineDataAuthentication, te.Step)
+		assert.Len(t, res.Trace, 10)
+		assert.Equal(t, "0000000000", hexOf(res.TVR[:]), "a card that left is not a DDA failure")
+	})
+}
