@@ -50,13 +50,18 @@ func (c *Card) KeyStore() *oda.KeyStore {
 // generated deterministically from the seed, so the same profile gives the
 // same certificates on every run; they are cached per process.
 type KeyChain struct {
-	rid      [5]byte
-	index    byte
-	ca       *rsaKey
-	issuer   *rsaKey
-	icc      *rsaKey
-	pin      *rsaKey
-	exponent int
+	rid    [5]byte
+	index  byte
+	ca     *rsaKey
+	issuer *rsaKey
+	icc    *rsaKey
+	seed   string
+	keys   Keys
+}
+
+// pinKey returns the ICC PIN Encipherment key pair, generated on first use.
+func (kc *KeyChain) pinKey() *rsaKey {
+	return deterministicKey(kc.seed, "icc-pin", kc.keys.ICCBits, kc.keys.Exponent)
 }
 
 // KeyChainFor returns the key chain a profile's keys make for the RID of an
@@ -65,13 +70,13 @@ func KeyChainFor(k Keys, rid [5]byte) *KeyChain {
 	k = k.withDefaults()
 	seed := fmt.Sprintf("%s/%X", k.Seed, rid[:])
 	return &KeyChain{
-		rid:      rid,
-		index:    byte(k.CAIndex),
-		ca:       deterministicKey(seed, fmt.Sprintf("ca-%02X", k.CAIndex), k.CABits, 3),
-		issuer:   deterministicKey(seed, "issuer", k.IssuerBits, k.Exponent),
-		icc:      deterministicKey(seed, "icc", k.ICCBits, k.Exponent),
-		pin:      deterministicKey(seed, "icc-pin", k.ICCBits, k.Exponent),
-		exponent: k.Exponent,
+		rid:    rid,
+		index:  byte(k.CAIndex),
+		ca:     deterministicKey(seed, fmt.Sprintf("ca-%02X", k.CAIndex), k.CABits, 3),
+		issuer: deterministicKey(seed, "issuer", k.IssuerBits, k.Exponent),
+		icc:    deterministicKey(seed, "icc", k.ICCBits, k.Exponent),
+		seed:   seed,
+		keys:   k,
 	}
 }
 

@@ -319,13 +319,14 @@ func personalise(p *Profile, a *Application) (*persoApp, error) {
 		pa.pinKey = kc.icc
 	}
 	if a.PINKey {
-		cert, rem := iccCertificate(kc.issuer, kc.pin, certPAN, a.Faults.ICCCertExpiry, mustHex("000002"), nil)
-		objs := [][]byte{tlv.AppendTLV(nil, 0x9F2D, cert), tlv.AppendTLV(nil, 0x9F2E, kc.pin.exponent())}
+		pin := kc.pinKey()
+		cert, rem := iccCertificate(kc.issuer, pin, certPAN, a.Faults.ICCCertExpiry, mustHex("000002"), nil)
+		objs := [][]byte{tlv.AppendTLV(nil, 0x9F2D, cert), tlv.AppendTLV(nil, 0x9F2E, pin.exponent())}
 		if rem != nil {
 			objs = append(objs, tlv.AppendTLV(nil, 0x9F2F, rem))
 		}
 		add3(objs...)
-		pa.pinKey = kc.pin
+		pa.pinKey = pin
 	}
 
 	sort.SliceStable(recs, func(i, j int) bool {
