@@ -151,7 +151,7 @@ func (k *Card) Transmit(ctx context.Context, command []byte) ([]byte, error) {
 // that the card left. pcscd polls a reader's card presence every 400 ms,
 // so an exchange cut by a card being pulled out fails (SCARD_E_NOT_TRANSACTED)
 // before the daemon records the removal.
-var removalGrace = 1500 * time.Millisecond
+var removalGrace = 2 * time.Second
 
 // failure builds the error for a return code. When the code itself does
 // not say the card is gone but the exchange with the card failed, the

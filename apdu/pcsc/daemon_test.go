@@ -301,7 +301,7 @@ func transmitFailure(t testing.TB, rv string) step {
 
 func TestDaemonTransmitErrors(t *testing.T) {
 	removalGrace = 200 * time.Millisecond
-	t.Cleanup(func() { removalGrace = 1500 * time.Millisecond })
+	t.Cleanup(func() { removalGrace = 2 * time.Second })
 	absent := ReaderState{Name: vpcd, EventCounter: 2, State: StateAbsent}
 	tests := []struct {
 		name    string

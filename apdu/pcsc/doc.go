@@ -15,7 +15,15 @@
 //
 // The card chooses T=0 or T=1 and every exchange uses the protocol it
 // chose, so T=0 cards work (61xx and 6Cxx come back as the card sent
-// them; apdu's T=0 wrapper handles them).
+// them; apdu's T=0 wrapper handles them). [Card.BeginTransaction] keeps
+// other programs off the card for the length of an EMV transaction;
+// [Card.Reconnect] resets it; [Context.WaitForRemoval] waits for the
+// cardholder to take it out.
+//
+// Waits use a socket of their own, so a Context stays usable while one
+// runs. A call whose context ends while the daemon is answering leaves
+// the Context's socket out of step: it is closed, and later calls return
+// [ErrClosed]; establish a new Context then.
 //
 // # Errors
 //
