@@ -9,7 +9,7 @@ import (
 )
 
 // Issuer Application Data layout (a Visa CVN 18-style format; EMV leaves
-// 9F10 to the issuer, Book 3 Annex C7 only suggests one):
+// the content of 9F10 to the issuer):
 //
 //	byte 1     06, the length of what follows
 //	byte 2     Derivation Key Index (01)
@@ -21,14 +21,14 @@ import (
 //	           b4 issuer authentication performed and failed
 //	           b3 offline PIN verification performed
 //	           b2 offline PIN verification failed
-//	           b1 unable to go online
+//	           b1 unable to go online (never set: the card cannot know)
 //	  byte 6   b8 last online transaction not completed
 //	           b7 PIN try limit exceeded
 //	           b6 exceeded velocity checking counters (LCOL/UCOL)
 //	           b5 new card (no online transaction yet)
 //	           b4 issuer authentication failed on the last online transaction
 //	           b3 issuer authentication not performed after online authorisation
-//	           b2 application blocked by the card because PIN try limit exceeded
+//	           b2 the card blocked its PIN when the try limit was reached
 //	  byte 7   b8-5 issuer script commands processed on the last online transaction
 //	           b4 issuer script processing failed on the last online transaction
 //
@@ -78,8 +78,9 @@ func acBits(cid byte) byte {
 	return 0
 }
 
-// iad builds the Issuer Application Data for a cryptogram of type cid; for
-// the second GENERATE AC second is set and first is the first one's type.
+// iad builds the Issuer Application Data: first is the first GENERATE AC's
+// cryptogram type; for the second GENERATE AC isSecond is set and second is
+// its type.
 func (a *appState) iad(first, second byte, isSecond bool) []byte {
 	var b1, b2, b3 byte
 	if isSecond {
