@@ -36,7 +36,7 @@ var _ apdu.Transceiver = (*Card)(nil)
 // [ErrNoSmartcard], which also matches [apdu.ErrCardRemoved].
 func (x *Context) Connect(ctx context.Context, reader string) (*Card, error) {
 	const op = "connect"
-	req, err := connectRequest(x.handle, reader, ShareShared, ProtocolAny)
+	req, err := connectRequest(x.handle, reader, shareShared, ProtocolAny)
 	if err != nil {
 		return nil, err
 	}
@@ -219,7 +219,7 @@ func (k *Card) Reconnect(ctx context.Context, init Disposition) error {
 		return &Error{Op: op, Reader: k.reader, Err: err}
 	}
 	var reply [reconnectLen]byte
-	req := request(cmdReconnect, h, uint32(ShareShared), uint32(ProtocolAny), uint32(init), 0, 0)
+	req := request(cmdReconnect, h, uint32(shareShared), uint32(ProtocolAny), uint32(init), 0, 0)
 	if err := k.x.c.roundTrip(ctx, op, k.reader, req, reply[:]); err != nil {
 		return err
 	}

@@ -40,16 +40,12 @@ func (p Protocol) String() string {
 	return fmt.Sprintf("protocol(0x%X)", uint32(p))
 }
 
-// ShareMode says whether other connections may use the card meanwhile
-// (SCARD_SHARE_*).
-type ShareMode uint32
+// shareMode says whether other connections may use the card meanwhile
+// (SCARD_SHARE_*). Connect always shares: EMV transactions keep the card
+// to themselves with BeginTransaction instead.
+type shareMode uint32
 
-// Share modes.
-const (
-	ShareExclusive ShareMode = 1 // SCARD_SHARE_EXCLUSIVE
-	ShareShared    ShareMode = 2 // SCARD_SHARE_SHARED
-	ShareDirect    ShareMode = 3 // SCARD_SHARE_DIRECT
-)
+const shareShared shareMode = 2 // SCARD_SHARE_SHARED
 
 // Disposition says what to do with the card when a connection ends or is
 // renewed (SCARD_*_CARD).

@@ -105,7 +105,7 @@ func words(b []byte, n int) ([]uint32, error) {
 
 // connectRequest encodes SCARD_CONNECT (connect_struct). The reader name
 // must fit MAX_READERNAME with its NUL.
-func connectRequest(hContext uint32, reader string, share ShareMode, prefer Protocol) ([]byte, error) {
+func connectRequest(hContext uint32, reader string, share shareMode, prefer Protocol) ([]byte, error) {
 	if len(reader) >= maxReaderName || strings.IndexByte(reader, 0) >= 0 || reader == "" {
 		return nil, &Error{Op: "connect", Reader: reader, Code: ErrUnknownReader}
 	}

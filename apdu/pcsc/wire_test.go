@@ -91,7 +91,7 @@ func TestRequestEncoding(t *testing.T) {
 			"20000000 09000000  CDAB0000 01000000 10000000 05000000 01000000 10000000 0C000100 00000000  00B2010C00"},
 		{"SCARD_TRANSMIT T=1", transmitRequest(7, ProtocolT1, []byte{0x80, 0xCA, 0x9F, 0x17, 0x00}),
 			"20000000 09000000  07000000 02000000 10000000 05000000 02000000 10000000 0C000100 00000000  80CA9F1700"},
-		{"SCARD_RECONNECT reset", request(cmdReconnect, 7, uint32(ShareShared), uint32(ProtocolAny), uint32(ResetCard), 0, 0),
+		{"SCARD_RECONNECT reset", request(cmdReconnect, 7, uint32(shareShared), uint32(ProtocolAny), uint32(ResetCard), 0, 0),
 			"18000000 05000000  07000000 02000000 03000000 01000000 00000000 00000000"},
 		{"SCARD_DISCONNECT leave", request(cmdDisconnect, 7, uint32(LeaveCard), 0),
 			"0C000000 06000000  07000000 00000000 00000000"},
@@ -109,18 +109,18 @@ func TestRequestEncoding(t *testing.T) {
 
 func TestConnectRequest(t *testing.T) {
 	requireLittleEndian(t)
-	got, err := connectRequest(0x12345678, "Virtual PCD 00 00", ShareShared, ProtocolAny)
+	got, err := connectRequest(0x12345678, "Virtual PCD 00 00", shareShared, ProtocolAny)
 	require.NoError(t, err)
 	want := wire(t, "98000000 04000000  78563412"+readerName("Virtual PCD 00 00")+
 		"02000000 03000000 00000000 00000000 00000000")
 	assert.Equal(t, hexOf(want), hexOf(got))
 
 	for _, bad := range []string{"", strings.Repeat("R", maxReaderName), "a\x00b"} {
-		_, err := connectRequest(1, bad, ShareShared, ProtocolAny)
+		_, err := connectRequest(1, bad, shareShared, ProtocolAny)
 		assert.ErrorIs(t, err, ErrUnknownReader, "%q", bad)
 	}
 	// The longest name that fits with its NUL.
-	_, err = connectRequest(1, strings.Repeat("R", maxReaderName-1), ShareShared, ProtocolAny)
+	_, err = connectRequest(1, strings.Repeat("R", maxReaderName-1), shareShared, ProtocolAny)
 	assert.NoError(t, err)
 }
 
