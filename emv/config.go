@@ -80,6 +80,12 @@ type Config struct {
 	// absent.
 	AcquirerID string
 
+	// BypassAllPINCVMs: once the cardholder or attendant bypassed PIN entry
+	// for one PIN CVM, every later PIN CVM of the transaction is taken as
+	// bypassed without prompting again (Book 4 §6.3.4.5, a terminal
+	// option). Zero: each PIN CVM prompts.
+	BypassAllPINCVMs bool
+
 	// Applications lists the applications the terminal supports, in the
 	// terminal's order of preference (Book 1 §12.3.3). Required.
 	Applications []Application

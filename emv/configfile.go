@@ -47,6 +47,7 @@ func LoadConfig(path string) (*Config, error) {
 //	  "terminal_id": "TERM0001",                9F1C
 //	  "ifd_serial": "IFD00001",                 9F1E
 //	  "acquirer_id": "123456",                  9F01
+//	  "bypass_all_pin_cvms": false,             Book 4 §6.3.4.5
 //	  "params": {                               for every application:
 //	    "version": "008C",                      9F09
 //	    "floor_limit": 5000,                    9F1B
@@ -135,6 +136,7 @@ type configFile struct {
 	TerminalID             string          `json:"terminal_id"`
 	IFDSerial              string          `json:"ifd_serial"`
 	AcquirerID             string          `json:"acquirer_id"`
+	BypassAllPINCVMs       bool            `json:"bypass_all_pin_cvms"`
 	Params                 paramsFile      `json:"params"`
 	Applications           []appFile       `json:"applications"`
 	CAKeys                 json.RawMessage `json:"ca_keys"`
@@ -187,6 +189,7 @@ func (f *configFile) config() (*Config, error) {
 		TerminalID:           f.TerminalID,
 		IFDSerial:            f.IFDSerial,
 		AcquirerID:           f.AcquirerID,
+		BypassAllPINCVMs:     f.BypassAllPINCVMs,
 	}
 	var tt [1]byte
 	if err := fixed("terminal_type", f.TerminalType, 1, tt[:]); err != nil {

@@ -203,6 +203,16 @@ func TestCardholderVerification(t *testing.T) {
 			cmds: "SEL RR RR SEL GPO RR RR RR RR GD9F17 GD9F36 GD9F13 GAC40",
 		},
 		{
+			name:   "Book4_6_3_BypassAllPINCVMs_OnePromptOnly",
+			base:   visaSDA,
+			config: func(c *emv.Config) { c.BypassAllPINCVMs = true },
+			pins:   []string{"bypass", "1234"},
+			// The online PIN rule is taken as bypassed without a prompt:
+			// the second entry is never used, signature follows.
+			outcome: emv.Approved, tvr: "0200080000", tsi: "E800", cvm: "1E0300",
+			cmds: "SEL RR RR SEL GPO RR RR RR RR GD9F17 GD9F36 GD9F13 GAC40",
+		},
+		{
 			name:    "Book3_10_5_OnlinePIN",
 			profile: func(p *emvtest.Profile) { p.Applications[0].CVMList = mustHex(emvtest.CVMOnlinePIN) },
 			host:    approve(),
