@@ -299,16 +299,22 @@ func (c *Card) getChallenge(cmd apdu.Command) apdu.Response {
 	if cmd.P1 != 0 || cmd.P2 != 0 || len(cmd.Data) > 0 {
 		return swOnly(apdu.SWIncorrectP1P2)
 	}
-	c.challenge = c.random(8)
-	return ok(append([]byte(nil), c.challenge...))
+	un, good := c.random(8)
+	if !good {
+		return swOnly(apdu.SWNoPreciseDiagnosis)
+	}
+	c.challenge = un
+	return ok(append([]byte(nil), un...))
 }
 
-func (c *Card) random(n int) []byte {
+// random reads n bytes from the card's source of randomness; when it fails
+// (a test's reader ran dry) the command answers 6F00.
+func (c *Card) random(n int) ([]byte, bool) {
 	b := make([]byte, n)
 	if _, err := io.ReadFull(c.rand, b); err != nil {
-		panic("emvtest: card randomness failed: " + err.Error())
+		return nil, false
 	}
-	return b
+	return b, true
 }
 
 // gpo answers GET PROCESSING OPTIONS (Book 3 §6.5.8): it checks the
@@ -394,7 +400,11 @@ func (c *Card) internalAuthenticate(a *appState, cmd apdu.Command) apdu.Response
 	if !a.perso.hasICC || a.perso.cfg.AIP[0]&aipDDA == 0 {
 		return swOnly(apdu.SWConditionsNotSatisfied)
 	}
-	iccDD := append([]byte{8}, c.random(8)...)
+	dn, good := c.random(8)
+	if !good {
+		return swOnly(apdu.SWNoPreciseDiagnosis)
+	}
+	iccDD := append([]byte{8}, dn...)
 	sdad := signedDynamicData(a.perso.chain.icc, iccDD, cmd.Data, a.perso.cfg.Faults.BadSDAD)
 	if a.perso.cfg.DDAFormat == 2 {
 		return ok(tlv.AppendTLV(nil, 0x77, tlv.AppendTLV(nil, 0x9F4B, sdad)))

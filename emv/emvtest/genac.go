@@ -195,6 +195,16 @@ func (c *Card) generateAC(a *appState, cmd apdu.Command) apdu.Response {
 		return swOnly(apdu.SWWrongLength)
 	}
 	vals := dolValues(dol, cmd.Data)
+	// The ICC Dynamic Number of a CDA signature is drawn before any state
+	// changes, so a failing random source leaves the card as it was.
+	wantCDA := cmd.P1&apdu.RefCDA != 0 && cfg.AIP[0]&aipCDA != 0 && a.perso.hasICC
+	var dn []byte
+	if wantCDA {
+		var good bool
+		if dn, good = c.random(8); !good {
+			return swOnly(apdu.SWNoPreciseDiagnosis)
+		}
+	}
 
 	var cid byte
 	if !second {
@@ -222,8 +232,7 @@ func (c *Card) generateAC(a *appState, cmd apdu.Command) apdu.Response {
 	a.tx.acs++
 
 	atc := []byte{byte(a.atc >> 8), byte(a.atc)}
-	cda := cmd.P1&apdu.RefCDA != 0 && cfg.AIP[0]&aipCDA != 0 && a.perso.hasICC && cid != cidAAC
-	if cda {
+	if wantCDA && cid != cidAAC {
 		// Book 2 §6.6.1: the Transaction Data Hash Code covers the PDOL
 		// data, the CDOL1 data, the CDOL2 data (second GENERATE AC) and
 		// the response's data objects other than the SDAD, in order.
@@ -242,7 +251,7 @@ func (c *Card) generateAC(a *appState, cmd apdu.Command) apdu.Response {
 		tdhc := h.Sum(nil)
 		iccDD := make([]byte, 0, 38)
 		iccDD = append(iccDD, 8)
-		iccDD = append(iccDD, c.random(8)...)
+		iccDD = append(iccDD, dn...)
 		iccDD = append(iccDD, cid)
 		iccDD = append(iccDD, ac...)
 		iccDD = append(iccDD, tdhc...)

@@ -223,3 +223,15 @@ func TestSetRandAndReset(t *testing.T) {
 	assert.Equal(t, 0x11, c.ATC(h("A0000000031010")))
 	assert.Equal(t, -1, c.ATC(h("A000000099")))
 }
+
+// A random source that runs dry makes the card answer 6F00, not panic.
+func TestRandomSourceExhausted(t *testing.T) {
+	c := NewCard(VisaCDA())
+	c.SetRand(bytes.NewReader(nil))
+	assert.Equal(t, apdu.SWNoPreciseDiagnosis, send(t, c, apdu.GetChallenge()).SW)
+	startTransaction(t, c, h("A0000000031010"), nil)
+	assert.Equal(t, apdu.SWNoPreciseDiagnosis, send(t, c, apdu.InternalAuthenticate(h("01020304"))).SW)
+	assert.Equal(t, apdu.SWNoPreciseDiagnosis, send(t, c, apdu.GenerateAC(apdu.RefARQC|apdu.RefCDA, cdol1Data)).SW)
+	// Without CDA no randomness is needed.
+	assert.Equal(t, apdu.SWOK, send(t, c, apdu.GenerateAC(apdu.RefARQC, cdol1Data)).SW)
+}
