@@ -201,7 +201,11 @@ func (s *transactionState) generateAC(p1 byte, data []byte) (*acResponse, error)
 		if err := it.Err(); err != nil {
 			return nil, s.failData("GENERATE AC response", err)
 		}
-		if len(cid) != 1 || len(r.atc) != 2 || (r.sdad == nil && len(r.ac) != 8) || (r.ac != nil && len(r.ac) != 8) {
+		// Without a CDA signature request the cryptogram itself must be
+		// there; with one it may come inside the signature (Book 3
+		// §6.5.5.4).
+		needAC := r.sdad == nil || p1&apdu.RefCDA == 0
+		if len(cid) != 1 || len(r.atc) != 2 || (needAC && len(r.ac) != 8) || (r.ac != nil && len(r.ac) != 8) {
 			return nil, s.fail("GENERATE AC response lacks 9F27, 9F36 or 9F26", ErrMissingData)
 		}
 		r.cid = cid[0]
