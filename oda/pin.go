@@ -16,18 +16,8 @@ func (v *Verifier) PINKey(card *CardData, staticData []byte) (*ICCKey, error) {
 	if len(card.PINCertificate) == 0 {
 		return v.ICCPublicKey(PIN, card, staticData)
 	}
-	for _, d := range []struct {
-		v []byte
-		c Check
-	}{
-		{card.CAKeyIndex, CheckCAKeyIndex},
-		{card.IssuerCertificate, CheckIssuerCertificate},
-		{card.IssuerExponent, CheckIssuerExponent},
-		{card.PINExponent, CheckICCExponent},
-	} {
-		if len(d.v) == 0 {
-			return nil, fail(PIN, d.c, ErrMissingData, "")
-		}
+	if err := requireData(PIN, card, required{card.PINExponent, CheckICCExponent}); err != nil {
+		return nil, err
 	}
 	issuer, err := v.IssuerPublicKey(PIN, card)
 	if err != nil {

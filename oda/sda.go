@@ -120,18 +120,8 @@ func (k *IssuerKey) VerifySSAD(ssad, staticData []byte) (*SSAD, error) {
 // Key (§5.3) and verifies the Signed Static Application Data (§5.4).
 // staticData comes from [AppendStaticData].
 func (v *Verifier) SDA(card *CardData, staticData []byte) (*SSAD, error) {
-	for _, d := range []struct {
-		v []byte
-		c Check
-	}{
-		{card.CAKeyIndex, CheckCAKeyIndex},
-		{card.IssuerCertificate, CheckIssuerCertificate},
-		{card.IssuerExponent, CheckIssuerExponent},
-		{card.SSAD, CheckSSAD},
-	} {
-		if len(d.v) == 0 {
-			return nil, fail(SDA, d.c, ErrMissingData, "")
-		}
+	if err := requireData(SDA, card, required{card.SSAD, CheckSSAD}); err != nil {
+		return nil, err
 	}
 	issuer, err := v.IssuerPublicKey(SDA, card)
 	if err != nil {

@@ -151,23 +151,41 @@ func (v *Verifier) recoverICC(m Method, issuer *IssuerKey, cert, rem, exp, pan, 
 // (8F, 90, 9F32, 9F46, 9F47; a missing one is [ErrMissingData]), then finds
 // the CA key, recovers the Issuer Public Key and then the ICC Public Key.
 func (v *Verifier) ICCPublicKey(m Method, card *CardData, staticData []byte) (*ICCKey, error) {
-	for _, d := range []struct {
-		v []byte
-		c Check
-	}{
-		{card.CAKeyIndex, CheckCAKeyIndex},
-		{card.IssuerCertificate, CheckIssuerCertificate},
-		{card.IssuerExponent, CheckIssuerExponent},
-		{card.ICCCertificate, CheckICCCertificate},
-		{card.ICCExponent, CheckICCExponent},
-	} {
-		if len(d.v) == 0 {
-			return nil, fail(m, d.c, ErrMissingData, "")
-		}
+	if err := requireData(m, card,
+		required{card.ICCCertificate, CheckICCCertificate},
+		required{card.ICCExponent, CheckICCExponent}); err != nil {
+		return nil, err
 	}
 	issuer, err := v.IssuerPublicKey(m, card)
 	if err != nil {
 		return nil, err
 	}
 	return v.RecoverICCKey(m, issuer, card, staticData)
+}
+
+// required is one data object a method needs and the check that is named
+// when the card did not give it.
+type required struct {
+	v []byte
+	c Check
+}
+
+// requireData checks, before any RSA, that the card gave the data objects
+// of the issuer key chain (8F, 90, 9F32) and those in more, in that order;
+// the first one missing fails with [ErrMissingData], which the kernel maps
+// to "ICC data missing" (Book 3 §10.3).
+func requireData(m Method, card *CardData, more ...required) error {
+	chain := [...]required{
+		{card.CAKeyIndex, CheckCAKeyIndex},
+		{card.IssuerCertificate, CheckIssuerCertificate},
+		{card.IssuerExponent, CheckIssuerExponent},
+	}
+	for _, list := range [][]required{chain[:], more} {
+		for _, d := range list {
+			if len(d.v) == 0 {
+				return fail(m, d.c, ErrMissingData, "")
+			}
+		}
+	}
+	return nil
 }
