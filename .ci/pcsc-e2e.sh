@@ -111,6 +111,9 @@ for _ in $(seq 30); do
 done
 if [ -z "$listed" ]; then
 	cat "$WORK/probe.out" >&2 || true
+	if [ -n "$running_pid" ]; then
+		die "the running pcscd (pid $running_pid, not started here) does not list the vpcd reader: started before vsmartcard-vpcd was installed? restart it"
+	fi
 	die "pcscd does not list the vpcd reader within 15 s"
 fi
 say "pcscd is up and lists the vpcd reader"
