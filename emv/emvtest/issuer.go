@@ -169,9 +169,11 @@ func NewIssuer(cfg IssuerConfig) (*Issuer, error) {
 }
 
 // NewIssuerFromMasterKey returns an issuer whose AC master key is the given
-// hex string (32 hex digits); its secure-messaging keys are the same key,
-// so issuer scripts only work with cards personalised that way. ARPC
-// method 1.
+// hex string (32 hex digits), for cards whose issuer master key is known:
+// the virtual cards, or real test cards using Visa CVN 10, 18 or 22 or
+// Mastercard CVN 16, 17, 20 or 21 (see schemeKeys). Its secure-messaging
+// keys are the same key, so issuer scripts only work with cards
+// personalised that way. ARPC method 1.
 func NewIssuerFromMasterKey(acHex string) (*Issuer, error) {
 	k, err := hex.DecodeString(strings.ReplaceAll(acHex, " ", ""))
 	if err != nil || len(k) != 16 {
@@ -299,9 +301,46 @@ func parseRequest(req *AuthorisationRequest) (*parsed, error) {
 	return p, nil
 }
 
-// expectedCryptogram recomputes the card's cryptogram from the request
-// (the input layout of the card's GENERATE AC, see genac.go).
-func expectedCryptogram(k *cardKeys, p *parsed) ([]byte, error) {
+// cryptogramKeys holds what one card's cryptograms are checked with.
+type cryptogramKeys struct {
+	ac   []byte // key of the application cryptogram
+	arpc []byte // key of the ARPC
+	in   []byte // cryptogram input, unpadded
+	pad2 bool   // ISO 9797-1 padding method 2 (else method 1, zeros)
+}
+
+// Cryptogram Version Numbers the issuer knows, read from the Issuer
+// Application Data. The card of this package writes Visa-format IAD with
+// CVN 12 (18).
+const (
+	cvnVisa10 = 0x0A
+	cvnVisa18 = 0x12
+	cvnVisa22 = 0x16
+	cvnMC16   = 0x10
+	cvnMC17   = 0x11
+	cvnMC20   = 0x14
+	cvnMC21   = 0x15
+)
+
+// schemeKeys works out, from the IAD, how the card computed its
+// cryptogram, so the issuer also serves real cards whose issuer master key
+// is known (see [NewIssuerFromMasterKey]):
+//
+//   - Visa IAD (06 DKI CVN CVR...): CVN 10 MACs the terminal data, AIP,
+//     ATC and the 4-byte CVR under the ICC master key with zero padding;
+//     CVN 18 and 22 (and this package's card) MAC the terminal data, AIP,
+//     ATC and the whole IAD under the EMV common session key (R = ATC ||
+//     00..00) with padding method 2;
+//   - Mastercard IAD (KDI CVN CVR(6) DAC(2) counters(8)): CVN 16 and 17
+//     use the common session key with R = ATC || 00 00 || UN, CVN 20 and
+//     21 with R = ATC || 00..00; the input ends with the CVR (and for 17
+//     and 21 the counters); padding method 2; the ARPC key is the ICC
+//     master key for 16 and 17.
+//
+// Anything else is taken as this package's card. The terminal data are
+// 9F02, 9F03, 9F1A, 95, 5F2A, 9A, 9C and 9F37 (Book 2 Annex A1.2 and the
+// schemes' published test cases).
+func schemeKeys(k *cardKeys, p *parsed) (*cryptogramKeys, error) {
 	in := make([]byte, 0, 64)
 	for _, e := range acTerminalData {
 		v := p.vals[e.tag]
@@ -317,12 +356,50 @@ func expectedCryptogram(k *cardKeys, p *parsed) ([]byte, error) {
 	}
 	in = append(in, p.vals[0x82]...)
 	in = append(in, p.vals[0x9F36]...)
-	in = append(in, p.vals[0x9F10]...)
-	sk, err := sessionKey(k.mkAC, acSessionKeyR(p.atc))
+	iad := p.vals[0x9F10]
+	csk, err := sessionKey(k.mkAC, acSessionKeyR(p.atc))
 	if err != nil {
 		return nil, err
 	}
-	return mac(sk, in)
+	ck := &cryptogramKeys{ac: csk, arpc: csk, pad2: true}
+	switch {
+	case len(iad) >= 7 && iad[0] == 0x06 && iad[2] == cvnVisa10:
+		ck.ac, ck.arpc, ck.pad2 = k.mkAC, k.mkAC, false
+		in = append(in, iad[3:7]...)
+	case len(iad) >= 18 && iad[0] != 0x06 && (iad[1] == cvnMC16 || iad[1] == cvnMC17 || iad[1] == cvnMC20 || iad[1] == cvnMC21):
+		cvn := iad[1]
+		if cvn == cvnMC16 || cvn == cvnMC17 {
+			un := p.vals[0x9F37]
+			if len(un) != 4 {
+				return nil, fmt.Errorf("%w: 9F37 missing or not 4 bytes", ErrAuthorisationRequest)
+			}
+			r := append([]byte{byte(p.atc >> 8), byte(p.atc), 0, 0}, un...)
+			if ck.ac, err = sessionKey(k.mkAC, r); err != nil {
+				return nil, err
+			}
+			ck.arpc = k.mkAC
+		}
+		in = append(in, iad[2:8]...)
+		if cvn == cvnMC17 || cvn == cvnMC21 {
+			in = append(in, iad[10:18]...)
+		}
+	default: // Visa CVN 18/22 and this package's card
+		in = append(in, iad...)
+	}
+	ck.in = in
+	return ck, nil
+}
+
+// expectedCryptogram recomputes the card's cryptogram from the request.
+func expectedCryptogram(ck *cryptogramKeys) ([]byte, error) {
+	if ck.pad2 {
+		return mac(ck.ac, ck.in)
+	}
+	padded := append([]byte(nil), ck.in...)
+	for len(padded)%8 != 0 {
+		padded = append(padded, 0)
+	}
+	return retailMAC(ck.ac, padded)
 }
 
 // VerifyCryptogram reports whether the application cryptogram (9F26) in
@@ -338,7 +415,11 @@ func (i *Issuer) VerifyCryptogram(req *AuthorisationRequest) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	want, err := expectedCryptogram(k, p)
+	ck, err := schemeKeys(k, p)
+	if err != nil {
+		return false, err
+	}
+	want, err := expectedCryptogram(ck)
 	if err != nil {
 		return false, err
 	}
@@ -379,7 +460,11 @@ func (i *Issuer) Authorise(ctx context.Context, req *AuthorisationRequest) (*Aut
 	if err != nil {
 		return nil, err
 	}
-	want, err := expectedCryptogram(k, p)
+	ck, err := schemeKeys(k, p)
+	if err != nil {
+		return nil, err
+	}
+	want, err := expectedCryptogram(ck)
 	if err != nil {
 		return nil, err
 	}
@@ -392,10 +477,7 @@ func (i *Issuer) Authorise(ctx context.Context, req *AuthorisationRequest) (*Aut
 			resp.ARC = ARCApproved
 		}
 	}
-	sk, err := sessionKey(k.mkAC, acSessionKeyR(p.atc))
-	if err != nil {
-		return nil, err
-	}
+	sk := ck.arpc
 	if cfg.ARPCMethod == 2 {
 		var csu [4]byte
 		switch {
