@@ -54,9 +54,6 @@ func (s *transactionState) authenticateOfflineData() error {
 	v := s.verifier()
 	card := s.odaCardData()
 	static, err := s.staticDataToAuthenticate()
-	if err == nil && s.odaRecordBad {
-		err = errODARecord
-	}
 	if err == nil {
 		switch s.oda.method {
 		case SDA:
@@ -77,10 +74,6 @@ func (s *transactionState) authenticateOfflineData() error {
 	}
 	return nil
 }
-
-// errODARecord reports a record for ODA from SFI 11 to 30 that is not a
-// 70 template (Book 3 §10.3).
-var errODARecord = errors.New("emv: record for offline data authentication is not a 70 template")
 
 // staticDataToAuthenticate assembles the static data from the records the
 // AFL marked, and the AIP when the SDA Tag List asks for it (Book 3 §10.3).

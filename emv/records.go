@@ -139,15 +139,11 @@ func (s *transactionState) readApplicationData() error {
 				if err := s.keepTemplate(v, true); err != nil {
 					return err
 				}
-			} else if forODA && (perr != nil || tag != 0x70) {
-				// Book 3 §10.3: a record for offline data authentication
-				// from SFI 11 to 30 is hashed with its tag and length, and
-				// must be a 70 template; otherwise ODA fails.
-				s.odaRecordBad = true
 			}
 			if forODA {
 				// Kept exactly as received: ODA hashes the card's bytes
-				// (Book 3 §10.3, oda.AppendStaticData).
+				// (Book 3 §10.3). A record from SFI 11 to 30 that is not a
+				// 70 template makes ODA fail there (oda.AppendStaticData).
 				s.odaRecords = append(s.odaRecords, oda.Record{SFI: e.sfi, Data: data})
 			}
 		}

@@ -87,9 +87,6 @@ type transactionState struct {
 	// odaRecords are the records the AFL marks for offline data
 	// authentication, exactly as received (Book 3 §10.2).
 	odaRecords []oda.Record
-	// odaRecordBad is set when one of them, from SFI 11 to 30, is not a
-	// 70 template.
-	odaRecordBad bool
 
 	pdolData  []byte
 	cdol1Data []byte
