@@ -124,6 +124,53 @@ type externalExpect struct {
 	// Unrecorded is the hex of the first command the recording has no
 	// answer for (a prefix: the header, or the header and the DF name).
 	Unrecorded string `json:"unrecorded"`
+	// Exact says the recorded commands are byte for byte what a terminal
+	// must send (the source asserts them, as emv-utils' tests do): every
+	// command the kernel sent that the recording answers is the recorded
+	// command exactly, in the recording's order.
+	Exact bool `json:"exact"`
+}
+
+// sentLog is a Transceiver that keeps every command it carries, below the
+// kernel's T=0 layer (GET RESPONSE included).
+type sentLog struct {
+	card apdu.Transceiver
+	sent [][]byte
+}
+
+func (l *sentLog) Transmit(ctx context.Context, c []byte) ([]byte, error) {
+	l.sent = append(l.sent, slices.Clone(c))
+	return l.card.Transmit(ctx, c)
+}
+
+// checkExact verifies Exact: each command sent, but a last one the replay
+// refused, equals an unused exchange byte for byte, and those of the file
+// (the first nFile) come in the file's order.
+func checkExact(t *testing.T, sent [][]byte, xs []apdu.SessionExchange, nFile int, stopped bool) {
+	if stopped && len(sent) > 0 {
+		sent = sent[:len(sent)-1]
+	}
+	used := make([]bool, len(xs))
+	last := -1
+	for n, c := range sent {
+		i := slices.IndexFunc(xs, func(x apdu.SessionExchange) bool { return bytes.Equal(x.Command, c) })
+		for i >= 0 && used[i] {
+			j := slices.IndexFunc(xs[i+1:], func(x apdu.SessionExchange) bool { return bytes.Equal(x.Command, c) })
+			if j < 0 {
+				i = -1
+				break
+			}
+			i += 1 + j
+		}
+		if !assert.GreaterOrEqual(t, i, 0, "command %d %X is not byte for byte a recorded one", n, c) {
+			return
+		}
+		used[i] = true
+		if i < nFile {
+			assert.Greater(t, i, last, "command %d %X out of the recording's order", n, c)
+			last = i
+		}
+	}
 }
 
 // terminationReasons maps the "reason" of an expected termination to the
@@ -246,8 +293,9 @@ func replayExternal(t *testing.T, file string) {
 		replayed.Exchanges = append(replayed.Exchanges, apdu.SessionExchange{Command: c, Response: r, Note: a.Note})
 	}
 	rp := apdu.NewReplay(replayed, apdu.ReplayByCommand)
+	card := &sentLog{card: rp}
 
-	res, runErr := emv.Run(context.Background(), rp, cfg, txn, term)
+	res, runErr := emv.Run(context.Background(), card, cfg, txn, term)
 	require.NotNil(t, res)
 	if testing.Verbose() {
 		t.Logf("outcome %s, err %v\naid %X oda %s tvr %X tsi %X cvm %X\ncommands %s\nremaining %d", res.Outcome, runErr,
@@ -268,6 +316,11 @@ func replayExternal(t *testing.T, file string) {
 	if sel != nil || e.Offered != nil {
 		require.NotNil(t, sel, "expect.offered needs a cardholder")
 		assert.Equal(t, e.Offered, sel.offered, "candidate lists offered")
+	}
+
+	if e.Exact {
+		var re *apdu.ReplayError
+		checkExact(t, card.sent, replayed.Exchanges, len(sess.Exchanges), errors.As(runErr, &re))
 	}
 
 	// Every command the kernel sent was answered from the file, the added
