@@ -46,6 +46,9 @@ import (
 //	                ...; see pinPad); absent: no PIN pad
 //	"host":         the issuer's answer {"approved", "arc", "issuer_auth_data"};
 //	                absent: the terminal is unable to go online
+//	"transaction_log": the terminal's log of approved transactions
+//	                [{"pan": digits, "date": "YYMMDD", "amount": minor units}];
+//	                the kernel gets the most recent one with the card's PAN
 //	"choose":       the applications the cardholder picks, by name, in order;
 //	                "confirm": the cardholder's answer to a confirmation.
 //	                Both absent: no cardholder selection (Terminal.Selector nil)
@@ -97,6 +100,11 @@ type externalKernel struct {
 		ARC            string `json:"arc"`
 		IssuerAuthData string `json:"issuer_auth_data"`
 	} `json:"host"`
+	TransactionLog []struct {
+		PAN    string `json:"pan"`
+		Date   string `json:"date"`
+		Amount uint64 `json:"amount"`
+	} `json:"transaction_log"`
 	Choose         []string `json:"choose"`
 	Confirm        *bool    `json:"confirm"`
 	AddedExchanges []struct {
@@ -220,6 +228,30 @@ func (s *nameSelector) Confirm(ctx context.Context, c emv.Candidate) (bool, erro
 	return s.confirm, nil
 }
 
+// recordedLog is a terminal's transaction log given in a session.
+type recordedLog []loggedTxn
+
+type loggedTxn struct {
+	pan, date string // PAN digits; YYMMDD
+	amount    uint64
+}
+
+// RecentAmount returns the amount of the latest logged transaction with
+// the card's PAN (the PAN sequence number is not compared: the logs of
+// the sources hold it, the cards of the sessions do not).
+func (l recordedLog) RecentAmount(pan, psn []byte) (uint64, bool) {
+	best := -1
+	for i, x := range l {
+		if x.pan == bcdDigits(pan) && (best < 0 || x.date > l[best].date) {
+			best = i
+		}
+	}
+	if best < 0 {
+		return 0, false
+	}
+	return l[best].amount, true
+}
+
 // unThenZeros is the random source of a replay: the recording's
 // unpredictable number, then zeros.
 func unThenZeros(un []byte) io.Reader {
@@ -277,6 +309,13 @@ func replayExternal(t *testing.T, file string) {
 		iad, err := hex.DecodeString(k.Host.IssuerAuthData)
 		require.NoError(t, err)
 		term.Host = &fakeHost{resp: &emv.OnlineResponse{Approved: k.Host.Approved, ARC: k.Host.ARC, IssuerAuthData: iad}}
+	}
+	if k.TransactionLog != nil {
+		var log recordedLog
+		for _, l := range k.TransactionLog {
+			log = append(log, loggedTxn{pan: l.PAN, date: l.Date, amount: l.Amount})
+		}
+		term.TransactionLog = log
 	}
 	var sel *nameSelector
 	if k.Choose != nil || k.Confirm != nil {
