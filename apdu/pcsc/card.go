@@ -108,7 +108,8 @@ func (k *Card) state() (handle uint32, p Protocol, err error) {
 // A card that is gone gives an *Error that matches [apdu.ErrCardRemoved]:
 // the daemon says so (SCARD_W_REMOVED_CARD, SCARD_E_NO_SMARTCARD), or the
 // exchange failed and the reader no longer holds the card it was
-// connected to.
+// connected to. A "successful" answer of fewer than two bytes (no status
+// word) is a failed exchange: Code [ErrNotTransacted].
 func (k *Card) Transmit(ctx context.Context, command []byte) ([]byte, error) {
 	const op = "transmit"
 	h, p, err := k.state()
@@ -143,6 +144,12 @@ func (k *Card) Transmit(ctx context.Context, command []byte) ([]byte, error) {
 	}
 	if rv != Success {
 		return nil, k.failure(ctx, op, rv)
+	}
+	if len(resp) < 2 {
+		// A card that leaves in the middle of an exchange can make pcscd
+		// answer success with no bytes at all. A response without a status
+		// word is an exchange that failed, and the card may be gone.
+		return nil, k.failure(ctx, op, ErrNotTransacted)
 	}
 	return resp, nil
 }

@@ -323,6 +323,10 @@ func TestDaemonTransmitErrors(t *testing.T) {
 				readersStep(t, waitChange, absent)}},
 		{name: "SCARD_E_NOT_TRANSACTED, card still there", rv: "16001080", code: ErrNotTransacted,
 			waiter: []step{versionOK(t), readersStep(t, waitChange, cardT0)}},
+		{name: "success without a status word, card gone", rv: "00000000", code: ErrNotTransacted, removed: true,
+			waiter: []step{versionOK(t), readersStep(t, waitChange, absent)}},
+		{name: "success without a status word, card still there", rv: "00000000", code: ErrNotTransacted,
+			waiter: []step{versionOK(t), readersStep(t, waitChange, cardT0)}},
 		{name: "SCARD_E_NOT_TRANSACTED, another card", rv: "16001080", code: ErrNotTransacted, removed: true,
 			waiter: []step{versionOK(t), readersStep(t, waitChange, ReaderState{Name: vpcd, EventCounter: 3, State: StatePresent})}},
 	}
