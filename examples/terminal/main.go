@@ -1,68 +1,135 @@
-// Command terminal runs one EMV transaction against a built-in virtual card
-// and prints what the kernel decided: the outcome, the TVR and TSI bit by
-// bit, the CVM Results and the APDU trace (PAN masked, PIN never shown).
+// Command terminal runs one EMV transaction, on the built-in virtual card
+// or on a card in a PC/SC reader, and prints what the kernel decided: the
+// outcome, the TVR and TSI bit by bit, the CVM Results and the APDU trace
+// (PAN masked, PIN never shown).
 //
 //	go run ./examples/terminal
 //	go run ./examples/terminal -card mastercard-dda -amount 250.00 -host issuer
 //	go run ./examples/terminal -card visa-sda -pin 9999 -json
+//	go run ./examples/terminal -readers
+//	go run ./examples/terminal -reader any -config testdata/terminals/test-bench.json -amount 10.00
+//	go run ./examples/terminal -reader 'Virtual PCD 00 00' -config testdata/terminals/test-bench.json -amount 10.00 -pin 1234 -json
+//
+// Without -reader the card is a virtual one (package emv/emvtest) and the
+// virtual issuer knows its keys. With -reader the card is real, or a
+// virtual card put into the vpcd virtual reader (examples/virtualcard).
 //
 // Flags:
 //
-//	-card NAME     built-in card profile (emvtest.BuiltinProfiles)
-//	-amount A      amount authorised, in major units ("12.34")
-//	-cashback A    amount other, for -type cashback
-//	-type T        purchase, cash, cashback, refund, inquiry, or two hex digits
-//	-pin PIN       the PIN the cardholder types; "none" for a terminal without PIN pad
-//	-host H        none (unable to go online), approve, decline (an ARC and no
-//	               ARPC), or issuer (the virtual issuer checks the ARQC and
-//	               answers with an ARPC)
-//	-config FILE   terminal configuration JSON (see emv.ParseConfig); the
-//	               card's CA key is added to its keys
-//	-json          print the result as JSON
+//	-card NAME       built-in card profile (emvtest.BuiltinProfiles), or a
+//	                 profile file ending in .json; without -reader only
+//	-reader NAME     run on the card in this PC/SC reader; "any": the first
+//	                 reader that holds a card
+//	-wait D          how long to wait for a card in the reader (30s)
+//	-readers         list the PC/SC readers and their cards, and exit
+//	-config FILE     terminal configuration JSON (see emv.ParseConfig and
+//	                 testdata/terminals); a virtual card's CA key is added
+//	-amount A        amount authorised, in major units ("12.34")
+//	-cashback A      amount other, for -type cashback
+//	-type T          purchase, cash, cashback, refund, inquiry, or two hex digits
+//	-pin PIN         the PIN the cardholder types, once (a wrong PIN is not
+//	                 retried: PIN entry is then bypassed); "none": the
+//	                 terminal has no PIN pad. Unset: the virtual card's own
+//	                 PIN (1234 if it has none), or, on a reader, a prompt
+//	                 (no echo on a terminal; an empty line bypasses)
+//	-host H          the online answer: none (unable to go online), approve
+//	                 or decline (an ARC and no ARPC), or issuer (the virtual
+//	                 issuer checks the ARQC and answers with an ARPC).
+//	                 Unset: issuer for the virtual card and, on a reader,
+//	                 issuer with -issuer-mk, else none
+//	-issuer-mk HEX   the issuer master key (AC) of the card, 32 hex digits:
+//	                 the issuer derives the ICC master key from it by Book 2
+//	                 Annex A1.4 option A (PAN and PAN sequence number), the
+//	                 common session key by A1.3, checks the ARQC and answers
+//	                 with an ARPC of method 1 (A1.3.1)
+//	-json            print the result as JSON (below)
+//	-record FILE     write the card session in apdu's session format
+//	                 (testdata/README.md), so it can be replayed in a test
+//
+// # JSON output
+//
+// One object:
+//
+//	outcome         the outcome ("approved", "online approved", "declined", ...)
+//	error           why the transaction stopped, when it did (absent otherwise)
+//	terminated_step the step it stopped in
+//	reader          the reader's name, protocol ("T=0"/"T=1") and "atr" (hex),
+//	protocol, atr   on a reader only
+//	aid             the selected application's AID (84), hex
+//	pan             the PAN, masked (first six and last four digits)
+//	tvr, tsi        Terminal Verification Results (95) and Transaction Status
+//	                Information (9B), hex; tvr_bits and tsi_bits name the set bits
+//	cvm_results     CVM Results (9F34), hex; cvm the same in words
+//	oda             the offline data authentication performed: none, SDA, DDA, CDA
+//	cid, ac, atc    Cryptogram Information Data (9F27), Application
+//	iad             Cryptogram (9F26), ATC (9F36), Issuer Application Data
+//	                (9F10) of the last GENERATE AC, hex
+//	arc             the Authorisation Response Code (8A)
+//	script_results  Issuer Script Results (9F5B), hex
+//	apdu_count      the number of command/response exchanges
+//	receipt         the receipt data (emv.Receipt; PAN masked)
+//	trace           every exchange, one string each: command, response and
+//	                time, the PAN and track 2 masked, VERIFY data zeroed
 package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
-	"strconv"
+	"os/signal"
 	"strings"
 	"time"
 
-	"github.com/emvkit/emvkit/cvm"
+	"github.com/emvkit/emvkit/apdu"
 	"github.com/emvkit/emvkit/emv"
 	"github.com/emvkit/emvkit/emv/emvtest"
 	"github.com/emvkit/emvkit/emv/tvr"
+	"github.com/emvkit/emvkit/examples/internal/app"
 	"github.com/emvkit/emvkit/oda"
 )
 
 func main() {
-	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "terminal:", err)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "terminal:", err)
+		}
 		os.Exit(1)
 	}
 }
 
 type options struct {
-	card, amount, cashback, typ, pin, host, config string
-	json                                           bool
+	card, reader, amount, cashback, typ, pin, host, issuerMK, config, record string
+	wait                                                                     time.Duration
+	json, readers                                                            bool
+	pinSet                                                                   bool
 }
 
-func run(args []string, stdout, stderr io.Writer) error {
+// errTransaction marks a transaction that stopped with an error after its
+// result was printed.
+var errTransaction = errors.New("the transaction did not complete")
+
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	var o options
 	fs := flag.NewFlagSet("terminal", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&o.card, "card", "visa-cda", "built-in card profile: "+strings.Join(emvtest.BuiltinProfiles(), ", "))
+	fs.StringVar(&o.card, "card", "visa-cda", "virtual card: built-in profile ("+strings.Join(emvtest.BuiltinProfiles(), ", ")+") or profile .json file")
+	fs.StringVar(&o.reader, "reader", "", `PC/SC reader holding the card; "any": the first reader with a card`)
+	fs.DurationVar(&o.wait, "wait", 30*time.Second, "how long to wait for a card in the reader")
+	fs.BoolVar(&o.readers, "readers", false, "list the PC/SC readers and exit")
 	fs.StringVar(&o.amount, "amount", "12.34", "amount authorised in major units")
 	fs.StringVar(&o.cashback, "cashback", "0", "amount other (cashback) in major units")
 	fs.StringVar(&o.typ, "type", "purchase", "transaction type: purchase, cash, cashback, refund, inquiry, or two hex digits")
-	fs.StringVar(&o.pin, "pin", "1234", `PIN typed by the cardholder; "none": no PIN pad`)
-	fs.StringVar(&o.host, "host", "issuer", "online answer: none, approve, decline or issuer")
+	fs.StringVar(&o.pin, "pin", "", `PIN typed by the cardholder; "none": no PIN pad; unset: the virtual card's PIN, or a prompt on a reader`)
+	fs.StringVar(&o.host, "host", "", "online answer: none, approve, decline or issuer (default: issuer for the virtual card or with -issuer-mk, else none)")
+	fs.StringVar(&o.issuerMK, "issuer-mk", "", "issuer master key (AC), 32 hex digits, for -host issuer on a reader")
 	fs.StringVar(&o.config, "config", "", "terminal configuration JSON file")
+	fs.StringVar(&o.record, "record", "", "write the card session to this file (apdu session format)")
 	fs.BoolVar(&o.json, "json", false, "print the result as JSON")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -70,14 +137,26 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-
-	profile := emvtest.BuiltinProfile(o.card)
-	if profile == nil {
-		return fmt.Errorf("no built-in card %q (have %s)", o.card, strings.Join(emvtest.BuiltinProfiles(), ", "))
+	fs.Visit(func(f *flag.Flag) { o.pinSet = o.pinSet || f.Name == "pin" })
+	if o.readers {
+		return listReaders(ctx, stdout)
 	}
-	card := emvtest.NewCard(profile)
 
-	cfg, err := terminalConfig(o.config, card)
+	// The card: virtual, or in a reader.
+	var (
+		card    apdu.Transceiver
+		virtual *emvtest.Card
+		reader  *app.Reader
+	)
+	if o.reader == "" {
+		profile, err := app.LoadProfile(o.card)
+		if err != nil {
+			return err
+		}
+		virtual = emvtest.NewCard(profile)
+		card = virtual
+	}
+	cfg, err := terminalConfig(o.config, virtual)
 	if err != nil {
 		return err
 	}
@@ -85,41 +164,113 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	console := app.NewConsole(stdin, stderr)
 	term := &emv.Terminal{}
 	if !o.json {
 		term.Display = display{stdout}
 	}
-	if o.pin != "none" {
-		term.PINPad = pinPad(o.pin)
-	}
-	switch o.host {
-	case "none":
-	case "approve":
-		term.Host = fixedHost{approve: true}
-	case "decline":
-		term.Host = fixedHost{}
-	case "issuer":
-		term.Host = issuerHost{emvtest.IssuerFor(card)}
+	switch {
+	case o.pin == "none":
+	case o.pinSet:
+		term.PINPad = &app.PINPad{Fixed: o.pin}
+	case virtual != nil:
+		// The card's reference PIN; a card without offline PIN gets 1234
+		// for an online PIN, which the virtual issuer does not check.
+		pin := string(virtual.Profile().Applications[0].PIN)
+		if pin == "" {
+			pin = "1234"
+		}
+		term.PINPad = &app.PINPad{Fixed: pin}
 	default:
-		return fmt.Errorf("-host %q: want none, approve, decline or issuer", o.host)
+		term.PINPad = &app.PINPad{Console: console}
+	}
+	host, err := chooseHost(o, virtual)
+	if err != nil {
+		return err
+	}
+	term.Host = host
+
+	if o.reader != "" {
+		if !o.json {
+			fmt.Fprintf(stdout, "waiting up to %s for a card in %s\n", o.wait, readerName(o.reader))
+		}
+		reader, err = app.OpenReader(ctx, o.reader, o.wait)
+		if err != nil {
+			return err
+		}
+		defer reader.Close()
+		card = reader.Card
+		if !o.json {
+			fmt.Fprintf(stdout, "card in %s\n", reader.Describe())
+		}
 	}
 
-	res, err := emv.Run(context.Background(), card, cfg, txn, term)
+	res, runErr := emv.Run(ctx, card, cfg, txn, term)
 	if res == nil {
-		return err // an invalid configuration: nothing was sent
+		return runErr // an invalid configuration: nothing was sent
+	}
+	if o.record != "" {
+		if err := record(o, cfg, txn, res, runErr, reader); err != nil {
+			return err
+		}
 	}
 	if o.json {
-		return printJSON(stdout, res, err)
+		if err := printJSON(stdout, res, runErr, reader); err != nil {
+			return err
+		}
+	} else {
+		printText(stdout, res, runErr)
 	}
-	printText(stdout, res, err)
+	if runErr != nil {
+		return fmt.Errorf("%w: %v", errTransaction, runErr)
+	}
 	return nil
+}
+
+func readerName(r string) string {
+	if r == app.AnyReader {
+		return "any reader"
+	}
+	return fmt.Sprintf("%q", r)
+}
+
+// chooseHost builds the online answer of -host.
+func chooseHost(o options, virtual *emvtest.Card) (emv.Host, error) {
+	h := o.host
+	if h == "" {
+		h = "none"
+		if virtual != nil || o.issuerMK != "" {
+			h = "issuer"
+		}
+	}
+	switch h {
+	case "none":
+		return nil, nil
+	case "approve":
+		return app.FixedHost{Approve: true}, nil
+	case "decline":
+		return app.FixedHost{}, nil
+	case "issuer":
+		if o.issuerMK != "" {
+			iss, err := emvtest.NewIssuerFromMasterKey(o.issuerMK)
+			if err != nil {
+				return nil, fmt.Errorf("-issuer-mk: %w", err)
+			}
+			return app.IssuerHost{Issuer: iss}, nil
+		}
+		if virtual == nil {
+			return nil, errors.New("-host issuer on a reader needs the card's issuer master key: -issuer-mk HEX")
+		}
+		return app.IssuerHost{Issuer: emvtest.IssuerFor(virtual)}, nil
+	}
+	return nil, fmt.Errorf("-host %q: want none, approve, decline or issuer", o.host)
 }
 
 // terminalConfig loads the configuration file, or builds the built-in
 // one: an attended, online-capable terminal in the United States with a
 // floor limit of 50.00 and common Visa action codes, supporting the
-// applications of the built-in cards. Either way the card's CA key is
-// trusted.
+// applications of the built-in cards. Either way a virtual card's CA key
+// is trusted.
 func terminalConfig(path string, card *emvtest.Card) (*emv.Config, error) {
 	var cfg *emv.Config
 	if path != "" {
@@ -155,6 +306,9 @@ func terminalConfig(path string, card *emvtest.Card) (*emv.Config, error) {
 			},
 		}
 	}
+	if card == nil {
+		return cfg, nil
+	}
 	if cfg.CAKeys == nil {
 		cfg.CAKeys = oda.NewKeyStore()
 	}
@@ -172,167 +326,32 @@ func transaction(o options, exponent int) (emv.Transaction, error) {
 	if err != nil {
 		return emv.Transaction{}, err
 	}
-	amount, err := parseAmount(o.amount, exponent)
+	amount, err := app.ParseAmount(o.amount, exponent)
 	if err != nil {
 		return emv.Transaction{}, fmt.Errorf("-amount: %w", err)
 	}
-	other, err := parseAmount(o.cashback, exponent)
+	other, err := app.ParseAmount(o.cashback, exponent)
 	if err != nil {
 		return emv.Transaction{}, fmt.Errorf("-cashback: %w", err)
 	}
 	return emv.Transaction{Type: typ, Amount: amount + other, AmountOther: other, SequenceCounter: 1, Time: time.Now()}, nil
 }
 
-// parseAmount reads "12.34" as minor units with the currency's exponent.
-func parseAmount(s string, exponent int) (uint64, error) {
-	whole, frac, _ := strings.Cut(s, ".")
-	if len(frac) > exponent {
-		return 0, fmt.Errorf("%q has more than %d decimals", s, exponent)
-	}
-	frac += strings.Repeat("0", exponent-len(frac))
-	v, err := strconv.ParseUint(whole+frac, 10, 64)
+func listReaders(ctx context.Context, w io.Writer) error {
+	states, err := app.ListReaders(ctx)
 	if err != nil {
-		return 0, fmt.Errorf("%q is not an amount", s)
+		return err
 	}
-	return v, nil
-}
-
-// pinPad types the same PIN at every prompt; online PIN is enciphered by
-// a real PIN pad, here it is a fixed block.
-type pinPad string
-
-func (p pinPad) EnterOfflinePIN(ctx context.Context, req cvm.PINRequest) (cvm.PIN, error) {
-	return cvm.NewPIN([]byte(p))
-}
-
-func (p pinPad) EnterOnlinePIN(ctx context.Context, req cvm.PINRequest) (cvm.OnlinePINBlock, error) {
-	return cvm.NewOnlinePINBlock(cvm.PINBlockFormat(0), make([]byte, 8), nil), nil
-}
-
-// fixedHost answers every authorisation with an ARC and no ARPC.
-type fixedHost struct{ approve bool }
-
-func (h fixedHost) Authorise(ctx context.Context, req *emv.OnlineRequest) (*emv.OnlineResponse, error) {
-	if h.approve {
-		return &emv.OnlineResponse{Approved: true, ARC: "00"}, nil
-	}
-	return &emv.OnlineResponse{ARC: "05"}, nil
-}
-
-// issuerHost sends the request to the virtual issuer, which checks the
-// ARQC and answers with an ARPC.
-type issuerHost struct{ iss *emvtest.Issuer }
-
-func (h issuerHost) Authorise(ctx context.Context, req *emv.OnlineRequest) (*emv.OnlineResponse, error) {
-	r, err := h.iss.Authorise(ctx, &emvtest.AuthorisationRequest{ICCData: req.ICCData, PAN: digits(req.PAN), PSN: digits(req.PANSequence)})
-	if err != nil {
-		return nil, err
-	}
-	return &emv.OnlineResponse{Approved: r.Approved, ARC: string(r.ARC[:]), IssuerAuthData: r.IssuerAuthenticationData, Scripts: r.Scripts}, nil
-}
-
-func digits(b []byte) string {
-	var s []byte
-	for _, x := range b {
-		for _, d := range [2]byte{x >> 4, x & 0x0F} {
-			if d > 9 {
-				return string(s)
-			}
-			s = append(s, '0'+d)
+	for _, s := range states {
+		if s.CardPresent() {
+			fmt.Fprintf(w, "%s\tcard present, ATR %X\n", s.Name, s.ATR)
+		} else {
+			fmt.Fprintf(w, "%s\tno card\n", s.Name)
 		}
 	}
-	return string(s)
+	return nil
 }
 
 type display struct{ w io.Writer }
 
 func (d display) Show(ctx context.Context, m emv.Message) { fmt.Fprintf(d.w, "[display] %s\n", m) }
-
-func printText(w io.Writer, r *emv.Result, err error) {
-	fmt.Fprintf(w, "\noutcome:      %s\n", r.Outcome)
-	if err != nil {
-		fmt.Fprintf(w, "reason:       %v\n", err)
-	}
-	fmt.Fprintf(w, "application:  %X %s\n", r.AID, r.Receipt.Label)
-	fmt.Fprintf(w, "card:         %s\n", r.Receipt.MaskedPAN)
-	fmt.Fprintf(w, "ODA:          %s\n", r.ODA)
-	fmt.Fprintf(w, "CVM Results:  %s\n", cvm.Results(r.CVMResults))
-	if r.SignatureRequired {
-		fmt.Fprintln(w, "signature:    required")
-	}
-	fmt.Fprintf(w, "TVR:          %X\n", r.TVR[:])
-	for _, b := range r.TVR.Bits() {
-		fmt.Fprintf(w, "                %s\n", b)
-	}
-	fmt.Fprintf(w, "TSI:          %X\n", r.TSI[:])
-	for _, b := range r.TSI.Bits() {
-		fmt.Fprintf(w, "                %s\n", b)
-	}
-	if r.AC != nil {
-		fmt.Fprintf(w, "cryptogram:   CID %02X AC %X ATC %X\n", r.CID, r.AC, r.ATC)
-	}
-	if r.ARC != "" {
-		fmt.Fprintf(w, "ARC:          %s\n", r.ARC)
-	}
-	if len(r.ScriptResults) > 0 {
-		fmt.Fprintf(w, "scripts 9F5B: %X\n", r.ScriptResults)
-	}
-	fmt.Fprintf(w, "\ntrace (%d commands):\n%s", len(r.Trace), r.Trace)
-}
-
-// jsonResult is the -json output.
-type jsonResult struct {
-	Outcome    string      `json:"outcome"`
-	Error      string      `json:"error,omitempty"`
-	TVR        string      `json:"tvr"`
-	TVRBits    []string    `json:"tvr_bits"`
-	TSI        string      `json:"tsi"`
-	TSIBits    []string    `json:"tsi_bits"`
-	CVMResults string      `json:"cvm_results"`
-	AID        string      `json:"aid"`
-	ODA        string      `json:"oda"`
-	CID        string      `json:"cid"`
-	AC         string      `json:"ac"`
-	ATC        string      `json:"atc"`
-	ARC        string      `json:"arc,omitempty"`
-	Scripts    string      `json:"script_results,omitempty"`
-	APDUCount  int         `json:"apdu_count"`
-	Receipt    emv.Receipt `json:"receipt"`
-	Trace      []string    `json:"trace"`
-}
-
-func printJSON(w io.Writer, r *emv.Result, err error) error {
-	j := jsonResult{
-		Outcome:    r.Outcome.String(),
-		TVR:        fmt.Sprintf("%X", r.TVR[:]),
-		TVRBits:    r.TVR.Bits(),
-		TSI:        fmt.Sprintf("%X", r.TSI[:]),
-		TSIBits:    r.TSI.Bits(),
-		CVMResults: fmt.Sprintf("%X", r.CVMResults[:]),
-		AID:        fmt.Sprintf("%X", r.AID),
-		ODA:        r.ODA.String(),
-		CID:        fmt.Sprintf("%02X", r.CID),
-		AC:         fmt.Sprintf("%X", r.AC),
-		ATC:        fmt.Sprintf("%X", r.ATC),
-		ARC:        r.ARC,
-		Scripts:    fmt.Sprintf("%X", r.ScriptResults),
-		APDUCount:  len(r.Trace),
-		Receipt:    r.Receipt,
-		Trace:      []string{},
-	}
-	if j.TVRBits == nil {
-		j.TVRBits = []string{}
-	}
-	if j.TSIBits == nil {
-		j.TSIBits = []string{}
-	}
-	if err != nil {
-		j.Error = err.Error()
-	}
-	for _, e := range r.Trace {
-		j.Trace = append(j.Trace, e.String())
-	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(j)
-}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -28,7 +29,7 @@ func TestRunJSON(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			var out, errOut bytes.Buffer
-			require.NoError(t, run(tc.args, &out, &errOut), errOut.String())
+			require.NoError(t, run(context.Background(), tc.args, strings.NewReader(""), &out, &errOut), errOut.String())
 			var j jsonResult
 			require.NoError(t, json.Unmarshal(out.Bytes(), &j))
 			assert.Equal(t, tc.outcome, j.Outcome)
@@ -42,7 +43,7 @@ func TestRunJSON(t *testing.T) {
 
 func TestRunText(t *testing.T) {
 	var out, errOut bytes.Buffer
-	require.NoError(t, run(nil, &out, &errOut))
+	require.NoError(t, run(context.Background(), nil, strings.NewReader(""), &out, &errOut))
 	s := out.String()
 	assert.Contains(t, s, "outcome:      approved")
 	assert.Contains(t, s, "Card risk management was performed")
@@ -55,6 +56,6 @@ func TestRunBadFlags(t *testing.T) {
 		{"-card", "nope"}, {"-host", "maybe"}, {"-amount", "1.234"}, {"-type", "zz"}, {"extra"},
 	} {
 		var out, errOut bytes.Buffer
-		assert.Error(t, run(args, &out, &errOut), "%v", args)
+		assert.Error(t, run(context.Background(), args, strings.NewReader(""), &out, &errOut), "%v", args)
 	}
 }

@@ -1,0 +1,207 @@
+package main
+
+import (
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/emvkit/emvkit/cvm"
+	"github.com/emvkit/emvkit/emv"
+	"github.com/emvkit/emvkit/examples/internal/app"
+)
+
+func printText(w io.Writer, r *emv.Result, err error) {
+	fmt.Fprintf(w, "\noutcome:      %s\n", r.Outcome)
+	if err != nil {
+		fmt.Fprintf(w, "reason:       %v\n", err)
+	}
+	fmt.Fprintf(w, "application:  %X %s\n", r.AID, r.Receipt.Label)
+	fmt.Fprintf(w, "card:         %s\n", r.Receipt.MaskedPAN)
+	fmt.Fprintf(w, "ODA:          %s\n", r.ODA)
+	fmt.Fprintf(w, "CVM Results:  %s\n", cvm.Results(r.CVMResults))
+	if r.SignatureRequired {
+		fmt.Fprintln(w, "signature:    required")
+	}
+	fmt.Fprintf(w, "TVR:          %X\n", r.TVR[:])
+	for _, b := range r.TVR.Bits() {
+		fmt.Fprintf(w, "                %s\n", b)
+	}
+	fmt.Fprintf(w, "TSI:          %X\n", r.TSI[:])
+	for _, b := range r.TSI.Bits() {
+		fmt.Fprintf(w, "                %s\n", b)
+	}
+	if r.AC != nil {
+		fmt.Fprintf(w, "cryptogram:   CID %02X AC %X ATC %X\n", r.CID, r.AC, r.ATC)
+	}
+	if r.ARC != "" {
+		fmt.Fprintf(w, "ARC:          %s\n", r.ARC)
+	}
+	if len(r.ScriptResults) > 0 {
+		fmt.Fprintf(w, "scripts 9F5B: %X\n", r.ScriptResults)
+	}
+	fmt.Fprintf(w, "\ntrace (%d commands):\n%s", len(r.Trace), r.Trace)
+}
+
+// jsonResult is the -json output; the package documentation lists the
+// fields.
+type jsonResult struct {
+	Outcome        string      `json:"outcome"`
+	Error          string      `json:"error,omitempty"`
+	TerminatedStep string      `json:"terminated_step,omitempty"`
+	Reader         string      `json:"reader,omitempty"`
+	Protocol       string      `json:"protocol,omitempty"`
+	ATR            string      `json:"atr,omitempty"`
+	AID            string      `json:"aid"`
+	PAN            string      `json:"pan"`
+	TVR            string      `json:"tvr"`
+	TVRBits        []string    `json:"tvr_bits"`
+	TSI            string      `json:"tsi"`
+	TSIBits        []string    `json:"tsi_bits"`
+	CVMResults     string      `json:"cvm_results"`
+	CVM            string      `json:"cvm"`
+	ODA            string      `json:"oda"`
+	CID            string      `json:"cid"`
+	AC             string      `json:"ac"`
+	ATC            string      `json:"atc"`
+	IAD            string      `json:"iad"`
+	ARC            string      `json:"arc,omitempty"`
+	Scripts        string      `json:"script_results,omitempty"`
+	APDUCount      int         `json:"apdu_count"`
+	Receipt        emv.Receipt `json:"receipt"`
+	Trace          []string    `json:"trace"`
+}
+
+func printJSON(w io.Writer, r *emv.Result, err error, reader *app.Reader) error {
+	j := jsonResult{
+		Outcome:    r.Outcome.String(),
+		AID:        fmt.Sprintf("%X", r.AID),
+		PAN:        r.Receipt.MaskedPAN,
+		TVR:        fmt.Sprintf("%X", r.TVR[:]),
+		TVRBits:    r.TVR.Bits(),
+		TSI:        fmt.Sprintf("%X", r.TSI[:]),
+		TSIBits:    r.TSI.Bits(),
+		CVMResults: fmt.Sprintf("%X", r.CVMResults[:]),
+		CVM:        cvm.Results(r.CVMResults).String(),
+		ODA:        r.ODA.String(),
+		CID:        fmt.Sprintf("%02X", r.CID),
+		AC:         fmt.Sprintf("%X", r.AC),
+		ATC:        fmt.Sprintf("%X", r.ATC),
+		IAD:        fmt.Sprintf("%X", r.IAD),
+		ARC:        r.ARC,
+		Scripts:    fmt.Sprintf("%X", r.ScriptResults),
+		APDUCount:  len(r.Trace),
+		Receipt:    r.Receipt,
+		Trace:      []string{},
+	}
+	if reader != nil {
+		j.Reader = reader.Name
+		j.Protocol = reader.Card.Protocol().String()
+		j.ATR = fmt.Sprintf("%X", reader.Card.ATR())
+	}
+	if j.TVRBits == nil {
+		j.TVRBits = []string{}
+	}
+	if j.TSIBits == nil {
+		j.TSIBits = []string{}
+	}
+	if err != nil {
+		j.Error = err.Error()
+		var te *emv.TerminatedError
+		if errors.As(err, &te) {
+			j.TerminatedStep = te.Step.String()
+		}
+	}
+	for _, e := range r.Trace {
+		j.Trace = append(j.Trace, e.String())
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(j)
+}
+
+// recordedKernel is the kernel part of a recorded session: the terminal
+// configuration (the -config file as it is), the transaction, the
+// unpredictable number, the host's answer and what the kernel decided, so
+// a replay can be checked against it. The PIN is not kept: a test that
+// replays a PIN transaction types the test card's PIN itself.
+type recordedKernel struct {
+	Terminal            json.RawMessage `json:"terminal,omitempty"`
+	Transaction         recordedTxn     `json:"transaction"`
+	UnpredictableNumber string          `json:"unpredictable_number"`
+	Expect              recordedExpect  `json:"expect"`
+}
+
+type recordedTxn struct {
+	Type            string `json:"type"`
+	Amount          uint64 `json:"amount"`
+	AmountOther     uint64 `json:"amount_other"`
+	Time            string `json:"time"`
+	SequenceCounter uint32 `json:"sequence_counter"`
+}
+
+type recordedExpect struct {
+	AID        string `json:"aid"`
+	Outcome    string `json:"outcome"`
+	ODA        string `json:"oda"`
+	TVR        string `json:"tvr"`
+	TSI        string `json:"tsi"`
+	CVMResults string `json:"cvm_results"`
+}
+
+// record writes the session to o.record: the trace (VERIFY data
+// redacted) and the kernel header.
+func record(o options, cfg *emv.Config, txn emv.Transaction, r *emv.Result, runErr error, reader *app.Reader) error {
+	source := "examples/terminal, virtual card " + o.card
+	if reader != nil {
+		source = "examples/terminal, " + reader.Describe()
+	}
+	proves := fmt.Sprintf("a %s of %s: %s, TVR %X, TSI %X, CVM Results %X", txn.Type, app.FormatAmount(txn.Amount, cfg.CurrencyExponent), r.Outcome, r.TVR[:], r.TSI[:], r.CVMResults[:])
+	if runErr != nil {
+		proves += " (" + runErr.Error() + ")"
+	}
+	k := recordedKernel{
+		Transaction: recordedTxn{
+			Type:            fmt.Sprintf("%02X", byte(txn.Type)),
+			Amount:          txn.Amount,
+			AmountOther:     txn.AmountOther,
+			Time:            txn.Time.UTC().Format("2006-01-02T15:04:05Z"),
+			SequenceCounter: txn.SequenceCounter,
+		},
+		UnpredictableNumber: hex.EncodeToString(r.UnpredictableNumber[:]),
+		Expect: recordedExpect{
+			AID:        fmt.Sprintf("%X", r.AID),
+			Outcome:    r.Outcome.String(),
+			ODA:        r.ODA.String(),
+			TVR:        fmt.Sprintf("%X", r.TVR[:]),
+			TSI:        fmt.Sprintf("%X", r.TSI[:]),
+			CVMResults: fmt.Sprintf("%X", r.CVMResults[:]),
+		},
+	}
+	k.UnpredictableNumber = strings.ToUpper(k.UnpredictableNumber)
+	if o.config != "" {
+		b, err := os.ReadFile(o.config)
+		if err != nil {
+			return err
+		}
+		k.Terminal = b
+	}
+	kernel, err := json.Marshal(k)
+	if err != nil {
+		return err
+	}
+	s := r.Trace.Session(source, proves)
+	s.Kernel = kernel
+	f, err := os.Create(o.record)
+	if err != nil {
+		return err
+	}
+	if err := s.Write(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
