@@ -8,6 +8,8 @@ import (
 	"io"
 	"net"
 	"sync"
+
+	"github.com/emvkit/emvkit/apdu"
 )
 
 // DefaultVPCDAddr is where pcscd's vpcd driver (vsmartcard) listens for a
@@ -57,6 +59,7 @@ func ServeVPCDConn(ctx context.Context, conn net.Conn, card *Card) error {
 	var hdr [2]byte
 	buf := make([]byte, 0xFFFF)
 	for {
+		quickAck(conn)
 		if _, err := io.ReadFull(conn, hdr[:]); err != nil {
 			return vpcdEnd(ctx, err)
 		}
@@ -76,7 +79,7 @@ func ServeVPCDConn(ctx context.Context, conn net.Conn, card *Card) error {
 				continue
 			case vpcdGetATR:
 				if card.Removed() {
-					return fmt.Errorf("emvtest: vpcd: card removed")
+					return fmt.Errorf("emvtest: vpcd: %w", apdu.ErrCardRemoved)
 				}
 				out = card.ATR()
 			default:

@@ -90,6 +90,16 @@ func TestVPCDCardRemoved(t *testing.T) {
 	assert.Error(t, rerr, "connection closed")
 }
 
+// A reader asking a pulled card for its ATR learns the card is gone.
+func TestVPCDCardRemovedBeforeATR(t *testing.T) {
+	card := NewCard(VisaCDA())
+	card.Remove()
+	r, done, cancel := startVPCD(t, card)
+	defer cancel()
+	r.send([]byte{0x04}) // get ATR
+	assert.ErrorIs(t, <-done, apdu.ErrCardRemoved)
+}
+
 func TestVPCDContextEnds(t *testing.T) {
 	_, done, cancel := startVPCD(t, NewCard(VisaCDA()))
 	cancel()
