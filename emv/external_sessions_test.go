@@ -282,7 +282,7 @@ func replayExternal(t *testing.T, file string) {
 	require.NoError(t, sess.Write(&again))
 	assert.Equal(t, string(raw), again.String(), "file layout differs from apdu.Session.Write")
 
-	assert.Regexp(t, `repo [^ ]+/[^ ]+, path [^ ]+, commit [0-9a-f]{40}`, sess.Source, "source names repo, path and commit")
+	assert.Regexp(t, `^github\.com/[^ /]+/[^ /]+ [^ ]+ @ [0-9a-f]{40}`, sess.Source, "source names repository, path and commit")
 
 	var k externalKernel
 	dec := json.NewDecoder(bytes.NewReader(sess.Kernel))
