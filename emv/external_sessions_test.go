@@ -64,7 +64,10 @@ import (
 //	                the cardholder was offered, and for a transaction that
 //	                stops, the step and the reason ("terminated"), and for a
 //	                recording that ends first, the first command the recording
-//	                has no answer for ("unrecorded").
+//	                has no answer for ("unrecorded"); "exact" where the source
+//	                asserts the commands byte for byte, and "divergence" where
+//	                the source asserts another outcome than the kernel's (the
+//	                other fields then hold the kernel's, and the text says why)
 //
 // # Matching by command
 //
@@ -75,9 +78,10 @@ import (
 // SELECT, the same DF name). What this still proves: the kernel sends no
 // command the recording lacks (a GENERATE AC asking for another cryptogram
 // type, a SELECT of another application, a READ RECORD outside the AFL all
-// fail the replay), it sends them in an order the test compares with the
-// recording, and its decisions on the recorded answers (TVR, TSI, CVM
-// Results, outcome) are the expected ones. Where a signature covers
+// fail the replay), the sequence of commands is pinned ("commands"; where
+// the source asserts the commands, "exact" compares them byte for byte in
+// the recording's order), and its decisions on the recorded answers (TVR,
+// TSI, CVM Results, outcome) are the expected ones. Where a signature covers
 // terminal data (DDA's DDOL data, CDA's PDOL and CDOL1 data), the session
 // either reproduces the recorded data exactly or says why the signature
 // must fail.
