@@ -195,6 +195,7 @@ var terminationReasons = map[string]error{
 	"card blocked":     emv.ErrCardBlocked,
 	"card data":        emv.ErrCardData,
 	"missing data":     emv.ErrMissingData,
+	"duplicate data":   emv.ErrDuplicateData,
 	"card refused":     emv.ErrCardRefused,
 	"cancelled":        emv.ErrCancelled,
 	"replay exhausted": apdu.ErrReplayExhausted,
