@@ -108,9 +108,13 @@ func (s *transactionState) checkVelocity(lcol, ucol int) error {
 	if err != nil {
 		return err
 	}
+	// "New card" is set whenever the Last Online ATC Register is returned
+	// and is zero, even if the ATC was not (Book 3 §10.6.3).
+	if okLast && binary.BigEndian.Uint16(last) == 0 {
+		s.setTVR(tvr.NewCard)
+	}
 	if !okATC || !okLast {
-		// Either cannot be had: both limits are taken as exceeded, and
-		// "new card" is not set.
+		// Either cannot be had: both limits are taken as exceeded.
 		s.setTVR(tvr.LowerConsecutiveOfflineLimitExceeded)
 		s.setTVR(tvr.UpperConsecutiveOfflineLimitExceeded)
 		return nil
@@ -127,9 +131,6 @@ func (s *transactionState) checkVelocity(lcol, ucol int) error {
 		if a-l > ucol {
 			s.setTVR(tvr.UpperConsecutiveOfflineLimitExceeded)
 		}
-	}
-	if l == 0 {
-		s.setTVR(tvr.NewCard)
 	}
 	return nil
 }
