@@ -4,16 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/emvkit/emvkit/apdu"
 	"github.com/emvkit/emvkit/emv"
@@ -27,47 +24,8 @@ import (
 // path, commit) in the header. They are replayed through the kernel as far
 // as the recording goes.
 //
-// # The kernel object of an external session
-//
-// The header's "kernel" object says how to replay the session and what it
-// must show. Unknown keys are an error.
-//
-//	"terminal":     the terminal configuration, in the format of emv.ParseConfig
-//	                (its "ca_keys" hold the CA keys the recording needs, each
-//	                with its source)
-//	"transaction":  {"type": "00", "amount": 1000, "amount_other": 0,
-//	                 "time": RFC 3339, "sequence_counter": 0}; the time is the
-//	                recording's date, so that keys and certificates that have
-//	                expired since are valid on it
-//	"unpredictable_number": hex; the random source gives these bytes first
-//	                (then zeros), so the kernel's 9F37 is the recording's where
-//	                a signature covers it (DDA)
-//	"pin":          what the PIN pad answers, in order (a PIN, "bypass",
-//	                ...; see pinPad); absent: no PIN pad
-//	"host":         the issuer's answer {"approved", "arc", "issuer_auth_data"};
-//	                absent: the terminal is unable to go online
-//	"transaction_log": the terminal's log of approved transactions
-//	                [{"pan": digits, "date": "YYMMDD", "amount": minor units}];
-//	                the kernel gets the most recent one with the card's PAN
-//	"choose":       the applications the cardholder picks, by name, in order;
-//	                "confirm": the cardholder's answer to a confirmation.
-//	                Both absent: no cardholder selection (Terminal.Selector nil)
-//	"added_exchanges": answers the recording lacks because its terminal never
-//	                asked (a contactless reader selects 2PAY.SYS.DDF01, never
-//	                1PAY.SYS.DDF01); each says why. They are given to the
-//	                replay after the recorded ones and are not part of the
-//	                file's "exchanges", which stay as recorded.
-//	"expect":       what the replay must show: the selected AID, the commands
-//	                in the compact form of commands(), the outcome, the ODA
-//	                method, TVR, TSI, CVM Results, how many recorded exchanges
-//	                the kernel did not ask for ("unused"), the candidate lists
-//	                the cardholder was offered, and for a transaction that
-//	                stops, the step and the reason ("terminated"), and for a
-//	                recording that ends first, the first command the recording
-//	                has no answer for ("unrecorded"); "exact" where the source
-//	                asserts the commands byte for byte, and "divergence" where
-//	                the source asserts another outcome than the kernel's (the
-//	                other fields then hold the kernel's, and the text says why)
+// The header's "kernel" object (kernelObject) says how to replay the
+// session and what it must show.
 //
 // # Matching by command
 //
@@ -87,64 +45,6 @@ import (
 // must fail.
 
 const externalDir = "../testdata/sessions/external"
-
-type externalKernel struct {
-	Terminal    json.RawMessage `json:"terminal"`
-	Transaction struct {
-		Type            string    `json:"type"`
-		Amount          uint64    `json:"amount"`
-		AmountOther     uint64    `json:"amount_other"`
-		Time            time.Time `json:"time"`
-		SequenceCounter uint32    `json:"sequence_counter"`
-	} `json:"transaction"`
-	UnpredictableNumber string   `json:"unpredictable_number"`
-	PIN                 []string `json:"pin"`
-	Host                *struct {
-		Approved       bool   `json:"approved"`
-		ARC            string `json:"arc"`
-		IssuerAuthData string `json:"issuer_auth_data"`
-	} `json:"host"`
-	TransactionLog []struct {
-		PAN    string `json:"pan"`
-		Date   string `json:"date"`
-		Amount uint64 `json:"amount"`
-	} `json:"transaction_log"`
-	Choose         []string `json:"choose"`
-	Confirm        *bool    `json:"confirm"`
-	AddedExchanges []struct {
-		Command  string `json:"command"`
-		Response string `json:"response"`
-		Note     string `json:"note"`
-	} `json:"added_exchanges"`
-	Expect externalExpect `json:"expect"`
-}
-
-type externalExpect struct {
-	AID        string     `json:"aid"`
-	Commands   string     `json:"commands"`
-	Outcome    string     `json:"outcome"`
-	ODA        string     `json:"oda"`
-	TVR        string     `json:"tvr"`
-	TSI        string     `json:"tsi"`
-	CVMResults string     `json:"cvm_results"`
-	Unused     int        `json:"unused"`
-	Offered    [][]string `json:"offered"`
-	Terminated *struct {
-		Step   string `json:"step"`
-		Reason string `json:"reason"`
-	} `json:"terminated"`
-	// Unrecorded is the hex of the first command the recording has no
-	// answer for (a prefix: the header, or the header and the DF name).
-	Unrecorded string `json:"unrecorded"`
-	// Exact says the recorded commands are byte for byte what a terminal
-	// must send (the source asserts them, as emv-utils' tests do): every
-	// command the kernel sent that the recording answers is the recorded
-	// command exactly, in the recording's order.
-	Exact bool `json:"exact"`
-	// Divergence, when set, says where the source asserts another outcome
-	// than the kernel's and why; the other fields then hold the kernel's.
-	Divergence string `json:"divergence"`
-}
 
 // sentLog is a Transceiver that keeps every command it carries, below the
 // kernel's T=0 layer (GET RESPONSE included).
@@ -186,20 +86,6 @@ func checkExact(t *testing.T, sent [][]byte, xs []apdu.SessionExchange, nFile in
 			last = i
 		}
 	}
-}
-
-// terminationReasons maps the "reason" of an expected termination to the
-// error the kernel's *TerminatedError must match (errors.Is).
-var terminationReasons = map[string]error{
-	"not accepted":     emv.ErrNotAccepted,
-	"card blocked":     emv.ErrCardBlocked,
-	"card data":        emv.ErrCardData,
-	"missing data":     emv.ErrMissingData,
-	"duplicate data":   emv.ErrDuplicateData,
-	"card refused":     emv.ErrCardRefused,
-	"cancelled":        emv.ErrCancelled,
-	"replay exhausted": apdu.ErrReplayExhausted,
-	"replay mismatch":  apdu.ErrReplayMismatch,
 }
 
 // nameSelector is a cardholder who picks applications by name, in the
@@ -257,12 +143,6 @@ func (l recordedLog) RecentAmount(pan, psn []byte) (uint64, bool) {
 	return l[best].amount, true
 }
 
-// unThenZeros is the random source of a replay: the recording's
-// unpredictable number, then zeros.
-func unThenZeros(un []byte) io.Reader {
-	return io.MultiReader(bytes.NewReader(un), fixedRand(0))
-}
-
 // TestExternalSessions replays every session of testdata/sessions/external
 // through the kernel and checks what its header says it proves.
 func TestExternalSessions(t *testing.T) {
@@ -278,55 +158,8 @@ func TestExternalSessions(t *testing.T) {
 func replayExternal(t *testing.T, file string) {
 	raw, err := os.ReadFile(file)
 	require.NoError(t, err)
-	sess, err := apdu.ReadSession(bytes.NewReader(raw))
-	require.NoError(t, err)
-
-	// The file is in the stable layout apdu writes: reading and writing it
-	// gives the same bytes, so a re-transcription shows as a small diff.
-	var again bytes.Buffer
-	require.NoError(t, sess.Write(&again))
-	assert.Equal(t, string(raw), again.String(), "file layout differs from apdu.Session.Write")
-
+	sess, k := readSessionFile(t, raw)
 	assert.Regexp(t, `^github\.com/[^ /]+/[^ /]+ [^ ]+ @ [0-9a-f]{40}`, sess.Source, "source names repository, path and commit")
-
-	var k externalKernel
-	dec := json.NewDecoder(bytes.NewReader(sess.Kernel))
-	dec.DisallowUnknownFields()
-	require.NoError(t, dec.Decode(&k), "kernel object")
-
-	cfg, err := emv.ParseConfig(k.Terminal)
-	require.NoError(t, err, "terminal configuration")
-	un, err := hex.DecodeString(k.UnpredictableNumber)
-	require.NoError(t, err)
-	cfg.Rand = unThenZeros(un)
-	cfg.Time = func() time.Time { return k.Transaction.Time }
-
-	typ, err := emv.ParseTransactionType(k.Transaction.Type)
-	require.NoError(t, err)
-	txn := emv.Transaction{Type: typ, Amount: k.Transaction.Amount, AmountOther: k.Transaction.AmountOther,
-		Time: k.Transaction.Time, SequenceCounter: k.Transaction.SequenceCounter}
-
-	term := &emv.Terminal{}
-	if k.PIN != nil {
-		term.PINPad = &pinPad{pins: slices.Clone(k.PIN)}
-	}
-	if k.Host != nil {
-		iad, err := hex.DecodeString(k.Host.IssuerAuthData)
-		require.NoError(t, err)
-		term.Host = &fakeHost{resp: &emv.OnlineResponse{Approved: k.Host.Approved, ARC: k.Host.ARC, IssuerAuthData: iad}}
-	}
-	if k.TransactionLog != nil {
-		var log recordedLog
-		for _, l := range k.TransactionLog {
-			log = append(log, loggedTxn{pan: l.PAN, date: l.Date, amount: l.Amount})
-		}
-		term.TransactionLog = log
-	}
-	var sel *nameSelector
-	if k.Choose != nil || k.Confirm != nil {
-		sel = &nameSelector{picks: slices.Clone(k.Choose), confirm: k.Confirm != nil && *k.Confirm}
-		term.Selector = sel
-	}
 
 	// The replay answers from the recorded exchanges, then from the added
 	// ones; the file's exchanges are what was recorded.
@@ -342,31 +175,9 @@ func replayExternal(t *testing.T, file string) {
 	rp := apdu.NewReplay(replayed, apdu.ReplayByCommand)
 	card := &sentLog{card: rp}
 
-	res, runErr := emv.Run(context.Background(), card, cfg, txn, term)
-	require.NotNil(t, res)
-	if testing.Verbose() {
-		t.Logf("outcome %s, err %v\naid %X oda %s tvr %X tsi %X cvm %X\ncommands %s\nremaining %d", res.Outcome, runErr,
-			res.AID, res.ODA, res.TVR[:], res.TSI[:], res.CVMResults[:], commands(res.Trace), rp.Remaining())
-		if sel != nil {
-			t.Logf("offered %q", sel.offered)
-		}
-	}
-
+	res, runErr, sel := k.runKernel(t, card)
 	e := k.Expect
-	if e.Divergence != "" {
-		t.Logf("diverges from the source: %s", e.Divergence)
-	}
-	assert.Equal(t, e.AID, hexOf(res.AID), "selected AID")
-	assert.Equal(t, e.Commands, commands(res.Trace), "commands sent")
-	assert.Equal(t, e.Outcome, res.Outcome.String(), "outcome")
-	assert.Equal(t, e.ODA, res.ODA.String(), "offline data authentication method")
-	assert.Equal(t, e.TVR, hexOf(res.TVR[:]), "TVR %s", res.TVR)
-	assert.Equal(t, e.TSI, hexOf(res.TSI[:]), "TSI %s", res.TSI)
-	assert.Equal(t, e.CVMResults, hexOf(res.CVMResults[:]), "CVM Results")
-	if sel != nil || e.Offered != nil {
-		require.NotNil(t, sel, "expect.offered needs a cardholder")
-		assert.Equal(t, e.Offered, sel.offered, "candidate lists offered")
-	}
+	e.check(t, res, runErr, sel)
 
 	if e.Exact {
 		var re *apdu.ReplayError
@@ -379,8 +190,6 @@ func replayExternal(t *testing.T, file string) {
 	closeErr := rp.Close()
 
 	if e.Terminated == nil {
-		require.NoError(t, runErr)
-		assert.Nil(t, res.Terminated)
 		if e.Unused == 0 {
 			assert.NoError(t, closeErr)
 		} else {
@@ -389,12 +198,6 @@ func replayExternal(t *testing.T, file string) {
 		assert.Empty(t, e.Unrecorded)
 		return
 	}
-	var te *emv.TerminatedError
-	require.ErrorAs(t, runErr, &te)
-	assert.Equal(t, e.Terminated.Step, te.Step.String(), "step the transaction stopped in: %v", runErr)
-	reason, ok := terminationReasons[e.Terminated.Reason]
-	require.True(t, ok, "unknown reason %q", e.Terminated.Reason)
-	assert.ErrorIs(t, runErr, reason)
 	var re *apdu.ReplayError
 	if errors.As(runErr, &re) {
 		// The recording ended (or lacks the command) here: name the command.
