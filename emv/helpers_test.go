@@ -92,7 +92,7 @@ func mustHex(s string) []byte {
 }
 
 // pinPad answers each offline PIN prompt with the next entry of pins (a
-// PIN, or "bypass", "timeout", "broken", "cancel"), and every online PIN
+// PIN, or "wrong", "bypass", "timeout", "broken", "cancel"), and every online PIN
 // prompt with a fixed block. It records the prompts.
 type pinPad struct {
 	pins    []string
@@ -114,6 +114,10 @@ func (p *pinPad) next() (string, error) {
 		return "", cvm.ErrPINPadNotWorking
 	case "cancel":
 		return "", cvm.ErrPINCancelled
+	case "wrong":
+		// A PIN that is none of the test cards' (session files name a
+		// wrong PIN so, never by its digits).
+		return "9999", nil
 	}
 	return s, nil
 }

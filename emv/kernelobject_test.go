@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/emvkit/emvkit/apdu"
+	"github.com/emvkit/emvkit/cvm"
 	"github.com/emvkit/emvkit/emv"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -239,6 +240,7 @@ var terminationReasons = []struct {
 	{"card data", emv.ErrCardData},
 	{"card refused", emv.ErrCardRefused},
 	{"cancelled", emv.ErrCancelled},
+	{"PIN entry cancelled", cvm.ErrPINCancelled},
 	{"transaction", emv.ErrTransaction},
 	{"replay exhausted", apdu.ErrReplayExhausted},
 	{"replay mismatch", apdu.ErrReplayMismatch},

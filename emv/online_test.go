@@ -140,7 +140,9 @@ func TestOnlineWithIssuer(t *testing.T) {
 				iss.SetRule(tc.rule)
 			}
 			h := &issuerHost{iss: iss, tamper: tc.tamper}
-			res, err := onlineRun(t, card, h, 20000)
+			cfg := testConfig(t, card)
+			term := &emv.Terminal{PINPad: &pinPad{pins: []string{"1234"}}, Host: h}
+			res, err := runRecorded(t, card, cfg, emv.Transaction{Amount: 20000, SequenceCounter: 7}, term, "")
 			require.NoError(t, err)
 			assert.Equal(t, tc.outcome, res.Outcome, "outcome")
 			assert.Equal(t, tc.tvr, hexOf(res.TVR[:]), "TVR %s", res.TVR)

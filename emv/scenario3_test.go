@@ -1,6 +1,7 @@
 package emv_test
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/emvkit/emvkit/apdu"
@@ -344,7 +345,8 @@ func TestCardRemoved(t *testing.T) {
 			if st.host != nil {
 				amount = 20000
 			}
-			sc := scenario{txn: txn(amount), host: st.host, card: func(c *emvtest.Card) { c.RemoveAt(st.at) }}
+			sc := scenario{txn: txn(amount), host: st.host, card: func(c *emvtest.Card) { c.RemoveAt(st.at) }, record: true,
+				about: fmt.Sprintf("Book 3 §10 (%s): the card is pulled out at command %d; the transaction ends with a *TerminatedError naming the step and wrapping apdu.ErrCardRemoved, and nothing is sent after that command", st.step, st.at)}
 			res, err, card := sc.run(t)
 			require.ErrorIs(t, err, apdu.ErrCardRemoved)
 			var te *emv.TerminatedError

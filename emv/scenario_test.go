@@ -38,6 +38,12 @@ type scenario struct {
 	cvm     string
 	cmds    string
 	check   func(t *testing.T, r *emv.Result, card *emvtest.Card)
+
+	// record makes the run one of the recorded sessions of
+	// testdata/sessions/virtual (runRecorded); about says what it proves
+	// when its name does not.
+	record bool
+	about  string
 }
 
 // Command sequences of the common flows, to keep the table readable.
@@ -92,6 +98,10 @@ func (sc *scenario) run(t *testing.T) (*emv.Result, error, *emvtest.Card) {
 	if sc.onList {
 		term.ExceptionFile = func(pan, psn []byte) bool { return true }
 	}
+	if sc.record {
+		res, err := runRecorded(t, card, cfg, txn, term, sc.about)
+		return res, err, card
+	}
 	res, err := emv.Run(context.Background(), card, cfg, txn, term)
 	return res, err, card
 }
@@ -122,6 +132,7 @@ func runScenarios(t *testing.T, table []scenario) {
 	t.Helper()
 	for _, sc := range table {
 		t.Run(sc.name, func(t *testing.T) {
+			sc.record = true
 			res, err, card := sc.run(t)
 			sc.assert(t, res, err, card)
 		})
@@ -314,7 +325,7 @@ func TestOfflineDataAuthentication(t *testing.T) {
 			base: visaSDA,
 			config: func(c *emv.Config) {
 				k := c.CAKeys.Keys()[0]
-				c.CAKeys.Revoke(k.RID, k.Index, [3]byte{0, 0, 1})
+				revoke(c.CAKeys, k.RID, k.Index, [3]byte{0, 0, 1})
 			},
 			outcome: emv.DeclinedUnableOnline, tvr: "4200000000", tsi: "E800", cvm: "410302",
 			cmds: sdaHead + " GAC80 GAC00",
