@@ -1,0 +1,138 @@
+// Command tlv prints BER-TLV data (EMV Book 3 Annex B) as a tree with the
+// tag names of the EMV dictionary and the values decoded by their format,
+// cardholder data masked (tlv.Describe).
+//
+//	go run ./examples/tlv 6F1A840E315041592E5359532E4444463031A5088801015F2D02656E
+//	echo '70 0A 5A 08 47 61 73 90 01 01 01 19' | go run ./examples/tlv
+//	go run ./examples/tlv -f record.bin
+//	go run ./examples/tlv -unmask 5A0847617390010101190
+//
+// The data is hex (upper or lower case; spaces, newlines and colons
+// between bytes are ignored) given as arguments, on standard input, or in
+// the file of -f. A file that is not hex text is read as binary TLV.
+//
+// Flags:
+//
+//	-f FILE    read the data from FILE ("-": standard input)
+//	-unmask    show the PAN, track data and cardholder name in clear (test
+//	           cards only); PIN data is never shown
+//
+// Malformed data is printed up to the bad data object, followed by the
+// error, and the exit status is 1.
+package main
+
+import (
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/emvkit/emvkit/tlv"
+)
+
+// maxInput bounds the data read: 1 MiB of binary TLV or its hex.
+const maxInput = 2 << 20
+
+func main() {
+	if err := run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr); err != nil {
+		var pe *tlv.ParseError
+		switch {
+		case errors.As(err, &pe), errors.Is(err, flag.ErrHelp):
+			// already printed: the "error:" line, or the usage
+		default:
+			fmt.Fprintln(os.Stderr, "tlv:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("tlv", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	file := fs.String("f", "", `read the data from this file ("-": standard input)`)
+	unmask := fs.Bool("unmask", false, "show cardholder data in clear (test cards only)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	data, err := input(fs.Args(), *file, stdin)
+	if err != nil {
+		return err
+	}
+	if len(data) == 0 {
+		return errors.New("no data")
+	}
+	if *unmask {
+		return tlv.DescribeUnmasked(stdout, data)
+	}
+	return tlv.Describe(stdout, data)
+}
+
+// input returns the bytes to describe: the arguments as hex, or the file
+// (or standard input) as hex text or, for a file, binary.
+func input(args []string, file string, stdin io.Reader) ([]byte, error) {
+	switch {
+	case len(args) > 0 && file != "":
+		return nil, errors.New("give the data as arguments or with -f, not both")
+	case len(args) > 0:
+		return decodeHex(strings.Join(args, ""))
+	}
+	r, name, binaryOK := stdin, "standard input", false
+	if file != "" && file != "-" {
+		f, err := os.Open(file)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		r, name, binaryOK = f, file, true
+	}
+	b, err := io.ReadAll(io.LimitReader(r, maxInput+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > maxInput {
+		return nil, fmt.Errorf("%s: more than %d bytes", name, maxInput)
+	}
+	if isHexText(b) {
+		return decodeHex(string(b))
+	}
+	if binaryOK {
+		return b, nil
+	}
+	return nil, fmt.Errorf("%s: not hex (use -f FILE for binary data)", name)
+}
+
+// isHexText reports whether b holds only hex digits and separators.
+func isHexText(b []byte) bool {
+	for _, c := range b {
+		if !strings.ContainsRune("0123456789abcdefABCDEF \t\r\n:", rune(c)) {
+			return false
+		}
+	}
+	return true
+}
+
+func decodeHex(s string) ([]byte, error) {
+	s = strings.Map(func(r rune) rune {
+		switch r {
+		case ' ', '\t', '\r', '\n', ':':
+			return -1
+		}
+		return r
+	}, s)
+	s = strings.TrimPrefix(strings.TrimPrefix(s, "0x"), "0X")
+	if len(s)%2 != 0 {
+		return nil, fmt.Errorf("odd number of hex digits (%d)", len(s))
+	}
+	b, err := hex.DecodeString(s)
+	if err != nil {
+		var ie hex.InvalidByteError
+		if errors.As(err, &ie) {
+			return nil, fmt.Errorf("not hex: %q at digit %d", rune(ie), strings.IndexByte(s, byte(ie))+1)
+		}
+		return nil, fmt.Errorf("not hex: %w", err)
+	}
+	return b, nil
+}
