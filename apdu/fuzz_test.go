@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,9 +14,19 @@ import (
 )
 
 // seedSessions adds the commands, responses or whole files of the
-// sessions in testdata as seeds.
+// sessions in testdata and of the repository's testdata/sessions (recorded
+// from the virtual card, or transcribed from outside) as seeds.
 func seedSessions(f *testing.F, add func(s *Session, raw []byte)) {
 	paths, _ := filepath.Glob("testdata/session_*.json")
+	err := filepath.WalkDir("../testdata/sessions", func(path string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && filepath.Ext(path) == ".json" {
+			paths = append(paths, path)
+		}
+		return err
+	})
+	if err != nil {
+		f.Fatal(err)
+	}
 	for _, p := range paths {
 		raw, err := os.ReadFile(p)
 		if err != nil {

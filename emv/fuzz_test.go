@@ -1,8 +1,15 @@
 package emv_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/emvkit/emvkit/apdu"
@@ -54,10 +61,12 @@ func (m *mutatingCard) Transmit(ctx context.Context, cmd []byte) ([]byte, error)
 		if len(resp) >= 2 {
 			resp[len(resp)-2], resp[len(resp)-1] = a, b
 		}
-	case 7: // other data, with 9000
-		n, _ := m.next()
-		k := min(int(n)%64, len(m.in))
-		resp = append(append([]byte(nil), m.in[:k]...), 0x90, 0x00)
+	case 7: // another answer: two length bytes, then the answer (data and
+		// status word); the seeds put a recorded card's answers here
+		hi, _ := m.next()
+		lo, _ := m.next()
+		k := min(int(hi)<<8|int(lo), len(m.in))
+		resp = append([]byte(nil), m.in[:k]...)
 		m.in = m.in[k:]
 	case 8: // grow a length byte
 		if i, ok := m.next(); ok && len(resp) > 2 {
@@ -67,6 +76,75 @@ func (m *mutatingCard) Transmit(ctx context.Context, cmd []byte) ([]byte, error)
 		return nil, apdu.ErrCardRemoved
 	}
 	return resp, nil
+}
+
+type kernelSeed struct {
+	answers []byte
+	amount  uint16
+	scripts []byte
+}
+
+// kernelSeeds turns every session of testdata/sessions into a FuzzKernel
+// input: each recorded answer as a "7 length answer" mutation, a removed
+// card as "9"; the amount and issuer scripts of its kernel object.
+// Sessions with the same answers give one seed.
+func kernelSeeds(f *testing.F) []kernelSeed {
+	var seeds []kernelSeed
+	seen := map[string]bool{}
+	for _, s := range repoSessions(f) {
+		var in []byte
+		for _, x := range s.Exchanges {
+			if x.Response == nil {
+				in = append(in, 9)
+				break
+			}
+			in = append(in, 7, byte(len(x.Response)>>8), byte(len(x.Response)))
+			in = append(in, x.Response...)
+		}
+		if seen[string(in)] {
+			continue
+		}
+		seen[string(in)] = true
+		var k kernelObject
+		if err := json.Unmarshal(s.Kernel, &k); err != nil {
+			f.Fatal(err)
+		}
+		var scripts []byte
+		if k.Host != nil {
+			scripts, _ = hex.DecodeString(k.Host.Scripts)
+		}
+		seeds = append(seeds, kernelSeed{in, uint16(k.Transaction.Amount), scripts})
+	}
+	return seeds
+}
+
+// repoSessions reads every session file of the repository's
+// testdata/sessions, recorded from the virtual card or transcribed from
+// outside, for fuzz seeds.
+func repoSessions(tb testing.TB) []*apdu.Session {
+	var out []*apdu.Session
+	err := filepath.WalkDir("../testdata/sessions", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || filepath.Ext(path) != ".json" {
+			return err
+		}
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		s, err := apdu.ReadSession(bytes.NewReader(raw))
+		if err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		out = append(out, s)
+		return nil
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if len(out) == 0 {
+		tb.Fatal("no sessions in ../testdata/sessions")
+	}
+	return out
 }
 
 // fuzzProfile is visa-cda with the smallest keys the virtual card allows,
@@ -82,10 +160,18 @@ func fuzzProfile() *emvtest.Profile {
 // sends a bounded number of commands, never records a PIN, and ends in
 // an outcome of the books (err nil) or a *TerminatedError whose result
 // says Terminated or TryAnotherInterface.
+//
+// Besides hand-made mutations, the seeds are the card answers of the
+// recorded sessions (testdata/sessions): each answer in the order it was
+// recorded, replacing the virtual card's, so the kernel starts from what
+// real and virtual cards said in every scenario.
 func FuzzKernel(f *testing.F) {
+	for _, sd := range kernelSeeds(f) {
+		f.Add(sd.answers, sd.amount, sd.scripts)
+	}
 	f.Add([]byte{}, uint16(1234), []byte{})
 	f.Add([]byte{0, 0, 0, 0, 0, 4, 7}, uint16(20000), []byte{})
-	f.Add([]byte{0, 6, 0x6A, 0x82, 7, 3, 0x70, 0x01, 0x5A}, uint16(20000), []byte{0x71, 0x05, 0x86, 0x03, 0x00, 0x00, 0x00})
+	f.Add([]byte{0, 6, 0x6A, 0x82, 7, 0, 5, 0x70, 0x01, 0x5A, 0x90, 0x00}, uint16(20000), []byte{0x71, 0x05, 0x86, 0x03, 0x00, 0x00, 0x00})
 	f.Add([]byte{0, 0, 0, 0, 5, 3}, uint16(100), []byte{0x72, 0x00})
 	f.Add([]byte{1, 2, 3, 0, 1, 2, 3, 8, 40, 0, 0, 4, 17, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 6, 0x69, 0x85}, uint16(50000), []byte{})
 	f.Add([]byte{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 9}, uint16(20000), []byte{})
