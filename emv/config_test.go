@@ -2,6 +2,7 @@ package emv_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -167,6 +168,18 @@ func FuzzParseConfig(f *testing.F) {
 	f.Add([]byte(`{"country": 840, "currency": 840, "params": {"floor_limit": 10, "random_selection": {"target_percent": 1, "max_target_percent": 2, "threshold": 5}}, "applications": [{"aid": "A000000003", "partial_selection": true, "params": {"tac_online": "FFFFFFFFFF"}}]}`))
 	f.Add([]byte(`{"ca_keys": {"keys": []}}`))
 	f.Add([]byte(`[]`))
+	// The terminal configurations of the recorded sessions.
+	seen := map[string]bool{}
+	for _, s := range repoSessions(f) {
+		var k kernelObject
+		if err := json.Unmarshal(s.Kernel, &k); err != nil {
+			f.Fatal(err)
+		}
+		if !seen[string(k.Terminal)] {
+			seen[string(k.Terminal)] = true
+			f.Add([]byte(k.Terminal))
+		}
+	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		c, err := emv.ParseConfig(b)
 		if err != nil {

@@ -3,10 +3,16 @@ package oda
 import (
 	"bytes"
 	"crypto/sha1"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/emvkit/emvkit/apdu"
 	"github.com/emvkit/emvkit/tlv"
 )
 
@@ -49,6 +55,15 @@ func FuzzRecoverCertificate(f *testing.F) {
 	cert, rem = iccT.build(seedKey)
 	f.Add(seedKey.modulus, false, cert, rem, []byte{3}, h("5A08"), pan, true)
 	f.Add(h("C5"), true, h("01"), []byte(nil), h("010001"), []byte(nil), pan, false)
+	// The issuer and ICC certificates of the recorded sessions' cards, with
+	// their remainders, exponents and PAN, under the small seed modulus.
+	for _, c := range sessionCards(f) {
+		for _, k := range [][3]tlv.Tag{{0x90, 0x92, 0x9F32}, {0x9F46, 0x9F48, 0x9F47}} {
+			if cert := c.get(k[0]); cert != nil {
+				f.Add(seedKey.modulus, false, cert, c.get(k[1]), c.get(k[2]), []byte(nil), c.get(0x5A), k[0] == 0x9F46)
+			}
+		}
+	}
 	f.Fuzz(func(t *testing.T, modulus []byte, e65537 bool, cert, remainder, exponent, extra, pan []byte, icc bool) {
 		if len(modulus) == 0 || len(modulus) > 96 || modulus[0] == 0 || len(cert) > 256 || len(remainder) > 256 || len(extra) > 512 {
 			return // bounded work: small moduli keep each iteration cheap
@@ -102,6 +117,15 @@ func FuzzSignedCertificate(f *testing.F) {
 	signer := loadTestKey(f, "fuzz512")
 	f.Add(h("02 541333FF 1230 000001 01 01 10 01")[:], []byte(nil), true, false)
 	f.Add(h("04 5413330089020011FFFF 1230 000001 01 01 20 01"), h("0102030405060708090A0B"), true, true)
+	// The public key remainders of the recorded sessions' cards.
+	for _, c := range sessionCards(f) {
+		if r := c.get(0x92); r != nil {
+			f.Add(h("02 541333FF 1230 000001 01 01 10 01")[:], r, true, false)
+		}
+		if r := c.get(0x9F48); r != nil {
+			f.Add(h("04 5413330089020011FFFF 1230 000001 01 01 20 01"), r, true, true)
+		}
+	}
 	f.Fuzz(func(t *testing.T, body, remainder []byte, e3 bool, icc bool) {
 		n := signer.size()
 		if len(remainder) > 256 {
@@ -164,6 +188,13 @@ func FuzzSDAD(f *testing.F) {
 	f.Add(format1(dda.tag("9F4B")), h(dda.DDOLData), h(cda.CDA.UN), []byte(nil), h(cda.CDA.CDOL1Data))
 	f.Add(format2(h(cda.CDA.TLVs), tlv.AppendTLV(nil, 0x9F4B, cda.tag("9F4B"))), h(dda.DDOLData), h(cda.CDA.UN), []byte(nil), h(cda.CDA.CDOL1Data))
 	f.Add(h("77 05 9F4B 02 0102"), []byte(nil), h("00000000"), h("EA"), []byte(nil))
+	// The INTERNAL AUTHENTICATE and GENERATE AC answers of the recorded
+	// sessions, with the DDOL, PDOL and CDOL1 data the terminal sent.
+	for _, c := range sessionCards(f) {
+		for _, r := range c.dynamic {
+			f.Add(r, c.ddolData, h(cda.CDA.UN), c.pdolData, c.cdol1Data)
+		}
+	}
 	f.Fuzz(func(t *testing.T, response, ddolData, un, pdol, cdol1 []byte) {
 		if len(response) > 1024 {
 			return
@@ -197,6 +228,12 @@ func FuzzSignedSDAD(f *testing.F) {
 	icc := iccKeyFromModulus(signer.modulus, signer.exponent)
 	f.Add(h("08 1122334455667788"), h("12345678"))
 	f.Add(h("01 11"), []byte(nil))
+	// The DDOL data of the recorded sessions' INTERNAL AUTHENTICATEs.
+	for _, c := range sessionCards(f) {
+		if c.ddolData != nil {
+			f.Add(h("08 1122334455667788"), c.ddolData)
+		}
+	}
 	f.Fuzz(func(t *testing.T, dynamic, ddolData []byte) {
 		n := signer.size()
 		if len(dynamic) > n-25 {
@@ -224,6 +261,12 @@ func FuzzSignedSDAD(f *testing.F) {
 func FuzzAppendStaticData(f *testing.F) {
 	f.Add(byte(1), h("70 03 9F08 00"), byte(11), h("70 02 5A00"), h("82"), h("3900"))
 	f.Add(byte(2), h("77 00"), byte(0), []byte(nil), h("5A"), []byte(nil))
+	// Each recorded session's records two by two, its tag list and AIP.
+	for _, c := range sessionCards(f) {
+		for i := 0; i+1 < len(c.records); i += 2 {
+			f.Add(c.records[i].SFI, c.records[i].Data, c.records[i+1].SFI, c.records[i+1].Data, c.get(0x9F4A), c.aip)
+		}
+	}
 	f.Fuzz(func(t *testing.T, sfi1 byte, rec1 []byte, sfi2 byte, rec2, list, aip []byte) {
 		recs := []Record{{SFI: sfi1, Data: rec1}, {SFI: sfi2, Data: rec2}}
 		got, err := AppendStaticData([]byte{0xAA}, SDA, recs, list, aip)
@@ -278,6 +321,14 @@ func FuzzLoadKeyStore(f *testing.F) {
 	good.CheckSum = bytes.Repeat([]byte{1}, 20)
 	f.Add(seed(&good))
 	f.Add([]byte(`{"keys":[{"rid":"A000000003","index":"01","modulus":"C1","exponent":"03","checksum":"00"}]}`))
+	// The CA keys of the recorded sessions' terminals.
+	seen := map[string]bool{}
+	for _, c := range sessionCards(f) {
+		if len(c.caKeys) > 0 && !seen[string(c.caKeys)] {
+			seen[string(c.caKeys)] = true
+			f.Add([]byte(c.caKeys))
+		}
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if len(data) > 4096 {
 			return
@@ -295,4 +346,107 @@ func FuzzLoadKeyStore(f *testing.F) {
 			}
 		}
 	})
+}
+
+// repoSessions reads every session file of the repository's
+// testdata/sessions (recorded from the virtual card, or transcribed from
+// outside), for fuzz seeds.
+func repoSessions(tb testing.TB) []*apdu.Session {
+	var out []*apdu.Session
+	err := filepath.WalkDir("../testdata/sessions", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || filepath.Ext(path) != ".json" {
+			return err
+		}
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		s, err := apdu.ReadSession(bytes.NewReader(raw))
+		if err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		out = append(out, s)
+		return nil
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if len(out) == 0 {
+		tb.Fatal("no sessions in ../testdata/sessions")
+	}
+	return out
+}
+
+// sessionCard is what the fuzz targets take from one recorded session:
+// the card's data objects, records, AIP and dynamic answers, and the data
+// the terminal sent.
+type sessionCard struct {
+	objects                       map[tlv.Tag][]byte
+	records                       []Record
+	aip                           []byte
+	dynamic                       [][]byte // INTERNAL AUTHENTICATE and GENERATE AC answers, without SW
+	ddolData, pdolData, cdol1Data []byte
+	caKeys                        json.RawMessage
+}
+
+func (c *sessionCard) get(t tlv.Tag) []byte { return c.objects[t] }
+
+// sessionCards reads what the fuzz targets take from every recorded
+// session (at most 64, the seeds of one target stay few).
+func sessionCards(tb testing.TB) []*sessionCard {
+	var out []*sessionCard
+	for _, s := range repoSessions(tb) {
+		c := &sessionCard{objects: map[tlv.Tag][]byte{}}
+		var k struct {
+			Terminal struct {
+				CAKeys json.RawMessage `json:"ca_keys"`
+			} `json:"terminal"`
+		}
+		if len(s.Kernel) > 0 {
+			if err := json.Unmarshal(s.Kernel, &k); err != nil {
+				tb.Fatal(err)
+			}
+		}
+		c.caKeys = k.Terminal.CAKeys
+		for _, x := range s.Exchanges {
+			if len(x.Response) < 2 || len(x.Command) < 4 {
+				continue
+			}
+			data := x.Response[:len(x.Response)-2]
+			var cdata []byte
+			if len(x.Command) > 5 {
+				cdata = x.Command[5:min(len(x.Command), 5+int(x.Command[4]))]
+			}
+			switch x.Command[1] {
+			case 0xB2:
+				c.records = append(c.records, Record{SFI: x.Command[3] >> 3, Data: data})
+			case 0xA8:
+				if v, ok := tlv.Find(data, 0x82); ok {
+					c.aip = v
+				} else if len(data) >= 4 && data[0] == 0x80 {
+					c.aip = data[2:4]
+				}
+				c.pdolData = cdata
+			case 0x88:
+				c.dynamic = append(c.dynamic, data)
+				c.ddolData = cdata
+			case 0xAE:
+				c.dynamic = append(c.dynamic, data)
+				if c.cdol1Data == nil {
+					c.cdol1Data = cdata
+				}
+			}
+			it := tlv.NewIter(data)
+			for it.Next() {
+				for ch := it.Children(); ch.Next(); {
+					c.objects[ch.Tag()] = ch.Value()
+				}
+			}
+		}
+		out = append(out, c)
+		if len(out) == 64 {
+			break
+		}
+	}
+	return out
 }

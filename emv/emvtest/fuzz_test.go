@@ -4,8 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"fmt"
 	"io"
+	"io/fs"
 	"net"
+	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -70,6 +75,26 @@ func FuzzCardCommands(f *testing.F) {
 	f.Add(byte(2), joinCommands(apdu.Select(h("A0000000041010"), false), apdu.GetProcessingOptions(h("220826")),
 		apdu.InternalAuthenticate(h("01020304")), apdu.Verify(0x88, make([]byte, 128)), apdu.GetData(0x9F36)))
 	f.Add(byte(0), []byte{4, 0x84, 0x24, 0, 2, 3, 0x80, 0xAE, 0x90})
+	// The commands of the recorded sessions (at most 64 of them), in order,
+	// to the profile each was recorded from where it is a template.
+	for i, s := range repoSessions(f) {
+		if i == 64 {
+			break
+		}
+		var in []byte
+		for _, x := range s.Exchanges[:min(len(s.Exchanges), 64)] {
+			in = append(in, byte(len(x.Command)))
+			in = append(in, x.Command...)
+		}
+		which := byte(0)
+		switch {
+		case strings.Contains(s.Source, "profile signature-t0,"):
+			which = 1
+		case strings.Contains(s.Source, "profile mastercard-dda,"):
+			which = 2
+		}
+		f.Add(which, in)
+	}
 	f.Fuzz(func(t *testing.T, which byte, input []byte) {
 		templates := fuzzCards()
 		c := templates[int(which)%len(templates)].clone()
@@ -145,6 +170,13 @@ func FuzzParseProfile(f *testing.F) {
 func FuzzIssuerAuthorise(f *testing.F) {
 	f.Add(h("9F2608000000000000000082023D009F360200119F1007060112030000005A0847617390010101195F340101"))
 	f.Add([]byte{})
+	// The first GENERATE AC answers of the recorded sessions (format 2:
+	// the data objects of template 77), as the ICC data of a request.
+	for _, r := range sessionResponses(f, apdu.InsGenerateAC) {
+		if tag, v, err := tlv.Single(r[:len(r)-2]); err == nil && tag == 0x77 {
+			f.Add(v)
+		}
+	}
 	iss, err := NewIssuer(IssuerConfig{Rule: func(_ *AuthorisationRequest, v bool) Decision {
 		return Decision{Approve: v, Scripts: []Script{{Template: 0x72, Commands: []ScriptCommand{PINChange("1234"), ApplicationBlock()}}}}
 	}})
@@ -168,6 +200,16 @@ func FuzzParseDOL(f *testing.F) {
 	f.Add(h(CDOL1Default))
 	f.Add(h("9F"))
 	f.Add(h("9F3781"))
+	// The PDOLs, CDOLs, DDOLs and TDOLs of the recorded sessions' cards.
+	seen := map[string]bool{}
+	for _, r := range sessionResponses(f, 0) {
+		for _, tag := range []tlv.Tag{0x9F38, 0x8C, 0x8D, 0x9F49, 0x97} {
+			if v, ok := tlv.Find(r[:len(r)-2], tag); ok && !seen[string(v)] {
+				seen[string(v)] = true
+				f.Add(v)
+			}
+		}
+	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		d, err := parseDOL(b)
 		if err != nil {
@@ -190,6 +232,19 @@ func FuzzParseDOL(f *testing.F) {
 func FuzzVPCD(f *testing.F) {
 	f.Add([]byte{0, 1, 1, 0, 1, 4, 0, 5, 0, 0xA4, 4, 0, 0})
 	f.Add([]byte{0, 1, 2, 0, 1, 0, 0xFF})
+	// Power on, ATR, then the commands of a recorded session, each framed
+	// as pcscd frames it (two length bytes); 16 sessions.
+	for i, s := range repoSessions(f) {
+		if i == 16 {
+			break
+		}
+		in := []byte{0, 1, 1, 0, 1, 4}
+		for _, x := range s.Exchanges[:min(len(s.Exchanges), 32)] {
+			in = binary.BigEndian.AppendUint16(in, uint16(len(x.Command)))
+			in = append(in, x.Command...)
+		}
+		f.Add(in)
+	}
 	f.Fuzz(func(t *testing.T, in []byte) {
 		card := fuzzCards()[0].clone()
 		server, reader := net.Pipe()
@@ -217,4 +272,50 @@ func FuzzVPCD(f *testing.F) {
 			out = out[2+n:]
 		}
 	})
+}
+
+// repoSessions reads every session file of the repository's
+// testdata/sessions (recorded from the virtual card, or transcribed from
+// outside), for fuzz seeds.
+func repoSessions(tb testing.TB) []*apdu.Session {
+	var out []*apdu.Session
+	err := filepath.WalkDir("../../testdata/sessions", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || filepath.Ext(path) != ".json" {
+			return err
+		}
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		s, err := apdu.ReadSession(bytes.NewReader(raw))
+		if err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		out = append(out, s)
+		return nil
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if len(out) == 0 {
+		tb.Fatal("no sessions in ../../testdata/sessions")
+	}
+	return out
+}
+
+// sessionResponses returns the distinct answers of the sessions' commands
+// with instruction byte ins (0 for all), data and status word.
+func sessionResponses(tb testing.TB, ins byte) [][]byte {
+	var out [][]byte
+	seen := map[string]bool{}
+	for _, s := range repoSessions(tb) {
+		for _, x := range s.Exchanges {
+			if x.Response == nil || len(x.Command) < 2 || (ins != 0 && x.Command[1] != ins) || seen[string(x.Response)] {
+				continue
+			}
+			seen[string(x.Response)] = true
+			out = append(out, x.Response)
+		}
+	}
+	return out
 }
