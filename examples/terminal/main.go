@@ -86,9 +86,7 @@ import (
 	"github.com/emvkit/emvkit/apdu"
 	"github.com/emvkit/emvkit/emv"
 	"github.com/emvkit/emvkit/emv/emvtest"
-	"github.com/emvkit/emvkit/emv/tvr"
 	"github.com/emvkit/emvkit/examples/internal/app"
-	"github.com/emvkit/emvkit/oda"
 )
 
 func main() {
@@ -266,55 +264,20 @@ func chooseHost(o options, virtual *emvtest.Card) (emv.Host, error) {
 	return nil, fmt.Errorf("-host %q: want none, approve, decline or issuer", o.host)
 }
 
-// terminalConfig loads the configuration file, or builds the built-in
-// one: an attended, online-capable terminal in the United States with a
-// floor limit of 50.00 and common Visa action codes, supporting the
-// applications of the built-in cards. Either way a virtual card's CA key
-// is trusted.
+// terminalConfig loads the configuration file, or takes the examples'
+// built-in one (app.DemoConfig). Either way a virtual card's CA key is
+// trusted.
 func terminalConfig(path string, card *emvtest.Card) (*emv.Config, error) {
-	var cfg *emv.Config
+	cfg := app.DemoConfig()
 	if path != "" {
 		c, err := emv.LoadConfig(path)
 		if err != nil {
 			return nil, err
 		}
 		cfg = c
-	} else {
-		floor := uint64(5000)
-		denial := tvr.TVR{0x00, 0x10, 0x00, 0x00, 0x00}
-		online := tvr.TVR{0xDC, 0x40, 0x04, 0xF8, 0x00}
-		def := tvr.TVR{0xDC, 0x40, 0x00, 0xA8, 0x00}
-		cfg = &emv.Config{
-			Country:              840,
-			Currency:             840,
-			CurrencyExponent:     2,
-			MerchantCategory:     5999,
-			MerchantNameLocation: "EMVKIT DEMO SHOP",
-			TerminalID:           "DEMO0001",
-			IFDSerial:            "IFD00001",
-			Applications: []emv.Application{
-				{AID: []byte{0xA0, 0x00, 0x00, 0x00, 0x03, 0x10, 0x10}},
-				{AID: []byte{0xA0, 0x00, 0x00, 0x00, 0x03, 0x20, 0x10}},
-				{AID: []byte{0xA0, 0x00, 0x00, 0x00, 0x04, 0x10, 0x10}, Params: emv.AppParams{Version: []byte{0x00, 0x02}}},
-			},
-			AppParams: emv.AppParams{
-				Version:    []byte{0x00, 0x8C},
-				FloorLimit: &floor,
-				TACDenial:  &denial,
-				TACOnline:  &online,
-				TACDefault: &def,
-			},
-		}
 	}
-	if card == nil {
-		return cfg, nil
-	}
-	if cfg.CAKeys == nil {
-		cfg.CAKeys = oda.NewKeyStore()
-	}
-	for _, k := range card.CAPublicKeys() {
-		key := oda.CAKey{RID: k.RID, Index: k.Index, Modulus: k.Modulus, Exponent: k.Exponent, CheckSum: k.Checksum[:]}
-		if err := cfg.CAKeys.Add(key); err != nil && !errors.Is(err, oda.ErrDuplicateKey) {
+	if card != nil {
+		if err := app.TrustCard(cfg, card); err != nil {
 			return nil, err
 		}
 	}

@@ -61,8 +61,9 @@ func (c *Console) Printf(format string, a ...any) { fmt.Fprintf(c.out, format, a
 func (c *Console) ReadLine(ctx context.Context, prompt string) (string, error) {
 	fmt.Fprint(c.out, prompt)
 	s, err := c.next(ctx)
-	if c.tty == nil && err == nil {
-		fmt.Fprintln(c.out) // the input is not echoed by a terminal
+	if c.tty == nil {
+		// No terminal echoed the answer: show it.
+		fmt.Fprintln(c.out, strings.TrimSpace(s))
 	}
 	return strings.TrimSpace(s), err
 }

@@ -1,0 +1,130 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/emvkit/emvkit/emv"
+	"github.com/emvkit/emvkit/emv/emvtest"
+	"github.com/emvkit/emvkit/examples/internal/app"
+	"github.com/emvkit/emvkit/tlv"
+)
+
+// authRequest is the authorisation request the terminal sends the
+// acquirer, with the fields of an ISO 8583 0100 message a chip
+// transaction carries.
+type authRequest struct {
+	MTI            string    // "0100"
+	PAN            string    // field 2 (in clear: the acquirer needs it; printed masked)
+	ProcessingCode string    // field 3: transaction type 9C and account types "0000"
+	Amount         uint64    // field 4, minor units
+	STAN           uint32    // field 11, System Trace Audit Number
+	Time           time.Time // fields 12 and 13
+	PANSequence    string    // field 23
+	TerminalID     string    // field 41
+	MerchantID     string    // field 42
+	Currency       uint16    // field 49
+	OnlinePIN      bool      // field 52 present (the enciphered PIN block; never printed)
+	ICCData        []byte    // field 55: the data objects of emv.Field55Tags
+}
+
+// String is the request as the terminal's log shows it: PAN masked, the
+// PIN block absent, field 55 as the list of its tags.
+func (r *authRequest) String() string {
+	var tags []byte
+	it := tlv.NewIter(r.ICCData)
+	for it.Next() {
+		tags = fmt.Appendf(tags, " %s", it.Tag())
+	}
+	pin := ""
+	if r.OnlinePIN {
+		pin = " 52=[PIN block]"
+	}
+	return fmt.Sprintf("%s 2=%s 3=%s 4=%012d 11=%06d 23=%s 41=%s 49=%03d%s 55=[%d bytes:%s]",
+		r.MTI, tlv.MaskPAN(r.PAN), r.ProcessingCode, r.Amount, r.STAN, r.PANSequence, r.TerminalID, r.Currency, pin, len(r.ICCData), tags)
+}
+
+// authResponse is the acquirer's answer (ISO 8583 0110).
+type authResponse struct {
+	MTI          string // "0110"
+	ResponseCode string // field 39: "00" approved
+	ICCData      []byte // field 55: 91 Issuer Authentication Data, 8A, issuer scripts 71/72
+}
+
+func (r *authResponse) String() string {
+	var tags []byte
+	it := tlv.NewIter(r.ICCData)
+	for it.Next() {
+		tags = fmt.Appendf(tags, " %s", it.Tag())
+	}
+	return fmt.Sprintf("%s 39=%s 55=[%d bytes:%s]", r.MTI, r.ResponseCode, len(r.ICCData), tags)
+}
+
+// acquirer is a simulated acquirer: it routes each request to the
+// virtual issuer of the card (by PAN) and answers with the issuer's
+// response code and field 55. A card it knows no issuer for cannot be
+// authorised: the terminal is then unable to go online.
+type acquirer struct {
+	issuers map[string]*emvtest.Issuer // by PAN
+	stan    uint32
+}
+
+var errNoIssuer = errors.New("acquirer: no route to the card's issuer")
+
+func (a *acquirer) authorise(ctx context.Context, req *authRequest) (*authResponse, error) {
+	iss := a.issuers[req.PAN]
+	if iss == nil {
+		iss = a.issuers[""] // the issuer of every card (-issuer-mk)
+	}
+	if iss == nil {
+		return nil, errNoIssuer
+	}
+	r, err := iss.Authorise(ctx, &emvtest.AuthorisationRequest{ICCData: req.ICCData, PAN: req.PAN, PSN: req.PANSequence})
+	if err != nil {
+		return nil, err
+	}
+	return &authResponse{MTI: "0110", ResponseCode: string(r.ARC[:]), ICCData: r.ICCData}, nil
+}
+
+// request builds the 0100 message from what the kernel hands the host.
+func (a *acquirer) request(cfg *emv.Config, req *emv.OnlineRequest) *authRequest {
+	a.stan++
+	return &authRequest{
+		MTI:            "0100",
+		PAN:            app.Digits(req.PAN),
+		ProcessingCode: fmt.Sprintf("%02X0000", byte(req.Transaction.Type)),
+		Amount:         req.Transaction.Amount,
+		STAN:           a.stan,
+		Time:           req.Transaction.Time,
+		PANSequence:    app.Digits(req.PANSequence),
+		TerminalID:     cfg.TerminalID,
+		MerchantID:     cfg.MerchantID,
+		Currency:       cfg.Currency,
+		OnlinePIN:      req.OnlinePIN,
+		ICCData:        req.ICCData,
+	}
+}
+
+// onlineResponse reads the 0110 message for the kernel: approved when
+// field 39 is "00"; 91, 8A and the script templates from field 55
+// (Book 3 §10.9, §10.10).
+func onlineResponse(r *authResponse) (*emv.OnlineResponse, error) {
+	out := &emv.OnlineResponse{Approved: r.ResponseCode == "00", ARC: r.ResponseCode}
+	it := tlv.NewIter(r.ICCData)
+	for it.Next() {
+		switch it.Tag() {
+		case 0x91:
+			out.IssuerAuthData = append([]byte(nil), it.Value()...)
+		case 0x8A:
+			out.ARC = string(it.Value())
+		case 0x71, 0x72:
+			out.Scripts = append(out.Scripts, it.Raw()...)
+		}
+	}
+	if err := it.Err(); err != nil {
+		return nil, fmt.Errorf("acquirer: field 55 of the response: %w", err)
+	}
+	return out, nil
+}

@@ -1,0 +1,183 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// steady is an endless deterministic random source.
+type steady byte
+
+func (s *steady) Read(p []byte) (int, error) {
+	for i := range p {
+		*s = *s*17 + 5
+		p[i] = byte(*s)
+	}
+	return len(p), nil
+}
+
+// counterRun drives the counter with the given input lines, as an
+// operator and customers would type them.
+func counterRun(t *testing.T, args []string, lines ...string) (string, error) {
+	t.Helper()
+	r := steady(3)
+	env := environment{now: func() time.Time { return time.Date(2026, 11, 23, 14, 5, 0, 0, time.UTC) }, rand: &r}
+	var out, errOut bytes.Buffer
+	err := run(context.Background(), args, strings.NewReader(strings.Join(lines, "\n")+"\n"), &out, &errOut, env)
+	assert.Empty(t, errOut.String())
+	return out.String(), err
+}
+
+// receipts returns the receipts printed, in order.
+func receipts(out string) []string {
+	return regexp.MustCompile(`(?s)={40}\n.*?\n={40}\n`).FindAllString(out, -1)
+}
+
+// secrets checks what must never be printed: the full PAN, the PINs
+// typed and the operator password.
+func secrets(t *testing.T, out string, pan string, typed ...string) {
+	t.Helper()
+	assert.NotContains(t, out, pan, "PAN masked everywhere")
+	for _, s := range typed {
+		assert.NotContains(t, out, s, "a secret typed is never shown")
+	}
+}
+
+// A day at the counter: sign on, an offline sale below the floor limit
+// (TC at the first GENERATE AC, Book 3 §10.8), an online sale above it
+// (ARQC, the acquirer and issuer, ARPC, issuer script 72, TC; Book 3
+// §10.9-10.11), sign off.
+func TestCounterOfflineAndOnline(t *testing.T) {
+	out, err := counterRun(t, []string{"-scripts"},
+		"01", "2468", // operator sign-on
+		"25.00", "", "1234", // offline sale: default card, PIN
+		"100.00", "", "1234", // online sale
+		"") // sign off
+	require.NoError(t, err, out)
+	secrets(t, out, "4761739001010119", "1234", "2468")
+	assert.Contains(t, out, "Operator 01 signed on.")
+	assert.Contains(t, out, "Operator 01 signed off.")
+
+	rs := receipts(out)
+	require.Len(t, rs, 4, out)
+	for i, r := range rs {
+		assert.Contains(t, r, "CARD             476173******0119 PSN 01\n", "receipt %d", i)
+		assert.Contains(t, r, "AID                       A0000000031010\n")
+		assert.Contains(t, r, "APP                          Visa Credit\n")
+		assert.Contains(t, r, "TID DEMO0001         MID EMVKITDEMO00001\n")
+		assert.Contains(t, r, "2026-11-23 14:05:00          OPERATOR 01\n")
+		assert.Contains(t, r, "                APPROVED\n")
+		assert.Contains(t, r, "              PIN VERIFIED\n")
+		assert.Regexp(t, `\nAC [0-9A-F]{16} +TC\n`, r)
+		assert.NotContains(t, r, "SIGNATURE", "enciphered PIN: no signature line")
+	}
+	assert.Contains(t, rs[0], "MERCHANT COPY")
+	assert.Contains(t, rs[1], "CARDHOLDER COPY")
+	assert.Contains(t, rs[1], "PLEASE RETAIN FOR YOUR RECORDS")
+	assert.NotContains(t, rs[0], "PLEASE RETAIN")
+
+	// Offline: the exact EMV data of the first sale.
+	assert.Contains(t, rs[0], "AMOUNT                         USD 25.00\n")
+	assert.Contains(t, rs[0], "TVR 0000000000                  TSI E800\n")
+	assert.Contains(t, rs[0], "ATC 0011                     CVMR 440302\n")
+	assert.Contains(t, rs[0], "ARC                                   Y1\n")
+	assert.NotContains(t, rs[0], "STAN")
+
+	// Online: floor limit exceeded (TVR byte 4 bit 8), issuer
+	// authentication and script processing performed (TSI FC00), one
+	// script command processed successfully (9F5B 20 00000001).
+	assert.Contains(t, rs[2], "AMOUNT                        USD 100.00\n")
+	assert.Contains(t, rs[2], "TVR 0000008000                  TSI FC00\n")
+	assert.Contains(t, rs[2], "ATC 0012                     CVMR 440302\n")
+	assert.Contains(t, rs[2], "ARC                                   00\n")
+	assert.Contains(t, rs[2], "STAN                              000001\n")
+	assert.Contains(t, rs[2], "SCRIPTS                       2000000001\n")
+	assert.Regexp(t, `> 0100 2=476173\*\*\*\*\*\*0119 3=000000 4=000000010000 11=000001 23=01 41=DEMO0001 49=840 55=\[\d+ bytes: 9F26 9F27 9F10 9F37 9F36 95 `, out)
+	assert.Contains(t, out, "< 0110 39=00 55=[41 bytes: 91 8A 72]")
+	assert.Less(t, strings.Index(out, "AUTHORISING"), strings.Index(out, rs[2]))
+	assert.True(t, strings.HasSuffix(strings.TrimSpace(out[:strings.LastIndex(out, "--- new sale")]), "REMOVE CARD"))
+}
+
+// A signature card (CVM 1E, Book 3 §10.5): the merchant copy has the
+// signature line, the cardholder copy does not.
+func TestCounterSignature(t *testing.T) {
+	out, err := counterRun(t, nil, "02", "1357", "12.00", "signature-t0", "")
+	require.NoError(t, err, out)
+	rs := receipts(out)
+	require.Len(t, rs, 2, out)
+	assert.Contains(t, rs[0], "MERCHANT COPY")
+	assert.Contains(t, rs[0], "\nX"+strings.Repeat("_", 38)+"\n  CARDHOLDER SIGNATURE\n")
+	assert.Contains(t, rs[0], "           SIGNATURE REQUIRED\n")
+	assert.NotContains(t, rs[1], "CARDHOLDER SIGNATURE")
+	assert.NotContains(t, out, "Enter PIN")
+	assert.Contains(t, rs[0], "CVMR 1E0300")
+	assert.Contains(t, rs[0], "CARD             476173******0400 PSN 01\n")
+	secrets(t, out, "4761739001010400", "1357")
+}
+
+// Several applications (Book 1 §12.4): the customer picks the second of
+// the list; an invalid pick is asked again.
+func TestCounterChooseApplication(t *testing.T) {
+	out, err := counterRun(t, nil, "01", "2468", "30.00", "multi-application", "9", "2", "1234", "")
+	require.NoError(t, err, out)
+	assert.Regexp(t, `SELECT APPLICATION\n  1\. .+\n  2\. (.+)\n  3\. .+\n`, out)
+	second := regexp.MustCompile(`\n  2\. (.+)\n`).FindStringSubmatch(out)[1]
+	assert.Contains(t, out, "Invalid choice.")
+	rs := receipts(out)
+	require.Len(t, rs, 2, out)
+	assert.Contains(t, rs[0], "APP"+strings.Repeat(" ", receiptWidth-3-len(second))+second+"\n")
+	secrets(t, out, "4761739001010200", "1234", "2468")
+}
+
+// Online PIN (CVM 02): the PIN pad enciphers the PIN (format 4), the
+// request carries field 52, which is never printed.
+func TestCounterOnlinePIN(t *testing.T) {
+	out, err := counterRun(t, nil, "01", "2468", "10.00", "mastercard-dda", "8642", "")
+	require.NoError(t, err, out)
+	assert.Contains(t, out, "Enter PIN (online)")
+	assert.Contains(t, out, " 52=[PIN block] ")
+	rs := receipts(out)
+	require.Len(t, rs, 2, out)
+	assert.Contains(t, rs[0], "          PIN VERIFIED ONLINE\n")
+	assert.Contains(t, rs[0], "CVMR 420300")
+	assert.Contains(t, rs[0], "APPROVED")
+	secrets(t, out, "5413330089020011", "8642", "2468")
+}
+
+// A card that declines (AAC at the first GENERATE AC): DECLINED, no
+// signature line.
+func TestCounterDeclined(t *testing.T) {
+	out, err := counterRun(t, nil, "01", "2468", "5.00", "declining", "1234", "")
+	require.NoError(t, err, out)
+	rs := receipts(out)
+	require.Len(t, rs, 2, out)
+	assert.Contains(t, rs[0], "                DECLINED\n")
+	assert.Regexp(t, `\nAC [0-9A-F]{16} +AAC\n`, rs[0])
+	assert.NotContains(t, rs[0], "SIGNATURE")
+}
+
+// Sign-on (a wrong password is refused, three refusals end the program),
+// bad input at the counter.
+func TestCounterSignOnAndInput(t *testing.T) {
+	out, err := counterRun(t, nil, "01", "0000", "01", "2468", "abc", "1.234", "")
+	require.NoError(t, err, out)
+	assert.Contains(t, out, "Sign-on refused.\nOperator ID: 01\nPassword: \nOperator 01 signed on.")
+	assert.Equal(t, 2, strings.Count(out, "Invalid amount."))
+	assert.NotContains(t, out, "0000\n")
+
+	out, err = counterRun(t, nil, "01", "1", "02", "2", "03", "3")
+	assert.ErrorContains(t, err, "sign-on refused three times")
+	assert.Equal(t, 3, strings.Count(out, "Sign-on refused."))
+
+	out, err = counterRun(t, nil, "01", "2468", "5.00", "no-such-card", "")
+	require.NoError(t, err)
+	assert.Contains(t, out, `No card: no built-in card "no-such-card"`)
+	assert.Empty(t, receipts(out))
+}
