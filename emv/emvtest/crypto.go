@@ -30,23 +30,12 @@ func tdes(key []byte) (cipher.Block, error) {
 }
 
 // tdesEncrypt enciphers whole 8-byte blocks in ECB mode.
-func tdesEncrypt(key, data []byte) ([]byte, error) {
-	b, err := tdes(key)
-	if err != nil {
-		return nil, err
-	}
-	if len(data)%8 != 0 {
-		return nil, fmt.Errorf("emvtest: 3DES ECB data of %d bytes is not whole blocks", len(data))
-	}
-	out := make([]byte, len(data))
-	for i := 0; i < len(data); i += 8 {
-		b.Encrypt(out[i:i+8], data[i:i+8])
-	}
-	return out, nil
-}
+func tdesEncrypt(key, data []byte) ([]byte, error) { return tdesECB(key, data, false) }
 
 // tdesDecrypt deciphers whole 8-byte blocks in ECB mode.
-func tdesDecrypt(key, data []byte) ([]byte, error) {
+func tdesDecrypt(key, data []byte) ([]byte, error) { return tdesECB(key, data, true) }
+
+func tdesECB(key, data []byte, decrypt bool) ([]byte, error) {
 	b, err := tdes(key)
 	if err != nil {
 		return nil, err
@@ -54,9 +43,13 @@ func tdesDecrypt(key, data []byte) ([]byte, error) {
 	if len(data)%8 != 0 {
 		return nil, fmt.Errorf("emvtest: 3DES ECB data of %d bytes is not whole blocks", len(data))
 	}
+	op := b.Encrypt
+	if decrypt {
+		op = b.Decrypt
+	}
 	out := make([]byte, len(data))
 	for i := 0; i < len(data); i += 8 {
-		b.Decrypt(out[i:i+8], data[i:i+8])
+		op(out[i:i+8], data[i:i+8])
 	}
 	return out, nil
 }

@@ -151,16 +151,7 @@ func issuerCertificate(ca, issuer *rsaKey, issuerID, expiry string, serial []byt
 	fields = append(fields, mustHex(expiry)...)
 	fields = append(fields, serial...)
 	fields = append(fields, 0x01, 0x01, byte(len(mod)), byte(len(issuer.exponent())))
-	room := nCA - 36
-	if len(mod) <= room {
-		fields = append(fields, mod...)
-		for range room - len(mod) {
-			fields = append(fields, 0xBB)
-		}
-	} else {
-		fields = append(fields, mod[:room]...)
-		remainder = mod[room:]
-	}
+	fields, remainder = appendKeyField(fields, mod, nCA-36)
 	extra := append(append([]byte{}, remainder...), issuer.exponent()...)
 	return signRecover(ca, fields, extra, false), remainder
 }
@@ -179,16 +170,7 @@ func iccCertificate(issuer, icc *rsaKey, pan, expiry string, serial, static []by
 	fields = append(fields, mustHex(expiry)...)
 	fields = append(fields, serial...)
 	fields = append(fields, 0x01, 0x01, byte(len(mod)), byte(len(icc.exponent())))
-	room := nI - 42
-	if len(mod) <= room {
-		fields = append(fields, mod...)
-		for range room - len(mod) {
-			fields = append(fields, 0xBB)
-		}
-	} else {
-		fields = append(fields, mod[:room]...)
-		remainder = mod[room:]
-	}
+	fields, remainder = appendKeyField(fields, mod, nI-42)
 	extra := make([]byte, 0, len(remainder)+3+len(static))
 	extra = append(extra, remainder...)
 	extra = append(extra, icc.exponent()...)
@@ -251,4 +233,19 @@ func BuiltinCAPublicKeys() []CAPublicKey {
 	}
 	sort.Slice(out, func(i, j int) bool { return string(out[i].RID[:]) < string(out[j].RID[:]) })
 	return out
+}
+
+// appendKeyField appends to fields the part of a public key modulus that a
+// certificate has room for, padded with BB when the modulus is shorter, and
+// returns the leftmost digits that did not fit as the remainder (Book 2
+// §5.3 Table 6, §6.4 Table 14).
+func appendKeyField(fields, mod []byte, room int) (out, remainder []byte) {
+	if len(mod) > room {
+		return append(fields, mod[:room]...), mod[room:]
+	}
+	fields = append(fields, mod...)
+	for range room - len(mod) {
+		fields = append(fields, 0xBB)
+	}
+	return fields, nil
 }
