@@ -341,6 +341,17 @@ func (s *transactionState) chooseAndSelect() error {
 		if err != nil {
 			return err
 		}
+		if r.SW == apdu.SWFunctionNotSupported {
+			// Book 1 §11.3.5 gives 6A81 to SELECT one meaning, "card
+			// blocked or command not supported": a state of the card, not
+			// of the application, which §12.3.2 (PSE) and §12.3.3 (list of
+			// AIDs) answer by terminating the card session. The final
+			// SELECT of §12.4 is the same command to the same card, so the
+			// same answer ends the card session here too; removing the
+			// application and choosing again (below) is for what concerns
+			// one application: blocked (6283), another error, a bad FCI.
+			return s.fail("final SELECT answered 6A81", ErrCardBlocked)
+		}
 		f, ferr := parseFCI(r.Data)
 		if r.SW != apdu.SWOK || ferr != nil || !bytes.Equal(f.dfName, c.AID) {
 			// Book 1 §12.4: the final SELECT failed (blocked 6283, an
