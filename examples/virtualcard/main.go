@@ -85,7 +85,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		fmt.Fprintf(stdout, "session written to %s\n", *rec)
 	}
-	if errors.Is(err, context.Canceled) {
+	if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
 		return nil // Ctrl-C: the card was pulled on purpose
 	}
 	return err
@@ -142,19 +142,24 @@ func traceExchanges(ctx context.Context, card *emvtest.Card, out io.Writer) func
 	go func() {
 		defer close(finished)
 		seen := len(card.Exchanges())
-		tick := time.NewTicker(50 * time.Millisecond)
-		defer tick.Stop()
-		for {
+		flush := func() {
 			ex := card.Exchanges()
 			for _, e := range ex[min(seen, len(ex)):] {
-				t := apdu.TraceEntry{Command: apdu.RedactCommand(e.Command), Response: e.Response}
+				t := apdu.TraceEntry{Command: apdu.RedactCommand(e.Command), Response: e.Response, Err: e.Err}
 				fmt.Fprintln(out, t.String())
 			}
 			seen = len(ex)
+		}
+		tick := time.NewTicker(50 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			flush()
 			select {
 			case <-done:
+				flush()
 				return
 			case <-ctx.Done():
+				flush()
 				return
 			case <-tick.C:
 			}
