@@ -161,6 +161,12 @@ type AppParams struct {
 	// RandomSelection sets the random transaction selection of
 	// Book 3 §10.6.2. Nil: no random selection.
 	RandomSelection *RandomSelection
+
+	// AlwaysManageRisk, when true, performs terminal risk management
+	// (Book 3 §10.6) even when the card's AIP does not ask for it (byte 1
+	// bit 4 clear), as some payment schemes' rules require of their
+	// terminals. Nil or false: follow the AIP, as Book 3 §10.6 says.
+	AlwaysManageRisk *bool
 }
 
 // RandomSelection holds the parameters of random transaction selection
@@ -315,6 +321,9 @@ func (c *Config) params(i int) AppParams {
 	}
 	if o.RandomSelection != nil {
 		p.RandomSelection = o.RandomSelection
+	}
+	if o.AlwaysManageRisk != nil {
+		p.AlwaysManageRisk = o.AlwaysManageRisk
 	}
 	return p
 }

@@ -56,7 +56,8 @@ func LoadConfig(path string) (*Config, error) {
 //	    "tac_default": "DC4000A800",
 //	    "default_ddol": "9F3704",
 //	    "default_tdol": "9F0206",
-//	    "random_selection": {"target_percent": 20, "max_target_percent": 50, "threshold": 1000}
+//	    "random_selection": {"target_percent": 20, "max_target_percent": 50, "threshold": 1000},
+//	    "always_manage_risk": false             Book 3 §10.6 whatever the AIP says
 //	  },
 //	  "applications": [                         required, in order of preference
 //	    {"aid": "A0000000031010", "partial_selection": true, "params": {...overrides...}}
@@ -158,6 +159,7 @@ type paramsFile struct {
 		MaxTargetPercent int    `json:"max_target_percent"`
 		Threshold        uint64 `json:"threshold"`
 	} `json:"random_selection"`
+	AlwaysManageRisk *bool `json:"always_manage_risk"`
 }
 
 type appFile struct {
@@ -225,7 +227,7 @@ func (f *configFile) config() (*Config, error) {
 }
 
 func (f *paramsFile) params(field string) (AppParams, error) {
-	p := AppParams{Version: f.Version, FloorLimit: f.FloorLimit, DefaultDDOL: f.DefaultDDOL, DefaultTDOL: f.DefaultTDOL}
+	p := AppParams{Version: f.Version, FloorLimit: f.FloorLimit, DefaultDDOL: f.DefaultDDOL, DefaultTDOL: f.DefaultTDOL, AlwaysManageRisk: f.AlwaysManageRisk}
 	for _, t := range []struct {
 		name string
 		b    hexBytes

@@ -11,14 +11,15 @@ import (
 
 // manageTerminalRisk performs terminal risk management (Book 3 §10.6):
 // exception file, floor limit, random transaction selection and velocity
-// checking. It runs when the AIP asks for it (byte 1 bit 4); the merchant's
-// forcing online is honoured either way.
+// checking. It runs when the AIP asks for it (byte 1 bit 4), or always
+// when the terminal's AppParams.AlwaysManageRisk says its scheme requires
+// it; the merchant's forcing online is honoured either way.
 func (s *transactionState) manageTerminalRisk() error {
 	s.step = StepTerminalRiskManagement
 	if s.txn.ForceOnline {
 		s.setTVR(tvr.MerchantForcedOnline)
 	}
-	if s.aip[0]&0x08 == 0 {
+	if s.aip[0]&0x08 == 0 && !s.alwaysManageRisk() {
 		return nil
 	}
 	pan, psn := s.cardData[0x5A], s.cardData[0x5F34]
@@ -150,4 +151,10 @@ func (s *transactionState) getData(tag uint16, n int) ([]byte, bool, error) {
 		return nil, false, nil
 	}
 	return v, true, nil
+}
+
+// alwaysManageRisk reports whether the terminal performs terminal risk
+// management whatever the AIP says (AppParams.AlwaysManageRisk).
+func (s *transactionState) alwaysManageRisk() bool {
+	return s.params.AlwaysManageRisk != nil && *s.params.AlwaysManageRisk
 }

@@ -427,5 +427,21 @@ func TestTerminalRiskManagement(t *testing.T) {
 			outcome: emv.Approved, tvr: "0000000000", tsi: "E000", cvm: "440302",
 			cmds: "SEL RR RR SEL GPO RR RR RR RR GD9F17 GC VFY GAC50",
 		},
+		{
+			// A scheme's rules may require terminal risk management
+			// whatever the AIP says (AppParams.AlwaysManageRisk): the same
+			// card as above now has its floor limit checked and goes
+			// online, and the velocity checks read the ATC.
+			name:    "Book3_10_6_AIPWithoutTerminalRiskManagement_SchemeRequiresIt_Performed",
+			txn:     txn(20000),
+			host:    approve(),
+			profile: func(p *emvtest.Profile) { p.Applications[0].AIP = mustHex("3500") },
+			config: func(c *emv.Config) {
+				always := true
+				c.AlwaysManageRisk = &always
+			},
+			outcome: emv.OnlineApproved, tvr: "0000008000", tsi: "E800", cvm: "440302",
+			cmds: "SEL RR RR SEL GPO RR RR RR RR GD9F17 GC VFY GD9F36 GD9F13 GAC90 GAC50",
+		},
 	})
 }

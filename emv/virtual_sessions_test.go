@@ -123,6 +123,9 @@ func configJSON(t *testing.T, cfg *emv.Config) json.RawMessage {
 		if p.DefaultTDOL != nil {
 			m["default_tdol"] = h(p.DefaultTDOL)
 		}
+		if p.AlwaysManageRisk != nil {
+			m["always_manage_risk"] = *p.AlwaysManageRisk
+		}
 		if rs := p.RandomSelection; rs != nil {
 			m["random_selection"] = map[string]any{"target_percent": rs.TargetPercent, "max_target_percent": rs.MaxTargetPercent, "threshold": rs.Threshold}
 		}
