@@ -135,7 +135,14 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	fs.Visit(func(f *flag.Flag) { o.pinSet = o.pinSet || f.Name == "pin" })
+	cardSet := false
+	fs.Visit(func(f *flag.Flag) {
+		o.pinSet = o.pinSet || f.Name == "pin"
+		cardSet = cardSet || f.Name == "card"
+	})
+	if cardSet && o.reader != "" {
+		return errors.New("-card chooses the virtual card; with -reader the card is the one in the reader")
+	}
 	if o.readers {
 		return listReaders(ctx, stdout)
 	}
