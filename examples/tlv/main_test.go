@@ -109,3 +109,37 @@ func mustHex(t *testing.T, s string) []byte {
 	require.NoError(t, err)
 	return b
 }
+
+// FuzzDecodeHex: the hex reader either fails or gives the bytes whose hex
+// is the input without its separators; describing them never panics.
+func FuzzDecodeHex(f *testing.F) {
+	f.Add(record)
+	f.Add("70 32:5A")
+	f.Add("0x9F2701")
+	f.Add("zz")
+	f.Fuzz(func(t *testing.T, s string) {
+		b, err := decodeHex(s)
+		if err != nil {
+			if b != nil {
+				t.Fatal("bytes with an error")
+			}
+			return
+		}
+		clean := strings.NewReplacer(" ", "", "\t", "", "\r", "", "\n", "", ":", "").Replace(s)
+		clean = strings.TrimPrefix(strings.TrimPrefix(clean, "0x"), "0X")
+		if !strings.EqualFold(hexUpper(b), clean) {
+			t.Fatalf("%q decoded to %X", s, b)
+		}
+		var out bytes.Buffer
+		_ = run([]string{"-f", "-"}, strings.NewReader(s), &out, &out)
+	})
+}
+
+func hexUpper(b []byte) string {
+	const digits = "0123456789ABCDEF"
+	out := make([]byte, 0, 2*len(b))
+	for _, x := range b {
+		out = append(out, digits[x>>4], digits[x&0x0F])
+	}
+	return string(out)
+}
