@@ -37,14 +37,14 @@ import (
 const maxInput = 2 << 20
 
 func main() {
-	if err := run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr); err != nil {
-		var pe *tlv.ParseError
-		switch {
-		case errors.As(err, &pe), errors.Is(err, flag.ErrHelp):
-			// already printed: the "error:" line, or the usage
-		default:
-			fmt.Fprintln(os.Stderr, "tlv:", err)
-		}
+	err := run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	var pe *tlv.ParseError
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+	case errors.As(err, &pe):
+		os.Exit(1) // the "error:" line is printed already
+	default:
+		fmt.Fprintln(os.Stderr, "tlv:", err)
 		os.Exit(1)
 	}
 }
