@@ -4,14 +4,11 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/emvkit/emvkit/apdu"
 	"github.com/emvkit/emvkit/emv/tvr"
+	"github.com/emvkit/emvkit/internal/fuzzseed"
 	"github.com/emvkit/emvkit/tlv"
 )
 
@@ -148,7 +145,7 @@ func FuzzCVMList(f *testing.F) {
 	}
 	// The CVM lists of the recorded sessions' cards.
 	seen := map[string]bool{}
-	for _, r := range sessionResponses(f, apdu.InsReadRecord) {
+	for _, r := range fuzzseed.Responses(f, apdu.InsReadRecord) {
 		if l, ok := tlv.Find(r[:len(r)-2], 0x8E); ok && !seen[string(l)] {
 			seen[string(l)] = true
 			f.Add(l, uint64(1234), byte(0xF8), byte(0x22), byte(0x00), byte(0x3F), []byte{})
@@ -299,50 +296,4 @@ func FuzzCVMList(f *testing.F) {
 			t.Fatalf("%d commands recorded, %d sent", len(res.Commands), card.n)
 		}
 	})
-}
-
-// repoSessions reads every session file of the repository's
-// testdata/sessions (recorded from the virtual card, or transcribed from
-// outside), for fuzz seeds.
-func repoSessions(tb testing.TB) []*apdu.Session {
-	var out []*apdu.Session
-	err := filepath.WalkDir("../testdata/sessions", func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || filepath.Ext(path) != ".json" {
-			return err
-		}
-		raw, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		s, err := apdu.ReadSession(bytes.NewReader(raw))
-		if err != nil {
-			return fmt.Errorf("%s: %w", path, err)
-		}
-		out = append(out, s)
-		return nil
-	})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if len(out) == 0 {
-		tb.Fatal("no sessions in ../testdata/sessions")
-	}
-	return out
-}
-
-// sessionResponses returns the distinct answers of the sessions' commands
-// with instruction byte ins (0 for all), data and status word.
-func sessionResponses(tb testing.TB, ins byte) [][]byte {
-	var out [][]byte
-	seen := map[string]bool{}
-	for _, s := range repoSessions(tb) {
-		for _, x := range s.Exchanges {
-			if x.Response == nil || len(x.Command) < 2 || (ins != 0 && x.Command[1] != ins) || seen[string(x.Response)] {
-				continue
-			}
-			seen[string(x.Response)] = true
-			out = append(out, x.Response)
-		}
-	}
-	return out
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/emvkit/emvkit/emv"
 	"github.com/emvkit/emvkit/emv/emvtest"
 	"github.com/emvkit/emvkit/emv/tvr"
+	"github.com/emvkit/emvkit/internal/fuzzseed"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -170,7 +171,7 @@ func FuzzParseConfig(f *testing.F) {
 	f.Add([]byte(`[]`))
 	// The terminal configurations of the recorded sessions.
 	seen := map[string]bool{}
-	for _, s := range repoSessions(f) {
+	for _, s := range fuzzseed.Sessions(f) {
 		var k kernelObject
 		if err := json.Unmarshal(s.Kernel, &k); err != nil {
 			f.Fatal(err)

@@ -1,20 +1,16 @@
 package emv_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/emvkit/emvkit/apdu"
 	"github.com/emvkit/emvkit/emv"
 	"github.com/emvkit/emvkit/emv/emvtest"
+	"github.com/emvkit/emvkit/internal/fuzzseed"
 )
 
 // mutatingCard passes each command to a virtual card and changes its
@@ -91,7 +87,7 @@ type kernelSeed struct {
 func kernelSeeds(f *testing.F) []kernelSeed {
 	var seeds []kernelSeed
 	seen := map[string]bool{}
-	for _, s := range repoSessions(f) {
+	for _, s := range fuzzseed.Sessions(f) {
 		var in []byte
 		for _, x := range s.Exchanges {
 			if x.Response == nil {
@@ -116,35 +112,6 @@ func kernelSeeds(f *testing.F) []kernelSeed {
 		seeds = append(seeds, kernelSeed{in, uint16(k.Transaction.Amount), scripts})
 	}
 	return seeds
-}
-
-// repoSessions reads every session file of the repository's
-// testdata/sessions, recorded from the virtual card or transcribed from
-// outside, for fuzz seeds.
-func repoSessions(tb testing.TB) []*apdu.Session {
-	var out []*apdu.Session
-	err := filepath.WalkDir("../testdata/sessions", func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || filepath.Ext(path) != ".json" {
-			return err
-		}
-		raw, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		s, err := apdu.ReadSession(bytes.NewReader(raw))
-		if err != nil {
-			return fmt.Errorf("%s: %w", path, err)
-		}
-		out = append(out, s)
-		return nil
-	})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if len(out) == 0 {
-		tb.Fatal("no sessions in ../testdata/sessions")
-	}
-	return out
 }
 
 // fuzzProfile is visa-cda with the smallest keys the virtual card allows,

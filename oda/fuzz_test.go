@@ -5,14 +5,10 @@ import (
 	"crypto/sha1"
 	"encoding/json"
 	"errors"
-	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/emvkit/emvkit/apdu"
+	"github.com/emvkit/emvkit/internal/fuzzseed"
 	"github.com/emvkit/emvkit/tlv"
 )
 
@@ -348,35 +344,6 @@ func FuzzLoadKeyStore(f *testing.F) {
 	})
 }
 
-// repoSessions reads every session file of the repository's
-// testdata/sessions (recorded from the virtual card, or transcribed from
-// outside), for fuzz seeds.
-func repoSessions(tb testing.TB) []*apdu.Session {
-	var out []*apdu.Session
-	err := filepath.WalkDir("../testdata/sessions", func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || filepath.Ext(path) != ".json" {
-			return err
-		}
-		raw, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		s, err := apdu.ReadSession(bytes.NewReader(raw))
-		if err != nil {
-			return fmt.Errorf("%s: %w", path, err)
-		}
-		out = append(out, s)
-		return nil
-	})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if len(out) == 0 {
-		tb.Fatal("no sessions in ../testdata/sessions")
-	}
-	return out
-}
-
 // sessionCard is what the fuzz targets take from one recorded session:
 // the card's data objects, records, AIP and dynamic answers, and the data
 // the terminal sent.
@@ -395,7 +362,7 @@ func (c *sessionCard) get(t tlv.Tag) []byte { return c.objects[t] }
 // session (at most 64, the seeds of one target stay few).
 func sessionCards(tb testing.TB) []*sessionCard {
 	var out []*sessionCard
-	for _, s := range repoSessions(tb) {
+	for _, s := range fuzzseed.Sessions(tb) {
 		c := &sessionCard{objects: map[tlv.Tag][]byte{}}
 		var k struct {
 			Terminal struct {

@@ -3,14 +3,10 @@ package tlv
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"io"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"testing"
 
-	"github.com/emvkit/emvkit/apdu"
+	"github.com/emvkit/emvkit/internal/fuzzseed"
 )
 
 // sentinels are the errors a decoding may end with.
@@ -85,7 +81,7 @@ func FuzzDecode(f *testing.F) {
 	f.Add(nested(MaxDepth))
 	f.Add(nested(MaxDepth + 1))
 	// And the data of every distinct answer of the recorded sessions.
-	for _, r := range sessionResponses(f, 0) {
+	for _, r := range fuzzseed.Responses(f, 0) {
 		f.Add(r[:len(r)-2])
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
@@ -178,7 +174,7 @@ func FuzzDOL(f *testing.F) {
 	}
 	// The PDOLs, CDOLs, DDOLs and TDOLs the recorded sessions' cards gave.
 	seen := map[string]bool{}
-	for _, r := range sessionResponses(f, 0) {
+	for _, r := range fuzzseed.Responses(f, 0) {
 		for _, tag := range []Tag{0x9F38, 0x8C, 0x8D, 0x9F49, 0x97} {
 			if v, ok := Find(r[:len(r)-2], tag); ok && !seen[string(v)] {
 				seen[string(v)] = true
@@ -245,50 +241,4 @@ func FuzzDOL(f *testing.F) {
 			t.Fatalf("Split accepted a byte too many: %v", err)
 		}
 	})
-}
-
-// repoSessions reads every session file of the repository's
-// testdata/sessions (recorded from the virtual card, or transcribed from
-// outside), for fuzz seeds.
-func repoSessions(tb testing.TB) []*apdu.Session {
-	var out []*apdu.Session
-	err := filepath.WalkDir("../testdata/sessions", func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || filepath.Ext(path) != ".json" {
-			return err
-		}
-		raw, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		s, err := apdu.ReadSession(bytes.NewReader(raw))
-		if err != nil {
-			return fmt.Errorf("%s: %w", path, err)
-		}
-		out = append(out, s)
-		return nil
-	})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if len(out) == 0 {
-		tb.Fatal("no sessions in ../testdata/sessions")
-	}
-	return out
-}
-
-// sessionResponses returns the distinct answers of the sessions' commands
-// with instruction byte ins (0 for all), data and status word.
-func sessionResponses(tb testing.TB, ins byte) [][]byte {
-	var out [][]byte
-	seen := map[string]bool{}
-	for _, s := range repoSessions(tb) {
-		for _, x := range s.Exchanges {
-			if x.Response == nil || len(x.Command) < 2 || (ins != 0 && x.Command[1] != ins) || seen[string(x.Response)] {
-				continue
-			}
-			seen[string(x.Response)] = true
-			out = append(out, x.Response)
-		}
-	}
-	return out
 }

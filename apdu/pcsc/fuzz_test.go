@@ -5,9 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
-	"fmt"
 	"io"
-	"io/fs"
 	"net"
 	"os"
 	"path/filepath"
@@ -17,7 +15,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/emvkit/emvkit/apdu"
+	"github.com/emvkit/emvkit/internal/fuzzseed"
 )
 
 // FuzzParseReadersState feeds the daemon's reader table (the answer to
@@ -96,7 +94,7 @@ func FuzzTransmitReply(f *testing.F) {
 	f.Add(wire(f, "CDAB0000 01000000 10000000 05000000 01000000 10000000 FFFFFFFF 00000000"))
 	f.Add(wire(f, "CDAB0000 01000000 10000000 05000000 01000000 10000000 00000000 16001080"))
 	// The card answers of the recorded sessions, each in a successful reply.
-	for i, r := range sessionResponses(f, 0) {
+	for i, r := range fuzzseed.Responses(f, 0) {
 		if i == 128 {
 			break
 		}
@@ -160,50 +158,4 @@ func FuzzTransmitReply(f *testing.F) {
 			t.Fatalf("response % X, reply announced % X", resp, reply[transmitLen:transmitLen+n])
 		}
 	})
-}
-
-// repoSessions reads every session file of the repository's
-// testdata/sessions (recorded from the virtual card, or transcribed from
-// outside), for fuzz seeds.
-func repoSessions(tb testing.TB) []*apdu.Session {
-	var out []*apdu.Session
-	err := filepath.WalkDir("../../testdata/sessions", func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || filepath.Ext(path) != ".json" {
-			return err
-		}
-		raw, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		s, err := apdu.ReadSession(bytes.NewReader(raw))
-		if err != nil {
-			return fmt.Errorf("%s: %w", path, err)
-		}
-		out = append(out, s)
-		return nil
-	})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if len(out) == 0 {
-		tb.Fatal("no sessions in ../../testdata/sessions")
-	}
-	return out
-}
-
-// sessionResponses returns the distinct answers of the sessions' commands
-// with instruction byte ins (0 for all), data and status word.
-func sessionResponses(tb testing.TB, ins byte) [][]byte {
-	var out [][]byte
-	seen := map[string]bool{}
-	for _, s := range repoSessions(tb) {
-		for _, x := range s.Exchanges {
-			if x.Response == nil || len(x.Command) < 2 || (ins != 0 && x.Command[1] != ins) || seen[string(x.Response)] {
-				continue
-			}
-			seen[string(x.Response)] = true
-			out = append(out, x.Response)
-		}
-	}
-	return out
 }

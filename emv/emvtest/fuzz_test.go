@@ -4,17 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
-	"fmt"
 	"io"
-	"io/fs"
 	"net"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/emvkit/emvkit/apdu"
+	"github.com/emvkit/emvkit/internal/fuzzseed"
 	"github.com/emvkit/emvkit/tlv"
 )
 
@@ -77,7 +74,7 @@ func FuzzCardCommands(f *testing.F) {
 	f.Add(byte(0), []byte{4, 0x84, 0x24, 0, 2, 3, 0x80, 0xAE, 0x90})
 	// The commands of the recorded sessions (at most 64 of them), in order,
 	// to the profile each was recorded from where it is a template.
-	for i, s := range repoSessions(f) {
+	for i, s := range fuzzseed.Sessions(f) {
 		if i == 64 {
 			break
 		}
@@ -172,7 +169,7 @@ func FuzzIssuerAuthorise(f *testing.F) {
 	f.Add([]byte{})
 	// The first GENERATE AC answers of the recorded sessions (format 2:
 	// the data objects of template 77), as the ICC data of a request.
-	for _, r := range sessionResponses(f, apdu.InsGenerateAC) {
+	for _, r := range fuzzseed.Responses(f, apdu.InsGenerateAC) {
 		if tag, v, err := tlv.Single(r[:len(r)-2]); err == nil && tag == 0x77 {
 			f.Add(v)
 		}
@@ -202,7 +199,7 @@ func FuzzParseDOL(f *testing.F) {
 	f.Add(h("9F3781"))
 	// The PDOLs, CDOLs, DDOLs and TDOLs of the recorded sessions' cards.
 	seen := map[string]bool{}
-	for _, r := range sessionResponses(f, 0) {
+	for _, r := range fuzzseed.Responses(f, 0) {
 		for _, tag := range []tlv.Tag{0x9F38, 0x8C, 0x8D, 0x9F49, 0x97} {
 			if v, ok := tlv.Find(r[:len(r)-2], tag); ok && !seen[string(v)] {
 				seen[string(v)] = true
@@ -234,7 +231,7 @@ func FuzzVPCD(f *testing.F) {
 	f.Add([]byte{0, 1, 2, 0, 1, 0, 0xFF})
 	// Power on, ATR, then the commands of a recorded session, each framed
 	// as pcscd frames it (two length bytes); 16 sessions.
-	for i, s := range repoSessions(f) {
+	for i, s := range fuzzseed.Sessions(f) {
 		if i == 16 {
 			break
 		}
@@ -272,50 +269,4 @@ func FuzzVPCD(f *testing.F) {
 			out = out[2+n:]
 		}
 	})
-}
-
-// repoSessions reads every session file of the repository's
-// testdata/sessions (recorded from the virtual card, or transcribed from
-// outside), for fuzz seeds.
-func repoSessions(tb testing.TB) []*apdu.Session {
-	var out []*apdu.Session
-	err := filepath.WalkDir("../../testdata/sessions", func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || filepath.Ext(path) != ".json" {
-			return err
-		}
-		raw, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		s, err := apdu.ReadSession(bytes.NewReader(raw))
-		if err != nil {
-			return fmt.Errorf("%s: %w", path, err)
-		}
-		out = append(out, s)
-		return nil
-	})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if len(out) == 0 {
-		tb.Fatal("no sessions in ../../testdata/sessions")
-	}
-	return out
-}
-
-// sessionResponses returns the distinct answers of the sessions' commands
-// with instruction byte ins (0 for all), data and status word.
-func sessionResponses(tb testing.TB, ins byte) [][]byte {
-	var out [][]byte
-	seen := map[string]bool{}
-	for _, s := range repoSessions(tb) {
-		for _, x := range s.Exchanges {
-			if x.Response == nil || len(x.Command) < 2 || (ins != 0 && x.Command[1] != ins) || seen[string(x.Response)] {
-				continue
-			}
-			seen[string(x.Response)] = true
-			out = append(out, x.Response)
-		}
-	}
-	return out
 }
