@@ -2,6 +2,7 @@ package oda
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/sha1"
 	"encoding/hex"
 	"encoding/json"
@@ -9,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"math/big"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -141,9 +143,13 @@ type keyID struct {
 	index byte
 }
 
-type revocation struct {
-	keyID
-	serial [3]byte
+// Revocation is an issuer certificate on a [KeyStore]'s revocation list
+// (Book 2 §5.3 step 10, §6.3 step 10): the RID and CA Public Key Index it
+// was signed under and its Certificate Serial Number.
+type Revocation struct {
+	RID    [5]byte
+	Index  byte
+	Serial [3]byte
 }
 
 // KeyStore holds the terminal's CA public keys, keyed by RID and index, and
@@ -151,12 +157,12 @@ type revocation struct {
 // It is safe for concurrent reads once filled.
 type KeyStore struct {
 	keys    map[keyID]*CAKey
-	revoked map[revocation]struct{}
+	revoked map[Revocation]struct{}
 }
 
 // NewKeyStore returns an empty store.
 func NewKeyStore() *KeyStore {
-	return &KeyStore{keys: make(map[keyID]*CAKey), revoked: make(map[revocation]struct{})}
+	return &KeyStore{keys: make(map[keyID]*CAKey), revoked: make(map[Revocation]struct{})}
 }
 
 // Add validates k (see [CAKey.Validate]) and stores a copy of it. A second
@@ -212,7 +218,7 @@ func (s *KeyStore) Keys() []*CAKey {
 // Revoke puts an issuer certificate on the revocation list: the RID and CA
 // Public Key Index it was signed under and its Certificate Serial Number.
 func (s *KeyStore) Revoke(rid [5]byte, index byte, serial [3]byte) {
-	s.revoked[revocation{keyID{rid, index}, serial}] = struct{}{}
+	s.revoked[Revocation{rid, index, serial}] = struct{}{}
 }
 
 // Revoked reports whether the issuer certificate is on the revocation list.
@@ -220,8 +226,31 @@ func (s *KeyStore) Revoked(rid [5]byte, index byte, serial [3]byte) bool {
 	if s == nil {
 		return false
 	}
-	_, ok := s.revoked[revocation{keyID{rid, index}, serial}]
+	_, ok := s.revoked[Revocation{rid, index, serial}]
 	return ok
+}
+
+// Revocations returns the revocation list, ordered by RID, index and
+// serial number, so that a configuration written from the store (as
+// [LoadKeyStore] reads it) is stable. A nil store has none.
+func (s *KeyStore) Revocations() []Revocation {
+	if s == nil {
+		return nil
+	}
+	out := make([]Revocation, 0, len(s.revoked))
+	for r := range s.revoked {
+		out = append(out, r)
+	}
+	slices.SortFunc(out, func(a, b Revocation) int {
+		if c := bytes.Compare(a.RID[:], b.RID[:]); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.Index, b.Index); c != 0 {
+			return c
+		}
+		return bytes.Compare(a.Serial[:], b.Serial[:])
+	})
+	return out
 }
 
 // keyFile is the JSON form read by LoadKeyStore.

@@ -203,3 +203,27 @@ func TestKeyStoreRevocations(t *testing.T) {
 	assert.False(t, ok)
 	assert.False(t, errors.Is(nil, ErrRevoked))
 }
+
+// Revocations lists what LoadKeyStore and Revoke put on the list
+// (Book 2 §5.3 step 10), each once, ordered by RID, index and serial.
+func TestKeyStoreRevocationsList(t *testing.T) {
+	s, err := LoadKeyStore(strings.NewReader(`{"keys":[],"revocations":[
+		{"rid":"A000000004","index":"05","serial":"000001"},
+		{"rid":"A000000003","index":"94","serial":"03DA0A"},
+		{"rid":"A000000003","index":"92","serial":"000002"}]}`))
+	require.NoError(t, err)
+	s.Revoke([5]byte(h("A000000003")), 0x92, [3]byte(h("000001")))
+	s.Revoke([5]byte(h("A000000003")), 0x94, [3]byte(h("03DA0A"))) // already listed
+	assert.Equal(t, []Revocation{
+		{RID: [5]byte(h("A000000003")), Index: 0x92, Serial: [3]byte(h("000001"))},
+		{RID: [5]byte(h("A000000003")), Index: 0x92, Serial: [3]byte(h("000002"))},
+		{RID: [5]byte(h("A000000003")), Index: 0x94, Serial: [3]byte(h("03DA0A"))},
+		{RID: [5]byte(h("A000000004")), Index: 0x05, Serial: [3]byte(h("000001"))},
+	}, s.Revocations())
+	for _, r := range s.Revocations() {
+		assert.True(t, s.Revoked(r.RID, r.Index, r.Serial), "%X/%02X/%X", r.RID, r.Index, r.Serial)
+	}
+	assert.Empty(t, NewKeyStore().Revocations())
+	var none *KeyStore
+	assert.Nil(t, none.Revocations())
+}
