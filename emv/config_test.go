@@ -172,7 +172,7 @@ func FuzzParseConfig(f *testing.F) {
 	// The terminal configurations of the recorded sessions.
 	seen := map[string]bool{}
 	for _, s := range fuzzseed.Sessions(f) {
-		var k kernelObject
+		var k emv.Recording
 		if err := json.Unmarshal(s.Kernel, &k); err != nil {
 			f.Fatal(err)
 		}

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/emvkit/emvkit/emv/tvr"
 	"github.com/emvkit/emvkit/oda"
@@ -147,19 +148,21 @@ type configFile struct {
 }
 
 type paramsFile struct {
-	Version         hexBytes `json:"version"`
-	FloorLimit      *uint64  `json:"floor_limit"`
-	TACDenial       hexBytes `json:"tac_denial"`
-	TACOnline       hexBytes `json:"tac_online"`
-	TACDefault      hexBytes `json:"tac_default"`
-	DefaultDDOL     hexBytes `json:"default_ddol"`
-	DefaultTDOL     hexBytes `json:"default_tdol"`
-	RandomSelection *struct {
-		TargetPercent    int    `json:"target_percent"`
-		MaxTargetPercent int    `json:"max_target_percent"`
-		Threshold        uint64 `json:"threshold"`
-	} `json:"random_selection"`
-	AlwaysManageRisk *bool `json:"always_manage_risk"`
+	Version          hexBytes             `json:"version"`
+	FloorLimit       *uint64              `json:"floor_limit"`
+	TACDenial        hexBytes             `json:"tac_denial"`
+	TACOnline        hexBytes             `json:"tac_online"`
+	TACDefault       hexBytes             `json:"tac_default"`
+	DefaultDDOL      hexBytes             `json:"default_ddol"`
+	DefaultTDOL      hexBytes             `json:"default_tdol"`
+	RandomSelection  *randomSelectionJSON `json:"random_selection"`
+	AlwaysManageRisk *bool                `json:"always_manage_risk"`
+}
+
+type randomSelectionJSON struct {
+	TargetPercent    int    `json:"target_percent"`
+	MaxTargetPercent int    `json:"max_target_percent"`
+	Threshold        uint64 `json:"threshold"`
 }
 
 type appFile struct {
@@ -246,4 +249,133 @@ func (f *paramsFile) params(field string) (AppParams, error) {
 		p.RandomSelection = &RandomSelection{TargetPercent: rs.TargetPercent, MaxTargetPercent: rs.MaxTargetPercent, Threshold: rs.Threshold}
 	}
 	return p, nil
+}
+
+// MarshalJSON writes c in the format of [ParseConfig], keys in the order
+// documented there, zero values left out (country, currency and
+// applications are always written). Reading the output with ParseConfig
+// gives c back but for Time, Rand and Logger, which have no JSON form; CA
+// keys keep their RID, index, modulus, exponent, check value and expiry,
+// in the order of [oda.KeyStore.Keys], and the revocation list its entries.
+func (c *Config) MarshalJSON() ([]byte, error) {
+	f := configJSON{
+		Country:              c.Country,
+		Currency:             c.Currency,
+		CurrencyExponent:     c.CurrencyExponent,
+		MerchantCategory:     c.MerchantCategory,
+		MerchantID:           c.MerchantID,
+		MerchantNameLocation: c.MerchantNameLocation,
+		TerminalID:           c.TerminalID,
+		IFDSerial:            c.IFDSerial,
+		AcquirerID:           c.AcquirerID,
+		BypassAllPINCVMs:     c.BypassAllPINCVMs,
+		Params:               paramsJSONOf(c.AppParams),
+		Applications:         []appJSON{},
+	}
+	if c.TerminalType != 0 {
+		f.TerminalType = hexUpper([]byte{c.TerminalType})
+	}
+	if c.Capabilities != [3]byte{} {
+		f.Capabilities = hexUpper(c.Capabilities[:])
+	}
+	if c.AdditionalCapabilities != [5]byte{} {
+		f.AdditionalCapabilities = hexUpper(c.AdditionalCapabilities[:])
+	}
+	for _, a := range c.Applications {
+		f.Applications = append(f.Applications, appJSON{AID: hexUpper(a.AID), PartialSelection: a.PartialSelection, Params: paramsJSONOf(a.Params)})
+	}
+	if ks := c.CAKeys; ks != nil {
+		f.CAKeys = &caKeysJSON{Keys: []caKeyJSON{}}
+		for _, k := range ks.Keys() {
+			x := caKeyJSON{RID: hexUpper(k.RID[:]), Index: hexUpper([]byte{k.Index}), Modulus: hexUpper(k.Modulus), Exponent: hexUpper(k.Exponent), CheckSum: hexUpper(k.CheckSum)}
+			if !k.Expiry.IsZero() {
+				x.Expiry = k.Expiry.Format(time.DateOnly)
+			}
+			f.CAKeys.Keys = append(f.CAKeys.Keys, x)
+		}
+		for _, r := range ks.Revocations() {
+			f.CAKeys.Revocations = append(f.CAKeys.Revocations, revocationJSON{RID: hexUpper(r.RID[:]), Index: hexUpper([]byte{r.Index}), Serial: hexUpper(r.Serial[:])})
+		}
+	}
+	return json.Marshal(f)
+}
+
+// configJSON is the written form of configFile, its keys in the order
+// ParseConfig documents.
+type configJSON struct {
+	TerminalType           string      `json:"terminal_type,omitempty"`
+	Capabilities           string      `json:"capabilities,omitempty"`
+	AdditionalCapabilities string      `json:"additional_capabilities,omitempty"`
+	Country                uint16      `json:"country"`
+	Currency               uint16      `json:"currency"`
+	CurrencyExponent       int         `json:"currency_exponent,omitempty"`
+	MerchantCategory       uint16      `json:"merchant_category,omitempty"`
+	MerchantID             string      `json:"merchant_id,omitempty"`
+	MerchantNameLocation   string      `json:"merchant_name_location,omitempty"`
+	TerminalID             string      `json:"terminal_id,omitempty"`
+	IFDSerial              string      `json:"ifd_serial,omitempty"`
+	AcquirerID             string      `json:"acquirer_id,omitempty"`
+	BypassAllPINCVMs       bool        `json:"bypass_all_pin_cvms,omitempty"`
+	Params                 *paramsJSON `json:"params,omitempty"`
+	Applications           []appJSON   `json:"applications"`
+	CAKeys                 *caKeysJSON `json:"ca_keys,omitempty"`
+}
+
+type paramsJSON struct {
+	Version          string               `json:"version,omitempty"`
+	FloorLimit       *uint64              `json:"floor_limit,omitempty"`
+	TACDenial        string               `json:"tac_denial,omitempty"`
+	TACOnline        string               `json:"tac_online,omitempty"`
+	TACDefault       string               `json:"tac_default,omitempty"`
+	DefaultDDOL      string               `json:"default_ddol,omitempty"`
+	DefaultTDOL      string               `json:"default_tdol,omitempty"`
+	RandomSelection  *randomSelectionJSON `json:"random_selection,omitempty"`
+	AlwaysManageRisk *bool                `json:"always_manage_risk,omitempty"`
+}
+
+type appJSON struct {
+	AID              string      `json:"aid"`
+	PartialSelection bool        `json:"partial_selection,omitempty"`
+	Params           *paramsJSON `json:"params,omitempty"`
+}
+
+type caKeysJSON struct {
+	Keys        []caKeyJSON      `json:"keys"`
+	Revocations []revocationJSON `json:"revocations,omitempty"`
+}
+
+type caKeyJSON struct {
+	RID      string `json:"rid"`
+	Index    string `json:"index"`
+	Modulus  string `json:"modulus"`
+	Exponent string `json:"exponent"`
+	CheckSum string `json:"checksum"`
+	Expiry   string `json:"expiry,omitempty"`
+}
+
+type revocationJSON struct {
+	RID    string `json:"rid"`
+	Index  string `json:"index"`
+	Serial string `json:"serial"`
+}
+
+// paramsJSONOf is p's written form; nil when every parameter is unset.
+func paramsJSONOf(p AppParams) *paramsJSON {
+	h := hexUpper
+	x := paramsJSON{Version: h(p.Version), FloorLimit: p.FloorLimit, DefaultDDOL: h(p.DefaultDDOL), DefaultTDOL: h(p.DefaultTDOL), AlwaysManageRisk: p.AlwaysManageRisk}
+	for _, t := range []struct {
+		v   *tvr.TVR
+		dst *string
+	}{{p.TACDenial, &x.TACDenial}, {p.TACOnline, &x.TACOnline}, {p.TACDefault, &x.TACDefault}} {
+		if t.v != nil {
+			*t.dst = h(t.v[:])
+		}
+	}
+	if rs := p.RandomSelection; rs != nil {
+		x.RandomSelection = &randomSelectionJSON{rs.TargetPercent, rs.MaxTargetPercent, rs.Threshold}
+	}
+	if x == (paramsJSON{}) {
+		return nil
+	}
+	return &x
 }

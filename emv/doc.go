@@ -53,6 +53,16 @@
 // Every loop driven by card data is bounded: directory depth and records,
 // candidate applications, AFL records, script commands.
 //
+// # Recorded sessions
+//
+// A session file (package apdu's format) holds a transaction's exchanges
+// and, as its "kernel" object, a [Recording]: the terminal configuration,
+// the transaction, what the PIN pad, the cardholder and the host answered,
+// the random bytes drawn and what the kernel showed. [NewRecording] builds
+// it from a transaction that ran; [Recording.Replay] runs the kernel again
+// against the recorded exchanges and [Recording.Check] compares the result
+// with what was recorded, so a real card's session becomes a test.
+//
 // # Secrets
 //
 // The PIN and PIN blocks never reach the trace, a log or an error. The

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -13,7 +12,6 @@ import (
 	"testing"
 
 	"github.com/emvkit/emvkit/apdu"
-	"github.com/emvkit/emvkit/emv"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -24,7 +22,7 @@ import (
 // path, commit) in the header. They are replayed through the kernel as far
 // as the recording goes.
 //
-// The header's "kernel" object (kernelObject) says how to replay the
+// The header's "kernel" object (emv.Recording) says how to replay the
 // session and what it must show.
 //
 // # Matching by command
@@ -88,61 +86,6 @@ func checkExact(t *testing.T, sent [][]byte, xs []apdu.SessionExchange, nFile in
 	}
 }
 
-// nameSelector is a cardholder who picks applications by name, in the
-// order given, and answers confirmations with confirm. It records every
-// candidate list offered and every confirmation asked.
-type nameSelector struct {
-	picks   []string
-	confirm bool
-	offered [][]string
-}
-
-func (s *nameSelector) Choose(ctx context.Context, c []emv.Candidate) (int, error) {
-	names := make([]string, len(c))
-	for i, x := range c {
-		names[i] = x.Name()
-	}
-	s.offered = append(s.offered, names)
-	if len(s.picks) == 0 {
-		return 0, emv.ErrCancelled
-	}
-	p := s.picks[0]
-	s.picks = s.picks[1:]
-	if i := slices.Index(names, p); i >= 0 {
-		return i, nil
-	}
-	return 0, fmt.Errorf("%q is not among the candidates %q", p, names)
-}
-
-func (s *nameSelector) Confirm(ctx context.Context, c emv.Candidate) (bool, error) {
-	s.offered = append(s.offered, []string{"confirm " + c.Name()})
-	return s.confirm, nil
-}
-
-// recordedLog is a terminal's transaction log given in a session.
-type recordedLog []loggedTxn
-
-type loggedTxn struct {
-	pan, date string // PAN digits; YYMMDD
-	amount    uint64
-}
-
-// RecentAmount returns the amount of the latest logged transaction with
-// the card's PAN (the PAN sequence number is not compared: the logs of
-// the sources hold it, the cards of the sessions do not).
-func (l recordedLog) RecentAmount(pan, psn []byte) (uint64, bool) {
-	best := -1
-	for i, x := range l {
-		if x.pan == bcdDigits(pan) && (best < 0 || x.date > l[best].date) {
-			best = i
-		}
-	}
-	if best < 0 {
-		return 0, false
-	}
-	return l[best].amount, true
-}
-
 // TestExternalSessions replays every session of testdata/sessions/external
 // through the kernel and checks what its header says it proves.
 func TestExternalSessions(t *testing.T) {
@@ -175,9 +118,8 @@ func replayExternal(t *testing.T, file string) {
 	rp := apdu.NewReplay(replayed, apdu.ReplayByCommand)
 	card := &sentLog{card: rp}
 
-	res, runErr, sel := k.runKernel(t, card)
+	runErr := replayRecording(t, k, card).Err
 	e := k.Expect
-	e.check(t, res, runErr, sel)
 
 	if e.Exact {
 		var re *apdu.ReplayError

@@ -101,7 +101,7 @@ func kernelSeeds(f *testing.F) []kernelSeed {
 			continue
 		}
 		seen[string(in)] = true
-		var k kernelObject
+		var k emv.Recording
 		if err := json.Unmarshal(s.Kernel, &k); err != nil {
 			f.Fatal(err)
 		}

@@ -180,42 +180,6 @@ type txLog uint64
 
 func (l txLog) RecentAmount(pan, psn []byte) (uint64, bool) { return uint64(l), true }
 
-// commands renders a trace as a compact command list: SEL, RR, GPO, GD,
-// GC, VFY, IA, EA, and GAC with its P1 ("GAC50": TC with CDA).
-func commands(tr emv.Trace) string {
-	var out []string
-	for _, e := range tr {
-		c, err := apdu.ParseCommand(e.Command)
-		if err != nil {
-			out = append(out, "?")
-			continue
-		}
-		switch c.INS {
-		case apdu.InsSelect:
-			out = append(out, "SEL")
-		case apdu.InsReadRecord:
-			out = append(out, "RR")
-		case apdu.InsGetProcessingOptions:
-			out = append(out, "GPO")
-		case apdu.InsGetData:
-			out = append(out, fmt.Sprintf("GD%02X%02X", c.P1, c.P2))
-		case apdu.InsGetChallenge:
-			out = append(out, "GC")
-		case apdu.InsVerify:
-			out = append(out, "VFY")
-		case apdu.InsInternalAuthenticate:
-			out = append(out, "IA")
-		case apdu.InsExternalAuthenticate:
-			out = append(out, "EA")
-		case apdu.InsGenerateAC:
-			out = append(out, fmt.Sprintf("GAC%02X", c.P1))
-		default:
-			out = append(out, fmt.Sprintf("%02X%02X", c.CLA, c.INS))
-		}
-	}
-	return strings.Join(out, " ")
-}
-
 // selectedNames lists the DF names the trace SELECTed, in hex.
 func selectedNames(tr emv.Trace) []string {
 	var out []string

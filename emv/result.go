@@ -213,6 +213,46 @@ func (t Trace) Commands() []string {
 	return out
 }
 
+// Compact names the commands in a short form, space-separated, the form
+// of a session file's expected commands ([Expectation]): SEL, RR, GPO,
+// GDxxxx (GET DATA with its P1 P2), GC (GET CHALLENGE), VFY, IA (INTERNAL
+// AUTHENTICATE), EA (EXTERNAL AUTHENTICATE), GACxx (GENERATE AC with its
+// P1: "GAC50" asks for a TC with CDA), and CLA INS in hex for any other
+// command; "?" for bytes that are not a command.
+func (t Trace) Compact() string {
+	out := make([]string, 0, len(t))
+	for _, e := range t {
+		c, err := apdu.ParseCommand(e.Command)
+		if err != nil {
+			out = append(out, "?")
+			continue
+		}
+		switch c.INS {
+		case apdu.InsSelect:
+			out = append(out, "SEL")
+		case apdu.InsReadRecord:
+			out = append(out, "RR")
+		case apdu.InsGetProcessingOptions:
+			out = append(out, "GPO")
+		case apdu.InsGetData:
+			out = append(out, fmt.Sprintf("GD%02X%02X", c.P1, c.P2))
+		case apdu.InsGetChallenge:
+			out = append(out, "GC")
+		case apdu.InsVerify:
+			out = append(out, "VFY")
+		case apdu.InsInternalAuthenticate:
+			out = append(out, "IA")
+		case apdu.InsExternalAuthenticate:
+			out = append(out, "EA")
+		case apdu.InsGenerateAC:
+			out = append(out, fmt.Sprintf("GAC%02X", c.P1))
+		default:
+			out = append(out, fmt.Sprintf("%02X%02X", c.CLA, c.INS))
+		}
+	}
+	return strings.Join(out, " ")
+}
+
 // String prints the trace one exchange per line, the PAN and track data
 // masked ([apdu.MaskPAN]) and the PIN block absent.
 func (t Trace) String() string {
@@ -247,16 +287,7 @@ func (t Trace) Session(source, proves string) *apdu.Session {
 // digits with all but the first six and last four replaced by '*'
 // (PCI DSS 3.4).
 func maskPAN(pan []byte) string {
-	s := make([]byte, 0, 2*len(pan))
-loop:
-	for _, b := range pan {
-		for _, d := range [2]byte{b >> 4, b & 0x0F} {
-			if d > 9 {
-				break loop
-			}
-			s = append(s, '0'+d)
-		}
-	}
+	s := []byte(digitString(pan))
 	for i := 6; i < len(s)-4; i++ {
 		s[i] = '*'
 	}

@@ -122,7 +122,7 @@ func (sc *scenario) assert(t *testing.T, res *emv.Result, err error, card *emvte
 	assert.Equal(t, sc.tvr, hexOf(res.TVR[:]), "TVR %s", res.TVR)
 	assert.Equal(t, sc.tsi, hexOf(res.TSI[:]), "TSI %s", res.TSI)
 	assert.Equal(t, sc.cvm, hexOf(res.CVMResults[:]), "CVM Results")
-	assert.Equal(t, sc.cmds, commands(res.Trace), "commands")
+	assert.Equal(t, sc.cmds, res.Trace.Compact(), "commands")
 	if sc.check != nil {
 		sc.check(t, res, card)
 	}
@@ -325,7 +325,7 @@ func TestOfflineDataAuthentication(t *testing.T) {
 			base: visaSDA,
 			config: func(c *emv.Config) {
 				k := c.CAKeys.Keys()[0]
-				revoke(c.CAKeys, k.RID, k.Index, [3]byte{0, 0, 1})
+				c.CAKeys.Revoke(k.RID, k.Index, [3]byte{0, 0, 1})
 			},
 			outcome: emv.DeclinedUnableOnline, tvr: "4200000000", tsi: "E800", cvm: "410302",
 			cmds: sdaHead + " GAC80 GAC00",

@@ -96,7 +96,7 @@ func TestPSEWithNestedDDF(t *testing.T) {
 	// Priority 1 (MC, from the DDF) before priority 2 (Visa, from the PSE).
 	assert.Equal(t, "A0000000041010", hexOf(sel.offered[0][0].AID))
 	assert.Equal(t, "A0000000031010", hexOf(sel.offered[0][1].AID))
-	assert.Equal(t, "SEL RR RR SEL RR RR SEL GPO SEL", commands(res.Trace))
+	assert.Equal(t, "SEL RR RR SEL RR RR SEL GPO SEL", res.Trace.Compact())
 	assert.Equal(t, []string{pse + "/00", hexOf(ddf) + "/00", "A0000000041010/00", "A0000000031010/00"}, selectedNames(res.Trace))
 }
 

@@ -3,7 +3,6 @@ package emv_test
 import (
 	"bytes"
 	"context"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -22,7 +21,6 @@ import (
 	"github.com/emvkit/emvkit/apdu"
 	"github.com/emvkit/emvkit/emv"
 	"github.com/emvkit/emvkit/emv/emvtest"
-	"github.com/emvkit/emvkit/oda"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -30,7 +28,7 @@ import (
 // Sessions recorded from the virtual card: every scenario of the scenario
 // tables (TestOutcomes, TestOfflineDataAuthentication, ...) is one file of
 // testdata/sessions/virtual/<table>/<scenario>.json, holding the exchanges
-// and a kernel object (kernelObject) with the scenario's terminal,
+// and a kernel object (emv.Recording) with the scenario's terminal,
 // transaction, random bytes, PIN pad, host answer and what the kernel
 // showed. TestVirtualSessions replays each file byte for byte
 // (apdu.ReplayStrict) with the recorded clock and random bytes, and checks
@@ -76,125 +74,19 @@ func sessionPath(t *testing.T) string {
 	return filepath.Join(virtualDir, strings.TrimPrefix(table, "Test"), name+".json")
 }
 
-// revocations are the revocations tests add to a KeyStore (revoke), which
-// oda.KeyStore does not list; configJSON writes them.
-var revocations sync.Map // *oda.KeyStore -> []revocation
-
-type revocation struct {
-	rid    [5]byte
-	index  byte
-	serial [3]byte
-}
-
-// revoke revokes an issuer certificate in ks and remembers it for the
-// session file.
-func revoke(ks *oda.KeyStore, rid [5]byte, index byte, serial [3]byte) {
-	ks.Revoke(rid, index, serial)
-	v, _ := revocations.Load(ks)
-	l, _ := v.([]revocation)
-	revocations.Store(ks, append(l, revocation{rid, index, serial}))
-}
-
-// configJSON writes cfg in the format of emv.ParseConfig, and checks that
-// reading it back gives the same configuration.
-func configJSON(t *testing.T, cfg *emv.Config) json.RawMessage {
+// checkConfigJSON checks that the terminal configuration a recording
+// wrote reads back as cfg, keys and revocations included.
+func checkConfigJSON(t *testing.T, cfg *emv.Config, written []byte) {
 	t.Helper()
-	h := func(b []byte) string { return strings.ToUpper(hex.EncodeToString(b)) }
-	params := func(p emv.AppParams) map[string]any {
-		m := map[string]any{}
-		if p.Version != nil {
-			m["version"] = h(p.Version)
-		}
-		if p.FloorLimit != nil {
-			m["floor_limit"] = *p.FloorLimit
-		}
-		if p.TACDenial != nil {
-			m["tac_denial"] = h(p.TACDenial[:])
-		}
-		if p.TACOnline != nil {
-			m["tac_online"] = h(p.TACOnline[:])
-		}
-		if p.TACDefault != nil {
-			m["tac_default"] = h(p.TACDefault[:])
-		}
-		if p.DefaultDDOL != nil {
-			m["default_ddol"] = h(p.DefaultDDOL)
-		}
-		if p.DefaultTDOL != nil {
-			m["default_tdol"] = h(p.DefaultTDOL)
-		}
-		if p.AlwaysManageRisk != nil {
-			m["always_manage_risk"] = *p.AlwaysManageRisk
-		}
-		if rs := p.RandomSelection; rs != nil {
-			m["random_selection"] = map[string]any{"target_percent": rs.TargetPercent, "max_target_percent": rs.MaxTargetPercent, "threshold": rs.Threshold}
-		}
-		return m
-	}
-	m := map[string]any{"country": cfg.Country, "currency": cfg.Currency}
-	set := func(k string, v any, zero bool) {
-		if !zero {
-			m[k] = v
-		}
-	}
-	set("terminal_type", h([]byte{cfg.TerminalType}), cfg.TerminalType == 0)
-	set("capabilities", h(cfg.Capabilities[:]), cfg.Capabilities == [3]byte{})
-	set("additional_capabilities", h(cfg.AdditionalCapabilities[:]), cfg.AdditionalCapabilities == [5]byte{})
-	set("currency_exponent", cfg.CurrencyExponent, cfg.CurrencyExponent == 0)
-	set("merchant_category", cfg.MerchantCategory, cfg.MerchantCategory == 0)
-	set("merchant_id", cfg.MerchantID, cfg.MerchantID == "")
-	set("merchant_name_location", cfg.MerchantNameLocation, cfg.MerchantNameLocation == "")
-	set("terminal_id", cfg.TerminalID, cfg.TerminalID == "")
-	set("ifd_serial", cfg.IFDSerial, cfg.IFDSerial == "")
-	set("acquirer_id", cfg.AcquirerID, cfg.AcquirerID == "")
-	set("bypass_all_pin_cvms", true, !cfg.BypassAllPINCVMs)
-	if p := params(cfg.AppParams); len(p) > 0 {
-		m["params"] = p
-	}
-	var apps []map[string]any
-	for _, a := range cfg.Applications {
-		x := map[string]any{"aid": h(a.AID)}
-		if a.PartialSelection {
-			x["partial_selection"] = true
-		}
-		if p := params(a.Params); len(p) > 0 {
-			x["params"] = p
-		}
-		apps = append(apps, x)
-	}
-	m["applications"] = apps
-	if cfg.CAKeys != nil {
-		var keys []map[string]any
-		for _, k := range cfg.CAKeys.Keys() {
-			x := map[string]any{"rid": h(k.RID[:]), "index": h([]byte{k.Index}), "modulus": h(k.Modulus), "exponent": h(k.Exponent), "checksum": h(k.CheckSum)}
-			if !k.Expiry.IsZero() {
-				x["expiry"] = k.Expiry.Format(time.DateOnly)
-			}
-			keys = append(keys, x)
-		}
-		ca := map[string]any{"keys": keys}
-		if v, ok := revocations.Load(cfg.CAKeys); ok {
-			var revs []map[string]string
-			for _, r := range v.([]revocation) {
-				revs = append(revs, map[string]string{"rid": h(r.rid[:]), "index": h([]byte{r.index}), "serial": h(r.serial[:])})
-			}
-			ca["revocations"] = revs
-		}
-		m["ca_keys"] = ca
-	}
-	b, err := json.Marshal(m)
-	require.NoError(t, err)
-
-	// Reading it back gives the same configuration, keys and all.
-	back, err := emv.ParseConfig(b)
+	back, err := emv.ParseConfig(written)
 	require.NoError(t, err, "recorded terminal configuration")
 	want, got := *cfg, *back
 	want.CAKeys, got.CAKeys, want.Time, want.Rand, want.Logger = nil, nil, nil, nil, nil
 	require.True(t, reflect.DeepEqual(want, got), "the terminal configuration does not survive the session format:\n%+v\n%+v", want, got)
 	if cfg.CAKeys != nil {
 		require.Equal(t, len(cfg.CAKeys.Keys()), len(back.CAKeys.Keys()))
+		require.Equal(t, cfg.CAKeys.Revocations(), back.CAKeys.Revocations())
 	}
-	return b
 }
 
 // randomLog keeps every byte a random source gives.
@@ -252,14 +144,14 @@ func (l *selectorLog) Confirm(ctx context.Context, c emv.Candidate) (bool, error
 // logLog keeps what the transaction log answered.
 type logLog struct {
 	l   emv.TransactionLog
-	got []kernelLogged
+	got []emv.LoggedTransaction
 	day string
 }
 
 func (l *logLog) RecentAmount(pan, psn []byte) (uint64, bool) {
 	a, ok := l.l.RecentAmount(pan, psn)
 	if ok {
-		l.got = append(l.got, kernelLogged{PAN: bcdDigits(pan), Date: l.day, Amount: a})
+		l.got = append(l.got, emv.LoggedTransaction{PAN: bcdDigits(pan), Date: l.day, Amount: a})
 	}
 	return a, ok
 }
@@ -275,7 +167,6 @@ func runRecorded(t *testing.T, card *emvtest.Card, cfg *emv.Config, txn emv.Tran
 		return emv.Run(context.Background(), card, cfg, txn, term)
 	}
 
-	k := &kernelObject{Terminal: configJSON(t, cfg)}
 	at := txn.Time
 	if at.IsZero() {
 		at = testTime
@@ -283,11 +174,11 @@ func runRecorded(t *testing.T, card *emvtest.Card, cfg *emv.Config, txn emv.Tran
 			at = cfg.Time()
 		}
 	}
-	k.Transaction = kernelTxn{Type: fmt.Sprintf("%02X", byte(txn.Type)), Amount: txn.Amount, AmountOther: txn.AmountOther,
-		Time: at, SequenceCounter: txn.SequenceCounter, Services: txn.Services, ForceOnline: txn.ForceOnline}
+	txn.Time = at
 
 	// The PIN pad's entries: the card's reference PIN, "wrong" for any
 	// other PIN, or what the pad does instead.
+	var answers emv.Answers
 	if pad, ok := term.PINPad.(*pinPad); ok && pad != nil {
 		ref := map[string]bool{}
 		for _, a := range card.Profile().Applications {
@@ -295,17 +186,18 @@ func runRecorded(t *testing.T, card *emvtest.Card, cfg *emv.Config, txn emv.Tran
 				ref[string(a.PIN)] = true
 			}
 		}
-		k.PIN = []string{}
+		answers.PIN = []string{}
 		for _, p := range pad.pins {
-			switch {
-			case ref[p], p == "bypass", p == "timeout", p == "broken", p == "cancel", p == "wrong":
-				k.PIN = append(k.PIN, p)
+			switch p {
+			case emv.PINBypass, emv.PINTimeout, emv.PINBroken, emv.PINCancel, emv.PINWrong:
+				answers.PIN = append(answers.PIN, p)
 			default:
-				k.PIN = append(k.PIN, "wrong")
+				if ref[p] {
+					answers.PIN = append(answers.PIN, p)
+				} else {
+					answers.PIN = append(answers.PIN, emv.PINWrong)
+				}
 			}
-		}
-		if len(k.PIN) == 0 {
-			k.PIN = []string{"bypass"} // an empty pad bypasses every prompt
 		}
 	} else {
 		require.Nil(t, term.PINPad, "only pinPad can be recorded")
@@ -346,30 +238,23 @@ func runRecorded(t *testing.T, card *emvtest.Card, cfg *emv.Config, txn emv.Tran
 	res, err := emv.Run(context.Background(), recorder, &rcfg, txn, &rterm)
 	require.NotNil(t, res)
 
-	k.Random = hex.EncodeToString(rec.got)
-	k.Random = strings.ToUpper(k.Random)
-	if host != nil && host.resp != nil {
-		r := host.resp
-		k.Host = &kernelHost{Approved: r.Approved, ARC: r.ARC, IssuerAuthData: hexOf(r.IssuerAuthData), Scripts: hexOf(r.Scripts)}
+	answers.Random = rec.got
+	if host != nil {
+		answers.Host = host.resp
 	}
-	var offered [][]string
 	if sel != nil {
-		k.Choose = sel.picks
-		if k.Choose == nil {
-			k.Choose = []string{}
-		}
-		confirm := false
+		answers.Selector, answers.Chosen, answers.Offered = true, sel.picks, sel.offered
 		if s, ok := term.Selector.(*selector); ok {
-			confirm = s.confirm
+			answers.Confirm = s.confirm
 		}
-		k.Confirm = &confirm
-		offered = sel.offered
 	}
 	if log != nil {
-		k.TransactionLog = log.got
+		answers.TransactionLog = log.got
 	}
-	k.ExceptionFile = listed
-	k.Expect = expectOf(t, res, err, offered)
+	answers.ExceptionFile = listed
+	k, kerr := emv.NewRecording(cfg, txn, res, err, answers)
+	require.NoError(t, kerr)
+	checkConfigJSON(t, cfg, k.Terminal)
 
 	kb, jerr := json.Marshal(k)
 	require.NoError(t, jerr)
@@ -407,7 +292,7 @@ func provesOf(about, path string, res *emv.Result, err error) string {
 		}
 	}
 	return fmt.Sprintf("%s. Replayed byte for byte, the kernel sends the same commands (%s) and ends %s with TVR %s, TSI %s, CVM Results %X.",
-		what, commands(res.Trace), ends, res.TVR, res.TSI, res.CVMResults[:])
+		what, res.Trace.Compact(), ends, res.TVR, res.TSI, res.CVMResults[:])
 }
 
 // describeName turns a scenario name into words with its book section.
@@ -483,8 +368,7 @@ func TestVirtualSessions(t *testing.T) {
 				}
 			}
 			rp := apdu.NewReplay(sess, apdu.ReplayStrict)
-			res, runErr, sel := k.runKernel(t, rp)
-			k.Expect.check(t, res, runErr, sel)
+			replayRecording(t, k, rp)
 			assert.Zero(t, rp.Remaining(), "recorded exchanges the kernel did not send")
 			assert.NoError(t, rp.Close())
 		})
