@@ -322,13 +322,13 @@ type configJSON struct {
 }
 
 type paramsJSON struct {
-	Version          string               `json:"version,omitempty"`
+	Version          *string              `json:"version,omitempty"`
 	FloorLimit       *uint64              `json:"floor_limit,omitempty"`
 	TACDenial        string               `json:"tac_denial,omitempty"`
 	TACOnline        string               `json:"tac_online,omitempty"`
 	TACDefault       string               `json:"tac_default,omitempty"`
-	DefaultDDOL      string               `json:"default_ddol,omitempty"`
-	DefaultTDOL      string               `json:"default_tdol,omitempty"`
+	DefaultDDOL      *string              `json:"default_ddol,omitempty"`
+	DefaultTDOL      *string              `json:"default_tdol,omitempty"`
 	RandomSelection  *randomSelectionJSON `json:"random_selection,omitempty"`
 	AlwaysManageRisk *bool                `json:"always_manage_risk,omitempty"`
 }
@@ -359,10 +359,18 @@ type revocationJSON struct {
 	Serial string `json:"serial"`
 }
 
-// paramsJSONOf is p's written form; nil when every parameter is unset.
+// paramsJSONOf is p's written form; nil when every parameter is unset. A
+// byte string set but empty (an empty default DDOL: none) is written "".
 func paramsJSONOf(p AppParams) *paramsJSON {
 	h := hexUpper
-	x := paramsJSON{Version: h(p.Version), FloorLimit: p.FloorLimit, DefaultDDOL: h(p.DefaultDDOL), DefaultTDOL: h(p.DefaultTDOL), AlwaysManageRisk: p.AlwaysManageRisk}
+	set := func(b []byte) *string {
+		if b == nil {
+			return nil
+		}
+		s := h(b)
+		return &s
+	}
+	x := paramsJSON{Version: set(p.Version), FloorLimit: p.FloorLimit, DefaultDDOL: set(p.DefaultDDOL), DefaultTDOL: set(p.DefaultTDOL), AlwaysManageRisk: p.AlwaysManageRisk}
 	for _, t := range []struct {
 		v   *tvr.TVR
 		dst *string
