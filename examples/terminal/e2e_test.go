@@ -476,6 +476,17 @@ func TestE2ECommandJSON(t *testing.T) {
 			raw, err := os.ReadFile(rec)
 			require.NoError(t, err)
 			assert.Contains(t, string(raw), "00200088"+"80"+strings.Repeat("XX", 128))
+
+			// ... and replays byte for byte as the session tests replay:
+			// the card's session became a test.
+			k, err := emv.ReadRecording(sess.Kernel)
+			require.NoError(t, err)
+			assert.Equal(t, []string{emv.PINEntered}, k.PIN, "the PIN is not recorded")
+			rp := apdu.NewReplay(sess, apdu.ReplayStrict)
+			p, err := k.Replay(context.Background(), rp)
+			require.NoError(t, err)
+			assert.NoError(t, k.Check(p))
+			assert.NoError(t, rp.Close())
 		})
 	}
 }

@@ -44,7 +44,8 @@
 //	                 with an ARPC of method 1 (A1.3.1)
 //	-json            print the result as JSON (below)
 //	-record FILE     write the card session in apdu's session format
-//	                 (testdata/README.md), so it can be replayed in a test
+//	                 (testdata/README.md) with the kernel object of
+//	                 emv.Recording, so it can be replayed in a test (below)
 //
 // # JSON output
 //
@@ -70,6 +71,24 @@
 //	receipt         the receipt data (emv.Receipt; PAN masked)
 //	trace           every exchange, one string each: command, response and
 //	                time, the PAN and track 2 masked, VERIFY data zeroed
+//
+// # Recording a session
+//
+// -record FILE writes everything a replay needs: the exchanges (VERIFY
+// data redacted as XX), the terminal configuration (the -config file as
+// loaded, or the built-in one; with a virtual card's CA key), the
+// transaction and its time, every random byte the kernel drew, the
+// issuer's answer, what the PIN pad answered and what the kernel showed.
+// The PIN is never written: a PIN typed is recorded as the token
+// "entered" (emv.PINEntered), and a replay types a stand-in, since VERIFY
+// data is never compared and the card's answer is the recorded one. To
+// turn a card's session into a test, replay the file as the session tests
+// do:
+//
+//	sess, _ := apdu.ReadSession(f)
+//	k, _ := emv.ReadRecording(sess.Kernel)
+//	p, _ := k.Replay(ctx, apdu.NewReplay(sess, apdu.ReplayStrict))
+//	err := k.Check(p) // nil: the kernel shows what was recorded
 package main
 
 import (
@@ -210,12 +229,16 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		}
 	}
 
+	var rec *recorder
+	if o.record != "" {
+		rec = newRecorder(cfg, txn.Time, term)
+	}
 	res, runErr := emv.Run(ctx, card, cfg, txn, term)
 	if res == nil {
 		return runErr // an invalid configuration: nothing was sent
 	}
-	if o.record != "" {
-		if err := record(o, cfg, txn, res, runErr, reader); err != nil {
+	if rec != nil {
+		if err := rec.write(o, txn, res, runErr, reader); err != nil {
 			return err
 		}
 	}
@@ -304,7 +327,9 @@ func transaction(o options, exponent int) (emv.Transaction, error) {
 	if err != nil {
 		return emv.Transaction{}, fmt.Errorf("-cashback: %w", err)
 	}
-	return emv.Transaction{Type: typ, Amount: amount + other, AmountOther: other, SequenceCounter: 1, Time: time.Now()}, nil
+	// 9A and 9F21 keep seconds: a recording's time is the one sent.
+	at := time.Now().Truncate(time.Second)
+	return emv.Transaction{Type: typ, Amount: amount + other, AmountOther: other, SequenceCounter: 1, Time: at}, nil
 }
 
 func listReaders(ctx context.Context, w io.Writer) error {

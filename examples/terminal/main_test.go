@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -64,38 +66,115 @@ func TestRunBadFlags(t *testing.T) {
 	}
 }
 
-// -record writes the session in apdu's format: it reads back, VERIFY data
-// is redacted, and the kernel header holds the transaction and what the
-// kernel decided.
-func TestRunRecord(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "visa-cda.json")
-	var out, errOut bytes.Buffer
-	args := []string{"-json", "-amount", "100.00", "-issuer-mk", "0123456789ABCDEFFEDCBA9876543210", "-config", "../../testdata/terminals/test-bench.json", "-record", path}
-	require.NoError(t, run(context.Background(), args, strings.NewReader(""), &out, &errOut), errOut.String())
-	var j jsonResult
-	require.NoError(t, json.Unmarshal(out.Bytes(), &j))
-	assert.Equal(t, "online approved", j.Outcome, "the issuer of -issuer-mk verified the ARQC")
-	assert.Equal(t, "00", j.ARC)
+// -record writes a session the session tests' replay path accepts: the
+// CLI's transaction on the virtual card, recorded to a file, replays byte
+// for byte (apdu.ReplayStrict) through emv.Recording.Replay with the
+// recorded terminal, clock, random bytes, PIN pad answers and host
+// answer, and the kernel shows again what the CLI printed. No PIN is in
+// the file: VERIFY data is XX and the PIN pad's answers are tokens.
+func TestRunRecordReplays(t *testing.T) {
+	tests := []struct {
+		name    string
+		args    []string
+		outcome string
+		pin     []string
+		host    bool
+	}{
+		{"offline enciphered PIN, CDA", nil, "approved", []string{"entered"}, false},
+		{"online issuer", []string{"-amount", "100.00"}, "online approved", []string{"entered"}, true},
+		{"online issuer of -issuer-mk, -config", []string{"-amount", "100.00", "-issuer-mk", "0123456789ABCDEFFEDCBA9876543210", "-config", "../../testdata/terminals/test-bench.json"}, "online approved", []string{"entered"}, true},
+		{"host declines", []string{"-amount", "100.00", "-host", "decline"}, "online declined", []string{"entered"}, true},
+		{"unable to go online", []string{"-amount", "100.00", "-host", "none"}, "declined (unable to go online)", []string{"entered"}, false},
+		{"plaintext PIN, SDA", []string{"-card", "visa-sda"}, "approved", []string{"entered"}, false},
+		// The card refuses 9999 (63Cx); the retry is bypassed, the online
+		// PIN that follows typed.
+		{"wrong PIN, retry bypassed, online PIN", []string{"-card", "visa-sda", "-pin", "9999"}, "online approved", []string{"entered", "bypass", "entered"}, true},
+		{"online PIN, DDA", []string{"-card", "mastercard-dda", "-amount", "75"}, "online approved", []string{"entered"}, true},
+		{"no PIN pad", []string{"-pin", "none", "-host", "none"}, "approved", nil, false},
+		{"cashback", []string{"-type", "cashback", "-amount", "20.00", "-cashback", "5.00"}, "", []string{"entered"}, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "session.json")
+			var out, errOut bytes.Buffer
+			args := append([]string{"-json", "-record", path}, tc.args...)
+			require.NoError(t, run(context.Background(), args, strings.NewReader(""), &out, &errOut), errOut.String())
+			var j jsonResult
+			require.NoError(t, json.Unmarshal(out.Bytes(), &j))
+			if tc.outcome != "" {
+				assert.Equal(t, tc.outcome, j.Outcome)
+			}
 
+			raw, err := os.ReadFile(path)
+			require.NoError(t, err)
+			sess, err := apdu.ReadSession(bytes.NewReader(raw))
+			require.NoError(t, err)
+			assert.Len(t, sess.Exchanges, j.APDUCount)
+			assert.Regexp(t, `^examples/terminal, virtual card [a-z-]+$`, sess.Source)
+			assert.Contains(t, sess.Proves, ": "+j.Outcome+", TVR "+j.TVR)
+			k, err := emv.ReadRecording(sess.Kernel)
+			require.NoError(t, err)
+
+			// Nothing of the PIN: VERIFY data redacted, the pad's answers tokens.
+			assert.Equal(t, tc.pin, k.PIN)
+			for _, x := range sess.Exchanges {
+				if c, err := apdu.ParseCommand(x.Command); err == nil && c.INS == apdu.InsVerify {
+					assert.Contains(t, string(raw), fmt.Sprintf("%X%s", x.Command[:5], strings.Repeat("XX", int(x.Command[4]))), "VERIFY data redacted")
+				}
+			}
+			assert.NotContains(t, string(raw), `"1234"`)
+			assert.NotContains(t, string(raw), `"9999"`)
+			assert.Equal(t, tc.host, k.Host != nil, "the issuer's answer is recorded when there was one")
+
+			// The terminal is always recorded, the built-in one without
+			// -config, and reads back.
+			cfg, err := emv.ParseConfig(k.Terminal)
+			require.NoError(t, err)
+			if slices.Contains(tc.args, "-config") {
+				assert.Equal(t, "TERM0001", cfg.TerminalID)
+			} else {
+				assert.Equal(t, "DEMO0001", cfg.TerminalID)
+			}
+			assert.NotEmpty(t, cfg.CAKeys.Keys(), "the virtual card's CA key")
+			assert.NotEmpty(t, k.Random, "the random bytes drawn")
+
+			// The expected values are what the CLI printed.
+			assert.Equal(t, emv.Expectation{AID: j.AID, Commands: k.Expect.Commands, Outcome: j.Outcome, ODA: j.ODA, TVR: j.TVR, TSI: j.TSI,
+				CVMResults: j.CVMResults, CID: j.CID, Advice: k.Expect.Advice, Scripts: j.Scripts}, k.Expect)
+
+			// Replayed as the session tests replay: byte for byte.
+			rp := apdu.NewReplay(sess, apdu.ReplayStrict)
+			p, err := k.Replay(context.Background(), rp)
+			require.NoError(t, err)
+			require.NoError(t, p.Err)
+			require.NoError(t, k.Check(p))
+			assert.NoError(t, rp.Close(), "every recorded exchange was asked for")
+			assert.Equal(t, j.AC, fmt.Sprintf("%X", p.Result.AC), "the same cryptogram")
+			assert.Equal(t, j.ATC, fmt.Sprintf("%X", p.Result.ATC))
+		})
+	}
+}
+
+// A replay of a CLI recording fails where the card's answers change: the
+// loop's check can fail.
+func TestRunRecordReplayDetectsChange(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "session.json")
+	var out, errOut bytes.Buffer
+	require.NoError(t, run(context.Background(), []string{"-json", "-record", path}, strings.NewReader(""), &out, &errOut), errOut.String())
 	raw, err := os.ReadFile(path)
 	require.NoError(t, err)
 	sess, err := apdu.ReadSession(bytes.NewReader(raw))
 	require.NoError(t, err)
-	assert.Len(t, sess.Exchanges, j.APDUCount)
-	assert.Equal(t, "examples/terminal, virtual card visa-cda", sess.Source)
-	assert.Contains(t, sess.Proves, "a purchase (00) of 100.00: online approved, TVR 0000008000")
-	assert.Contains(t, string(raw), "0020008880"+strings.Repeat("XX", 128), "VERIFY data redacted")
-	var k recordedKernel
-	dec := json.NewDecoder(bytes.NewReader(sess.Kernel))
-	dec.DisallowUnknownFields()
-	require.NoError(t, dec.Decode(&k))
-	assert.Equal(t, "00", k.Transaction.Type)
-	assert.Equal(t, uint64(10000), k.Transaction.Amount)
-	assert.Equal(t, recordedExpect{AID: "A0000000031010", Outcome: "online approved", ODA: "CDA", TVR: j.TVR, TSI: j.TSI, CVMResults: "440302"}, k.Expect)
-	assert.Regexp(t, `^[0-9A-F]{8}$`, k.UnpredictableNumber)
-	cfg, err := emv.ParseConfig(k.Terminal)
-	require.NoError(t, err, "the header's terminal is the -config file")
-	assert.Equal(t, "TERM0001", cfg.TerminalID)
+	k, err := emv.ReadRecording(sess.Kernel)
+	require.NoError(t, err)
+
+	// Another transaction time: the GENERATE AC data (9A) differs.
+	k.Transaction.Time = k.Transaction.Time.AddDate(0, 0, 1)
+	p, err := k.Replay(context.Background(), apdu.NewReplay(sess, apdu.ReplayStrict))
+	require.NoError(t, err)
+	require.ErrorIs(t, p.Err, apdu.ErrReplayMismatch)
+	var me *emv.MismatchError
+	require.ErrorAs(t, k.Check(p), &me)
 }
 
 func TestRunFlagConflicts(t *testing.T) {

@@ -1,13 +1,10 @@
 package main
 
 import (
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"strings"
 
 	"github.com/emvkit/emvkit/cvm"
 	"github.com/emvkit/emvkit/emv"
@@ -121,87 +118,4 @@ func printJSON(w io.Writer, r *emv.Result, err error, reader *app.Reader) error 
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(j)
-}
-
-// recordedKernel is the kernel part of a recorded session: the terminal
-// configuration (the -config file as it is), the transaction, the
-// unpredictable number, the host's answer and what the kernel decided, so
-// a replay can be checked against it. The PIN is not kept: a test that
-// replays a PIN transaction types the test card's PIN itself.
-type recordedKernel struct {
-	Terminal            json.RawMessage `json:"terminal,omitempty"`
-	Transaction         recordedTxn     `json:"transaction"`
-	UnpredictableNumber string          `json:"unpredictable_number"`
-	Expect              recordedExpect  `json:"expect"`
-}
-
-type recordedTxn struct {
-	Type            string `json:"type"`
-	Amount          uint64 `json:"amount"`
-	AmountOther     uint64 `json:"amount_other"`
-	Time            string `json:"time"`
-	SequenceCounter uint32 `json:"sequence_counter"`
-}
-
-type recordedExpect struct {
-	AID        string `json:"aid"`
-	Outcome    string `json:"outcome"`
-	ODA        string `json:"oda"`
-	TVR        string `json:"tvr"`
-	TSI        string `json:"tsi"`
-	CVMResults string `json:"cvm_results"`
-}
-
-// record writes the session to o.record: the trace (VERIFY data
-// redacted) and the kernel header.
-func record(o options, cfg *emv.Config, txn emv.Transaction, r *emv.Result, runErr error, reader *app.Reader) error {
-	source := "examples/terminal, virtual card " + o.card
-	if reader != nil {
-		source = "examples/terminal, " + reader.Describe()
-	}
-	proves := fmt.Sprintf("a %s of %s: %s, TVR %X, TSI %X, CVM Results %X", txn.Type, app.FormatAmount(txn.Amount, cfg.CurrencyExponent), r.Outcome, r.TVR[:], r.TSI[:], r.CVMResults[:])
-	if runErr != nil {
-		proves += " (" + runErr.Error() + ")"
-	}
-	k := recordedKernel{
-		Transaction: recordedTxn{
-			Type:            fmt.Sprintf("%02X", byte(txn.Type)),
-			Amount:          txn.Amount,
-			AmountOther:     txn.AmountOther,
-			Time:            txn.Time.UTC().Format("2006-01-02T15:04:05Z"),
-			SequenceCounter: txn.SequenceCounter,
-		},
-		UnpredictableNumber: hex.EncodeToString(r.UnpredictableNumber[:]),
-		Expect: recordedExpect{
-			AID:        fmt.Sprintf("%X", r.AID),
-			Outcome:    r.Outcome.String(),
-			ODA:        r.ODA.String(),
-			TVR:        fmt.Sprintf("%X", r.TVR[:]),
-			TSI:        fmt.Sprintf("%X", r.TSI[:]),
-			CVMResults: fmt.Sprintf("%X", r.CVMResults[:]),
-		},
-	}
-	k.UnpredictableNumber = strings.ToUpper(k.UnpredictableNumber)
-	if o.config != "" {
-		b, err := os.ReadFile(o.config)
-		if err != nil {
-			return err
-		}
-		k.Terminal = b
-	}
-	kernel, err := json.Marshal(k)
-	if err != nil {
-		return err
-	}
-	s := r.Trace.Session(source, proves)
-	s.Kernel = kernel
-	f, err := os.Create(o.record)
-	if err != nil {
-		return err
-	}
-	if err := s.Write(f); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
 }
