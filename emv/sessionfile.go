@@ -21,7 +21,8 @@ import (
 // exchanges and what it must show. [NewRecording] builds it from a
 // transaction that ran, [ReadRecording] reads it, [Recording.Replay] runs
 // it again and [Recording.Check] compares what the replay showed with
-// Expect. json.Marshal writes it. testdata/README.md documents the file.
+// Expect. json.Marshal writes it; testdata/README.md documents the rest of
+// the file.
 //
 // The keys, each optional but terminal, transaction and expect:
 //
@@ -260,7 +261,7 @@ func NewRecording(cfg *Config, txn Transaction, res *Result, runErr error, a Ans
 	}
 	term, err := json.Marshal(cfg)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("emv: recording: terminal: %w", err)
 	}
 	at := txn.Time
 	if at.IsZero() {
@@ -442,7 +443,7 @@ func (e *MismatchError) Error() string {
 	return b.String()
 }
 
-// Check compares what a replay showed with r.Expect: every field, but the
+// Check compares what a replay ([Recording.Replay]) showed with r.Expect: every field, but the
 // CID, advice and script results only where given. It returns nil or a
 // [*MismatchError] naming each value that differs.
 func (r *Recording) Check(p *Replayed) error {

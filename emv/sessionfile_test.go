@@ -63,6 +63,15 @@ func TestConfigMarshalJSON(t *testing.T) {
 	assert.Contains(t, string(b), `"floor_limit":0,`, "a floor limit of zero is set, not absent")
 	assert.Contains(t, string(b), `"revocations":[{"rid":"A000000003","index":"E1","serial":"123456"}]`)
 
+	// A byte string set but empty is not one left out: an empty default
+	// DDOL is none, an absent one the kernel's default.
+	cfg.DefaultDDOL, cfg.Applications[0].Params.DefaultTDOL = []byte{}, []byte{}
+	b, err = json.Marshal(cfg)
+	require.NoError(t, err)
+	checkConfigJSON(t, cfg, b)
+	assert.Contains(t, string(b), `"default_ddol":"",`)
+	assert.Contains(t, string(b), `"default_tdol":""}`)
+
 	// Only what is set is written.
 	b, err = json.Marshal(&emv.Config{Country: 840, Currency: 840})
 	require.NoError(t, err)

@@ -363,7 +363,7 @@ func TestVirtualSessions(t *testing.T) {
 			assert.Empty(t, k.AddedExchanges, "a recording from the virtual card is whole")
 			assert.Zero(t, k.Expect.Unused)
 			for _, p := range k.PIN {
-				if !slices.Contains([]string{"wrong", "bypass", "timeout", "broken", "cancel"}, p) {
+				if !slices.Contains([]string{emv.PINEntered, emv.PINWrong, emv.PINBypass, emv.PINTimeout, emv.PINBroken, emv.PINCancel}, p) {
 					assert.Equal(t, "1234", p, "only the test cards' reference PIN may be written")
 				}
 			}
