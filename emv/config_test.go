@@ -1,11 +1,13 @@
 package emv_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -200,6 +202,25 @@ func FuzzParseConfig(f *testing.F) {
 			if len(a.AID) < 5 || len(a.AID) > 16 {
 				t.Fatalf("AID %X", a.AID)
 			}
+		}
+		// Written back (Config.MarshalJSON), it reads as the same
+		// configuration, and writes the same bytes again.
+		out, err := json.Marshal(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := emv.ParseConfig(out)
+		if err != nil {
+			t.Fatalf("written configuration refused: %v\n%s", err, out)
+		}
+		again, err := json.Marshal(back)
+		if err != nil || !bytes.Equal(out, again) {
+			t.Fatalf("not stable:\n%s\n%s", out, again)
+		}
+		want, got := *c, *back
+		want.CAKeys, got.CAKeys = nil, nil
+		if !reflect.DeepEqual(want, got) {
+			t.Fatalf("configuration changed in JSON:\n%+v\n%+v", want, got)
 		}
 	})
 }
