@@ -1,10 +1,15 @@
 package emv_test
 
 import (
+	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/json"
 	"fmt"
+	"io"
 	"time"
 
+	"github.com/emvkit/emvkit/apdu"
 	"github.com/emvkit/emvkit/cvm"
 	"github.com/emvkit/emvkit/emv"
 	"github.com/emvkit/emvkit/emv/emvtest"
@@ -94,4 +99,71 @@ func ExampleStart() {
 	// PIN prompt: offline plaintext PIN
 	// going online
 	// outcome: online approved
+}
+
+// Record a transaction on the virtual card as a session file, then replay
+// the file byte for byte and check that the kernel shows the same: how a
+// card's session becomes a test.
+func ExampleNewRecording() {
+	card := emvtest.NewCard(emvtest.VisaCDA())
+	keys := oda.NewKeyStore()
+	for _, k := range card.CAPublicKeys() {
+		_ = keys.Add(oda.CAKey{RID: k.RID, Index: k.Index, Modulus: k.Modulus, Exponent: k.Exponent, CheckSum: k.Checksum[:]})
+	}
+	floor := uint64(5000)
+	var drawn bytes.Buffer // every random byte the kernel draws
+	cfg := &emv.Config{
+		Country: 840, Currency: 840, CurrencyExponent: 2,
+		Applications: []emv.Application{{AID: []byte{0xA0, 0, 0, 0, 0x03, 0x10, 0x10}}},
+		AppParams:    emv.AppParams{FloorLimit: &floor},
+		CAKeys:       keys,
+		Rand:         io.TeeReader(rand.Reader, &drawn),
+	}
+	txn := emv.Transaction{Type: emv.Purchase, Amount: 1999, Time: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+
+	// Record: the exchanges, and the kernel object. The PIN pad's answer
+	// is a token, never the PIN.
+	rec := apdu.NewRecorder(card)
+	res, err := emv.Run(context.Background(), rec, cfg, txn, &emv.Terminal{PINPad: typedPIN("1234")})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	k, err := emv.NewRecording(cfg, txn, res, nil, emv.Answers{PIN: []string{emv.PINEntered}, Random: drawn.Bytes()})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	sess := rec.Session("virtual card visa-cda", "a purchase approved offline with CDA and offline PIN")
+	if sess.Kernel, err = json.Marshal(k); err != nil {
+		fmt.Println(err)
+		return
+	}
+	var file bytes.Buffer
+	if err := sess.Write(&file); err != nil {
+		fmt.Println(err)
+		return
+	}
+
+	// Replay the file.
+	sess, err = apdu.ReadSession(&file)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	k, err = emv.ReadRecording(sess.Kernel)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	p, err := k.Replay(context.Background(), apdu.NewReplay(sess, apdu.ReplayStrict))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(k.Expect.Outcome, k.Expect.TVR, k.Expect.Commands)
+	fmt.Println("replay:", k.Check(p))
+	// Output:
+	// approved 0000000000 SEL RR RR SEL GPO RR RR RR RR GD9F17 GC VFY GD9F36 GD9F13 GAC50
+	// replay: <nil>
 }
