@@ -3,10 +3,8 @@ package emv_test
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"fmt"
-	"io"
 	"time"
 
 	"github.com/emvkit/emvkit/apdu"
@@ -111,25 +109,26 @@ func ExampleNewRecording() {
 		_ = keys.Add(oda.CAKey{RID: k.RID, Index: k.Index, Modulus: k.Modulus, Exponent: k.Exponent, CheckSum: k.Checksum[:]})
 	}
 	floor := uint64(5000)
-	var drawn bytes.Buffer // every random byte the kernel draws
 	cfg := &emv.Config{
 		Country: 840, Currency: 840, CurrencyExponent: 2,
 		Applications: []emv.Application{{AID: []byte{0xA0, 0, 0, 0, 0x03, 0x10, 0x10}}},
 		AppParams:    emv.AppParams{FloorLimit: &floor},
 		CAKeys:       keys,
-		Rand:         io.TeeReader(rand.Reader, &drawn),
 	}
 	txn := emv.Transaction{Type: emv.Purchase, Amount: 1999, Time: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+	cfg.Time = func() time.Time { return txn.Time } // a recording has one time
 
-	// Record: the exchanges, and the kernel object. The PIN pad's answer
-	// is a token, never the PIN.
+	// Record: the exchanges, and what the terminal's seams answered (the
+	// random bytes drawn; the PIN pad's answer as a token, never the PIN).
 	rec := apdu.NewRecorder(card)
-	res, err := emv.Run(context.Background(), rec, cfg, txn, &emv.Terminal{PINPad: typedPIN("1234")})
+	rcfg, term, answers := emv.RecordAnswers(cfg, &emv.Terminal{PINPad: typedPIN("1234")})
+	res, err := emv.Run(context.Background(), rec, rcfg, txn, term)
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	k, err := emv.NewRecording(cfg, txn, res, nil, emv.Answers{PIN: []string{emv.PINEntered}, Random: drawn.Bytes()})
+	fmt.Println("PIN pad:", answers.Answers().PIN)
+	k, err := emv.NewRecording(cfg, txn, res, nil, answers.Answers())
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -164,6 +163,7 @@ func ExampleNewRecording() {
 	fmt.Println(k.Expect.Outcome, k.Expect.TVR, k.Expect.Commands)
 	fmt.Println("replay:", k.Check(p))
 	// Output:
+	// PIN pad: [entered]
 	// approved 0000000000 SEL RR RR SEL GPO RR RR RR RR GD9F17 GC VFY GD9F36 GD9F13 GAC50
 	// replay: <nil>
 }

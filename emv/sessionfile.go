@@ -61,10 +61,11 @@ import (
 //
 // A recording never holds a cardholder's PIN. A replay does not need it:
 // VERIFY data is redacted in the file and never compared ([apdu.Replay]),
-// and the card's answer is the recorded one. A PIN typed on a real card is
-// written [PINEntered]; the only digits ever written are a test card's
-// reference PIN, given explicitly by the one recording it (the scenarios
-// of package emv's tests on the virtual card).
+// and the card's answer is the recorded one. A PIN typed is written
+// [PINEntered] ([RecordAnswers] keeps tokens only), a test card's
+// reference PIN included. A "pin" entry that is no token is typed as
+// given, for a hand-written recording of a test card; no recording of
+// this repository holds one.
 type Recording struct {
 	Terminal            json.RawMessage     `json:"terminal"`
 	Transaction         RecordedTransaction `json:"transaction"`
@@ -228,8 +229,7 @@ func terminationReason(name string) (error, bool) {
 // transaction, for [NewRecording].
 type Answers struct {
 	// PIN is the PIN pad's answers, prompt by prompt, as tokens
-	// ([PINToken]); a test card's reference PIN only where the caller
-	// knows it is one. Nil: no PIN pad.
+	// ([PINToken]), never a PIN. Nil: no PIN pad.
 	PIN []string
 	// Host is the issuer's answer; nil when there was none.
 	Host *OnlineResponse
@@ -248,6 +248,188 @@ type Answers struct {
 	// the PANs (digits) found on the exception file.
 	TransactionLog []LoggedTransaction
 	ExceptionFile  []string
+}
+
+// AnswerLog keeps what a terminal's seams answered during one
+// transaction, for [NewRecording]: every random byte drawn, the issuer's
+// answer, the PIN pad's answers as tokens ([PINToken], never a PIN), the
+// cardholder's choices and the candidate lists offered, what the
+// transaction log answered and the PANs found on the exception file.
+// [RecordAnswers] makes one; it is not safe for concurrent use.
+type AnswerLog struct {
+	cfg       *Config // the recording copy: its clock dates the transaction log's answers
+	random    []byte
+	host      *OnlineResponse
+	pad       bool
+	pin       []string
+	selector  bool
+	chosen    []string
+	confirm   bool
+	offered   [][]string
+	txLog     []LoggedTransaction
+	exception []string
+}
+
+// RecordAnswers returns copies of cfg and term whose random source (Rand,
+// crypto/rand.Reader when nil), Host, PINPad, Selector, TransactionLog and
+// ExceptionFile pass every call through to cfg's and term's and keep what
+// they answered in the returned [AnswerLog]. Seams that are nil stay nil;
+// a nil term gives an empty Terminal. Run the transaction with the copies,
+// then give [AnswerLog.Answers] and the original cfg to NewRecording.
+//
+// The clock is not recorded: a recording has one time, the transaction's
+// (Recording.Transaction.Time), which a replay gives the kernel as both, so
+// the caller sets cfg.Time to return it (or the copy's Time, before the
+// run). A transaction log's answer is dated with that clock.
+func RecordAnswers(cfg *Config, term *Terminal) (*Config, *Terminal, *AnswerLog) {
+	l := &AnswerLog{}
+	rc := *cfg
+	rc.Rand = &randomLog{r: cfg.rand(), l: l}
+	l.cfg = &rc
+	rt := &Terminal{}
+	if term != nil {
+		*rt = *term
+	}
+	if rt.Host != nil {
+		rt.Host = hostLog{h: rt.Host, l: l}
+	}
+	if rt.PINPad != nil {
+		l.pad = true
+		rt.PINPad = pinPadLog{p: rt.PINPad, l: l}
+	}
+	if rt.Selector != nil {
+		l.selector = true
+		rt.Selector = selectorLog{s: rt.Selector, l: l}
+	}
+	if rt.TransactionLog != nil {
+		rt.TransactionLog = transactionLogLog{t: rt.TransactionLog, l: l}
+	}
+	if onFile := rt.ExceptionFile; onFile != nil {
+		rt.ExceptionFile = func(pan, psn []byte) bool {
+			on := onFile(pan, psn)
+			if on {
+				l.exception = append(l.exception, digitString(pan))
+			}
+			return on
+		}
+	}
+	return &rc, rt, l
+}
+
+// Answers returns what the seams answered so far, for [NewRecording]: PIN
+// is nil when the terminal has no PIN pad and empty when it was never
+// asked; Host is the last answer the issuer gave without an error; Confirm
+// is the cardholder's last answer to a confirmation (false when never
+// asked). The slices are copies.
+func (l *AnswerLog) Answers() Answers {
+	a := Answers{
+		Random:         slices.Clone(l.random),
+		Selector:       l.selector,
+		Chosen:         slices.Clone(l.chosen),
+		Confirm:        l.confirm,
+		TransactionLog: slices.Clone(l.txLog),
+		ExceptionFile:  slices.Clone(l.exception),
+	}
+	if l.pad {
+		a.PIN = append([]string{}, l.pin...)
+	}
+	if l.host != nil {
+		h := *l.host
+		a.Host = &h
+	}
+	for _, o := range l.offered {
+		a.Offered = append(a.Offered, slices.Clone(o))
+	}
+	return a
+}
+
+// randomLog keeps every byte a random source gives.
+type randomLog struct {
+	r io.Reader
+	l *AnswerLog
+}
+
+func (r *randomLog) Read(p []byte) (int, error) {
+	n, err := r.r.Read(p)
+	r.l.random = append(r.l.random, p[:n]...)
+	return n, err
+}
+
+// hostLog keeps the issuer's answer.
+type hostLog struct {
+	h Host
+	l *AnswerLog
+}
+
+func (h hostLog) Authorise(ctx context.Context, req *OnlineRequest) (*OnlineResponse, error) {
+	r, err := h.h.Authorise(ctx, req)
+	if err == nil {
+		h.l.host = r
+	}
+	return r, err
+}
+
+// pinPadLog keeps what the PIN pad answered, prompt by prompt, as tokens
+// (PINToken): never the PIN.
+type pinPadLog struct {
+	p cvm.PINPad
+	l *AnswerLog
+}
+
+func (p pinPadLog) EnterOfflinePIN(ctx context.Context, req cvm.PINRequest) (cvm.PIN, error) {
+	pin, err := p.p.EnterOfflinePIN(ctx, req)
+	p.l.pin = append(p.l.pin, PINToken(err))
+	return pin, err
+}
+
+func (p pinPadLog) EnterOnlinePIN(ctx context.Context, req cvm.PINRequest) (cvm.OnlinePINBlock, error) {
+	b, err := p.p.EnterOnlinePIN(ctx, req)
+	p.l.pin = append(p.l.pin, PINToken(err))
+	return b, err
+}
+
+// selectorLog keeps what the cardholder chose, by name, their answers to
+// confirmations and the lists offered, as namedSelector does.
+type selectorLog struct {
+	s Selector
+	l *AnswerLog
+}
+
+func (s selectorLog) Choose(ctx context.Context, c []Candidate) (int, error) {
+	names := make([]string, len(c))
+	for i, x := range c {
+		names[i] = x.Name()
+	}
+	s.l.offered = append(s.l.offered, names)
+	i, err := s.s.Choose(ctx, c)
+	if err == nil && i >= 0 && i < len(c) {
+		s.l.chosen = append(s.l.chosen, names[i])
+	}
+	return i, err
+}
+
+func (s selectorLog) Confirm(ctx context.Context, c Candidate) (bool, error) {
+	s.l.offered = append(s.l.offered, []string{"confirm " + c.Name()})
+	ok, err := s.s.Confirm(ctx, c)
+	if err == nil {
+		s.l.confirm = ok
+	}
+	return ok, err
+}
+
+// transactionLogLog keeps what the transaction log answered, dated with
+// the recording configuration's clock.
+type transactionLogLog struct {
+	t TransactionLog
+	l *AnswerLog
+}
+
+func (t transactionLogLog) RecentAmount(pan, psn []byte) (uint64, bool) {
+	a, ok := t.t.RecentAmount(pan, psn)
+	if ok {
+		t.l.txLog = append(t.l.txLog, LoggedTransaction{PAN: digitString(pan), Date: t.l.cfg.now().Format("060102"), Amount: a})
+	}
+	return a, ok
 }
 
 // NewRecording builds the kernel object of the session of a transaction

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"path/filepath"
 	"regexp"
 	"testing"
@@ -96,12 +97,12 @@ func TestRecordingCheck(t *testing.T) {
 	cfg := testConfig(t, card)
 	txn := emv.Transaction{Amount: 1234, Time: testTime, SequenceCounter: 1}
 	rec := apdu.NewRecorder(card)
-	rnd := &randomLog{r: cfg.Rand}
-	rcfg := *cfg
-	rcfg.Rand = rnd
-	res, err := emv.Run(context.Background(), rec, &rcfg, txn, &emv.Terminal{PINPad: &pinPad{pins: []string{"1234"}}})
+	rcfg, rterm, log := emv.RecordAnswers(cfg, &emv.Terminal{PINPad: &pinPad{pins: []string{"1234"}}})
+	res, err := emv.Run(context.Background(), rec, rcfg, txn, rterm)
 	require.NoError(t, err)
-	k, err := emv.NewRecording(cfg, txn, res, nil, emv.Answers{PIN: []string{"1234"}, Random: rnd.got})
+	answers := log.Answers()
+	assert.Equal(t, []string{emv.PINEntered}, answers.PIN, "a token, never the PIN")
+	k, err := emv.NewRecording(cfg, txn, res, nil, answers)
 	require.NoError(t, err)
 	assert.Equal(t, emv.Expectation{AID: "A0000000031010", Commands: res.Trace.Compact(), Outcome: "approved", ODA: "CDA",
 		TVR: "0000000000", TSI: "E800", CVMResults: "440302", CID: "40", Advice: new(bool)}, k.Expect)
@@ -159,6 +160,85 @@ func TestRecordingCheck(t *testing.T) {
 	var me *emv.MismatchError
 	require.ErrorAs(t, back.Check(p), &me)
 	assert.Contains(t, fmt.Sprint(me.Mismatches), "termination")
+}
+
+// RecordAnswers passes every call through to the terminal's seams and
+// keeps their answers: random bytes in order, the issuer's answer, PIN pad
+// answers as tokens only, the cardholder's picks by name and the lists
+// offered, the transaction log's answer dated by the clock, and the PANs
+// found on the exception file. Nil seams stay nil.
+func TestRecordAnswers(t *testing.T) {
+	ctx := context.Background()
+	at := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	cfg := &emv.Config{Country: 840, Currency: 840, Rand: fixedRand(0x5A), Time: func() time.Time { return at }}
+	host := &fakeHost{resp: &emv.OnlineResponse{Approved: true, ARC: "00", IssuerAuthData: []byte{1, 2}}}
+	pad := &pinPad{pins: []string{"1234", "timeout", "wrong"}}
+	sel := &selector{index: 1, confirm: true}
+	var asked []string
+	term := &emv.Terminal{
+		Host: host, PINPad: pad, Selector: sel, TransactionLog: txLog(700),
+		ExceptionFile: func(pan, psn []byte) bool { asked = append(asked, bcdDigits(pan)); return pan[0] == 0x47 },
+	}
+	rcfg, rterm, log := emv.RecordAnswers(cfg, term)
+	require.NotSame(t, cfg, rcfg)
+	require.NotSame(t, term, rterm)
+	assert.Equal(t, fixedRand(0x5A), cfg.Rand, "the configuration given is not changed")
+	assert.Same(t, pad, term.PINPad, "the terminal given is not changed")
+	assert.Equal(t, emv.Answers{PIN: []string{}, Selector: true}, log.Answers(), "nothing asked yet")
+
+	b := make([]byte, 3)
+	_, err := io.ReadFull(rcfg.Rand, b)
+	require.NoError(t, err)
+	_, err = io.ReadFull(rcfg.Rand, b[:2])
+	require.NoError(t, err)
+	resp, err := rterm.Host.Authorise(ctx, &emv.OnlineRequest{})
+	require.NoError(t, err)
+	assert.Same(t, host.resp, resp, "the issuer's answer is passed on")
+	assert.Len(t, host.reqs, 1)
+	for range 3 {
+		_, _ = rterm.PINPad.EnterOfflinePIN(ctx, cvm.PINRequest{})
+	}
+	_, err = rterm.PINPad.EnterOnlinePIN(ctx, cvm.PINRequest{})
+	assert.ErrorIs(t, err, cvm.ErrPINBypassed, "the pad's error is passed on")
+	i, err := rterm.Selector.Choose(ctx, []emv.Candidate{{Label: "VISA CREDIT"}, {AID: []byte{0xA0, 0, 0, 0, 3, 0x20, 0x10}}})
+	require.NoError(t, err)
+	assert.Equal(t, 1, i)
+	ok, err := rterm.Selector.Confirm(ctx, emv.Candidate{PreferredName: "MY CARD"})
+	require.NoError(t, err)
+	assert.True(t, ok)
+	amount, ok := rterm.TransactionLog.RecentAmount([]byte{0x47, 0x61, 0x73, 0x90, 0x01, 0x01, 0x00, 0x10}, []byte{1})
+	assert.True(t, ok)
+	assert.Equal(t, uint64(700), amount)
+	assert.True(t, rterm.ExceptionFile([]byte{0x47, 0x61, 0x73, 0x90, 0x01, 0x01, 0x00, 0x1F}, nil))
+	assert.False(t, rterm.ExceptionFile([]byte{0x54, 0x13}, nil))
+	assert.Equal(t, []string{"476173900101001", "5413"}, asked)
+
+	a := log.Answers()
+	assert.Equal(t, emv.Answers{
+		PIN:            []string{emv.PINEntered, emv.PINTimeout, emv.PINEntered, emv.PINBypass},
+		Host:           &emv.OnlineResponse{Approved: true, ARC: "00", IssuerAuthData: []byte{1, 2}},
+		Selector:       true,
+		Chosen:         []string{"A0000000032010"},
+		Confirm:        true,
+		Offered:        [][]string{{"VISA CREDIT", "A0000000032010"}, {"confirm MY CARD"}},
+		Random:         []byte{0x5A, 0x5A, 0x5A, 0x5A, 0x5A},
+		TransactionLog: []emv.LoggedTransaction{{PAN: "4761739001010010", Date: "260301", Amount: 700}},
+		ExceptionFile:  []string{"476173900101001"},
+	}, a)
+	for _, p := range a.PIN {
+		assert.NotContains(t, []string{"1234", "9999"}, p, "never a PIN")
+	}
+	a.Random[0] = 0
+	assert.Equal(t, byte(0x5A), log.Answers().Random[0], "Answers returns copies")
+
+	// Nil seams stay nil; a nil random source is crypto/rand's.
+	rcfg, rterm, log = emv.RecordAnswers(&emv.Config{}, nil)
+	assert.Equal(t, &emv.Terminal{}, rterm)
+	_, err = io.ReadFull(rcfg.Rand, b)
+	require.NoError(t, err)
+	assert.Equal(t, emv.Answers{Random: b}, log.Answers(), "no PIN pad: PIN is nil")
+	_, rterm, _ = emv.RecordAnswers(&emv.Config{}, &emv.Terminal{Display: &display{}})
+	assert.Equal(t, &emv.Terminal{Display: &display{}}, rterm)
 }
 
 // ReadRecording is strict, and a recording that cannot run sends nothing.
