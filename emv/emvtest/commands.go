@@ -330,7 +330,7 @@ func (c *Card) gpo(a *appState, cmd apdu.Command) apdu.Response {
 	if err != nil || t != 0x83 {
 		return swOnly(apdu.SWIncorrectData)
 	}
-	if len(v) != dolLength(a.perso.pdol) {
+	if len(v) != a.perso.pdol.Len() {
 		return swOnly(apdu.SWWrongLength)
 	}
 	if a.atc == 0xFFFF {

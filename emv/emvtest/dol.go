@@ -1,79 +1,21 @@
 package emvtest
 
-import (
-	"errors"
-	"fmt"
+import "github.com/emvkit/emvkit/tlv"
 
-	"github.com/emvkit/emvkit/tlv"
-)
-
-// dolEntry is one entry of a Data Object List: a tag and the length the
-// card wants for its value (Book 3 §5.4).
-type dolEntry struct {
-	tag tlv.Tag
-	n   int
-}
-
-// maxDOLEntries bounds the entries of a DOL read from a profile or a script.
-const maxDOLEntries = 64
-
-var errDOL = errors.New("malformed DOL")
-
-// parseDOL reads a DOL: tag and one-byte length pairs (Book 3 §5.4).
-func parseDOL(b []byte) ([]dolEntry, error) {
-	var out []dolEntry
-	for i := 0; i < len(b); {
-		if len(out) == maxDOLEntries {
-			return nil, fmt.Errorf("%w: more than %d entries", errDOL, maxDOLEntries)
-		}
-		t := tlv.Tag(b[i])
-		j := i + 1
-		if b[i]&0x1F == 0x1F {
-			for {
-				if j == len(b) || j-i == 3 {
-					return nil, fmt.Errorf("%w: bad tag at offset %d", errDOL, i)
-				}
-				t = t<<8 | tlv.Tag(b[j])
-				j++
-				if b[j-1]&0x80 == 0 {
-					break
-				}
-			}
-		}
-		if j == len(b) {
-			return nil, fmt.Errorf("%w: tag %s has no length", errDOL, t)
-		}
-		if b[j] >= 0x80 {
-			return nil, fmt.Errorf("%w: tag %s length %02X", errDOL, t, b[j])
-		}
-		out = append(out, dolEntry{tag: t, n: int(b[j])})
-		i = j + 1
+// dolValues splits DOL-related data into the value of each tag, the first
+// entry winning when a tag is listed twice (Book 3 §5.4). Data whose length
+// is not the DOL's gives no values; callers check the length first and
+// answer 6700.
+func dolValues(d tlv.DOL, data []byte) map[tlv.Tag][]byte {
+	l, err := d.Split(data)
+	if err != nil {
+		return nil
 	}
-	return out, nil
-}
-
-// dolLength returns the length of the data a DOL asks for.
-func dolLength(d []dolEntry) int {
-	n := 0
-	for _, e := range d {
-		n += e.n
-	}
-	return n
-}
-
-// dolValues splits DOL-related data (whose length the caller has checked)
-// into the value of each tag.
-func dolValues(d []dolEntry, data []byte) map[tlv.Tag][]byte {
-	m := make(map[tlv.Tag][]byte, len(d))
-	off := 0
-	for _, e := range d {
-		if off+e.n > len(data) {
-			break
+	m := make(map[tlv.Tag][]byte, len(l))
+	for _, o := range l {
+		if _, dup := m[o.Tag]; !dup {
+			m[o.Tag] = o.Value
 		}
-		if _, dup := m[e.tag]; !dup {
-			m[e.tag] = data[off : off+e.n : off+e.n]
-		}
-		off += e.n
 	}
 	return m
 }

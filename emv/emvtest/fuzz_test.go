@@ -191,38 +191,6 @@ func FuzzIssuerAuthorise(f *testing.F) {
 	})
 }
 
-// FuzzParseDOL: a DOL either fails to parse or encodes back to itself
-// (Book 3 §5.4: tag, one-byte length, nothing else).
-func FuzzParseDOL(f *testing.F) {
-	f.Add(h(CDOL1Default))
-	f.Add(h("9F"))
-	f.Add(h("9F3781"))
-	// The PDOLs, CDOLs, DDOLs and TDOLs of the recorded sessions' cards.
-	seen := map[string]bool{}
-	for _, r := range fuzzseed.Responses(f, 0) {
-		for _, tag := range []tlv.Tag{0x9F38, 0x8C, 0x8D, 0x9F49, 0x97} {
-			if v, ok := tlv.Find(r[:len(r)-2], tag); ok && !seen[string(v)] {
-				seen[string(v)] = true
-				f.Add(v)
-			}
-		}
-	}
-	f.Fuzz(func(t *testing.T, b []byte) {
-		d, err := parseDOL(b)
-		if err != nil {
-			return
-		}
-		var out []byte
-		for _, e := range d {
-			out = tlv.AppendTag(out, e.tag)
-			out = append(out, byte(e.n))
-		}
-		if !bytes.Equal(out, b) {
-			t.Fatalf("DOL % X re-encodes as % X", b, out)
-		}
-	})
-}
-
 // FuzzVPCD feeds arbitrary bytes to the vpcd server as if from pcscd:
 // it must never panic, must end when the reader hangs up, and must answer
 // only in well-formed frames.

@@ -47,8 +47,28 @@ const (
 
 // acTerminalData lists the terminal data elements of the cryptogram input
 // with their lengths.
-var acTerminalData = []dolEntry{
-	{0x9F02, 6}, {0x9F03, 6}, {0x9F1A, 2}, {0x95, 5}, {0x5F2A, 2}, {0x9A, 3}, {0x9C, 1}, {0x9F37, 4},
+var acTerminalData = tlv.DOL{
+	{Tag: 0x9F02, Len: 6}, {Tag: 0x9F03, Len: 6}, {Tag: 0x9F1A, Len: 2}, {Tag: 0x95, Len: 5},
+	{Tag: 0x5F2A, Len: 2}, {Tag: 0x9A, Len: 3}, {Tag: 0x9C, Len: 1}, {Tag: 0x9F37, Len: 4},
+}
+
+// appendTerminalData appends the terminal data of the cryptogram input in
+// the order of acTerminalData, each value fitted to its length: cut on the
+// right when longer, zeros on the left when shorter (Book 2 Annex A1.2).
+func appendTerminalData(in []byte, get func(tlv.Tag) []byte) []byte {
+	for _, e := range acTerminalData {
+		v := get(e.Tag)
+		switch {
+		case len(v) == e.Len:
+			in = append(in, v...)
+		case len(v) > e.Len:
+			in = append(in, v[:e.Len]...)
+		default:
+			in = append(in, make([]byte, e.Len-len(v))...)
+			in = append(in, v...)
+		}
+	}
+	return in
 }
 
 // CVR bits, by byte (numbered from the first byte after the CVR length).
@@ -140,22 +160,12 @@ func (a *appState) velocityExceeded() bool {
 // cryptogram computes the application cryptogram over the terminal data,
 // AIP, ATC and IAD (see the layout above).
 func (a *appState) cryptogram(vals map[tlv.Tag][]byte, iad []byte) []byte {
-	in := make([]byte, 0, 64)
-	for _, e := range acTerminalData {
-		v, found := vals[e.tag]
-		if !found {
-			v = a.tx.cdol1Vals[e.tag]
+	in := appendTerminalData(make([]byte, 0, 64), func(t tlv.Tag) []byte {
+		if v, found := vals[t]; found {
+			return v
 		}
-		switch {
-		case len(v) == e.n:
-			in = append(in, v...)
-		case len(v) > e.n:
-			in = append(in, v[:e.n]...)
-		default:
-			in = append(in, make([]byte, e.n-len(v))...)
-			in = append(in, v...)
-		}
-	}
+		return a.tx.cdol1Vals[t]
+	})
 	in = append(in, a.perso.cfg.AIP...)
 	in = append(in, byte(a.atc>>8), byte(a.atc))
 	in = append(in, iad...)
@@ -191,7 +201,7 @@ func (c *Card) generateAC(a *appState, cmd apdu.Command) apdu.Response {
 	default:
 		return swOnly(apdu.SWConditionsNotSatisfied)
 	}
-	if len(cmd.Data) != dolLength(dol) {
+	if len(cmd.Data) != dol.Len() {
 		return swOnly(apdu.SWWrongLength)
 	}
 	vals := dolValues(dol, cmd.Data)

@@ -341,19 +341,7 @@ const (
 // 9F02, 9F03, 9F1A, 95, 5F2A, 9A, 9C and 9F37 (Book 2 Annex A1.2 and the
 // schemes' published test cases).
 func schemeKeys(k *cardKeys, p *parsed) (*cryptogramKeys, error) {
-	in := make([]byte, 0, 64)
-	for _, e := range acTerminalData {
-		v := p.vals[e.tag]
-		switch {
-		case len(v) == e.n:
-			in = append(in, v...)
-		case len(v) > e.n:
-			in = append(in, v[:e.n]...)
-		default:
-			in = append(in, make([]byte, e.n-len(v))...)
-			in = append(in, v...)
-		}
-	}
+	in := appendTerminalData(make([]byte, 0, 64), func(t tlv.Tag) []byte { return p.vals[t] })
 	in = append(in, p.vals[0x82]...)
 	in = append(in, p.vals[0x9F36]...)
 	iad := p.vals[0x9F10]

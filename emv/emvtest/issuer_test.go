@@ -23,7 +23,7 @@ func field55(t *testing.T, genac []byte, aip []byte, pan, psn []byte) []byte {
 	b = tlv.AppendTLV(b, 0x82, aip)
 	vals := dolValues(mustDOL(h(CDOL1Default)), cdol1Data)
 	for _, e := range acTerminalData {
-		b = tlv.AppendTLV(b, e.tag, vals[e.tag])
+		b = tlv.AppendTLV(b, e.Tag, vals[e.Tag])
 	}
 	b = tlv.AppendTLV(b, 0x5A, pan)
 	return tlv.AppendTLV(b, 0x5F34, psn)
@@ -35,7 +35,7 @@ func onlineTransaction(t *testing.T, c *Card, iss *Issuer) (*AuthorisationRespon
 	t.Helper()
 	p := c.Profile()
 	a := p.Applications[0]
-	pdol := make([]byte, dolLength(mustDOL(a.PDOL)))
+	pdol := make([]byte, mustDOL(a.PDOL).Len())
 	r := startTransaction(t, c, a.AID, pdol)
 	require.Equal(t, apdu.SWOK, r.SW)
 	r = send(t, c, apdu.GenerateAC(apdu.RefARQC, cdol1Data))

@@ -93,7 +93,7 @@ func TestODAVerifiesDDA(t *testing.T) {
 		t.Run(p.Name, func(t *testing.T) {
 			c := NewCard(p)
 			aid := p.Applications[0].AID
-			pdol := make([]byte, dolLength(mustDOL(p.Applications[0].PDOL)))
+			pdol := make([]byte, mustDOL(p.Applications[0].PDOL).Len())
 			tv := readCard(t, c, aid, pdol)
 			key, err := verifier(c).ICCPublicKey(oda.DDA, &tv.card, tv.static)
 			require.NoError(t, err)
@@ -117,8 +117,8 @@ func TestODAVerifiesDDA(t *testing.T) {
 	}
 }
 
-func mustDOL(b []byte) []dolEntry {
-	d, err := parseDOL(b)
+func mustDOL(b []byte) tlv.DOL {
+	d, err := tlv.ParseDOL(b)
 	if err != nil {
 		panic(err)
 	}

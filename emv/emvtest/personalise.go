@@ -34,9 +34,9 @@ type persoApp struct {
 	afl      []byte
 	records  map[recordID][]byte // whole record as sent (normally 70 L ...)
 	static   []byte              // static data to be authenticated (Book 3 §10.3)
-	pdol     []dolEntry
-	cdol1    []dolEntry
-	cdol2    []dolEntry
+	pdol     tlv.DOL
+	cdol1    tlv.DOL
+	cdol2    tlv.DOL
 	mkAC     []byte // ICC master keys (Book 2 A1.4)
 	mkSMI    []byte
 	mkSMC    []byte
@@ -145,13 +145,13 @@ func personalise(p *Profile, a *Application) (*persoApp, error) {
 	copy(rid[:], a.AID)
 	pa := &persoApp{cfg: a, chain: KeyChainFor(p.Keys, rid), records: map[recordID][]byte{}}
 	var err error
-	if pa.pdol, err = parseDOL(a.PDOL); err != nil {
+	if pa.pdol, err = tlv.ParseDOL(a.PDOL); err != nil {
 		return nil, err
 	}
-	if pa.cdol1, err = parseDOL(a.CDOL1); err != nil {
+	if pa.cdol1, err = tlv.ParseDOL(a.CDOL1); err != nil {
 		return nil, err
 	}
-	if pa.cdol2, err = parseDOL(a.CDOL2); err != nil {
+	if pa.cdol2, err = tlv.ParseDOL(a.CDOL2); err != nil {
 		return nil, err
 	}
 	if pa.mkAC, err = deriveICCMasterKey(p.MasterKeys.AC, p.PAN, p.PSN); err != nil {

@@ -9,6 +9,8 @@ import (
 	"io"
 	"os"
 	"strings"
+
+	"github.com/emvkit/emvkit/tlv"
 )
 
 // Hex is a byte string written in JSON as a hexadecimal string, such as
@@ -429,7 +431,7 @@ func (p *Profile) Validate() error {
 			return bad("%s.risk.decision %q", where, a.Risk.Decision)
 		}
 		for name, dol := range map[string]Hex{"pdol": a.PDOL, "cdol1": a.CDOL1, "cdol2": a.CDOL2, "ddol": a.DDOL, "tdol": a.TDOL} {
-			if _, err := parseDOL(dol); err != nil {
+			if _, err := tlv.ParseDOL(dol); err != nil {
 				return bad("%s.%s: %v", where, name, err)
 			}
 		}

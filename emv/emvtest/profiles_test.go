@@ -95,7 +95,7 @@ func TestBuiltinProfilesTransact(t *testing.T) {
 					assert.Equal(t, apdu.SWWarningSelectedFileInvalidated, r.SW)
 					continue
 				}
-				pdol := make([]byte, dolLength(mustDOL(a.PDOL)))
+				pdol := make([]byte, mustDOL(a.PDOL).Len())
 				r := startTransaction(t, c, a.AID, pdol)
 				require.Equal(t, apdu.SWOK, r.SW)
 				var afl []byte
