@@ -138,13 +138,7 @@ func (e TraceEntry) Format(mask Masker) string {
 	if mask == nil {
 		mask = MaskPAN
 	}
-	var cmd string
-	c, cerr := ParseCommand(e.Command)
-	if cerr == nil {
-		cmd = c.String()
-	} else {
-		cmd = fmt.Sprintf("malformed command %X", RedactCommand(e.Command))
-	}
+	c, cmd := showCommand(e.Command)
 	dur := e.Duration.Round(time.Microsecond)
 	if e.Err != nil {
 		return fmt.Sprintf("%s -> error: %v (%v)", cmd, e.Err, dur)
@@ -157,12 +151,24 @@ func (e TraceEntry) Format(mask Masker) string {
 		return fmt.Sprintf("%s -> %s (%v)", cmd, resp.SW, dur)
 	}
 	var data string
-	if cerr == nil && c.INS == InsGetChallenge {
+	if c.INS == InsGetChallenge {
 		data = fmt.Sprintf("%X", resp.Data)
 	} else {
 		data = mask(resp.Data)
 	}
 	return fmt.Sprintf("%s -> %s %s (%v)", cmd, data, resp.SW, dur)
+}
+
+// showCommand renders an encoded command for a person: it returns the
+// command and [Command.String], or, when b does not parse, a zero Command
+// and "malformed command" with b's hex, sensitive data zeroed
+// ([RedactCommand]).
+func showCommand(b []byte) (Command, string) {
+	c, err := ParseCommand(b)
+	if err != nil {
+		return Command{}, fmt.Sprintf("malformed command %X", RedactCommand(b))
+	}
+	return c, c.String()
 }
 
 // GoString is like String, so that %#v of a TraceEntry masks the PAN too.

@@ -57,10 +57,8 @@ type ReplayError struct {
 
 func (e *ReplayError) Error() string {
 	describe := func(b []byte) string {
-		if c, err := ParseCommand(b); err == nil {
-			return c.String()
-		}
-		return fmt.Sprintf("malformed command %X", b)
+		_, s := showCommand(b)
+		return s
 	}
 	switch {
 	case errors.Is(e.Err, ErrReplayUnused):
