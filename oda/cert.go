@@ -169,18 +169,10 @@ func recoverCert(m Method, spec *certSpec, signer *rsaKey, cert, remainder, expo
 	if n <= fixed {
 		return f, fail(m, c.length, ErrLength, "signer's modulus of %d bytes is too short for a certificate", n)
 	}
-	// Step 2.
-	rec := signer.recover(cert)
-	if rec[n-1] != recoveredTrailer {
-		return f, fail(m, c.trailer, ErrFormat, "trailer %02X, want BC", rec[n-1])
-	}
-	// Step 3.
-	if rec[0] != recoveredHeader {
-		return f, fail(m, c.header, ErrFormat, "header %02X, want 6A", rec[0])
-	}
-	// Step 4.
-	if rec[1] != spec.format {
-		return f, fail(m, c.format, ErrFormat, "format %02X, want %02X", rec[1], spec.format)
+	// Steps 2-4.
+	rec, err := recoverSigned(m, signer, cert, spec.format, recoveryChecks{c.trailer, c.header, c.format})
+	if err != nil {
+		return f, err
 	}
 	f.recovered = rec
 	p := 2
@@ -347,6 +339,28 @@ func nibble(b []byte, i int) byte {
 		return b[i/2] >> 4
 	}
 	return b[i/2] & 0x0F
+}
+
+// recoveryChecks names the checks of steps 2-4 for one kind of signed block.
+type recoveryChecks struct{ trailer, header, format Check }
+
+// recoverSigned runs steps 2-4 common to every signed block of Book 2
+// (certificates §5.3 / §6.3 / §6.4, SSAD §5.4, SDAD §6.5.2 / §6.6.2):
+// recover sig with the signer's key, then check trailer BC, header 6A and
+// the format byte. The caller has checked step 1, len(sig) == k.size.
+func recoverSigned(m Method, k *rsaKey, sig []byte, format byte, c recoveryChecks) ([]byte, error) {
+	n := k.size
+	rec := k.recover(sig)
+	if rec[n-1] != recoveredTrailer {
+		return nil, fail(m, c.trailer, ErrFormat, "trailer %02X, want BC", rec[n-1])
+	}
+	if rec[0] != recoveredHeader {
+		return nil, fail(m, c.header, ErrFormat, "header %02X, want 6A", rec[0])
+	}
+	if rec[1] != format {
+		return nil, fail(m, c.format, ErrFormat, "format %02X, want %02X", rec[1], format)
+	}
+	return rec, nil
 }
 
 // recover applies the RSA public operation to sig (Book 2 Annex A2.1, the

@@ -76,15 +76,9 @@ func (k *ICCKey) recoverSDAD(m Method, format byte, sdad []byte) (rec []byte, d 
 	if n < sdadFixed+3 {
 		return nil, nil, fail(m, CheckSDADLength, ErrLength, "ICC modulus of %d bytes is too short for SDAD", n)
 	}
-	rec = k.rsa.recover(sdad)
-	if rec[n-1] != recoveredTrailer {
-		return nil, nil, fail(m, CheckSDADTrailer, ErrFormat, "trailer %02X, want BC", rec[n-1])
-	}
-	if rec[0] != recoveredHeader {
-		return nil, nil, fail(m, CheckSDADHeader, ErrFormat, "header %02X, want 6A", rec[0])
-	}
-	if rec[1] != format {
-		return nil, nil, fail(m, CheckSDADFormat, ErrFormat, "format %02X, want %02X", rec[1], format)
+	rec, err = recoverSigned(m, &k.rsa, sdad, format, recoveryChecks{CheckSDADTrailer, CheckSDADHeader, CheckSDADFormat})
+	if err != nil {
+		return nil, nil, err
 	}
 	if rec[2] != HashSHA1 {
 		return nil, nil, fail(m, CheckSDADHashAlgorithm, ErrUnsupportedAlgorithm, "hash algorithm indicator %02X", rec[2])

@@ -92,15 +92,9 @@ func (k *IssuerKey) VerifySSAD(ssad, staticData []byte) (*SSAD, error) {
 	if n < ssadFixed {
 		return nil, fail(m, CheckSSADLength, ErrLength, "issuer modulus of %d bytes is too short for SSAD", n)
 	}
-	rec := k.rsa.recover(ssad)
-	if rec[n-1] != recoveredTrailer {
-		return nil, fail(m, CheckSSADTrailer, ErrFormat, "trailer %02X, want BC", rec[n-1])
-	}
-	if rec[0] != recoveredHeader {
-		return nil, fail(m, CheckSSADHeader, ErrFormat, "header %02X, want 6A", rec[0])
-	}
-	if rec[1] != formatSSAD {
-		return nil, fail(m, CheckSSADFormat, ErrFormat, "format %02X, want 03", rec[1])
+	rec, err := recoverSigned(m, &k.rsa, ssad, formatSSAD, recoveryChecks{CheckSSADTrailer, CheckSSADHeader, CheckSSADFormat})
+	if err != nil {
+		return nil, err
 	}
 	if rec[2] != HashSHA1 {
 		return nil, fail(m, CheckSSADHashAlgorithm, ErrUnsupportedAlgorithm, "hash algorithm indicator %02X", rec[2])
