@@ -134,14 +134,19 @@ func (t *T0) Transmit(ctx context.Context, command []byte) ([]byte, error) {
 	if c.Le == 0 { // cases 1 and 3: nothing to follow
 		return raw, nil
 	}
-	sw := first.SW
-	_, more := sw.MoreData()
-	_, wrongLe := sw.ExactLength()
-	warn := len(c.Data) > 0 && sw.IsWarning() && len(first.Data) == 0
-	if !more && !wrongLe && !warn {
+	_, more := first.SW.MoreData()
+	_, wrongLe := first.SW.ExactLength()
+	if !more && !wrongLe && !case4Warning(c, first) {
 		return raw, nil // the common case: the answer as the card gave it
 	}
 	return t.follow(ctx, c, command, first)
+}
+
+// case4Warning reports whether resp, the answer to c as sent, is a
+// warning (62xx, 63xx) without data to a case 4 command: the data may still
+// be waiting for GET RESPONSE (Book 1 Annex A7).
+func case4Warning(c Command, resp Response) bool {
+	return len(c.Data) > 0 && c.Le != 0 && resp.SW.IsWarning() && len(resp.Data) == 0
 }
 
 // follow runs the rounds a first answer of 61xx, 6Cxx or a case 4 warning
@@ -167,7 +172,7 @@ func (t *T0) follow(ctx context.Context, c Command, sent []byte, resp Response) 
 			switch n, ok := resp.SW.MoreData(); {
 			case ok:
 				next = getResponse(n)
-			case original && len(c.Data) > 0 && resp.SW.IsWarning() && len(resp.Data) == 0:
+			case original && case4Warning(c, resp):
 				warning = resp.SW
 				next = getResponse(256)
 			default:
