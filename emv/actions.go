@@ -88,19 +88,18 @@ func (s *transactionState) analyseTerminalActions() error {
 	if err != nil {
 		return err
 	}
-	s.cdol1Data, err = s.dolData(cdol1)
+	cdol1Data, err := s.dolData(cdol1)
 	if err != nil {
 		return err
 	}
 	p1 := want
 	if s.oda.method == CDA && !s.oda.failed && want != apdu.RefAAC {
 		p1 |= apdu.RefCDA
-		s.cdaRequest = true
 	}
 	// Book 3 Annex C6: card risk management is performed by the card on
 	// the first GENERATE AC.
 	s.setTSI(tvr.CardRiskManagementPerformed)
-	r, err := s.generateAC(p1, s.cdol1Data)
+	r, err := s.generateAC(p1, cdol1Data)
 	if err != nil {
 		return err
 	}
@@ -160,7 +159,6 @@ func (r *acResponse) cryptogramType() byte { return r.cid & 0xC0 }
 // format 2 (77 with 9F27, 9F36 and 9F26, or 9F4B in place of 9F26 for
 // CDA). A malformed answer terminates the transaction.
 func (s *transactionState) generateAC(p1 byte, data []byte) (*acResponse, error) {
-	s.genACCount++
 	c := apdu.GenerateAC(p1, data)
 	body, err := s.transmitOK(c)
 	if err != nil {
@@ -272,7 +270,7 @@ func (s *transactionState) keepAC(r *acResponse) {
 func (s *transactionState) analyseCardActions() error {
 	s.step = StepCardActionAnalysis
 	r := s.first
-	if s.cdaRequest && r.cryptogramType() != cidAAC {
+	if r.p1&apdu.RefCDA != 0 && r.cryptogramType() != cidAAC {
 		if err := s.verifyCDA(r); err != nil {
 			// Book 2 §6.6.2: CDA failed: a TC is not accepted, an ARQC is
 			// followed by a second GENERATE AC asking for an AAC.
@@ -325,7 +323,7 @@ func (s *transactionState) processOnline() error {
 		PANSequence:    s.cardData[0x5F34],
 		Track2:         s.cardData[0x57],
 		ICCData:        s.iccData(),
-		OnlinePIN:      s.onlinePIN,
+		OnlinePIN:      !s.cvm.OnlinePIN.IsZero(),
 		OnlinePINBlock: s.cvm.OnlinePIN,
 	}
 	resp, err := s.term.authorise(s.ctx, req)

@@ -170,10 +170,10 @@ func (s *transactionState) verifyCDA(r *acResponse) error {
 	in := &oda.CDAInput{
 		UnpredictableNumber: s.res.UnpredictableNumber[:],
 		PDOLData:            s.pdolData,
-		CDOL1Data:           s.cdol1Data,
+		CDOL1Data:           s.first.commandDOL,
 		Response:            r.raw,
 	}
-	if s.genACCount > 1 {
+	if r != s.first {
 		in.CDOL2Data = r.commandDOL
 	}
 	dd, err := s.oda.icc.VerifyCDA(in)

@@ -88,10 +88,11 @@ type transactionState struct {
 	// authentication, exactly as received (Book 3 §10.2).
 	odaRecords []oda.Record
 
-	pdolData  []byte
-	cdol1Data []byte
-	first     *acResponse
-	decision  byte // the cryptogram the second GENERATE AC asks for
+	pdolData []byte
+	// first is the first GENERATE AC's response; its p1 says whether CDA
+	// was asked for and its commandDOL is the CDOL1 data.
+	first    *acResponse
+	decision byte // the cryptogram the second GENERATE AC asks for
 
 	skipOnline   bool // CDA failed on an ARQC: straight to the AAC
 	unableOnline bool
@@ -99,10 +100,7 @@ type transactionState struct {
 	cvm          cvm.Result
 
 	oda        odaState
-	cdaRequest bool // the first GENERATE AC asked for a CDA signature
 	arc        [2]byte
-	genACCount int
-	onlinePIN  bool
 	scriptsRun int
 }
 

@@ -49,7 +49,6 @@ func (s *transactionState) verifyCardholder() error {
 		s.res.TSI[k] |= r.TSI[k]
 	}
 	s.res.SignatureRequired = r.SignatureRequired
-	s.onlinePIN = !r.OnlinePIN.IsZero()
 	if s.err != nil {
 		return s.err
 	}
