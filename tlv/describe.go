@@ -66,10 +66,7 @@ func (p *printer) level(it Iter, depth int) error {
 	for it.Next() {
 		tag, v := it.Tag(), it.Value()
 		el, known := Lookup(tag)
-		name := el.Name
-		if !known {
-			name = "(unknown tag)"
-		}
+		name := elementName(el, known)
 		if tag.Constructed() {
 			if depth >= MaxDepth {
 				return &ParseError{Offset: it.Offset(), Tag: tag, Err: ErrTooDeep}
@@ -91,6 +88,14 @@ func (p *printer) level(it Iter, depth int) error {
 	return it.Err()
 }
 
+// elementName is the name a description shows for a [Lookup] result.
+func elementName(el Element, known bool) string {
+	if !known {
+		return "(unknown tag)"
+	}
+	return el.Name
+}
+
 // isDOL reports whether tag's value is a Data Object List (Book 3 §5.4 and
 // Annex A1: PDOL, CDOL1, CDOL2, DDOL, TDOL, Log Format; Book C-2: Default
 // UDOL).
@@ -110,11 +115,7 @@ func (p *printer) dol(indent string, v []byte) {
 		return
 	}
 	for _, e := range d {
-		name := "(unknown tag)"
-		if el, ok := Lookup(e.Tag); ok {
-			name = el.Name
-		}
-		p.printf("%s- %s %s [%d]\n", indent, e.Tag, name, e.Len)
+		p.printf("%s- %s %s [%d]\n", indent, e.Tag, elementName(Lookup(e.Tag)), e.Len)
 	}
 }
 
