@@ -29,7 +29,6 @@ type fci struct {
 	priority      byte   // 87
 	pdol          []byte // 9F38
 	sfi           byte   // 88, directory files only
-	raw           []byte // the whole 6F template's value
 	hasPDOL       bool
 }
 
@@ -44,7 +43,6 @@ func parseFCI(b []byte) (fci, error) {
 	if tag != 0x6F {
 		return f, fmt.Errorf("FCI template is %s, not 6F", tag)
 	}
-	f.raw = v
 	it := tlv.NewIter(v)
 	hasA5 := false
 	for it.Next() {
