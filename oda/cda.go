@@ -107,7 +107,7 @@ func (k *ICCKey) VerifyCDA(in *CDAInput) (*DynamicData, error) {
 	if len(cid) != 1 || cid[0] != d.CID {
 		return nil, fail(m, CheckCID, ErrCIDMismatch, "signed %02X, response %X", d.CID, cid)
 	}
-	if err := checkSDADHash(m, rec, in.UnpredictableNumber, nil, nil, nil); err != nil {
+	if err := checkSDADHash(m, rec, in.UnpredictableNumber); err != nil {
 		return nil, err
 	}
 	if !tdhc.matches(d.TDHC) {

@@ -206,12 +206,7 @@ func recoverCert(m Method, spec *certSpec, signer *rsaKey, cert, remainder, expo
 	}
 	// Steps 6 and 7: SHA-1 over format .. key field, remainder (if
 	// present), exponent, and the static data for an ICC certificate.
-	hs := getHash()
-	hs.h.Write(rec[1 : n-hashLen-1])
-	hs.h.Write(remainder)
-	hs.h.Write(exponent)
-	hs.h.Write(extra)
-	if !hs.matches(rec[n-hashLen-1 : n-1]) {
+	if !signedHashMatches(rec, remainder, exponent, extra) {
 		return f, fail(m, c.hash, ErrHashMismatch, "")
 	}
 	// Step 8.
@@ -361,6 +356,20 @@ func recoverSigned(m Method, k *rsaKey, sig []byte, format byte, c recoveryCheck
 		return nil, fail(m, c.format, ErrFormat, "format %02X, want %02X", rec[1], format)
 	}
 	return rec, nil
+}
+
+// signedHashMatches reports whether the hash a recovered block carries
+// (the 20 bytes before the trailer) equals SHA-1 over the block from its
+// format byte to the end of the field before the hash, followed by data:
+// Book 2 §5.3 / §6.3 / §6.4 steps 5-7, §5.4 steps 5-7, §6.5.2 steps 5-7.
+func signedHashMatches(rec []byte, data ...[]byte) bool {
+	n := len(rec)
+	hs := getHash()
+	hs.h.Write(rec[1 : n-hashLen-1])
+	for _, d := range data {
+		hs.h.Write(d)
+	}
+	return hs.matches(rec[n-hashLen-1 : n-1])
 }
 
 // recover applies the RSA public operation to sig (Book 2 Annex A2.1, the

@@ -100,17 +100,10 @@ func (k *ICCKey) recoverSDAD(m Method, format byte, sdad []byte) (rec []byte, d 
 }
 
 // checkSDADHash compares the signed hash with SHA-1 over format .. pad
-// bytes followed by the terminal's data, t1 to t4 (Book 2 §6.5.2 steps
-// 5-7, §6.6.2; fDDA uses four pieces, DDA and CDA one).
-func checkSDADHash(m Method, rec, t1, t2, t3, t4 []byte) error {
-	n := len(rec)
-	hs := getHash()
-	hs.h.Write(rec[1 : n-hashLen-1])
-	hs.h.Write(t1)
-	hs.h.Write(t2)
-	hs.h.Write(t3)
-	hs.h.Write(t4)
-	if !hs.matches(rec[n-hashLen-1 : n-1]) {
+// bytes followed by the terminal dynamic data (Book 2 §6.5.2 steps 5-7,
+// §6.6.2; fDDA signs four pieces, DDA and CDA one).
+func checkSDADHash(m Method, rec []byte, terminalData ...[]byte) error {
+	if !signedHashMatches(rec, terminalData...) {
 		return fail(m, CheckSDADHash, ErrHashMismatch, "")
 	}
 	return nil
@@ -130,7 +123,7 @@ func (k *ICCKey) VerifyDDA(response, ddolData []byte) (*DynamicData, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := checkSDADHash(DDA, rec, ddolData, nil, nil, nil); err != nil {
+	if err := checkSDADHash(DDA, rec, ddolData); err != nil {
 		return nil, err
 	}
 	return d, nil

@@ -99,10 +99,7 @@ func (k *IssuerKey) VerifySSAD(ssad, staticData []byte) (*SSAD, error) {
 	if rec[2] != HashSHA1 {
 		return nil, fail(m, CheckSSADHashAlgorithm, ErrUnsupportedAlgorithm, "hash algorithm indicator %02X", rec[2])
 	}
-	hs := getHash()
-	hs.h.Write(rec[1 : n-hashLen-1])
-	hs.h.Write(staticData)
-	if !hs.matches(rec[n-hashLen-1 : n-1]) {
+	if !signedHashMatches(rec, staticData) {
 		return nil, fail(m, CheckSSADHash, ErrHashMismatch, "")
 	}
 	return &SSAD{DAC: [2]byte(rec[3:5]), Recovered: rec}, nil
