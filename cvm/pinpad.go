@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+
+	"github.com/emvkit/emvkit/tlv"
 )
 
 // PINPad is the terminal's PIN entry device (Book 4 §6.3): the
@@ -123,8 +125,9 @@ func (r PINRequest) PANDigits() (string, error) {
 // LogValue makes log/slog print [PINRequest.String], PAN masked.
 func (r PINRequest) LogValue() slog.Value { return slog.StringValue(r.String()) }
 
-// maskPAN shows the first 6 and last 4 digits of a compressed numeric PAN
-// and replaces the rest with '*' (PCI DSS truncation).
+// maskPAN shows a compressed numeric PAN as [tlv.MaskPAN] does (first 6
+// and last 4 digits, PCI DSS truncation); a PAN too short to keep 10
+// digits shows only its length.
 func maskPAN(pan []byte) string {
 	d, ok := panString(pan)
 	if !ok {
@@ -133,11 +136,7 @@ func maskPAN(pan []byte) string {
 	if len(d) < 11 {
 		return fmt.Sprintf("[%d digits]", len(d))
 	}
-	b := []byte(d)
-	for i := 6; i < len(b)-4; i++ {
-		b[i] = '*'
-	}
-	return string(b)
+	return tlv.MaskPAN(d)
 }
 
 // panString decodes a compressed numeric (cn) PAN, trailing F nibbles
