@@ -30,7 +30,8 @@ func (s *transactionState) initiateProcessing() error {
 		return s.failData(fmt.Sprintf("PDOL data of %d bytes does not fit GET PROCESSING OPTIONS", len(pdolData)), nil)
 	}
 	s.show(MsgPleaseWait)
-	r, err := s.transmit(apdu.GetProcessingOptions(pdolData))
+	c := apdu.GetProcessingOptions(pdolData)
+	r, err := s.transmit(c)
 	if err != nil {
 		return err
 	}
@@ -47,7 +48,7 @@ func (s *transactionState) initiateProcessing() error {
 		s.show(MsgTryAgain)
 		return errSelectAgain
 	case r.SW != apdu.SWOK:
-		return s.fail("", &refusedError{&apdu.StatusError{Command: apdu.GetProcessingOptions(nil), SW: r.SW}})
+		return s.fail("", &refusedError{&apdu.StatusError{Command: c, SW: r.SW}})
 	}
 	tag, v, err := tlv.Single(r.Data)
 	if err != nil {
