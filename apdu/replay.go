@@ -129,18 +129,11 @@ func (r *Replay) find(command []byte) (int, error) {
 				return i, nil
 			}
 		}
-		first := -1
-		var expected []byte
-		for i := range r.xs {
-			if !r.used[i] {
-				first, expected = i, RedactCommand(r.xs[i].Command)
-				break
-			}
-		}
+		first, _ := r.unused()
 		if first < 0 {
 			return 0, &ReplayError{Index: -1, Got: RedactCommand(command), Err: ErrReplayExhausted}
 		}
-		return 0, &ReplayError{Index: first, Expected: expected, Got: RedactCommand(command), Err: ErrReplayMismatch}
+		return 0, &ReplayError{Index: first, Expected: RedactCommand(r.xs[first].Command), Got: RedactCommand(command), Err: ErrReplayMismatch}
 	}
 	if r.next >= len(r.xs) {
 		return 0, &ReplayError{Index: -1, Got: RedactCommand(command), Err: ErrReplayExhausted}
@@ -184,13 +177,23 @@ func sameCommandByHeader(recorded, got []byte) bool {
 func (r *Replay) Remaining() int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	n := 0
-	for _, u := range r.used {
+	_, n := r.unused()
+	return n
+}
+
+// unused returns the first recorded exchange not yet used (-1 if none) and
+// how many are unused. r.mu must be held.
+func (r *Replay) unused() (first, n int) {
+	first = -1
+	for i, u := range r.used {
 		if !u {
+			if first < 0 {
+				first = i
+			}
 			n++
 		}
 	}
-	return n
+	return first, n
 }
 
 // Close reports whether the replay went as recorded: the first mismatch if
@@ -204,15 +207,7 @@ func (r *Replay) Close() error {
 	if r.fatal != nil {
 		return r.fatal
 	}
-	first, n := -1, 0
-	for i, u := range r.used {
-		if !u {
-			if first < 0 {
-				first = i
-			}
-			n++
-		}
-	}
+	first, n := r.unused()
 	if n == 0 {
 		return nil
 	}
