@@ -643,8 +643,8 @@ func (s *state) encipher(block []byte) ([]byte, error) {
 	return data, nil
 }
 
-// verify sends VERIFY and zeroes the encoded command once the card has
-// answered.
+// verify sends VERIFY and returns the card's status word; exchange zeroes
+// the encoded command once the card has answered.
 func (s *state) verify(p2 byte, data []byte) (apdu.SW, error) {
 	resp, err := s.exchange(apdu.Verify(p2, data))
 	return resp.SW, err
@@ -658,11 +658,9 @@ func (s *state) exchange(c apdu.Command) (apdu.Response, error) {
 		return apdu.Response{}, &Error{Op: c.Name(), Err: err}
 	}
 	raw, err := s.card.Transmit(s.ctx, b)
-	if c.Sensitive() {
-		clear(b)
-	}
 	rec := Exchange{Command: c}
 	if c.Sensitive() {
+		clear(b)
 		rec.Command.Data, rec.DataLen = nil, len(c.Data)
 	}
 	if err != nil {
