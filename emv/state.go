@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strconv"
 	"time"
 
 	"github.com/emvkit/emvkit/apdu"
@@ -236,7 +237,8 @@ func (s *transactionState) setTerminalData() {
 		}
 	}
 	if c.AcquirerID != "" {
-		v, _ := parseDigits(c.AcquirerID)
+		// Validate has checked it is 6 to 11 digits.
+		v, _ := strconv.ParseUint(c.AcquirerID, 10, 64)
 		d[0x9F01] = bcd(v, 6)
 	}
 	d[0x9F39] = []byte{0x05} // POS entry mode: integrated circuit card, Book 4 Annex A
@@ -311,17 +313,6 @@ func bcd(v uint64, n int) []byte {
 }
 
 func toBCD(v int) byte { return byte(v/10%10)<<4 | byte(v%10) }
-
-func parseDigits(s string) (uint64, bool) {
-	var v uint64
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return 0, false
-		}
-		v = v*10 + uint64(s[i]-'0')
-	}
-	return v, true
-}
 
 // fromBCD decodes numeric BCD; ok is false if a nibble is not a digit.
 func fromBCD(b []byte) (uint64, bool) {
