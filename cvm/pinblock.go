@@ -49,11 +49,17 @@ func pinField(control byte, pin PIN, fill func(i int) byte) ([8]byte, bool) {
 	for i := 2 + len(d); i < 16; i++ {
 		n[i] = fill(i)
 	}
-	for i := range out {
-		out[i] = n[2*i]<<4 | n[2*i+1]
-	}
+	packNibbles(out[:], n[:])
 	clear(n[:])
 	return out, true
+}
+
+// packNibbles packs the nibbles n[2i], n[2i+1] into dst[i], high nibble
+// first, for every byte of dst (the nibble layout of ISO 9564-1 fields).
+func packNibbles(dst, n []byte) {
+	for i := range dst {
+		dst[i] = n[2*i]<<4 | n[2*i+1]
+	}
 }
 
 // panDigits validates a PAN given as decimal digits.
@@ -87,9 +93,7 @@ func panField8(pan string) ([8]byte, error) {
 	}
 	var n [16]byte
 	copy(n[16-len(d):], d)
-	for i := range out {
-		out[i] = n[2*i]<<4 | n[2*i+1]
-	}
+	packNibbles(out[:], n[:])
 	return out, nil
 }
 
@@ -237,9 +241,7 @@ func PANField4(pan string) ([]byte, error) {
 		copy(n[1+12-len(d):], d)
 	}
 	out := make([]byte, 16)
-	for i := range out {
-		out[i] = n[2*i]<<4 | n[2*i+1]
-	}
+	packNibbles(out[:], n[:])
 	return out, nil
 }
 
