@@ -274,7 +274,7 @@ func (s *transactionState) analyseCardActions() error {
 		if err := s.verifyCDA(r); err != nil {
 			// Book 2 §6.6.2: CDA failed: a TC is not accepted, an ARQC is
 			// followed by a second GENERATE AC asking for an AAC.
-			s.cdaFailed(err)
+			s.odaFailed(err)
 			if r.cryptogramType() == cidARQC {
 				s.decision = apdu.RefAAC
 				s.skipOnline = true
@@ -404,7 +404,7 @@ func (s *transactionState) complete() error {
 	approved := r.cryptogramType() == cidTC
 	if cda && approved {
 		if err := s.verifyCDA(r); err != nil {
-			s.cdaFailed(err)
+			s.odaFailed(err)
 			approved = false
 		}
 	}

@@ -100,9 +100,6 @@ func (s *transactionState) odaFailed(err error) {
 	s.log.DebugContext(s.ctx, "emv: offline data authentication failed", "method", s.oda.method.String(), "error", err.Error())
 }
 
-// cdaFailed records a CDA signature that did not verify at GENERATE AC.
-func (s *transactionState) cdaFailed(err error) { s.odaFailed(err) }
-
 func (s *transactionState) verifier() *oda.Verifier {
 	return &oda.Verifier{Keys: s.cfg.CAKeys, Date: dateOnly(s.txn.Time)}
 }
