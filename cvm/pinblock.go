@@ -109,12 +109,18 @@ func PINBlock0(pin PIN, pan string) ([]byte, error) {
 		clear(f[:])
 		return nil, blockErr(Format0, err)
 	}
+	return xorPANField(&f, &p), nil
+}
+
+// xorPANField returns the block of formats 0 and 3, PIN field XOR PAN
+// field (ISO 9564-1), and wipes the PIN field.
+func xorPANField(f, p *[8]byte) []byte {
 	out := make([]byte, 8)
 	for i := range out {
 		out[i] = f[i] ^ p[i]
 	}
 	clear(f[:])
-	return out, nil
+	return out
 }
 
 // PINBlock1 builds an ISO 9564-1 format 1 PIN block: 1, L, PIN, and fill
@@ -172,12 +178,7 @@ func PINBlock3(pin PIN, pan string, rand io.Reader) ([]byte, error) {
 	if !ok {
 		return nil, blockErr(Format3, ErrPINBlockInput)
 	}
-	out := make([]byte, 8)
-	for i := range out {
-		out[i] = f[i] ^ p[i]
-	}
-	clear(f[:])
-	return out, nil
+	return xorPANField(&f, &p), nil
 }
 
 // randomAF draws n nibbles uniformly from A-F: each random nibble below 12
