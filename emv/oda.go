@@ -136,12 +136,13 @@ func (s *transactionState) performDDA(v *oda.Verifier, card *oda.CardData, stati
 		return err
 	}
 	data := ddol.Build(nil, s.get)
-	r, err := s.transmit(apdu.InternalAuthenticate(data))
+	c := apdu.InternalAuthenticate(data)
+	r, err := s.transmit(c)
 	if err != nil {
 		return err
 	}
 	if r.SW != apdu.SWOK {
-		return &apdu.StatusError{Command: apdu.InternalAuthenticate(nil), SW: r.SW}
+		return &apdu.StatusError{Command: c, SW: r.SW}
 	}
 	dd, err := icc.VerifyDDA(r.Data, data)
 	if err != nil {
