@@ -80,7 +80,8 @@ func (c *conn) isBroken() bool {
 	return c.broken != nil
 }
 
-// roundTrip sends req and reads exactly len(reply) bytes back.
+// roundTrip sends req (nothing when it is empty) and reads exactly
+// len(reply) bytes back.
 func (c *conn) roundTrip(ctx context.Context, op, reader string, req, reply []byte) error {
 	return c.do(ctx, op, reader, req, func(r io.Reader) error {
 		_, err := io.ReadFull(r, reply)

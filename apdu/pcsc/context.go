@@ -114,26 +114,25 @@ func (x *Context) Release() error {
 // ReaderStates returns the daemon's readers with their card state and ATR
 // (CMD_GET_READERS_STATE).
 func (x *Context) ReaderStates(ctx context.Context) ([]ReaderState, error) {
-	return readerStates(ctx, x.c, "list readers")
+	return readerTable(ctx, x.c, "list readers", "", cmdGetReadersState)
 }
 
-func readerStates(ctx context.Context, c *conn, op string) ([]ReaderState, error) {
+// readerTable sends cmd (CMD_GET_READERS_STATE, or
+// CMD_WAIT_READER_STATE_CHANGE on a socket of its own) and reads the
+// reader table the daemon answers with. A table that does not parse is a
+// protocol error that drops the connection, as any malformed reply does.
+func readerTable(ctx context.Context, c *conn, op, reader string, cmd uint32) ([]ReaderState, error) {
 	var states []ReaderState
-	err := c.do(ctx, op, "", appendHeader(nil, cmdGetReadersState, 0), func(r io.Reader) error {
-		return readReadersState(r, &states)
+	err := c.do(ctx, op, reader, appendHeader(nil, cmd, 0), func(r io.Reader) error {
+		buf := make([]byte, readersStateLen)
+		if _, err := io.ReadFull(r, buf); err != nil {
+			return err
+		}
+		var err error
+		states, err = parseReadersState(buf)
+		return err
 	})
 	return states, err
-}
-
-// readReadersState reads the reader table and parses it into *states.
-func readReadersState(r io.Reader, states *[]ReaderState) error {
-	buf := make([]byte, readersStateLen)
-	if _, err := io.ReadFull(r, buf); err != nil {
-		return err
-	}
-	s, err := parseReadersState(buf)
-	*states = s
-	return err
 }
 
 // ListReaders returns the names of the readers the daemon knows, in its
@@ -157,7 +156,7 @@ func (x *Context) ListReaders(ctx context.Context) ([]string, error) {
 
 // readerState returns the state of one reader.
 func (x *Context) readerState(ctx context.Context, op, reader string) (ReaderState, error) {
-	states, err := readerStates(ctx, x.c, op)
+	states, err := readerTable(ctx, x.c, op, "", cmdGetReadersState)
 	if err != nil {
 		return ReaderState{}, err
 	}

@@ -2,7 +2,6 @@ package pcsc
 
 import (
 	"context"
-	"io"
 	"slices"
 )
 
@@ -58,10 +57,7 @@ func (x *Context) wait(ctx context.Context, op, reader string, known []string, d
 	}
 	defer c.close()
 	for i := 0; ; i++ {
-		var states []ReaderState
-		err := c.do(ctx, op, reader, appendHeader(nil, cmdWaitReaderStateChange, 0), func(r io.Reader) error {
-			return readReadersState(r, &states)
-		})
+		states, err := readerTable(ctx, c, op, reader, cmdWaitReaderStateChange)
 		if err != nil {
 			return err
 		}
@@ -80,10 +76,7 @@ func (x *Context) wait(ctx context.Context, op, reader string, known []string, d
 		}
 		// Wait for the event message; nothing is sent.
 		var ev [waitLen]byte
-		if err := c.do(ctx, op, reader, nil, func(r io.Reader) error {
-			_, err := io.ReadFull(r, ev[:])
-			return err
-		}); err != nil {
+		if err := c.roundTrip(ctx, op, reader, nil, ev[:]); err != nil {
 			return err
 		}
 		w, _ := words(ev[:], 2)
