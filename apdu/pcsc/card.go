@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"slices"
 	"sync"
 	"time"
 
@@ -179,12 +178,12 @@ func (k *Card) failure(ctx context.Context, op string, rv Code) error {
 	wctx, cancel := context.WithTimeout(ctx, removalGrace)
 	defer cancel()
 	err := k.x.wait(wctx, op, k.reader, nil, func(states []ReaderState) bool {
-		i := slices.IndexFunc(states, func(s ReaderState) bool { return s.Name == k.reader })
-		if i < 0 {
+		s, ok := findReader(states, k.reader)
+		if !ok {
 			gone = ReaderState{Name: k.reader, State: StateUnknown}
 			return true
 		}
-		gone = states[i]
+		gone = s
 		return !gone.CardPresent() || gone.EventCounter != events
 	})
 	if err == nil {

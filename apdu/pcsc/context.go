@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"slices"
 )
 
 // Protocol is a card protocol (SCARD_PROTOCOL_*), used as a bit set when
@@ -160,9 +159,9 @@ func (x *Context) readerState(ctx context.Context, op, reader string) (ReaderSta
 	if err != nil {
 		return ReaderState{}, err
 	}
-	i := slices.IndexFunc(states, func(s ReaderState) bool { return s.Name == reader })
-	if i < 0 {
+	s, ok := findReader(states, reader)
+	if !ok {
 		return ReaderState{}, &Error{Op: op, Reader: reader, Code: ErrUnknownReader}
 	}
-	return states[i], nil
+	return s, nil
 }

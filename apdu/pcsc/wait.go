@@ -37,8 +37,8 @@ func (x *Context) WaitForCard(ctx context.Context, readers ...string) (ReaderSta
 // [Context.WaitForCard].
 func (x *Context) WaitForRemoval(ctx context.Context, reader string) error {
 	return x.wait(ctx, "wait for removal", reader, nil, func(states []ReaderState) bool {
-		i := slices.IndexFunc(states, func(s ReaderState) bool { return s.Name == reader })
-		return i < 0 || !states[i].CardPresent()
+		s, ok := findReader(states, reader)
+		return !ok || !s.CardPresent()
 	})
 }
 
@@ -63,7 +63,7 @@ func (x *Context) wait(ctx context.Context, op, reader string, known []string, d
 		}
 		if i == 0 {
 			for _, name := range known {
-				if !slices.ContainsFunc(states, func(s ReaderState) bool { return s.Name == name }) {
+				if _, ok := findReader(states, name); !ok {
 					return &Error{Op: op, Reader: name, Code: ErrUnknownReader}
 				}
 			}

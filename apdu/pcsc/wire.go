@@ -215,6 +215,16 @@ func (r ReaderState) CardPresent() bool {
 	return r.State&StatePresent != 0
 }
 
+// findReader returns the state of the reader called name in states.
+func findReader(states []ReaderState, name string) (ReaderState, bool) {
+	for _, s := range states {
+		if s.Name == name {
+			return s, true
+		}
+	}
+	return ReaderState{}, false
+}
+
 // parseReadersState decodes the daemon's table of readers (the answer to
 // CMD_GET_READERS_STATE and CMD_WAIT_READER_STATE_CHANGE): 16 fixed slots
 // of 184 bytes; a slot whose name is empty is unused. The returned states
