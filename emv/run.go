@@ -170,16 +170,11 @@ func (s *transactionState) finish(err error) {
 }
 
 // iccData encodes the data objects of Field55Tags the transaction has, in
-// that order.
+// that order: 84 is the selected AID, CVM Results only once set, and the
+// rest as get gives them (9F5B only once a script ran).
 func (s *transactionState) iccData() []byte {
 	var b []byte
 	for _, t := range Field55Tags {
-		if t == 0x9F5B {
-			if len(s.res.ScriptResults) > 0 {
-				b = tlv.AppendTLV(b, t, s.res.ScriptResults)
-			}
-			continue
-		}
 		if t == 0x84 {
 			if len(s.res.AID) > 0 {
 				b = tlv.AppendTLV(b, t, s.res.AID)
