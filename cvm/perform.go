@@ -258,8 +258,7 @@ func (s *state) run() error {
 			s.res.Successful = true
 			return nil
 		case failed:
-			rr := r
-			s.res.Performed = &rr
+			s.performed(r)
 		}
 		// Annex C3, byte 1 bit 7: go on to the next rule only if the card
 		// allows it; otherwise cardholder verification has failed.
@@ -410,19 +409,16 @@ func (s *state) perform(r Rule) (attempt, error) {
 	case Signature:
 		// Book 3 §10.5.3: the outcome is for the attendant to judge.
 		s.res.SignatureRequired = true
-		s.res.Results = resultsFor(r, Unknown)
-		s.performed(r)
+		s.recordSuccess(r, Unknown)
 		return succeeded, nil
 	case NoCVMRequired:
-		s.res.Results = resultsFor(r, Successful)
-		s.performed(r)
+		s.recordSuccess(r, Successful)
 		return succeeded, nil
 	case EncipheredPINOnline:
 		a, err := s.onlinePIN()
 		if a == succeeded {
 			// Book 3 §10.5.2: the issuer verifies the PIN.
-			s.res.Results = resultsFor(r, Unknown)
-			s.performed(r)
+			s.recordSuccess(r, Unknown)
 		}
 		return a, err
 	}
@@ -432,16 +428,23 @@ func (s *state) perform(r Rule) (attempt, error) {
 			// PIN and signature: the PIN passed, the signature is still
 			// to be checked, so the outcome is unknown.
 			s.res.SignatureRequired = true
-			s.res.Results = resultsFor(r, Unknown)
+			s.recordSuccess(r, Unknown)
 		} else {
-			s.res.Results = resultsFor(r, Successful)
+			s.recordSuccess(r, Successful)
 		}
-		s.performed(r)
 	}
 	return a, err
 }
 
+// performed records r as the CVM performed (Book 4 Annex A4).
 func (s *state) performed(r Rule) { s.res.Performed = &r }
+
+// recordSuccess records r as the CVM performed, with outcome o in the CVM
+// Results (Book 4 Annex A4).
+func (s *state) recordSuccess(r Rule, o Outcome) {
+	s.res.Results = resultsFor(r, o)
+	s.performed(r)
+}
 
 // padError maps what a PIN pad returned instead of a PIN. It returns a
 // non-nil error only when Perform must stop.
