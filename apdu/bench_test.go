@@ -50,16 +50,16 @@ func BenchmarkExchangeT0GetResponse(b *testing.B) {
 	benchExchange(b, NewT0(&memCard{record: benchRecord(), chained: true}))
 }
 
-// The Recorder copies the command (redacting if needed) and the response.
-func BenchmarkExchangeRecorder(b *testing.B) {
-	card := &memCard{record: benchRecord()}
+// benchRecorder measures a Recorder over card, renewed every 1024
+// exchanges to keep the trace from growing without end.
+func benchRecorder(b *testing.B, card Transceiver) {
 	var rec *Recorder
 	ctx := context.Background()
 	cmd := ReadRecord(2, 1)
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
 		if i%1024 == 0 {
-			rec = NewRecorder(card) // keep the trace from growing without end
+			rec = NewRecorder(card)
 		}
 		if _, err := Exchange(ctx, rec, cmd); err != nil {
 			b.Fatal(err)
@@ -67,22 +67,15 @@ func BenchmarkExchangeRecorder(b *testing.B) {
 	}
 }
 
+// The Recorder copies the command (redacting if needed) and the response.
+func BenchmarkExchangeRecorder(b *testing.B) {
+	benchRecorder(b, &memCard{record: benchRecord()})
+}
+
 // A Recorder over a T=0 wrapper over a chained card: the stack a kernel
 // uses with a PC/SC T=0 reader.
 func BenchmarkExchangeRecorderT0(b *testing.B) {
-	card := &memCard{record: benchRecord(), chained: true}
-	var rec *Recorder
-	ctx := context.Background()
-	cmd := ReadRecord(2, 1)
-	b.ReportAllocs()
-	for i := 0; b.Loop(); i++ {
-		if i%1024 == 0 {
-			rec = NewRecorder(NewT0(card))
-		}
-		if _, err := Exchange(ctx, rec, cmd); err != nil {
-			b.Fatal(err)
-		}
-	}
+	benchRecorder(b, NewT0(&memCard{record: benchRecord(), chained: true}))
 }
 
 func BenchmarkMaskPAN(b *testing.B) {
