@@ -345,45 +345,42 @@ func (s *state) conditionSatisfied(r Rule) bool {
 }
 
 // supported reports whether the terminal supports the CVM, from 9F33 byte
-// 2 (Book 4 Annex A2). Fail CVM processing needs no capability; an
-// unrecognised CVM is never supported.
+// 2 (Book 4 Annex A2): every bit the CVM needs is set. Fail CVM processing
+// needs no capability; an unrecognised CVM is never supported.
 func (s *state) supported(c Code) bool {
-	caps := s.in.TerminalCapabilities[1]
-	has := func(bits byte) bool { return caps&bits == bits }
+	var need byte
 	switch c {
 	case FailCVM:
 		return true
-	case PlaintextPINByICC:
-		return has(CapPlaintextPINForICC)
-	case EncipheredPINOnline:
-		return has(CapEncipheredPINOnline)
-	case PlaintextPINByICCAndSignature:
-		return has(CapPlaintextPINForICC | CapSignature)
-	case EncipheredPINByICC:
-		return has(CapEncipheredPINOffline)
-	case EncipheredPINByICCAndSignature:
-		return has(CapEncipheredPINOffline | CapSignature)
-	case Signature:
-		return has(CapSignature)
 	case NoCVMRequired:
-		return has(CapNoCVMRequired)
+		need = CapNoCVMRequired
+	default:
+		need = pinCapability(c)
+		if c.withSignature() {
+			need |= CapSignature
+		}
 	}
-	return false
+	return need != 0 && s.in.TerminalCapabilities[1]&need == need
 }
 
 // pinCapable reports whether the terminal supports the PIN part of a PIN
 // CVM (for the TVR bit "PIN pad not present or not working").
 func (s *state) pinCapable(c Code) bool {
-	caps := s.in.TerminalCapabilities[1]
+	return s.in.TerminalCapabilities[1]&pinCapability(c) != 0
+}
+
+// pinCapability is the 9F33 byte 2 bit the PIN part of a CVM needs (Book 4
+// Annex A2), 0 for a CVM without PIN.
+func pinCapability(c Code) byte {
 	switch c {
 	case PlaintextPINByICC, PlaintextPINByICCAndSignature:
-		return caps&CapPlaintextPINForICC != 0
+		return CapPlaintextPINForICC
 	case EncipheredPINByICC, EncipheredPINByICCAndSignature:
-		return caps&CapEncipheredPINOffline != 0
+		return CapEncipheredPINOffline
 	case EncipheredPINOnline:
-		return caps&CapEncipheredPINOnline != 0
+		return CapEncipheredPINOnline
 	}
-	return false
+	return 0
 }
 
 // perform tries the CVM of a rule whose condition is satisfied and sets
