@@ -202,13 +202,8 @@ func (k *Card) Status(ctx context.Context) (ReaderState, error) {
 	if err != nil {
 		return ReaderState{}, &Error{Op: op, Reader: k.reader, Err: err}
 	}
-	var reply [statusLen]byte
-	if err := k.x.c.roundTrip(ctx, op, k.reader, request(cmdStatus, h, 0), reply[:]); err != nil {
+	if _, err := k.x.c.call(ctx, op, k.reader, cmdStatus, h, 0); err != nil {
 		return ReaderState{}, err
-	}
-	w, _ := words(reply[:], 2)
-	if rv := Code(w[1]); rv != Success {
-		return ReaderState{}, &Error{Op: op, Reader: k.reader, Code: rv}
 	}
 	return k.x.readerState(ctx, op, k.reader)
 }
@@ -224,14 +219,9 @@ func (k *Card) Reconnect(ctx context.Context, init Disposition) error {
 	if err != nil {
 		return &Error{Op: op, Reader: k.reader, Err: err}
 	}
-	var reply [reconnectLen]byte
-	req := request(cmdReconnect, h, uint32(shareShared), uint32(ProtocolAny), uint32(init), 0, 0)
-	if err := k.x.c.roundTrip(ctx, op, k.reader, req, reply[:]); err != nil {
+	w, err := k.x.c.call(ctx, op, k.reader, cmdReconnect, h, uint32(shareShared), uint32(ProtocolAny), uint32(init), 0, 0)
+	if err != nil {
 		return err
-	}
-	w, _ := words(reply[:], 6)
-	if rv := Code(w[5]); rv != Success {
-		return &Error{Op: op, Reader: k.reader, Code: rv}
 	}
 	k.mu.Lock()
 	k.protocol = Protocol(w[4])
@@ -251,15 +241,8 @@ func (k *Card) BeginTransaction(ctx context.Context) error {
 	if err != nil {
 		return &Error{Op: op, Reader: k.reader, Err: err}
 	}
-	var reply [beginLen]byte
-	if err := k.x.c.roundTrip(ctx, op, k.reader, request(cmdBeginTransaction, h, 0), reply[:]); err != nil {
-		return err
-	}
-	w, _ := words(reply[:], 2)
-	if rv := Code(w[1]); rv != Success {
-		return &Error{Op: op, Reader: k.reader, Code: rv}
-	}
-	return nil
+	_, err = k.x.c.call(ctx, op, k.reader, cmdBeginTransaction, h, 0)
+	return err
 }
 
 // EndTransaction lets other connections use the card again
@@ -270,15 +253,8 @@ func (k *Card) EndTransaction(ctx context.Context, d Disposition) error {
 	if err != nil {
 		return &Error{Op: op, Reader: k.reader, Err: err}
 	}
-	var reply [endLen]byte
-	if err := k.x.c.roundTrip(ctx, op, k.reader, request(cmdEndTransaction, h, uint32(d), 0), reply[:]); err != nil {
-		return err
-	}
-	w, _ := words(reply[:], 3)
-	if rv := Code(w[2]); rv != Success {
-		return &Error{Op: op, Reader: k.reader, Code: rv}
-	}
-	return nil
+	_, err = k.x.c.call(ctx, op, k.reader, cmdEndTransaction, h, uint32(d), 0)
+	return err
 }
 
 // Disconnect ends the connection (SCardDisconnect), doing d to the card.
@@ -294,13 +270,6 @@ func (k *Card) Disconnect(ctx context.Context, d Disposition) error {
 	k.closed = true
 	h := k.handle
 	k.mu.Unlock()
-	var reply [disconnectLen]byte
-	if err := k.x.c.roundTrip(ctx, op, k.reader, request(cmdDisconnect, h, uint32(d), 0), reply[:]); err != nil {
-		return err
-	}
-	w, _ := words(reply[:], 3)
-	if rv := Code(w[2]); rv != Success {
-		return &Error{Op: op, Reader: k.reader, Code: rv}
-	}
-	return nil
+	_, err := k.x.c.call(ctx, op, k.reader, cmdDisconnect, h, uint32(d), 0)
+	return err
 }

@@ -89,6 +89,22 @@ func (c *conn) roundTrip(ctx context.Context, op, reader string, req, reply []by
 	})
 }
 
+// call sends a request whose struct is fields (32-bit integers) and reads
+// the same struct back, its last field the daemon's return code. It
+// returns the reply's fields; a return code other than Success is an
+// *Error.
+func (c *conn) call(ctx context.Context, op, reader string, cmd uint32, fields ...uint32) ([]uint32, error) {
+	reply := make([]byte, 4*len(fields))
+	if err := c.roundTrip(ctx, op, reader, request(cmd, fields...), reply); err != nil {
+		return nil, err
+	}
+	w, _ := words(reply, len(fields))
+	if rv := Code(w[len(w)-1]); rv != Success {
+		return nil, &Error{Op: op, Reader: reader, Code: rv}
+	}
+	return w, nil
+}
+
 // do sends req and lets read consume the whole reply, bounded by the
 // caller's context.
 func (c *conn) do(ctx context.Context, op, reader string, req []byte, read func(io.Reader) error) error {

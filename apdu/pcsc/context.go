@@ -76,15 +76,10 @@ func EstablishContext(ctx context.Context) (*Context, error) {
 	if err != nil {
 		return nil, err
 	}
-	var reply [establishLen]byte
-	if err := c.roundTrip(ctx, op, "", request(cmdEstablishContext, scopeSystem, 0, 0), reply[:]); err != nil {
+	w, err := c.call(ctx, op, "", cmdEstablishContext, scopeSystem, 0, 0)
+	if err != nil {
 		c.close()
 		return nil, err
-	}
-	w, _ := words(reply[:], 3)
-	if rv := Code(w[2]); rv != Success {
-		c.close()
-		return nil, &Error{Op: op, Code: rv}
 	}
 	return &Context{c: c, handle: w[1]}, nil
 }
@@ -97,17 +92,9 @@ func (x *Context) Release() error {
 	if x.c.isBroken() {
 		return nil // released already, or lost: the daemon has let it go
 	}
-	var reply [releaseLen]byte
-	err := x.c.roundTrip(context.Background(), op, "", request(cmdReleaseContext, x.handle, 0), reply[:])
+	_, err := x.c.call(context.Background(), op, "", cmdReleaseContext, x.handle, 0)
 	x.c.close()
-	if err != nil {
-		return err
-	}
-	w, _ := words(reply[:], 2)
-	if rv := Code(w[1]); rv != Success {
-		return &Error{Op: op, Code: rv}
-	}
-	return nil
+	return err
 }
 
 // ReaderStates returns the daemon's readers with their card state and ATR

@@ -54,19 +54,14 @@ const (
 	readersStateLen      = maxReaders * readerStateLen                        // 2944
 )
 
-// Struct sizes on the wire.
+// Struct sizes on the wire. The structs exchanged through conn.call
+// (establish, release, reconnect, disconnect, begin, end, status) are only
+// 32-bit fields, as long as the fields given.
 const (
-	versionLen    = 12                      // version_struct
-	establishLen  = 12                      // establish_struct
-	releaseLen    = 8                       // release_struct
-	connectLen    = 4 + maxReaderName + 5*4 // connect_struct: 152
-	reconnectLen  = 24                      // reconnect_struct
-	disconnectLen = 12                      // disconnect_struct
-	beginLen      = 8                       // begin_struct
-	endLen        = 12                      // end_struct
-	statusLen     = 8                       // status_struct
-	transmitLen   = 32                      // transmit_struct
-	waitLen       = 8                       // wait_reader_state_change
+	versionLen  = 12                      // version_struct
+	connectLen  = 4 + maxReaderName + 5*4 // connect_struct: 152
+	transmitLen = 32                      // transmit_struct
+	waitLen     = 8                       // wait_reader_state_change
 )
 
 // scopeSystem is SCARD_SCOPE_SYSTEM, the scope pcsc-lite clients establish.
