@@ -149,6 +149,10 @@ type certFields struct {
 func recoverCert(m Method, spec *certSpec, signer *rsaKey, cert, remainder, exponent, extra []byte,
 	matchID func(id []byte) error, date time.Time, revoked func(serial []byte) bool) (f certFields, err error) {
 	c := &spec.c
+	// Step 9 needs the transaction date; without it nothing is checked.
+	if date.IsZero() {
+		return f, fail(m, CheckInput, ErrInput, "no transaction date")
+	}
 	if len(cert) == 0 {
 		return f, fail(m, c.cert, ErrMissingData, "")
 	}

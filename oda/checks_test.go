@@ -337,3 +337,19 @@ func itoa(i int) string {
 }
 
 var _ = errors.New
+
+// Book 2 §5.3 / §6.3 / §6.4 step 9 needs the transaction date: the
+// exported recoveries that skip the CA key look-up refuse a zero date
+// themselves, before any RSA.
+func TestRecoverWithoutDate(t *testing.T) {
+	c := newChain(t, "ca1408", "issuer1152", "icc1024")
+	issuer, err := c.verifier().RecoverIssuerKey(DDA, c.caKey, &c.card)
+	require.NoError(t, err)
+	noDate := &Verifier{Keys: c.store}
+	_, err = noDate.RecoverIssuerKey(DDA, c.caKey, &c.card)
+	requireODAError(t, err, DDA, CheckInput, ErrInput)
+	_, err = noDate.RecoverICCKey(DDA, issuer, &c.card, c.static)
+	requireODAError(t, err, DDA, CheckInput, ErrInput)
+	_, err = noDate.PINKey(&c.card, c.static)
+	requireODAError(t, err, PIN, CheckInput, ErrInput)
+}
