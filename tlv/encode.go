@@ -71,16 +71,8 @@ func (l List) encodedLen() int {
 
 // lengthLen returns how many bytes AppendLength writes for n.
 func lengthLen(n int) int {
-	switch {
-	case n < 0x80:
-		return 1
-	case n <= 0xFF:
-		return 2
-	case n <= 0xFFFF:
-		return 3
-	default:
-		return 4
-	}
+	var b [4]byte
+	return len(AppendLength(b[:0], n))
 }
 
 // Append appends the encoding of every object of l to dst.
