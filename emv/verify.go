@@ -30,9 +30,13 @@ func (s *transactionState) verifyCardholder() error {
 	if caps[1]&cvm.CapEncipheredPINOffline != 0 && s.listHasEncipheredPIN(in.CVMList) {
 		// Book 2 §7.1: the ICC PIN Encipherment key, or the ICC key. A
 		// key that cannot be recovered leaves offline enciphered PIN
-		// unsuccessful (cvm sees no key).
-		static, err := s.staticDataToAuthenticate()
-		if err == nil {
+		// unsuccessful (cvm sees no key). Without a PIN Encipherment
+		// certificate (9F2D) it is the ICC key, which DDA or CDA has
+		// already recovered with the same checks: it is not recovered
+		// twice.
+		if s.oda.icc != nil && len(s.cardData[0x9F2D]) == 0 {
+			in.PINKey = &s.oda.icc.PublicKey
+		} else if static, err := s.staticDataToAuthenticate(); err == nil {
 			if k, err := s.verifier().PINKey(s.odaCardData(), static); err == nil {
 				in.PINKey = &k.PublicKey
 			}
