@@ -517,6 +517,7 @@ func TestVectorsEmvTools(t *testing.T) {
 			assert.Equal(t, want, count(l, parseTag(t, c.TagCounted)))
 		})
 	}
+	require.Len(t, v.EmvToolsTLV.Multi, 7)
 	for _, c := range v.EmvToolsTLV.Multi {
 		t.Run("multi "+c.Input, func(t *testing.T) {
 			l, err := Parse(hx(c.Input))
@@ -535,6 +536,7 @@ func TestVectorsEmvTools(t *testing.T) {
 			assert.Equal(t, c.Count, count(l, parseTag(t, c.TagCounted)))
 		})
 	}
+	require.Len(t, v.EmvToolsTLV.Encode, 4)
 	for _, c := range v.EmvToolsTLV.Encode {
 		assert.Equal(t, hx(c.Expected), AppendTLV(nil, parseTag(t, c.Tag), hx(c.Value)))
 	}
@@ -551,6 +553,7 @@ func TestVectorsPyemv(t *testing.T) {
 		"9C8400000000":   ErrLengthTooLong,
 		"9C8400000001FF": ErrLengthTooLong,
 	}
+	require.Len(t, v.PyemvTLV.DecodeOK, 17)
 	for _, c := range v.PyemvTLV.DecodeOK {
 		t.Run("ok "+c.Input, func(t *testing.T) {
 			got, err := topLevel(NewIter(hx(c.Input)))
@@ -566,10 +569,15 @@ func TestVectorsPyemv(t *testing.T) {
 			assert.Equal(t, c.Expected, m)
 		})
 	}
+	// The rows with expected_flattened test pyemv's flat map, which has
+	// no counterpart here; the others give a tree or, in "simple" mode, a
+	// reading BER refuses.
+	nested := 0
 	for _, c := range v.PyemvTLV.DecodeNested {
-		if len(c.Tree) == 0 {
+		if len(c.Tree) == 0 && c.Mode == "" {
 			continue
 		}
+		nested++
 		t.Run("nested "+c.Input[:min(len(c.Input), 24)], func(t *testing.T) {
 			l, err := Parse(hx(c.Input))
 			if c.Mode != "" {
@@ -582,6 +590,7 @@ func TestVectorsPyemv(t *testing.T) {
 			assert.JSONEq(t, string(c.Tree), treeJSON(l))
 		})
 	}
+	require.Equal(t, 2, nested, "decode_nested rows run")
 	// Our offsets point where the bad object starts; pyemv's point at the
 	// bad field. Tags agree.
 	ourOffset := map[string]int{
@@ -599,6 +608,7 @@ func TestVectorsPyemv(t *testing.T) {
 			requireParseError(t, err, ErrTruncated, off, parseTag(t, c.ErrorTag))
 		})
 	}
+	require.Len(t, v.PyemvTLV.Encode, 9)
 	for _, c := range v.PyemvTLV.Encode {
 		l := listFromJSON(t, c.Input)
 		assert.Equal(t, hx(c.Expected), l.Append(nil), string(c.Input))

@@ -204,6 +204,7 @@ func TestVectorsEmvUtilsDOL(t *testing.T) {
 			assert.Equal(t, len(before.Append(nil)), de.Offset)
 		})
 	}
+	require.Len(t, v.ComputeLength, 2)
 	for _, c := range v.ComputeLength {
 		d, err := ParseDOL(hx(c.DOL))
 		if c.Length == nil {
