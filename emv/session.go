@@ -224,13 +224,20 @@ type sessionSeam struct {
 	s *Session
 }
 
-// ask hands r to Next and reports whether it was taken.
-func (ss *sessionSeam) ask(ctx context.Context, r Request) bool {
+// ask hands r to Next and waits for its answer on reply; the error is
+// the context's if it ends first.
+func ask[T any](ctx context.Context, ss *sessionSeam, r Request, reply <-chan T) (T, error) {
+	var zero T
 	select {
 	case ss.s.reqs <- r:
-		return true
 	case <-ctx.Done():
-		return false
+		return zero, ctx.Err()
+	}
+	select {
+	case a := <-reply:
+		return a, nil
+	case <-ctx.Done():
+		return zero, ctx.Err()
 	}
 }
 
@@ -241,18 +248,14 @@ func (ss *sessionSeam) choose(ctx context.Context, c []Candidate) (int, error) {
 		return ss.t.Selector.Choose(ctx, c)
 	}
 	r := &ChooseApplication{Candidates: c, reply: make(chan int, 1)}
-	if !ss.ask(ctx, r) {
-		return 0, ctx.Err()
+	i, err := ask(ctx, ss, r, r.reply)
+	if err != nil {
+		return 0, err
 	}
-	select {
-	case i := <-r.reply:
-		if i < 0 {
-			return 0, ErrCancelled
-		}
-		return i, nil
-	case <-ctx.Done():
-		return 0, ctx.Err()
+	if i < 0 {
+		return 0, ErrCancelled
 	}
+	return i, nil
 }
 
 func (ss *sessionSeam) confirm(ctx context.Context, c Candidate) (bool, error) {
@@ -260,28 +263,16 @@ func (ss *sessionSeam) confirm(ctx context.Context, c Candidate) (bool, error) {
 		return ss.t.Selector.Confirm(ctx, c)
 	}
 	r := &ConfirmApplication{Candidate: c, reply: make(chan bool, 1)}
-	if !ss.ask(ctx, r) {
-		return false, ctx.Err()
-	}
-	select {
-	case ok := <-r.reply:
-		return ok, nil
-	case <-ctx.Done():
-		return false, ctx.Err()
-	}
+	return ask(ctx, ss, r, r.reply)
 }
 
 func (ss *sessionSeam) transaction(ctx context.Context, info *CardInfo) (Transaction, error) {
 	r := &TransactionDetails{Card: *info, reply: make(chan txnReply, 1)}
-	if !ss.ask(ctx, r) {
-		return Transaction{}, ctx.Err()
+	a, err := ask(ctx, ss, r, r.reply)
+	if err != nil {
+		return Transaction{}, err
 	}
-	select {
-	case a := <-r.reply:
-		return a.t, a.err
-	case <-ctx.Done():
-		return Transaction{}, ctx.Err()
-	}
+	return a.t, a.err
 }
 
 func (ss *sessionSeam) authorise(ctx context.Context, req *OnlineRequest) (*OnlineResponse, error) {
@@ -289,15 +280,11 @@ func (ss *sessionSeam) authorise(ctx context.Context, req *OnlineRequest) (*Onli
 		return ss.t.Host.Authorise(ctx, req)
 	}
 	r := &GoOnline{Request: req, reply: make(chan onlineReply, 1)}
-	if !ss.ask(ctx, r) {
-		return nil, ctx.Err()
+	a, err := ask(ctx, ss, r, r.reply)
+	if err != nil {
+		return nil, err
 	}
-	select {
-	case a := <-r.reply:
-		return a.resp, a.err
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
+	return a.resp, a.err
 }
 
 func (ss *sessionSeam) pinPad() cvm.PINPad {
@@ -313,15 +300,11 @@ type sessionPINPad struct{ ss *sessionSeam }
 
 func (p sessionPINPad) prompt(ctx context.Context, req cvm.PINRequest) (pinReply, error) {
 	r := &EnterPIN{PINRequest: req, reply: make(chan pinReply, 1)}
-	if !p.ss.ask(ctx, r) {
-		return pinReply{}, ctx.Err()
+	a, err := ask(ctx, p.ss, r, r.reply)
+	if err != nil {
+		return pinReply{}, err
 	}
-	select {
-	case a := <-r.reply:
-		return a, a.err
-	case <-ctx.Done():
-		return pinReply{}, ctx.Err()
-	}
+	return a, a.err
 }
 
 func (p sessionPINPad) EnterOfflinePIN(ctx context.Context, req cvm.PINRequest) (cvm.PIN, error) {
