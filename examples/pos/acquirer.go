@@ -33,11 +33,7 @@ type authRequest struct {
 // String is the request as the terminal's log shows it: PAN masked, the
 // PIN block absent, field 55 as the list of its tags.
 func (r *authRequest) String() string {
-	var tags []byte
-	it := tlv.NewIter(r.ICCData)
-	for it.Next() {
-		tags = fmt.Appendf(tags, " %s", it.Tag())
-	}
+	tags := tagList(r.ICCData)
 	pin := ""
 	if r.OnlinePIN {
 		pin = " 52=[PIN block]"
@@ -54,12 +50,17 @@ type authResponse struct {
 }
 
 func (r *authResponse) String() string {
+	return fmt.Sprintf("%s 39=%s 55=[%d bytes:%s]", r.MTI, r.ResponseCode, len(r.ICCData), tagList(r.ICCData))
+}
+
+// tagList names the top-level tags of a field 55, each after a space.
+func tagList(icc []byte) []byte {
 	var tags []byte
-	it := tlv.NewIter(r.ICCData)
+	it := tlv.NewIter(icc)
 	for it.Next() {
 		tags = fmt.Appendf(tags, " %s", it.Tag())
 	}
-	return fmt.Sprintf("%s 39=%s 55=[%d bytes:%s]", r.MTI, r.ResponseCode, len(r.ICCData), tags)
+	return tags
 }
 
 // acquirer is a simulated acquirer: it routes each request to the
