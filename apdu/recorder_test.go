@@ -183,6 +183,11 @@ func TestMaskPAN(t *testing.T) {
 		deep = append([]byte{0x70, byte(len(deep))}, deep...)
 	}
 	assert.NotContains(t, MaskPAN(deep), "12345678")
+	// The headers of the maskDepth templates walked and of the first one
+	// too deep are shown; everything inside that one is hidden, the 5A
+	// header too (a PAN of 8 digits would be hidden by the 5A rule alone).
+	walked := 2 * (maskDepth + 1)
+	assert.Equal(t, fmt.Sprintf("%X", deep[:walked])+strings.Repeat("**", len(deep)-walked), MaskPAN(deep))
 }
 
 func TestTraceEntryFormat(t *testing.T) {
