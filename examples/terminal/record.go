@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"time"
 
 	"github.com/emvkit/emvkit/emv"
@@ -49,13 +48,5 @@ func (r *recorder) write(o options, txn emv.Transaction, res *emv.Result, runErr
 	}
 	s := res.Trace.Session(source, proves)
 	s.Kernel = kernel
-	f, err := os.Create(o.record)
-	if err != nil {
-		return err
-	}
-	if err := s.Write(f); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	return app.WriteSession(o.record, s)
 }

@@ -170,15 +170,7 @@ func traceExchanges(ctx context.Context, card *emvtest.Card, out io.Writer) func
 
 func writeSession(path string, card *emvtest.Card, name string) error {
 	s := card.Session("emv/emvtest profile "+name+", served over vpcd by examples/virtualcard", "the card's side of the session(s) a PC/SC terminal ran against it")
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if err := s.Write(f); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	return app.WriteSession(path, s)
 }
 
 func protocol(p *emvtest.Profile) string {
