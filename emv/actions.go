@@ -61,8 +61,9 @@ func (s *transactionState) defaultCheck() bool {
 // and sends the first GENERATE AC: AAC if the denial codes match a TVR
 // bit; for an online-only terminal ARQC; for a terminal that can go both
 // ways ARQC if the online codes match, else TC; for an offline-only
-// terminal AAC if the default codes match, else TC. CDA is requested with a TC or an ARQC when CDA was selected and has
-// not failed.
+// terminal AAC if the default codes match, else TC. CDA is requested with
+// a TC or an ARQC when CDA was selected and has not failed (Book 2
+// §6.6).
 func (s *transactionState) analyseTerminalActions() error {
 	s.step = StepTerminalActionAnalysis
 	var want byte

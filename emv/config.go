@@ -343,7 +343,8 @@ func (c *Config) OnlineCapable() bool {
 	return lo != 3 && lo != 6
 }
 
-// onlineOnly reports whether the terminal type's second digit is 1 or 4.
+// onlineOnly reports whether the terminal is online only: the second
+// digit of its Terminal Type is 1 or 4 (Book 4 Annex A1).
 func (c *Config) onlineOnly() bool {
 	lo := c.terminalType() & 0x0F
 	return lo == 1 || lo == 4
