@@ -146,19 +146,16 @@ func (s *transactionState) transmit(c apdu.Command) (apdu.Response, error) {
 	if err := s.ctx.Err(); err != nil {
 		return apdu.Response{}, s.fail("context ended", err)
 	}
-	if s.rec.Len() >= maxTraceExchanges {
-		return apdu.Response{}, s.fail(fmt.Sprintf("more than %d commands", maxTraceExchanges), ErrCardData)
-	}
 	b, err := c.Bytes()
 	if err != nil {
 		return apdu.Response{}, s.fail("cannot encode "+c.Name(), err)
 	}
-	raw, err := s.rec.Transmit(s.ctx, b)
+	raw, err := s.send(s.ctx, b, c.Name())
 	if c.Sensitive() {
 		clear(b)
 	}
 	if err != nil {
-		return apdu.Response{}, s.fail(c.Name()+" got no response", err)
+		return apdu.Response{}, err
 	}
 	// Keep a private copy: a Transceiver may reuse its buffer.
 	resp, err := apdu.ParseResponse(bytes.Clone(raw))
@@ -169,6 +166,23 @@ func (s *transactionState) transmit(c apdu.Command) (apdu.Response, error) {
 		s.log.LogAttrs(s.ctx, slog.LevelDebug, "emv: exchange", slog.String("command", c.Name()), slog.String("sw", resp.SW.String()))
 	}
 	return resp, nil
+}
+
+// send passes command bytes to the card through the recorder: nothing
+// once the transaction has stopped, and at most maxTraceExchanges commands
+// in all. who names the sender in the reason when no response comes.
+func (s *transactionState) send(ctx context.Context, b []byte, who string) ([]byte, error) {
+	if s.err != nil {
+		return nil, s.err
+	}
+	if s.rec.Len() >= maxTraceExchanges {
+		return nil, s.fail(fmt.Sprintf("more than %d commands", maxTraceExchanges), ErrCardData)
+	}
+	raw, err := s.rec.Transmit(ctx, b)
+	if err != nil {
+		return nil, s.fail(who+" got no response", err)
+	}
+	return raw, nil
 }
 
 // transmitOK is transmit for a command that must answer 9000.

@@ -87,16 +87,5 @@ func (s *transactionState) listHasEncipheredPIN(list []byte) bool {
 type cardLink struct{ s *transactionState }
 
 func (c cardLink) Transmit(ctx context.Context, command []byte) ([]byte, error) {
-	s := c.s
-	if s.err != nil {
-		return nil, s.err
-	}
-	if s.rec.Len() >= maxTraceExchanges {
-		return nil, s.fail("too many commands", ErrCardData)
-	}
-	raw, err := s.rec.Transmit(ctx, command)
-	if err != nil {
-		return nil, s.fail("cardholder verification got no response", err)
-	}
-	return raw, nil
+	return c.s.send(ctx, command, "cardholder verification")
 }
