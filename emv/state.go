@@ -284,8 +284,9 @@ func (s *transactionState) setTransactionData() {
 	d[0x9F41] = bcd(uint64(t.SequenceCounter), 4)
 }
 
-// applicationData fills the data objects that depend on the selected
-// application.
+// setApplicationData fills the terminal data objects that depend on the
+// selected application: Application Version Number 9F09 and Terminal
+// Floor Limit 9F1B (Book 4 Annex A).
 func (s *transactionState) setApplicationData() {
 	if s.params.Version != nil {
 		s.termData[0x9F09] = s.params.Version
