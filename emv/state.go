@@ -286,7 +286,7 @@ func (s *transactionState) setTransactionData() {
 
 // setApplicationData fills the terminal data objects that depend on the
 // selected application: Application Version Number 9F09 and Terminal
-// Floor Limit 9F1B (Book 4 Annex A).
+// Floor Limit 9F1B (Book 3 Annex A).
 func (s *transactionState) setApplicationData() {
 	if s.params.Version != nil {
 		s.termData[0x9F09] = s.params.Version
