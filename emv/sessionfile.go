@@ -396,10 +396,7 @@ type selectorLog struct {
 }
 
 func (s selectorLog) Choose(ctx context.Context, c []Candidate) (int, error) {
-	names := make([]string, len(c))
-	for i, x := range c {
-		names[i] = x.Name()
-	}
+	names := candidateNames(c)
 	s.l.offered = append(s.l.offered, names)
 	i, err := s.s.Choose(ctx, c)
 	if err == nil && i >= 0 && i < len(c) {
@@ -415,6 +412,16 @@ func (s selectorLog) Confirm(ctx context.Context, c Candidate) (bool, error) {
 		s.l.confirm = ok
 	}
 	return ok, err
+}
+
+// candidateNames is a candidate list as a recording writes it
+// ([Candidate.Name]).
+func candidateNames(c []Candidate) []string {
+	names := make([]string, len(c))
+	for i, x := range c {
+		names[i] = x.Name()
+	}
+	return names
 }
 
 // transactionLogLog keeps what the transaction log answered, dated with
@@ -787,10 +794,7 @@ type namedSelector struct {
 }
 
 func (s *namedSelector) Choose(ctx context.Context, c []Candidate) (int, error) {
-	names := make([]string, len(c))
-	for i, x := range c {
-		names[i] = x.Name()
-	}
+	names := candidateNames(c)
 	s.offered = append(s.offered, names)
 	if len(s.picks) == 0 {
 		return 0, ErrCancelled
