@@ -140,13 +140,14 @@ func ReadSession(r io.Reader) (*Session, error) {
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, sessionErr(-1, "", fmt.Errorf("%w: data after the session object", ErrSessionSyntax))
 	}
-	for i, k := range []string{"source", "proves", "", "exchanges"} {
-		if k != "" && !seen[i] {
-			return nil, sessionErr(-1, k, ErrMissing)
-		}
-	}
+	// check reports a missing source or proves (as an empty one); a
+	// missing exchanges key leaves Exchanges nil, where an empty list
+	// reads as an empty slice.
 	if err := s.check(); err != nil {
 		return nil, err
+	}
+	if s.Exchanges == nil {
+		return nil, sessionErr(-1, "exchanges", ErrMissing)
 	}
 	return s, nil
 }
