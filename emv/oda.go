@@ -78,7 +78,15 @@ func (s *transactionState) authenticateOfflineData() error {
 // staticDataToAuthenticate assembles the static data from the records the
 // AFL marked, and the AIP when the SDA Tag List asks for it (Book 3 §10.3).
 func (s *transactionState) staticDataToAuthenticate() ([]byte, error) {
-	m := map[ODAMethod]oda.Method{SDA: oda.SDA, DDA: oda.DDA, CDA: oda.CDA}[s.oda.method]
+	var m oda.Method
+	switch s.oda.method {
+	case SDA:
+		m = oda.SDA
+	case DDA:
+		m = oda.DDA
+	case CDA:
+		m = oda.CDA
+	}
 	return oda.AppendStaticData(nil, m, s.odaRecords, s.cardData[0x9F4A], s.aip[:])
 }
 
