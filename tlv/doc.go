@@ -14,10 +14,11 @@
 //
 // The decoder follows Annex B: tags of one to three bytes, lengths of one to
 // three bytes (81 xx, 82 xx xx), 00 padding before, between and after
-// objects (and FF padding, as ISO/IEC 7816-4 allows). It refuses indefinite lengths (80), length fields of four bytes
-// or more, values running past the end, templates nested deeper than
-// [MaxDepth] and padding runs longer than [MaxPadding]. Non-minimal lengths
-// (81 05) are accepted, as cards send them, except by [NewStrictIter].
+// objects (and FF padding, as ISO/IEC 7816-4 allows). It refuses
+// indefinite lengths (80), length fields of four bytes or more, values
+// running past the end, templates nested deeper than [MaxDepth] and
+// padding runs longer than [MaxPadding]. Non-minimal lengths (81 05) are
+// accepted, as cards send them, except by [NewStrictIter].
 //
 // Every malformed input yields a [*ParseError] carrying the byte offset
 // where the bad object starts and, where known, its tag; compare its Err
