@@ -81,7 +81,10 @@ func TestBCD(t *testing.T) {
 	assert.False(t, ok)
 	assert.Equal(t, "476173******0119", maskPAN([]byte{0x47, 0x61, 0x73, 0x90, 0x01, 0x01, 0x01, 0x19}))
 	assert.Equal(t, "541333*******0114", maskPAN([]byte{0x54, 0x13, 0x33, 0x00, 0x89, 0x02, 0x00, 0x11, 0x4F}))
-	assert.Equal(t, "123456", maskPAN([]byte{0x12, 0x34, 0x56, 0xFF}))
+	// A PAN too short for 6 + 4 digits to hide anything is masked whole,
+	// as everywhere else (tlv.MaskPAN).
+	assert.Equal(t, "******", maskPAN([]byte{0x12, 0x34, 0x56, 0xFF}))
+	assert.Equal(t, "********", maskPAN([]byte{0x12, 0x34, 0x56, 0x78}))
 }
 
 // Book 1 §11.3.4: the FCI of an ADF or DDF.

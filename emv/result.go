@@ -284,12 +284,7 @@ func (t Trace) Session(source, proves string) *apdu.Session {
 }
 
 // maskPAN returns the PAN (compressed numeric, F-padded, as in 5A) as
-// digits with all but the first six and last four replaced by '*'
-// (PCI DSS 3.4).
-func maskPAN(pan []byte) string {
-	s := []byte(digitString(pan))
-	for i := 6; i < len(s)-4; i++ {
-		s[i] = '*'
-	}
-	return string(s)
-}
+// digits masked by the one rule of tlv.MaskPAN: all but the first six and
+// last four replaced by '*' (PCI DSS 3.4), and all of a PAN of 10 digits or
+// fewer.
+func maskPAN(pan []byte) string { return tlv.MaskPAN(digitString(pan)) }
