@@ -126,7 +126,7 @@ func maskValue(sb *strings.Builder, tag uint32, val []byte) {
 		maskDigits(sb, val, false)
 	case 0x57, 0x9F6B:
 		maskDigits(sb, val, true)
-	case 0x56, 0x9F1F, 0x9F20, 0x5F20:
+	case 0x56, 0x9F1F, 0x9F20, 0x5F20, 0x9F0B: // track 1, its discretionary data, cardholder name (and extended)
 		sb.WriteString(strings.Repeat("**", len(val)))
 	default:
 		writeHex(sb, val)
