@@ -108,20 +108,29 @@ func (r *Recorder) WriteTrace(w io.Writer) error {
 func (r *Recorder) Session(source, proves string) *Session {
 	s := &Session{Source: source, Proves: proves}
 	for _, e := range r.Entries() {
-		x := SessionExchange{Command: e.Command, Response: e.Response}
-		if e.Err != nil {
-			x.Response = nil
-			x.Error = e.Err.Error()
-			if x.Error == "" {
-				x.Error = "transport error"
-			}
-			if errors.Is(e.Err, ErrCardRemoved) {
-				x.Error = SessionErrorCardRemoved
-			}
-		}
-		s.Exchanges = append(s.Exchanges, x)
+		s.Exchanges = append(s.Exchanges, NewSessionExchange(e.Command, e.Response, e.Err))
 	}
 	return s
+}
+
+// NewSessionExchange returns one exchange of a session file: the command
+// and its response or, when err is set, no response and err's text, a
+// removed card written as [SessionErrorCardRemoved] so that a replay gives
+// back [ErrCardRemoved]. Every way of turning a trace into a session goes
+// through it.
+func NewSessionExchange(command, response []byte, err error) SessionExchange {
+	x := SessionExchange{Command: command, Response: response}
+	if err == nil {
+		return x
+	}
+	x.Response = nil
+	switch x.Error = err.Error(); {
+	case errors.Is(err, ErrCardRemoved):
+		x.Error = SessionErrorCardRemoved
+	case x.Error == "":
+		x.Error = "transport error"
+	}
+	return x
 }
 
 // String is [TraceEntry.Format] with [MaskPAN].

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -231,4 +232,26 @@ func TestReadSessionBounds(t *testing.T) {
 	assert.ErrorIs(t, err, ErrBadExchange)
 	err = (&Session{Proves: "p"}).Write(&bytes.Buffer{})
 	assert.ErrorIs(t, err, ErrMissing)
+}
+
+// A trace entry becomes a session exchange the same way wherever it comes
+// from: a failed exchange keeps no response, and a removed card is written
+// so that a replay gives ErrCardRemoved back.
+func TestNewSessionExchange(t *testing.T) {
+	cmd, resp := []byte{0x00, 0xB2, 0x01, 0x0C, 0x00}, []byte{0x90, 0x00}
+	tests := []struct {
+		name string
+		err  error
+		want SessionExchange
+	}{
+		{"answered", nil, SessionExchange{Command: cmd, Response: resp}},
+		{"card removed", fmt.Errorf("reader: %w", ErrCardRemoved), SessionExchange{Command: cmd, Error: SessionErrorCardRemoved}},
+		{"other error", errors.New("reader on fire"), SessionExchange{Command: cmd, Error: "reader on fire"}},
+		{"error without text", errors.New(""), SessionExchange{Command: cmd, Error: "transport error"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, NewSessionExchange(cmd, resp, tt.err))
+		})
+	}
 }

@@ -1,7 +1,6 @@
 package emv
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -270,15 +269,7 @@ func (t Trace) String() string {
 func (t Trace) Session(source, proves string) *apdu.Session {
 	s := &apdu.Session{Source: source, Proves: proves}
 	for _, e := range t {
-		x := apdu.SessionExchange{Command: e.Command, Response: e.Response}
-		if e.Err != nil {
-			x.Response = nil
-			x.Error = e.Err.Error()
-			if errors.Is(e.Err, apdu.ErrCardRemoved) {
-				x.Error = apdu.SessionErrorCardRemoved
-			}
-		}
-		s.Exchanges = append(s.Exchanges, x)
+		s.Exchanges = append(s.Exchanges, apdu.NewSessionExchange(e.Command, e.Response, e.Err))
 	}
 	return s
 }

@@ -3,7 +3,6 @@ package emvtest
 import (
 	"context"
 	"crypto/sha256"
-	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -209,15 +208,7 @@ func (c *Card) Exchanges() []Exchange {
 func (c *Card) Session(source, proves string) *apdu.Session {
 	s := &apdu.Session{Source: source, Proves: proves}
 	for _, e := range c.Exchanges() {
-		x := apdu.SessionExchange{Command: e.Command, Response: e.Response}
-		if e.Err != nil {
-			x.Response = nil
-			x.Error = e.Err.Error()
-			if errors.Is(e.Err, apdu.ErrCardRemoved) {
-				x.Error = apdu.SessionErrorCardRemoved
-			}
-		}
-		s.Exchanges = append(s.Exchanges, x)
+		s.Exchanges = append(s.Exchanges, apdu.NewSessionExchange(e.Command, e.Response, e.Err))
 	}
 	return s
 }
