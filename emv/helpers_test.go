@@ -236,7 +236,7 @@ type issuerHost struct {
 
 func (h *issuerHost) Authorise(ctx context.Context, req *emv.OnlineRequest) (*emv.OnlineResponse, error) {
 	h.reqs = append(h.reqs, req)
-	r, err := h.iss.Authorise(ctx, &emvtest.AuthorisationRequest{ICCData: req.ICCData, PAN: bcdDigits(req.PAN), PSN: bcdDigits(req.PANSequence)})
+	r, err := h.iss.Authorise(ctx, &emvtest.AuthorisationRequest{ICCData: req.ICCData, PAN: tlv.Digits(req.PAN), PSN: tlv.Digits(req.PANSequence)})
 	if err != nil {
 		return nil, err
 	}
@@ -245,19 +245,4 @@ func (h *issuerHost) Authorise(ctx context.Context, req *emv.OnlineRequest) (*em
 		h.tamper(resp)
 	}
 	return resp, nil
-}
-
-// bcdDigits returns the digits of a BCD or compressed numeric value,
-// stopping at the first F.
-func bcdDigits(b []byte) string {
-	var s []byte
-	for _, x := range b {
-		for _, d := range [2]byte{x >> 4, x & 0x0F} {
-			if d > 9 {
-				return string(s)
-			}
-			s = append(s, '0'+d)
-		}
-	}
-	return string(s)
 }

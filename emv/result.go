@@ -278,4 +278,4 @@ func (t Trace) Session(source, proves string) *apdu.Session {
 // digits masked by the one rule of tlv.MaskPAN: all but the first six and
 // last four replaced by '*' (PCI DSS 3.4), and all of a PAN of 10 digits or
 // fewer.
-func maskPAN(pan []byte) string { return tlv.MaskPAN(digitString(pan)) }
+func maskPAN(pan []byte) string { return tlv.MaskPAN(tlv.Digits(pan)) }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/emvkit/emvkit/apdu"
 	"github.com/emvkit/emvkit/cvm"
+	"github.com/emvkit/emvkit/tlv"
 )
 
 // Recording is the kernel's part of a recorded session file (the "kernel"
@@ -308,7 +309,7 @@ func RecordAnswers(cfg *Config, term *Terminal) (*Config, *Terminal, *AnswerLog)
 		rt.ExceptionFile = func(pan, psn []byte) bool {
 			on := onFile(pan, psn)
 			if on {
-				l.exception = append(l.exception, digitString(pan))
+				l.exception = append(l.exception, tlv.Digits(pan))
 			}
 			return on
 		}
@@ -434,7 +435,7 @@ type transactionLogLog struct {
 func (t transactionLogLog) RecentAmount(pan, psn []byte) (uint64, bool) {
 	a, ok := t.t.RecentAmount(pan, psn)
 	if ok {
-		t.l.txLog = append(t.l.txLog, LoggedTransaction{PAN: digitString(pan), Date: t.l.cfg.now().Format("060102"), Amount: a})
+		t.l.txLog = append(t.l.txLog, LoggedTransaction{PAN: tlv.Digits(pan), Date: t.l.cfg.now().Format("060102"), Amount: a})
 	}
 	return a, ok
 }
@@ -582,7 +583,7 @@ func (r *Recording) setup() (cfg *Config, txn Transaction, term *Terminal, sel *
 	}
 	if r.ExceptionFile != nil {
 		pans := slices.Clone(r.ExceptionFile)
-		term.ExceptionFile = func(pan, psn []byte) bool { return slices.Contains(pans, digitString(pan)) }
+		term.ExceptionFile = func(pan, psn []byte) bool { return slices.Contains(pans, tlv.Digits(pan)) }
 	}
 	if r.Choose != nil || r.Confirm != nil {
 		sel = &namedSelector{picks: slices.Clone(r.Choose), confirm: r.Confirm != nil && *r.Confirm}
@@ -771,7 +772,7 @@ type recordedLog []LoggedTransaction
 // the card's PAN (the PAN sequence number is not compared: the logs of
 // the sources hold it, the cards of the sessions do not).
 func (l recordedLog) RecentAmount(pan, psn []byte) (uint64, bool) {
-	digits := digitString(pan)
+	digits := tlv.Digits(pan)
 	best := -1
 	for i, x := range l {
 		if x.PAN == digits && (best < 0 || x.Date > l[best].Date) {
@@ -818,19 +819,4 @@ type zeros struct{}
 func (zeros) Read(p []byte) (int, error) {
 	clear(p)
 	return len(p), nil
-}
-
-// digitString returns the leading digits of compressed numeric data (5A),
-// up to the first F pad.
-func digitString(b []byte) string {
-	s := make([]byte, 0, 2*len(b))
-	for _, x := range b {
-		for _, d := range [2]byte{x >> 4, x & 0x0F} {
-			if d > 9 {
-				return string(s)
-			}
-			s = append(s, '0'+d)
-		}
-	}
-	return string(s)
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/emvkit/emvkit/emv"
 	"github.com/emvkit/emvkit/emv/emvtest"
 	"github.com/emvkit/emvkit/internal/fuzzseed"
+	"github.com/emvkit/emvkit/tlv"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -177,7 +178,7 @@ func TestRecordAnswers(t *testing.T) {
 	var asked []string
 	term := &emv.Terminal{
 		Host: host, PINPad: pad, Selector: sel, TransactionLog: txLog(700),
-		ExceptionFile: func(pan, psn []byte) bool { asked = append(asked, bcdDigits(pan)); return pan[0] == 0x47 },
+		ExceptionFile: func(pan, psn []byte) bool { asked = append(asked, tlv.Digits(pan)); return pan[0] == 0x47 },
 	}
 	rcfg, rterm, log := emv.RecordAnswers(cfg, term)
 	require.NotSame(t, cfg, rcfg)

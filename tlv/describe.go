@@ -255,6 +255,23 @@ func nDigits(v []byte) (string, bool) {
 	return b.String(), true
 }
 
+// Digits returns the leading decimal digits of a numeric (n) or compressed
+// numeric (cn) value, stopping at the first nibble that is not a digit: the
+// F padding of cn (Book 3 §4.3). It never fails; a value that starts with a
+// non-digit gives "". The PAN (5A) reads as Digits(v).
+func Digits(v []byte) string {
+	s := make([]byte, 0, 2*len(v))
+	for _, c := range v {
+		for _, d := range [2]byte{c >> 4, c & 0x0F} {
+			if d > 9 {
+				return string(s)
+			}
+			s = append(s, '0'+d)
+		}
+	}
+	return string(s)
+}
+
 // cnDigits decodes format cn (Book 3 §4.3): BCD digits left-justified and
 // padded on the right with F nibbles; a digit after a pad nibble is invalid.
 func cnDigits(v []byte) (string, bool) {

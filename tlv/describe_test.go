@@ -208,3 +208,13 @@ func TestDescribeRecordedResponsesMaskPANs(t *testing.T) {
 		assert.True(t, shown[pan], "PAN %s is in no recorded response", pan)
 	}
 }
+
+// Compressed numeric (Book 3 §4.3, format cn): digits up to the first F.
+// Digits is lenient: it stops at the first nibble that is not a digit.
+func TestDigits(t *testing.T) {
+	assert.Equal(t, "4761739001010119", Digits([]byte{0x47, 0x61, 0x73, 0x90, 0x01, 0x01, 0x01, 0x19}))
+	assert.Equal(t, "541333008902001", Digits([]byte{0x54, 0x13, 0x33, 0x00, 0x89, 0x02, 0x00, 0x1F}))
+	assert.Equal(t, "01", Digits([]byte{0x01}))
+	assert.Equal(t, "", Digits(nil))
+	assert.Equal(t, "12", Digits([]byte{0x12, 0xA3}), "a non-digit nibble ends the digits")
+}

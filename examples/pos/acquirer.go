@@ -8,7 +8,6 @@ import (
 
 	"github.com/emvkit/emvkit/emv"
 	"github.com/emvkit/emvkit/emv/emvtest"
-	"github.com/emvkit/emvkit/examples/internal/app"
 	"github.com/emvkit/emvkit/tlv"
 )
 
@@ -94,12 +93,12 @@ func (a *acquirer) request(cfg *emv.Config, req *emv.OnlineRequest) *authRequest
 	a.stan++
 	return &authRequest{
 		MTI:            "0100",
-		PAN:            app.Digits(req.PAN),
+		PAN:            tlv.Digits(req.PAN),
 		ProcessingCode: fmt.Sprintf("%02X0000", byte(req.Transaction.Type)),
 		Amount:         req.Transaction.Amount,
 		STAN:           a.stan,
 		Time:           req.Transaction.Time,
-		PANSequence:    app.Digits(req.PANSequence),
+		PANSequence:    tlv.Digits(req.PANSequence),
 		TerminalID:     cfg.TerminalID,
 		MerchantID:     cfg.MerchantID,
 		Currency:       cfg.Currency,

@@ -60,14 +60,6 @@ func TestFormatAmount(t *testing.T) {
 	}
 }
 
-// Compressed numeric (Book 3 §4.3, format cn): digits up to the first F.
-func TestDigits(t *testing.T) {
-	assert.Equal(t, "4761739001010119", Digits([]byte{0x47, 0x61, 0x73, 0x90, 0x01, 0x01, 0x01, 0x19}))
-	assert.Equal(t, "541333008902001", Digits([]byte{0x54, 0x13, 0x33, 0x00, 0x89, 0x02, 0x00, 0x1F}))
-	assert.Equal(t, "01", Digits([]byte{0x01}))
-	assert.Equal(t, "", Digits(nil))
-}
-
 func TestConsole(t *testing.T) {
 	var out bytes.Buffer
 	c := NewConsole(strings.NewReader("  first \r\nsecret\n"+strings.Repeat("x", 5000)+"\nlast"), &out)

@@ -5,6 +5,7 @@ import (
 
 	"github.com/emvkit/emvkit/emv"
 	"github.com/emvkit/emvkit/emv/emvtest"
+	"github.com/emvkit/emvkit/tlv"
 )
 
 // IssuerHost sends authorisation requests to a virtual issuer, which
@@ -14,7 +15,7 @@ type IssuerHost struct{ Issuer *emvtest.Issuer }
 
 // Authorise forwards the request with its PAN and PAN Sequence Number.
 func (h IssuerHost) Authorise(ctx context.Context, req *emv.OnlineRequest) (*emv.OnlineResponse, error) {
-	r, err := h.Issuer.Authorise(ctx, &emvtest.AuthorisationRequest{ICCData: req.ICCData, PAN: Digits(req.PAN), PSN: Digits(req.PANSequence)})
+	r, err := h.Issuer.Authorise(ctx, &emvtest.AuthorisationRequest{ICCData: req.ICCData, PAN: tlv.Digits(req.PAN), PSN: tlv.Digits(req.PANSequence)})
 	if err != nil {
 		return nil, err
 	}
@@ -31,19 +32,4 @@ func (h FixedHost) Authorise(ctx context.Context, req *emv.OnlineRequest) (*emv.
 		return &emv.OnlineResponse{Approved: true, ARC: "00"}, nil
 	}
 	return &emv.OnlineResponse{ARC: "05"}, nil
-}
-
-// Digits returns the leading decimal digits of compressed numeric data
-// (5A, 5F34): the digits before the first F pad.
-func Digits(b []byte) string {
-	s := make([]byte, 0, 2*len(b))
-	for _, x := range b {
-		for _, d := range [2]byte{x >> 4, x & 0x0F} {
-			if d > 9 {
-				return string(s)
-			}
-			s = append(s, '0'+d)
-		}
-	}
-	return string(s)
 }
