@@ -7,9 +7,9 @@ import (
 	"testing"
 
 	"github.com/emvkit/emvkit/apdu"
-	"github.com/emvkit/emvkit/emv/tvr"
 	"github.com/emvkit/emvkit/internal/fuzzseed"
 	"github.com/emvkit/emvkit/tlv"
+	"github.com/emvkit/emvkit/tvr"
 )
 
 // script feeds the fuzzed card and PIN pad their choices, one byte each.

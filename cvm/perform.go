@@ -9,9 +9,9 @@ import (
 	"log/slog"
 
 	"github.com/emvkit/emvkit/apdu"
-	"github.com/emvkit/emvkit/emv/tvr"
 	"github.com/emvkit/emvkit/oda"
 	"github.com/emvkit/emvkit/tlv"
+	"github.com/emvkit/emvkit/tvr"
 )
 
 // AIPCardholderVerification is the Application Interchange Profile bit

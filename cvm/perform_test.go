@@ -8,8 +8,8 @@ import (
 	"testing"
 
 	"github.com/emvkit/emvkit/apdu"
-	"github.com/emvkit/emvkit/emv/tvr"
 	"github.com/emvkit/emvkit/oda"
+	"github.com/emvkit/emvkit/tvr"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )

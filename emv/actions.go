@@ -6,8 +6,8 @@ import (
 	"fmt"
 
 	"github.com/emvkit/emvkit/apdu"
-	"github.com/emvkit/emvkit/emv/tvr"
 	"github.com/emvkit/emvkit/tlv"
+	"github.com/emvkit/emvkit/tvr"
 )
 
 // Issuer Action Codes missing from the card take these values

@@ -8,9 +8,9 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/emvkit/emvkit/emv/tvr"
 	"github.com/emvkit/emvkit/oda"
 	"github.com/emvkit/emvkit/tlv"
+	"github.com/emvkit/emvkit/tvr"
 )
 
 // Config is one terminal's configuration: what Book 4 calls the terminal

@@ -13,8 +13,8 @@ import (
 
 	"github.com/emvkit/emvkit/emv"
 	"github.com/emvkit/emvkit/emv/emvtest"
-	"github.com/emvkit/emvkit/emv/tvr"
 	"github.com/emvkit/emvkit/internal/fuzzseed"
+	"github.com/emvkit/emvkit/tvr"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )

@@ -11,8 +11,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/emvkit/emvkit/emv/tvr"
 	"github.com/emvkit/emvkit/oda"
+	"github.com/emvkit/emvkit/tvr"
 )
 
 // LoadConfig reads a terminal configuration from a JSON file (see

@@ -14,7 +14,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/emvkit/emvkit/emv/tvr"
+	"github.com/emvkit/emvkit/tvr"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -193,11 +193,11 @@ func backticked(cell string) []string {
 	return out
 }
 
-// bitIdentifiers parses emv/tvr/tvr.go for the identifiers listed in
+// bitIdentifiers parses ../tvr/tvr.go for the identifiers listed in
 // TVRBits and TSIBits, checks them against the package's values (same
 // order, same names), and returns each identifier's bit.
 func bitIdentifiers(t *testing.T) (tvrIDs, tsiIDs map[string]tvr.Bit) {
-	f, err := parser.ParseFile(token.NewFileSet(), "tvr/tvr.go", nil, 0)
+	f, err := parser.ParseFile(token.NewFileSet(), "../tvr/tvr.go", nil, 0)
 	require.NoError(t, err)
 	lists := map[string][]string{}
 	for _, d := range f.Decls {

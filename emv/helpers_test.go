@@ -13,9 +13,9 @@ import (
 	"github.com/emvkit/emvkit/cvm"
 	"github.com/emvkit/emvkit/emv"
 	"github.com/emvkit/emvkit/emv/emvtest"
-	"github.com/emvkit/emvkit/emv/tvr"
 	"github.com/emvkit/emvkit/oda"
 	"github.com/emvkit/emvkit/tlv"
+	"github.com/emvkit/emvkit/tvr"
 	"github.com/stretchr/testify/require"
 )
 

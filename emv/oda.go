@@ -4,8 +4,8 @@ import (
 	"errors"
 
 	"github.com/emvkit/emvkit/apdu"
-	"github.com/emvkit/emvkit/emv/tvr"
 	"github.com/emvkit/emvkit/oda"
+	"github.com/emvkit/emvkit/tvr"
 )
 
 // odaState is what offline data authentication leaves for the later

@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"time"
 
-	"github.com/emvkit/emvkit/emv/tvr"
+	"github.com/emvkit/emvkit/tvr"
 )
 
 // Application Usage Control 9F07 bits (Book 3 Annex C2).

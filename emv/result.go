@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"github.com/emvkit/emvkit/apdu"
-	"github.com/emvkit/emvkit/emv/tvr"
 	"github.com/emvkit/emvkit/tlv"
+	"github.com/emvkit/emvkit/tvr"
 )
 
 // Outcome is how a transaction ended (Book 3 §10.8 to §10.11, Book 4 §6.3).

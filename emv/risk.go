@@ -5,8 +5,8 @@ import (
 	"io"
 
 	"github.com/emvkit/emvkit/apdu"
-	"github.com/emvkit/emvkit/emv/tvr"
 	"github.com/emvkit/emvkit/tlv"
+	"github.com/emvkit/emvkit/tvr"
 )
 
 // manageTerminalRisk performs terminal risk management (Book 3 §10.6):

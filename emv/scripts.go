@@ -2,8 +2,8 @@ package emv
 
 import (
 	"github.com/emvkit/emvkit/apdu"
-	"github.com/emvkit/emvkit/emv/tvr"
 	"github.com/emvkit/emvkit/tlv"
+	"github.com/emvkit/emvkit/tvr"
 )
 
 // Bounds on issuer scripts (Book 3 §10.10 asks a terminal to take at

@@ -21,8 +21,8 @@ import (
 	"github.com/emvkit/emvkit/cvm"
 	"github.com/emvkit/emvkit/emv"
 	"github.com/emvkit/emvkit/emv/emvtest"
-	"github.com/emvkit/emvkit/emv/tvr"
 	"github.com/emvkit/emvkit/examples/internal/app"
+	"github.com/emvkit/emvkit/tvr"
 )
 
 // End-to-end: whole EMV transactions through a real pcscd. The virtual

@@ -5,8 +5,8 @@ import (
 
 	"github.com/emvkit/emvkit/emv"
 	"github.com/emvkit/emvkit/emv/emvtest"
-	"github.com/emvkit/emvkit/emv/tvr"
 	"github.com/emvkit/emvkit/oda"
+	"github.com/emvkit/emvkit/tvr"
 )
 
 // DemoConfig is the examples' terminal when no configuration file is
