@@ -233,15 +233,17 @@ func (k *Card) Reconnect(ctx context.Context, init Disposition) error {
 // [Card.EndTransaction] (SCardBeginTransaction): other connections'
 // commands wait meanwhile. A kernel holds it for a whole EMV transaction
 // on a card that other programs may share. It waits while another
-// connection holds the card, bounded by ctx (an interrupted wait leaves
-// the context unusable, see [Context]).
+// connection holds the card, bounded by ctx only, not by [DefaultTimeout]
+// (an interrupted wait leaves the context unusable, see [Context]).
 func (k *Card) BeginTransaction(ctx context.Context) error {
 	const op = "begin transaction"
 	h, _, err := k.state()
 	if err != nil {
 		return &Error{Op: op, Reader: k.reader, Err: err}
 	}
-	_, err = k.x.c.call(ctx, op, k.reader, cmdBeginTransaction, h, 0)
+	// Bounded by ctx alone: the wait for another connection is not a
+	// stalled daemon (DefaultTimeout).
+	_, err = k.x.c.callBounded(ctx, op, k.reader, 0, cmdBeginTransaction, h, 0)
 	return err
 }
 

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -523,4 +524,77 @@ func TestDaemonWaitTimeoutAndCancel(t *testing.T) {
 		assert.Equal(t, []string{vpcd}, names)
 		x.c.close()
 	}
+}
+
+// shortenCallTimeout makes DefaultTimeout's bound d for one test.
+func shortenCallTimeout(t *testing.T, d time.Duration) {
+	old := callTimeout
+	callTimeout = d
+	t.Cleanup(func() { callTimeout = old })
+}
+
+// A stalled daemon cannot block a caller whose context has no deadline:
+// each call is bounded by DefaultTimeout (shortened here), then fails
+// with ErrTimeout and leaves the socket unusable.
+func TestDaemonStalledCallsAreBounded(t *testing.T) {
+	shortenCallTimeout(t, 150*time.Millisecond)
+	t.Run("transmit", func(t *testing.T) {
+		script := []step{versionOK(t), establishOK(t)}
+		script = append(script, connectSteps(t)...)
+		script = append(script, step{
+			want: wire(t, "20000000 09000000 CDAB0000 01000000 10000000 05000000 01000000 10000000 0C000100 00000000 00B2010C00"),
+			hang: true,
+		})
+		startDaemon(t, script)
+		x, err := EstablishContext(context.Background())
+		require.NoError(t, err)
+		card, err := x.Connect(context.Background(), vpcd)
+		require.NoError(t, err)
+		start := time.Now()
+		_, err = card.Transmit(context.Background(), wire(t, "00B2010C00"))
+		assert.Less(t, time.Since(start), 2*time.Second)
+		assert.ErrorIs(t, err, ErrTimeout)
+		assert.ErrorIs(t, err, os.ErrDeadlineExceeded)
+		assert.NotErrorIs(t, err, context.DeadlineExceeded, "the caller's context did not end")
+		assert.EqualError(t, err, "pcsc: transmit \""+vpcd+"\": SCARD_E_TIMEOUT (0x8010000A): the timeout expired: pcscd did not answer within 150ms: i/o timeout")
+		start = time.Now()
+		_, err = card.Transmit(context.Background(), wire(t, "00B2010C00"))
+		assert.ErrorIs(t, err, ErrClosed, "the stream is out of step")
+		assert.ErrorContains(t, err, "pcscd did not answer an earlier transmit within 150ms")
+		assert.Less(t, time.Since(start), 100*time.Millisecond, "fails at once")
+	})
+	t.Run("establish", func(t *testing.T) {
+		startDaemon(t, []step{{want: versionOK(t).want, hang: true}})
+		start := time.Now()
+		_, err := EstablishContext(context.Background())
+		assert.Less(t, time.Since(start), 2*time.Second)
+		assert.ErrorIs(t, err, ErrTimeout)
+	})
+	t.Run("a deadline of the caller's own still rules", func(t *testing.T) {
+		startDaemon(t, []step{{want: versionOK(t).want, hang: true}})
+		ctx, cancel := context.WithTimeout(context.Background(), 400*time.Millisecond)
+		defer cancel()
+		start := time.Now()
+		_, err := EstablishContext(ctx)
+		assert.GreaterOrEqual(t, time.Since(start), 400*time.Millisecond, "a longer deadline than the default is the caller's to give")
+		assert.ErrorIs(t, err, ErrTimeout)
+		assert.ErrorIs(t, err, context.DeadlineExceeded)
+	})
+}
+
+// Waiting for a reader event is not a stalled daemon: WaitForCard waits
+// past DefaultTimeout, until its context ends.
+func TestDaemonWaitNotBoundedByDefaultTimeout(t *testing.T) {
+	shortenCallTimeout(t, 50*time.Millisecond)
+	empty := ReaderState{Name: vpcd, State: StateAbsent}
+	startDaemon(t, []step{versionOK(t), establishOK(t)}, []step{versionOK(t), readersStep(t, waitChange, empty)})
+	x, err := EstablishContext(context.Background())
+	require.NoError(t, err)
+	defer x.c.close()
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(300*time.Millisecond, cancel)
+	start := time.Now()
+	_, err = x.WaitForCard(ctx, vpcd)
+	assert.GreaterOrEqual(t, time.Since(start), 300*time.Millisecond)
+	assert.ErrorIs(t, err, ErrCancelled)
 }
