@@ -2,8 +2,11 @@ package emv_test
 
 import (
 	"context"
+	"errors"
 	"runtime"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/emvkit/emvkit/apdu"
 	"github.com/emvkit/emvkit/emv"
@@ -205,6 +208,137 @@ func TestHostileCards(t *testing.T) {
 			if tt.check != nil {
 				tt.check(t, res, err)
 			}
+		})
+	}
+}
+
+// stallingCard passes commands to a virtual card until one that stall
+// matches: that one blocks, its context ignored, until release is closed.
+// stalled is closed when it starts blocking.
+type stallingCard struct {
+	card    *emvtest.Card
+	stall   func(apdu.Command) bool
+	stalled chan struct{}
+	release chan struct{}
+	calls   atomic.Int32
+}
+
+func newStallingCard(t *testing.T, card *emvtest.Card, stall func(apdu.Command) bool) *stallingCard {
+	s := &stallingCard{card: card, stall: stall, stalled: make(chan struct{}), release: make(chan struct{})}
+	t.Cleanup(func() { close(s.release) })
+	return s
+}
+
+func (s *stallingCard) Transmit(ctx context.Context, cmd []byte) ([]byte, error) {
+	s.calls.Add(1)
+	if c, err := apdu.ParseCommand(cmd); err == nil && s.stall(c) {
+		close(s.stalled)
+		<-s.release // ignores ctx
+		return nil, errors.New("released")
+	}
+	return s.card.Transmit(ctx, cmd)
+}
+
+// A Transceiver that ignores its context cannot hang Run: when the
+// context ends, Run returns a *TerminatedError at once, and the card link
+// is abandoned (ErrCardLinkAbandoned): nothing more is sent through it.
+func TestRunStopsWaitingForACardThatIgnoresItsContext(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		end    func(cancel context.CancelFunc) // how the context ends
+		ctxErr error
+	}{
+		{"cancelled", func(cancel context.CancelFunc) { cancel() }, context.Canceled},
+		{"deadline", nil, context.DeadlineExceeded},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			card := emvtest.NewCard(visaCDA())
+			cfg := testConfig(t, card)
+			stalling := newStallingCard(t, card, func(c apdu.Command) bool { return c.INS == apdu.InsGenerateAC })
+			var ctx context.Context
+			var cancel context.CancelFunc
+			if tt.end == nil {
+				ctx, cancel = context.WithTimeout(context.Background(), 300*time.Millisecond)
+			} else {
+				ctx, cancel = context.WithCancel(context.Background())
+			}
+			defer cancel()
+			type ran struct {
+				res *emv.Result
+				err error
+				at  time.Time
+			}
+			done := make(chan ran, 1)
+			go func() {
+				term := &emv.Terminal{PINPad: &pinPad{pins: []string{"1234"}}, Host: approve()}
+				res, err := emv.Run(ctx, stalling, cfg, emv.Transaction{Amount: 20000}, term)
+				done <- ran{res, err, time.Now()}
+			}()
+			<-stalling.stalled
+			ended := time.Now()
+			if tt.end != nil {
+				tt.end(cancel)
+			} else {
+				<-ctx.Done()
+			}
+			var r ran
+			select {
+			case r = <-done:
+			case <-time.After(5 * time.Second):
+				t.Fatal("Run still waits for the card")
+			}
+			assert.Less(t, r.at.Sub(ended), time.Second+300*time.Millisecond, "Run returned once the context ended")
+			var te *emv.TerminatedError
+			require.ErrorAs(t, r.err, &te)
+			assert.Equal(t, emv.StepTerminalActionAnalysis, te.Step)
+			assert.ErrorIs(t, r.err, tt.ctxErr)
+			assert.ErrorIs(t, r.err, emv.ErrCardLinkAbandoned)
+			assert.ErrorContains(t, r.err, "GENERATE AC got no answer before the context ended")
+			assert.Equal(t, emv.Terminated, r.res.Outcome)
+			assert.Equal(t, cdaHead+" GAC90", r.res.Trace.Compact())
+			assert.Nil(t, r.res.Trace[len(r.res.Trace)-1].Response)
+			assert.Equal(t, int32(len(r.res.Trace)), stalling.calls.Load(), "nothing sent after the stalled command")
+		})
+	}
+}
+
+// The same for a Session: closing it (or ending its context) while the
+// card stalls ends the flow at once, and Next reports the termination.
+func TestSessionStopsWaitingForACardThatIgnoresItsContext(t *testing.T) {
+	for _, how := range []string{"close", "cancel"} {
+		t.Run(how, func(t *testing.T) {
+			card := emvtest.NewCard(visaCDA())
+			cfg := testConfig(t, card)
+			stalling := newStallingCard(t, card, func(c apdu.Command) bool { return c.INS == apdu.InsReadRecord && c.P2>>3 == 2 })
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			s := emv.Start(ctx, stalling, cfg, &emv.Transaction{Amount: 20000}, &emv.Terminal{PINPad: &pinPad{pins: []string{"1234"}}, Host: approve()})
+			<-stalling.stalled
+			returned := make(chan *emv.Done, 1)
+			go func() {
+				if how == "close" {
+					s.Close()
+				} else {
+					cancel()
+				}
+				_, d := s.Next()
+				returned <- d
+			}()
+			var d *emv.Done
+			select {
+			case d = <-returned:
+			case <-time.After(5 * time.Second):
+				t.Fatal("the Session still waits for the card")
+			}
+			require.NotNil(t, d)
+			var te *emv.TerminatedError
+			require.ErrorAs(t, d.Err, &te)
+			assert.Equal(t, emv.StepReadApplicationData, te.Step)
+			assert.ErrorIs(t, d.Err, context.Canceled)
+			assert.ErrorIs(t, d.Err, emv.ErrCardLinkAbandoned)
+			assert.Equal(t, emv.Terminated, d.Result.Outcome)
+			assert.Equal(t, "SEL RR RR SEL GPO RR RR", d.Result.Trace.Compact())
+			s.Close()
 		})
 	}
 }

@@ -1,6 +1,8 @@
 package emv
 
 import (
+	"context"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -108,3 +110,34 @@ func TestParseFCI(t *testing.T) {
 		assert.Error(t, err, name)
 	}
 }
+
+// An abandoned link refuses every later command at once, without calling
+// the card: its earlier call may still be running.
+func TestWaitLinkUnusableOnceAbandoned(t *testing.T) {
+	release := make(chan struct{})
+	defer close(release)
+	var calls atomic.Int32
+	card := transceiverFunc(func(ctx context.Context, b []byte) ([]byte, error) {
+		if calls.Add(1) == 1 {
+			<-release
+		}
+		return []byte{0x90, 0x00}, nil
+	})
+	l := &waitLink{card: card}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	_, err := l.Transmit(ctx, []byte{0x00, 0xB2, 0x01, 0x0C, 0x00})
+	require.ErrorIs(t, err, ErrCardLinkAbandoned)
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	start := time.Now()
+	_, err = l.Transmit(context.Background(), []byte{0x00, 0xB2, 0x02, 0x0C, 0x00})
+	require.ErrorIs(t, err, ErrCardLinkAbandoned)
+	assert.NotErrorIs(t, err, context.DeadlineExceeded)
+	assert.Equal(t, "emv: card link abandoned with a command outstanding: READ RECORD has not returned", err.Error())
+	assert.Less(t, time.Since(start), 100*time.Millisecond)
+	assert.Equal(t, int32(1), calls.Load(), "the later command was not sent")
+}
+
+type transceiverFunc func(ctx context.Context, b []byte) ([]byte, error)
+
+func (f transceiverFunc) Transmit(ctx context.Context, b []byte) ([]byte, error) { return f(ctx, b) }

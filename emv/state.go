@@ -133,7 +133,7 @@ type transactionState struct {
 func newState(ctx context.Context, card apdu.Transceiver, cfg *Config, term seam) *transactionState {
 	return &transactionState{
 		ctx:        ctx,
-		rec:        apdu.NewRecorder(&apdu.T0{Card: card, MaxResponse: maxResponseData}),
+		rec:        apdu.NewRecorder(&apdu.T0{Card: &waitLink{card: card}, MaxResponse: maxResponseData}),
 		cfg:        cfg,
 		term:       term,
 		log:        cfg.logger(),
