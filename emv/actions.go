@@ -208,6 +208,11 @@ func (s *transactionState) generateAC(p1 byte, data []byte) (*acResponse, error)
 		if len(cid) != 1 || len(r.atc) != 2 || (needAC && len(r.ac) != 8) || (r.ac != nil && len(r.ac) != 8) {
 			return nil, s.fail("GENERATE AC response lacks 9F27, 9F36 or 9F26", ErrMissingData)
 		}
+		// The IAD goes to the host in field 55: Book 3 Annex A gives it
+		// at most 32 bytes, as format 1 does (see forwardedTags).
+		if err := checkLength(0x9F10, r.iad); r.iad != nil && err != nil {
+			return nil, s.failData("GENERATE AC response", err)
+		}
 		r.cid = cid[0]
 	default:
 		return nil, s.failData(fmt.Sprintf("GENERATE AC answered template %s", tag), nil)
