@@ -121,7 +121,12 @@ func (k *Card) Transmit(ctx context.Context, command []byte) ([]byte, error) {
 	}
 	var resp []byte
 	var rv Code
-	err = k.x.c.do(ctx, op, k.reader, transmitRequest(h, p, command), func(r io.Reader) error {
+	req := transmitRequest(h, p, command)
+	// The request holds a copy of the command, a VERIFY's PIN block
+	// included (in clear for P2 80): cleared once sent, whatever the
+	// outcome, so that no copy of it outlives the call.
+	defer clear(req)
+	err = k.x.c.do(ctx, op, k.reader, req, func(r io.Reader) error {
 		var hdr [transmitLen]byte
 		if _, err := io.ReadFull(r, hdr[:]); err != nil {
 			return err

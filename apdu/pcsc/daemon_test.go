@@ -598,3 +598,59 @@ func TestDaemonWaitNotBoundedByDefaultTimeout(t *testing.T) {
 	assert.GreaterOrEqual(t, time.Since(start), 300*time.Millisecond)
 	assert.ErrorIs(t, err, ErrCancelled)
 }
+
+// keepWrites is a socket that remembers the buffers it was given to
+// write (not copies: the very slices), so a test can see what became of
+// them after the call.
+type keepWrites struct {
+	net.Conn
+	mu     sync.Mutex
+	writes [][]byte
+}
+
+func (c *keepWrites) Write(b []byte) (int, error) {
+	c.mu.Lock()
+	c.writes = append(c.writes, b)
+	c.mu.Unlock()
+	return c.Conn.Write(b)
+}
+
+// The transmit request that carried a VERIFY holds its PIN block (in
+// clear for P2 80): it is zeroed once sent, whether the card answered or
+// the exchange failed.
+func TestDaemonVerifyRequestCleared(t *testing.T) {
+	const verify = "0020008008 241234FFFFFFFFFF" // 13 bytes: cbSendLength 0D
+	want := wire(t, "20000000 09000000 CDAB0000 01000000 10000000 0D000000 01000000 10000000 0C000100 00000000"+verify)
+	reply := wire(t, "CDAB0000 01000000 10000000 0D000000 01000000 10000000 02000000 00000000 9000")
+	for _, tt := range []struct {
+		name string
+		step step
+	}{
+		{"answered", step{want: want, reply: reply}},
+		{"daemon hung up", step{want: want, close: true}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			script := []step{versionOK(t), establishOK(t)}
+			script = append(script, connectSteps(t)...)
+			script = append(script, tt.step)
+			startDaemon(t, script)
+			x, err := EstablishContext(context.Background())
+			require.NoError(t, err)
+			defer x.c.close()
+			card, err := x.Connect(context.Background(), vpcd)
+			require.NoError(t, err)
+			kw := &keepWrites{Conn: x.c.nc}
+			x.c.nc = kw
+			_, err = card.Transmit(context.Background(), wire(t, verify))
+			if tt.step.close {
+				require.Error(t, err)
+			} else {
+				require.NoError(t, err)
+			}
+			require.Len(t, kw.writes, 1)
+			req := kw.writes[0]
+			require.Len(t, req, len(tt.step.want), "the request the daemon got")
+			assert.Equal(t, make([]byte, len(req)), req, "the request buffer is zeroed")
+		})
+	}
+}
