@@ -4,6 +4,7 @@ import (
 	"crypto/sha1"
 	"errors"
 	"fmt"
+	"log/slog"
 
 	"github.com/emvkit/emvkit/apdu"
 	"github.com/emvkit/emvkit/tlv"
@@ -207,6 +208,11 @@ func (s *transactionState) generateAC(p1 byte, data []byte) (*acResponse, error)
 		if len(cid) != 1 || len(r.atc) != 2 || (needAC && len(r.ac) != 8) || (r.ac != nil && len(r.ac) != 8) {
 			return nil, s.fail("GENERATE AC response lacks 9F27, 9F36 or 9F26", ErrMissingData)
 		}
+		// The IAD goes to the host in field 55: Book 3 Annex A gives it
+		// at most 32 bytes, as format 1 does (see forwardedTags).
+		if err := checkLength(0x9F10, r.iad); r.iad != nil && err != nil {
+			return nil, s.failData("GENERATE AC response", err)
+		}
 		r.cid = cid[0]
 	default:
 		return nil, s.failData(fmt.Sprintf("GENERATE AC answered template %s", tag), nil)
@@ -335,25 +341,26 @@ func (s *transactionState) processOnline() error {
 		return s.fail("terminal cancelled while online", err)
 	}
 	if err != nil || resp == nil {
-		// Unable to go online: Book 3 §10.7 default action analysis.
-		s.unableOnline = true
-		if s.defaultCheck() {
-			s.decision = apdu.RefAAC
-			s.setARC("Z3")
-		} else {
-			s.decision = apdu.RefTC
-			s.setARC("Y3")
-		}
+		s.unableToGoOnline()
 		return nil
 	}
-	arc := resp.ARC
-	if len(arc) != 2 {
-		arc = "05"
-		if resp.Approved {
-			arc = "00"
-		}
+	if why := invalidHostAnswer(resp); why != "" {
+		// An answer without a usable ARC or with Issuer Authentication
+		// Data of a length Book 3 Annex A does not allow is not an
+		// authorisation response the terminal can act on: nothing of it
+		// (decision, ARC, 91, scripts) reaches the card. The books give
+		// one way on for a transaction whose online authorisation did
+		// not complete: unable to go online (Book 3 §10.9, Book 4 §6.3.8),
+		// the default action analysis of Book 3 §10.7 and the second
+		// GENERATE AC with the terminal's own ARC, Y3 or Z3 (Book 4
+		// Annex A6). The host's decision is not taken: approving on an
+		// answer that cannot be read would be worse than deciding as if
+		// it never came.
+		s.log.LogAttrs(s.ctx, slog.LevelWarn, "emv: invalid host answer, handled as unable to go online", slog.String("reason", why))
+		s.unableToGoOnline()
+		return nil
 	}
-	s.setARC(arc)
+	s.setARC(resp.ARC)
 	s.decision = apdu.RefAAC
 	if resp.Approved {
 		s.decision = apdu.RefTC
@@ -375,6 +382,50 @@ func (s *transactionState) processOnline() error {
 	}
 	s.scripts = resp.Scripts
 	return nil
+}
+
+// unableToGoOnline decides the second GENERATE AC of a transaction that
+// could not be authorised online: Book 3 §10.7 default action analysis,
+// AAC with ARC Z3 when the default codes match, else TC with Y3
+// (Book 4 Annex A6).
+func (s *transactionState) unableToGoOnline() {
+	s.unableOnline = true
+	if s.defaultCheck() {
+		s.decision = apdu.RefAAC
+		s.setARC("Z3")
+	} else {
+		s.decision = apdu.RefTC
+		s.setARC("Y3")
+	}
+}
+
+// invalidHostAnswer says what makes the issuer's answer unusable, or ""
+// when nothing does: the Authorisation Response Code 8A is exactly two
+// alphanumeric characters (Book 3 Annex A: an 2; §4.3: an is a-z, A-Z,
+// 0-9), and Issuer Authentication Data 91, when present, is 8 to 16 bytes
+// (Book 3 Annex A: b 8-16).
+func invalidHostAnswer(r *OnlineResponse) string {
+	if !isAlphanumeric(r.ARC, 2) {
+		return fmt.Sprintf("Authorisation Response Code of %d bytes %q is not an 2", len(r.ARC), r.ARC)
+	}
+	if n := len(r.IssuerAuthData); n > 0 && (n < 8 || n > 16) {
+		return fmt.Sprintf("Issuer Authentication Data of %d bytes, not 8 to 16", n)
+	}
+	return ""
+}
+
+// isAlphanumeric reports whether s is n characters of format an.
+func isAlphanumeric(s string, n int) bool {
+	if len(s) != n {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('0' <= c && c <= '9' || 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z') {
+			return false
+		}
+	}
+	return true
 }
 
 // complete finishes an online or unable-to-go-online transaction with the

@@ -135,8 +135,8 @@ type Result struct {
 	// UnpredictableNumber is 9F37 as sent to the card.
 	UnpredictableNumber [4]byte `json:"-"`
 	// ARC is the Authorisation Response Code 8A: the issuer's, or Y1/Z1
-	// (offline approved/declined), Y3/Z3 (unable to go online) set by the
-	// terminal (Book 4 Annex A6).
+	// (offline approved/declined), Y3/Z3 (unable to go online, or a host
+	// answer that could not be used) set by the terminal (Book 4 Annex A6).
 	ARC string `json:"arc,omitempty"`
 	// Advice reports that the card asked for an advice (9F27 bit 4,
 	// Book 3 §10.8).

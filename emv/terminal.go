@@ -108,14 +108,19 @@ func (r *OnlineRequest) String() string {
 		r.Transaction.Type, r.Transaction.Amount, maskPAN(r.PAN), r.AID, len(r.ICCData))
 }
 
-// OnlineResponse is the issuer's answer (Book 3 §10.9).
+// OnlineResponse is the issuer's answer (Book 3 §10.9). An answer whose
+// ARC or Issuer Authentication Data breaks the format of Book 3 Annex A is
+// unusable: the kernel handles it as unable to go online (the default
+// action analysis decides, with ARC Y3 or Z3) and uses nothing of it.
 type OnlineResponse struct {
 	// Approved is the issuer's decision.
 	Approved bool
-	// ARC is the Authorisation Response Code 8A, two characters ("00").
+	// ARC is the Authorisation Response Code 8A: exactly two alphanumeric
+	// characters ("00", "Y1"; Annex A: an 2).
 	ARC string
 	// IssuerAuthData is the Issuer Authentication Data 91 (ARPC and
-	// proprietary data); nil when the issuer sent none.
+	// proprietary data), 8 to 16 bytes (Annex A: b 8-16); nil when the
+	// issuer sent none.
 	IssuerAuthData []byte
 	// Scripts holds the issuer scripts: 71 and 72 templates as received,
 	// concatenated.

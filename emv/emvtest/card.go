@@ -311,7 +311,10 @@ func (c *Card) Transmit(ctx context.Context, command []byte) ([]byte, error) {
 	sleep := c.sleep
 	var resp []byte
 	if f != nil && f.SW != 0 {
-		resp = []byte{byte(f.SW >> 8), byte(f.SW)}
+		if f.Corrupt == ReplaceData {
+			resp = append(resp, f.Value...)
+		}
+		resp = append(resp, byte(f.SW>>8), byte(f.SW))
 	} else {
 		resp = c.process(command)
 		if f != nil {
