@@ -126,7 +126,7 @@ func (p *scriptPad) EnterOnlinePIN(context.Context, PINRequest) (OnlinePINBlock,
 // cvBits are the TVR bits cardholder verification may set (Book 3 §10.5).
 var cvBits = []tvr.Bit{
 	tvr.ICCDataMissing, tvr.CardholderVerificationNotSuccessful, tvr.UnrecognisedCVM,
-	tvr.PINTryLimitExceeded, tvr.PINPadNotPresentOrNotWorking, tvr.PINNotEntered, tvr.OnlinePINEntered,
+	tvr.PINTryLimitExceeded, tvr.PINPadNotPresentOrNotWorking, tvr.PINNotEntered, tvr.OnlineCVMCaptured,
 }
 
 // FuzzCVMList parses and evaluates arbitrary CVM Lists with arbitrary
@@ -280,7 +280,7 @@ func FuzzCVMList(f *testing.F) {
 			t.Fatalf("signature required %t with CVM Results %X", res.SignatureRequired, r[:])
 		}
 		online := res.Successful && code == EncipheredPINOnline
-		if res.TVR.Has(tvr.OnlinePINEntered) != online || res.OnlinePIN.IsZero() == online {
+		if res.TVR.Has(tvr.OnlineCVMCaptured) != online || res.OnlinePIN.IsZero() == online {
 			t.Fatalf("online PIN: TVR %s, CVM Results %X", res.TVR, r[:])
 		}
 		if res.TVR.Has(tvr.UnrecognisedCVM) {
