@@ -21,7 +21,9 @@ const scriptMACLen = 8
 // application cryptogram of the first GENERATE AC, Book 2 A1.3), over
 // CLA INS P1 P2 Lc || ATC || application cryptogram || the data before the
 // MAC (Lc counts the MAC): format 2 secure messaging, whose data field is
-// not TLV coded (Book 2 §9.2.1). Confidential data (the new PIN of PIN
+// not TLV coded (Book 2 §9.2.1). Book 2 leaves the data a format 2 MAC
+// covers to the payment system; header, ATC, cryptogram and data is the
+// usual choice, and ours. Confidential data (the new PIN of PIN
 // CHANGE, a confidential PUT DATA value) is enciphered under the SMC
 // session key (same derivation from the ICC SMC master key) as the card's
 // [Encipherment] says (Book 2 §9.3).
