@@ -171,6 +171,8 @@ func TestPerformBiometric(t *testing.T) {
 				if e.Command.INS == 0xEE {
 					assert.Nil(t, e.Command.Data)
 					assert.Equal(t, len(card.sent[i])-5, e.DataLen)
+					assert.Contains(t, e.String(), "[4 bytes redacted]")
+					assert.NotContains(t, e.String(), "B10B1CD0")
 				}
 			}
 			if tc.err != nil && errors.Is(tc.err, apdu.ErrCardRemoved) {

@@ -107,8 +107,9 @@ func (in Input) Format(f fmt.State, _ rune) {
 func (in Input) LogValue() slog.Value { return slog.StringValue(fmt.Sprint(in)) }
 
 // Exchange records one command [Perform] sent and the status word the card
-// answered. The data of a VERIFY is never kept: Command.Data is nil and
-// DataLen says how long it was.
+// answered. The data of a VERIFY, and of the commands a [BiometricDevice]
+// sends, is never kept: Command.Data is nil and DataLen says how long it
+// was.
 type Exchange struct {
 	Command apdu.Command
 	DataLen int
@@ -118,7 +119,7 @@ type Exchange struct {
 // String describes the exchange: "VERIFY 00200080 [8 bytes redacted] -> 9000 (success)".
 func (e Exchange) String() string {
 	s := e.Command.String()
-	if e.Command.Sensitive() && e.DataLen > 0 {
+	if e.DataLen > 0 && e.Command.Data == nil {
 		s += fmt.Sprintf(" [%d bytes redacted]", e.DataLen)
 	}
 	return s + " -> " + e.SW.String()
