@@ -333,6 +333,7 @@ func (s *transactionState) processOnline() error {
 		OnlinePIN:      !s.cvm.OnlinePIN.IsZero(),
 		OnlinePINBlock: s.cvm.OnlinePIN,
 	}
+	req.OnlineBiometric = s.cvm.OnlineBiometric
 	resp, err := s.term.authorise(s.ctx, req)
 	if cerr := s.ctx.Err(); cerr != nil {
 		return s.fail("context ended while online", cerr)

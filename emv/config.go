@@ -34,7 +34,9 @@ type Config struct {
 	// CVMs cvm may perform; its security byte which ODA methods may run.
 	// Zero: E0F8C8: manual key entry, magnetic stripe and IC with
 	// contacts; plaintext and enciphered offline PIN, enciphered online
-	// PIN, signature, no CVM; SDA, DDA and CDA.
+	// PIN, signature, no CVM; SDA, DDA and CDA. EMV 4.4 adds byte 2 bits 3
+	// and 2 (online and offline biometric, cvm.CapOnlineBiometric and
+	// cvm.CapOfflineBiometric): set them only with a Terminal.Biometric.
 	Capabilities [3]byte
 
 	// AdditionalCapabilities is Additional Terminal Capabilities 9F40

@@ -23,6 +23,14 @@ type Terminal struct {
 	// PIN pad not present or not working".
 	PINPad cvm.PINPad
 
+	// Biometric is the biometric capture device that performs the EMV 4.4
+	// biometric CVMs (CV Rule codes 06 to 0F, package cvm), if 9F33 byte
+	// 2 bit 3 (online) or bit 2 (offline) says the terminal supports
+	// them. Nil with those bits set: a biometric CVM sets "Biometric
+	// required but Biometric capture device not working". In a [Session]
+	// it is taken from the Terminal as is; there is no Request for it.
+	Biometric cvm.BiometricDevice
+
 	// Host sends the authorisation request to the issuer (Book 3 §10.9).
 	// Nil: the terminal is unable to go online, and an ARQC is followed by
 	// the default action analysis (Book 3 §10.7).
@@ -100,6 +108,10 @@ type OnlineRequest struct {
 	// OnlinePINBlock is the PIN block the PIN pad enciphered for the
 	// issuer; zero when no online PIN was entered. It never prints.
 	OnlinePINBlock cvm.OnlinePINBlock
+	// OnlineBiometric is the biometric data the capture device enciphered
+	// for the issuer when the CVM performed was a biometric one verified
+	// online (EMV 4.4); zero otherwise. It never prints.
+	OnlineBiometric cvm.OnlineBiometric
 }
 
 // String describes the request with the PAN masked.

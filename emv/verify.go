@@ -23,6 +23,7 @@ func (s *transactionState) verifyCardholder() error {
 		Amount:               s.txn.Amount,
 		TransactionCurrency:  [2]byte(s.termData[0x5F2A]),
 		PINPad:               s.term.pinPad(),
+		Biometric:            s.term.terminal().Biometric,
 		BypassAllPINCVMs:     s.cfg.BypassAllPINCVMs,
 		Rand:                 s.cfg.rand(),
 		Logger:               s.cfg.Logger,

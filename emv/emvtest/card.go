@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/emvkit/emvkit/apdu"
+	"github.com/emvkit/emvkit/tlv"
 )
 
 // Card is a virtual EMV chip card. It is an [apdu.Transceiver] and is safe
@@ -256,6 +257,21 @@ func (c *Card) ApplicationBlocked(aid []byte) bool {
 	defer c.mu.Unlock()
 	a := c.app(aid)
 	return a != nil && a.blocked
+}
+
+// IssuerData returns the current value of one of the application's issuer
+// data objects ([Application.IssuerData]), as PUT DATA left it;
+// confidential ones included (this is the test's view, not the
+// terminal's).
+func (c *Card) IssuerData(aid []byte, tag tlv.Tag) ([]byte, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if a := c.app(aid); a != nil {
+		if d := a.issuerData(tag); d != nil {
+			return append([]byte(nil), d.value...), true
+		}
+	}
+	return nil, false
 }
 
 func (c *Card) app(aid []byte) *appState {

@@ -231,9 +231,45 @@ type Application struct {
 	// ARPCMethod is how the card checks the issuer's ARPC: 1 (default) or 2
 	// (Book 2 §8.2).
 	ARPCMethod int `json:"arpc_method,omitempty"`
+	// ScriptEncipherment is how the issuer enciphers the confidential data
+	// of script commands (the new PIN of PIN CHANGE, confidential PUT
+	// DATA) under the SMC session key and how the card deciphers it (Book
+	// 2 §9.3): "" (length-prefixed ECB), "ecb" or "cbc"; see
+	// [Encipherment].
+	ScriptEncipherment Encipherment `json:"script_encipherment,omitempty"`
+	// IssuerData are data objects kept beside the records that GET DATA
+	// returns and the issuer may replace by a PUT DATA script command
+	// (Book 3 §6.5.7, §6.5.13). 9F14 and 9F23 are always updatable when
+	// LCOL and UCOL are set, and are not listed here.
+	IssuerData []IssuerDataObject `json:"issuer_data,omitempty"`
 
 	// ODA knobs: what goes wrong in the card's certificates and signatures.
 	Faults ODAFaults `json:"oda_faults,omitzero"`
+}
+
+// IssuerDataObject is one primitive data object the issuer may update.
+type IssuerDataObject struct {
+	Tag   Hex `json:"tag"` // 1 or 2 bytes, primitive
+	Value Hex `json:"value"`
+	// Confidential: PUT DATA must carry the value enciphered under the
+	// SMC session key (Book 2 §9.3); a plaintext value is refused (6A80).
+	Confidential bool `json:"confidential,omitempty"`
+}
+
+// tag returns the object's tag if it is a primitive BER-TLV tag of one or
+// two bytes.
+func (d IssuerDataObject) tag() (tlv.Tag, bool) {
+	switch {
+	case len(d.Tag) == 1 && d.Tag[0]&0x1F != 0x1F:
+	case len(d.Tag) == 2 && d.Tag[0]&0x1F == 0x1F && d.Tag[1]&0x80 == 0:
+	default:
+		return 0, false
+	}
+	var t tlv.Tag
+	for _, b := range d.Tag {
+		t = t<<8 | tlv.Tag(b)
+	}
+	return t, !t.Constructed()
 }
 
 // CardRisk is the card's own risk management: what it answers to each
@@ -424,6 +460,19 @@ func (p *Profile) Validate() error {
 			return bad("%s.log_entry must be 2 bytes", where)
 		case a.DAC != nil && len(a.DAC) != 2:
 			return bad("%s.dac must be 2 bytes", where)
+		case !a.ScriptEncipherment.valid():
+			return bad("%s.script_encipherment %q", where, a.ScriptEncipherment)
+		case len(a.IssuerData) > 32:
+			return bad("%s: at most 32 issuer_data objects", where)
+		}
+		for j, d := range a.IssuerData {
+			_, good := d.tag()
+			switch {
+			case !good:
+				return bad("%s.issuer_data[%d].tag must be a primitive tag of 1 or 2 bytes", where, j)
+			case len(d.Value) > 200:
+				return bad("%s.issuer_data[%d].value longer than 200 bytes", where, j)
+			}
 		}
 		switch a.Risk.Decision {
 		case DecideRisk, DecideOffline, DecideOnline, DecideDecline:
