@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -223,4 +224,19 @@ func FuzzParseConfig(f *testing.F) {
 			t.Fatalf("configuration changed in JSON:\n%+v\n%+v", want, got)
 		}
 	})
+}
+
+// The Transaction Type 9C is two digits (Book 3 Annex A): a string that is
+// not two hex digits or a known name is refused with ErrTransaction, never
+// read as type 00.
+func TestParseTransactionTypeRefusesMalformed(t *testing.T) {
+	for _, in := range []string{"0G", "G0", "9", "009", "", " 9", "9 ", "+9", "0x", "Purchase", "cash "} {
+		got, err := emv.ParseTransactionType(in)
+		require.ErrorIs(t, err, emv.ErrTransaction, "%q", in)
+		assert.Equal(t, fmt.Sprintf("emv: invalid transaction: type %q is neither a name nor two hex digits", in), err.Error())
+		assert.Zero(t, got, "%q", in)
+	}
+	got, err := emv.ParseTransactionType("0a")
+	require.NoError(t, err)
+	assert.Equal(t, emv.TransactionType(0x0A), got)
 }
