@@ -357,8 +357,9 @@ func (s *transactionState) processOnline() error {
 	if resp.Approved {
 		s.decision = apdu.RefTC
 	}
-	// The answer's byte strings are copied too: a host may reuse its
-	// buffers once it has answered.
+	// The answer's byte strings are copied before the next command: a
+	// host may reuse its buffers once it has answered.
+	s.scripts = bytes.Clone(resp.Scripts)
 	if ia := bytes.Clone(resp.IssuerAuthData); len(ia) > 0 {
 		s.termData[0x91] = ia
 		if s.aip[0]&0x04 != 0 {
@@ -374,7 +375,6 @@ func (s *transactionState) processOnline() error {
 			}
 		}
 	}
-	s.scripts = bytes.Clone(resp.Scripts)
 	return nil
 }
 

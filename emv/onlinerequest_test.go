@@ -211,8 +211,9 @@ func TestResultAndPINRequestMaskPANAndTrack2(t *testing.T) {
 // The request holds copies (Book 3 §10.9 gives the host the data; it does
 // not give it the kernel's memory): a host that keeps the request and
 // overwrites everything it got once it has answered (here: while the
-// kernel goes on to the second GENERATE AC and the scripts) changes
-// nothing of the transaction. The result, the receipt, field 55 and
+// kernel goes on to EXTERNAL AUTHENTICATE, the second GENERATE AC and the
+// scripts) changes nothing of the transaction; nor does a host that
+// reuses the buffers of its answer (the ARPC and the scripts). The result, the receipt, field 55 and
 // every command sent after the answer are those of the same transaction
 // with a host that leaves the request alone.
 func TestOnlineRequestHoldsCopies(t *testing.T) {
@@ -220,7 +221,8 @@ func TestOnlineRequestHoldsCopies(t *testing.T) {
 		card := emvtest.NewCard(visaCDA())
 		iss := emvtest.IssuerFor(card)
 		iss.SetRule(scriptsRule(emvtest.Script{Template: 0x72, ID: mustHex("55667788"), Commands: []emvtest.ScriptCommand{emvtest.PutData(0x9F14, []byte{5})}}))
-		h := &issuerHost{iss: iss}
+		var answer *emv.OnlineResponse
+		h := &issuerHost{iss: iss, tamper: func(r *emv.OnlineResponse) { answer = r }}
 		var kept [][]byte
 		link := &hookedCard{card: card}
 		link.before = func(cmd []byte) {
@@ -229,7 +231,7 @@ func TestOnlineRequestHoldsCopies(t *testing.T) {
 			}
 			// The host answered; now it scribbles over what it got.
 			r := h.reqs[0]
-			kept = [][]byte{r.AID, r.PANSequence, r.ICCData, r.PAN(), r.Track2()}
+			kept = [][]byte{r.AID, r.PANSequence, r.ICCData, r.PAN(), r.Track2(), answer.IssuerAuthData, answer.Scripts}
 			for _, b := range kept {
 				for i := range b {
 					b[i] = 0xEE
