@@ -76,8 +76,9 @@ func LoadConfig(path string) (*Config, error) {
 // is about ("applications[4].aid", "params.floor_limit"), validation
 // errors included, or "file" for the file as a whole. Keys match exactly
 // (encoding/json would also take "Country" for "country"), a key given
-// twice in one object is an error (RFC 8259 §4 leaves duplicate names to
-// the reader; a terminal configuration cannot have two floor limits), and
+// twice in one object is an error (RFC 8259 §4: names SHOULD be unique,
+// and readers differ on which one wins; a terminal configuration cannot
+// have two floor limits), and
 // a null value is the same as leaving the key out.
 func ParseConfig(data []byte) (*Config, error) {
 	var f configFile
@@ -106,7 +107,8 @@ func ParseConfig(data []byte) (*Config, error) {
 // token, so that it knows the JSON path of every value it reads: the one
 // decoding path of ParseConfig, driven by configFile's json tags. Its
 // recursion follows configFile's types, so its depth is bounded by them;
-// raw values (ca_keys, comment) are left to encoding/json's own limits.
+// a raw value (ca_keys, comment) is first read whole by encoding/json,
+// whose nesting limit then bounds the walk that looks for repeated keys.
 type configDecoder struct{ d *json.Decoder }
 
 // field names a path for an error: the file itself at the top.

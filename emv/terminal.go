@@ -102,10 +102,10 @@ type Selector interface {
 // most an address for them, because they are held by a closure, as
 // [cvm.PIN] holds its digits.
 //
-// Every byte string of the request is its own copy, and PAN and Track2
-// return a new copy on each call: a host may keep the request and change
-// what it got (zero it once the message is sent) without touching the
-// transaction, its receipt or its [Result].
+// Every byte string of a request the kernel builds is the request's own
+// copy, and PAN and Track2 return a new copy on each call: a host may keep
+// the request and change what it got (zero it once the message is sent)
+// without touching the transaction, its receipt or its [Result].
 type OnlineRequest struct {
 	Transaction Transaction
 	AID         []byte // 84
