@@ -119,8 +119,12 @@ func TestParseConfigErrors(t *testing.T) {
 		{"TerminalIDTooLong", `{` + base + `"terminal_id": "TERMINAL1", ` + apps + `}`, "terminal_id", "9 characters, at most 8"},
 		{"MerchantIDTooLong", `{` + base + `"merchant_id": "MERCHANT00000001", ` + apps + `}`, "merchant_id", "16 characters, at most 15"},
 		{"IFDSerialTooLong", `{` + base + `"ifd_serial": "IFD000001", ` + apps + `}`, "ifd_serial", "9 characters, at most 8"},
-		// The CA keys are read by oda.LoadKeyStore, whose reason names
-		// the key and its field.
+		// The CA keys are read by oda.LoadKeyStore: its errors keep
+		// their path under ca_keys, but for a key the store refuses,
+		// which it names by RID and index.
+		{"CAKeyHex", `{` + base + apps + `, "ca_keys": {"keys": [{"rid": "A000000003", "index": "93", "modulus": "C0", "exponent": "0X", "checksum": "00"}]}}`, "ca_keys.keys[0].exponent", "encoding/hex: invalid byte: U+0058 'X'"},
+		{"CAKeyRevocation", `{` + base + apps + `, "ca_keys": {"keys": [], "revocations": [{"rid": "A000000003", "index": "92", "serial": "1234"}]}}`, "ca_keys.revocations[0].serial", `"1234" is 2 bytes, want 3`},
+		{"CAKeyUnknownKey", `{` + base + apps + `, "ca_keys": {"kees": []}}`, "ca_keys", `oda: CA key file: unknown field "kees"`},
 		{"CAKeyChecksum", `{` + base + apps + `, "ca_keys": {"keys": [{"rid": "A000000003", "index": "92", "modulus": "C0", "exponent": "03", "checksum": "00"}]}}`, "ca_keys", "oda: CA public key A000000003/92: check value mismatch: computed C897400570748734E7A68CC64D3A60A4574BE8F6, listed 00"},
 	}
 	for _, tc := range tests {

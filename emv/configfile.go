@@ -510,7 +510,11 @@ func (f *configFile) config() (*Config, error) {
 	}
 	if len(f.CAKeys) > 0 && string(f.CAKeys) != "null" {
 		ks, err := oda.LoadKeyStore(bytes.NewReader(f.CAKeys))
+		if fe := (*oda.KeyFileError)(nil); errors.As(err, &fe) && fe.Path != "" {
+			return nil, &ConfigError{Field: "ca_keys." + fe.Path, Reason: fe.Err.Error()}
+		}
 		if err != nil {
+			// A key the store refuses is named by its RID and index.
 			return nil, &ConfigError{Field: "ca_keys", Reason: err.Error()}
 		}
 		c.CAKeys = ks
