@@ -3,6 +3,7 @@ package cvm
 import (
 	"context"
 	"crypto/rand"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -105,6 +106,9 @@ func (in Input) Format(f fmt.State, _ rune) {
 
 // LogValue makes log/slog print the input as Format does, PAN masked.
 func (in Input) LogValue() slog.Value { return slog.StringValue(fmt.Sprint(in)) }
+
+// MarshalJSON writes the input as Format does, a JSON string, PAN masked.
+func (in Input) MarshalJSON() ([]byte, error) { return json.Marshal(fmt.Sprint(in)) }
 
 // Exchange records one command [Perform] sent and the status word the card
 // answered. The data of a VERIFY, and of the commands a [BiometricDevice]

@@ -1,6 +1,7 @@
 package emv
 
 import (
+	"bytes"
 	"crypto/sha1"
 	"errors"
 	"fmt"
@@ -323,16 +324,14 @@ func (s *transactionState) processOnline() error {
 	if s.skipOnline {
 		return nil
 	}
-	req := &OnlineRequest{
-		Transaction:    s.txn,
-		AID:            s.res.AID,
-		PAN:            s.cardData[0x5A],
-		PANSequence:    s.cardData[0x5F34],
-		Track2:         s.cardData[0x57],
-		ICCData:        s.iccData(),
-		OnlinePIN:      !s.cvm.OnlinePIN.IsZero(),
-		OnlinePINBlock: s.cvm.OnlinePIN,
-	}
+	// The request holds copies: the host may keep it and change what it
+	// got without changing the transaction (iccData builds a new slice).
+	req := NewOnlineRequest(s.txn, s.cardData[0x5A], s.cardData[0x57])
+	req.AID = bytes.Clone(s.res.AID)
+	req.PANSequence = bytes.Clone(s.cardData[0x5F34])
+	req.ICCData = s.iccData()
+	req.OnlinePIN = !s.cvm.OnlinePIN.IsZero()
+	req.OnlinePINBlock = s.cvm.OnlinePIN
 	req.OnlineBiometric = s.cvm.OnlineBiometric
 	resp, err := s.term.authorise(s.ctx, req)
 	if cerr := s.ctx.Err(); cerr != nil {
@@ -366,7 +365,10 @@ func (s *transactionState) processOnline() error {
 	if resp.Approved {
 		s.decision = apdu.RefTC
 	}
-	if ia := resp.IssuerAuthData; len(ia) > 0 {
+	// The answer's byte strings are copied before the next command: a
+	// host may reuse its buffers once it has answered.
+	s.scripts = bytes.Clone(resp.Scripts)
+	if ia := bytes.Clone(resp.IssuerAuthData); len(ia) > 0 {
 		s.termData[0x91] = ia
 		if s.aip[0]&0x04 != 0 {
 			// Book 3 §10.9: issuer authentication by EXTERNAL
@@ -381,7 +383,6 @@ func (s *transactionState) processOnline() error {
 			}
 		}
 	}
-	s.scripts = resp.Scripts
 	return nil
 }
 

@@ -1,7 +1,9 @@
 package emv
 
 import (
+	"encoding/json"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -261,6 +263,22 @@ func (t Trace) String() string {
 		b.WriteByte('\n')
 	}
 	return b.String()
+}
+
+// Format writes [Trace.String] for every verb: the card's answers hold
+// the PAN and track 2, which %d, %o, %b and the other verbs fmt applies to
+// the bytes themselves would otherwise print.
+func (t Trace) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, t.String()) }
+
+// MarshalJSON writes the trace as an array of its lines, masked as
+// [Trace.String] masks them (encoding/json would write the bytes, PAN
+// included, in base64).
+func (t Trace) MarshalJSON() ([]byte, error) {
+	lines := make([]string, 0, len(t))
+	for _, e := range t {
+		lines = append(lines, e.String())
+	}
+	return json.Marshal(lines)
 }
 
 // Session returns the trace as a recorded session (apdu's replay format)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"reflect"
 	"strings"
 
 	"github.com/emvkit/emvkit/tlv"
@@ -22,18 +23,43 @@ func (h Hex) MarshalJSON() ([]byte, error) {
 	return json.Marshal(strings.ToUpper(hex.EncodeToString(h)))
 }
 
-// UnmarshalJSON reads a hexadecimal string.
+// UnmarshalJSON reads a hexadecimal string. Its errors never hold the
+// value, which for a key field is the key: they are
+// *json.UnmarshalTypeError, which encoding/json completes with the field's
+// path and [ParseProfile] reports by that path alone.
 func (h *Hex) UnmarshalJSON(b []byte) error {
 	var s string
 	if err := json.Unmarshal(b, &s); err != nil {
-		return fmt.Errorf("emvtest: hex value: %w", err)
+		return &json.UnmarshalTypeError{Value: jsonKind(b), Type: reflect.TypeFor[Hex]()}
 	}
 	v, err := hex.DecodeString(strings.ReplaceAll(s, " ", ""))
 	if err != nil {
-		return fmt.Errorf("emvtest: hex value %q: %w", s, err)
+		return &json.UnmarshalTypeError{Value: "string that is not hex", Type: reflect.TypeFor[Hex]()}
 	}
 	*h = v
 	return nil
+}
+
+// jsonKind names the kind of a JSON value by its first byte, for an
+// error that must not show the value.
+func jsonKind(b []byte) string {
+	b = bytes.TrimLeft(b, " \t\r\n")
+	if len(b) == 0 {
+		return "empty value"
+	}
+	switch b[0] {
+	case '"':
+		return "string"
+	case '{':
+		return "object"
+	case '[':
+		return "array"
+	case 't', 'f':
+		return "bool"
+	case 'n':
+		return "null"
+	}
+	return "number"
 }
 
 // Directory choices for [Profile.Directory].
@@ -350,7 +376,7 @@ func ParseProfile(b []byte) (*Profile, error) {
 	dec.DisallowUnknownFields()
 	var p Profile
 	if err := dec.Decode(&p); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrProfile, err)
+		return nil, profileJSONError(err)
 	}
 	if dec.More() {
 		return nil, fmt.Errorf("%w: data after the profile", ErrProfile)
@@ -359,6 +385,28 @@ func ParseProfile(b []byte) (*Profile, error) {
 		return nil, err
 	}
 	return &p, nil
+}
+
+// profileJSONError names the field of a JSON value that cannot be
+// decoded, never the value: encoding/json puts a number's digits in its
+// message ("number 70000"), and the value of a key field is the key.
+func profileJSONError(err error) error {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		field := te.Field
+		if field == "" {
+			field = "profile"
+		}
+		kind, _, _ := strings.Cut(te.Value, " ")
+		if te.Type == reflect.TypeFor[Hex]() {
+			if te.Value == "string that is not hex" {
+				return fmt.Errorf("%w: %s: not hex", ErrProfile, field)
+			}
+			return fmt.Errorf("%w: %s: a JSON %s, want a hex string", ErrProfile, field, kind)
+		}
+		return fmt.Errorf("%w: %s: a JSON %s cannot be %s", ErrProfile, field, kind, te.Type)
+	}
+	return fmt.Errorf("%w: %v", ErrProfile, err)
 }
 
 // String names the profile without its PAN or track 2 data.
@@ -379,7 +427,7 @@ func (p *Profile) Validate() error {
 		return bad("pan must be 12 to 19 digits")
 	}
 	if p.PSN != "" && (len(p.PSN) != 2 || !isDigits(p.PSN)) {
-		return bad("psn %q must be two digits", p.PSN)
+		return bad("psn must be two digits")
 	}
 	switch p.Protocol {
 	case "", "T=0", "T=1":
@@ -394,9 +442,12 @@ func (p *Profile) Validate() error {
 	if p.DirectorySFI < 0 || p.DirectorySFI > 10 {
 		return bad("directory_sfi %d: want 1 to 10", p.DirectorySFI)
 	}
-	for _, k := range []Hex{p.MasterKeys.AC, p.MasterKeys.SMI, p.MasterKeys.SMC} {
-		if k != nil && len(k) != 16 {
-			return bad("master keys must be 16 bytes")
+	for _, k := range []struct {
+		name string
+		key  Hex
+	}{{"ac", p.MasterKeys.AC}, {"smi", p.MasterKeys.SMI}, {"smc", p.MasterKeys.SMC}} {
+		if k.key != nil && len(k.key) != 16 {
+			return bad("master_keys.%s must be 16 bytes (a double-length DES key)", k.name)
 		}
 	}
 	if e := p.Keys.Exponent; e != 0 && e != 3 && e != 65537 {
