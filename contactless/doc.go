@@ -65,6 +65,11 @@
 //     matching combination of the configuration; an Application Priority
 //     Indicator of 0 or none ranks after every priority, ties keep the
 //     card's directory order (§3.3.3.2).
+//   - "Present Card" at protocol activation carries no amount (Value
+//     Qualifier None): the book gives the message and the status only.
+//   - SELECT PPSE is read only when it answers 9000; a warning (62xx,
+//     63xx) with an FCI leaves the Candidate List empty, as any other
+//     status word does (§3.3.2.2).
 //   - An empty Candidate List (no PPSE, an unreadable FCI, no entry
 //     matching, every candidate's final SELECT refused) ends with End
 //     Application and "Insert, Swipe or Try Another Card", Ready to Read.
@@ -76,6 +81,9 @@
 //     Processing Error on each collision, and nothing when it ends.
 //   - An outcome status Book A does not define, and no outcome at all, are
 //     End Application.
+//   - The Removal Timeout and the Field Off Request of any outcome are
+//     acted on, in that order, after its UI Request on Outcome and before
+//     the restart or the return to the terminal.
 //   - A restart at Start B after an online response serves only the
 //     combination that asked for it, so that the issuer's data reaches the
 //     application whose cryptogram it answers.

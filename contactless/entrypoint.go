@@ -259,7 +259,7 @@ type run struct {
 	actStart    Start      // the Start the next kernel activation reports
 	restartFlag bool       // Book B's Restart flag: set by Try Again and online restarts
 	uiOnRestart *UIRequest // the UI Request on Restart to show at protocol activation
-	online      []byte     // the online response for the next kernel activation
+	online      []byte     // the online response, for every kernel activation of a Restart
 	only        *Combination
 
 	cands    []candidate // the Candidate List as final selection consumes it
@@ -455,7 +455,6 @@ func (r *run) kernelActivation(ctx context.Context) (Start, error) {
 		Rand:           r.cfg.rand(),
 		Logger:         r.log(),
 	}
-	r.online = nil
 	k := r.ep.Kernels[comb.Kernel]
 	out, err := k.Activate(ctx, a)
 	r.res.Combination = &comb

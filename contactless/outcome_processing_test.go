@@ -303,6 +303,21 @@ func TestRestart(t *testing.T) {
 		assert.Equal(t, first.Transaction, second.Transaction)
 		assert.Equal(t, first.Preprocessing, second.Preprocessing)
 	})
+	t.Run("BookA_5_4_RestartThenTryAgain_ResponseGivenAgain", func(t *testing.T) {
+		k := &stubKernel{outcomes: []*contactless.Outcome{onlineRequestStartB(), outcome(contactless.StatusTryAgain), outcome(contactless.StatusApproved)}}
+		ep := &contactless.EntryPoint{Config: testConfig(visa()), Kernels: kernels(k, 3)}
+		card := cardWith(entry(visaAID))
+		txn := purchase
+		first, err := ep.Run(context.Background(), contactless.OneCard(card), &txn)
+		require.NoError(t, err)
+		second, err := ep.Restart(context.Background(), contactless.OneCard(card), first, response)
+		require.NoError(t, err)
+		assert.Equal(t, contactless.StatusApproved, second.Outcome.Parameters.Status)
+		require.Len(t, k.seen, 3)
+		assert.Equal(t, response, k.seen[1].OnlineResponse)
+		assert.Equal(t, response, k.seen[2].OnlineResponse, "the kernel that lost the card mid issuer update needs the response again")
+		assert.Equal(t, []contactless.Restart{{Start: contactless.StartB, Cause: contactless.CauseOnlineResponse}, {Start: contactless.StartB, Cause: contactless.CauseTryAgain}}, second.Restarts)
+	})
 	t.Run("BookA_5_4_RestartStartB_OnlyThePreviousCombination", func(t *testing.T) {
 		k := &stubKernel{outcomes: []*contactless.Outcome{onlineRequestStartB(), outcome(contactless.StatusApproved)}}
 		ep := &contactless.EntryPoint{Config: testConfig(visa(), mastercard()), Kernels: kernels(k, 2, 3)}
