@@ -307,6 +307,9 @@ func (r *run) done(err error) (*Result, error) {
 // and the Candidate List (Book B §3.3.2), since only a card link tells a
 // collision the reader saw late.
 func (r *run) protocolActivation(ctx context.Context) (Start, error) {
+	if r.field == nil {
+		return StartNA, errors.New("contactless: protocol activation: a restart at Start D has no field to poll")
+	}
 	// §3.2.1.2: a restart shows the outcome's UI Request on Restart, if
 	// it had one; otherwise "Present Card", Ready to Read.
 	if r.restartFlag && r.uiOnRestart != nil {
@@ -507,15 +510,17 @@ func (r *run) processOutcome(ctx context.Context, out *Outcome, kerr error) (Sta
 	if p.UIRequestOnOutcome != nil {
 		r.ui(*p.UIRequestOnOutcome)
 	}
-	// Book A §6.2: a Removal Timeout waits for the card to leave.
-	if p.RemovalTimeout > 0 {
+	// Book A §6.2: a Removal Timeout waits for the card to leave. (A
+	// restart at Start D may have no field; then there is nothing to wait
+	// for or to switch off.)
+	if p.RemovalTimeout > 0 && r.field != nil {
 		if err := r.field.WaitRemoval(ctx, time.Duration(p.RemovalTimeout)*100*time.Millisecond); err != nil {
 			return StartNA, fmt.Errorf("contactless: waiting for card removal: %w", err)
 		}
 	}
 	// §3.5.1.5: a Field Off Request turns the field off for its time
 	// before anything else happens on the field.
-	if p.FieldOffRequest != NoTime {
+	if p.FieldOffRequest != NoTime && r.field != nil {
 		if err := r.field.Off(ctx, time.Duration(p.FieldOffRequest)*100*time.Millisecond); err != nil {
 			return StartNA, fmt.Errorf("contactless: field off: %w", err)
 		}

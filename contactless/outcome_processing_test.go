@@ -366,6 +366,21 @@ func TestRestart(t *testing.T) {
 		assert.Equal(t, k.seen[0].AID, k.seen[1].AID)
 		assert.Empty(t, second.UI)
 	})
+	t.Run("BookA_5_4_RestartStartDWithoutField_RemovalAndTryAgain", func(t *testing.T) {
+		o := outcome(contactless.StatusOnlineRequest)
+		o.Parameters.Start = contactless.StartD
+		retry := outcome(contactless.StatusTryAgain)
+		retry.Parameters.RemovalTimeout = 10
+		retry.Parameters.FieldOffRequest = 2
+		k := &stubKernel{outcomes: []*contactless.Outcome{o, retry}}
+		ep := &contactless.EntryPoint{Config: testConfig(visa()), Kernels: kernels(k, 3)}
+		txn := purchase
+		first, err := ep.Run(context.Background(), contactless.OneCard(cardWith(entry(visaAID))), &txn)
+		require.NoError(t, err)
+		second, err := ep.Restart(context.Background(), nil, first, response)
+		require.EqualError(t, err, "contactless: protocol activation: a restart at Start D has no field to poll")
+		assert.Len(t, second.Restarts, 2)
+	})
 	t.Run("BookA_5_4_OutcomeWithoutStart_NoRestart", func(t *testing.T) {
 		k := &stubKernel{outcomes: []*contactless.Outcome{outcome(contactless.StatusOnlineRequest)}}
 		ep := &contactless.EntryPoint{Config: testConfig(visa()), Kernels: kernels(k, 3)}
