@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"sort"
+	"slices"
 
 	"github.com/emvkit/emvkit/tlv"
 )
@@ -227,7 +227,7 @@ func buildCandidates(entries []DirectoryEntry, pre []Preprocessed, has func(Kern
 			break
 		}
 	}
-	sort.SliceStable(out, func(a, b int) bool { return rank(out[a].comb.Priority) < rank(out[b].comb.Priority) })
+	slices.SortStableFunc(out, func(a, b candidate) int { return rank(a.comb.Priority) - rank(b.comb.Priority) })
 	return out
 }
 
