@@ -466,10 +466,12 @@ func (r *run) kernelActivation(ctx context.Context) (Start, error) {
 		if ctx.Err() != nil {
 			return StartNA, fmt.Errorf("contactless: %s: %w", comb.Kernel, err)
 		}
-		// The kernel lost the card. Book A §6.1 makes a lost card the
-		// kernel's Try Again (C-2 and C-3 both end a communication error
-		// so); the Entry Point gives the same outcome on the kernel's
-		// behalf: restart at Start B, "Present Card Again" on restart.
+		// The kernel lost the card. The kernel books end a communication
+		// error with the card in Try Again, "Present Card Again" on
+		// restart (Book C-2's L1RSP handling, Book C-3's card-removed
+		// case); the Entry Point gives that outcome on the kernel's
+		// behalf and processes it as Book B §3.5.1.3 says: restart at
+		// Start B.
 		r.log().Info("contactless: kernel error", "kernel", comb.Kernel.String(), "err", err)
 		return r.processOutcome(ctx, kernelLostCard(), err)
 	}
