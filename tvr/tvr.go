@@ -43,6 +43,7 @@ var (
 	DDAFailed                   = bit(1, 4)
 	CDAFailed                   = bit(1, 3)
 	SDASelected                 = bit(1, 2)
+	XDASelected                 = bit(1, 1) // EMV 4.4
 	// Byte 2
 	DifferentApplicationVersions = bit(2, 8)
 	ExpiredApplication           = bit(2, 7)
@@ -62,11 +63,14 @@ var (
 	UpperConsecutiveOfflineLimitExceeded = bit(4, 6)
 	SelectedRandomlyForOnline            = bit(4, 5)
 	MerchantForcedOnline                 = bit(4, 4)
+	XDAFailed                            = bit(4, 1) // EMV 4.4: XDA signature verification failed
 	// Byte 5
 	DefaultTDOLUsed                   = bit(5, 8)
 	IssuerAuthenticationFailed        = bit(5, 7)
 	ScriptFailedBeforeFinalGenerateAC = bit(5, 6)
 	ScriptFailedAfterFinalGenerateAC  = bit(5, 5)
+	CAECCKeyMissing                   = bit(5, 3) // EMV 4.4
+	ECCKeyRecoveryFailed              = bit(5, 2) // EMV 4.4
 )
 
 // TSI bits, Book 3 Annex C6.
@@ -89,6 +93,7 @@ var TVRBits = []Named{
 	{DDAFailed, "DDA failed"},
 	{CDAFailed, "CDA failed"},
 	{SDASelected, "SDA selected"},
+	{XDASelected, "XDA selected"},
 	{DifferentApplicationVersions, "ICC and terminal have different application versions"},
 	{ExpiredApplication, "Expired application"},
 	{ApplicationNotYetEffective, "Application not yet effective"},
@@ -105,10 +110,13 @@ var TVRBits = []Named{
 	{UpperConsecutiveOfflineLimitExceeded, "Upper consecutive offline limit exceeded"},
 	{SelectedRandomlyForOnline, "Transaction selected randomly for online processing"},
 	{MerchantForcedOnline, "Merchant forced transaction online"},
+	{XDAFailed, "XDA signature verification failed"},
 	{DefaultTDOLUsed, "Default TDOL used"},
 	{IssuerAuthenticationFailed, "Issuer authentication failed"},
 	{ScriptFailedBeforeFinalGenerateAC, "Script processing failed before final GENERATE AC"},
 	{ScriptFailedAfterFinalGenerateAC, "Script processing failed after final GENERATE AC"},
+	{CAECCKeyMissing, "CA ECC key missing"},
+	{ECCKeyRecoveryFailed, "ECC key recovery failed"},
 }
 
 // TSIBits lists every named TSI bit with its name from Annex C6.

@@ -18,6 +18,10 @@ func TestTVRBitPositions(t *testing.T) {
 		{OnlinePINEntered, TVR{0, 0, 0x04, 0, 0}},
 		{MerchantForcedOnline, TVR{0, 0, 0, 0x08, 0}},
 		{ScriptFailedAfterFinalGenerateAC, TVR{0, 0, 0, 0, 0x10}},
+		{XDASelected, TVR{0x01, 0, 0, 0, 0}},
+		{XDAFailed, TVR{0, 0, 0, 0x01, 0}},
+		{CAECCKeyMissing, TVR{0, 0, 0, 0, 0x04}},
+		{ECCKeyRecoveryFailed, TVR{0, 0, 0, 0, 0x02}},
 	}
 	for _, c := range cases {
 		var v TVR
@@ -32,7 +36,7 @@ func TestTVRBitPositions(t *testing.T) {
 		assert.False(t, seen[n.Bit], "bit %s named twice", n.Bit.Position())
 		seen[n.Bit] = true
 	}
-	assert.Len(t, TVRBits, 27)
+	assert.Len(t, TVRBits, 31)
 }
 
 func TestTVRString(t *testing.T) {
