@@ -81,6 +81,8 @@ type suiteParams struct {
 	// Book 2 Annex B2.2.1 (the lower root); fromXY takes a full point.
 	point4x func(x []byte) (ecPoint, error)
 	fromXY  func(x, y []byte) (ecPoint, error)
+	// baseX returns x(scalar·G), N_FIELD bytes; scalar is N_FIELD bytes.
+	baseX func(scalar []byte) ([]byte, error)
 }
 
 var (
@@ -129,7 +131,7 @@ func newSuiteParams[P nistPoint[P]](name string, size int, hashAlg byte, newHash
 	c := &curve[P]{newPoint: newPoint, size: size, halfP: new(big.Int).Rsh(p, 1)}
 	return &suiteParams{
 		name: name, fieldLen: size, hashLen: newHash().Size(), hashAlg: hashAlg, newHash: newHash, p: p, n: n,
-		point4x: c.point4x, fromXY: c.fromXY,
+		point4x: c.point4x, fromXY: c.fromXY, baseX: c.baseX,
 	}
 }
 
@@ -141,6 +143,9 @@ type ecPoint interface {
 	sumX(a, b []byte) ([]byte, error)
 	// y returns the point's y coordinate, N_FIELD bytes.
 	y() []byte
+	// mulX returns x(scalar·Q), N_FIELD bytes: the Diffie-Hellman shared
+	// secret of ECC encryption (Book 2 Annex A2.3.2).
+	mulX(scalar []byte) ([]byte, error)
 }
 
 type curvePoint[P nistPoint[P]] struct {
@@ -202,6 +207,22 @@ func (p *curvePoint[P]) sumX(a, b []byte) ([]byte, error) {
 }
 
 func (p *curvePoint[P]) y() []byte { return p.q.Bytes()[1+p.c.size:] }
+
+func (p *curvePoint[P]) mulX(scalar []byte) ([]byte, error) {
+	q, err := p.c.newPoint().ScalarMult(p.q, scalar)
+	if err != nil {
+		return nil, err
+	}
+	return q.BytesX()
+}
+
+func (c *curve[P]) baseX(scalar []byte) ([]byte, error) {
+	q, err := c.newPoint().ScalarBaseMult(scalar)
+	if err != nil {
+		return nil, err
+	}
+	return q.BytesX()
+}
 
 // ECPublicKey is an ECC public key as EMV carries it: the x coordinate
 // only (Book 2 Annex B2.2.1), under an Algorithm Suite.

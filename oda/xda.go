@@ -61,6 +61,10 @@ type ECCIssuerKey struct {
 // Book 2 §12.4, Table 36) after every check.
 type ECCICCKey struct {
 	ECPublicKey
+	// SuiteIndicator is the certificate's ICC Public Key Algorithm Suite
+	// Indicator: the ECPublicKey's Suite for XDA, an ODE suite (00, 01)
+	// for the key of ECC PIN encipherment, whose curve Suite names.
+	SuiteIndicator    byte
 	Expiry            [4]byte // ICC Certificate Expiration Date, YYYYMMDD (UTC)
 	ExpiryTime        [2]byte // ICC Certificate Expiration Time, HHMM (UTC)
 	SerialNumber      [6]byte
@@ -208,14 +212,20 @@ func (v *Verifier) RecoverECCIssuerKey(ca *CAKey, card *CardData) (*ECCIssuerKey
 // date and time; the key's x a point of its curve. The certificate has no
 // PAN: the ICCD Hash binds it to the card's data.
 func (v *Verifier) RecoverECCICCKey(issuer *ECCIssuerKey, card *CardData, iccd []byte) (*ECCICCKey, error) {
-	const m = XDA
+	return v.recoverECCICC(XDA, issuer, card.ICCCertificate, iccd, func(b byte) Suite { return Suite(b) })
+}
+
+// recoverECCICC checks a certificate of the Table 36 layout: the ICC ECC
+// certificate of XDA (9F46) or the ICC ECC certificate for ODE (9F2D),
+// whose suite byte is an ODE suite that suite maps to its curve (0 when
+// unknown).
+func (v *Verifier) recoverECCICC(m Method, issuer *ECCIssuerKey, cert, iccd []byte, suiteOf func(byte) Suite) (*ECCICCKey, error) {
 	if v.Date.IsZero() {
 		return nil, fail(m, CheckInput, ErrInput, "no transaction date")
 	}
 	if issuer == nil || issuer.pt == nil {
 		return nil, fail(m, CheckInput, ErrInput, "no issuer ECC key")
 	}
-	cert := card.ICCCertificate
 	if len(cert) == 0 {
 		return nil, fail(m, CheckICCCertificate, ErrMissingData, "")
 	}
@@ -228,7 +238,7 @@ func (v *Verifier) RecoverECCICCKey(issuer *ECCIssuerKey, card *CardData, iccd [
 	if cert[1] != eccCertEncoding {
 		return nil, fail(m, CheckICCCertEncoding, ErrFormat, "encoding %02X, want 00", cert[1])
 	}
-	suite := Suite(cert[2])
+	suite := suiteOf(cert[2])
 	if !suite.Known() {
 		return nil, fail(m, CheckICCKeyAlgorithm, ErrUnsupportedAlgorithm, "ICC public key algorithm suite %02X", byte(suite))
 	}
@@ -263,6 +273,7 @@ func (v *Verifier) RecoverECCICCKey(issuer *ECCIssuerKey, card *CardData, iccd [
 	}
 	return &ECCICCKey{
 		ECPublicKey:       *key,
+		SuiteIndicator:    cert[2],
 		Expiry:            [4]byte(cert[3:7]),
 		ExpiryTime:        [2]byte(cert[7:9]),
 		SerialNumber:      [6]byte(cert[9:15]),
