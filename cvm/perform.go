@@ -77,6 +77,11 @@ type Input struct {
 	// oda.Verifier.PINKey recovers). nil when the kernel has none for this
 	// card: offline enciphered PIN CVMs are then not performed.
 	PINKey *oda.PublicKey
+	// ECCPINKey is, for a card using the ECC methods, the ICC ECC key for
+	// offline data encryption (9F2D, what oda.Verifier.ECCPINKey
+	// recovers): the offline PIN is then enciphered by Book 2 §13.2. It
+	// takes precedence over PINKey; nil when there is none.
+	ECCPINKey *oda.ECCICCKey
 	// BypassAllPINCVMs: once PIN entry has been bypassed for one PIN CVM,
 	// treat every later PIN CVM of this transaction as bypassed without
 	// prompting again (Book 4 §6.3, an option of the terminal). False
@@ -95,7 +100,7 @@ type Input struct {
 func (in Input) Format(f fmt.State, _ rune) {
 	fmt.Fprintf(f, "cvm.Input{AIP %X, CVM List %X, 9F42 %X, PAN %s, 9F33 %X, 9F35 %02X, 9C %02X, amount %d, 5F2A %X, PIN pad %t, PIN key %t}",
 		in.AIP[:], in.CVMList, in.ApplicationCurrency, maskPAN(in.PAN), in.TerminalCapabilities[:],
-		in.TerminalType, in.TransactionType, in.Amount, in.TransactionCurrency[:], in.PINPad != nil, in.PINKey != nil)
+		in.TerminalType, in.TransactionType, in.Amount, in.TransactionCurrency[:], in.PINPad != nil, in.PINKey != nil || in.ECCPINKey != nil)
 }
 
 // LogValue makes log/slog print the input as Format does, PAN masked.
@@ -524,7 +529,7 @@ func (s *state) offlinePIN(c Code) (attempt, error) {
 	if !s.pinEntryPossible() {
 		return notPerformed, nil
 	}
-	if c.enciphered() && s.in.PINKey == nil {
+	if c.enciphered() && s.in.PINKey == nil && s.in.ECCPINKey == nil {
 		// No ICC PIN Encipherment or ICC Public Key was recovered: the PIN
 		// cannot be enciphered, so it is not asked for.
 		if s.debugOn {
@@ -620,7 +625,7 @@ func (s *state) readPINTryCounter() error {
 }
 
 // encipher gets the card's unpredictable number and enciphers the PIN
-// block (Book 2 §7.2, Book 3 §10.5.1). It returns nil data without error
+// block (Book 2 §7.2, or §13.2 under an ECC key; Book 3 §10.5.1). It returns nil data without error
 // when the card refuses GET CHALLENGE or the encipherment fails.
 func (s *state) encipher(block []byte) ([]byte, error) {
 	resp, err := s.exchange(apdu.GetChallenge())
@@ -633,7 +638,12 @@ func (s *state) encipher(block []byte) ([]byte, error) {
 		}
 		return nil, nil
 	}
-	data, err := oda.EncipherPIN(s.in.PINKey, block, resp.Data, s.rand)
+	var data []byte
+	if s.in.ECCPINKey != nil {
+		data, err = oda.EncipherPINECC(s.in.ECCPINKey, block, resp.Data, s.rand)
+	} else {
+		data, err = oda.EncipherPIN(s.in.PINKey, block, resp.Data, s.rand)
+	}
 	if err != nil {
 		if s.debugOn {
 			s.log.Debug("cvm: PIN encipherment failed", "error", errString(err))

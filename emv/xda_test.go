@@ -266,3 +266,73 @@ func TestXDA(t *testing.T) {
 		},
 	})
 }
+
+// xdaPINCard is an XDA card with an ICC ECC key for ODE (9F2D) and
+// offline enciphered PIN first in its CVM List.
+func xdaPINCard(p *emvtest.Profile) {
+	xdaCard(p)
+	p.Applications[0].PINKey = true
+	p.Applications[0].CVMList = mustHex(cvmEncipheredFirst)
+}
+
+// Book 2 §13.2 on the whole kernel: the PIN enciphered under the card's
+// ECC key for ODE, which deciphers it (§13.3) and checks it. SFI 3 holds
+// one more record, the 9F2D certificate.
+func TestECCEncipheredPIN(t *testing.T) {
+	const head = "SEL RR RR SEL GPO RR RR RR RR RR GD9F17 GC VFY GD9F36 GD9F13"
+	runScenarios(t, []scenario{
+		{
+			name:    "Book2_13_2_ECCEncipheredPIN_P256",
+			profile: xdaPINCard, config: xdaTerminal,
+			outcome: emv.Approved, tvr: "0100000000", tsi: "E800", cvm: "440302",
+			cmds: head + " GAC48",
+			check: func(t *testing.T, r *emv.Result, card *emvtest.Card) {
+				// VERIFY P2 88 with x(R) || C* || MAC: 32 + 17 + 8 bytes.
+				var verify []apdu.Command
+				for _, e := range card.Exchanges() {
+					if c, err := apdu.ParseCommand(e.Command); err == nil && c.INS == 0x20 {
+						verify = append(verify, c)
+					}
+				}
+				require.Len(t, verify, 1)
+				assert.Equal(t, byte(0x88), verify[0].P2)
+				assert.Len(t, verify[0].Data, 57)
+				assert.Equal(t, 3, card.PINTries(mustHex("A0000000031010")))
+			},
+		},
+		{
+			name: "Book2_13_2_ECCEncipheredPIN_P521",
+			profile: func(p *emvtest.Profile) {
+				xdaPINCard(p)
+				p.Keys.ECCSuite = int(oda.SuiteP521SHA512)
+				p.Keys.ECCIssuerSuite = int(oda.SuiteP256SHA256)
+			},
+			config:  xdaTerminal,
+			outcome: emv.Approved, tvr: "0100000000", tsi: "E800", cvm: "440302",
+			cmds: head + " GAC48",
+		},
+		{
+			name:    "Book2_13_3_ECCEncipheredPIN_WrongPINCounted",
+			profile: xdaPINCard, config: xdaTerminal,
+			pins:    []string{"9999", "1234"},
+			outcome: emv.Approved, tvr: "0100000000", tsi: "E800", cvm: "440302",
+			cmds: "SEL RR RR SEL GPO RR RR RR RR RR GD9F17 GC VFY GC VFY GD9F36 GD9F13 GAC48",
+			check: func(t *testing.T, r *emv.Result, card *emvtest.Card) {
+				assert.Equal(t, 3, card.PINTries(mustHex("A0000000031010")), "reset by the right PIN")
+			},
+		},
+		{
+			// Without a 9F2D the kernel has no ECC key for the PIN: the
+			// enciphered PIN rule is not performed and the next one
+			// (online PIN) applies.
+			name:    "Book2_13_1_NoECCPINKey_NextRule",
+			profile: func(p *emvtest.Profile) { xdaCard(p); p.Applications[0].CVMList = mustHex(cvmEncipheredFirst) },
+			config:  xdaTerminal,
+			// Online PIN entered matches TAC online (ARQC); unable to go
+			// online the default codes approve, and the second GENERATE
+			// AC's XDA signature verifies.
+			outcome: emv.ApprovedUnableOnline, tvr: "0100040000", tsi: "E800", cvm: "420300",
+			cmds: xdaHead[:len(xdaHead)-len(" GD9F17 VFY GD9F36 GD9F13")] + " GD9F36 GD9F13 GAC88 GAC48",
+		},
+	})
+}

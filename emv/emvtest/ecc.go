@@ -1,6 +1,7 @@
 package emvtest
 
 import (
+	"bytes"
 	"crypto/sha1"
 	"crypto/sha256"
 	"crypto/sha512"
@@ -10,6 +11,7 @@ import (
 	"sync"
 
 	"filippo.io/nistec"
+	"github.com/emvkit/emvkit/internal/ode"
 	"github.com/emvkit/emvkit/oda"
 	"github.com/emvkit/emvkit/tlv"
 )
@@ -149,6 +151,10 @@ func (kc *KeyChain) eccICC() *eccKey {
 	return deterministicECCKey(kc.seed, "ecc-icc", oda.Suite(kc.keys.ECCICCSuite))
 }
 
+func (kc *KeyChain) eccODE() *eccKey {
+	return deterministicECCKey(kc.seed, "ecc-ode", oda.Suite(kc.keys.ECCICCSuite))
+}
+
 // ECCCAPublicKey returns the chain's CA ECC public key, which signs the
 // issuer certificates of XDA cards (Book 2 §12.2).
 func (kc *KeyChain) ECCCAPublicKey() CAPublicKey {
@@ -193,6 +199,79 @@ func eccICCCertificate(issuer, icc *eccKey, expiry string, serial, iccd []byte) 
 	b = append(b, h.Sum(nil)...)
 	b = append(b, icc.x...)
 	return append(b, issuer.sign(b)...)
+}
+
+// eccODECertificate builds the ICC ECC Public Key Certificate for ODE
+// (9F2D): the layout of Table 36 with the ODE suite of the key's curve
+// (00 P-256, 01 P-521; Book 2 Table 49).
+func eccODECertificate(issuer, ode *eccKey, expiry string, serial, iccd []byte) []byte {
+	cert := eccICCCertificate(issuer, ode, expiry, serial, iccd)
+	suite := oda.ODESuiteP256
+	if ode.suite == oda.SuiteP521SHA512 {
+		suite = oda.ODESuiteP521
+	}
+	cert[2] = suite
+	sigLen := issuer.suite.SignatureLen()
+	body := cert[:len(cert)-sigLen]
+	return append(body[:len(body):len(body)], issuer.sign(body)...)
+}
+
+// decipherPIN is the card's side of ECC offline PIN encipherment (Book 2
+// §13.3): Z = x(d·R) from x(R), the session keys from Z and the last GET
+// CHALLENGE number, the MAC checked, then 7F || PIN block || number. It
+// returns nil when any of it fails (the PIN then counts as wrong).
+func (k *eccKey) decipherPIN(data, un []byte) []byte {
+	n := k.suite.FieldLen()
+	if len(data) != n+17+ode.MACLen || un == nil {
+		return nil
+	}
+	r, err := oda.NewECPublicKey(k.suite, data[:n])
+	if err != nil {
+		return nil
+	}
+	zx, err := sharedX(k.suite, r, k.d.FillBytes(make([]byte, n)))
+	if err != nil {
+		return nil
+	}
+	keys, err := ode.DeriveKeys(oda.SharedSecretZ(k.suite, zx), un)
+	if err != nil {
+		return nil
+	}
+	defer keys.Clear()
+	plain, err := ode.Decrypt(keys.K1[:], keys.K2[:], 0, data[n:], nil)
+	if err != nil {
+		return nil
+	}
+	defer clear(plain)
+	if plain[0] != 0x7F || !bytes.Equal(plain[9:17], un) {
+		return nil
+	}
+	return bytes.Clone(plain[1:9])
+}
+
+// sharedX is x(scalar·R) for the point r stands for.
+func sharedX(suite oda.Suite, r *oda.ECPublicKey, scalar []byte) ([]byte, error) {
+	enc := append(append([]byte{4}, r.X...), r.Y()...)
+	switch suite {
+	case oda.SuiteP521SHA512:
+		p, err := nistec.NewP521Point().SetBytes(enc)
+		if err != nil {
+			return nil, err
+		}
+		if p, err = p.ScalarMult(p, scalar); err != nil {
+			return nil, err
+		}
+		return p.BytesX()
+	default:
+		p, err := nistec.NewP256Point().SetBytes(enc)
+		if err != nil {
+			return nil, err
+		}
+		if p, err = p.ScalarMult(p, scalar); err != nil {
+			return nil, err
+		}
+		return p.BytesX()
+	}
 }
 
 // iccd is the Issuer Certified Card Data an XDA card's certificate signs
