@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"crypto/sha512"
+	"strings"
 	"testing"
 	"time"
 
@@ -427,4 +428,34 @@ func TestECCCAKeyValidate(t *testing.T) {
 	assert.Equal(t, "A000000999/E7 (P-256/SHA-256)", got.String())
 	assert.Equal(t, HashSHA256, got.HashAlgorithm)
 	assert.Equal(t, byte(SuiteP256SHA256), got.KeyAlgorithm)
+}
+
+// LoadKeyStore reads ECC CA keys beside RSA keys (suite and x in place of
+// modulus and exponent) and refuses a bad one with its *KeyError.
+func TestLoadKeyStoreECC(t *testing.T) {
+	k := newECTestKey(SuiteP521SHA512, "json")
+	ecc := CAKey{RID: [5]byte(testRID), Index: 0xE8, Suite: SuiteP521SHA512, X: k.x}
+	sum := ecc.ComputeCheckSum()
+	rsa := testCAKey(t)
+	file := func(suite, x, checksum string) string {
+		return `{"keys":[{"rid":"` + hexs(rsa.RID[:]) + `","index":"` + hexs([]byte{rsa.Index}) + `","modulus":"` + hexs(rsa.Modulus) +
+			`","exponent":"` + hexs(rsa.Exponent) + `","checksum":"` + hexs(rsa.CheckSum) + `"},` +
+			`{"rid":"A000000999","index":"E8","suite":"` + suite + `","x":"` + x + `","checksum":"` + checksum + `","expiry":"2030-12-31"}]}`
+	}
+	s, err := LoadKeyStore(strings.NewReader(file("11", hexs(k.x), hexs(sum[:]))))
+	require.NoError(t, err)
+	require.Len(t, s.Keys(), 2)
+	got, ok := s.Key(testRID, 0xE8)
+	require.True(t, ok)
+	assert.Equal(t, SuiteP521SHA512, got.Suite)
+	assert.Equal(t, k.x, got.X)
+	assert.Equal(t, time.Date(2030, 12, 31, 0, 0, 0, 0, time.UTC), got.Expiry)
+	var ke *KeyError
+	_, err = LoadKeyStore(strings.NewReader(file("10", hexs(k.x), hexs(sum[:]))))
+	require.ErrorAs(t, err, &ke)
+	assert.ErrorIs(t, err, ErrLength, "a P-521 x under suite 10")
+	_, err = LoadKeyStore(strings.NewReader(file("11", hexs(k.x), hexs(make([]byte, 20)))))
+	assert.ErrorIs(t, err, ErrCheckValue)
+	_, err = LoadKeyStore(strings.NewReader(file("1", hexs(k.x), hexs(sum[:]))))
+	assert.Error(t, err)
 }
