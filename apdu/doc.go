@@ -22,7 +22,9 @@
 // The T=0 procedures (61xx followed by GET RESPONSE, 6Cxx re-sent with the
 // right Le, the case 4 warning of Annex A7; EMV Book 1 §9.3 and Annex A)
 // live in one wrapper, [T0], so the kernel's steps never see them. Every
-// round is bounded.
+// round is bounded, and so is every answer: at most [MaxShortResponse]
+// data bytes each (the most a short Le asks for), at most MaxResponse
+// gathered for one command.
 //
 // # Traces, sessions and replay
 //

@@ -51,7 +51,10 @@ type Recorder struct {
 // NewRecorder returns a Recorder over card.
 func NewRecorder(card Transceiver) *Recorder { return &Recorder{Card: card} }
 
-// Transmit sends command to Card and records the exchange.
+// Transmit sends command to Card and records the exchange. The response
+// it returns is the Recorder's own copy, the one its trace holds, so that
+// an answer is kept once: the caller may keep it (Card may reuse its
+// buffer, the copy stays) but must not change it.
 func (r *Recorder) Transmit(ctx context.Context, command []byte) ([]byte, error) {
 	e := TraceEntry{Command: RedactCommand(command)}
 	now := time.Now
@@ -69,7 +72,7 @@ func (r *Recorder) Transmit(ctx context.Context, command []byte) ([]byte, error)
 	r.mu.Lock()
 	r.entries = append(r.entries, e)
 	r.mu.Unlock()
-	return resp, err
+	return e.Response, err
 }
 
 // Entries returns the exchanges recorded so far, in order. The slice is

@@ -70,10 +70,13 @@ func TestRecorderRecordsInOrder(t *testing.T) {
 func TestRecorderCopiesResponse(t *testing.T) {
 	buf := []byte{0x90, 0x00}
 	rec := NewRecorder(transmitFunc(func(context.Context, []byte) ([]byte, error) { return buf, nil }))
-	_, err := rec.Transmit(context.Background(), unhex(t, "0084000000"))
+	got, err := rec.Transmit(context.Background(), unhex(t, "0084000000"))
 	require.NoError(t, err)
 	buf[0] = 0x6F
 	assert.Equal(t, []byte{0x90, 0x00}, rec.Entries()[0].Response)
+	assert.Equal(t, []byte{0x90, 0x00}, got, "the caller gets the copy, not the card's buffer")
+	// One copy, shared by the trace and the caller: an answer is kept once.
+	assert.Same(t, &rec.Entries()[0].Response[0], &got[0])
 }
 
 // Secrets (Book 3 §6.5.12, DESIGN): the PIN block of VERIFY and the new PIN

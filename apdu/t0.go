@@ -14,6 +14,13 @@ const (
 	// DefaultT0MaxResponse bounds the data bytes a T0 gathers for one
 	// command across all its rounds: sixteen full 256-byte answers.
 	DefaultT0MaxResponse = 4096
+	// MaxShortResponse is the most data one response APDU to a short
+	// command can carry: Le 00 asks for Ne = 256 bytes, the largest a
+	// short Le can ask for (ISO 7816-4 §5.1). A T0 carries short commands
+	// only ([ParseCommand] refuses extended lengths, and T=0 cannot carry
+	// them: ISO 7816-3 §12.2), so every single answer it receives, the
+	// first or one of a GET RESPONSE round, is refused beyond this.
+	MaxShortResponse = 256
 )
 
 // Errors a [T0] reports inside a [*T0Error], whose message names the
@@ -29,17 +36,21 @@ var (
 
 // T0Error reports a command whose T=0 procedure a [T0] gave up on. Command
 // is redacted ([Command.Redacted]). Rounds is the number of exchanges added
-// to the command so far and Length the data bytes gathered.
+// to the command so far and Length the data bytes gathered (with
+// [ErrResponseTooLong]: including the answer that went over). Limit is the
+// bound that was passed: rounds with [ErrTooManyRounds], data bytes with
+// [ErrResponseTooLong].
 type T0Error struct {
 	Command Command
 	Rounds  int
 	Length  int
+	Limit   int
 	Err     error
 }
 
 func (e *T0Error) Error() string {
-	return fmt.Sprintf("apdu: T=0: %s: %v (%d rounds, %d data bytes)",
-		e.Command.Name(), e.Err, e.Rounds, e.Length)
+	return fmt.Sprintf("apdu: T=0: %s: %v (%d rounds, %d data bytes, limit %d)",
+		e.Command.Name(), e.Err, e.Rounds, e.Length, e.Limit)
 }
 
 func (e *T0Error) Unwrap() error { return e.Err }
@@ -68,9 +79,12 @@ func (e *T0Error) Unwrap() error { return e.Err }
 // wrapping [ErrShortResponse]. A response the card gave straight away is
 // returned without copying.
 //
-// A card cannot keep T0 busy: after MaxRounds added exchanges, or once
-// the gathered data exceeds MaxResponse bytes, Transmit stops and returns
-// a [*T0Error] wrapping [ErrTooManyRounds] or [ErrResponseTooLong].
+// A card cannot keep T0 busy or make it hold more than it asked for: after
+// MaxRounds added exchanges, once the gathered data exceeds MaxResponse
+// bytes, or when one answer (the first included) carries more than
+// [MaxShortResponse] data bytes or more than MaxResponse, Transmit stops
+// and returns a [*T0Error] wrapping [ErrTooManyRounds] or
+// [ErrResponseTooLong]; the oversized answer is not returned.
 // Transport errors of Card are returned as they are, wrapped when they
 // happen in an added round, so errors.Is(err, [ErrCardRemoved]) holds.
 type T0 struct {
@@ -131,6 +145,9 @@ func (t *T0) Transmit(ctx context.Context, command []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	if n := len(first.Data); n > min(MaxShortResponse, t.maxResponse()) {
+		return nil, &T0Error{Command: c.Redacted(), Length: n, Limit: min(MaxShortResponse, t.maxResponse()), Err: ErrResponseTooLong}
+	}
 	if c.Le == 0 { // cases 1 and 3: nothing to follow
 		return raw, nil
 	}
@@ -166,7 +183,7 @@ func (t *T0) follow(ctx context.Context, c Command, sent []byte, resp Response) 
 			next = withLe(sent, n) // the same command, right Le; its data is dropped
 		} else {
 			if len(data)+len(resp.Data) > maxLen {
-				return nil, &T0Error{Command: c.Redacted(), Rounds: rounds, Length: len(data), Err: ErrResponseTooLong}
+				return nil, &T0Error{Command: c.Redacted(), Rounds: rounds, Length: len(data) + len(resp.Data), Limit: maxLen, Err: ErrResponseTooLong}
 			}
 			data = append(data, resp.Data...)
 			switch n, ok := resp.SW.MoreData(); {
@@ -185,7 +202,7 @@ func (t *T0) follow(ctx context.Context, c Command, sent []byte, resp Response) 
 		}
 		original = next[1] != InsGetResponse || c.INS == InsGetResponse
 		if rounds >= limit {
-			return nil, &T0Error{Command: c.Redacted(), Rounds: rounds, Length: len(data), Err: ErrTooManyRounds}
+			return nil, &T0Error{Command: c.Redacted(), Rounds: rounds, Length: len(data), Limit: limit, Err: ErrTooManyRounds}
 		}
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -197,6 +214,9 @@ func (t *T0) follow(ctx context.Context, c Command, sent []byte, resp Response) 
 		}
 		if resp, err = ParseResponse(raw); err != nil {
 			return nil, fmt.Errorf("apdu: T=0: round %d of %s: %w", rounds, c.Name(), err)
+		}
+		if n := len(resp.Data); n > MaxShortResponse {
+			return nil, &T0Error{Command: c.Redacted(), Rounds: rounds, Length: len(data) + n, Limit: MaxShortResponse, Err: ErrResponseTooLong}
 		}
 		sent = next
 	}

@@ -229,8 +229,50 @@ func TestT0Bounds(t *testing.T) {
 		require.ErrorIs(t, err, ErrResponseTooLong)
 		var te *T0Error
 		require.ErrorAs(t, err, &te)
-		assert.Equal(t, DefaultT0MaxResponse/255*255, te.Length)
-		assert.Equal(t, "apdu: T=0: READ RECORD: response too long (16 rounds, 4080 data bytes)", err.Error())
+		assert.Equal(t, DefaultT0MaxResponse/255*255+255, te.Length, "the answer that went over counts")
+		assert.Equal(t, DefaultT0MaxResponse, te.Limit)
+		assert.Equal(t, "apdu: T=0: READ RECORD: response too long (16 rounds, 4335 data bytes, limit 4096)", err.Error())
+	})
+	// ISO 7816-4 §5.1: a short Le asks for 256 bytes at most, so one answer
+	// with more is refused whether it comes first, in a GET RESPONSE
+	// round or with 6Cxx, and whatever MaxResponse allows.
+	for _, tt := range []struct {
+		name   string
+		script []step
+		max    int
+		rounds int
+		length int
+		limit  int
+	}{
+		{name: "direct answer of 64 KiB", script: []step{{"00B2010C00", countingHex(65536) + "9000", nil}},
+			length: 65536, limit: MaxShortResponse},
+		{name: "direct answer of 257 bytes", script: []step{{"00B2010C00", countingHex(257) + "9000", nil}},
+			length: 257, limit: MaxShortResponse},
+		{name: "direct answer above MaxResponse", max: 100, script: []step{{"00B2010C00", countingHex(101) + "9000", nil}},
+			length: 101, limit: 100},
+		{name: "GET RESPONSE round of 257 bytes", max: 1 << 20, script: []step{{"00B2010C00", "6100", nil}, {"00C0000000", countingHex(257) + "9000", nil}},
+			rounds: 1, length: 257, limit: MaxShortResponse},
+		{name: "6Cxx with 257 bytes", max: 1 << 20, script: []step{{"00B2010C00", countingHex(257) + "6C10", nil}},
+			length: 257, limit: MaxShortResponse},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			card := &scriptedCard{t: t, script: tt.script}
+			resp, err := (&T0{Card: card, MaxResponse: tt.max}).Transmit(ctx, cmd)
+			require.ErrorIs(t, err, ErrResponseTooLong)
+			assert.Nil(t, resp)
+			var te *T0Error
+			require.ErrorAs(t, err, &te)
+			assert.Equal(t, "READ RECORD", te.Command.Name())
+			assert.Equal(t, tt.rounds, te.Rounds)
+			assert.Equal(t, tt.length, te.Length)
+			assert.Equal(t, tt.limit, te.Limit)
+		})
+	}
+	t.Run("256 bytes straight away are accepted", func(t *testing.T) {
+		card := &scriptedCard{t: t, script: []step{{"00B2010C00", countingHex(256) + "9000", nil}}}
+		resp, err := NewT0(card).Transmit(ctx, cmd)
+		require.NoError(t, err)
+		assert.Len(t, resp, 258)
 	})
 	t.Run("exactly at the limit is accepted", func(t *testing.T) {
 		card := &scriptedCard{t: t, script: []step{
@@ -296,4 +338,13 @@ func TestT0ErrorUnwrap(t *testing.T) {
 	err := error(&T0Error{Command: Verify(VerifyPlaintextPIN, unhex(t, pinBlockHex)).Redacted(), Rounds: 2, Err: ErrTooManyRounds})
 	assert.True(t, errors.Is(err, ErrTooManyRounds))
 	assert.False(t, leaks(fmt.Sprintf("%v %+v %#v", err, err, err), unhex(t, pinBlockHex)))
+}
+
+// countingHex returns n data bytes in hex, counting up.
+func countingHex(n int) string {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(i)
+	}
+	return fmt.Sprintf("%X", b)
 }

@@ -40,6 +40,21 @@ func BenchmarkParseList(b *testing.B) {
 	}
 }
 
+// staticBiometric matches every offline sample after one command to the
+// card, and captures every online one.
+type staticBiometric struct{}
+
+func (staticBiometric) VerifyOffline(ctx context.Context, card apdu.Transceiver, _ BiometricRequest) (BiometricVerdict, error) {
+	if _, err := card.Transmit(ctx, []byte{0x80, 0xEE, 0x00, 0x00, 0x02, 0xB1, 0x0B}); err != nil {
+		return 0, err
+	}
+	return BiometricMatched, nil
+}
+
+func (staticBiometric) CaptureOnline(context.Context, BiometricRequest) (OnlineBiometric, error) {
+	return NewOnlineBiometric([]byte{0xB1, 0x0B}), nil
+}
+
 func benchPerform(b *testing.B, list string, caps byte) {
 	in := Input{
 		AIP:                  [2]byte{AIPCardholderVerification, 0},
@@ -48,6 +63,7 @@ func benchPerform(b *testing.B, list string, caps byte) {
 		TerminalType:         0x22,
 		Amount:               1000,
 		PINPad:               staticPad{},
+		Biometric:            staticBiometric{},
 	}
 	b.ReportAllocs()
 	for b.Loop() {
@@ -66,6 +82,11 @@ func BenchmarkPerformSignature(b *testing.B) {
 
 // Offline plaintext PIN: GET DATA 9F17 and VERIFY.
 func BenchmarkPerformOfflinePIN(b *testing.B) { benchPerform(b, "000000000000000041031E03", 0xB8) }
+
+// Offline finger biometric (EMV 4.4 code 08): one device command.
+func BenchmarkPerformOfflineBiometric(b *testing.B) {
+	benchPerform(b, "000000000000000048031E03", 0xBA)
+}
 
 func BenchmarkPINBlock0(b *testing.B) {
 	p, _ := NewPIN([]byte("1234"))

@@ -1,8 +1,8 @@
 // Package cvm performs cardholder verification for the EMV kernel: it owns
-// the CVM List (tag 8E) and its CV Rule and condition codes, the decision
-// procedure of EMV 4.4 Book 3 §10.5 and Annex C3, the CVM Results (9F34),
-// the ISO 9564-1 PIN block formats, and the PIN pad seam a terminal plugs
-// in.
+// the CVM List (tag 8E) and its CV Rule and condition codes (EMV 4.4,
+// biometric CVMs included), the decision procedure of EMV 4.4 Book 3 §10.5
+// and Annex C3, the CVM Results (9F34), the ISO 9564-1 PIN block formats,
+// and the PIN pad and biometric device seams a terminal plugs in.
 //
 // # Running cardholder verification
 //
@@ -46,6 +46,33 @@
 //     cardholder verification with an error.
 //   - Cash is transaction type 01, purchase with cashback 09; "under" and
 //     "over" X and Y are strict.
+//   - The biometric CVMs of EMV 4.4 (codes 06 to 0F) are recognised: never
+//     "Unrecognised CVM". One is supported when 9F33 byte 2 has its bit
+//     (bit 3 online, bit 2 offline biometric, Book 4 Annex A2); without
+//     it the rule is not performed and sets no TVR bit (the 4.4 bit
+//     speaks of a capture device "not working", which a terminal that
+//     declares none does not have). With the bit but no [BiometricDevice],
+//     "Biometric required but Biometric capture device not working".
+//   - An offline biometric CVM the card matched sets "Biometric performed
+//     and successful" and CVM Results outcome 02; not matched is performed
+//     and failed (outcome 01), with "Biometric Try Limit exceeded" when
+//     the card has no tries left. An online one sets "Online CVM
+//     captured" with outcome 00, as online PIN does.
+//
+// # Biometric CVMs
+//
+// A terminal with a biometric capture device passes a [BiometricDevice]
+// in [Input]. Perform hands it each biometric CVM whose rule applies:
+// [BiometricDevice.VerifyOffline] for the ones the ICC verifies (it sends
+// its own commands to the card through a link Perform gives it, which
+// records them with their data redacted and stops everything if the card
+// or reader fails), [BiometricDevice.CaptureOnline] for the ones the
+// issuer verifies (the data, an [OnlineBiometric], goes to the
+// authorisation request and never prints). The device says what went
+// wrong with the sentinel errors [ErrBiometricBypassed],
+// [ErrBiometricDeviceNotWorking], [ErrBiometricTypeNotSupported],
+// [ErrBiometricTemplateFormatNotSupported] and [ErrBiometricCancelled],
+// each mapped to its EMV 4.4 TVR bit (Book 3 Annex C5).
 //
 // # Secrets
 //

@@ -64,6 +64,11 @@ func (c *scriptCard) Transmit(_ context.Context, raw []byte) ([]byte, error) {
 			return []byte{0x6D, 0x00}, nil
 		}
 		return []byte{1, 2, 3, 4, 0x90, 0x00}, nil
+	case 0xEE: // the fuzzed biometric device's own command
+		if b%2 == 0 {
+			return []byte{0x90, 0x00}, nil
+		}
+		return []byte{0x6A, 0x80}, nil
 	case apdu.InsVerify:
 		switch b % 6 {
 		case 0:
@@ -123,10 +128,58 @@ func (p *scriptPad) EnterOnlinePIN(context.Context, PINRequest) (OnlinePINBlock,
 	return NewOnlinePINBlock(Format0, []byte{1, 2, 3, 4, 5, 6, 7, 8}, nil), nil
 }
 
-// cvBits are the TVR bits cardholder verification may set (Book 3 §10.5).
+// scriptBiometric is a biometric device that matches, refuses, breaks or
+// cancels as the script says, and may first send the card a command.
+type scriptBiometric struct {
+	s      *script
+	cancel bool
+	calls  int
+}
+
+var bioErrs = []error{nil, nil, nil, ErrBiometricBypassed, ErrBiometricDeviceNotWorking,
+	ErrBiometricTypeNotSupported, ErrBiometricTemplateFormatNotSupported, ErrBiometricCancelled}
+
+func (d *scriptBiometric) choice() (byte, error) {
+	d.calls++
+	b := d.s.next()
+	err := bioErrs[b%8]
+	if err == ErrBiometricCancelled && !d.cancel {
+		err = nil
+	}
+	return b, err
+}
+
+func (d *scriptBiometric) VerifyOffline(ctx context.Context, card apdu.Transceiver, _ BiometricRequest) (BiometricVerdict, error) {
+	b, err := d.choice()
+	if err != nil {
+		return 0, err
+	}
+	if b&0x08 != 0 {
+		if _, err := card.Transmit(ctx, []byte{0x80, 0xEE, 0x00, 0x00, 0x01, b}); err != nil {
+			return 0, err
+		}
+	}
+	return BiometricVerdict(b % 5), nil // 0 and 4 are verdicts a device should not give
+}
+
+func (d *scriptBiometric) CaptureOnline(context.Context, BiometricRequest) (OnlineBiometric, error) {
+	b, err := d.choice()
+	if err != nil {
+		return OnlineBiometric{}, err
+	}
+	if b&0x10 != 0 {
+		return OnlineBiometric{}, nil
+	}
+	return NewOnlineBiometric([]byte{b}), nil
+}
+
+// cvBits are the TVR bits cardholder verification may set (Book 3 §10.5,
+// EMV 4.4 Annex C5).
 var cvBits = []tvr.Bit{
 	tvr.ICCDataMissing, tvr.CardholderVerificationNotSuccessful, tvr.UnrecognisedCVM,
-	tvr.PINTryLimitExceeded, tvr.PINPadNotPresentOrNotWorking, tvr.PINNotEntered, tvr.OnlinePINEntered,
+	tvr.PINTryLimitExceeded, tvr.PINPadNotPresentOrNotWorking, tvr.PINNotEntered, tvr.OnlineCVMCaptured,
+	tvr.BiometricPerformedSuccessful, tvr.BiometricTemplateFormatNotSupported, tvr.BiometricCaptureDeviceNotWorking,
+	tvr.BiometricSubtypeBypassed, tvr.BiometricTryLimitExceeded, tvr.BiometricTypeNotSupported,
 }
 
 // FuzzCVMList parses and evaluates arbitrary CVM Lists with arbitrary
@@ -138,9 +191,11 @@ func FuzzCVMList(f *testing.F) {
 		"000000000000000042031E03", "0000000000000000420141031F02", "000000000000000042010204440301030200",
 		"000003E8000013884106420744081E091F00", "00000000000000000600601F3F00", "000000000000000001000400",
 		"000186A0000003E81E0342", "0000000000000000", "",
+		"0000000000000000480049034C0B1E03", "00000000000000000600070008000F001F00",
 	} {
-		for _, sc := range []string{"", "00000000", "0102030405060708", "EEEEEE", "1D2C3B4A5968"} {
+		for _, sc := range []string{"", "00000000", "0102030405060708", "EEEEEE", "1D2C3B4A5968", "08090A0B0C0D0E0F10"} {
 			f.Add(unhex(f, l), uint64(1000), byte(0xF8), byte(0x22), byte(0x00), byte(0x3F), unhex(f, sc))
+			f.Add(unhex(f, l), uint64(1000), byte(0xFE), byte(0x22), byte(0x00), byte(0x3F), unhex(f, sc))
 		}
 	}
 	// The CVM lists of the recorded sessions' cards.
@@ -169,6 +224,7 @@ func FuzzCVMList(f *testing.F) {
 		s := &script{b: sc}
 		card := &scriptCard{t: t, s: s, remove: flags&0x40 != 0}
 		pad := &scriptPad{s: s, cancel: flags&0x20 != 0}
+		bio := &scriptBiometric{s: s, cancel: flags&0x20 != 0}
 		in := Input{
 			CVMList:              list,
 			ApplicationCurrency:  []byte{0x09, 0x78},
@@ -197,20 +253,23 @@ func FuzzCVMList(f *testing.F) {
 		if flags&0x10 == 0 {
 			in.PINKey = nil
 		}
+		if len(sc)%2 == 0 {
+			in.Biometric = bio
+		}
 
 		res, err := Perform(context.Background(), card, in)
 
 		// Bounded: each rule costs at most GET DATA once, then per try a
-		// GET CHALLENGE and a VERIFY.
-		if maxCmds := 1 + 2*maxVerify*len(l.Rules); card.n > maxCmds || pad.prompts > maxVerify*len(l.Rules) {
-			t.Fatalf("%d commands, %d prompts for %d rules", card.n, pad.prompts, len(l.Rules))
+		// GET CHALLENGE and a VERIFY, or one biometric device command.
+		if maxCmds := 1 + 2*maxVerify*len(l.Rules) + len(l.Rules); card.n > maxCmds || pad.prompts > maxVerify*len(l.Rules) || bio.calls > len(l.Rules) {
+			t.Fatalf("%d commands, %d prompts, %d biometric calls for %d rules", card.n, pad.prompts, bio.calls, len(l.Rules))
 		}
 		if err != nil {
 			var ce *Error
 			if !errors.As(err, &ce) {
 				t.Fatalf("error %v is not a *cvm.Error", err)
 			}
-			if !errors.Is(err, ErrPINCancelled) && !errors.Is(err, apdu.ErrCardRemoved) && !errors.Is(err, apdu.ErrShortResponse) {
+			if !errors.Is(err, ErrPINCancelled) && !errors.Is(err, ErrBiometricCancelled) && !errors.Is(err, apdu.ErrCardRemoved) && !errors.Is(err, apdu.ErrShortResponse) {
 				t.Fatalf("unexpected error %v", err)
 			}
 			return
@@ -254,6 +313,7 @@ func FuzzCVMList(f *testing.F) {
 			return false
 		}
 		code := r.Code()
+		_, bioOnline, bioCode := code.Biometric()
 		if res.Successful == res.TVR.Has(tvr.CardholderVerificationNotSuccessful) {
 			t.Fatalf("successful %t with TVR %s", res.Successful, res.TVR)
 		}
@@ -261,9 +321,9 @@ func FuzzCVMList(f *testing.F) {
 			switch {
 			case !inList():
 				t.Fatalf("CVM Results %X name no rule of the list", r[:])
-			case r.Outcome() == Successful && code != PlaintextPINByICC && code != EncipheredPINByICC && code != NoCVMRequired:
+			case r.Outcome() == Successful && code != PlaintextPINByICC && code != EncipheredPINByICC && code != NoCVMRequired && !(bioCode && !bioOnline):
 				t.Fatalf("CVM Results %X: successful for a CVM whose outcome is unknown", r[:])
-			case r.Outcome() == Unknown && code != EncipheredPINOnline && !code.withSignature():
+			case r.Outcome() == Unknown && code != EncipheredPINOnline && !code.withSignature() && !(bioCode && bioOnline):
 				t.Fatalf("CVM Results %X: unknown outcome for a CVM the terminal knows", r[:])
 			case r.Outcome() == Failed:
 				t.Fatalf("CVM Results %X: failed but successful", r[:])
@@ -272,7 +332,7 @@ func FuzzCVMList(f *testing.F) {
 			if r.Outcome() != Failed || (r[0]&0x3F != byte(NoCVMPerformed) && !inList()) {
 				t.Fatalf("CVM Results %X after failure", r[:])
 			}
-			if code != NoCVMPerformed && code != FailCVM && !code.offlinePIN() {
+			if code != NoCVMPerformed && code != FailCVM && !code.offlinePIN() && !(bioCode && !bioOnline) {
 				t.Fatalf("CVM Results %X: this CVM cannot have been performed and failed", r[:])
 			}
 		}
@@ -280,8 +340,15 @@ func FuzzCVMList(f *testing.F) {
 			t.Fatalf("signature required %t with CVM Results %X", res.SignatureRequired, r[:])
 		}
 		online := res.Successful && code == EncipheredPINOnline
-		if res.TVR.Has(tvr.OnlinePINEntered) != online || res.OnlinePIN.IsZero() == online {
-			t.Fatalf("online PIN: TVR %s, CVM Results %X", res.TVR, r[:])
+		onlineBio := res.Successful && bioCode && bioOnline
+		if res.TVR.Has(tvr.OnlineCVMCaptured) != (online || onlineBio) || res.OnlinePIN.IsZero() == online || res.OnlineBiometric.IsZero() == onlineBio {
+			t.Fatalf("online CVM: TVR %s, CVM Results %X", res.TVR, r[:])
+		}
+		if res.TVR.Has(tvr.BiometricPerformedSuccessful) != (res.Successful && bioCode && !bioOnline) {
+			t.Fatalf("biometric performed and successful: TVR %s, CVM Results %X", res.TVR, r[:])
+		}
+		if bio.calls > 0 && (in.Biometric == nil || caps&(CapOnlineBiometric|CapOfflineBiometric) == 0) {
+			t.Fatalf("biometric device called without device or capability")
 		}
 		if res.TVR.Has(tvr.UnrecognisedCVM) {
 			found := false

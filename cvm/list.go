@@ -11,7 +11,8 @@ import (
 // (RFU) are not part of the code; see [Rule].
 type Code byte
 
-// CVM codes of Book 3 Annex C3.
+// CVM codes of EMV 4.4 Book 3 Annex C3 (Table 43). 06 to 0F are the
+// biometric CVMs EMV 4.4 added; see [Code.Biometric].
 const (
 	FailCVM                        Code = 0x00 // Fail CVM processing
 	PlaintextPINByICC              Code = 0x01 // Plaintext PIN verification performed by ICC
@@ -19,6 +20,16 @@ const (
 	PlaintextPINByICCAndSignature  Code = 0x03 // Plaintext PIN verification performed by ICC and signature (paper)
 	EncipheredPINByICC             Code = 0x04 // Enciphered PIN verification performed by ICC
 	EncipheredPINByICCAndSignature Code = 0x05 // Enciphered PIN verification performed by ICC and signature (paper)
+	FacialBiometricOffline         Code = 0x06 // Facial biometric verified offline (by ICC)
+	FacialBiometricOnline          Code = 0x07 // Facial biometric verified online
+	FingerBiometricOffline         Code = 0x08 // Finger biometric verified offline (by ICC)
+	FingerBiometricOnline          Code = 0x09 // Finger biometric verified online
+	PalmBiometricOffline           Code = 0x0A // Palm biometric verified offline (by ICC)
+	PalmBiometricOnline            Code = 0x0B // Palm biometric verified online
+	IrisBiometricOffline           Code = 0x0C // Iris biometric verified offline (by ICC)
+	IrisBiometricOnline            Code = 0x0D // Iris biometric verified online
+	VoiceBiometricOffline          Code = 0x0E // Voice biometric verified offline (by ICC)
+	VoiceBiometricOnline           Code = 0x0F // Voice biometric verified online
 	Signature                      Code = 0x1E // Signature (paper)
 	NoCVMRequired                  Code = 0x1F // No CVM required
 	// NoCVMPerformed is not a CV Rule code: it fills byte 1 of the CVM
@@ -33,13 +44,25 @@ var codeNames = [...]string{
 	PlaintextPINByICCAndSignature:  "Plaintext PIN verification performed by ICC and signature (paper)",
 	EncipheredPINByICC:             "Enciphered PIN verification performed by ICC",
 	EncipheredPINByICCAndSignature: "Enciphered PIN verification performed by ICC and signature (paper)",
+	FacialBiometricOffline:         "Facial biometric verified offline (by ICC)",
+	FacialBiometricOnline:          "Facial biometric verified online",
+	FingerBiometricOffline:         "Finger biometric verified offline (by ICC)",
+	FingerBiometricOnline:          "Finger biometric verified online",
+	PalmBiometricOffline:           "Palm biometric verified offline (by ICC)",
+	PalmBiometricOnline:            "Palm biometric verified online",
+	IrisBiometricOffline:           "Iris biometric verified offline (by ICC)",
+	IrisBiometricOnline:            "Iris biometric verified online",
+	VoiceBiometricOffline:          "Voice biometric verified offline (by ICC)",
+	VoiceBiometricOnline:           "Voice biometric verified online",
 }
 
-// Known reports whether the code is one this specification defines
-// (00-05, 1E, 1F). Every other code is unrecognised by the terminal
-// (Book 3 §10.5: the "Unrecognised CVM" TVR bit).
+// Known reports whether the code is one EMV 4.4 defines (00-0F, 1E, 1F):
+// the terminal recognises it. Every other code (RFU 10-1D, payment system
+// 20-2F, issuer 30-3E) is unrecognised (Book 3 §10.5: the "Unrecognised
+// CVM" TVR bit). A recognised code the terminal does not support is a
+// different case: no "Unrecognised CVM", the rule is just not performed.
 func (c Code) Known() bool {
-	return c <= EncipheredPINByICCAndSignature || c == Signature || c == NoCVMRequired
+	return c <= VoiceBiometricOnline || c == Signature || c == NoCVMRequired
 }
 
 // String names the code as Book 3 Annex C3 does; codes in the reserved

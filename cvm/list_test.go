@@ -172,7 +172,9 @@ func TestRuleNames(t *testing.T) {
 		{Rule{0x05, 0x05}, EncipheredPINByICCAndSignature, true, false, "0505 Enciphered PIN verification performed by ICC and signature (paper); If purchase with cashback; fail cardholder verification if unsuccessful"},
 		{Rule{0x5E, 0x06}, Signature, true, true, "5E06 Signature (paper); If transaction is in the application currency and is under X value; apply succeeding CV Rule if unsuccessful"},
 		{Rule{0x1F, 0x07}, NoCVMRequired, true, false, "1F07 No CVM required; If transaction is in the application currency and is over X value; fail cardholder verification if unsuccessful"},
-		{Rule{0x06, 0x08}, 0x06, false, false, "0608 RFU CVM 06; If transaction is in the application currency and is under Y value; fail cardholder verification if unsuccessful"},
+		{Rule{0x06, 0x08}, FacialBiometricOffline, true, false, "0608 Facial biometric verified offline (by ICC); If transaction is in the application currency and is under Y value; fail cardholder verification if unsuccessful"},
+		{Rule{0x4F, 0x03}, VoiceBiometricOnline, true, true, "4F03 Voice biometric verified online; If terminal supports the CVM; apply succeeding CV Rule if unsuccessful"},
+		{Rule{0x10, 0x00}, 0x10, false, false, "1000 RFU CVM 10; Always; fail cardholder verification if unsuccessful"},
 		{Rule{0x1D, 0x09}, 0x1D, false, false, "1D09 RFU CVM 1D; If transaction is in the application currency and is over Y value; fail cardholder verification if unsuccessful"},
 		{Rule{0x60, 0x0A}, 0x20, false, true, "600A Payment system CVM 20; RFU condition 0A; apply succeeding CV Rule if unsuccessful"},
 		{Rule{0x2F, 0x7F}, 0x2F, false, false, "2F7F Payment system CVM 2F; RFU condition 7F; fail cardholder verification if unsuccessful"},
@@ -191,6 +193,48 @@ func TestRuleNames(t *testing.T) {
 	for c := 0; c < 256; c++ {
 		assert.Equal(t, c <= 9, Condition(c).Known(), "condition %02X", c)
 	}
+}
+
+// EMV 4.4 Book 3 Annex C3 (Table 43): codes 06 to 0F are the biometric
+// CVMs, offline (by ICC) on the even code and online on the odd one, for
+// facial, finger, palm, iris and voice; the terminal recognises 00-0F, 1E
+// and 1F and nothing else.
+func TestBiometricCodes(t *testing.T) {
+	want := []struct {
+		code   Code
+		typ    BiometricType
+		online bool
+		name   string
+	}{
+		{0x06, Facial, false, "Facial biometric verified offline (by ICC)"},
+		{0x07, Facial, true, "Facial biometric verified online"},
+		{0x08, Finger, false, "Finger biometric verified offline (by ICC)"},
+		{0x09, Finger, true, "Finger biometric verified online"},
+		{0x0A, Palm, false, "Palm biometric verified offline (by ICC)"},
+		{0x0B, Palm, true, "Palm biometric verified online"},
+		{0x0C, Iris, false, "Iris biometric verified offline (by ICC)"},
+		{0x0D, Iris, true, "Iris biometric verified online"},
+		{0x0E, Voice, false, "Voice biometric verified offline (by ICC)"},
+		{0x0F, Voice, true, "Voice biometric verified online"},
+	}
+	for _, w := range want {
+		typ, online, ok := w.code.Biometric()
+		assert.True(t, ok, "%02X", byte(w.code))
+		assert.Equal(t, w.typ, typ, "%02X", byte(w.code))
+		assert.Equal(t, w.online, online, "%02X", byte(w.code))
+		assert.Equal(t, w.name, w.code.String())
+		// Bit 7 and bit 8 of CV Rule byte 1 are not part of the code.
+		_, _, ok = Rule{Method: byte(w.code) | 0xC0}.Code().Biometric()
+		assert.True(t, ok)
+	}
+	for c := Code(0); c < 0x40; c++ {
+		_, _, bio := c.Biometric()
+		assert.Equal(t, c >= 0x06 && c <= 0x0F, bio, "biometric %02X", byte(c))
+		assert.Equal(t, c <= 0x0F || c == 0x1E || c == 0x1F, c.Known(), "known %02X", byte(c))
+	}
+	assert.Equal(t, "facial", Facial.String())
+	assert.Equal(t, "voice", Voice.String())
+	assert.Equal(t, "BiometricType(9)", BiometricType(9).String())
 }
 
 // Book 4 Annex A4: CVM Results decoding, checked against binaryfoo's

@@ -3,6 +3,7 @@ package cvm
 import (
 	"context"
 	"crypto/rand"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -82,6 +83,11 @@ type Input struct {
 	// recovers): the offline PIN is then enciphered by Book 2 §13.2. It
 	// takes precedence over PINKey; nil when there is none.
 	ECCPINKey *oda.ECCICCKey
+	// Biometric is the biometric capture device (EMV 4.4 CV Rule codes 06
+	// to 0F); nil when the terminal has none. With the biometric bits of
+	// 9F33 byte 2 clear the biometric CVMs are not supported whether or
+	// not a device is given.
+	Biometric BiometricDevice
 	// BypassAllPINCVMs: once PIN entry has been bypassed for one PIN CVM,
 	// treat every later PIN CVM of this transaction as bypassed without
 	// prompting again (Book 4 §6.3, an option of the terminal). False
@@ -98,17 +104,21 @@ type Input struct {
 
 // Format prints the input with the PAN masked, for every verb.
 func (in Input) Format(f fmt.State, _ rune) {
-	fmt.Fprintf(f, "cvm.Input{AIP %X, CVM List %X, 9F42 %X, PAN %s, 9F33 %X, 9F35 %02X, 9C %02X, amount %d, 5F2A %X, PIN pad %t, PIN key %t}",
+	fmt.Fprintf(f, "cvm.Input{AIP %X, CVM List %X, 9F42 %X, PAN %s, 9F33 %X, 9F35 %02X, 9C %02X, amount %d, 5F2A %X, PIN pad %t, PIN key %t, biometric device %t}",
 		in.AIP[:], in.CVMList, in.ApplicationCurrency, maskPAN(in.PAN), in.TerminalCapabilities[:],
-		in.TerminalType, in.TransactionType, in.Amount, in.TransactionCurrency[:], in.PINPad != nil, in.PINKey != nil || in.ECCPINKey != nil)
+		in.TerminalType, in.TransactionType, in.Amount, in.TransactionCurrency[:], in.PINPad != nil, in.PINKey != nil || in.ECCPINKey != nil, in.Biometric != nil)
 }
 
 // LogValue makes log/slog print the input as Format does, PAN masked.
 func (in Input) LogValue() slog.Value { return slog.StringValue(fmt.Sprint(in)) }
 
+// MarshalJSON writes the input as Format does, a JSON string, PAN masked.
+func (in Input) MarshalJSON() ([]byte, error) { return json.Marshal(fmt.Sprint(in)) }
+
 // Exchange records one command [Perform] sent and the status word the card
-// answered. The data of a VERIFY is never kept: Command.Data is nil and
-// DataLen says how long it was.
+// answered. The data of a VERIFY, and of the commands a [BiometricDevice]
+// sends, is never kept: Command.Data is nil and DataLen says how long it
+// was.
 type Exchange struct {
 	Command apdu.Command
 	DataLen int
@@ -118,7 +128,7 @@ type Exchange struct {
 // String describes the exchange: "VERIFY 00200080 [8 bytes redacted] -> 9000 (success)".
 func (e Exchange) String() string {
 	s := e.Command.String()
-	if e.Command.Sensitive() && e.DataLen > 0 {
+	if e.DataLen > 0 && e.Command.Data == nil {
 		s += fmt.Sprintf(" [%d bytes redacted]", e.DataLen)
 	}
 	return s + " -> " + e.SW.String()
@@ -142,6 +152,10 @@ type Result struct {
 	// OnlinePIN is the enciphered PIN block for the authorisation request
 	// when the CVM performed was "Enciphered PIN verified online".
 	OnlinePIN OnlinePINBlock
+	// OnlineBiometric is the enciphered biometric data for the
+	// authorisation request when the CVM performed was a biometric one
+	// verified online (EMV 4.4 CV Rule codes 07, 09, 0B, 0D, 0F).
+	OnlineBiometric OnlineBiometric
 	// Performed is the CV Rule whose CVM was performed last, if any.
 	Performed *Rule
 	// Commands lists the commands sent to the card, in order.
@@ -193,6 +207,9 @@ type state struct {
 	triesLeft int  // PIN Try Counter as last known, -1 unknown
 	ptcAsked  bool // GET DATA 9F17 already sent
 	bypassed  bool // PIN entry was bypassed for an earlier PIN CVM
+	// fatal is the first failure of the card or reader under a biometric
+	// device's commands; it stops Perform.
+	fatal error
 }
 
 // Perform runs cardholder verification, EMV 4.4 Book 3 §10.5, against the
@@ -351,9 +368,14 @@ func (s *state) conditionSatisfied(r Rule) bool {
 
 // supported reports whether the terminal supports the CVM, from 9F33 byte
 // 2 (Book 4 Annex A2): every bit the CVM needs is set. Fail CVM processing
-// needs no capability; an unrecognised CVM is never supported.
+// needs no capability; an unrecognised CVM is never supported. A biometric
+// CVM needs the online or offline biometric bit of EMV 4.4.
 func (s *state) supported(c Code) bool {
 	var need byte
+	if _, online, ok := c.Biometric(); ok {
+		need = biometricCapability(online)
+		return s.in.TerminalCapabilities[1]&need == need
+	}
 	switch c {
 	case FailCVM:
 		return true
@@ -398,12 +420,21 @@ func (s *state) perform(r Rule) (attempt, error) {
 		return notPerformed, nil
 	}
 	if !s.supported(c) {
-		// Book 3 §10.5.1 / §10.5.2: a PIN CVM the terminal cannot do means
-		// PIN entry was required and no PIN pad could take it.
+		// Book 3 §10.5: recognised but not supported is not
+		// "Unrecognised CVM"; the rule is not performed and bit 7 of its
+		// byte 1 decides whether the next one applies. §10.5.1 / §10.5.2:
+		// a PIN CVM the terminal cannot do means PIN entry was required
+		// and no PIN pad could take it. A biometric CVM without its 9F33
+		// bit sets nothing: the EMV 4.4 TVR bit speaks of a capture device
+		// "not working", and a terminal that declares no biometric
+		// capability has none to fail (our reading; see the package doc).
 		if c.pinEntry() && !s.pinCapable(c) {
 			s.res.TVR.Set(tvr.PINPadNotPresentOrNotWorking)
 		}
 		return notPerformed, nil
+	}
+	if typ, online, ok := c.Biometric(); ok {
+		return s.biometric(r, typ, online)
 	}
 	switch c {
 	case FailCVM:
@@ -502,7 +533,7 @@ func (s *state) onlinePIN() (attempt, error) {
 	if blk.IsZero() {
 		return s.padError(ErrPINPadNotWorking)
 	}
-	s.res.TVR.Set(tvr.OnlinePINEntered)
+	s.res.TVR.Set(tvr.OnlineCVMCaptured)
 	s.res.OnlinePIN = blk
 	return succeeded, nil
 }

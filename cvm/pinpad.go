@@ -2,6 +2,7 @@ package cvm
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -111,6 +112,10 @@ func (r PINRequest) String() string {
 // Format prints [PINRequest.String] for every verb, so the PAN is masked
 // even under %#v.
 func (r PINRequest) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(r.String())) }
+
+// MarshalJSON writes [PINRequest.String] as a JSON string, so the PAN is
+// masked in JSON too (encoding/json would write its bytes in base64).
+func (r PINRequest) MarshalJSON() ([]byte, error) { return json.Marshal(r.String()) }
 
 // PANDigits returns the PAN of an online PIN request as decimal digits,
 // the form [PINBlock0], [PINBlock3] and [EncipherPINBlock4] take.

@@ -1,9 +1,11 @@
 package emv
 
 import (
+	"bytes"
 	"crypto/sha1"
 	"errors"
 	"fmt"
+	"log/slog"
 
 	"github.com/emvkit/emvkit/apdu"
 	"github.com/emvkit/emvkit/tlv"
@@ -214,6 +216,11 @@ func (s *transactionState) generateAC(p1 byte, data []byte) (*acResponse, error)
 		if len(cid) != 1 || len(r.atc) != 2 || (needAC && len(r.ac) != 8) || (r.ac != nil && len(r.ac) != 8) {
 			return nil, s.fail("GENERATE AC response lacks 9F27, 9F36 or 9F26", ErrMissingData)
 		}
+		// The IAD goes to the host in field 55: Book 3 Annex A gives it
+		// at most 32 bytes, as format 1 does (see forwardedTags).
+		if err := checkLength(0x9F10, r.iad); r.iad != nil && err != nil {
+			return nil, s.failData("GENERATE AC response", err)
+		}
 		r.cid = cid[0]
 	default:
 		return nil, s.failData(fmt.Sprintf("GENERATE AC answered template %s", tag), nil)
@@ -329,16 +336,15 @@ func (s *transactionState) processOnline() error {
 	if s.skipOnline {
 		return nil
 	}
-	req := &OnlineRequest{
-		Transaction:    s.txn,
-		AID:            s.res.AID,
-		PAN:            s.cardData[0x5A],
-		PANSequence:    s.cardData[0x5F34],
-		Track2:         s.cardData[0x57],
-		ICCData:        s.iccData(),
-		OnlinePIN:      !s.cvm.OnlinePIN.IsZero(),
-		OnlinePINBlock: s.cvm.OnlinePIN,
-	}
+	// The request holds copies: the host may keep it and change what it
+	// got without changing the transaction (iccData builds a new slice).
+	req := NewOnlineRequest(s.txn, s.cardData[0x5A], s.cardData[0x57])
+	req.AID = bytes.Clone(s.res.AID)
+	req.PANSequence = bytes.Clone(s.cardData[0x5F34])
+	req.ICCData = s.iccData()
+	req.OnlinePIN = !s.cvm.OnlinePIN.IsZero()
+	req.OnlinePINBlock = s.cvm.OnlinePIN
+	req.OnlineBiometric = s.cvm.OnlineBiometric
 	resp, err := s.term.authorise(s.ctx, req)
 	if cerr := s.ctx.Err(); cerr != nil {
 		return s.fail("context ended while online", cerr)
@@ -347,31 +353,34 @@ func (s *transactionState) processOnline() error {
 		return s.fail("terminal cancelled while online", err)
 	}
 	if err != nil || resp == nil {
-		// Unable to go online: Book 3 §10.7 default action analysis;
-		// after an XDA failure, decline (Book 4 §6.3.2.2.4).
-		s.unableOnline = true
-		if s.defaultCheck() || s.oda.method == XDA && s.oda.failed {
-			s.decision = apdu.RefAAC
-			s.setARC("Z3")
-		} else {
-			s.decision = apdu.RefTC
-			s.setARC("Y3")
-		}
+		s.unableToGoOnline()
 		return nil
 	}
-	arc := resp.ARC
-	if len(arc) != 2 {
-		arc = "05"
-		if resp.Approved {
-			arc = "00"
-		}
+	if why := invalidHostAnswer(resp); why != "" {
+		// An answer without a usable ARC or with Issuer Authentication
+		// Data of a length Book 3 Annex A does not allow is not an
+		// authorisation response the terminal can act on: nothing of it
+		// (decision, ARC, 91, scripts) reaches the card. The books give
+		// one way on for a transaction whose online authorisation did
+		// not complete: unable to go online (Book 3 §10.9, Book 4 §6.3.8),
+		// the default action analysis of Book 3 §10.7 and the second
+		// GENERATE AC with the terminal's own ARC, Y3 or Z3 (Book 4
+		// Annex A6). The host's decision is not taken: approving on an
+		// answer that cannot be read would be worse than deciding as if
+		// it never came.
+		s.log.LogAttrs(s.ctx, slog.LevelWarn, "emv: invalid host answer, handled as unable to go online", slog.String("reason", why))
+		s.unableToGoOnline()
+		return nil
 	}
-	s.setARC(arc)
+	s.setARC(resp.ARC)
 	s.decision = apdu.RefAAC
 	if resp.Approved {
 		s.decision = apdu.RefTC
 	}
-	if ia := resp.IssuerAuthData; len(ia) > 0 {
+	// The answer's byte strings are copied before the next command: a
+	// host may reuse its buffers once it has answered.
+	s.scripts = bytes.Clone(resp.Scripts)
+	if ia := bytes.Clone(resp.IssuerAuthData); len(ia) > 0 {
 		s.termData[0x91] = ia
 		if s.aip[0]&0x04 != 0 {
 			// Book 3 §10.9: issuer authentication by EXTERNAL
@@ -386,8 +395,53 @@ func (s *transactionState) processOnline() error {
 			}
 		}
 	}
-	s.scripts = resp.Scripts
 	return nil
+}
+
+// unableToGoOnline decides the second GENERATE AC of a transaction that
+// could not be authorised online: Book 3 §10.7 default action analysis,
+// AAC with ARC Z3 when the default codes match, else TC with Y3
+// (Book 4 Annex A6).
+func (s *transactionState) unableToGoOnline() {
+	s.unableOnline = true
+	// After an XDA failure the transaction is declined (Book 4
+	// §6.3.2.2.4).
+	if s.defaultCheck() || s.oda.method == XDA && s.oda.failed {
+		s.decision = apdu.RefAAC
+		s.setARC("Z3")
+	} else {
+		s.decision = apdu.RefTC
+		s.setARC("Y3")
+	}
+}
+
+// invalidHostAnswer says what makes the issuer's answer unusable, or ""
+// when nothing does: the Authorisation Response Code 8A is exactly two
+// alphanumeric characters (Book 3 Annex A: an 2; §4.3: an is a-z, A-Z,
+// 0-9), and Issuer Authentication Data 91, when present, is 8 to 16 bytes
+// (Book 3 Annex A: b 8-16).
+func invalidHostAnswer(r *OnlineResponse) string {
+	if !isAlphanumeric(r.ARC, 2) {
+		return fmt.Sprintf("Authorisation Response Code of %d bytes %q is not an 2", len(r.ARC), r.ARC)
+	}
+	if n := len(r.IssuerAuthData); n > 0 && (n < 8 || n > 16) {
+		return fmt.Sprintf("Issuer Authentication Data of %d bytes, not 8 to 16", n)
+	}
+	return ""
+}
+
+// isAlphanumeric reports whether s is n characters of format an.
+func isAlphanumeric(s string, n int) bool {
+	if len(s) != n {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('0' <= c && c <= '9' || 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z') {
+			return false
+		}
+	}
+	return true
 }
 
 // complete finishes an online or unable-to-go-online transaction with the

@@ -100,6 +100,20 @@ func (h replayHost) Authorise(context.Context, *emv.OnlineRequest) (*emv.OnlineR
 // with scripts replayed from a recording: card and issuer cost nothing,
 // so ns/op and allocs/op are the kernel's (and the replay's lookups).
 func BenchmarkTransactionCDAOnlineReplay(b *testing.B) {
+	benchReplay(b, context.Background())
+}
+
+// BenchmarkTransactionCDAOnlineReplayCancellable is the replay under a
+// context that can end, as a terminal with a timeout passes: the kernel
+// then watches it while each command is out (a goroutine a command), so
+// that a card that ignores the context cannot hang the transaction.
+func BenchmarkTransactionCDAOnlineReplayCancellable(b *testing.B) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	benchReplay(b, ctx)
+}
+
+func benchReplay(b *testing.B, ctx context.Context) {
 	card := emvtest.NewCard(visaCDA())
 	iss := emvtest.IssuerFor(card)
 	iss.SetRule(scriptsRule(
@@ -117,7 +131,6 @@ func BenchmarkTransactionCDAOnlineReplay(b *testing.B) {
 	}
 	sess := res.Trace.Session("bench", "online CDA with scripts")
 	term := &emv.Terminal{PINPad: pad, Host: replayHost{rec.resp}}
-	ctx := context.Background()
 	b.ReportAllocs()
 	b.ResetTimer()
 	for range b.N {

@@ -34,7 +34,9 @@ type Config struct {
 	// CVMs cvm may perform; its security byte which ODA methods may run.
 	// Zero: E0F8C8: manual key entry, magnetic stripe and IC with
 	// contacts; plaintext and enciphered offline PIN, enciphered online
-	// PIN, signature, no CVM; SDA, DDA and CDA.
+	// PIN, signature, no CVM; SDA, DDA and CDA. EMV 4.4 adds byte 2 bits 3
+	// and 2 (online and offline biometric, cvm.CapOnlineBiometric and
+	// cvm.CapOfflineBiometric): set them only with a Terminal.Biometric.
 	Capabilities [3]byte
 
 	// AdditionalCapabilities is Additional Terminal Capabilities 9F40
@@ -187,7 +189,11 @@ type RandomSelection struct {
 
 // ConfigError reports a Config that cannot be used: which field and why.
 type ConfigError struct {
-	Field  string // "Applications[1].AID"
+	// Field names the value: from [Config.Validate] the path of the Config
+	// field ("Applications[1].AID"); from [ParseConfig] and [LoadConfig]
+	// the JSON path of the key in the file ("applications[1].aid"), or
+	// "file" for the file as a whole.
+	Field  string
 	Reason string
 }
 
@@ -259,7 +265,13 @@ func (c *Config) Validate() error {
 		}
 		p := c.params(i)
 		if rs := p.RandomSelection; rs != nil && p.FloorLimit != nil && *p.FloorLimit > 0 && rs.Threshold >= *p.FloorLimit {
-			return bad(field+".RandomSelection.Threshold", "%d is not below the floor limit %d (Book 3 §10.6.2)", rs.Threshold, *p.FloorLimit)
+			// The threshold named is the one in force: the
+			// application's own, or the terminal-wide one.
+			at := "AppParams.RandomSelection.Threshold"
+			if a.Params.RandomSelection != nil {
+				at = field + ".Params.RandomSelection.Threshold"
+			}
+			return bad(at, "%d is not below the floor limit %d of application %X (Book 3 §10.6.2)", rs.Threshold, *p.FloorLimit, a.AID)
 		}
 	}
 	return nil

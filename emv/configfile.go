@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"reflect"
 	"strings"
 	"time"
 
@@ -72,14 +73,22 @@ func LoadConfig(path string) (*Config, error) {
 //	    "revocations": [{"rid": "A000000003", "index": "92", "serial": "123456"}]
 //	  }
 //	}
+//
+// Every error is a *ConfigError whose Field is the JSON path of the key it
+// is about ("applications[4].aid", "params.floor_limit"), validation
+// errors included, or "file" for the file as a whole. Keys match exactly
+// (encoding/json would also take "Country" for "country"), a key given
+// twice in one object is an error (RFC 8259 §4: names SHOULD be unique,
+// and readers differ on which one wins; a terminal configuration cannot
+// have two floor limits), and
+// a null value is the same as leaving the key out.
 func ParseConfig(data []byte) (*Config, error) {
 	var f configFile
-	d := json.NewDecoder(bytes.NewReader(data))
-	d.DisallowUnknownFields()
-	if err := d.Decode(&f); err != nil {
-		return nil, jsonConfigError(err)
+	d := &configDecoder{d: json.NewDecoder(bytes.NewReader(data))}
+	if err := d.object("", reflect.ValueOf(&f).Elem(), true); err != nil {
+		return nil, err
 	}
-	if _, err := d.Token(); err != io.EOF {
+	if _, err := d.d.Token(); err != io.EOF {
 		return nil, &ConfigError{Field: "file", Reason: "data after the configuration object"}
 	}
 	c, err := f.config()
@@ -87,22 +96,294 @@ func ParseConfig(data []byte) (*Config, error) {
 		return nil, err
 	}
 	if err := c.Validate(); err != nil {
+		var ce *ConfigError
+		if errors.As(err, &ce) {
+			return nil, &ConfigError{Field: jsonPath(ce.Field), Reason: ce.Reason}
+		}
 		return nil, err
 	}
 	return c, nil
 }
 
-func jsonConfigError(err error) error {
+// configDecoder reads a configuration file into a configFile token by
+// token, so that it knows the JSON path of every value it reads: the one
+// decoding path of ParseConfig, driven by configFile's json tags. Its
+// recursion follows configFile's types, so its depth is bounded by them;
+// a raw value (ca_keys, comment) is first read whole by encoding/json,
+// whose nesting limit then bounds the walk that looks for repeated keys.
+type configDecoder struct{ d *json.Decoder }
+
+// field names a path for an error: the file itself at the top.
+func field(path string) string {
+	if path == "" {
+		return "file"
+	}
+	return path
+}
+
+func join(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+// syntax turns an error of the JSON reader at path into a *ConfigError.
+func syntax(path string, err error) error {
+	var se *json.SyntaxError
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return &ConfigError{Field: field(path), Reason: "the JSON ends early"}
+	case errors.As(err, &se):
+		return &ConfigError{Field: field(path), Reason: fmt.Sprintf("invalid JSON at byte %d: %v", se.Offset, se)}
+	}
+	return &ConfigError{Field: field(path), Reason: strings.TrimPrefix(err.Error(), "json: ")}
+}
+
+// kind names the JSON kind of a token for an error.
+func kind(tok json.Token) string {
+	switch tok.(type) {
+	case string:
+		return "string"
+	case float64, json.Number:
+		return "number"
+	case bool:
+		return "bool"
+	case json.Delim:
+		if tok == json.Delim('[') {
+			return "array"
+		}
+		return "object"
+	}
+	return "null"
+}
+
+// value reads the value at path into v.
+func (d *configDecoder) value(path string, v reflect.Value) error {
+	t := v.Type()
+	switch {
+	case t == reflect.TypeFor[json.RawMessage]():
+		return d.raw(path, v)
+	case t.Kind() == reflect.Struct:
+		return d.object(path, v, false)
+	case t.Kind() == reflect.Pointer && t.Elem().Kind() == reflect.Struct:
+		p := reflect.New(t.Elem())
+		set, err := d.objectOrNull(path, p.Elem())
+		if set {
+			v.Set(p)
+		}
+		return err
+	case t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Struct:
+		return d.array(path, v)
+	}
+	return d.leaf(path, v)
+}
+
+// object reads a JSON object into the struct v (null leaves v as it is,
+// except at the top of the file, which must be an object).
+func (d *configDecoder) object(path string, v reflect.Value, top bool) error {
+	set, err := d.objectOrNull(path, v)
+	if err == nil && !set && top {
+		return &ConfigError{Field: "file", Reason: "null, want a JSON object"}
+	}
+	return err
+}
+
+// objectOrNull reads a JSON object into the struct v and reports whether
+// there was one (false for null). Each key must be one of v's json tags,
+// once.
+func (d *configDecoder) objectOrNull(path string, v reflect.Value) (bool, error) {
+	tok, err := d.d.Token()
+	if err != nil {
+		return false, syntax(path, err)
+	}
+	if tok == nil {
+		return false, nil
+	}
+	if tok != json.Delim('{') {
+		return false, &ConfigError{Field: field(path), Reason: fmt.Sprintf("a JSON %s, want an object", kind(tok))}
+	}
+	t := v.Type()
+	seen := make(map[string]bool)
+	for d.d.More() {
+		tok, err := d.d.Token()
+		if err != nil {
+			return true, syntax(path, err)
+		}
+		key, _ := tok.(string) // the decoder gives a string here or an error
+		p := join(path, key)
+		if seen[key] {
+			return true, &ConfigError{Field: p, Reason: "key given twice"}
+		}
+		seen[key] = true
+		i := fieldByKey(t, key)
+		if i < 0 {
+			where := "at the top level"
+			if path != "" {
+				where = "in " + path
+			}
+			return true, &ConfigError{Field: p, Reason: fmt.Sprintf("unknown key %q %s", key, where)}
+		}
+		if err := d.value(p, v.Field(i)); err != nil {
+			return true, err
+		}
+	}
+	_, err = d.d.Token() // }
+	return true, syntax(path, err)
+}
+
+// fieldByKey returns the index of the field of struct t whose json tag
+// is key, -1 if none.
+func fieldByKey(t reflect.Type, key string) int {
+	for i := range t.NumField() {
+		if name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ","); name == key {
+			return i
+		}
+	}
+	return -1
+}
+
+// array reads a JSON array (or null) into the slice of structs v.
+func (d *configDecoder) array(path string, v reflect.Value) error {
+	tok, err := d.d.Token()
+	if err != nil {
+		return syntax(path, err)
+	}
+	if tok == nil {
+		return nil
+	}
+	if tok != json.Delim('[') {
+		return &ConfigError{Field: path, Reason: fmt.Sprintf("a JSON %s, want an array", kind(tok))}
+	}
+	for i := 0; d.d.More(); i++ {
+		v.Set(reflect.Append(v, reflect.Zero(v.Type().Elem())))
+		if err := d.object(fmt.Sprintf("%s[%d]", path, i), v.Index(i), false); err != nil {
+			return err
+		}
+	}
+	_, err = d.d.Token() // ]
+	return syntax(path, err)
+}
+
+// want says what a JSON value for a field of type t must be.
+func want(t reflect.Type) string {
+	switch t {
+	case reflect.TypeFor[hexBytes]():
+		return "a hex string"
+	case reflect.TypeFor[string]():
+		return "a string"
+	}
+	switch t.Kind() {
+	case reflect.Pointer:
+		return want(t.Elem())
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return fmt.Sprintf("an integer from 0 to %d", uint64(1)<<t.Bits()-1)
+	case reflect.Int:
+		return "an integer"
+	}
+	return t.String()
+}
+
+// leaf reads a value that is not an object or an array of objects.
+func (d *configDecoder) leaf(path string, v reflect.Value) error {
+	err := d.d.Decode(v.Addr().Interface())
 	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) {
-		return &ConfigError{Field: te.Field, Reason: fmt.Sprintf("a JSON %s cannot be %s", te.Value, te.Type)}
-	}
 	var he *hexError
-	if errors.As(err, &he) {
-		return &ConfigError{Field: "file", Reason: he.Error()}
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &he):
+		return &ConfigError{Field: path, Reason: he.Error()}
+	case errors.As(err, &te):
+		return &ConfigError{Field: path, Reason: fmt.Sprintf("a JSON %s, want %s", te.Value, want(v.Type()))}
 	}
-	msg := strings.TrimPrefix(err.Error(), "json: ")
-	return &ConfigError{Field: "file", Reason: msg}
+	return syntax(path, err)
+}
+
+// raw keeps a value another reader decodes (ca_keys, for
+// oda.LoadKeyStore) or nobody does (comment); its keys must not repeat
+// either.
+func (d *configDecoder) raw(path string, v reflect.Value) error {
+	var m json.RawMessage
+	if err := d.d.Decode(&m); err != nil {
+		return syntax(path, err)
+	}
+	if err := noDuplicateKeys(json.NewDecoder(bytes.NewReader(m)), path); err != nil {
+		return err
+	}
+	v.Set(reflect.ValueOf(m))
+	return nil
+}
+
+// noDuplicateKeys walks one well-formed JSON value and fails on the
+// first key given twice in an object.
+func noDuplicateKeys(d *json.Decoder, path string) error {
+	tok, err := d.Token()
+	if err != nil {
+		return syntax(path, err)
+	}
+	switch tok {
+	case json.Delim('{'):
+		seen := make(map[string]bool)
+		for d.More() {
+			tok, err := d.Token()
+			if err != nil {
+				return syntax(path, err)
+			}
+			key, _ := tok.(string)
+			p := join(path, key)
+			if seen[key] {
+				return &ConfigError{Field: p, Reason: "key given twice"}
+			}
+			seen[key] = true
+			if err := noDuplicateKeys(d, p); err != nil {
+				return err
+			}
+		}
+	case json.Delim('['):
+		for i := 0; d.More(); i++ {
+			if err := noDuplicateKeys(d, fmt.Sprintf("%s[%d]", path, i)); err != nil {
+				return err
+			}
+		}
+	default:
+		return nil
+	}
+	_, err = d.Token() // } or ]
+	return syntax(path, err)
+}
+
+// jsonPath turns the field path of a [Config.Validate] error
+// ("Applications[4].Params.FloorLimit") into the JSON path of the key in
+// the file ("applications[4].params.floor_limit"), by the json tags of
+// configFile, whose fields carry the names of Config's.
+func jsonPath(goPath string) string {
+	t := reflect.TypeFor[configFile]()
+	var out []string
+	for _, seg := range strings.Split(goPath, ".") {
+		name, index, indexed := strings.Cut(seg, "[")
+		for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice {
+			t = t.Elem()
+		}
+		if t.Kind() != reflect.Struct {
+			return goPath
+		}
+		f, ok := t.FieldByName(name)
+		if !ok {
+			return goPath
+		}
+		key, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if indexed {
+			key += "[" + index
+		}
+		out = append(out, key)
+		t = f.Type
+	}
+	return strings.Join(out, ".")
 }
 
 type hexBytes []byte
@@ -114,7 +395,11 @@ type hexError struct {
 
 func (e *hexError) Error() string { return fmt.Sprintf("%q is not hex: %v", e.s, e.err) }
 
+// UnmarshalJSON reads a hex string; spaces between bytes are allowed.
 func (h *hexBytes) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		return nil // absent
+	}
 	var s string
 	if err := json.Unmarshal(b, &s); err != nil {
 		return err
@@ -141,13 +426,17 @@ type configFile struct {
 	IFDSerial              string          `json:"ifd_serial"`
 	AcquirerID             string          `json:"acquirer_id"`
 	BypassAllPINCVMs       bool            `json:"bypass_all_pin_cvms"`
-	Params                 paramsFile      `json:"params"`
+	AppParams              paramsFile      `json:"params"`
 	Applications           []appFile       `json:"applications"`
 	CAKeys                 json.RawMessage `json:"ca_keys"`
 	// Comment is free text for the file's reader (where its values come
 	// from); the kernel ignores it.
-	Comment any `json:"comment"`
+	Comment json.RawMessage `json:"comment"`
 }
+
+// The fields of configFile, paramsFile, appFile and randomSelectionJSON
+// carry the names of the fields of Config, AppParams, Application and
+// RandomSelection they fill: jsonPath maps one to the other by them.
 
 type paramsFile struct {
 	Version          hexBytes             `json:"version"`
@@ -168,10 +457,10 @@ type randomSelectionJSON struct {
 }
 
 type appFile struct {
-	AID              hexBytes   `json:"aid"`
-	PartialSelection bool       `json:"partial_selection"`
-	Params           paramsFile `json:"params"`
-	Comment          any        `json:"comment"`
+	AID              hexBytes        `json:"aid"`
+	PartialSelection bool            `json:"partial_selection"`
+	Params           paramsFile      `json:"params"`
+	Comment          json.RawMessage `json:"comment"`
 }
 
 func fixed(field string, b hexBytes, n int, dst []byte) error {
@@ -210,7 +499,7 @@ func (f *configFile) config() (*Config, error) {
 		return nil, err
 	}
 	var err error
-	if c.AppParams, err = f.Params.params("params"); err != nil {
+	if c.AppParams, err = f.AppParams.params("params"); err != nil {
 		return nil, err
 	}
 	for i, a := range f.Applications {
@@ -223,7 +512,11 @@ func (f *configFile) config() (*Config, error) {
 	}
 	if len(f.CAKeys) > 0 && string(f.CAKeys) != "null" {
 		ks, err := oda.LoadKeyStore(bytes.NewReader(f.CAKeys))
+		if fe := (*oda.KeyFileError)(nil); errors.As(err, &fe) && fe.Path != "" {
+			return nil, &ConfigError{Field: "ca_keys." + fe.Path, Reason: fe.Err.Error()}
+		}
 		if err != nil {
+			// A key the store refuses is named by its RID and index.
 			return nil, &ConfigError{Field: "ca_keys", Reason: err.Error()}
 		}
 		c.CAKeys = ks

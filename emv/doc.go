@@ -51,7 +51,20 @@
 // The first such error sticks: nothing more is sent to the card.
 //
 // Every loop driven by card data is bounded: directory depth and records,
-// candidate applications, AFL records, script commands.
+// candidate applications, AFL records, script commands. So is what a card
+// can make the kernel hold: an answer has at most 256 data bytes, the most
+// the short Le it was sent asks for, and a transaction's answers 32 KiB in
+// all; a card that answers more is refused as malformed card data
+// ([ErrCardData]) and the error names the command. The data objects the
+// kernel forwards to the host or prints have the lengths of Book 3 Annex A
+// ([LengthError]), and an issuer answer that does not (an ARC that is not
+// two alphanumeric characters, a 91 that is not 8 to 16 bytes) is handled
+// as unable to go online.
+//
+// The context bounds the card too: when it ends, [Run] and [Session]
+// return at once with a [*TerminatedError], even when the card's
+// Transceiver ignores the context and is still inside Transmit; that
+// Transceiver is then left alone ([ErrCardLinkAbandoned]).
 //
 // # Recorded sessions
 //

@@ -11,6 +11,7 @@ import (
 	"github.com/emvkit/emvkit/emv"
 	"github.com/emvkit/emvkit/emv/emvtest"
 	"github.com/emvkit/emvkit/internal/fuzzseed"
+	"github.com/emvkit/emvkit/tlv"
 )
 
 // mutatingCard passes each command to a virtual card and changes its
@@ -72,6 +73,44 @@ func (m *mutatingCard) Transmit(ctx context.Context, cmd []byte) ([]byte, error)
 		return nil, apdu.ErrCardRemoved
 	}
 	return resp, nil
+}
+
+// hostileSeeds are the hostile cards of TestHostileCards as FuzzKernel
+// inputs: the answers of the first commands kept ("0"), then an answer
+// replaced ("7", two length bytes, the answer).
+func hostileSeeds() [][]byte {
+	replace := func(kept int, answer []byte) []byte {
+		in := make([]byte, kept, kept+3+len(answer))
+		in = append(in, 7, byte(len(answer)>>8), byte(len(answer)))
+		return append(in, answer...)
+	}
+	withSW := func(data []byte, sw ...byte) []byte { return append(append([]byte(nil), data...), sw...) }
+	big := make([]byte, 0xFFFD)
+	var seeds [][]byte
+	// 64 KiB to the first record read after GET PROCESSING OPTIONS, and
+	// to every one of them.
+	seeds = append(seeds, replace(5, withSW(big, 0x90, 0x00)))
+	every := make([]byte, 5)
+	for range 8 {
+		every = append(every, replace(0, withSW(big[:4000], 0x90, 0x00))...)
+	}
+	seeds = append(seeds, every)
+	// One byte over a short answer, to the first SELECT.
+	seeds = append(seeds, replace(0, withSW(big[:257], 0x90, 0x00)))
+	// 61xx for ever: GET RESPONSE rounds past the T=0 bound.
+	endless := make([]byte, 5)
+	for range 40 {
+		endless = append(endless, 6, 0x61, 0x00)
+	}
+	seeds = append(seeds, endless)
+	// A first GENERATE AC (after the 14 commands of a visa-cda head) whose
+	// IAD is 33 bytes, over Annex A's 32.
+	gac := tlv.AppendTLV(nil, 0x9F27, []byte{0x80})
+	gac = tlv.AppendTLV(gac, 0x9F36, []byte{0x00, 0x11})
+	gac = tlv.AppendTLV(gac, 0x9F26, make([]byte, 8))
+	gac = tlv.AppendTLV(gac, 0x9F10, make([]byte, 33))
+	seeds = append(seeds, replace(14, withSW(tlv.AppendTLV(nil, 0x77, gac), 0x90, 0x00)))
+	return seeds
 }
 
 type kernelSeed struct {
@@ -142,6 +181,9 @@ func FuzzKernel(f *testing.F) {
 	f.Add([]byte{0, 0, 0, 0, 5, 3}, uint16(100), []byte{0x72, 0x00})
 	f.Add([]byte{1, 2, 3, 0, 1, 2, 3, 8, 40, 0, 0, 4, 17, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 6, 0x69, 0x85}, uint16(50000), []byte{})
 	f.Add([]byte{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 9}, uint16(20000), []byte{})
+	for _, sd := range hostileSeeds() {
+		f.Add(sd, uint16(20000), []byte{})
+	}
 	f.Fuzz(func(t *testing.T, mutations []byte, amount uint16, scripts []byte) {
 		card := emvtest.NewCard(fuzzProfile())
 		cfg := testConfig(t, card)
@@ -154,6 +196,18 @@ func FuzzKernel(f *testing.F) {
 		}
 		if len(res.Trace) > 512 {
 			t.Fatalf("%d commands", len(res.Trace))
+		}
+		// A card's answers are bounded: 256 data bytes each, and 32 KiB in
+		// all but the one answer that went over.
+		total := 0
+		for _, e := range res.Trace {
+			if len(e.Response) > 258 {
+				t.Fatalf("an answer of %d bytes kept", len(e.Response))
+			}
+			total += max(len(e.Response)-2, 0)
+		}
+		if total > 32<<10+256 {
+			t.Fatalf("%d bytes of answers kept", total)
 		}
 		for _, e := range res.Trace {
 			if len(e.Command) > 5 && e.Command[1] == apdu.InsVerify {

@@ -236,7 +236,7 @@ type issuerHost struct {
 
 func (h *issuerHost) Authorise(ctx context.Context, req *emv.OnlineRequest) (*emv.OnlineResponse, error) {
 	h.reqs = append(h.reqs, req)
-	r, err := h.iss.Authorise(ctx, &emvtest.AuthorisationRequest{ICCData: req.ICCData, PAN: tlv.Digits(req.PAN), PSN: tlv.Digits(req.PANSequence)})
+	r, err := h.iss.Authorise(ctx, &emvtest.AuthorisationRequest{ICCData: req.ICCData, PAN: tlv.Digits(req.PAN()), PSN: tlv.Digits(req.PANSequence)})
 	if err != nil {
 		return nil, err
 	}

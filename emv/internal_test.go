@@ -1,9 +1,12 @@
 package emv
 
 import (
+	"context"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/emvkit/emvkit/cvm"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -107,4 +110,87 @@ func TestParseFCI(t *testing.T) {
 		_, err := parseFCI(b)
 		assert.Error(t, err, name)
 	}
+}
+
+// An abandoned link refuses every later command at once, without calling
+// the card: its earlier call may still be running.
+func TestWaitLinkUnusableOnceAbandoned(t *testing.T) {
+	release := make(chan struct{})
+	defer close(release)
+	var calls atomic.Int32
+	card := transceiverFunc(func(ctx context.Context, b []byte) ([]byte, error) {
+		if calls.Add(1) == 1 {
+			<-release
+		}
+		return []byte{0x90, 0x00}, nil
+	})
+	l := &waitLink{card: card}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	_, err := l.Transmit(ctx, []byte{0x00, 0xB2, 0x01, 0x0C, 0x00})
+	require.ErrorIs(t, err, ErrCardLinkAbandoned)
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	start := time.Now()
+	_, err = l.Transmit(context.Background(), []byte{0x00, 0xB2, 0x02, 0x0C, 0x00})
+	require.ErrorIs(t, err, ErrCardLinkAbandoned)
+	assert.NotErrorIs(t, err, context.DeadlineExceeded)
+	assert.Equal(t, "emv: card link abandoned with a command outstanding: READ RECORD has not returned", err.Error())
+	assert.Less(t, time.Since(start), 100*time.Millisecond)
+	assert.Equal(t, int32(1), calls.Load(), "the later command was not sent")
+}
+
+type transceiverFunc func(ctx context.Context, b []byte) ([]byte, error)
+
+func (f transceiverFunc) Transmit(ctx context.Context, b []byte) ([]byte, error) { return f(ctx, b) }
+
+// A PIN answered to a Session after the kernel stopped waiting does not
+// stay in the request's channel: it is zeroed, whether it came before the
+// kernel gave up (drained) or after (refused).
+func TestSessionPINAnsweredLateIsZeroed(t *testing.T) {
+	newPIN := func(t *testing.T) cvm.PIN {
+		p, err := cvm.NewPIN([]byte("1234"))
+		require.NoError(t, err)
+		return p
+	}
+	t.Run("answered after the kernel stopped waiting", func(t *testing.T) {
+		ss := &sessionSeam{terminalSeam{&Terminal{}}, &Session{reqs: make(chan Request)}}
+		ctx, cancel := context.WithCancel(context.Background())
+		errc := make(chan error, 1)
+		go func() {
+			_, err := sessionPINPad{ss}.EnterOfflinePIN(ctx, cvm.PINRequest{})
+			errc <- err
+		}()
+		r := (<-ss.s.reqs).(*EnterPIN)
+		cancel()
+		require.ErrorIs(t, <-errc, context.Canceled)
+		pin := newPIN(t)
+		r.AnswerPIN(pin)
+		assert.Equal(t, 0, pin.Len(), "the PIN is zeroed")
+		assert.Empty(t, r.reply, "nothing left in the channel")
+	})
+	t.Run("answered before the kernel gave up", func(t *testing.T) {
+		r := &EnterPIN{reply: make(chan pinReply, 1)}
+		pin := newPIN(t)
+		r.AnswerPIN(pin)
+		require.Len(t, r.reply, 1)
+		r.abandon()
+		assert.Equal(t, 0, pin.Len(), "the PIN waiting in the channel is zeroed")
+		assert.Empty(t, r.reply)
+	})
+	t.Run("online PIN block", func(t *testing.T) {
+		r := &EnterPIN{reply: make(chan pinReply, 1)}
+		r.abandon()
+		b := cvm.NewOnlinePINBlock(cvm.PINBlockFormat(0), []byte{0x04, 0x12, 0xAC, 0x89, 0xAB, 0xCD, 0xEF, 0x67}, nil)
+		r.AnswerOnlinePIN(b)
+		assert.True(t, b.IsZero(), "the block is zeroed")
+		assert.Empty(t, r.reply)
+	})
+	t.Run("answered in time is handed over intact", func(t *testing.T) {
+		r := &EnterPIN{reply: make(chan pinReply, 1)}
+		pin := newPIN(t)
+		r.AnswerPIN(pin)
+		a := <-r.reply
+		assert.Equal(t, 4, a.pin.Len())
+		a.zero()
+	})
 }

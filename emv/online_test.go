@@ -221,7 +221,7 @@ func TestOnlineRequest(t *testing.T) {
 	r := h.reqs[0]
 	assert.True(t, r.OnlinePIN)
 	assert.Equal(t, mustHex("0412AC89ABCDEF67"), r.OnlinePINBlock.Bytes())
-	assert.Equal(t, "4761739001010119", tlv.Digits(r.PAN))
+	assert.Equal(t, "4761739001010119", tlv.Digits(r.PAN()))
 	assert.NotContains(t, r.String(), "4761739001010119")
 	assert.Contains(t, r.String(), "476173******0119")
 	assert.NotContains(t, res.Trace.String(), "4761739001010119")

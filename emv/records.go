@@ -167,6 +167,15 @@ func (s *transactionState) keepTemplate(v []byte, records bool) error {
 	it := tlv.NewIter(v)
 	for it.Next() {
 		t := it.Tag()
+		if forwardedTags[t] {
+			if err := checkLength(t, it.Value()); err != nil {
+				where := "GET PROCESSING OPTIONS response"
+				if records {
+					where = "record"
+				}
+				return s.failData(where, err)
+			}
+		}
 		if records {
 			if _, dup := s.recordTags[t]; dup {
 				return s.fail("tag "+t.String()+" returned twice", ErrDuplicateData)

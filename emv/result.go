@@ -1,7 +1,9 @@
 package emv
 
 import (
+	"encoding/json"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -138,8 +140,8 @@ type Result struct {
 	// UnpredictableNumber is 9F37 as sent to the card.
 	UnpredictableNumber [4]byte `json:"-"`
 	// ARC is the Authorisation Response Code 8A: the issuer's, or Y1/Z1
-	// (offline approved/declined), Y3/Z3 (unable to go online) set by the
-	// terminal (Book 4 Annex A6).
+	// (offline approved/declined), Y3/Z3 (unable to go online, or a host
+	// answer that could not be used) set by the terminal (Book 4 Annex A6).
 	ARC string `json:"arc,omitempty"`
 	// Advice reports that the card asked for an advice (9F27 bit 4,
 	// Book 3 §10.8).
@@ -264,6 +266,22 @@ func (t Trace) String() string {
 		b.WriteByte('\n')
 	}
 	return b.String()
+}
+
+// Format writes [Trace.String] for every verb: the card's answers hold
+// the PAN and track 2, which %d, %o, %b and the other verbs fmt applies to
+// the bytes themselves would otherwise print.
+func (t Trace) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, t.String()) }
+
+// MarshalJSON writes the trace as an array of its lines, masked as
+// [Trace.String] masks them (encoding/json would write the bytes, PAN
+// included, in base64).
+func (t Trace) MarshalJSON() ([]byte, error) {
+	lines := make([]string, 0, len(t))
+	for _, e := range t {
+		lines = append(lines, e.String())
+	}
+	return json.Marshal(lines)
 }
 
 // Session returns the trace as a recorded session (apdu's replay format)

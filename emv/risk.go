@@ -1,6 +1,7 @@
 package emv
 
 import (
+	"bytes"
 	"encoding/binary"
 	"io"
 
@@ -22,7 +23,8 @@ func (s *transactionState) manageTerminalRisk() error {
 	if s.aip[0]&0x08 == 0 && !s.alwaysManageRisk() {
 		return nil
 	}
-	pan, psn := s.cardData[0x5A], s.cardData[0x5F34]
+	// The terminal's callbacks get copies: they cannot change the card's data.
+	pan, psn := bytes.Clone(s.cardData[0x5A]), bytes.Clone(s.cardData[0x5F34])
 	if f := s.term.terminal().ExceptionFile; f != nil && f(pan, psn) {
 		s.setTVR(tvr.CardOnExceptionFile)
 	}

@@ -21,6 +21,11 @@ import (
 // the step and the cause, and the Result holds what was done up to there
 // (TVR, TSI, trace) with Outcome Terminated or TryAnotherInterface. A
 // *ConfigError is returned, before anything is sent, for an invalid cfg.
+//
+// When ctx ends Run returns at once, a card that ignores ctx included: the
+// error then also matches ErrCardLinkAbandoned if a Transmit of card was
+// still running, and card must not be used again before that call returns
+// (reset or close the reader).
 func Run(ctx context.Context, card apdu.Transceiver, cfg *Config, txn Transaction, term *Terminal) (*Result, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err

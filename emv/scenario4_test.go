@@ -47,15 +47,28 @@ func TestConformanceRules(t *testing.T) {
 			outcome: emv.OnlineDeclined, tvr: "0400008000", tsi: "E800", cvm: "440302", cmds: cdaHead + " GAC90 GAC50",
 		},
 		{
-			// Book 3 §10.5, Annex C3: a CV rule with an RFU method code (06)
-			// is an unrecognised CVM: TVR byte 3 bit 7, the rule fails, and
-			// as its "apply succeeding" bit is set the next rule (no CVM
+			// Book 3 §10.5, Annex C3: a CV rule with an RFU method code (10;
+			// 06 to 0F are the biometric CVMs of EMV 4.4) is an
+			// unrecognised CVM: TVR byte 3 bit 7, the rule fails, and as
+			// its "apply succeeding" bit is set the next rule (no CVM
 			// required) applies.
 			name: "Book3_10_5_UnrecognisedCVM_NextRuleApplies",
 			profile: func(p *emvtest.Profile) {
-				p.Applications[0].CVMList = mustHex("0000000000000000" + "4600" + "1F00")
+				p.Applications[0].CVMList = mustHex("0000000000000000" + "5000" + "1F00")
 			},
 			outcome: emv.Approved, tvr: "0000400000", tsi: "E800", cvm: "1F0002", cmds: "SEL RR RR SEL GPO RR RR RR RR GD9F36 GD9F13 GAC50",
+		},
+		{
+			// EMV 4.4 Book 3 §10.5, Annex C3: 46, facial biometric verified
+			// offline, "apply succeeding". The terminal recognises it but
+			// does not support it (9F33 E0F8C8 has neither biometric bit):
+			// no "Unrecognised CVM" as under EMV 4.3, the rule is not
+			// performed and the next one applies.
+			name: "Book3_10_5_BiometricCVMRecognisedNotSupported_NextRuleApplies",
+			profile: func(p *emvtest.Profile) {
+				p.Applications[0].CVMList = mustHex("0000000000000000" + "4600" + "1F00")
+			},
+			outcome: emv.Approved, tvr: "0000000000", tsi: "E800", cvm: "1F0002", cmds: "SEL RR RR SEL GPO RR RR RR RR GD9F36 GD9F13 GAC50",
 		},
 		{
 			// Book 1 §11.3.5, §12.4: the final SELECT answered 6A81 (card

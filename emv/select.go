@@ -55,9 +55,9 @@ func parseFCI(b []byte) (fci, error) {
 			for p.Next() {
 				switch p.Tag() {
 				case 0x50:
-					f.label = string(p.Value())
+					f.label = displayName(0x50, p.Value())
 				case 0x9F12:
-					f.preferredName = string(p.Value())
+					f.preferredName = displayName(0x9F12, p.Value())
 				case 0x87:
 					if len(p.Value()) == 1 {
 						f.priority = p.Value()[0]
@@ -229,9 +229,9 @@ func (s *transactionState) directoryRecord(b []byte) (ddfs [][]byte, ok bool) {
 			case 0x9D:
 				ddf = e.Value()
 			case 0x50:
-				c.Label = string(e.Value())
+				c.Label = displayName(0x50, e.Value())
 			case 0x9F12:
-				c.PreferredName = string(e.Value())
+				c.PreferredName = displayName(0x9F12, e.Value())
 			case 0x87:
 				if len(e.Value()) == 1 {
 					c.Priority = e.Value()[0]

@@ -112,6 +112,11 @@ type EnterPIN struct {
 	PINRequest cvm.PINRequest
 	reply      chan pinReply
 	once       sync.Once
+
+	// mu orders an answer against abandon: once the kernel has stopped
+	// waiting, an answer is zeroed instead of being left in reply.
+	mu        sync.Mutex
+	abandoned bool
 }
 
 type pinReply struct {
@@ -120,18 +125,52 @@ type pinReply struct {
 	err   error
 }
 
-// AnswerPIN gives the offline PIN entered; the kernel zeroes it after use.
-func (r *EnterPIN) AnswerPIN(p cvm.PIN) { r.once.Do(func() { r.reply <- pinReply{pin: p} }) }
+// zero overwrites the PIN or PIN block the reply holds.
+func (a pinReply) zero() {
+	a.pin.Zero()
+	a.block.Zero()
+}
 
-// AnswerOnlinePIN gives the PIN block the PIN pad enciphered.
+// AnswerPIN gives the offline PIN entered; the kernel zeroes it after use,
+// or at once if it has stopped waiting for it (the transaction ended).
+func (r *EnterPIN) AnswerPIN(p cvm.PIN) { r.once.Do(func() { r.deliver(pinReply{pin: p}) }) }
+
+// AnswerOnlinePIN gives the PIN block the PIN pad enciphered; it is zeroed
+// at once if the kernel has stopped waiting for it.
 func (r *EnterPIN) AnswerOnlinePIN(b cvm.OnlinePINBlock) {
-	r.once.Do(func() { r.reply <- pinReply{block: b} })
+	r.once.Do(func() { r.deliver(pinReply{block: b}) })
 }
 
 // Fail reports that no PIN was entered: cvm.ErrPINBypassed,
 // cvm.ErrPINTimeout, cvm.ErrPINPadNotWorking or cvm.ErrPINCancelled.
-func (r *EnterPIN) Fail(err error) { r.once.Do(func() { r.reply <- pinReply{err: err} }) }
+func (r *EnterPIN) Fail(err error) { r.once.Do(func() { r.deliver(pinReply{err: err}) }) }
 func (r *EnterPIN) cancel()        { r.Fail(cvm.ErrPINCancelled) }
+
+// deliver hands the answer to the kernel, or zeroes it when the kernel no
+// longer waits: no PIN stays in a channel nobody reads.
+func (r *EnterPIN) deliver(a pinReply) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.abandoned {
+		a.zero()
+		return
+	}
+	r.reply <- a // buffered, and once lets one answer through
+}
+
+// abandon is the kernel's giving up on the request (its context ended):
+// an answer already waiting is taken and zeroed, and one that comes later
+// is zeroed by deliver.
+func (r *EnterPIN) abandon() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.abandoned = true
+	select {
+	case a := <-r.reply:
+		a.zero()
+	default:
+	}
+}
 
 // GoOnline asks the terminal to send the authorisation request and give
 // the issuer's answer (Book 3 §10.9).
@@ -302,6 +341,7 @@ func (p sessionPINPad) prompt(ctx context.Context, req cvm.PINRequest) (pinReply
 	r := &EnterPIN{PINRequest: req, reply: make(chan pinReply, 1)}
 	a, err := ask(ctx, p.ss, r, r.reply)
 	if err != nil {
+		r.abandon()
 		return pinReply{}, err
 	}
 	return a, a.err

@@ -253,7 +253,8 @@ func TestReadRecordingStrict(t *testing.T) {
 	require.NoError(t, err)
 	card := apdu.NewReplay(&apdu.Session{}, apdu.ReplayStrict)
 	_, err = k.Replay(context.Background(), card)
-	assert.ErrorContains(t, err, "emv: recording: emv: unknown transaction type")
+	assert.ErrorContains(t, err, `emv: recording: emv: invalid transaction: type "zz" is neither a name nor two hex digits`)
+	assert.ErrorIs(t, err, emv.ErrTransaction)
 	k.Transaction.Type, k.Random = "00", "XYZ"
 	_, err = k.Replay(context.Background(), card)
 	assert.ErrorContains(t, err, "emv: recording: random bytes")

@@ -1,7 +1,6 @@
 package emv
 
 import (
-	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -22,6 +21,29 @@ import (
 const (
 	maxTraceExchanges = 512 // commands sent in one transaction
 	maxCardObjects    = 256 // distinct data objects kept from the card
+
+	// maxResponseData bounds the data of one answer, after the T=0
+	// procedures. The kernel sends short commands only, with Le 00 for
+	// every case 2 and 4 command: Ne = 256, the most a short Le asks for
+	// (ISO 7816-4 §5.1; the commands of Book 1 §11 and Book 3 §6.5 have
+	// short lengths only). A card must not answer more than Ne bytes, so
+	// neither a single answer nor one put together by GET RESPONSE rounds
+	// may exceed it; extended lengths are never asked for and so never
+	// accepted (apdu.ParseCommand refuses them, T=0 cannot carry them,
+	// and a reader that passes a longer T=1 answer meets the same bound
+	// here). A longer
+	// answer stops the transaction before the kernel keeps it: a
+	// *TerminatedError wrapping ErrCardData and an *apdu.T0Error (with
+	// apdu.ErrResponseTooLong) that names the command.
+	maxResponseData = apdu.MaxShortResponse
+	// maxTransactionData bounds the response data of a whole transaction.
+	// The largest cards seen answer under 8 KiB in all (a PSE directory,
+	// some 30 records of up to 254 bytes, the GENERATE ACs); 32 KiB is four
+	// times that, far below the 128 KiB that maxTraceExchanges answers of
+	// maxResponseData bytes could hold. Passing it stops the transaction
+	// with ErrCardData wrapping apdu.ErrResponseTooLong, the command named
+	// in the reason.
+	maxTransactionData = 32 << 10
 )
 
 // seam is how the flow asks the terminal for decisions: [Run] answers from
@@ -64,6 +86,9 @@ type transactionState struct {
 	// nothing more is sent to the card.
 	err  error
 	step Step
+	// received counts the response data bytes of the transaction, bounded
+	// by maxTransactionData.
+	received int
 
 	res Result
 
@@ -108,7 +133,7 @@ type transactionState struct {
 func newState(ctx context.Context, card apdu.Transceiver, cfg *Config, term seam) *transactionState {
 	return &transactionState{
 		ctx:        ctx,
-		rec:        apdu.NewRecorder(apdu.NewT0(card)),
+		rec:        apdu.NewRecorder(&apdu.T0{Card: &waitLink{card: card}, MaxResponse: maxResponseData}),
 		cfg:        cfg,
 		term:       term,
 		log:        cfg.logger(),
@@ -157,8 +182,10 @@ func (s *transactionState) transmit(c apdu.Command) (apdu.Response, error) {
 	if err != nil {
 		return apdu.Response{}, err
 	}
-	// Keep a private copy: a Transceiver may reuse its buffer.
-	resp, err := apdu.ParseResponse(bytes.Clone(raw))
+	// raw is the recorder's copy, the trace's: the kernel keeps the card's
+	// bytes once (a Transceiver may reuse its buffer; the copy stays) and
+	// never changes them.
+	resp, err := apdu.ParseResponse(raw)
 	if err != nil {
 		return apdu.Response{}, s.failData(c.Name()+" response", err)
 	}
@@ -179,8 +206,15 @@ func (s *transactionState) send(ctx context.Context, b []byte, who string) ([]by
 		return nil, s.fail(fmt.Sprintf("more than %d commands", maxTraceExchanges), ErrCardData)
 	}
 	raw, err := s.rec.Transmit(ctx, b)
+	if errors.Is(err, apdu.ErrResponseTooLong) {
+		return nil, s.failData(who+" answered more than the kernel accepts", err)
+	}
 	if err != nil {
 		return nil, s.fail(who+" got no response", err)
+	}
+	if s.received += max(len(raw)-2, 0); s.received > maxTransactionData {
+		return nil, s.failData(fmt.Sprintf("%s: the card's answers reach %d data bytes, more than %d in one transaction",
+			who, s.received, maxTransactionData), apdu.ErrResponseTooLong)
 	}
 	return raw, nil
 }

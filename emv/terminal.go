@@ -1,11 +1,17 @@
 package emv
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
+	"time"
 
 	"github.com/emvkit/emvkit/cvm"
+	"github.com/emvkit/emvkit/tlv"
 )
 
 // Terminal is the terminal application's side of a transaction: the
@@ -22,6 +28,14 @@ type Terminal struct {
 	// the terminal has no PIN pad; PIN CVMs set "PIN entry required and
 	// PIN pad not present or not working".
 	PINPad cvm.PINPad
+
+	// Biometric is the biometric capture device that performs the EMV 4.4
+	// biometric CVMs (CV Rule codes 06 to 0F, package cvm), if 9F33 byte
+	// 2 bit 3 (online) or bit 2 (offline) says the terminal supports
+	// them. Nil with those bits set: a biometric CVM sets "Biometric
+	// required but Biometric capture device not working". In a [Session]
+	// it is taken from the Terminal as is; there is no Request for it.
+	Biometric cvm.BiometricDevice
 
 	// Host sends the authorisation request to the issuer (Book 3 §10.9).
 	// Nil: the terminal is unable to go online, and an ARQC is followed by
@@ -84,38 +98,164 @@ type Selector interface {
 }
 
 // OnlineRequest is what the kernel gives the host for an authorisation
-// (Book 3 §10.9). The PAN and track 2 are in clear: the host needs them;
-// the String method masks them.
+// (Book 3 §10.9).
+//
+// The PAN and track 2 are not fields: [OnlineRequest.PAN] and
+// [OnlineRequest.Track2] return them in clear, for the host message (ISO
+// 8583 fields 2 and 35), and nothing else shows them. The request's
+// String, Format (every fmt verb: %v %+v %#v %s %q %x %d ...), GoString,
+// MarshalJSON and LogValue (slog's JSON and text handlers) mask them as
+// the receipt does ([tlv.MaskPAN], [tlv.MaskTrack2]); a struct that holds a
+// request in an unexported field, which fmt prints by reflection, shows at
+// most an address for them, because they are held by a closure, as
+// [cvm.PIN] holds its digits.
+//
+// Every byte string of a request the kernel builds is the request's own
+// copy, and PAN and Track2 return a new copy on each call: a host may keep
+// the request and change what it got (zero it once the message is sent)
+// without touching the transaction, its receipt or its [Result].
 type OnlineRequest struct {
 	Transaction Transaction
-	AID         []byte
-	PAN         []byte // 5A
+	AID         []byte // 84
 	PANSequence []byte // 5F34, nil when absent
-	Track2      []byte // 57, nil when absent
-	// ICCData is field 55: the data objects of [Field55Tags].
+	// ICCData is field 55: the data objects of [Field55Tags] (neither the
+	// PAN nor track 2 is among them).
 	ICCData []byte
 	// OnlinePIN reports that the cardholder entered a PIN for online
 	// verification; the PIN pad gave its block to the terminal directly.
 	OnlinePIN bool
 	// OnlinePINBlock is the PIN block the PIN pad enciphered for the
 	// issuer; zero when no online PIN was entered. It never prints.
+	// Zeroing it once the host message is built is safe: the kernel does
+	// not read it again.
 	OnlinePINBlock cvm.OnlinePINBlock
+	// OnlineBiometric is the biometric data the capture device enciphered
+	// for the issuer when the CVM performed was a biometric one verified
+	// online (EMV 4.4); zero otherwise. It never prints.
+	OnlineBiometric cvm.OnlineBiometric
+
+	card func() *cardNumbers // the PAN and track 2, behind a closure
 }
+
+// cardNumbers is what an [OnlineRequest] must show only on request.
+type cardNumbers struct{ pan, track2 []byte }
+
+// NewOnlineRequest returns a request for txn with copies of the PAN (5A,
+// compressed numeric) and track 2 (57, nil when absent); the other fields
+// are set by the caller. The kernel builds its requests with it; so can a
+// test of a [Host].
+func NewOnlineRequest(txn Transaction, pan, track2 []byte) *OnlineRequest {
+	c := &cardNumbers{pan: bytes.Clone(pan), track2: bytes.Clone(track2)}
+	return &OnlineRequest{Transaction: txn, card: func() *cardNumbers { return c }}
+}
+
+func (r OnlineRequest) numbers() cardNumbers {
+	if r.card == nil {
+		return cardNumbers{}
+	}
+	return *r.card()
+}
+
+// PAN returns a copy of the Application PAN 5A in clear (compressed
+// numeric, F-padded), for the host message; nil when the request has
+// none. [tlv.Digits] reads its digits.
+func (r OnlineRequest) PAN() []byte { return bytes.Clone(r.numbers().pan) }
+
+// Track2 returns a copy of the Track 2 Equivalent Data 57 in clear, for
+// the host message; nil when the card has none.
+func (r OnlineRequest) Track2() []byte { return bytes.Clone(r.numbers().track2) }
 
 // String describes the request with the PAN masked.
-func (r *OnlineRequest) String() string {
+func (r OnlineRequest) String() string {
 	return fmt.Sprintf("online request %s amount %d PAN %s AID %X, %d bytes of ICC data",
-		r.Transaction.Type, r.Transaction.Amount, maskPAN(r.PAN), r.AID, len(r.ICCData))
+		r.Transaction.Type, r.Transaction.Amount, maskPAN(r.numbers().pan), r.AID, len(r.ICCData))
 }
 
-// OnlineResponse is the issuer's answer (Book 3 §10.9).
+// GoString returns "emv.OnlineRequest{" + String + "}": %#v masks too.
+func (r OnlineRequest) GoString() string { return "emv.OnlineRequest{" + r.String() + "}" }
+
+// Format writes [OnlineRequest.String] for every verb, and GoString for
+// %#v, so that no verb prints the PAN or track 2: %x and %d would
+// otherwise print their bytes.
+func (r OnlineRequest) Format(f fmt.State, verb rune) {
+	if verb == 'v' && f.Flag('#') {
+		_, _ = io.WriteString(f, r.GoString())
+		return
+	}
+	_, _ = io.WriteString(f, r.String())
+}
+
+// onlineRequestJSON is the masked form of a request in JSON.
+type onlineRequestJSON struct {
+	Type           string             `json:"type"`
+	Amount         uint64             `json:"amount"`
+	AmountOther    uint64             `json:"amount_other,omitempty"`
+	Time           time.Time          `json:"time"`
+	AID            string             `json:"aid"`
+	PAN            string             `json:"pan"`
+	PANSequence    string             `json:"pan_sequence,omitempty"`
+	Track2         string             `json:"track2,omitempty"`
+	ICCData        string             `json:"icc_data"`
+	OnlinePIN      bool               `json:"online_pin,omitempty"`
+	OnlinePINBlock cvm.OnlinePINBlock `json:"online_pin_block,omitzero"`
+}
+
+func (r OnlineRequest) masked() onlineRequestJSON {
+	n := r.numbers()
+	j := onlineRequestJSON{
+		Type:           fmt.Sprintf("%02X", byte(r.Transaction.Type)),
+		Amount:         r.Transaction.Amount,
+		AmountOther:    r.Transaction.AmountOther,
+		Time:           r.Transaction.Time,
+		AID:            hexUpper(r.AID),
+		PAN:            maskPAN(n.pan),
+		PANSequence:    hexUpper(r.PANSequence),
+		ICCData:        hexUpper(r.ICCData),
+		OnlinePIN:      r.OnlinePIN,
+		OnlinePINBlock: r.OnlinePINBlock,
+	}
+	if n.track2 != nil {
+		j.Track2 = tlv.MaskTrack2(n.track2)
+	}
+	return j
+}
+
+// MarshalJSON writes the request with the PAN and track 2 masked and the
+// PIN block "[redacted]": a request logged or dumped as JSON shows what a
+// receipt shows.
+func (r OnlineRequest) MarshalJSON() ([]byte, error) { return json.Marshal(r.masked()) }
+
+// LogValue makes log/slog, with any handler, print the request's fields
+// with the PAN and track 2 masked and no PIN block.
+func (r OnlineRequest) LogValue() slog.Value {
+	j := r.masked()
+	attrs := []slog.Attr{
+		slog.String("type", j.Type), slog.Uint64("amount", j.Amount),
+		slog.String("aid", j.AID), slog.String("pan", j.PAN),
+	}
+	if j.PANSequence != "" {
+		attrs = append(attrs, slog.String("pan_sequence", j.PANSequence))
+	}
+	if j.Track2 != "" {
+		attrs = append(attrs, slog.String("track2", j.Track2))
+	}
+	attrs = append(attrs, slog.String("icc_data", j.ICCData), slog.Bool("online_pin", j.OnlinePIN))
+	return slog.GroupValue(attrs...)
+}
+
+// OnlineResponse is the issuer's answer (Book 3 §10.9). An answer whose
+// ARC or Issuer Authentication Data breaks the format of Book 3 Annex A is
+// unusable: the kernel handles it as unable to go online (the default
+// action analysis decides, with ARC Y3 or Z3) and uses nothing of it.
 type OnlineResponse struct {
 	// Approved is the issuer's decision.
 	Approved bool
-	// ARC is the Authorisation Response Code 8A, two characters ("00").
+	// ARC is the Authorisation Response Code 8A: exactly two alphanumeric
+	// characters ("00", "Y1"; Annex A: an 2).
 	ARC string
 	// IssuerAuthData is the Issuer Authentication Data 91 (ARPC and
-	// proprietary data); nil when the issuer sent none.
+	// proprietary data), 8 to 16 bytes (Annex A: b 8-16); nil when the
+	// issuer sent none.
 	IssuerAuthData []byte
 	// Scripts holds the issuer scripts: 71 and 72 templates as received,
 	// concatenated.

@@ -1,6 +1,7 @@
 package emv
 
 import (
+	"encoding/hex"
 	"fmt"
 	"time"
 )
@@ -39,7 +40,9 @@ func (t TransactionType) String() string {
 }
 
 // ParseTransactionType reads a type's name ("purchase", "cash",
-// "cashback", "refund", "inquiry", "preauth") or its two hex digits ("09").
+// "cashback", "refund", "inquiry", "preauth") or its two hex digits ("09"),
+// the two digits of 9C (Book 3 Annex A: n 2). Anything else, "0G" or "9"
+// or "009" among them, is an error wrapping [ErrTransaction].
 func ParseTransactionType(s string) (TransactionType, error) {
 	switch s {
 	case "purchase", "goods", "services":
@@ -55,13 +58,12 @@ func ParseTransactionType(s string) (TransactionType, error) {
 	case "preauth":
 		return PreAuthorisation, nil
 	}
-	var v byte
 	if len(s) == 2 {
-		if _, err := fmt.Sscanf(s, "%02x", &v); err == nil {
-			return TransactionType(v), nil
+		if b, err := hex.DecodeString(s); err == nil {
+			return TransactionType(b[0]), nil
 		}
 	}
-	return 0, fmt.Errorf("emv: unknown transaction type %q", s)
+	return 0, fmt.Errorf("%w: type %q is neither a name nor two hex digits", ErrTransaction, s)
 }
 
 // isCash reports whether the type dispenses cash (AUC byte 1 bits 8-7).

@@ -1,6 +1,7 @@
 package emv
 
 import (
+	"bytes"
 	"context"
 
 	"github.com/emvkit/emvkit/cvm"
@@ -16,13 +17,14 @@ func (s *transactionState) verifyCardholder() error {
 		AIP:                  s.aip,
 		CVMList:              s.cardData[0x8E],
 		ApplicationCurrency:  s.cardData[0x9F42],
-		PAN:                  s.cardData[0x5A],
+		PAN:                  bytes.Clone(s.cardData[0x5A]), // the PIN pad gets it; a copy
 		TerminalCapabilities: caps,
 		TerminalType:         s.cfg.terminalType(),
 		TransactionType:      byte(s.txn.Type),
 		Amount:               s.txn.Amount,
 		TransactionCurrency:  [2]byte(s.termData[0x5F2A]),
 		PINPad:               s.term.pinPad(),
+		Biometric:            s.term.terminal().Biometric,
 		BypassAllPINCVMs:     s.cfg.BypassAllPINCVMs,
 		Rand:                 s.cfg.rand(),
 		Logger:               s.cfg.Logger,

@@ -338,8 +338,9 @@ type revocationJSON struct {
 
 // LoadKeyStore reads CA public keys and revocations from JSON and returns a
 // store holding them. Every key is validated as by [KeyStore.Add]; the
-// first bad key stops loading with its [*KeyError]. Unknown fields are
-// errors. The format (hex in upper or lower case, no separators):
+// first bad key stops loading with its [*KeyError]. Every other error is
+// a [*KeyFileError] naming the JSON path of the value at fault. Unknown
+// fields are errors. The format (hex in upper or lower case, no separators):
 //
 //	{
 //	  "description": "informative text",
@@ -371,39 +372,80 @@ func LoadKeyStore(r io.Reader) (*KeyStore, error) {
 	dec.DisallowUnknownFields()
 	var f keyFile
 	if err := dec.Decode(&f); err != nil {
-		return nil, fmt.Errorf("oda: CA key file: %w", err)
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			return nil, &KeyFileError{Path: te.Field, Err: fmt.Errorf("a JSON %s cannot be %s", te.Value, te.Type)}
+		}
+		return nil, &KeyFileError{Err: err}
 	}
 	s := NewKeyStore()
 	for i, kj := range f.Keys {
 		k, err := kj.key()
 		if err != nil {
-			return nil, fmt.Errorf("oda: CA key file: key %d: %w", i, err)
+			path := fmt.Sprintf("keys[%d]", i)
+			if fe := (*fieldError)(nil); errors.As(err, &fe) {
+				path, err = path+"."+fe.name, fe.err
+			}
+			return nil, &KeyFileError{Path: path, Err: err}
 		}
 		if err := s.Add(k); err != nil {
-			return nil, err
+			return nil, err // names the key by its RID and index
 		}
 	}
 	for i, rj := range f.Revocations {
-		rid, err1 := hexFixed(rj.RID, 5)
-		idx, err2 := hexFixed(rj.Index, 1)
-		serial, err3 := hexFixed(rj.Serial, 3)
-		if err := errors.Join(err1, err2, err3); err != nil {
-			return nil, fmt.Errorf("oda: CA key file: revocation %d: %w", i, err)
+		var v [3][]byte
+		for j, fl := range []struct {
+			name, in string
+			n        int
+		}{{"rid", rj.RID, 5}, {"index", rj.Index, 1}, {"serial", rj.Serial, 3}} {
+			b, err := hexFixed(fl.in, fl.n)
+			if err != nil {
+				return nil, &KeyFileError{Path: fmt.Sprintf("revocations[%d].%s", i, fl.name), Err: err}
+			}
+			v[j] = b
 		}
-		s.Revoke([5]byte(rid), idx[0], [3]byte(serial))
+		s.Revoke([5]byte(v[0]), v[1][0], [3]byte(v[2]))
 	}
 	return s, nil
 }
+
+// KeyFileError reports a CA key file [LoadKeyStore] cannot read: Path is
+// the JSON path of the value at fault ("keys[2].modulus",
+// "revocations[0].serial"; "keys.modulus" for a JSON type error, which
+// encoding/json reports without the index), empty when the file is not
+// JSON or has an unknown field.
+type KeyFileError struct {
+	Path string
+	Err  error
+}
+
+func (e *KeyFileError) Error() string {
+	msg := strings.TrimPrefix(strings.TrimPrefix(e.Err.Error(), "json: "), "oda: ")
+	if e.Path == "" {
+		return "oda: CA key file: " + msg
+	}
+	return "oda: CA key file: " + e.Path + ": " + msg
+}
+
+func (e *KeyFileError) Unwrap() error { return e.Err }
+
+// fieldError names the field of a key entry that cannot be read.
+type fieldError struct {
+	name string
+	err  error
+}
+
+func (e *fieldError) Error() string { return e.name + ": " + e.err.Error() }
 
 func (kj keyJSON) key() (CAKey, error) {
 	var k CAKey
 	rid, err := hexFixed(kj.RID, 5)
 	if err != nil {
-		return k, fmt.Errorf("rid: %w", err)
+		return k, &fieldError{"rid", err}
 	}
 	idx, err := hexFixed(kj.Index, 1)
 	if err != nil {
-		return k, fmt.Errorf("index: %w", err)
+		return k, &fieldError{"index", err}
 	}
 	k.RID, k.Index = [5]byte(rid), idx[0]
 	fields := []struct {
@@ -413,7 +455,7 @@ func (kj keyJSON) key() (CAKey, error) {
 	}{{"modulus", kj.Modulus, &k.Modulus}, {"exponent", kj.Exponent, &k.Exponent}, {"x", kj.X, &k.X}, {"checksum", kj.CheckSum, &k.CheckSum}}
 	for _, f := range fields {
 		if *f.out, err = hex.DecodeString(f.in); err != nil {
-			return k, fmt.Errorf("%s: %w", f.name, err)
+			return k, &fieldError{f.name, err}
 		}
 	}
 	for _, a := range []struct {
@@ -426,7 +468,7 @@ func (kj keyJSON) key() (CAKey, error) {
 		}
 		b, err := hexFixed(a.in, 1)
 		if err != nil {
-			return k, fmt.Errorf("%s: %w", a.name, err)
+			return k, &fieldError{a.name, err}
 		}
 		*a.out = b[0]
 	}
@@ -439,7 +481,7 @@ func (kj keyJSON) key() (CAKey, error) {
 	}
 	if kj.Expiry != "" {
 		if k.Expiry, err = time.Parse(time.DateOnly, kj.Expiry); err != nil {
-			return k, fmt.Errorf("expiry: %w", err)
+			return k, &fieldError{"expiry", err}
 		}
 	}
 	return k, nil

@@ -178,7 +178,7 @@ func TestLoadKeyStoreJSONErrors(t *testing.T) {
 		{"bad modulus hex", `{"keys":[{"rid":"A000000003","index":"01","modulus":"XY","exponent":"03","checksum":""}]}`, "modulus"},
 		{"bad expiry", `{"keys":[{"rid":"A000000003","index":"01","modulus":"","exponent":"03","checksum":"","expiry":"12/2020"}]}`, "expiry"},
 		{"bad hash algorithm", `{"keys":[{"rid":"A000000003","index":"01","modulus":"","exponent":"03","checksum":"","hash_algorithm":"0102"}]}`, "hash_algorithm"},
-		{"bad revocation", `{"keys":[],"revocations":[{"rid":"A000000003","index":"01","serial":"01"}]}`, "revocation 0"},
+		{"bad revocation", `{"keys":[],"revocations":[{"rid":"A000000003","index":"01","serial":"01"}]}`, "revocation"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := LoadKeyStore(strings.NewReader(tc.in))
@@ -187,6 +187,31 @@ func TestLoadKeyStoreJSONErrors(t *testing.T) {
 			assert.True(t, strings.HasPrefix(err.Error(), "oda: "), err.Error())
 		})
 	}
+}
+
+// A CA key file's errors name the JSON path of the value at fault, so a
+// configuration that embeds the file can say which key it is about.
+func TestLoadKeyStoreErrorPaths(t *testing.T) {
+	for _, tc := range []struct{ name, in, path, msg string }{
+		{"rid", `{"keys":[{"rid":"A0","index":"01","modulus":"","exponent":"03","checksum":""}]}`, "keys[0].rid", `oda: CA key file: keys[0].rid: "A0" is 1 bytes, want 5`},
+		{"modulus", `{"keys":[{"rid":"A000000003","index":"01","modulus":"XY","exponent":"03","checksum":""}]}`, "keys[0].modulus", "oda: CA key file: keys[0].modulus: encoding/hex: invalid byte: U+0058 'X'"},
+		{"key_algorithm", `{"keys":[{"rid":"A000000003","index":"01","modulus":"","exponent":"03","checksum":"","key_algorithm":"G1"}]}`, "keys[0].key_algorithm", "oda: CA key file: keys[0].key_algorithm: encoding/hex: invalid byte: U+0047 'G'"},
+		{"expiry", `{"keys":[{"rid":"A000000003","index":"01","modulus":"","exponent":"03","checksum":"","expiry":"2030-13-01"}]}`, "keys[0].expiry", `oda: CA key file: keys[0].expiry: parsing time "2030-13-01": month out of range`},
+		{"revocation serial", `{"keys":[],"revocations":[{"rid":"A000000003","index":"01","serial":"01"}]}`, "revocations[0].serial", `oda: CA key file: revocations[0].serial: "01" is 1 bytes, want 3`},
+		{"revocation rid", `{"keys":[],"revocations":[{"rid":"A0000000","index":"01","serial":"000001"}]}`, "revocations[0].rid", `oda: CA key file: revocations[0].rid: "A0000000" is 4 bytes, want 5`},
+		{"type", `{"keys":[{"rid":5}]}`, "keys.rid", "oda: CA key file: keys.rid: a JSON number cannot be string"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := LoadKeyStore(strings.NewReader(tc.in))
+			var fe *KeyFileError
+			require.ErrorAs(t, err, &fe)
+			assert.Equal(t, tc.path, fe.Path)
+			assert.EqualError(t, err, tc.msg)
+		})
+	}
+	_, err := LoadKeyStore(strings.NewReader(`{"keys":[{"rid":"A000000003","index":"01","modulus":"","exponent":"03","checksum":""}]}`))
+	var ke *KeyError
+	assert.ErrorAs(t, err, &ke, "a key the store refuses is its *KeyError, named by RID and index")
 }
 
 // Book 2 §5.3 step 10: the revocation list holds RID, index and serial.

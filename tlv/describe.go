@@ -191,6 +191,12 @@ func MaskPAN(pan string) string {
 	return pan[:6] + strings.Repeat("*", len(pan)-10) + pan[len(pan)-4:]
 }
 
+// MaskTrack2 renders Track 2 Equivalent Data (57, Book 3 Annex A1) for a
+// person as [Describe] does: the PAN masked by [MaskPAN], the separator D,
+// and a '*' for each digit after it; data without a separator shows as
+// "(masked)".
+func MaskTrack2(v []byte) string { return track2(v, false) }
+
 // track2 renders Track 2 Equivalent Data (Book 3 Annex A1: PAN, separator
 // D, expiry YYMM, service code, discretionary data, F pad). Masked, only the
 // masked PAN and the separator remain.

@@ -218,3 +218,22 @@ func TestDigits(t *testing.T) {
 	assert.Equal(t, "", Digits(nil))
 	assert.Equal(t, "12", Digits([]byte{0x12, 0xA3}), "a non-digit nibble ends the digits")
 }
+
+// MaskTrack2 is Describe's rule for 57 (Book 3 Annex A1): the PAN masked,
+// the separator, a '*' per digit after it, the F pad dropped.
+func TestMaskTrack2(t *testing.T) {
+	tests := []struct{ track2, want string }{
+		{"4761739001010119D3012201123456789F", "476173******0119D****************"},
+		{"5413330089600044D2512201", "541333******0044D*******"},
+		{"5413330089D2512F", "**********D****"},
+		{"4761739001010119", "(masked)"},
+		{"", "(masked)"},
+	}
+	for _, tt := range tests {
+		got := MaskTrack2(hx(tt.track2))
+		assert.Equal(t, tt.want, got, tt.track2)
+		if len(tt.track2) > 16 {
+			assert.NotContains(t, got, tt.track2[:16])
+		}
+	}
+}

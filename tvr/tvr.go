@@ -33,7 +33,9 @@ func (b Bit) Position() string {
 	return fmt.Sprintf("byte %d bit %d", b.Byte(), n)
 }
 
-// TVR bits, Book 3 Annex C5. Bits the book marks RFU are not named.
+// TVR bits, EMV 4.4 Book 3 Annex C5 (Table 46). Bits the book marks RFU
+// (byte 2 bit 3) or reserves for the contactless specifications (byte 5
+// bits 4 and 1) are not named.
 var (
 	// Byte 1
 	OfflineDataAuthNotPerformed = bit(1, 8)
@@ -43,37 +45,74 @@ var (
 	DDAFailed                   = bit(1, 4)
 	CDAFailed                   = bit(1, 3)
 	SDASelected                 = bit(1, 2)
-	XDASelected                 = bit(1, 1) // EMV 4.4
+	// XDASelected: Extended Data Authentication (ECC, Book 2 4.4) was
+	// the offline data authentication method selected. New in 4.4.
+	XDASelected = bit(1, 1)
 	// Byte 2
 	DifferentApplicationVersions = bit(2, 8)
 	ExpiredApplication           = bit(2, 7)
 	ApplicationNotYetEffective   = bit(2, 6)
 	ServiceNotAllowed            = bit(2, 5)
 	NewCard                      = bit(2, 4)
+	// BiometricPerformedSuccessful: a biometric CVM verified offline by
+	// the ICC succeeded. New in 4.4.
+	BiometricPerformedSuccessful = bit(2, 2)
+	// BiometricTemplateFormatNotSupported: the terminal cannot use the
+	// card's biometric template format. New in 4.4.
+	BiometricTemplateFormatNotSupported = bit(2, 1)
 	// Byte 3
 	CardholderVerificationNotSuccessful = bit(3, 8)
 	UnrecognisedCVM                     = bit(3, 7)
 	PINTryLimitExceeded                 = bit(3, 6)
 	PINPadNotPresentOrNotWorking        = bit(3, 5)
 	PINNotEntered                       = bit(3, 4)
-	OnlinePINEntered                    = bit(3, 3)
+	// OnlineCVMCaptured: an online CVM (enciphered PIN or biometric for
+	// the issuer) was captured. EMV 4.3 called this bit "Online PIN
+	// entered"; 4.4 widened it to the online biometric CVMs.
+	OnlineCVMCaptured = bit(3, 3)
+	// BiometricCaptureDeviceNotWorking: a biometric CVM was required and
+	// the biometric capture device is not present or not working. New in
+	// 4.4.
+	BiometricCaptureDeviceNotWorking = bit(3, 2)
+	// BiometricSubtypeBypassed: a biometric CVM was required, the capture
+	// device is present, but the biometric subtype entry was bypassed.
+	// New in 4.4.
+	BiometricSubtypeBypassed = bit(3, 1)
 	// Byte 4
 	FloorLimitExceeded                   = bit(4, 8)
 	LowerConsecutiveOfflineLimitExceeded = bit(4, 7)
 	UpperConsecutiveOfflineLimitExceeded = bit(4, 6)
 	SelectedRandomlyForOnline            = bit(4, 5)
 	MerchantForcedOnline                 = bit(4, 4)
-	XDAFailed                            = bit(4, 1) // EMV 4.4: XDA signature verification failed
+	// BiometricTryLimitExceeded: the card's biometric try limit was
+	// exceeded. New in 4.4.
+	BiometricTryLimitExceeded = bit(4, 3)
+	// BiometricTypeNotSupported: a biometric type the card selected is
+	// not supported by the terminal. New in 4.4.
+	BiometricTypeNotSupported = bit(4, 2)
+	// XDAFailed: the XDA signature did not verify. New in 4.4.
+	XDAFailed = bit(4, 1)
 	// Byte 5
 	DefaultTDOLUsed                   = bit(5, 8)
 	IssuerAuthenticationFailed        = bit(5, 7)
 	ScriptFailedBeforeFinalGenerateAC = bit(5, 6)
 	ScriptFailedAfterFinalGenerateAC  = bit(5, 5)
-	CAECCKeyMissing                   = bit(5, 3) // EMV 4.4
-	ECCKeyRecoveryFailed              = bit(5, 2) // EMV 4.4
+	// CAECCKeyMissing: the terminal holds no ECC CA public key for the
+	// card's RID and index. New in 4.4.
+	CAECCKeyMissing = bit(5, 3)
+	// ECCKeyRecoveryFailed: recovering the issuer or ICC ECC public key
+	// from its certificate failed. New in 4.4.
+	ECCKeyRecoveryFailed = bit(5, 2)
 )
 
-// TSI bits, Book 3 Annex C6.
+// OnlinePINEntered is byte 3 bit 3 under its EMV 4.3 name.
+//
+// Deprecated: EMV 4.4 names the bit "Online CVM captured"; use
+// [OnlineCVMCaptured].
+var OnlinePINEntered = OnlineCVMCaptured
+
+// TSI bits, EMV 4.4 Book 3 Annex C6 (Table 47). EMV 4.4 adds none: byte 1
+// bits 2-1 and all of byte 2 stay RFU.
 var (
 	OfflineDataAuthPerformed        = bit(1, 8)
 	CardholderVerificationPerformed = bit(1, 7)
@@ -83,8 +122,8 @@ var (
 	ScriptProcessingPerformed       = bit(1, 3)
 )
 
-// TVRBits lists every named TVR bit with its name from Annex C5, in byte and
-// bit order.
+// TVRBits lists every named TVR bit with its name from EMV 4.4 Annex C5,
+// in byte and bit order.
 var TVRBits = []Named{
 	{OfflineDataAuthNotPerformed, "Offline data authentication was not performed"},
 	{SDAFailed, "SDA failed"},
@@ -99,17 +138,23 @@ var TVRBits = []Named{
 	{ApplicationNotYetEffective, "Application not yet effective"},
 	{ServiceNotAllowed, "Requested service not allowed for card product"},
 	{NewCard, "New card"},
+	{BiometricPerformedSuccessful, "Biometric performed and successful"},
+	{BiometricTemplateFormatNotSupported, "Biometric template format not supported"},
 	{CardholderVerificationNotSuccessful, "Cardholder verification was not successful"},
 	{UnrecognisedCVM, "Unrecognised CVM"},
 	{PINTryLimitExceeded, "PIN Try Limit exceeded"},
 	{PINPadNotPresentOrNotWorking, "PIN entry required and PIN pad not present or not working"},
 	{PINNotEntered, "PIN entry required, PIN pad present, but PIN was not entered"},
-	{OnlinePINEntered, "Online PIN entered"},
+	{OnlineCVMCaptured, "Online CVM captured"},
+	{BiometricCaptureDeviceNotWorking, "Biometric required but Biometric capture device not working"},
+	{BiometricSubtypeBypassed, "Biometric required, Biometric capture device present, but Biometric Subtype entry was bypassed"},
 	{FloorLimitExceeded, "Transaction exceeds floor limit"},
 	{LowerConsecutiveOfflineLimitExceeded, "Lower consecutive offline limit exceeded"},
 	{UpperConsecutiveOfflineLimitExceeded, "Upper consecutive offline limit exceeded"},
 	{SelectedRandomlyForOnline, "Transaction selected randomly for online processing"},
 	{MerchantForcedOnline, "Merchant forced transaction online"},
+	{BiometricTryLimitExceeded, "Biometric Try Limit exceeded"},
+	{BiometricTypeNotSupported, "A selected Biometric Type not supported"},
 	{XDAFailed, "XDA signature verification failed"},
 	{DefaultTDOLUsed, "Default TDOL used"},
 	{IssuerAuthenticationFailed, "Issuer authentication failed"},

@@ -121,7 +121,12 @@ func (k *Card) Transmit(ctx context.Context, command []byte) ([]byte, error) {
 	}
 	var resp []byte
 	var rv Code
-	err = k.x.c.do(ctx, op, k.reader, transmitRequest(h, p, command), func(r io.Reader) error {
+	req := transmitRequest(h, p, command)
+	// The request holds a copy of the command, a VERIFY's PIN block
+	// included (in clear for P2 80): cleared once sent, whatever the
+	// outcome, so that no copy of it outlives the call.
+	defer clear(req)
+	err = k.x.c.do(ctx, op, k.reader, req, func(r io.Reader) error {
 		var hdr [transmitLen]byte
 		if _, err := io.ReadFull(r, hdr[:]); err != nil {
 			return err
@@ -233,15 +238,17 @@ func (k *Card) Reconnect(ctx context.Context, init Disposition) error {
 // [Card.EndTransaction] (SCardBeginTransaction): other connections'
 // commands wait meanwhile. A kernel holds it for a whole EMV transaction
 // on a card that other programs may share. It waits while another
-// connection holds the card, bounded by ctx (an interrupted wait leaves
-// the context unusable, see [Context]).
+// connection holds the card, bounded by ctx only, not by [DefaultTimeout]
+// (an interrupted wait leaves the context unusable, see [Context]).
 func (k *Card) BeginTransaction(ctx context.Context) error {
 	const op = "begin transaction"
 	h, _, err := k.state()
 	if err != nil {
 		return &Error{Op: op, Reader: k.reader, Err: err}
 	}
-	_, err = k.x.c.call(ctx, op, k.reader, cmdBeginTransaction, h, 0)
+	// Bounded by ctx alone: the wait for another connection is not a
+	// stalled daemon (DefaultTimeout).
+	_, err = k.x.c.callBounded(ctx, op, k.reader, 0, cmdBeginTransaction, h, 0)
 	return err
 }
 

@@ -24,6 +24,25 @@ func SocketPath() string {
 	return DefaultSocket
 }
 
+// DefaultTimeout bounds a call to the daemon when the caller's context has
+// no deadline: a daemon that stalls (or a reader driver stuck inside it)
+// must not block a caller that passed context.Background() for ever. The
+// bound covers the whole request and reply, a card's processing included
+// for Transmit; it is far above what any of them takes (an EMV card
+// answers in well under a second, an old card's RSA signature in a few),
+// so only a stalled daemon meets it. A call that passes it fails with an
+// *Error of Code [ErrTimeout] that also matches os.ErrDeadlineExceeded,
+// and leaves the socket unusable (the daemon's answer may still come).
+//
+// The calls that wait for something outside the daemon are bounded by
+// their context only: the reader events of [Context.WaitForCard] and
+// [Context.WaitForRemoval], and [Card.BeginTransaction] while another
+// connection holds the card.
+const DefaultTimeout = 30 * time.Second
+
+// callTimeout is DefaultTimeout; tests shorten it.
+var callTimeout = DefaultTimeout
+
 // conn is one socket to the daemon. pcscd serves each socket in its own
 // thread, one request at a time, so requests are serialised by mu. A
 // request interrupted half-way (the caller's context ended) leaves the
@@ -89,13 +108,32 @@ func (c *conn) roundTrip(ctx context.Context, op, reader string, req, reply []by
 	})
 }
 
+// awaitEvent is roundTrip for a reply that comes when something happens
+// outside the daemon (a reader event): bounded by ctx alone.
+func (c *conn) awaitEvent(ctx context.Context, op, reader string, reply []byte) error {
+	return c.exchange(ctx, op, reader, nil, 0, func(r io.Reader) error {
+		_, err := io.ReadFull(r, reply)
+		return err
+	})
+}
+
 // call sends a request whose struct is fields (32-bit integers) and reads
 // the same struct back, its last field the daemon's return code. It
 // returns the reply's fields; a return code other than Success is an
 // *Error.
 func (c *conn) call(ctx context.Context, op, reader string, cmd uint32, fields ...uint32) ([]uint32, error) {
+	return c.callBounded(ctx, op, reader, callTimeout, cmd, fields...)
+}
+
+// callBounded is call with the bound used when ctx has no deadline; zero
+// means ctx alone bounds it.
+func (c *conn) callBounded(ctx context.Context, op, reader string, bound time.Duration, cmd uint32, fields ...uint32) ([]uint32, error) {
 	reply := make([]byte, 4*len(fields))
-	if err := c.roundTrip(ctx, op, reader, request(cmd, fields...), reply); err != nil {
+	err := c.exchange(ctx, op, reader, request(cmd, fields...), bound, func(r io.Reader) error {
+		_, err := io.ReadFull(r, reply)
+		return err
+	})
+	if err != nil {
 		return nil, err
 	}
 	w, _ := words(reply, len(fields))
@@ -106,8 +144,14 @@ func (c *conn) call(ctx context.Context, op, reader string, cmd uint32, fields .
 }
 
 // do sends req and lets read consume the whole reply, bounded by the
-// caller's context.
+// caller's context, or by DefaultTimeout when it has no deadline.
 func (c *conn) do(ctx context.Context, op, reader string, req []byte, read func(io.Reader) error) error {
+	return c.exchange(ctx, op, reader, req, callTimeout, read)
+}
+
+// exchange is do with the bound used when ctx has no deadline; zero means
+// none.
+func (c *conn) exchange(ctx context.Context, op, reader string, req []byte, bound time.Duration, read func(io.Reader) error) error {
 	if err := ctx.Err(); err != nil {
 		return ctxError(op, reader, err)
 	}
@@ -116,7 +160,10 @@ func (c *conn) do(ctx context.Context, op, reader string, req []byte, read func(
 	if c.broken != nil {
 		return &Error{Op: op, Reader: reader, Err: c.broken}
 	}
-	dl, _ := ctx.Deadline()
+	dl, fromCtx := ctx.Deadline()
+	if !fromCtx && bound > 0 {
+		dl = time.Now().Add(bound)
+	}
 	_ = c.nc.SetDeadline(dl)
 	interrupted := make(chan struct{})
 	stop := context.AfterFunc(ctx, func() {
@@ -142,8 +189,14 @@ func (c *conn) do(ctx context.Context, op, reader string, req []byte, read func(
 	// The stream is now out of step (or gone): drop it.
 	_ = c.nc.Close()
 	if errors.Is(err, os.ErrDeadlineExceeded) {
-		// Only the context sets deadlines: its own timer may fire a
-		// moment after the socket's, but it will.
+		if !fromCtx && ctx.Err() == nil {
+			// Our own bound: the daemon did not answer in time.
+			c.broken = fmt.Errorf("%w: pcscd did not answer an earlier %s within %v", ErrClosed, op, bound)
+			return &Error{Op: op, Reader: reader, Code: ErrTimeout,
+				Err: fmt.Errorf("pcscd did not answer within %v: %w", bound, os.ErrDeadlineExceeded)}
+		}
+		// Otherwise the context set the deadline: its own timer may fire
+		// a moment after the socket's, but it will.
 		<-ctx.Done()
 	}
 	if ctx.Err() != nil {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -522,5 +523,134 @@ func TestDaemonWaitTimeoutAndCancel(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, []string{vpcd}, names)
 		x.c.close()
+	}
+}
+
+// shortenCallTimeout makes DefaultTimeout's bound d for one test.
+func shortenCallTimeout(t *testing.T, d time.Duration) {
+	old := callTimeout
+	callTimeout = d
+	t.Cleanup(func() { callTimeout = old })
+}
+
+// A stalled daemon cannot block a caller whose context has no deadline:
+// each call is bounded by DefaultTimeout (shortened here), then fails
+// with ErrTimeout and leaves the socket unusable.
+func TestDaemonStalledCallsAreBounded(t *testing.T) {
+	shortenCallTimeout(t, 150*time.Millisecond)
+	t.Run("transmit", func(t *testing.T) {
+		script := []step{versionOK(t), establishOK(t)}
+		script = append(script, connectSteps(t)...)
+		script = append(script, step{
+			want: wire(t, "20000000 09000000 CDAB0000 01000000 10000000 05000000 01000000 10000000 0C000100 00000000 00B2010C00"),
+			hang: true,
+		})
+		startDaemon(t, script)
+		x, err := EstablishContext(context.Background())
+		require.NoError(t, err)
+		card, err := x.Connect(context.Background(), vpcd)
+		require.NoError(t, err)
+		start := time.Now()
+		_, err = card.Transmit(context.Background(), wire(t, "00B2010C00"))
+		assert.Less(t, time.Since(start), 2*time.Second)
+		assert.ErrorIs(t, err, ErrTimeout)
+		assert.ErrorIs(t, err, os.ErrDeadlineExceeded)
+		assert.NotErrorIs(t, err, context.DeadlineExceeded, "the caller's context did not end")
+		assert.EqualError(t, err, "pcsc: transmit \""+vpcd+"\": SCARD_E_TIMEOUT (0x8010000A): the timeout expired: pcscd did not answer within 150ms: i/o timeout")
+		start = time.Now()
+		_, err = card.Transmit(context.Background(), wire(t, "00B2010C00"))
+		assert.ErrorIs(t, err, ErrClosed, "the stream is out of step")
+		assert.ErrorContains(t, err, "pcscd did not answer an earlier transmit within 150ms")
+		assert.Less(t, time.Since(start), 100*time.Millisecond, "fails at once")
+	})
+	t.Run("establish", func(t *testing.T) {
+		startDaemon(t, []step{{want: versionOK(t).want, hang: true}})
+		start := time.Now()
+		_, err := EstablishContext(context.Background())
+		assert.Less(t, time.Since(start), 2*time.Second)
+		assert.ErrorIs(t, err, ErrTimeout)
+	})
+	t.Run("a deadline of the caller's own still rules", func(t *testing.T) {
+		startDaemon(t, []step{{want: versionOK(t).want, hang: true}})
+		ctx, cancel := context.WithTimeout(context.Background(), 400*time.Millisecond)
+		defer cancel()
+		start := time.Now()
+		_, err := EstablishContext(ctx)
+		assert.GreaterOrEqual(t, time.Since(start), 400*time.Millisecond, "a longer deadline than the default is the caller's to give")
+		assert.ErrorIs(t, err, ErrTimeout)
+		assert.ErrorIs(t, err, context.DeadlineExceeded)
+	})
+}
+
+// Waiting for a reader event is not a stalled daemon: WaitForCard waits
+// past DefaultTimeout, until its context ends.
+func TestDaemonWaitNotBoundedByDefaultTimeout(t *testing.T) {
+	shortenCallTimeout(t, 50*time.Millisecond)
+	empty := ReaderState{Name: vpcd, State: StateAbsent}
+	startDaemon(t, []step{versionOK(t), establishOK(t)}, []step{versionOK(t), readersStep(t, waitChange, empty)})
+	x, err := EstablishContext(context.Background())
+	require.NoError(t, err)
+	defer x.c.close()
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(300*time.Millisecond, cancel)
+	start := time.Now()
+	_, err = x.WaitForCard(ctx, vpcd)
+	assert.GreaterOrEqual(t, time.Since(start), 300*time.Millisecond)
+	assert.ErrorIs(t, err, ErrCancelled)
+}
+
+// keepWrites is a socket that remembers the buffers it was given to
+// write (not copies: the very slices), so a test can see what became of
+// them after the call.
+type keepWrites struct {
+	net.Conn
+	mu     sync.Mutex
+	writes [][]byte
+}
+
+func (c *keepWrites) Write(b []byte) (int, error) {
+	c.mu.Lock()
+	c.writes = append(c.writes, b)
+	c.mu.Unlock()
+	return c.Conn.Write(b)
+}
+
+// The transmit request that carried a VERIFY holds its PIN block (in
+// clear for P2 80): it is zeroed once sent, whether the card answered or
+// the exchange failed.
+func TestDaemonVerifyRequestCleared(t *testing.T) {
+	const verify = "0020008008 241234FFFFFFFFFF" // 13 bytes: cbSendLength 0D
+	want := wire(t, "20000000 09000000 CDAB0000 01000000 10000000 0D000000 01000000 10000000 0C000100 00000000"+verify)
+	reply := wire(t, "CDAB0000 01000000 10000000 0D000000 01000000 10000000 02000000 00000000 9000")
+	for _, tt := range []struct {
+		name string
+		step step
+	}{
+		{"answered", step{want: want, reply: reply}},
+		{"daemon hung up", step{want: want, close: true}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			script := []step{versionOK(t), establishOK(t)}
+			script = append(script, connectSteps(t)...)
+			script = append(script, tt.step)
+			startDaemon(t, script)
+			x, err := EstablishContext(context.Background())
+			require.NoError(t, err)
+			defer x.c.close()
+			card, err := x.Connect(context.Background(), vpcd)
+			require.NoError(t, err)
+			kw := &keepWrites{Conn: x.c.nc}
+			x.c.nc = kw
+			_, err = card.Transmit(context.Background(), wire(t, verify))
+			if tt.step.close {
+				require.Error(t, err)
+			} else {
+				require.NoError(t, err)
+			}
+			require.Len(t, kw.writes, 1)
+			req := kw.writes[0]
+			require.Len(t, req, len(tt.step.want), "the request the daemon got")
+			assert.Equal(t, make([]byte, len(req)), req, "the request buffer is zeroed")
+		})
 	}
 }

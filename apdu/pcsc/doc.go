@@ -23,7 +23,10 @@
 // Waits use a socket of their own, so a Context stays usable while one
 // runs. A call whose context ends while the daemon is answering leaves
 // the Context's socket out of step: it is closed, and later calls return
-// [ErrClosed]; establish a new Context then.
+// [ErrClosed]; establish a new Context then. A call whose context has no
+// deadline is bounded by [DefaultTimeout] (30 s), so a stalled daemon
+// cannot block it for ever; waits for reader events and for another
+// connection's transaction end only with their context.
 //
 // # Errors
 //

@@ -76,7 +76,7 @@ func (x *Context) wait(ctx context.Context, op, reader string, known []string, d
 		}
 		// Wait for the event message; nothing is sent.
 		var ev [waitLen]byte
-		if err := c.roundTrip(ctx, op, reader, nil, ev[:]); err != nil {
+		if err := c.awaitEvent(ctx, op, reader, ev[:]); err != nil {
 			return err
 		}
 		w, _ := words(ev[:], 2)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/emvkit/emvkit/apdu"
+	"github.com/emvkit/emvkit/tlv"
 )
 
 // Card is a virtual EMV chip card. It is an [apdu.Transceiver] and is safe
@@ -263,6 +264,21 @@ func (c *Card) ApplicationBlocked(aid []byte) bool {
 	return a != nil && a.blocked
 }
 
+// IssuerData returns the current value of one of the application's issuer
+// data objects ([Application.IssuerData]), as PUT DATA left it;
+// confidential ones included (this is the test's view, not the
+// terminal's).
+func (c *Card) IssuerData(aid []byte, tag tlv.Tag) ([]byte, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if a := c.app(aid); a != nil {
+		if d := a.issuerData(tag); d != nil {
+			return append([]byte(nil), d.value...), true
+		}
+	}
+	return nil, false
+}
+
 func (c *Card) app(aid []byte) *appState {
 	for _, a := range c.apps {
 		if string(a.perso.cfg.AID) == string(aid) {
@@ -316,7 +332,10 @@ func (c *Card) Transmit(ctx context.Context, command []byte) ([]byte, error) {
 	sleep := c.sleep
 	var resp []byte
 	if f != nil && f.SW != 0 {
-		resp = []byte{byte(f.SW >> 8), byte(f.SW)}
+		if f.Corrupt == ReplaceData {
+			resp = append(resp, f.Value...)
+		}
+		resp = append(resp, byte(f.SW>>8), byte(f.SW))
 	} else {
 		resp = c.process(command)
 		if f != nil {

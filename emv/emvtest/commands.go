@@ -28,6 +28,9 @@ type appState struct {
 	pinTries   int
 	blocked    bool
 	lcol, ucol int // -1: absent
+	// data are the issuer-updatable data objects of the profile's
+	// IssuerData, as PUT DATA left them.
+	data []*issuerObject
 
 	// Flags for the Card Verification Results of the next cryptograms.
 	onlinePending   bool // last online transaction not completed
@@ -86,7 +89,28 @@ func newAppState(pa *persoApp) *appState {
 	for k, v := range pa.records {
 		s.records[k] = v
 	}
+	for _, d := range a.IssuerData {
+		t, _ := d.tag() // validated with the profile
+		s.data = append(s.data, &issuerObject{tag: t, value: append([]byte(nil), d.Value...), confidential: d.Confidential})
+	}
 	return s
+}
+
+// issuerObject is one data object of [Application.IssuerData] on the card.
+type issuerObject struct {
+	tag          tlv.Tag
+	value        []byte
+	confidential bool
+}
+
+// issuerData returns the issuer-updatable data object with the tag, or nil.
+func (a *appState) issuerData(t tlv.Tag) *issuerObject {
+	for _, d := range a.data {
+		if d.tag == t {
+			return d
+		}
+	}
+	return nil
 }
 
 func swOnly(sw apdu.SW) apdu.Response { return apdu.Response{SW: sw} }
@@ -386,7 +410,12 @@ func (c *Card) getData(a *appState, cmd apdu.Command) apdu.Response {
 		}
 		v = []byte{byte(a.ucol)}
 	default:
-		return swOnly(apdu.SWReferencedDataNotFound)
+		// A confidential object is not given out in clear.
+		d := a.issuerData(tag)
+		if d == nil || d.confidential {
+			return swOnly(apdu.SWReferencedDataNotFound)
+		}
+		v = d.value
 	}
 	return ok(tlv.AppendTLV(nil, tag, v))
 }

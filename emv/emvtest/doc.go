@@ -19,11 +19,16 @@
 // The card answers SELECT (PSE, PPSE, applications by full or partial
 // name, first and next occurrence; Book 1 §11.3, §12), READ RECORD, GET
 // PROCESSING OPTIONS (formats 1 and 2, PDOL data checked), GET DATA (9F36,
-// 9F13, 9F17, 9F4F, 9F14, 9F23), GET CHALLENGE, INTERNAL AUTHENTICATE,
+// 9F13, 9F17, 9F4F, 9F14, 9F23 and the profile's issuer data objects),
+// GET CHALLENGE, INTERNAL AUTHENTICATE,
 // VERIFY (plaintext and enciphered PIN, 63Cx, 6983), GENERATE AC (first and
 // second, with CDA and its own risk management), EXTERNAL AUTHENTICATE and
 // the issuer script commands under secure messaging (Book 3 §6.5, Book 2
-// §9). With the T=0 profile setting it also plays the 61xx/6Cxx
+// §9), each with its effect on the card: PIN CHANGE/UNBLOCK, APPLICATION
+// BLOCK/UNBLOCK (a blocked application answers SELECT with 6283 and
+// GENERATE AC with an AAC), CARD BLOCK (every SELECT then answers 6A81),
+// PUT DATA (plain or, for a confidential object, enciphered) and UPDATE
+// RECORD. With the T=0 profile setting it also plays the 61xx/6Cxx
 // procedures (Book 1 §9.3).
 //
 // # Cryptography
@@ -73,7 +78,9 @@
 // virtual issuer: [Issuer.Authorise] checks the ARQC in field-55 data,
 // decides by a [Rule], and answers the ARC, the ARPC (method 1, or method 2
 // with a CSU) and, when the rule asks, issuer scripts ([Script]) whose
-// commands carry secure-messaging MACs. It can be unreachable or slow.
+// commands carry secure-messaging MACs and, for PIN CHANGE and
+// confidential PUT DATA, data enciphered as the card's [Encipherment]
+// says. It can be unreachable or slow.
 //
 // # PC/SC
 //

@@ -47,7 +47,9 @@ type Fault struct {
 	Times int
 
 	// SW, if not zero, is answered instead of processing the command (no
-	// data, no state change).
+	// state change), with no data, or with Value as the data when Corrupt
+	// is ReplaceData (a card that answers a hostile amount with 9000, or
+	// data with 61xx for GET RESPONSE rounds that never end).
 	SW apdu.SW
 	// Corrupt damages the response data; Tag and Value are its operands.
 	Corrupt Corruption

@@ -115,6 +115,9 @@ type IssuerConfig struct {
 	// ProprietaryAuthData is appended to method 2's ARPC and CSU (0 to 8
 	// bytes).
 	ProprietaryAuthData []byte
+	// Encipherment is how confidential script data is enciphered; it must
+	// match the card's profile (Book 2 §9.3).
+	Encipherment Encipherment
 	// Rule decides (default ApproveValid).
 	Rule Rule
 	// Delay is how long the issuer takes to answer; Sleep waits it out
@@ -159,6 +162,9 @@ func NewIssuer(cfg IssuerConfig) (*Issuer, error) {
 	if len(cfg.ProprietaryAuthData) > 8 {
 		return nil, fmt.Errorf("emvtest: proprietary authentication data of %d bytes, at most 8", len(cfg.ProprietaryAuthData))
 	}
+	if !cfg.Encipherment.valid() {
+		return nil, fmt.Errorf("emvtest: script encipherment %q, want \"\", \"ecb\" or \"cbc\"", string(cfg.Encipherment))
+	}
 	if cfg.Rule == nil {
 		cfg.Rule = ApproveValid
 	}
@@ -186,7 +192,7 @@ func NewIssuerFromMasterKey(acHex string) (*Issuer, error) {
 // application's ARPC method.
 func IssuerFor(c *Card) *Issuer {
 	p := c.profile
-	i, err := NewIssuer(IssuerConfig{MasterKeys: p.MasterKeys, ARPCMethod: p.Applications[0].ARPCMethod})
+	i, err := NewIssuer(IssuerConfig{MasterKeys: p.MasterKeys, ARPCMethod: p.Applications[0].ARPCMethod, Encipherment: p.Applications[0].ScriptEncipherment})
 	if err != nil {
 		panic(err) // the profile's keys were validated
 	}
@@ -490,7 +496,7 @@ func (i *Issuer) Authorise(ctx context.Context, req *AuthorisationRequest) (*Aut
 		resp.IssuerAuthenticationData = append(arpc, resp.ARC[:]...)
 	}
 	for _, s := range d.Scripts {
-		b, err := s.encode(k, p)
+		b, err := s.encode(k, p, cfg.Encipherment)
 		if err != nil {
 			return nil, err
 		}

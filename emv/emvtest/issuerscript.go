@@ -18,10 +18,14 @@ type Script struct {
 }
 
 // ScriptCommand is an issuer script command before secure messaging: the
-// issuer sets CLA 84, enciphers a new PIN and appends the MAC.
+// issuer sets CLA 84, enciphers a new PIN or confidential data and appends
+// the MAC (Book 2 §9).
 type ScriptCommand struct {
 	INS, P1, P2 byte
 	Data        []byte // plaintext data (for PIN CHANGE: the new PIN digits as ASCII)
+	// Confidential: Data is enciphered under the SMC session key before
+	// the MAC is computed (Book 2 §9.3). PIN CHANGE with P2 02 always is.
+	Confidential bool
 }
 
 // ApplicationBlock returns APPLICATION BLOCK (Book 3 §6.5.1).
@@ -49,6 +53,15 @@ func PutData(tag uint16, value []byte) ScriptCommand {
 	return ScriptCommand{INS: apdu.InsPutData, P1: byte(tag >> 8), P2: byte(tag), Data: value}
 }
 
+// PutDataConfidential returns PUT DATA of a primitive data object whose
+// value the issuer enciphers (Book 2 §9.3), for the objects a card keeps
+// confidential.
+func PutDataConfidential(tag uint16, value []byte) ScriptCommand {
+	c := PutData(tag, value)
+	c.Confidential = true
+	return c
+}
+
 // UpdateRecord returns UPDATE RECORD of one record, record being the whole
 // new record (normally a template 70).
 func UpdateRecord(sfi, number byte, record []byte) ScriptCommand {
@@ -59,7 +72,7 @@ func UpdateRecord(sfi, number byte, record []byte) ScriptCommand {
 const maxScriptCommands = 16
 
 // encode builds the script template with MACed commands for one request.
-func (s Script) encode(k *cardKeys, p *parsed) ([]byte, error) {
+func (s Script) encode(k *cardKeys, p *parsed, e Encipherment) ([]byte, error) {
 	if s.Template != 0x71 && s.Template != 0x72 {
 		return nil, fmt.Errorf("emvtest: script template %s, want 71 or 72", s.Template)
 	}
@@ -79,11 +92,14 @@ func (s Script) encode(k *cardKeys, p *parsed) ([]byte, error) {
 	}
 	for _, c := range s.Commands {
 		data := c.Data
-		if c.INS == apdu.InsPINChangeUnblock && c.P2 == 0x02 {
-			data, err = encipherPIN(k, p, string(c.Data))
-			if err != nil {
-				return nil, err
-			}
+		switch {
+		case c.INS == apdu.InsPINChangeUnblock && c.P2 == 0x02:
+			data, err = encipherPIN(k, p, e, string(c.Data))
+		case c.Confidential:
+			data, err = encipherData(k, p, e, c.Data)
+		}
+		if err != nil {
+			return nil, err
 		}
 		if len(data)+scriptMACLen > 255 {
 			return nil, fmt.Errorf("emvtest: script command data of %d bytes is too long", len(data))
@@ -99,23 +115,25 @@ func (s Script) encode(k *cardKeys, p *parsed) ([]byte, error) {
 	return tlv.AppendTLV(nil, s.Template, body), nil
 }
 
-// encipherPIN builds the enciphered new PIN of PIN CHANGE: 3DES ECB under
-// the SMC session key of 08 || ISO 9564 format 2 PIN block || 80 00 ..
-func encipherPIN(k *cardKeys, p *parsed, pin string) ([]byte, error) {
+// encipherPIN builds the enciphered new PIN of PIN CHANGE: the ISO 9564
+// format 2 PIN block enciphered under the SMC session key (Book 2 §9.3).
+func encipherPIN(k *cardKeys, p *parsed, e Encipherment, pin string) ([]byte, error) {
 	if !isDigits(pin) || len(pin) < 4 || len(pin) > 12 {
 		return nil, fmt.Errorf("emvtest: new PIN must be 4 to 12 digits")
 	}
 	block := formatTwoPINBlock(pin)
-	plain := make([]byte, 16)
-	plain[0] = 0x08
-	copy(plain[1:], block)
-	plain[9] = 0x80
-	defer clear(plain)
+	defer clear(block)
+	return encipherData(k, p, e, block)
+}
+
+// encipherData enciphers confidential script data under the SMC session
+// key of the transaction (R = its application cryptogram, Book 2 A1.3).
+func encipherData(k *cardKeys, p *parsed, e Encipherment, d []byte) ([]byte, error) {
 	sk, err := sessionKey(k.mkSMC, p.ac)
 	if err != nil {
 		return nil, err
 	}
-	return tdesEncrypt(sk, plain)
+	return smEncipher(sk, e, d)
 }
 
 // formatTwoPINBlock builds an ISO 9564 format 2 PIN block: 2, N, the PIN

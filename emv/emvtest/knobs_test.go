@@ -37,6 +37,23 @@ func TestFaultAnswerSW(t *testing.T) {
 	}
 }
 
+// SW with ReplaceData answers the data and the status word without
+// processing the command: a hostile card's 64 KiB with 9000, or data with
+// 61xx.
+func TestFaultAnswerSWWithData(t *testing.T) {
+	c := NewCard(VisaCDA())
+	big := make([]byte, 64<<10)
+	c.Inject(Fault{Match: OnINS(apdu.InsReadRecord), SW: apdu.SWOK, Corrupt: ReplaceData, Value: big})
+	c.Inject(Fault{Match: OnINS(apdu.InsGetResponse), SW: 0x6110, Corrupt: ReplaceData, Value: h("0102")})
+	send(t, c, apdu.Select(h("A0000000031010"), false))
+	r := send(t, c, apdu.ReadRecord(30, 9))
+	assert.Equal(t, apdu.SWOK, r.SW, "a record the card does not have")
+	assert.Len(t, r.Data, 64<<10)
+	r = send(t, c, apdu.Command{INS: apdu.InsGetResponse, Le: 256})
+	assert.Equal(t, apdu.SW(0x6110), r.SW)
+	assert.Equal(t, h("0102"), r.Data)
+}
+
 func TestFaultCorruptions(t *testing.T) {
 	record := func(t *testing.T, f Fault) apdu.Response {
 		c := NewCard(VisaCDA())

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"reflect"
 	"strings"
 
 	"github.com/emvkit/emvkit/oda"
@@ -23,18 +24,43 @@ func (h Hex) MarshalJSON() ([]byte, error) {
 	return json.Marshal(strings.ToUpper(hex.EncodeToString(h)))
 }
 
-// UnmarshalJSON reads a hexadecimal string.
+// UnmarshalJSON reads a hexadecimal string. Its errors never hold the
+// value, which for a key field is the key: they are
+// *json.UnmarshalTypeError, which encoding/json completes with the field's
+// path and [ParseProfile] reports by that path alone.
 func (h *Hex) UnmarshalJSON(b []byte) error {
 	var s string
 	if err := json.Unmarshal(b, &s); err != nil {
-		return fmt.Errorf("emvtest: hex value: %w", err)
+		return &json.UnmarshalTypeError{Value: jsonKind(b), Type: reflect.TypeFor[Hex]()}
 	}
 	v, err := hex.DecodeString(strings.ReplaceAll(s, " ", ""))
 	if err != nil {
-		return fmt.Errorf("emvtest: hex value %q: %w", s, err)
+		return &json.UnmarshalTypeError{Value: "string that is not hex", Type: reflect.TypeFor[Hex]()}
 	}
 	*h = v
 	return nil
+}
+
+// jsonKind names the kind of a JSON value by its first byte, for an
+// error that must not show the value.
+func jsonKind(b []byte) string {
+	b = bytes.TrimLeft(b, " \t\r\n")
+	if len(b) == 0 {
+		return "empty value"
+	}
+	switch b[0] {
+	case '"':
+		return "string"
+	case '{':
+		return "object"
+	case '[':
+		return "array"
+	case 't', 'f':
+		return "bool"
+	case 'n':
+		return "null"
+	}
+	return "number"
 }
 
 // Directory choices for [Profile.Directory].
@@ -247,9 +273,45 @@ type Application struct {
 	// ARPCMethod is how the card checks the issuer's ARPC: 1 (default) or 2
 	// (Book 2 §8.2).
 	ARPCMethod int `json:"arpc_method,omitempty"`
+	// ScriptEncipherment is how the issuer enciphers the confidential data
+	// of script commands (the new PIN of PIN CHANGE, confidential PUT
+	// DATA) under the SMC session key and how the card deciphers it (Book
+	// 2 §9.3): "" (length-prefixed ECB), "ecb" or "cbc"; see
+	// [Encipherment].
+	ScriptEncipherment Encipherment `json:"script_encipherment,omitempty"`
+	// IssuerData are data objects kept beside the records that GET DATA
+	// returns and the issuer may replace by a PUT DATA script command
+	// (Book 3 §6.5.7, §6.5.13). 9F14 and 9F23 are always updatable when
+	// LCOL and UCOL are set, and are not listed here.
+	IssuerData []IssuerDataObject `json:"issuer_data,omitempty"`
 
 	// ODA knobs: what goes wrong in the card's certificates and signatures.
 	Faults ODAFaults `json:"oda_faults,omitzero"`
+}
+
+// IssuerDataObject is one primitive data object the issuer may update.
+type IssuerDataObject struct {
+	Tag   Hex `json:"tag"` // 1 or 2 bytes, primitive
+	Value Hex `json:"value"`
+	// Confidential: PUT DATA must carry the value enciphered under the
+	// SMC session key (Book 2 §9.3); a plaintext value is refused (6A80).
+	Confidential bool `json:"confidential,omitempty"`
+}
+
+// tag returns the object's tag if it is a primitive BER-TLV tag of one or
+// two bytes.
+func (d IssuerDataObject) tag() (tlv.Tag, bool) {
+	switch {
+	case len(d.Tag) == 1 && d.Tag[0]&0x1F != 0x1F:
+	case len(d.Tag) == 2 && d.Tag[0]&0x1F == 0x1F && d.Tag[1]&0x80 == 0:
+	default:
+		return 0, false
+	}
+	var t tlv.Tag
+	for _, b := range d.Tag {
+		t = t<<8 | tlv.Tag(b)
+	}
+	return t, !t.Constructed()
 }
 
 // CardRisk is the card's own risk management: what it answers to each
@@ -334,7 +396,7 @@ func ParseProfile(b []byte) (*Profile, error) {
 	dec.DisallowUnknownFields()
 	var p Profile
 	if err := dec.Decode(&p); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrProfile, err)
+		return nil, profileJSONError(err)
 	}
 	if dec.More() {
 		return nil, fmt.Errorf("%w: data after the profile", ErrProfile)
@@ -343,6 +405,28 @@ func ParseProfile(b []byte) (*Profile, error) {
 		return nil, err
 	}
 	return &p, nil
+}
+
+// profileJSONError names the field of a JSON value that cannot be
+// decoded, never the value: encoding/json puts a number's digits in its
+// message ("number 70000"), and the value of a key field is the key.
+func profileJSONError(err error) error {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		field := te.Field
+		if field == "" {
+			field = "profile"
+		}
+		kind, _, _ := strings.Cut(te.Value, " ")
+		if te.Type == reflect.TypeFor[Hex]() {
+			if te.Value == "string that is not hex" {
+				return fmt.Errorf("%w: %s: not hex", ErrProfile, field)
+			}
+			return fmt.Errorf("%w: %s: a JSON %s, want a hex string", ErrProfile, field, kind)
+		}
+		return fmt.Errorf("%w: %s: a JSON %s cannot be %s", ErrProfile, field, kind, te.Type)
+	}
+	return fmt.Errorf("%w: %v", ErrProfile, err)
 }
 
 // String names the profile without its PAN or track 2 data.
@@ -363,7 +447,7 @@ func (p *Profile) Validate() error {
 		return bad("pan must be 12 to 19 digits")
 	}
 	if p.PSN != "" && (len(p.PSN) != 2 || !isDigits(p.PSN)) {
-		return bad("psn %q must be two digits", p.PSN)
+		return bad("psn must be two digits")
 	}
 	switch p.Protocol {
 	case "", "T=0", "T=1":
@@ -378,9 +462,12 @@ func (p *Profile) Validate() error {
 	if p.DirectorySFI < 0 || p.DirectorySFI > 10 {
 		return bad("directory_sfi %d: want 1 to 10", p.DirectorySFI)
 	}
-	for _, k := range []Hex{p.MasterKeys.AC, p.MasterKeys.SMI, p.MasterKeys.SMC} {
-		if k != nil && len(k) != 16 {
-			return bad("master keys must be 16 bytes")
+	for _, k := range []struct {
+		name string
+		key  Hex
+	}{{"ac", p.MasterKeys.AC}, {"smi", p.MasterKeys.SMI}, {"smc", p.MasterKeys.SMC}} {
+		if k.key != nil && len(k.key) != 16 {
+			return bad("master_keys.%s must be 16 bytes (a double-length DES key)", k.name)
 		}
 	}
 	if e := p.Keys.Exponent; e != 0 && e != 3 && e != 65537 {
@@ -455,6 +542,19 @@ func (p *Profile) Validate() error {
 			return bad("%s.log_entry must be 2 bytes", where)
 		case a.DAC != nil && len(a.DAC) != 2:
 			return bad("%s.dac must be 2 bytes", where)
+		case !a.ScriptEncipherment.valid():
+			return bad("%s.script_encipherment %q", where, a.ScriptEncipherment)
+		case len(a.IssuerData) > 32:
+			return bad("%s: at most 32 issuer_data objects", where)
+		}
+		for j, d := range a.IssuerData {
+			_, good := d.tag()
+			switch {
+			case !good:
+				return bad("%s.issuer_data[%d].tag must be a primitive tag of 1 or 2 bytes", where, j)
+			case len(d.Value) > 200:
+				return bad("%s.issuer_data[%d].value longer than 200 bytes", where, j)
+			}
 		}
 		switch a.Risk.Decision {
 		case DecideRisk, DecideOffline, DecideOnline, DecideDecline:

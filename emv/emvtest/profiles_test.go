@@ -161,3 +161,68 @@ func TestCAKeyFile(t *testing.T) {
 		}
 	}
 }
+
+// A malformed profile's error names the field and never shows its value:
+// for the issuer master keys the value is the key. Each key field is
+// given a value that is not hex, an odd number of hex digits, a key of
+// the wrong length, a JSON number (which encoding/json would print) and
+// a JSON object; the error names the field and holds no run of the
+// value's characters.
+func TestParseProfileErrorsNameTheFieldNotTheValue(t *testing.T) {
+	good, err := VisaCDA().JSON()
+	require.NoError(t, err)
+	var doc map[string]any
+	require.NoError(t, json.Unmarshal(good, &doc))
+
+	const secret = "0123456789ABCDEFFEDCBA98765432"
+	values := []struct {
+		name, json, reason string
+	}{
+		{"not hex", `"` + secret + `GG"`, ": not hex"},
+		{"odd length", `"` + secret + `1"`, ": not hex"},
+		{"wrong length", `"` + secret + `"`, " must be 16 bytes (a double-length DES key)"},
+		{"number", "1234567890123456789", ": a JSON number, want a hex string"},
+		{"object", `{"k": "` + secret + `"}`, ": a JSON object, want a hex string"},
+	}
+	for _, field := range []string{"ac", "smi", "smc"} {
+		for _, v := range values {
+			t.Run(field+"/"+v.name, func(t *testing.T) {
+				js := strings.Replace(string(good), `"name":`, `"master_keys": {"`+field+`": `+v.json+`}, "name":`, 1)
+				_, err := ParseProfile([]byte(js))
+				require.ErrorIs(t, err, ErrProfile)
+				assert.Equal(t, "emvtest: invalid profile: master_keys."+field+v.reason, err.Error())
+				for _, leak := range []string{secret[:8], strings.ToLower(secret[:8]), secret[18:], "12345678"} {
+					assert.NotContains(t, err.Error(), leak)
+				}
+			})
+		}
+	}
+
+	// Every hex field of the profile, at every level, reports a value
+	// that is not hex by its path alone.
+	for _, tc := range []struct{ path, old, new string }{
+		{"atr", `"name":`, `"atr": "3B` + secret + `ZZ", "name":`},
+		{"track2", `"name":`, `"track2": "` + secret + `ZZ", "name":`},
+		{"applications.aid", `"aid": "A0000000031010"`, `"aid": "` + secret + `ZZ"`},
+		{"applications.aip", `"aip": "3D00"`, `"aip": "` + secret + `ZZ"`},
+		{"applications.cdol1", `"cdol1": "`, `"cdol1": "` + secret + `ZZ`},
+	} {
+		t.Run(tc.path, func(t *testing.T) {
+			js := strings.Replace(string(good), tc.old, tc.new, 1)
+			require.NotEqual(t, string(good), js)
+			_, err := ParseProfile([]byte(js))
+			require.ErrorIs(t, err, ErrProfile)
+			assert.Equal(t, "emvtest: invalid profile: "+tc.path+": not hex", err.Error())
+		})
+	}
+
+	// A number too large for its field: encoding/json would print it.
+	js := strings.Replace(string(good), `"name":`, `"keys": {"ca_bits": 12345678901234567890123}, "name":`, 1)
+	_, err = ParseProfile([]byte(js))
+	require.ErrorIs(t, err, ErrProfile)
+	assert.Equal(t, "emvtest: invalid profile: keys.ca_bits: a JSON number cannot be int", err.Error())
+
+	// The PAN sequence number is card data: named, not shown.
+	_, err = ParseProfile([]byte(strings.Replace(string(good), `"psn": "01"`, `"psn": "9X7"`, 1)))
+	assert.EqualError(t, err, "emvtest: invalid profile: psn must be two digits")
+}

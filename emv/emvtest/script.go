@@ -2,6 +2,9 @@ package emvtest
 
 import (
 	"bytes"
+	"crypto/cipher"
+	"errors"
+	"fmt"
 
 	"github.com/emvkit/emvkit/apdu"
 	"github.com/emvkit/emvkit/tlv"
@@ -17,10 +20,13 @@ const scriptMACLen = 8
 // Common Session Key derivation from the ICC SMI master key with R = the
 // application cryptogram of the first GENERATE AC, Book 2 A1.3), over
 // CLA INS P1 P2 Lc || ATC || application cryptogram || the data before the
-// MAC (Lc counts the MAC). Enciphered data (PIN CHANGE) is 3DES ECB under
-// the SMC session key (same derivation from the ICC SMC master key) of
-// 08 || PIN block || 80 00 .. 00 (Book 2 §9.3, the length-prefixed
-// variant).
+// MAC (Lc counts the MAC): format 2 secure messaging, whose data field is
+// not TLV coded (Book 2 §9.2.1). Book 2 leaves the data a format 2 MAC
+// covers to the payment system; header, ATC, cryptogram and data is the
+// usual choice, and ours. Confidential data (the new PIN of PIN
+// CHANGE, a confidential PUT DATA value) is enciphered under the SMC
+// session key (same derivation from the ICC SMC master key) as the card's
+// [Encipherment] says (Book 2 §9.3).
 func scriptMAC(sk []byte, header []byte, atc uint16, ac, body []byte) ([]byte, error) {
 	in := make([]byte, 0, 5+2+len(ac)+len(body))
 	in = append(in, header...)
@@ -107,8 +113,8 @@ func (c *Card) runScript(a *appState, cmd apdu.Command, body []byte) apdu.Respon
 		if cmd.P1 == 0 {
 			tag = tlv.Tag(cmd.P2)
 		}
-		switch tag {
-		case 0x9F14, 0x9F23:
+		switch {
+		case tag == 0x9F14, tag == 0x9F23:
 			if len(body) != 1 {
 				return swOnly(apdu.SWWrongLength)
 			}
@@ -119,7 +125,25 @@ func (c *Card) runScript(a *appState, cmd apdu.Command, body []byte) apdu.Respon
 			}
 			return swOnly(apdu.SWOK)
 		}
-		return swOnly(apdu.SWReferencedDataNotFound)
+		obj := a.issuerData(tag)
+		if obj == nil {
+			return swOnly(apdu.SWReferencedDataNotFound)
+		}
+		value := body
+		if obj.confidential {
+			// Book 2 §9.3: the value travels enciphered; one that does not
+			// decipher to the encipherment's form is refused.
+			d, good := c.decipher(a, body)
+			if !good {
+				return swOnly(apdu.SWIncorrectData)
+			}
+			value = d
+		}
+		if len(value) > 0xFF {
+			return swOnly(apdu.SWWrongLength)
+		}
+		obj.value = append([]byte(nil), value...)
+		return swOnly(apdu.SWOK)
 	case apdu.InsUpdateRecord:
 		if cmd.P2&0x07 != 0x04 || cmd.P1 == 0 {
 			return swOnly(apdu.SWIncorrectP1P2)
@@ -137,23 +161,132 @@ func (c *Card) runScript(a *appState, cmd apdu.Command, body []byte) apdu.Respon
 	return swOnly(apdu.SWINSNotSupported)
 }
 
-// decipherNewPIN deciphers the new PIN of PIN CHANGE: 3DES ECB under the
-// SMC session key of 08 || ISO 9564 format 2 PIN block || 80 00 ..
+// decipherNewPIN deciphers the new PIN of PIN CHANGE: an ISO 9564 format
+// 2 PIN block enciphered under the SMC session key as the card's
+// encipherment says (Book 2 §9.3).
 func (c *Card) decipherNewPIN(a *appState, body []byte) (string, bool) {
-	if len(body) != 16 {
+	block, good := c.decipher(a, body)
+	if !good {
 		return "", false
 	}
+	defer clear(block)
+	return pinFromBlock(block)
+}
+
+// decipher deciphers confidential script data under the SMC session key of
+// this transaction.
+func (c *Card) decipher(a *appState, body []byte) ([]byte, bool) {
 	sk, err := sessionKey(a.perso.mkSMC, a.tx.ac)
 	if err != nil {
-		return "", false
+		return nil, false
 	}
-	plain, err := tdesDecrypt(sk, body)
-	if err != nil {
-		return "", false
+	d, err := smDecipher(sk, a.perso.cfg.ScriptEncipherment, body)
+	return d, err == nil
+}
+
+// Encipherment is how the confidential data of a script command is
+// enciphered under the SMC session key (Book 2 §9.3, Annex A1.1). The
+// zero value is the length-prefixed form.
+type Encipherment string
+
+// The encipherments the virtual issuer and card speak.
+const (
+	// EncipherLengthPrefixed: 3DES ECB of LD || D, where LD is the length
+	// of D, followed by 80 00 .. 00 to a whole number of blocks unless
+	// LD || D is one already. For PIN CHANGE D is the ISO 9564 format 2
+	// PIN block, so the command carries 16 enciphered bytes.
+	EncipherLengthPrefixed Encipherment = ""
+	// EncipherECB: 3DES ECB of D itself, which must be whole 8-byte
+	// blocks: the PIN block alone, 8 bytes (as Mastercard cards take PIN
+	// CHANGE).
+	EncipherECB Encipherment = "ecb"
+	// EncipherCBC: 3DES CBC with a zero IV of D || 80 00 .. 00, padding
+	// method 2 of ISO/IEC 9797-1 always applied (as the Common Core
+	// Definitions take PIN CHANGE: 16 bytes for a PIN block).
+	EncipherCBC Encipherment = "cbc"
+)
+
+func (e Encipherment) valid() bool {
+	return e == EncipherLengthPrefixed || e == EncipherECB || e == EncipherCBC
+}
+
+// errEnciphered reports confidential data that does not decipher to the
+// form its encipherment gives it.
+var errEnciphered = errors.New("emvtest: enciphered data not well formed")
+
+// smEncipher enciphers d under the SMC session key sk (Book 2 §9.3).
+func smEncipher(sk []byte, e Encipherment, d []byte) ([]byte, error) {
+	switch e {
+	case EncipherLengthPrefixed:
+		if len(d) > 0xFF {
+			return nil, fmt.Errorf("emvtest: %d bytes to encipher, at most 255", len(d))
+		}
+		x := append([]byte{byte(len(d))}, d...)
+		if len(x)%8 != 0 {
+			x = pad2(x)
+		}
+		defer clear(x)
+		return tdesEncrypt(sk, x)
+	case EncipherECB:
+		if len(d) == 0 || len(d)%8 != 0 {
+			return nil, fmt.Errorf("emvtest: ECB encipherment of %d bytes, want whole 8-byte blocks", len(d))
+		}
+		return tdesEncrypt(sk, d)
+	case EncipherCBC:
+		b, err := tdes(sk)
+		if err != nil {
+			return nil, err
+		}
+		x := pad2(d)
+		defer clear(x)
+		out := make([]byte, len(x))
+		cipher.NewCBCEncrypter(b, make([]byte, 8)).CryptBlocks(out, x)
+		return out, nil
 	}
-	defer clear(plain)
-	if plain[0] != 0x08 || plain[9] != 0x80 || !allZero(plain[10:]) {
-		return "", false
+	return nil, fmt.Errorf("emvtest: encipherment %q", string(e))
+}
+
+// smDecipher reverses smEncipher, checking the length byte and padding;
+// it returns errEnciphered for data that is not in the form e gives.
+func smDecipher(sk []byte, e Encipherment, x []byte) ([]byte, error) {
+	if len(x) == 0 || len(x)%8 != 0 {
+		return nil, errEnciphered
 	}
-	return pinFromBlock(plain[1:9])
+	switch e {
+	case EncipherLengthPrefixed:
+		p, err := tdesDecrypt(sk, x)
+		if err != nil {
+			return nil, err
+		}
+		defer clear(p)
+		n := int(p[0])
+		switch {
+		case 1+n > len(p):
+			return nil, errEnciphered
+		case 1+n == len(p):
+			// LD || D filled the blocks: no padding.
+		case p[1+n] != 0x80 || !allZero(p[2+n:]) || len(p)-(1+n) > 8:
+			return nil, errEnciphered
+		}
+		return append([]byte(nil), p[1:1+n]...), nil
+	case EncipherECB:
+		return tdesDecrypt(sk, x)
+	case EncipherCBC:
+		b, err := tdes(sk)
+		if err != nil {
+			return nil, err
+		}
+		p := make([]byte, len(x))
+		defer clear(p)
+		cipher.NewCBCDecrypter(b, make([]byte, 8)).CryptBlocks(p, x)
+		i := len(p) - 1
+		for i >= 0 && p[i] == 0 {
+			i--
+		}
+		if i < 0 || p[i] != 0x80 || len(p)-i > 8 {
+			return nil, errEnciphered
+		}
+		return append([]byte(nil), p[:i]...), nil
+	}
+	return nil, errEnciphered
 }

@@ -93,7 +93,7 @@ func (a *acquirer) request(cfg *emv.Config, req *emv.OnlineRequest) *authRequest
 	a.stan++
 	return &authRequest{
 		MTI:            "0100",
-		PAN:            tlv.Digits(req.PAN),
+		PAN:            tlv.Digits(req.PAN()),
 		ProcessingCode: fmt.Sprintf("%02X0000", byte(req.Transaction.Type)),
 		Amount:         req.Transaction.Amount,
 		STAN:           a.stan,

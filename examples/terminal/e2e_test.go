@@ -305,7 +305,7 @@ func TestE2EOfflinePIN(t *testing.T) {
 			} else {
 				assert.Equal(t, []string{"80 63C2"}, verify)
 				assert.True(t, res.TVR.Has(tvr.PINNotEntered), "TVR %s", res.TVR)
-				assert.True(t, res.TVR.Has(tvr.OnlinePINEntered), "TVR %s", res.TVR)
+				assert.True(t, res.TVR.Has(tvr.OnlineCVMCaptured), "TVR %s", res.TVR)
 			}
 		})
 	}

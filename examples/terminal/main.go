@@ -31,7 +31,8 @@
 //	                 retried: PIN entry is then bypassed); "none": the
 //	                 terminal has no PIN pad. Unset: the virtual card's own
 //	                 PIN (1234 if it has none), or, on a reader, a prompt
-//	                 (no echo on a terminal; an empty line bypasses)
+//	                 (no echo on a terminal; an empty line bypasses).
+//	                 Anything but "none" or 4 to 12 digits is a usage error
 //	-host H          the online answer: none (unable to go online), approve
 //	                 or decline (an ARC and no ARPC), or issuer (the virtual
 //	                 issuer checks the ARQC and answers with an ARPC).
@@ -46,6 +47,9 @@
 //	-record FILE     write the card session in apdu's session format
 //	                 (testdata/README.md) with the kernel object of
 //	                 emv.Recording, so it can be replayed in a test (below)
+//
+// A flag given a value it cannot take is a usage error: the command exits
+// with status 2, as for a flag it does not know; other failures exit 1.
 //
 // # JSON output
 //
@@ -103,6 +107,7 @@ import (
 	"time"
 
 	"github.com/emvkit/emvkit/apdu"
+	"github.com/emvkit/emvkit/cvm"
 	"github.com/emvkit/emvkit/emv"
 	"github.com/emvkit/emvkit/emv/emvtest"
 	"github.com/emvkit/emvkit/examples/internal/app"
@@ -112,12 +117,54 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
-	switch {
-	case errors.Is(err, flag.ErrHelp):
-	case err != nil:
+	if err != nil && !errors.Is(err, flag.ErrHelp) {
 		fmt.Fprintln(os.Stderr, "terminal:", err)
-		os.Exit(1)
 	}
+	os.Exit(exitCode(err))
+}
+
+// exitCode is the process's exit status for run's error: 0 for none or
+// -help, 2 for a usage error (as package flag exits), 1 for any other.
+func exitCode(err error) int {
+	var ue *usageError
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.As(err, &ue):
+		return 2
+	}
+	return 1
+}
+
+// usageError is a flag given a value it cannot take, or arguments flag
+// could not parse; Flag names the flag ("-pin"), empty for a parse error
+// flag has already reported.
+type usageError struct {
+	Flag   string
+	Reason string
+	Err    error // the parse error, when there is one
+}
+
+func (e *usageError) Error() string {
+	if e.Flag == "" {
+		return e.Reason
+	}
+	return e.Flag + ": " + e.Reason
+}
+
+func (e *usageError) Unwrap() error { return e.Err }
+
+// checkPIN refuses a -pin value that is neither "none" nor a PIN: 4 to 12
+// decimal digits (ISO 9564-1; Book 3 §6.5.12: the PIN block's length
+// nibble is 4 to C). The message
+// never repeats the value: it may be a real PIN.
+func checkPIN(pin string) error {
+	p, err := cvm.NewPIN([]byte(pin))
+	if err != nil {
+		return &usageError{Flag: "-pin", Reason: fmt.Sprintf(`want "none" or %d to %d decimal digits`, cvm.MinPINLen, cvm.MaxPINLen)}
+	}
+	p.Zero()
+	return nil
 }
 
 type options struct {
@@ -149,16 +196,24 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	fs.StringVar(&o.record, "record", "", "write the card session to this file (apdu session format)")
 	fs.BoolVar(&o.json, "json", false, "print the result as JSON")
 	if err := fs.Parse(args); err != nil {
-		return err
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return &usageError{Reason: err.Error(), Err: err}
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+		return &usageError{Reason: fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
 	}
 	cardSet := false
 	fs.Visit(func(f *flag.Flag) {
 		o.pinSet = o.pinSet || f.Name == "pin"
 		cardSet = cardSet || f.Name == "card"
 	})
+	if o.pinSet && o.pin != "none" {
+		if err := checkPIN(o.pin); err != nil {
+			return err
+		}
+	}
 	if cardSet && o.reader != "" {
 		return errors.New("-card chooses the virtual card; with -reader the card is the one in the reader")
 	}
@@ -317,15 +372,15 @@ func terminalConfig(path string, card *emvtest.Card) (*emv.Config, error) {
 func transaction(o options, exponent int) (emv.Transaction, error) {
 	typ, err := emv.ParseTransactionType(o.typ)
 	if err != nil {
-		return emv.Transaction{}, err
+		return emv.Transaction{}, &usageError{Flag: "-type", Reason: err.Error(), Err: err}
 	}
 	amount, err := app.ParseAmount(o.amount, exponent)
 	if err != nil {
-		return emv.Transaction{}, fmt.Errorf("-amount: %w", err)
+		return emv.Transaction{}, &usageError{Flag: "-amount", Reason: err.Error(), Err: err}
 	}
 	other, err := app.ParseAmount(o.cashback, exponent)
 	if err != nil {
-		return emv.Transaction{}, fmt.Errorf("-cashback: %w", err)
+		return emv.Transaction{}, &usageError{Flag: "-cashback", Reason: err.Error(), Err: err}
 	}
 	// 9A and 9F21 keep seconds: a recording's time is the one sent.
 	at := time.Now().Truncate(time.Second)

@@ -190,3 +190,56 @@ func TestRunFlagConflicts(t *testing.T) {
 		assert.ErrorContains(t, run(context.Background(), tc.args, strings.NewReader(""), &out, &errOut), tc.err, "%v", tc.args)
 	}
 }
+
+// A PIN is 4 to 12 decimal digits (ISO 9564-1; Book 3 §6.5.12): any other
+// -pin value is a usage error (exit status 2) naming the flag and not the
+// value, before any command reaches the card, instead of a PIN pad "not
+// working" and a fallback to signature.
+func TestRunPINUsageError(t *testing.T) {
+	for _, pin := range []string{"12", "123", "abcd", "12a4", "1234567890123", "", " 1234", "１２３４"} {
+		t.Run(pin, func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			err := run(context.Background(), []string{"-json", "-pin", pin}, strings.NewReader(""), &out, &errOut)
+			var ue *usageError
+			require.ErrorAs(t, err, &ue)
+			assert.Equal(t, "-pin", ue.Flag)
+			assert.EqualError(t, err, `-pin: want "none" or 4 to 12 decimal digits`)
+			assert.Equal(t, 2, exitCode(err))
+			assert.Empty(t, out.String(), "no transaction ran")
+			assert.Empty(t, errOut.String(), "the value is not repeated anywhere")
+		})
+	}
+	for _, pin := range []string{"1234", "123456789012", "none"} {
+		var out, errOut bytes.Buffer
+		require.NoError(t, run(context.Background(), []string{"-json", "-pin", pin, "-host", "none"}, strings.NewReader(""), &out, &errOut), pin)
+	}
+}
+
+// Every flag value the command cannot take is a usage error naming its
+// flag, exit status 2; a failure that is not the caller's exits 1.
+func TestRunUsageErrorsExitTwo(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		flag string
+		msg  string
+	}{
+		{[]string{"-type", "0G"}, "-type", `-type: emv: invalid transaction: type "0G" is neither a name nor two hex digits`},
+		{[]string{"-type", "9"}, "-type", `-type: emv: invalid transaction: type "9" is neither a name nor two hex digits`},
+		{[]string{"-amount", "1.234"}, "-amount", ""},
+		{[]string{"-cashback", "x"}, "-cashback", ""},
+		{[]string{"-nope"}, "", ""},
+		{[]string{"extra"}, "", `unexpected argument "extra"`},
+	} {
+		var out, errOut bytes.Buffer
+		err := run(context.Background(), tc.args, strings.NewReader(""), &out, &errOut)
+		var ue *usageError
+		require.ErrorAs(t, err, &ue, "%v", tc.args)
+		assert.Equal(t, tc.flag, ue.Flag, "%v", tc.args)
+		if tc.msg != "" {
+			assert.EqualError(t, err, tc.msg)
+		}
+		assert.Equal(t, 2, exitCode(err), "%v", tc.args)
+	}
+	assert.Equal(t, 1, exitCode(errTransaction))
+	assert.Equal(t, 0, exitCode(nil))
+}

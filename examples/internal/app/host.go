@@ -15,7 +15,7 @@ type IssuerHost struct{ Issuer *emvtest.Issuer }
 
 // Authorise forwards the request with its PAN and PAN Sequence Number.
 func (h IssuerHost) Authorise(ctx context.Context, req *emv.OnlineRequest) (*emv.OnlineResponse, error) {
-	r, err := h.Issuer.Authorise(ctx, &emvtest.AuthorisationRequest{ICCData: req.ICCData, PAN: tlv.Digits(req.PAN), PSN: tlv.Digits(req.PANSequence)})
+	r, err := h.Issuer.Authorise(ctx, &emvtest.AuthorisationRequest{ICCData: req.ICCData, PAN: tlv.Digits(req.PAN()), PSN: tlv.Digits(req.PANSequence)})
 	if err != nil {
 		return nil, err
 	}
