@@ -459,3 +459,27 @@ func TestLoadKeyStoreECC(t *testing.T) {
 	_, err = LoadKeyStore(strings.NewReader(file("1", hexs(k.x), hexs(sum[:]))))
 	assert.Error(t, err)
 }
+
+// The inputs the terminal hands the ECC recovery are checked too.
+func TestXDAInputs(t *testing.T) {
+	c := newECCChain(t, SuiteP256SHA256, SuiteP256SHA256, SuiteP256SHA256)
+	v := c.verifier()
+	_, err := v.RecoverECCIssuerKey(&CAKey{Suite: SuiteP256SHA256}, &c.card)
+	requireODAError(t, err, XDA, CheckCAKey, ErrInput)
+	_, err = v.RecoverECCICCKey(nil, &c.card, c.iccd)
+	requireODAError(t, err, XDA, CheckInput, ErrInput)
+	ca, err := v.ECCCAKey(&c.card)
+	require.NoError(t, err)
+	issuer, err := v.RecoverECCIssuerKey(ca, &c.card)
+	require.NoError(t, err)
+	assert.Equal(t, [5]byte(h("541333FFFF")), issuer.IssuerIdentifier)
+	assert.Same(t, ca, issuer.CA)
+	_, err = (&Verifier{Keys: c.store}).RecoverECCICCKey(issuer, &c.card, c.iccd)
+	requireODAError(t, err, XDA, CheckInput, ErrInput)
+	c.issuerTmpl.expiry = h("2030A231")
+	c.sign()
+	_, err = v.XDAKey(&c.card, c.iccd)
+	requireODAError(t, err, XDA, CheckIssuerCertExpiry, ErrFormat)
+	assert.False(t, CAKeyMissing(err))
+	assert.False(t, CAKeyMissing(ErrExpired), "only an *Error of the CA key check")
+}
