@@ -240,6 +240,21 @@ func TestXDA(t *testing.T) {
 			cmds: xdaHead + " GAC88 GAC00",
 		},
 		{
+			// "ICC data missing" is set at once (presence is read, not
+			// recovered); "ECC key recovery failed" only after the first
+			// GENERATE AC.
+			name:    "Book3_10_3_XDA_ICCCertificateMissing_ICCDataMissing",
+			profile: xdaCard, config: xdaTerminal,
+			card: func(c *emvtest.Card) {
+				c.Inject(emvtest.Fault{Match: emvtest.OnRecord(3, 2), Corrupt: emvtest.DropTag, Tag: 0x9F46})
+			},
+			outcome: emv.DeclinedUnableOnline, tvr: "2100000002", tsi: "E800", cvm: "410302",
+			cmds: xdaHead + " GAC48",
+			check: func(t *testing.T, r *emv.Result, card *emvtest.Card) {
+				assert.Equal(t, "2100000000", sentTVR(t, card, 1))
+			},
+		},
+		{
 			// Book 3 §10.3: the ICCD holds the AIP as received, so a
 			// changed AIP breaks the ICC certificate's ICCD Hash.
 			name: "Book3_10_3_ICCDBindsAIP_ECCKeyRecoveryFailed",
