@@ -78,6 +78,11 @@ type Input struct {
 	// oda.Verifier.PINKey recovers). nil when the kernel has none for this
 	// card: offline enciphered PIN CVMs are then not performed.
 	PINKey *oda.PublicKey
+	// ECCPINKey is, for a card using the ECC methods, the ICC ECC key for
+	// offline data encryption (9F2D, what oda.Verifier.ECCPINKey
+	// recovers): the offline PIN is then enciphered by Book 2 §13.2. It
+	// takes precedence over PINKey; nil when there is none.
+	ECCPINKey *oda.ECCICCKey
 	// Biometric is the biometric capture device (EMV 4.4 CV Rule codes 06
 	// to 0F); nil when the terminal has none. With the biometric bits of
 	// 9F33 byte 2 clear the biometric CVMs are not supported whether or
@@ -101,7 +106,7 @@ type Input struct {
 func (in Input) Format(f fmt.State, _ rune) {
 	fmt.Fprintf(f, "cvm.Input{AIP %X, CVM List %X, 9F42 %X, PAN %s, 9F33 %X, 9F35 %02X, 9C %02X, amount %d, 5F2A %X, PIN pad %t, PIN key %t, biometric device %t}",
 		in.AIP[:], in.CVMList, in.ApplicationCurrency, maskPAN(in.PAN), in.TerminalCapabilities[:],
-		in.TerminalType, in.TransactionType, in.Amount, in.TransactionCurrency[:], in.PINPad != nil, in.PINKey != nil, in.Biometric != nil)
+		in.TerminalType, in.TransactionType, in.Amount, in.TransactionCurrency[:], in.PINPad != nil, in.PINKey != nil || in.ECCPINKey != nil, in.Biometric != nil)
 }
 
 // LogValue makes log/slog print the input as Format does, PAN masked.
@@ -555,7 +560,7 @@ func (s *state) offlinePIN(c Code) (attempt, error) {
 	if !s.pinEntryPossible() {
 		return notPerformed, nil
 	}
-	if c.enciphered() && s.in.PINKey == nil {
+	if c.enciphered() && s.in.PINKey == nil && s.in.ECCPINKey == nil {
 		// No ICC PIN Encipherment or ICC Public Key was recovered: the PIN
 		// cannot be enciphered, so it is not asked for.
 		if s.debugOn {
@@ -651,7 +656,7 @@ func (s *state) readPINTryCounter() error {
 }
 
 // encipher gets the card's unpredictable number and enciphers the PIN
-// block (Book 2 §7.2, Book 3 §10.5.1). It returns nil data without error
+// block (Book 2 §7.2, or §13.2 under an ECC key; Book 3 §10.5.1). It returns nil data without error
 // when the card refuses GET CHALLENGE or the encipherment fails.
 func (s *state) encipher(block []byte) ([]byte, error) {
 	resp, err := s.exchange(apdu.GetChallenge())
@@ -664,7 +669,12 @@ func (s *state) encipher(block []byte) ([]byte, error) {
 		}
 		return nil, nil
 	}
-	data, err := oda.EncipherPIN(s.in.PINKey, block, resp.Data, s.rand)
+	var data []byte
+	if s.in.ECCPINKey != nil {
+		data, err = oda.EncipherPINECC(s.in.ECCPINKey, block, resp.Data, s.rand)
+	} else {
+		data, err = oda.EncipherPIN(s.in.PINKey, block, resp.Data, s.rand)
+	}
 	if err != nil {
 		if s.debugOn {
 			s.log.Debug("cvm: PIN encipherment failed", "error", errString(err))

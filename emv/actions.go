@@ -99,6 +99,13 @@ func (s *transactionState) analyseTerminalActions() error {
 	if s.oda.method == CDA && !s.oda.failed && want != apdu.RefAAC {
 		p1 |= apdu.RefCDA
 	}
+	if s.oda.method == XDA && want != apdu.RefAAC {
+		// An XDA signature is asked for even when the key chain has
+		// failed: the command must not reveal when the keys were
+		// recovered (Book 4 §6.3.2.2.2), and the card signs a TC or an
+		// ARQC only (Book 2 §12.5.1).
+		p1 |= refXDA
+	}
 	// Book 3 Annex C6: card risk management is performed by the card on
 	// the first GENERATE AC.
 	s.setTSI(tvr.CardRiskManagementPerformed)
@@ -278,6 +285,11 @@ func (s *transactionState) keepAC(r *acResponse) {
 func (s *transactionState) analyseCardActions() error {
 	s.step = StepCardActionAnalysis
 	r := s.first
+	if s.oda.method == XDA {
+		if done, err := s.checkXDAFirst(r); done || err != nil {
+			return err
+		}
+	}
 	if r.p1&apdu.RefCDA != 0 && r.cryptogramType() != cidAAC {
 		if err := s.verifyCDA(r); err != nil {
 			// Book 2 §6.6.2: CDA failed: a TC is not accepted, an ARQC is
@@ -392,7 +404,9 @@ func (s *transactionState) processOnline() error {
 // (Book 4 Annex A6).
 func (s *transactionState) unableToGoOnline() {
 	s.unableOnline = true
-	if s.defaultCheck() {
+	// After an XDA failure the transaction is declined (Book 4
+	// §6.3.2.2.4).
+	if s.defaultCheck() || s.oda.method == XDA && s.oda.failed {
 		s.decision = apdu.RefAAC
 		s.setARC("Z3")
 	} else {
@@ -435,6 +449,19 @@ func isAlphanumeric(s string, n int) bool {
 // asked for with a TC when CDA was selected and has not failed.
 func (s *transactionState) complete() error {
 	s.step = StepCompletion
+	if s.oda.xdaTCOnline {
+		// Book 4 §6.3.2.2.4: the card's TC went online after an XDA
+		// failure; no second GENERATE AC, the response code decides.
+		switch {
+		case s.unableOnline:
+			s.res.Outcome = DeclinedUnableOnline
+		case s.decision == apdu.RefTC:
+			s.res.Outcome = OnlineApproved
+		default:
+			s.res.Outcome = OnlineDeclined
+		}
+		return nil
+	}
 	cdol2, err := s.cardDOL(0x8D)
 	if err != nil {
 		return err
@@ -447,6 +474,12 @@ func (s *transactionState) complete() error {
 	cda := s.oda.method == CDA && !s.oda.failed && p1 == apdu.RefTC
 	if cda {
 		p1 |= apdu.RefCDA
+	}
+	// XDA is asked for with a TC whether or not it failed on the first
+	// GENERATE AC, and verified only if it did not (Book 4 §6.3.2.2.4).
+	xda := s.oda.method == XDA && p1 == apdu.RefTC
+	if xda {
+		p1 |= refXDA
 	}
 	r, err := s.generateAC(p1, data)
 	if err != nil {
@@ -461,6 +494,9 @@ func (s *transactionState) complete() error {
 			s.odaFailed(err)
 			approved = false
 		}
+	}
+	if xda && approved && !s.oda.failed {
+		approved = s.verifyXDASecond(r)
 	}
 	switch {
 	case s.skipOnline:

@@ -67,7 +67,9 @@ func LoadConfig(path string) (*Config, error) {
 //	  "ca_keys": {                              CA keys and revocations, in the
 //	    "keys": [{"rid": "A000000003",          format of oda.LoadKeyStore
 //	      "index": "92", "modulus": "...", "exponent": "03",
-//	      "checksum": "...", "expiry": "2028-12-31"}],
+//	      "checksum": "...", "expiry": "2028-12-31"},
+//	      {"rid": "A000000003", "index": "E5",   an ECC key for XDA
+//	      "suite": "10", "x": "...", "checksum": "..."}],
 //	    "revocations": [{"rid": "A000000003", "index": "92", "serial": "123456"}]
 //	  }
 //	}
@@ -549,7 +551,8 @@ func (f *paramsFile) params(field string) (AppParams, error) {
 // documented there, zero values left out (country, currency and
 // applications are always written). Reading the output with ParseConfig
 // gives c back but for Time, Rand and Logger, which have no JSON form; CA
-// keys keep their RID, index, modulus, exponent, check value and expiry,
+// keys keep their RID, index, modulus and exponent (or suite and x),
+// check value and expiry,
 // in the order of [oda.KeyStore.Keys], and the revocation list its entries.
 func (c *Config) MarshalJSON() ([]byte, error) {
 	f := configJSON{
@@ -582,6 +585,9 @@ func (c *Config) MarshalJSON() ([]byte, error) {
 		f.CAKeys = &caKeysJSON{Keys: []caKeyJSON{}}
 		for _, k := range ks.Keys() {
 			x := caKeyJSON{RID: hexUpper(k.RID[:]), Index: hexUpper([]byte{k.Index}), Modulus: hexUpper(k.Modulus), Exponent: hexUpper(k.Exponent), CheckSum: hexUpper(k.CheckSum)}
+			if k.Suite != 0 {
+				x.Suite, x.X = hexUpper([]byte{byte(k.Suite)}), hexUpper(k.X)
+			}
 			if !k.Expiry.IsZero() {
 				x.Expiry = k.Expiry.Format(time.DateOnly)
 			}
@@ -641,8 +647,10 @@ type caKeysJSON struct {
 type caKeyJSON struct {
 	RID      string `json:"rid"`
 	Index    string `json:"index"`
-	Modulus  string `json:"modulus"`
-	Exponent string `json:"exponent"`
+	Modulus  string `json:"modulus,omitempty"`
+	Exponent string `json:"exponent,omitempty"`
+	Suite    string `json:"suite,omitempty"` // an ECC key for XDA: suite and x
+	X        string `json:"x,omitempty"`
 	CheckSum string `json:"checksum"`
 	Expiry   string `json:"expiry,omitempty"`
 }

@@ -46,7 +46,7 @@ var (
 func keyStore(t testing.TB, card *emvtest.Card) *oda.KeyStore {
 	ks := oda.NewKeyStore()
 	for _, k := range card.CAPublicKeys() {
-		require.NoError(t, ks.Add(oda.CAKey{RID: k.RID, Index: k.Index, Modulus: k.Modulus, Exponent: k.Exponent, CheckSum: k.Checksum[:]}))
+		require.NoError(t, ks.Add(k.CAKey()))
 	}
 	return ks
 }

@@ -85,9 +85,10 @@ const (
 	SDA
 	DDA
 	CDA
+	XDA // Extended Data Authentication with ECC, EMV 4.4 Book 2 §12
 )
 
-// String returns "none", "SDA", "DDA" or "CDA".
+// String returns "none", "SDA", "DDA", "CDA" or "XDA".
 func (m ODAMethod) String() string {
 	switch m {
 	case SDA:
@@ -96,6 +97,8 @@ func (m ODAMethod) String() string {
 		return "DDA"
 	case CDA:
 		return "CDA"
+	case XDA:
+		return "XDA"
 	}
 	return "none"
 }

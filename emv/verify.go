@@ -36,7 +36,16 @@ func (s *transactionState) verifyCardholder() error {
 		// certificate (9F2D) it is the ICC key, which DDA or CDA has
 		// already recovered with the same checks: it is not recovered
 		// twice.
-		if s.oda.icc != nil && len(s.cardData[0x9F2D]) == 0 {
+		if s.oda.method == XDA {
+			// The card answered with the ECC methods (Book 3 §10.3 note):
+			// its 9F2D is the ICC ECC key for ODE, and the PIN is
+			// enciphered by Book 2 §13.2.
+			if iccd, err := s.staticDataToAuthenticate(); err == nil {
+				if k, err := s.verifier().ECCPINKey(s.odaCardData(), iccd); err == nil {
+					in.ECCPINKey = k
+				}
+			}
+		} else if s.oda.icc != nil && len(s.cardData[0x9F2D]) == 0 {
 			in.PINKey = &s.oda.icc.PublicKey
 		} else if static, err := s.staticDataToAuthenticate(); err == nil {
 			if k, err := s.verifier().PINKey(s.odaCardData(), static); err == nil {

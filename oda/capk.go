@@ -32,12 +32,20 @@ const (
 
 // CAKey is a Certification Authority public key as a terminal stores it
 // (Book 2 §11.2.2, Tables 30 and 31): identified by the RID and the CA
-// Public Key Index (tag 8F on the card, 9F22 in the terminal).
+// Public Key Index (tag 8F on the card, 9F22 in the terminal). It is an RSA
+// key (Modulus and Exponent) or, for XDA, an ECC key (Suite and X, Book 2
+// §12.2); the store holds both kinds side by side.
 type CAKey struct {
 	RID      [5]byte
 	Index    byte
-	Modulus  []byte // big-endian, N_CA bytes, no leading zero
-	Exponent []byte // 03 or 010001
+	Modulus  []byte // RSA: big-endian, N_CA bytes, no leading zero
+	Exponent []byte // RSA: 03 or 010001
+	// Suite is the Algorithm Suite Indicator of an ECC key (Book 2 Annex
+	// B2.4.1, Table 48); zero for an RSA key.
+	Suite Suite
+	// X is an ECC key's x coordinate, N_FIELD bytes; y is the lower root
+	// (Book 2 Annex B2.2.1).
+	X []byte
 	// Expiry is the last day the key may be used; the zero value means the
 	// key table gives no date. A key is refused for transactions dated
 	// after it.
@@ -47,28 +55,39 @@ type CAKey struct {
 	HashAlgorithm byte
 	KeyAlgorithm  byte
 	// CheckSum is the key's check value: SHA-1 over RID, Index, Modulus and
-	// Exponent (Book 2 §11.2.2, Table 31). [KeyStore.Add] refuses a key
-	// whose check value does not match.
+	// Exponent (Book 2 §11.2.2, Table 31), for an ECC key SHA-1 over RID,
+	// Index and X. [KeyStore.Add] refuses a key whose check value does not
+	// match.
 	CheckSum []byte
 
 	rsa rsaKey
+	ec  *ECPublicKey
 }
 
 // ComputeCheckSum returns SHA-1(RID || Index || Modulus || Exponent), the
-// value CheckSum must hold (Book 2 §11.2.2).
+// value CheckSum must hold (Book 2 §11.2.2), and for an ECC key
+// SHA-1(RID || Index || X). Book 3 Annex A defines the check value over
+// "all parts" of an RSA key; for an ECC key the parts are the RID, the
+// index and x, hashed the same way (our reading: the key tables we know
+// publish no ECC key with its check value).
 func (k *CAKey) ComputeCheckSum() [sha1.Size]byte {
 	h := sha1.New()
 	h.Write(k.RID[:])
 	h.Write([]byte{k.Index})
 	h.Write(k.Modulus)
 	h.Write(k.Exponent)
+	h.Write(k.X)
 	var sum [sha1.Size]byte
 	h.Sum(sum[:0])
 	return sum
 }
 
-// String names the key: "A000000003/94 (1984 bits)".
+// String names the key: "A000000003/94 (1984 bits)", or for an ECC key
+// "A000000003/94 (P-256/SHA-256)".
 func (k *CAKey) String() string {
+	if k.Suite != 0 {
+		return fmt.Sprintf("%X/%02X (%v)", k.RID[:], k.Index, k.Suite)
+	}
 	return fmt.Sprintf("%X/%02X (%d bits)", k.RID[:], k.Index, 8*len(k.Modulus))
 }
 
@@ -88,6 +107,9 @@ func (k *CAKey) Validate() error {
 	if !bytes.Equal(sum[:], k.CheckSum) {
 		return keyErr(ErrCheckValue, "computed %X, listed %X", sum[:], k.CheckSum)
 	}
+	if k.Suite != 0 || len(k.X) != 0 {
+		return k.validateECC(keyErr)
+	}
 	if n := len(k.Modulus); n < MinCAModulusLen || n > MaxCAModulusLen {
 		return keyErr(ErrLength, "modulus is %d bytes, want %d to %d", n, MinCAModulusLen, MaxCAModulusLen)
 	}
@@ -105,6 +127,28 @@ func (k *CAKey) Validate() error {
 	}
 	if a := k.KeyAlgorithm; a != 0 && a != KeyRSA {
 		return keyErr(ErrUnsupportedAlgorithm, "public key algorithm indicator %02X", a)
+	}
+	return nil
+}
+
+// validateECC checks an ECC CA key: a suite this package verifies, no
+// RSA parts, x of N_FIELD bytes and a point of the curve by the lower-root
+// rule, indicators absent or those of the suite.
+func (k *CAKey) validateECC(keyErr func(err error, format string, args ...any) error) error {
+	if !k.Suite.Known() {
+		return keyErr(ErrUnsupportedAlgorithm, "algorithm suite %02X", byte(k.Suite))
+	}
+	if len(k.Modulus) != 0 || len(k.Exponent) != 0 {
+		return keyErr(ErrFormat, "an ECC key has no modulus or exponent")
+	}
+	if _, err := NewECPublicKey(k.Suite, k.X); err != nil {
+		return keyErr(err, "x coordinate")
+	}
+	if a := k.HashAlgorithm; a != 0 && a != k.Suite.HashAlgorithm() {
+		return keyErr(ErrUnsupportedAlgorithm, "hash algorithm indicator %02X for suite %02X", a, byte(k.Suite))
+	}
+	if a := k.KeyAlgorithm; a != 0 && a != byte(k.Suite) {
+		return keyErr(ErrUnsupportedAlgorithm, "public key algorithm indicator %02X for suite %02X", a, byte(k.Suite))
 	}
 	return nil
 }
@@ -178,6 +222,14 @@ func (s *KeyStore) Add(k CAKey) error {
 	k.Modulus = bytes.Clone(k.Modulus)
 	k.Exponent = bytes.Clone(k.Exponent)
 	k.CheckSum = bytes.Clone(k.CheckSum)
+	if k.Suite != 0 {
+		k.X = bytes.Clone(k.X)
+		k.HashAlgorithm = k.Suite.HashAlgorithm()
+		k.KeyAlgorithm = byte(k.Suite)
+		k.ec, _ = NewECPublicKey(k.Suite, k.X) // Validate built it once already
+		s.keys[id] = &k
+		return nil
+	}
 	if k.HashAlgorithm == 0 {
 		k.HashAlgorithm = HashSHA1
 	}
@@ -263,8 +315,10 @@ type keyFile struct {
 type keyJSON struct {
 	RID           string `json:"rid"`
 	Index         string `json:"index"`
-	Modulus       string `json:"modulus"`
-	Exponent      string `json:"exponent"`
+	Modulus       string `json:"modulus,omitempty"`
+	Exponent      string `json:"exponent,omitempty"`
+	Suite         string `json:"suite,omitempty"`
+	X             string `json:"x,omitempty"`
 	CheckSum      string `json:"checksum"`
 	Expiry        string `json:"expiry,omitempty"`
 	HashAlgorithm string `json:"hash_algorithm,omitempty"`
@@ -300,6 +354,13 @@ type revocationJSON struct {
 //	      "key_algorithm": "01",           // optional, default 01
 //	      "scheme": "Visa", "kind": "test", "note": "...",
 //	      "source": "where the values come from"  // informative only
+//	    },
+//	    {
+//	      "rid": "A000000003", "index": "E1",  // an ECC key for XDA
+//	      "suite": "10",                       // Algorithm Suite Indicator: 10 or 11
+//	      "x": "09B5...",                      // x coordinate, N_FIELD bytes
+//	      "checksum": "...",                   // SHA-1(RID || index || x)
+//	      "expiry": "2030-12-31"               // optional, as for RSA
 //	    }
 //	  ],
 //	  "revocations": [
@@ -391,7 +452,7 @@ func (kj keyJSON) key() (CAKey, error) {
 		name string
 		in   string
 		out  *[]byte
-	}{{"modulus", kj.Modulus, &k.Modulus}, {"exponent", kj.Exponent, &k.Exponent}, {"checksum", kj.CheckSum, &k.CheckSum}}
+	}{{"modulus", kj.Modulus, &k.Modulus}, {"exponent", kj.Exponent, &k.Exponent}, {"x", kj.X, &k.X}, {"checksum", kj.CheckSum, &k.CheckSum}}
 	for _, f := range fields {
 		if *f.out, err = hex.DecodeString(f.in); err != nil {
 			return k, &fieldError{f.name, err}
@@ -410,6 +471,13 @@ func (kj keyJSON) key() (CAKey, error) {
 			return k, &fieldError{a.name, err}
 		}
 		*a.out = b[0]
+	}
+	if kj.Suite != "" {
+		b, err := hexFixed(kj.Suite, 1)
+		if err != nil {
+			return k, fmt.Errorf("suite: %w", err)
+		}
+		k.Suite = Suite(b[0])
 	}
 	if kj.Expiry != "" {
 		if k.Expiry, err = time.Parse(time.DateOnly, kj.Expiry); err != nil {

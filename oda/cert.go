@@ -278,14 +278,16 @@ func bcd(b byte) (int, bool) {
 
 // matchIssuerIdentifier checks Book 2 §5.3 step 8: the Issuer Identifier
 // (the leftmost 3 to 8 PAN digits, padded on the right with F) matches the
-// leftmost digits of the Application PAN.
+// leftmost digits of the Application PAN. The ECC issuer certificate's
+// identifier (Book 2 §12.3, Table 35) is 5 bytes, 3 to 10 digits: the rule
+// is the same over the identifier's length.
 func matchIssuerIdentifier(pan []byte) func(id []byte) error {
 	return func(id []byte) error {
-		digits := 0
-		for i := 0; i < 8; i++ {
+		digits, most := 0, 2*len(id)
+		for i := 0; i < most; i++ {
 			d := nibble(id, i)
 			if d == 0xF {
-				for j := i + 1; j < 8; j++ {
+				for j := i + 1; j < most; j++ {
 					if nibble(id, j) != 0xF {
 						return fmt.Errorf("issuer identifier has a digit after its F padding")
 					}
@@ -301,7 +303,7 @@ func matchIssuerIdentifier(pan []byte) func(id []byte) error {
 			digits++
 		}
 		if digits < 3 {
-			return fmt.Errorf("issuer identifier has %d digits, want 3 to 8", digits)
+			return fmt.Errorf("issuer identifier has %d digits, want 3 to %d", digits, most)
 		}
 		return nil
 	}

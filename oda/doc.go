@@ -2,8 +2,9 @@
 // the terminal's CA public keys, the recovery of Issuer and ICC public
 // keys from their certificates, Static Data Authentication (SDA), Dynamic
 // Data Authentication (DDA), Combined DDA/Application Cryptogram
-// Generation (CDA), the fDDA variant of the contactless kernels, and the
-// public key side of offline PIN encipherment.
+// Generation (CDA), the fDDA variant of the contactless kernels,
+// Extended Data Authentication with elliptic curves (XDA, Book 2 §12), and
+// the public key side of offline PIN encipherment, RSA (§7) and ECC (§13).
 //
 // It owns the cryptographic checks, not the flow: the kernel (package emv)
 // reads the card, decides which method applies (Book 3 §10.3), calls this
@@ -41,6 +42,27 @@
 //	PIN   key, err := v.PINKey(card, static)           // Book 2 §7.1
 //	      block, err := EncipherPIN(&key.PublicKey, pinBlock, challenge, rand) // Book 2 §7.2
 //
+// # XDA and the ECC keys
+//
+// XDA signs with EC-SDSA (Book 2 Annex A2.2) on P-256 with SHA-256 (suite
+// 10) or P-521 with SHA-512 (suite 11), computed with filippo.io/nistec
+// (crypto/ecdsa implements ECDSA, another signature). Keys travel as their
+// x coordinate; [NewECPublicKey] rebuilds y as the lower root, y <= (p-1)/2
+// (Annex B2.2.1), which long-term keys are generated to meet (B2.2.4).
+// The CA ECC keys sit in the same [KeyStore] as the RSA keys ([CAKey]
+// Suite and X; [LoadKeyStore] documents their JSON). The certificates come
+// in clear with their signature appended, so each check reads the card's
+// bytes directly:
+//
+//	XDA   iccd, _ := AppendICCD(nil, records, aip, terminalAID, pdol) // Book 3 §10.3
+//	      icc, err := v.XDAKey(card, iccd)            // Book 2 §12.2-§12.4
+//	      err = icc.VerifyXDA(&oda.XDAInput{...})     // after each GENERATE AC with XDA, §12.5.3
+//	ECC PIN key, err := v.ECCPINKey(card, iccd)        // 9F2D, an ODE suite, §13.1
+//	      data, err := EncipherPINECC(key, pinBlock, challenge, rand) // §13.2
+//
+// [CAKeyMissing] tells the failures the kernel reports as "CA ECC key
+// missing" from the others, "ECC key recovery failed" (Book 3 §10.3).
+//
 // # Errors and the TVR
 //
 // Every failure is an [*Error] naming the [Method] and the [Check] that
@@ -53,12 +75,17 @@
 //	CDA                           byte 1 bit 3  CDA failed
 //	fDDA                          byte 1 bit 4  DDA failed (unless the contactless
 //	                                            kernel's book says otherwise)
+//	XDA, CAKeyMissing(err)        byte 5 bit 3  CA ECC key missing
+//	XDA, key chain                byte 5 bit 2  ECC key recovery failed (set
+//	                                            after the first GENERATE AC)
+//	XDA, VerifyXDA                byte 4 bit 1  XDA signature verification failed
 //	PIN                           no ODA bit: the enciphered offline PIN CVM
 //	                                            cannot be performed (Book 3 §10.5.1)
 //	any, errors.Is ErrMissingData also byte 1 bit 6  ICC data missing
 //
 // Independently of any error, the kernel sets byte 1 bit 2 "SDA selected"
-// whenever it performs SDA, and TSI byte 1 bit 8 "Offline data
+// whenever it performs SDA, byte 1 bit 1 "XDA selected" whenever it
+// selects XDA, and TSI byte 1 bit 8 "Offline data
 // authentication was performed" whenever it performs any method (Book 3
 // §10.3).
 //
@@ -104,7 +131,30 @@
 //	transaction data hash code          §6.6.2                 ErrHashMismatch
 //	card authentication related data    Book C-3 (fDDA)        ErrFormat
 //	PIN encipherment key, PIN block,
-//	ICC unpredictable number, random    §7.2                   ErrInput, ErrLength, ErrFormat
+//	ICC unpredictable number, random    §7.2, §13.2            ErrInput, ErrLength, ErrFormat
+//
+// The checks of XDA (Method XDA; the ODE key of §13.1 under PIN):
+//
+//	Check                               Book 2                 Sentinel
+//	CA public key index, CA public key  §12.2                  ErrMissingData, ErrFormat, ErrCAKeyUnknown
+//	                                                           (no key, or an RSA key), ErrExpired
+//	issuer certificate                  Table 35               ErrMissingData (90 absent)
+//	issuer certificate length           Table 35               ErrLength (fixed fields, or 21 + N_FIELD + N_SIG)
+//	issuer certificate format/encoding  Table 35               ErrFormat (not 12, not 00)
+//	issuer public key algorithm         Table 48               ErrUnsupportedAlgorithm (suite not 10 or 11)
+//	issuer certificate CA key           Table 35               ErrFormat (RID or index not the CA key's)
+//	issuer certificate signature        Annex A2.2.3           ErrSignature
+//	issuer identifier vs PAN            §12.3                  ErrPANMismatch (3 to 10 digits)
+//	issuer certificate expiry           §12.3                  ErrExpired, ErrFormat (YYYYMMDD)
+//	issuer certificate revocation       §12.3                  ErrRevoked
+//	issuer public key point             Annex B2.2.1           ErrFormat (x on no point)
+//	ICC certificate ...                 Table 36, the same, plus:
+//	ICCD hash encoding                  Table 36               ErrFormat (not 00)
+//	ICC certificate hash algorithm      Table 47               ErrUnsupportedAlgorithm (not 02 or 03)
+//	ICC certificate hash                Book 3 §10.3           ErrHashMismatch (ICCD Hash)
+//	ICC certificate expiry              Table 36               ErrExpired, ErrFormat (YYYYMMDD HHMM, UTC)
+//	response format, signed dynamic
+//	data (length, format 15, signature) §12.5.3                ErrFormat, ErrMissingData, ErrLength, ErrSignature
 //
 // Where a data object is missing, the check reports [ErrMissingData] before
 // any cryptography runs ([Verifier.SDA] and [Verifier.ICCPublicKey] check
@@ -121,5 +171,8 @@
 // Each recovery is one modular exponentiation (math/big) with the key's
 // exponent (3 or 65537), one SHA-1 and a few small allocations; issuer and
 // ICC key recovery plus one CDA verification cost about 1.15-1.25 times the
-// three bare exponentiations (see BenchmarkODA).
+// three bare exponentiations (see BenchmarkODA). An XDA signature costs
+// one nistec ScalarBaseMult and one ScalarMult and little else (about
+// 1.0-1.2 times them, see BenchmarkXDA); the key chain adds two more
+// verifications and two square roots.
 package oda

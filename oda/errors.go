@@ -17,9 +17,10 @@ const (
 	CDA                    // Combined DDA/Application Cryptogram Generation, Book 2 §6.6
 	FDDA                   // fast DDA of the contactless kernels (Book C-3)
 	PIN                    // offline PIN encipherment, Book 2 §7
+	XDA                    // Extended Data Authentication (ECC), Book 2 §12
 )
 
-var methodNames = [...]string{SDA: "SDA", DDA: "DDA", CDA: "CDA", FDDA: "fDDA", PIN: "PIN"}
+var methodNames = [...]string{SDA: "SDA", DDA: "DDA", CDA: "CDA", FDDA: "fDDA", PIN: "PIN", XDA: "XDA"}
 
 // String returns the method as the books write it: "SDA", "fDDA".
 func (m Method) String() string {

@@ -36,6 +36,10 @@ type Verifier struct {
 	// it (expiry month), and CA keys against their expiry date. It must be
 	// set: a zero Date fails every method with CheckInput.
 	Date time.Time
+	// Time is the moment of the transaction, for the ICC ECC certificate's
+	// expiration time (HHMM, UTC; Book 2 §12.4, Table 36). Zero: Date, so
+	// a certificate is valid through every minute of its expiry date.
+	Time time.Time
 }
 
 // CAKey finds the CA public key for the card's RID and CA Public Key Index

@@ -101,11 +101,16 @@ func (c *Card) CAPublicKey() CAPublicKey { return c.apps[0].perso.chain.CAPublic
 func (c *Card) CAPublicKeys() []CAPublicKey {
 	var out []CAPublicKey
 	seen := map[[5]byte]bool{}
+	seenECC := map[[5]byte]bool{}
 	for _, a := range c.apps {
 		k := a.perso.chain.CAPublicKey()
 		if !seen[k.RID] {
 			seen[k.RID] = true
 			out = append(out, k)
+		}
+		if a.perso.hasECC && !seenECC[k.RID] {
+			seenECC[k.RID] = true
+			out = append(out, a.perso.chain.ECCCAPublicKey())
 		}
 	}
 	return out

@@ -459,6 +459,12 @@ func (c *Card) verify(a *appState, cmd apdu.Command) apdu.Response {
 			return swOnly(apdu.SWWrongLength)
 		}
 		block = cmd.Data
+	} else if a.perso.odeKey != nil {
+		// Book 2 §13.3: an XDA card deciphers under its ECC key for ODE.
+		un := c.challenge
+		c.challenge = nil
+		block = a.perso.odeKey.decipherPIN(cmd.Data, un)
+		defer clear(block)
 	} else {
 		key := a.perso.pinKey
 		if key == nil {

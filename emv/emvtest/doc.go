@@ -40,6 +40,16 @@
 // and deciphers enciphered PINs (§7). [Card.CAPublicKeys] and
 // [Card.KeyStore] export the CA keys a terminal must trust.
 //
+// An application whose AIP has byte 1 bit 8 set is an XDA card (EMV 4.4):
+// it carries the ECC certificates instead of the RSA ones (Book 2 Tables
+// 35 and 36, the ICC certificate's ICCD Hash over the card's Issuer
+// Certified Card Data, Book 3 §10.3), answers GENERATE AC with P1 b5-b4 =
+// 01 with the cryptogram in clear and an EC-SDSA signature (§12.5.3), and,
+// with [Application.PINKey], holds an ICC ECC key for ODE (9F2D) under
+// which it deciphers enciphered PINs (§13.3). The ECC CA, issuer and ICC
+// keys come from the same seed ([Keys] ECCSuite, ECCIssuerSuite,
+// ECCICCSuite, ECCCAIndex: P-256 by default, index E5).
+//
 // Cryptograms follow Book 2 Annex A1: ICC master keys derived by Option A
 // (Option B for PANs over 16 digits) from issuer master keys
 // ([MasterKeys]), EMV common session keys, ISO/IEC 9797-1 MAC algorithm 3.

@@ -185,7 +185,9 @@ func (a *appState) cryptogram(vals map[tlv.Tag][]byte, iad []byte) []byte {
 // (Book 2 §6.6) when asked for and supported.
 func (c *Card) generateAC(a *appState, cmd apdu.Command) apdu.Response {
 	ref := cmd.P1 & 0xC0
-	if cmd.P2 != 0 || cmd.P1&0x2F != 0 || ref == 0xC0 {
+	// P1 b5-b4: 10 CDA, 01 XDA signature requested, 11 RFU (treated as
+	// neither, EMV 4.4 Book 3 Table 12).
+	if cmd.P2 != 0 || cmd.P1&0x27 != 0 || ref == 0xC0 {
 		return swOnly(apdu.SWIncorrectP1P2)
 	}
 	if !a.tx.gpo {
@@ -207,7 +209,8 @@ func (c *Card) generateAC(a *appState, cmd apdu.Command) apdu.Response {
 	vals := dolValues(dol, cmd.Data)
 	// The ICC Dynamic Number of a CDA signature is drawn before any state
 	// changes, so a failing random source leaves the card as it was.
-	wantCDA := cmd.P1&apdu.RefCDA != 0 && cfg.AIP[0]&aipCDA != 0 && a.perso.hasICC
+	wantCDA := cmd.P1&0x18 == apdu.RefCDA && cfg.AIP[0]&aipCDA != 0 && a.perso.hasICC
+	wantXDA := cmd.P1&0x18 == 0x08 && a.perso.hasECC
 	var dn []byte
 	if wantCDA {
 		var good bool
@@ -273,6 +276,20 @@ func (c *Card) generateAC(a *appState, cmd apdu.Command) apdu.Response {
 		body := append(objs, tlv.AppendTLV(nil, 0x9F4B, sdad)...)
 		body = append(body, iadTLV...)
 		return ok(tlv.AppendTLV(nil, 0x77, body))
+	}
+	if wantXDA && cid != cidAAC {
+		// Book 2 §12.5.3: the cryptogram in clear and the XDA signature
+		// over the PDOL, CDOL1 (and CDOL2) data and the other objects.
+		var objs []byte
+		objs = tlv.AppendTLV(objs, 0x9F27, []byte{cid})
+		objs = tlv.AppendTLV(objs, 0x9F36, atc)
+		objs = tlv.AppendTLV(objs, 0x9F26, ac)
+		objs = tlv.AppendTLV(objs, 0x9F10, iad)
+		var cdol2 []byte
+		if second {
+			cdol2 = cmd.Data
+		}
+		return ok(xdaResponse(a.perso.chain.eccICC(), objs, a.tx.pdolData, a.tx.cdol1Data, cdol2, cfg.Faults.BadSDAD))
 	}
 	if cfg.GenACFormat == 1 {
 		v := append([]byte{cid}, atc...)

@@ -18,7 +18,13 @@ type CAPublicKey struct {
 	Index    byte    // CA Public Key Index (8F)
 	Modulus  []byte
 	Exponent []byte // 03 or 01 00 01
-	// Checksum is SHA-1(RID || Index || Modulus || Exponent) (Book 2 §11.2.2).
+	// Suite and X are set instead of Modulus and Exponent for the CA ECC
+	// key of XDA cards (Book 2 §12.2): the Algorithm Suite Indicator and
+	// the x coordinate.
+	Suite oda.Suite
+	X     []byte
+	// Checksum is SHA-1(RID || Index || Modulus || Exponent) (Book 2
+	// §11.2.2), for an ECC key SHA-1(RID || Index || X) as oda computes it.
 	Checksum [20]byte
 }
 
@@ -30,6 +36,8 @@ func (c CAPublicKey) CAKey() oda.CAKey {
 		Index:    c.Index,
 		Modulus:  append([]byte(nil), c.Modulus...),
 		Exponent: append([]byte(nil), c.Exponent...),
+		Suite:    c.Suite,
+		X:        append([]byte(nil), c.X...),
 		CheckSum: append([]byte(nil), c.Checksum[:]...),
 	}
 }
@@ -98,6 +106,18 @@ func (k Keys) withDefaults() Keys {
 	}
 	if k.Exponent == 0 {
 		k.Exponent = 3
+	}
+	if k.ECCSuite == 0 {
+		k.ECCSuite = int(oda.SuiteP256SHA256)
+	}
+	if k.ECCIssuerSuite == 0 {
+		k.ECCIssuerSuite = k.ECCSuite
+	}
+	if k.ECCICCSuite == 0 {
+		k.ECCICCSuite = k.ECCSuite
+	}
+	if k.ECCCAIndex == 0 {
+		k.ECCCAIndex = 0xE5
 	}
 	return k
 }

@@ -21,6 +21,7 @@ type terminalView struct {
 	pdolData []byte
 	ddol     []byte
 	cdol1    []byte
+	records  []oda.Record
 }
 
 // readCard selects aid, sends GPO with pdolData, reads every AFL record
@@ -67,6 +68,7 @@ func readCard(t *testing.T, c *Card, aid, pdolData []byte) *terminalView {
 	tv.card.PINRemainder = get(0x9F2F)
 	tv.ddol = get(0x9F49)
 	tv.cdol1 = get(0x8C)
+	tv.records = odaRecs
 	tv.static, err = oda.AppendStaticData(nil, oda.SDA, odaRecs, get(0x9F4A), aip)
 	require.NoError(t, err)
 	return tv
@@ -284,4 +286,63 @@ func TestLargestKeys(t *testing.T) {
 	require.NoError(t, err)
 	_, err = v.PINKey(&tv.card, tv.static)
 	require.NoError(t, err)
+}
+
+// xdaProfile is the Visa CDA card turned into an XDA card (AIP 9C00) with
+// an ECC key for ODE, signing with the given suites.
+func xdaProfile(ca, issuer, icc oda.Suite) *Profile {
+	p := VisaCDA()
+	p.Applications[0].AIP = h("9C00")
+	p.Applications[0].PINKey = true
+	p.Keys.ECCSuite, p.Keys.ECCIssuerSuite, p.Keys.ECCICCSuite = int(ca), int(issuer), int(icc)
+	return p
+}
+
+// Book 2 §12: package oda takes the ECC keys from the card's certificates
+// and verifies its XDA signatures on both GENERATE ACs; an AAC is not
+// signed (§12.5.1). The card's ECC key for ODE is recoverable too (§13.1).
+func TestODAVerifiesXDA(t *testing.T) {
+	for _, sc := range []struct {
+		name            string
+		ca, issuer, icc oda.Suite
+	}{
+		{"P-256", oda.SuiteP256SHA256, oda.SuiteP256SHA256, oda.SuiteP256SHA256},
+		{"P-521 CA and ICC", oda.SuiteP521SHA512, oda.SuiteP256SHA256, oda.SuiteP521SHA512},
+		{"P-521 CA and issuer", oda.SuiteP521SHA512, oda.SuiteP521SHA512, oda.SuiteP256SHA256},
+	} {
+		t.Run(sc.name, func(t *testing.T) {
+			c := NewCard(xdaProfile(sc.ca, sc.issuer, sc.icc))
+			aid := h("A0000000031010")
+			tv := readCard(t, c, aid, nil)
+			assert.Equal(t, []byte{0xE5}, tv.card.CAKeyIndex)
+			assert.Empty(t, tv.card.IssuerExponent, "no RSA data on an ECC card")
+			iccd, err := oda.AppendICCD(nil, tv.records, tv.aip, aid, nil)
+			require.NoError(t, err)
+			key, err := verifier(c).XDAKey(&tv.card, iccd)
+			require.NoError(t, err)
+			assert.Equal(t, sc.icc, key.Suite)
+			pinKey, err := verifier(c).ECCPINKey(&tv.card, iccd)
+			require.NoError(t, err)
+			assert.Equal(t, sc.icc, pinKey.Suite)
+
+			r := send(t, c, apdu.GenerateAC(apdu.RefARQC|0x08, cdol1Data))
+			require.Equal(t, apdu.SWOK, r.SW)
+			require.NoError(t, key.VerifyXDA(&oda.XDAInput{CDOL1Data: cdol1Data, Response: r.Data}))
+			assert.Len(t, find(t, r.Data, 0x9F26), 8, "with XDA the AC is in clear")
+			assert.Len(t, find(t, r.Data, 0x9F4B), 1+sc.icc.SignatureLen())
+
+			r = send(t, c, apdu.GenerateAC(apdu.RefTC|0x08, cdol2Data))
+			require.Equal(t, apdu.SWOK, r.SW)
+			require.NoError(t, key.VerifyXDA(&oda.XDAInput{CDOL1Data: cdol1Data, CDOL2Data: cdol2Data, Response: r.Data}))
+		})
+	}
+	c := NewCard(xdaProfile(oda.SuiteP256SHA256, oda.SuiteP256SHA256, oda.SuiteP256SHA256))
+	startTransaction(t, c, h("A0000000031010"), nil)
+	r := send(t, c, apdu.GenerateAC(apdu.RefAAC|0x08, cdol1Data))
+	require.Equal(t, apdu.SWOK, r.SW)
+	_, hasSDAD := tlv.Find(r.Data, 0x9F4B)
+	assert.False(t, hasSDAD)
+
+	p := xdaProfile(oda.SuiteP521SHA512, oda.SuiteP521SHA512, oda.SuiteP521SHA512)
+	assert.ErrorIs(t, p.Validate(), ErrProfile, "a P-521 ICC certificate by a P-521 issuer fits no record")
 }

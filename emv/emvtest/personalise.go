@@ -41,7 +41,9 @@ type persoApp struct {
 	mkSMI    []byte
 	mkSMC    []byte
 	hasICC   bool // the card holds an ICC key pair (DDA or CDA)
+	hasECC   bool // the card holds an ICC ECC key pair (XDA)
 	pinKey   *rsaKey
+	odeKey   *eccKey // XDA cards with PINKey: the ICC ECC key for ODE (9F2D)
 	issuerID string
 }
 
@@ -268,6 +270,7 @@ func personalise(p *Profile, a *Application) (*persoApp, error) {
 			pa.static = append(pa.static, r.body...)
 		}
 	}
+	recordsData := pa.static // XDA's ICCD takes the AIP its own way
 	if len(a.SDATagList) == 1 && a.SDATagList[0] == 0x82 {
 		pa.static = append(pa.static, a.AIP...)
 	}
@@ -294,7 +297,23 @@ func personalise(p *Profile, a *Application) (*persoApp, error) {
 	}
 	sda := a.AIP[0]&aipSDA != 0
 	pa.hasICC = a.AIP[0]&(aipDDA|aipCDA) != 0
-	if sda || pa.hasICC || a.PINKey {
+	pa.hasECC = a.AIP[0]&aipXDA != 0
+	if pa.hasECC {
+		// Book 3 §10.3: a card answering with ECC methods carries the
+		// ECC certificates in 90 and 9F46, not the RSA ones.
+		sda, pa.hasICC = false, false
+		ca, issuer, icc := kc.eccCA(), kc.eccIssuer(), kc.eccICC()
+		cert := eccIssuerCertificate(ca, issuer, kc.rid, kc.eccCAIndex(), pa.issuerID, "20491231", a.Faults.IssuerCertSerial, a.Faults.BadECCIssuerCert)
+		add3(tlv.AppendTLV(nil, 0x8F, []byte{kc.eccCAIndex()}), tlv.AppendTLV(nil, 0x90, cert))
+		add3(tlv.AppendTLV(nil, 0x9F46, eccICCCertificate(issuer, icc, "204912312359", mustHex("000000000001"), iccdFor(a, recordsData))))
+		if a.PINKey {
+			// Book 2 §13.1: the ICC ECC key for ODE, its certificate of
+			// the Table 36 layout with an ODE suite.
+			pa.odeKey = kc.eccODE()
+			add3(tlv.AppendTLV(nil, 0x9F2D, eccODECertificate(issuer, pa.odeKey, "204912312359", mustHex("000000000002"), iccdFor(a, recordsData))))
+		}
+	}
+	if (sda || pa.hasICC || a.PINKey) && !pa.hasECC {
 		cert, rem := issuerCertificate(kc.ca, kc.issuer, pa.issuerID, a.Faults.IssuerCertExpiry, a.Faults.IssuerCertSerial)
 		objs := [][]byte{tlv.AppendTLV(nil, 0x8F, []byte{kc.index}), tlv.AppendTLV(nil, 0x90, cert)}
 		if rem != nil {
@@ -318,7 +337,7 @@ func personalise(p *Profile, a *Application) (*persoApp, error) {
 		add3(objs...)
 		pa.pinKey = kc.icc
 	}
-	if a.PINKey {
+	if a.PINKey && !pa.hasECC {
 		pin := kc.pinKey()
 		cert, rem := iccCertificate(kc.issuer, pin, certPAN, a.Faults.ICCCertExpiry, mustHex("000002"), nil)
 		objs := [][]byte{tlv.AppendTLV(nil, 0x9F2D, cert), tlv.AppendTLV(nil, 0x9F2E, pin.exponent())}

@@ -11,6 +11,7 @@ import (
 	"reflect"
 	"strings"
 
+	"github.com/emvkit/emvkit/oda"
 	"github.com/emvkit/emvkit/tlv"
 )
 
@@ -144,6 +145,21 @@ type Keys struct {
 	// Exponent is the public exponent of the issuer and ICC keys, 3
 	// (default) or 65537. The CA key always uses 3.
 	Exponent int `json:"exponent,omitempty"`
+	// ECCSuite is the Algorithm Suite Indicator of the ECC key chain of
+	// an XDA card (AIP byte 1 bit 8; Book 2 Annex B2.4.1): 0x10 (P-256
+	// with SHA-256, the default) or 0x11 (P-521 with SHA-512). The CA,
+	// issuer and ICC keys all use it.
+	ECCSuite int `json:"ecc_suite,omitempty"`
+	// ECCIssuerSuite and ECCICCSuite are the suites of the issuer and
+	// ICC ECC keys (default ECCSuite). A record holds at most 254 bytes:
+	// an ICC certificate for a P-521 key signed by a P-521 issuer (277
+	// bytes) does not fit one, so a P-521 card pairs its P-521 keys with a
+	// P-256 issuer or ICC key.
+	ECCIssuerSuite int `json:"ecc_issuer_suite,omitempty"`
+	ECCICCSuite    int `json:"ecc_icc_suite,omitempty"`
+	// ECCCAIndex is the CA Public Key Index (8F) of an XDA card's CA ECC
+	// key. Default 0xE5, beside the RSA key's E1 in a terminal's store.
+	ECCCAIndex int `json:"ecc_ca_index,omitempty"`
 }
 
 // MasterKeys are the double-length issuer master keys from which the card's
@@ -327,6 +343,10 @@ type ODAFaults struct {
 	// IssuerCertIssuerID puts another issuer identifier in the issuer
 	// certificate (Book 2 §5.3, step 9 fails). Digits, 3 to 8.
 	IssuerCertIssuerID string `json:"issuer_cert_issuer_id,omitempty"`
+	// BadECCIssuerCert breaks the CA's signature of an XDA card's issuer
+	// certificate (Book 2 §12.3): ECC key recovery fails. BadSDAD breaks
+	// the XDA signature of GENERATE AC (§12.5.3).
+	BadECCIssuerCert bool `json:"bad_ecc_issuer_cert,omitempty"`
 }
 
 // Record is one extra record of an application's files.
@@ -464,6 +484,17 @@ func (p *Profile) Validate() error {
 	}
 	if k.CAIndex < 0 || k.CAIndex > 0xFF {
 		return bad("keys.ca_index out of range")
+	}
+	for _, su := range []int{k.ECCSuite, k.ECCIssuerSuite, k.ECCICCSuite} {
+		if su != int(oda.SuiteP256SHA256) && su != int(oda.SuiteP521SHA512) {
+			return bad("ECC suites must be 16 (0x10, P-256) or 17 (0x11, P-521), Book 2 Annex B2.4.1")
+		}
+	}
+	if k.ECCCAIndex < 0 || k.ECCCAIndex > 0xFF || k.ECCCAIndex == k.CAIndex {
+		return bad("keys.ecc_ca_index out of range or equal to keys.ca_index")
+	}
+	if k.ECCIssuerSuite == int(oda.SuiteP521SHA512) && k.ECCICCSuite == int(oda.SuiteP521SHA512) {
+		return bad("a P-521 ICC key certified by a P-521 issuer key needs 277 bytes, more than a record holds")
 	}
 	if len(p.Applications) == 0 {
 		return bad("no applications")
