@@ -36,6 +36,11 @@ type appState struct {
 	scriptFailed    bool
 	pinBlockedByTry bool // the application blocked its PIN by the try limit
 
+	// qVSDC (contactless) state.
+	offline  int64  // Available Offline Spending Amount, -1 when the card has none
+	seePhone int    // 6986 answers given
+	lastARQC []byte // the last ARQC, for issuer update processing on a second tap
+
 	tx txState
 }
 
@@ -53,6 +58,7 @@ type txState struct {
 	pinOK      bool   // offline PIN verified in this transaction
 	pinFailed  bool   // a wrong offline PIN was presented
 	pinDone    bool   // offline PIN verification performed
+	resumed    bool   // qVSDC: issuer update on a second tap for the last ARQC
 	// lastIncomplete and lastAuthFailed are the card's flags about the
 	// previous online transaction as they stood when this one began.
 	lastIncomplete bool
@@ -71,6 +77,7 @@ func newAppState(pa *persoApp) *appState {
 		blocked:        a.Blocked,
 		lcol:           -1,
 		ucol:           -1,
+		offline:        -1,
 		onlinePending:  a.LastOnlineIncomplete,
 		lastAuthFailed: a.LastIssuerAuthFailed,
 	}
@@ -82,6 +89,9 @@ func newAppState(pa *persoApp) *appState {
 	}
 	if a.UCOL != nil {
 		s.ucol = *a.UCOL
+	}
+	if a.QVSDC != nil && a.QVSDC.AvailableOffline != nil {
+		s.offline = int64(*a.QVSDC.AvailableOffline)
 	}
 	for k, v := range pa.records {
 		s.records[k] = v
@@ -155,6 +165,9 @@ func (c *Card) dispatch(cmd apdu.Command) apdu.Response {
 	}
 	if cmd.CLA != want {
 		return swOnly(apdu.SWCLANotSupported)
+	}
+	if c.selected != nil && (cmd.INS == apdu.InsExternalAuthenticate || want == 0x84) {
+		c.selected.resumeOnline()
 	}
 	switch cmd.INS {
 	case apdu.InsSelect:
@@ -325,6 +338,9 @@ func (c *Card) gpo(a *appState, cmd apdu.Command) apdu.Response {
 	}
 	if a.tx.gpo || a.perso.cfg.GPORefused {
 		return swOnly(apdu.SWConditionsNotSatisfied)
+	}
+	if a.perso.cfg.QVSDC != nil {
+		return c.gpoQVSDC(a, cmd)
 	}
 	t, v, err := tlv.Single(cmd.Data)
 	if err != nil || t != 0x83 {

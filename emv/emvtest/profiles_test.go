@@ -96,9 +96,19 @@ func TestBuiltinProfilesTransact(t *testing.T) {
 					continue
 				}
 				pdol := make([]byte, mustDOL(a.PDOL).Len())
+				if a.QVSDC != nil {
+					// qVSDC: TTQ 2600 0000 first in the PDOL data; GPO
+					// answers the cryptogram (Book C-3).
+					copy(pdol, []byte{0x26, 0x00, 0x00, 0x00})
+				}
 				r := startTransaction(t, c, a.AID, pdol)
 				require.Equal(t, apdu.SWOK, r.SW)
 				var afl []byte
+				if a.QVSDC != nil {
+					require.Len(t, find(t, r.Data, 0x9F26), 8)
+					readAFL(t, c, find(t, r.Data, 0x94))
+					continue
+				}
 				if a.GPOFormat == 2 {
 					afl = find(t, r.Data, 0x94)
 				} else {
@@ -118,7 +128,7 @@ func TestBuiltinProfilesTransact(t *testing.T) {
 // format package oda loads, so a terminal configuration can trust them.
 func TestCAKeyFile(t *testing.T) {
 	keys := BuiltinCAPublicKeys()
-	require.Len(t, keys, 2)
+	require.Len(t, keys, 3) // Visa, Mastercard, UnionPay (contactless-multi)
 	type keyJSON struct {
 		RID      string `json:"rid"`
 		Index    string `json:"index"`
