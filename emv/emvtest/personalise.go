@@ -197,7 +197,7 @@ func personalise(p *Profile, a *Application) (*persoApp, error) {
 	// (Book C-3), so its records hold neither.
 	var objs [][]byte
 	put := func(t tlv.Tag, v []byte) {
-		if v != nil {
+		if len(v) > 0 {
 			objs = append(objs, tlv.AppendTLV(nil, t, v))
 		}
 	}
@@ -217,7 +217,7 @@ func personalise(p *Profile, a *Application) (*persoApp, error) {
 		put(0x5F25, mustHex(a.EffectiveDate))
 	}
 	put(0x5F28, a.IssuerCountry)
-	if p.PSN != "" {
+	if p.PSN != "" && a.QVSDC == nil { // qVSDC: in the GPO response
 		put(0x5F34, mustHex(p.PSN))
 	}
 	put(0x9F07, a.AUC)
