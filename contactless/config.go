@@ -39,9 +39,10 @@ type Indicators struct {
 	ReaderContactlessTransactionLimitExceeded bool
 
 	// TTQ is the copy of the Terminal Transaction Qualifiers 9F66 for this
-	// combination, with the bits pre-processing set (Book B §3.1.1.10 to
-	// §3.1.1.13: online cryptogram required, CVM required). Zero when the
-	// combination has no TTQ configured.
+	// combination, with the bits pre-processing set (Book B §3.1.1.2 resets
+	// byte 2 bits 8 and 7, §3.1.1.9 to §3.1.1.12 set them: online
+	// cryptogram required, CVM required). Zero when the combination has no
+	// TTQ configured.
 	TTQ [4]byte
 }
 
@@ -91,9 +92,10 @@ type Config struct {
 	IFDSerial              string // 9F1E; zero: absent
 	AcquirerID             string // 9F01; zero: absent
 
-	// Combinations are the reader's combinations, in the terminal's order
-	// of preference (Book B §3.3.2: the order breaks ties of priority).
-	// Required.
+	// Combinations are the reader's combinations. When several match
+	// one directory entry of the card, the first serves it; ties of
+	// priority between entries keep the card's directory order
+	// (Book B §3.3.3). Required.
 	Combinations []CombinationConfig
 
 	// CAKeys holds the CA public keys for offline data authentication.
@@ -123,6 +125,10 @@ type CombinationConfig struct {
 	AID []byte
 	// Kernel is the Kernel ID of the combination. Required.
 	Kernel KernelID
+	// ExtendedKernelID is, for a domestic kernel (Kernel with bit 8 or 7
+	// set), the Extended Kernel ID (bytes 2 and 3 of the Kernel Identifier
+	// 9F2A) the card's entry must name (Book B §3.3.2.5). Nil: any.
+	ExtendedKernelID []byte
 	// TransactionTypes restricts the configuration to these transaction
 	// types (9C). Empty: every type. When several configurations of the
 	// same combination match, the first one whose types name the

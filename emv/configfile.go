@@ -142,6 +142,7 @@ type configFile struct {
 	Params                 paramsFile      `json:"params"`
 	Applications           []appFile       `json:"applications"`
 	CAKeys                 json.RawMessage `json:"ca_keys"`
+	Contactless            json.RawMessage `json:"contactless"` // read by contactless.ParseConfig
 	// Comment is free text for the file's reader (where its values come
 	// from); the kernel ignores it.
 	Comment any `json:"comment"`

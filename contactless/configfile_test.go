@@ -1,0 +1,132 @@
+package contactless_test
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/emvkit/emvkit/contactless"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestLoadTestBench loads the shipped terminal file: both interfaces read
+// it, each its own part.
+func TestLoadTestBench(t *testing.T) {
+	const path = "../testdata/terminals/test-bench.json"
+	c, err := contactless.LoadConfig(path)
+	require.NoError(t, err)
+	assert.Equal(t, uint16(840), c.Country)
+	assert.Equal(t, uint16(840), c.Currency)
+	assert.Equal(t, "TERM0001", c.TerminalID)
+	assert.Equal(t, [3]byte{0xE0, 0xF8, 0xC8}, c.Capabilities)
+	require.NotNil(t, c.CAKeys)
+	_, ok := c.CAKeys.Key(unhex("A000000003"), 0xE1)
+	assert.True(t, ok)
+
+	var got []string
+	for _, cc := range c.Combinations {
+		got = append(got, fmt.Sprintf("%X/%d ttq=%X", cc.AID, cc.Kernel, cc.TTQ))
+	}
+	assert.Equal(t, []string{
+		"A0000000031010/3 ttq=3600C000", "A0000000032010/3 ttq=3600C000",
+		"A0000000041010/2 ttq=", "A0000000043060/2 ttq=",
+		"A000000333010101/7 ttq=36008000", "A000000333010102/7 ttq=36008000", "A000000333010103/7 ttq=36008000",
+	}, got)
+	v := c.Combinations[0]
+	assert.Equal(t, contactless.CombinationConfig{
+		AID: unhex(visaAID), Kernel: 3, ApplicationVersion: unhex("0096"), ZeroAmountAllowed: true,
+		ReaderContactlessTransactionLimit: u64(100000), ReaderContactlessFloorLimit: u64(5000),
+		ReaderCVMRequiredLimit: u64(5000), TTQ: unhex("3600C000"),
+	}, v)
+}
+
+// minimal is the smallest terminal file with a contactless section, the
+// section replaced by s.
+func minimal(section string) string {
+	return `{"country": 156, "currency": 156, "currency_exponent": 2, "contactless": ` + section + `}`
+}
+
+func TestParseConfig(t *testing.T) {
+	t.Run("EveryKey", func(t *testing.T) {
+		c, err := contactless.ParseConfig([]byte(`{
+			"comment": "x", "terminal_type": "21", "capabilities": "E068C8", "additional_capabilities": "6000F0A001",
+			"country": 156, "currency": 156, "currency_exponent": 2, "merchant_category": 5411,
+			"merchant_id": "M", "merchant_name_location": "SHOP", "terminal_id": "T1", "ifd_serial": "S1", "acquirer_id": "12345678",
+			"bypass_all_pin_cvms": true, "params": {"floor_limit": 100}, "applications": [{"aid": "A0000003330101"}],
+			"contactless": {"comment": "c", "combinations": [{
+				"aid": "A000000333010101", "kernel": 7, "extended_kernel_id": "0001", "transaction_types": ["00", "09"],
+				"application_version": "0030", "status_check": true, "zero_amount_allowed": true, "extended_selection": true,
+				"limits": {"contactless_transaction": 100000, "contactless_floor": 0, "terminal_floor": 2000, "cvm_required": 30000},
+				"ttq": "36 00 80 00", "kernel_data": {"DF8118": "60", "9F6D": "0001", "DF8117": ""}, "comment": "UnionPay"
+			}]}
+		}`))
+		require.NoError(t, err)
+		assert.Equal(t, byte(0x21), c.TerminalType)
+		assert.Equal(t, [5]byte{0x60, 0x00, 0xF0, 0xA0, 0x01}, c.AdditionalCapabilities)
+		assert.Equal(t, "12345678", c.AcquirerID)
+		require.Len(t, c.Combinations, 1)
+		assert.Equal(t, contactless.CombinationConfig{
+			AID: unhex("A000000333010101"), Kernel: 7, ExtendedKernelID: unhex("0001"), TransactionTypes: []byte{0x00, 0x09},
+			ApplicationVersion: unhex("0030"), StatusCheckSupport: true, ZeroAmountAllowed: true, ExtendedSelectionSupport: true,
+			ReaderContactlessTransactionLimit: u64(100000), ReaderContactlessFloorLimit: u64(0), TerminalFloorLimit: u64(2000),
+			ReaderCVMRequiredLimit: u64(30000), TTQ: unhex("36008000"),
+			KernelData: unhex("DF8118 01 60 9F6D 02 0001 DF8117 00"),
+		}, c.Combinations[0], "kernel data in the file's order")
+	})
+	one := func(body string) string { return minimal(`{"combinations": [` + body + `]}`) }
+	bad := []struct {
+		name, file, field string
+	}{
+		{"UnknownTopLevelKey", `{"country": 1, "currency": 1, "contactles": {}}`, "contactles"},
+		{"UnknownSectionKey", minimal(`{"combinations": [], "limit": 1}`), "contactless.limit"},
+		{"UnknownCombinationKey", one(`{"aid": "A0000000031010", "kernel": 3, "ttqq": "00"}`), "contactless.combinations[0].ttqq"},
+		{"UnknownLimitKey", one(`{"aid": "A0000000031010", "kernel": 3, "limits": {"cvm_requird": 1}}`), "contactless.combinations[0].limits.cvm_requird"},
+		{"SecondCombinationNamed", one(`{"aid": "A0000000031010", "kernel": 3}, {"aid": "A0000000041010", "kernel": 2, "x": 1}`), "contactless.combinations[1].x"},
+		{"NoSection", `{"country": 1, "currency": 1}`, "contactless"},
+		{"NoCombination", minimal(`{"combinations": []}`), "contactless.combinations"},
+		{"AIDMissing", one(`{"kernel": 3}`), "contactless.combinations[0].aid"},
+		{"AIDNotHex", one(`{"aid": "A00000000G", "kernel": 3}`), "contactless.combinations[0].aid"},
+		{"AIDTooShort", one(`{"aid": "A0000000", "kernel": 3}`), "contactless.combinations[0].aid"},
+		{"KernelMissing", one(`{"aid": "A0000000031010"}`), "contactless.combinations[0].kernel"},
+		{"KernelZero", one(`{"aid": "A0000000031010", "kernel": 0}`), "contactless.combinations[0].kernel"},
+		{"KernelTooLarge", one(`{"aid": "A0000000031010", "kernel": 256}`), "contactless.combinations[0].kernel"},
+		{"KernelAString", one(`{"aid": "A0000000031010", "kernel": "3"}`), "contactless.combinations[0].kernel"},
+		{"TTQThreeBytes", one(`{"aid": "A0000000031010", "kernel": 3, "ttq": "3600C0"}`), "contactless.combinations[0].ttq"},
+		{"ExtendedKernelIDOneByte", one(`{"aid": "A0000000031010", "kernel": 193, "extended_kernel_id": "01"}`), "contactless.combinations[0].extended_kernel_id"},
+		{"TransactionTypeTwoBytes", one(`{"aid": "A0000000031010", "kernel": 3, "transaction_types": ["0000"]}`), "contactless.combinations[0].transaction_types[0]"},
+		{"LimitNegative", one(`{"aid": "A0000000031010", "kernel": 3, "limits": {"cvm_required": -1}}`), "contactless.combinations[0].limits.cvm_required"},
+		{"LimitThirteenDigits", one(`{"aid": "A0000000031010", "kernel": 3, "limits": {"contactless_floor": 1000000000000}}`), "contactless.combinations[0].limits.contactless_floor"},
+		{"KernelDataNotObject", one(`{"aid": "A0000000031010", "kernel": 3, "kernel_data": ["DF8118"]}`), "contactless.combinations[0].kernel_data"},
+		{"KernelDataBadTag", one(`{"aid": "A0000000031010", "kernel": 3, "kernel_data": {"DF": "00"}}`), "contactless.combinations[0].kernel_data.DF"},
+		{"KernelDataTagNotHex", one(`{"aid": "A0000000031010", "kernel": 3, "kernel_data": {"TTQ": "00"}}`), "contactless.combinations[0].kernel_data.TTQ"},
+		{"KernelDataConstructedTag", one(`{"aid": "A0000000031010", "kernel": 3, "kernel_data": {"FF8105": "00"}}`), "contactless.combinations[0].kernel_data.FF8105"},
+		{"KernelDataTwice", one(`{"aid": "A0000000031010", "kernel": 3, "kernel_data": {"DF8118": "00", "DF8118": "01"}}`), "contactless.combinations[0].kernel_data.DF8118"},
+		{"KernelDataValueNotString", one(`{"aid": "A0000000031010", "kernel": 3, "kernel_data": {"DF8118": 96}}`), "contactless.combinations[0].kernel_data.DF8118"},
+		{"KernelDataValueNotHex", one(`{"aid": "A0000000031010", "kernel": 3, "kernel_data": {"DF8118": "6"}}`), "contactless.combinations[0].kernel_data.DF8118"},
+		{"CountryMissing", `{"currency": 1, "contactless": {"combinations": [{"aid": "A0000000031010", "kernel": 3}]}}`, "country"},
+		{"CapabilitiesTwoBytes", `{"country": 1, "currency": 1, "capabilities": "E0F8", "contactless": {}}`, "capabilities"},
+		{"AcquirerIDLetters", `{"country": 1, "currency": 1, "acquirer_id": "ABCDEF", "contactless": {"combinations": [{"aid": "A0000000031010", "kernel": 3}]}}`, "acquirer_id"},
+		{"TrailingData", minimal(`{"combinations": []}`) + ` {}`, "file"},
+	}
+	for _, tc := range bad {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := contactless.ParseConfig([]byte(tc.file))
+			var ce *contactless.ConfigError
+			require.ErrorAs(t, err, &ce, "%v", err)
+			assert.Equal(t, tc.field, ce.Field, "%v", err)
+			assert.True(t, strings.HasPrefix(err.Error(), "contactless: config: "+tc.field+": "), err.Error())
+		})
+	}
+	t.Run("LoadConfigMissingFile", func(t *testing.T) {
+		_, err := contactless.LoadConfig("no/such/file.json")
+		require.ErrorIs(t, err, os.ErrNotExist)
+	})
+	t.Run("LoadConfigNamesTheFile", func(t *testing.T) {
+		p := t.TempDir() + "/t.json"
+		require.NoError(t, os.WriteFile(p, []byte(`{"country": 1}`), 0o600))
+		_, err := contactless.LoadConfig(p)
+		require.ErrorContains(t, err, "(in "+p+")")
+	})
+}
