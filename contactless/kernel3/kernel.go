@@ -9,6 +9,7 @@ import (
 
 	"github.com/emvkit/emvkit/apdu"
 	"github.com/emvkit/emvkit/contactless"
+	"github.com/emvkit/emvkit/oda"
 	"github.com/emvkit/emvkit/tlv"
 	"github.com/emvkit/emvkit/tvr"
 )
@@ -110,15 +111,9 @@ type transactionState struct {
 	tvr      tvr.TVR
 
 	card     cardData
-	odaRecs  []odaRecord
+	odaRecs  []oda.Record // the records the AFL flags for ODA, as received
 	cvm      contactless.CVM
 	langPref string
-}
-
-// odaRecord is one record the AFL flags for offline data authentication.
-type odaRecord struct {
-	sfi  byte
-	data []byte
 }
 
 // run is Book C-3 §5 for a new transaction.

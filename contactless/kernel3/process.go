@@ -243,11 +243,11 @@ func (s *transactionState) verifyFDDA() error {
 	if c.sdad == nil {
 		return &oda.Error{Method: oda.FDDA, Check: oda.CheckSDAD, Err: oda.ErrMissingData}
 	}
-	recs := make([]oda.Record, len(s.odaRecs))
-	for i, r := range s.odaRecs {
-		recs[i] = oda.Record{SFI: r.sfi, Data: r.data}
+	n := len(c.aip)
+	for _, r := range s.odaRecs {
+		n += len(r.Data)
 	}
-	static, err := oda.AppendStaticData(nil, oda.FDDA, recs, c.sdaTagList, c.aip)
+	static, err := oda.AppendStaticData(make([]byte, 0, n), oda.FDDA, s.odaRecs, c.sdaTagList, c.aip)
 	if err != nil {
 		return err
 	}

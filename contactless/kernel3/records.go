@@ -5,6 +5,7 @@ import (
 
 	"github.com/emvkit/emvkit/apdu"
 	"github.com/emvkit/emvkit/contactless"
+	"github.com/emvkit/emvkit/oda"
 	"github.com/emvkit/emvkit/tlv"
 )
 
@@ -32,7 +33,7 @@ func (s *transactionState) readRecords() (*contactless.Outcome, error) {
 		return s.endApplication(), nil
 	}
 	if total > 0 {
-		s.odaRecs = make([]odaRecord, 0, total)
+		s.odaRecs = make([]oda.Record, 0, total)
 	}
 	for i := 0; i+4 <= len(afl); i += 4 {
 		sfi, first, last, odaN := afl[i]>>3, afl[i+1], afl[i+2], int(afl[i+3])
@@ -55,7 +56,7 @@ func (s *transactionState) readRecords() (*contactless.Outcome, error) {
 				}
 			}
 			if rec-int(first) < odaN {
-				s.odaRecs = append(s.odaRecs, odaRecord{sfi: sfi, data: r.Data})
+				s.odaRecs = append(s.odaRecs, oda.Record{SFI: sfi, Data: r.Data})
 			}
 		}
 	}
