@@ -110,6 +110,8 @@ type transactionState struct {
 	date     time.Time
 	tvr      tvr.TVR
 
+	term     [48]tagValue // the Entry Point's terminal data, indexed once
+	nterm    int
 	card     cardData
 	odaRecs  []oda.Record // the records the AFL flags for ODA, as received
 	cvm      contactless.CVM
@@ -137,9 +139,10 @@ func (s *transactionState) run() (*contactless.Outcome, error) {
 // pre-processing, the transaction date and a new Unpredictable Number.
 func (s *transactionState) initiate() *contactless.Outcome {
 	a := s.a
+	s.indexTerminalData()
 	s.ttq = a.Indicators.TTQ
 	if s.ttq == ([4]byte{}) {
-		if v, ok := tlv.Find(a.TerminalData, 0x9F66); ok && len(v) == 4 {
+		if v, ok := s.terminal(0x9F66); ok && len(v) == 4 {
 			s.ttq = [4]byte(v)
 		}
 	}
@@ -147,7 +150,7 @@ func (s *transactionState) initiate() *contactless.Outcome {
 		s.langPref = string(v)
 	}
 	s.date = a.Time()
-	if d, ok := tlv.Find(a.TerminalData, 0x9A); ok {
+	if d, ok := s.terminal(0x9A); ok {
 		if t, ok := bcdDate(d); ok {
 			s.date = t
 		}
@@ -182,7 +185,35 @@ func (s *transactionState) terminalValue(t tlv.Tag) ([]byte, bool) {
 	case 0x95:
 		return s.tvr[:], true
 	}
-	return tlv.Find(s.a.TerminalData, t)
+	return s.terminal(t)
+}
+
+// tagValue is one primitive data object.
+type tagValue struct {
+	t tlv.Tag
+	v []byte
+}
+
+// indexTerminalData reads the Entry Point's terminal data (primitive
+// objects, Book B §3.4.1.1) once, so that the PDOL and the Data Record look
+// values up without decoding it again; objects beyond the index's room and
+// after a malformed one are not seen, as tlv.Find would not see the latter.
+func (s *transactionState) indexTerminalData() {
+	it := tlv.NewIter(s.a.TerminalData)
+	for s.nterm < len(s.term) && it.Next() {
+		s.term[s.nterm] = tagValue{it.Tag(), it.Value()}
+		s.nterm++
+	}
+}
+
+// terminal finds a terminal data object: the first with the tag.
+func (s *transactionState) terminal(t tlv.Tag) ([]byte, bool) {
+	for _, tv := range s.term[:s.nterm] {
+		if tv.t == t {
+			return tv.v, true
+		}
+	}
+	return nil, false
 }
 
 // transmit sends one command; a link failure comes back as *linkError.

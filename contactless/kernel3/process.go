@@ -96,7 +96,7 @@ func (s *transactionState) switchForCash() *contactless.Outcome {
 	if s.ttq[0]&ttq1ContactChip == 0 {
 		return nil
 	}
-	typ, _ := tlv.Find(s.a.TerminalData, 0x9C)
+	typ, _ := s.terminal(0x9C)
 	if s.a.Transaction != nil {
 		typ = []byte{s.a.Transaction.Type}
 	}
