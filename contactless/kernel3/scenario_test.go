@@ -122,11 +122,37 @@ func inject(f emvtest.Fault) func(*emvtest.Card) { return func(c *emvtest.Card) 
 
 func onGPO(c apdu.Command) bool { return c.INS == apdu.InsGetProcessingOptions }
 
-// scenarios are the Kernel 3 cases. Each runs live on the virtual card
-// (TestKernel3) and, recorded, from testdata/sessions/contactless/kernel3
-// (TestKernel3Sessions).
-func scenarios() []scenario {
-	return []scenario{
+// checkField55 checks the Data Record of an Online Request, tag by tag
+// (the ISO 8583 field 55 data of a Visa contactless authorisation), and
+// that the virtual issuer verifies the ARQC from it alone.
+func checkField55(t *testing.T, tp *tap, out *contactless.Outcome) {
+	l, err := tlv.Parse(out.DataRecord)
+	require.NoError(t, err)
+	var tags []string
+	for _, o := range l {
+		tags = append(tags, o.Tag.String())
+	}
+	assert.Equal(t, []string{"9F02", "9F03", "9F26", "9F27", "82", "9F36", "9F10", "9F1A", "95", "5F2A", "9A", "9C",
+		"9F37", "9F35", "9F33", "9F66", "9F6C", "84", "5F34", "57", "5A", "5F24", "9F21"}, tags)
+	assert.Equal(t, "000000001000", tag(t, out.DataRecord, 0x9F02))
+	assert.Equal(t, "80", tag(t, out.DataRecord, 0x9F27))
+	assert.Equal(t, "2000", tag(t, out.DataRecord, 0x82))
+	assert.Equal(t, "11223344", tag(t, out.DataRecord, 0x9F37))
+	assert.Equal(t, "A0000000031010", tag(t, out.DataRecord, 0x84))
+	assert.Equal(t, "261202", tag(t, out.DataRecord, 0x9A))
+	resp, err := emvtest.IssuerFor(tp.card).Authorise(t.Context(), &emvtest.AuthorisationRequest{ICCData: out.DataRecord})
+	require.NoError(t, err)
+	assert.True(t, resp.ARQCValid, "the issuer verifies the ARQC from the Data Record")
+}
+
+// TestKernel3 runs every scenario live on the virtual card and asserts the
+// exact Outcome Parameter Set, the TVR of the Data Record and the commands
+// sent.
+//
+// Each case also has its recording in testdata/sessions/contactless/kernel3
+// (TestKernel3Sessions replays them); -update records them again.
+func TestKernel3(t *testing.T) {
+	list := []scenario{
 		{
 			name: "C3_5_2_1_PDOLDataWithTTQAndUN_OfflineApprovalWithFDDA", profile: emvtest.VisaQVSDCOffline,
 			opts: tapOpts{amount: 1000}, want: approvedNoCVM, tvr: "0000000000", cmds: fullRead,
@@ -461,40 +487,13 @@ func scenarios() []scenario {
 			want: with(onlineNoCVM, func(e *expect) { e.disc = true }),
 		},
 	}
-}
-
-// checkField55 checks the Data Record of an Online Request, tag by tag
-// (the ISO 8583 field 55 data of a Visa contactless authorisation), and
-// that the virtual issuer verifies the ARQC from it alone.
-func checkField55(t *testing.T, tp *tap, out *contactless.Outcome) {
-	l, err := tlv.Parse(out.DataRecord)
-	require.NoError(t, err)
-	var tags []string
-	for _, o := range l {
-		tags = append(tags, o.Tag.String())
-	}
-	assert.Equal(t, []string{"9F02", "9F03", "9F26", "9F27", "82", "9F36", "9F10", "9F1A", "95", "5F2A", "9A", "9C",
-		"9F37", "9F35", "9F33", "9F66", "9F6C", "84", "5F34", "57", "5A", "5F24", "9F21"}, tags)
-	assert.Equal(t, "000000001000", tag(t, out.DataRecord, 0x9F02))
-	assert.Equal(t, "80", tag(t, out.DataRecord, 0x9F27))
-	assert.Equal(t, "2000", tag(t, out.DataRecord, 0x82))
-	assert.Equal(t, "11223344", tag(t, out.DataRecord, 0x9F37))
-	assert.Equal(t, "A0000000031010", tag(t, out.DataRecord, 0x84))
-	assert.Equal(t, "261202", tag(t, out.DataRecord, 0x9A))
-	resp, err := emvtest.IssuerFor(tp.card).Authorise(t.Context(), &emvtest.AuthorisationRequest{ICCData: out.DataRecord})
-	require.NoError(t, err)
-	assert.True(t, resp.ARQCValid, "the issuer verifies the ARQC from the Data Record")
-}
-
-// TestKernel3 runs every scenario live on the virtual card and asserts the
-// exact Outcome Parameter Set, the TVR of the Data Record and the commands
-// sent.
-func TestKernel3(t *testing.T) {
-	list := scenarios()
 	require.GreaterOrEqual(t, len(list), 40)
 	for _, sc := range list {
 		t.Run(sc.name, func(t *testing.T) {
 			tp, out := sc.runLive(t)
+			if *update {
+				recordSession(t, &sc, tp, out)
+			}
 			assert.Equal(t, sc.want.params(), out.Parameters, "%s", out.Parameters)
 			if sc.tvr == "" {
 				assert.Empty(t, out.DataRecord)

@@ -59,32 +59,9 @@ func uiStrings(u []contactless.UIRequest) []string {
 
 // TestKernel3Sessions replays every recorded contactless session byte for
 // byte (apdu.ReplayStrict) through Kernel 3 and requires the recorded
-// outcome, Data Record, Discretionary Data and UI requests. With -update it
-// first records each scenario of TestKernel3 from the virtual card.
+// outcome, Data Record, Discretionary Data and UI requests. The sessions are
+// the scenarios of TestKernel3, recorded by go test -run TestKernel3 -update.
 func TestKernel3Sessions(t *testing.T) {
-	if *update {
-		require.NoError(t, os.MkdirAll(sessionDir, 0o755))
-		for _, sc := range scenarios() {
-			tp, out := sc.runLive(t)
-			var hd sessionHeader
-			hd.Scenario, hd.Profile, hd.AID, hd.FCI = sc.name, sc.profile().Name, visaAID, hexs(tp.fci)
-			hd.Amount, hd.Other, hd.Type, hd.TTQ = sc.opts.amount, sc.opts.other, sc.opts.typ, hexs(tp.act.Indicators.TTQ[:])
-			hd.Date, hd.UN, hd.NoCAKeys = testDate, testUN, sc.opts.noCAKeys
-			if sc.opts.exceptionFile {
-				hd.ExceptionPAN = tp.card.Profile().PAN
-			}
-			hd.Expect.Outcome, hd.Expect.DataRecord, hd.Expect.DiscretionaryData = out.Parameters.String(), hexs(out.DataRecord), hexs(out.DiscretionaryData)
-			hd.Expect.UI = uiStrings(tp.ui)
-			raw, err := json.Marshal(hd)
-			require.NoError(t, err)
-			s := tp.rec.Session("emv/emvtest profile "+hd.Profile+" (with the scenario's knobs), recorded by go test ./contactless/kernel3 -run TestKernel3Sessions -update",
-				"Book C-3: "+sc.name+": Kernel 3 decides "+out.Parameters.String())
-			s.Kernel = raw
-			var b bytes.Buffer
-			require.NoError(t, s.Write(&b))
-			require.NoError(t, os.WriteFile(filepath.Join(sessionDir, sc.name+".json"), b.Bytes(), 0o644))
-		}
-	}
 	files, err := filepath.Glob(filepath.Join(sessionDir, "*.json"))
 	require.NoError(t, err)
 	require.GreaterOrEqual(t, len(files), 20)
@@ -151,4 +128,26 @@ func sessionActivation(t testing.TB, hd *sessionHeader, card apdu.Transceiver) (
 		a.ExceptionFile = func(p, _ []byte) bool { return strings.TrimRight(hexs(p), "F") == hd.ExceptionPAN }
 	}
 	return a, ui
+}
+
+// recordSession writes a scenario's session file.
+func recordSession(t *testing.T, sc *scenario, tp *tap, out *contactless.Outcome) {
+	require.NoError(t, os.MkdirAll(sessionDir, 0o755))
+	var hd sessionHeader
+	hd.Scenario, hd.Profile, hd.AID, hd.FCI = sc.name, sc.profile().Name, visaAID, hexs(tp.fci)
+	hd.Amount, hd.Other, hd.Type, hd.TTQ = sc.opts.amount, sc.opts.other, sc.opts.typ, hexs(tp.act.Indicators.TTQ[:])
+	hd.Date, hd.UN, hd.NoCAKeys = testDate, testUN, sc.opts.noCAKeys
+	if sc.opts.exceptionFile {
+		hd.ExceptionPAN = tp.card.Profile().PAN
+	}
+	hd.Expect.Outcome, hd.Expect.DataRecord, hd.Expect.DiscretionaryData = out.Parameters.String(), hexs(out.DataRecord), hexs(out.DiscretionaryData)
+	hd.Expect.UI = uiStrings(tp.ui)
+	raw, err := json.Marshal(hd)
+	require.NoError(t, err)
+	s := tp.rec.Session("emv/emvtest profile "+hd.Profile+" (with the scenario's knobs), recorded by go test ./contactless/kernel3 -run TestKernel3 -update",
+		"Book C-3: "+sc.name+": Kernel 3 decides "+out.Parameters.String())
+	s.Kernel = raw
+	var b bytes.Buffer
+	require.NoError(t, s.Write(&b))
+	require.NoError(t, os.WriteFile(filepath.Join(sessionDir, sc.name+".json"), b.Bytes(), 0o644))
 }
