@@ -1,6 +1,6 @@
 // Package kernel3 is Kernel 3 of the EMV contactless specifications: the
 // Visa kernel of Book C-3 (EMV Contactless Specifications for Payment
-// Systems, Book C-3, Kernel 3 Specification, Version 2.11), in its qVSDC
+// Systems, Book C-3, Kernel 3 Specification, Version 2.10), in its qVSDC
 // path. It implements [contactless.Kernel]; a reader registers it for
 // [contactless.Kernel3] with the Entry Point.
 //

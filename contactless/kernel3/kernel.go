@@ -64,7 +64,8 @@ const (
 	cryptogramARQC byte = 0x80
 )
 
-// TTQ bits (Book C-3 Annex A, Terminal Transaction Qualifiers 9F66).
+// TTQ bits (Terminal Transaction Qualifiers 9F66: Book A §5.7, Table 5-4;
+// Book C-3 Annex A).
 const (
 	ttq1ContactChip    = 0x10 // byte 1 bit 5: EMV contact chip supported
 	ttq1OfflineOnly    = 0x08 // byte 1 bit 4: offline-only reader
@@ -76,7 +77,7 @@ const (
 	ttq3CDCVMSupported = 0x40 // byte 3 bit 7: consumer device CVM supported
 )
 
-// CTQ bits (Book C-3 Annex A, Card Transaction Qualifiers 9F6C).
+// CTQ bits (Card Transaction Qualifiers 9F6C: Book C-3 Annex A.2).
 const (
 	ctq1OnlinePIN          = 0x80 // byte 1 bit 8: online PIN required
 	ctq1Signature          = 0x40 // byte 1 bit 7: signature required
