@@ -111,7 +111,7 @@ type transactionState struct {
 	date     time.Time
 	tvr      tvr.TVR
 
-	term     [48]tagValue // the Entry Point's terminal data, indexed once
+	term     [32]tagValue // the Entry Point's terminal data, indexed once
 	nterm    int
 	card     cardData
 	odaRecs  []oda.Record // the records the AFL flags for ODA, as received
