@@ -113,3 +113,14 @@ func TestCardRemoved(t *testing.T) {
 		assert.ErrorIs(t, err, context.Canceled)
 	})
 }
+
+// Book C-3 §5.3 gives no bound on the records; the kernel's (Config.
+// MaxRecords) makes a card asking for more a card error, before any READ
+// RECORD.
+func TestRecordBound(t *testing.T) {
+	tp := newTap(t, emvtest.NewCard(emvtest.VisaQVSDCOffline()), tapOpts{amount: 1000})
+	out, err := New(Config{MaxRecords: 2}).Activate(context.Background(), tp.act)
+	require.NoError(t, err)
+	assert.Equal(t, endApplication.params(), out.Parameters)
+	assert.Equal(t, gpoOnly, tp.headers())
+}

@@ -191,6 +191,11 @@ func (c *Card) dispatch(cmd apdu.Command) apdu.Response {
 	case apdu.InsVerify:
 		return c.verify(a, cmd)
 	case apdu.InsGenerateAC:
+		if a.perso.cfg.QVSDC != nil {
+			// A qVSDC application's cryptogram comes with GET PROCESSING
+			// OPTIONS (Book C-3); it has no CDOL and no GENERATE AC.
+			return swOnly(apdu.SWConditionsNotSatisfied)
+		}
 		return c.generateAC(a, cmd)
 	case apdu.InsExternalAuthenticate:
 		return c.externalAuthenticate(a, cmd)

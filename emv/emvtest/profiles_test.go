@@ -79,6 +79,23 @@ func TestParseProfileStrict(t *testing.T) {
 			assert.ErrorIs(t, err, ErrProfile)
 		})
 	}
+	cl, err := VisaQVSDCOffline().JSON()
+	require.NoError(t, err)
+	_, err = ParseProfile(cl)
+	require.NoError(t, err)
+	for name, js := range map[string]string{
+		"qvsdc: CTQ of 3 bytes":      strings.Replace(string(cl), `"ctq": "0000"`, `"ctq": "000000"`, 1),
+		"qvsdc: unknown CVM":         strings.Replace(string(cl), `"cvm": "signature"`, `"cvm": "fingerprint"`, 1),
+		"qvsdc: unknown fDDA":        strings.Replace(string(cl), `"ctq": "0000"`, `"ctq": "0000", "fdda_version": "02"`, 1),
+		"contactless: type C":        strings.Replace(string(cl), `"contactless": {}`, `"contactless": {"type": "C"}`, 1),
+		"kernel identifier too long": strings.Replace(string(cl), `"kernel_identifier": "03"`, `"kernel_identifier": "030000000000000000"`, 1),
+	} {
+		t.Run(name, func(t *testing.T) {
+			require.NotEqual(t, string(cl), js, "case must change the profile")
+			_, err := ParseProfile([]byte(js))
+			assert.ErrorIs(t, err, ErrProfile)
+		})
+	}
 }
 
 // Each built-in card answers a complete offline-capable flow: directory
