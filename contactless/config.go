@@ -52,7 +52,7 @@ type Indicators struct {
 type Combination struct {
 	// AID is the ADF Name (4F) from the directory entry, extended by the
 	// Extended Selection (9F29) when the reader supports it
-	// (Book B §3.3.2.7); it is the name sent in the final SELECT.
+	// (Book B §3.3.2.6); it is the name sent in the final SELECT.
 	AID []byte
 	// Kernel is the Kernel ID of the combination.
 	Kernel KernelID
@@ -141,7 +141,7 @@ type CombinationConfig struct {
 
 	StatusCheckSupport       bool // Book B §3.1.1.3
 	ZeroAmountAllowed        bool // Book B §3.1.1.4; false: a zero amount is not allowed
-	ExtendedSelectionSupport bool // Book B §3.3.2.7
+	ExtendedSelectionSupport bool // Book B §3.3.2.6
 
 	ReaderContactlessTransactionLimit *uint64 // Book B §3.1.1.5
 	ReaderContactlessFloorLimit       *uint64 // Book B §3.1.1.6

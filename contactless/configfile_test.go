@@ -130,3 +130,37 @@ func TestParseConfig(t *testing.T) {
 		require.ErrorContains(t, err, "(in "+p+")")
 	})
 }
+
+// TestConfigValidate checks what the Entry Point refuses to run with, each
+// named by its JSON key.
+func TestConfigValidate(t *testing.T) {
+	tests := []struct {
+		name  string
+		edit  func(*contactless.Config)
+		field string
+	}{
+		{"CountryZero", func(c *contactless.Config) { c.Country = 0 }, "country"},
+		{"CurrencyFourDigits", func(c *contactless.Config) { c.Currency = 1000 }, "currency"},
+		{"ExponentTen", func(c *contactless.Config) { c.CurrencyExponent = 10 }, "currency_exponent"},
+		{"MerchantCategoryFiveDigits", func(c *contactless.Config) { c.MerchantCategory = 10000 }, "merchant_category"},
+		{"AcquirerIDShort", func(c *contactless.Config) { c.AcquirerID = "12345" }, "acquirer_id"},
+		{"NoCombination", func(c *contactless.Config) { c.Combinations = nil }, "contactless.combinations"},
+		{"AIDSeventeenBytes", func(c *contactless.Config) { c.Combinations[1].AID = make([]byte, 17) }, "contactless.combinations[1].aid"},
+		{"KernelZero", func(c *contactless.Config) { c.Combinations[0].Kernel = 0 }, "contactless.combinations[0].kernel"},
+		{"TTQFiveBytes", func(c *contactless.Config) { c.Combinations[0].TTQ = make([]byte, 5) }, "contactless.combinations[0].ttq"},
+		{"ExtendedKernelIDThreeBytes", func(c *contactless.Config) { c.Combinations[0].ExtendedKernelID = make([]byte, 3) }, "contactless.combinations[0].extended_kernel_id"},
+		{"CVMLimitThirteenDigits", func(c *contactless.Config) { c.Combinations[1].ReaderCVMRequiredLimit = u64(MaxTestAmount + 1) }, "contactless.combinations[1].limits.cvm_required"},
+		{"KernelDataCutShort", func(c *contactless.Config) { c.Combinations[1].KernelData = unhex("DF811B02") }, "contactless.combinations[1].kernel_data"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := testConfig(visa(), mastercard())
+			require.NoError(t, c.Validate())
+			tc.edit(c)
+			err := c.Validate()
+			var ce *contactless.ConfigError
+			require.ErrorAs(t, err, &ce)
+			assert.Equal(t, tc.field, ce.Field, "%v", err)
+		})
+	}
+}

@@ -259,7 +259,7 @@ type run struct {
 	actStart    Start      // the Start the next kernel activation reports
 	restartFlag bool       // Book B's Restart flag: set by Try Again and online restarts
 	uiOnRestart *UIRequest // the UI Request on Restart to show at protocol activation
-	online      []byte     // the online response for the next kernel activation
+	online      []byte     // the online response, for every kernel activation of a Restart
 	only        *Combination
 
 	cands    []candidate // the Candidate List as final selection consumes it
@@ -307,6 +307,9 @@ func (r *run) done(err error) (*Result, error) {
 // and the Candidate List (Book B §3.3.2), since only a card link tells a
 // collision the reader saw late.
 func (r *run) protocolActivation(ctx context.Context) (Start, error) {
+	if r.field == nil {
+		return StartNA, errors.New("contactless: protocol activation: a restart at Start D has no field to poll")
+	}
 	// §3.2.1.2: a restart shows the outcome's UI Request on Restart, if
 	// it had one; otherwise "Present Card", Ready to Read.
 	if r.restartFlag && r.uiOnRestart != nil {
@@ -455,7 +458,6 @@ func (r *run) kernelActivation(ctx context.Context) (Start, error) {
 		Rand:           r.cfg.rand(),
 		Logger:         r.log(),
 	}
-	r.online = nil
 	k := r.ep.Kernels[comb.Kernel]
 	out, err := k.Activate(ctx, a)
 	r.res.Combination = &comb
@@ -464,10 +466,12 @@ func (r *run) kernelActivation(ctx context.Context) (Start, error) {
 		if ctx.Err() != nil {
 			return StartNA, fmt.Errorf("contactless: %s: %w", comb.Kernel, err)
 		}
-		// The kernel lost the card. Book A §6.1 makes a lost card the
-		// kernel's Try Again (C-2 and C-3 both end a communication error
-		// so); the Entry Point gives the same outcome on the kernel's
-		// behalf: restart at Start B, "Present Card Again" on restart.
+		// The kernel lost the card. The kernel books end a communication
+		// error with the card in Try Again, "Present Card Again" on
+		// restart (Book C-2's L1RSP handling, Book C-3's card-removed
+		// case); the Entry Point gives that outcome on the kernel's
+		// behalf and processes it as Book B §3.5.1.3 says: restart at
+		// Start B.
 		r.log().Info("contactless: kernel error", "kernel", comb.Kernel.String(), "err", err)
 		return r.processOutcome(ctx, kernelLostCard(), err)
 	}
@@ -508,15 +512,17 @@ func (r *run) processOutcome(ctx context.Context, out *Outcome, kerr error) (Sta
 	if p.UIRequestOnOutcome != nil {
 		r.ui(*p.UIRequestOnOutcome)
 	}
-	// Book A §6.2: a Removal Timeout waits for the card to leave.
-	if p.RemovalTimeout > 0 {
+	// Book A §6.2: a Removal Timeout waits for the card to leave. (A
+	// restart at Start D may have no field; then there is nothing to wait
+	// for or to switch off.)
+	if p.RemovalTimeout > 0 && r.field != nil {
 		if err := r.field.WaitRemoval(ctx, time.Duration(p.RemovalTimeout)*100*time.Millisecond); err != nil {
 			return StartNA, fmt.Errorf("contactless: waiting for card removal: %w", err)
 		}
 	}
 	// §3.5.1.5: a Field Off Request turns the field off for its time
 	// before anything else happens on the field.
-	if p.FieldOffRequest != NoTime {
+	if p.FieldOffRequest != NoTime && r.field != nil {
 		if err := r.field.Off(ctx, time.Duration(p.FieldOffRequest)*100*time.Millisecond); err != nil {
 			return StartNA, fmt.Errorf("contactless: field off: %w", err)
 		}

@@ -3,7 +3,9 @@ package contactless_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"os"
 	"testing"
 
 	"github.com/emvkit/emvkit/apdu"
@@ -22,6 +24,10 @@ func FuzzPPSE(f *testing.F) {
 	f.Add(ppseFCI())
 	f.Add(ppseFCI(dirEntry{noADF: true, prio: 1}))
 	f.Add(unhex("6F15840E325041592E5359532E4444463031A503880101"))
+	for _, v := range ppseVectors(f) {
+		r := unhex(v[0])
+		f.Add(r[:len(r)-2])
+	}
 	for _, r := range fuzzseed.Responses(f, apdu.InsSelect) {
 		if len(r) >= 2 {
 			f.Add(r[:len(r)-2])
@@ -96,6 +102,9 @@ func FuzzEntryPoint(f *testing.F) {
 	f.Add(script([]byte{0x6A, 0x82}))
 	f.Add(script(nil, ppse(entry(upiAID)), []byte{0x6A, 0x81}))
 	f.Add(script(ppse(entry(visaAID)), adf(visaAID), nil, ppse(entry(visaAID)), adf(visaAID), []byte{0x03, 0x90, 0x00}))
+	for _, v := range ppseVectors(f) {
+		f.Add(script(unhex(v[0]), unhex(v[1]), []byte{0x03, 0x01, 0x90, 0x00}))
+	}
 	cfg := testConfig(visa(), mastercard(), unionpay())
 	k := contactless.KernelFunc(func(ctx context.Context, a *contactless.Activation) (*contactless.Outcome, error) {
 		r, err := apdu.Exchange(ctx, a.Card, apdu.GetProcessingOptions(nil))
@@ -129,4 +138,24 @@ func FuzzEntryPoint(f *testing.F) {
 		require.LessOrEqual(t, len(res.Restarts), contactless.MaxRestarts)
 		require.LessOrEqual(t, len(res.Trace), contactless.MaxExchanges)
 	})
+}
+
+// ppseVectors returns the recorded SELECT PPSE and final SELECT responses
+// of testdata/ppse_vectors.json.
+func ppseVectors(tb testing.TB) [][2]string {
+	raw, err := os.ReadFile("testdata/ppse_vectors.json")
+	require.NoError(tb, err)
+	var f struct {
+		Vectors []struct {
+			SelectPPSE  struct{ Response string } `json:"select_ppse"`
+			FinalSelect struct{ Response string } `json:"final_select"`
+		}
+	}
+	require.NoError(tb, json.Unmarshal(raw, &f))
+	require.NotEmpty(tb, f.Vectors)
+	var out [][2]string
+	for _, v := range f.Vectors {
+		out = append(out, [2]string{v.SelectPPSE.Response, v.FinalSelect.Response})
+	}
+	return out
 }

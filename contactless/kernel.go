@@ -101,7 +101,9 @@ type Activation struct {
 	// TerminalData holds the terminal's data objects for this combination
 	// as BER-TLV (primitive objects, one after another): the terminal data
 	// of [Config] (9F1A, 5F2A, 5F36, 9F35, 9F33, 9F40, 9F15, 9F16, 9F1C, 9F1E,
-	// 9F01, 9F4E), the combination's [CombinationConfig.KernelData], the
+	// 9F01, 9F4E), the combination's Application Version Number 9F09 and
+	// Terminal Floor Limit 9F1B when configured, its
+	// [CombinationConfig.KernelData], the
 	// transaction's data (9F02, 9F03, 9C, 9A, 9F21) and the TTQ 9F66 of
 	// Indicators. A kernel finds them with tlv.Find and adds its own
 	// (9F37, TVR).

@@ -303,6 +303,21 @@ func TestRestart(t *testing.T) {
 		assert.Equal(t, first.Transaction, second.Transaction)
 		assert.Equal(t, first.Preprocessing, second.Preprocessing)
 	})
+	t.Run("BookA_5_4_RestartThenTryAgain_ResponseGivenAgain", func(t *testing.T) {
+		k := &stubKernel{outcomes: []*contactless.Outcome{onlineRequestStartB(), outcome(contactless.StatusTryAgain), outcome(contactless.StatusApproved)}}
+		ep := &contactless.EntryPoint{Config: testConfig(visa()), Kernels: kernels(k, 3)}
+		card := cardWith(entry(visaAID))
+		txn := purchase
+		first, err := ep.Run(context.Background(), contactless.OneCard(card), &txn)
+		require.NoError(t, err)
+		second, err := ep.Restart(context.Background(), contactless.OneCard(card), first, response)
+		require.NoError(t, err)
+		assert.Equal(t, contactless.StatusApproved, second.Outcome.Parameters.Status)
+		require.Len(t, k.seen, 3)
+		assert.Equal(t, response, k.seen[1].OnlineResponse)
+		assert.Equal(t, response, k.seen[2].OnlineResponse, "the kernel that lost the card mid issuer update needs the response again")
+		assert.Equal(t, []contactless.Restart{{Start: contactless.StartB, Cause: contactless.CauseOnlineResponse}, {Start: contactless.StartB, Cause: contactless.CauseTryAgain}}, second.Restarts)
+	})
 	t.Run("BookA_5_4_RestartStartB_OnlyThePreviousCombination", func(t *testing.T) {
 		k := &stubKernel{outcomes: []*contactless.Outcome{onlineRequestStartB(), outcome(contactless.StatusApproved)}}
 		ep := &contactless.EntryPoint{Config: testConfig(visa(), mastercard()), Kernels: kernels(k, 2, 3)}
@@ -350,6 +365,21 @@ func TestRestart(t *testing.T) {
 		assert.Equal(t, k.seen[0].FCI, k.seen[1].FCI)
 		assert.Equal(t, k.seen[0].AID, k.seen[1].AID)
 		assert.Empty(t, second.UI)
+	})
+	t.Run("BookA_5_4_RestartStartDWithoutField_RemovalAndTryAgain", func(t *testing.T) {
+		o := outcome(contactless.StatusOnlineRequest)
+		o.Parameters.Start = contactless.StartD
+		retry := outcome(contactless.StatusTryAgain)
+		retry.Parameters.RemovalTimeout = 10
+		retry.Parameters.FieldOffRequest = 2
+		k := &stubKernel{outcomes: []*contactless.Outcome{o, retry}}
+		ep := &contactless.EntryPoint{Config: testConfig(visa()), Kernels: kernels(k, 3)}
+		txn := purchase
+		first, err := ep.Run(context.Background(), contactless.OneCard(cardWith(entry(visaAID))), &txn)
+		require.NoError(t, err)
+		second, err := ep.Restart(context.Background(), nil, first, response)
+		require.EqualError(t, err, "contactless: protocol activation: a restart at Start D has no field to poll")
+		assert.Len(t, second.Restarts, 2)
 	})
 	t.Run("BookA_5_4_OutcomeWithoutStart_NoRestart", func(t *testing.T) {
 		k := &stubKernel{outcomes: []*contactless.Outcome{outcome(contactless.StatusOnlineRequest)}}

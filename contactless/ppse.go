@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"sort"
+	"slices"
 
 	"github.com/emvkit/emvkit/tlv"
 )
@@ -62,7 +62,7 @@ func ParsePPSE(fci []byte) ([]DirectoryEntry, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out []DirectoryEntry
+	out := make([]DirectoryEntry, 0, 4) // a card offers a few applications
 	it := tlv.NewIter(bf0c)
 	for it.Next() {
 		if it.Tag() != 0x61 {
@@ -193,7 +193,7 @@ type candidate struct {
 // combinations match one entry, the first in the configuration's order
 // serves it: one entry is one candidate.
 func buildCandidates(entries []DirectoryEntry, pre []Preprocessed, has func(KernelID) bool) []candidate {
-	var out []candidate
+	out := make([]candidate, 0, len(entries))
 	for i := range entries {
 		e := &entries[i]
 		id, ext, ok := requestedKernel(e)
@@ -227,7 +227,7 @@ func buildCandidates(entries []DirectoryEntry, pre []Preprocessed, has func(Kern
 			break
 		}
 	}
-	sort.SliceStable(out, func(a, b int) bool { return rank(out[a].comb.Priority) < rank(out[b].comb.Priority) })
+	slices.SortStableFunc(out, func(a, b candidate) int { return rank(a.comb.Priority) - rank(b.comb.Priority) })
 	return out
 }
 

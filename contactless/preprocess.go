@@ -22,7 +22,7 @@ type Preprocessed struct {
 // transaction's type (see [CombinationConfig.TransactionTypes]), in the
 // order of cfg.Combinations. It only reads cfg and txn.
 func Preprocess(cfg *Config, txn *Transaction) []Preprocessed {
-	var out []Preprocessed
+	out := make([]Preprocessed, 0, len(cfg.Combinations))
 	for i := range cfg.Combinations {
 		cc := &cfg.Combinations[i]
 		if !inEffect(cfg, i, txn.Type) {

@@ -60,37 +60,52 @@ func (c *Config) Validate() error {
 	}
 	for i := range c.Combinations {
 		cc := &c.Combinations[i]
-		f := fmt.Sprintf("contactless.combinations[%d].", i)
-		if len(cc.AID) < 5 || len(cc.AID) > 16 {
-			return bad(f+"aid", "%d bytes, want 5 to 16", len(cc.AID))
+		if err := cc.validate(); err != nil {
+			err.Field = fmt.Sprintf("contactless.combinations[%d].%s", i, err.Field)
+			return err
 		}
-		if cc.Kernel == 0 {
-			return bad(f+"kernel", "00 is no kernel")
+	}
+	return nil
+}
+
+// validate checks one combination; the error's Field is the key within
+// the combination.
+func (cc *CombinationConfig) validate() *ConfigError {
+	bad := func(field, format string, args ...any) *ConfigError {
+		return &ConfigError{Field: field, Reason: fmt.Sprintf(format, args...)}
+	}
+	if len(cc.AID) < 5 || len(cc.AID) > 16 {
+		return bad("aid", "%d bytes, want 5 to 16", len(cc.AID))
+	}
+	if cc.Kernel == 0 {
+		return bad("kernel", "00 is no kernel")
+	}
+	if cc.TTQ != nil && len(cc.TTQ) != 4 {
+		return bad("ttq", "%d bytes, want 4", len(cc.TTQ))
+	}
+	if cc.ExtendedKernelID != nil && len(cc.ExtendedKernelID) != 2 {
+		return bad("extended_kernel_id", "%d bytes, want 2", len(cc.ExtendedKernelID))
+	}
+	for _, l := range [...]struct {
+		name string
+		v    *uint64
+	}{
+		{"contactless_transaction", cc.ReaderContactlessTransactionLimit},
+		{"contactless_floor", cc.ReaderContactlessFloorLimit},
+		{"terminal_floor", cc.TerminalFloorLimit},
+		{"cvm_required", cc.ReaderCVMRequiredLimit},
+	} {
+		if l.v != nil && *l.v > MaxAmount {
+			return bad("limits."+l.name, "%d is more than 12 digits", *l.v)
 		}
-		if cc.TTQ != nil && len(cc.TTQ) != 4 {
-			return bad(f+"ttq", "%d bytes, want 4", len(cc.TTQ))
-		}
-		if cc.ExtendedKernelID != nil && len(cc.ExtendedKernelID) != 2 {
-			return bad(f+"extended_kernel_id", "%d bytes, want 2", len(cc.ExtendedKernelID))
-		}
-		for _, l := range []struct {
-			name string
-			v    *uint64
-		}{
-			{"contactless_transaction", cc.ReaderContactlessTransactionLimit},
-			{"contactless_floor", cc.ReaderContactlessFloorLimit},
-			{"terminal_floor", cc.TerminalFloorLimit},
-			{"cvm_required", cc.ReaderCVMRequiredLimit},
-		} {
-			if l.v != nil && *l.v > MaxAmount {
-				return bad(f+"limits."+l.name, "%d is more than 12 digits", *l.v)
-			}
-		}
-		if len(cc.KernelData) > 0 {
-			if _, err := tlv.Parse(cc.KernelData); err != nil {
-				return bad(f+"kernel_data", "not BER-TLV: %v", err)
-			}
-		}
+	}
+	// The kernel data is appended to the terminal data as it is, so its
+	// framing must hold.
+	it := tlv.NewIter(cc.KernelData)
+	for it.Next() {
+	}
+	if err := it.Err(); err != nil {
+		return bad("kernel_data", "not BER-TLV: %v", err)
 	}
 	return nil
 }
