@@ -482,6 +482,16 @@ func TestKernel3(t *testing.T) {
 			opts:  tapOpts{amount: 1000}, want: approvedNoCVM, tvr: "0020000000", cmds: fullRead,
 		},
 		{
+			name: "C3_5_7_OnlineRequest_CTQSignature_ReceiptWithOnlineRequest", profile: emvtest.VisaQVSDCOffline,
+			opts: tapOpts{amount: 60000, ttq: ttqCVMRequired}, tvr: "0000000000", cmds: fullRead,
+			want: with(onlineNoCVM, func(e *expect) { e.cvm, e.receipt, e.disc = contactless.CVMObtainSignature, true, true }),
+		},
+		{
+			name: "C3_5_2_2_GPO9F5DWrongLength_EndApplication", profile: emvtest.VisaQVSDCOffline,
+			knobs: inject(emvtest.Fault{Match: onGPO, Corrupt: emvtest.ReplaceValue, Tag: 0x9F5D, Value: h("0490")}),
+			opts:  tapOpts{amount: 1000}, cmds: gpoOnly, want: endApplication,
+		},
+		{
 			name: "C3_5_5_1_AboveAvailableOfflineAmount_CardGoesOnline", profile: emvtest.VisaQVSDCOffline,
 			opts: tapOpts{amount: 60000}, tvr: "0000000000", cmds: fullRead,
 			want: with(onlineNoCVM, func(e *expect) { e.disc = true }),
