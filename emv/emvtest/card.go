@@ -35,6 +35,7 @@ type Card struct {
 	n         int // commands received
 	removed   bool
 	cardBlock bool
+	collision bool
 	exchanges []Exchange
 
 	// volatile state, reset at power-on
@@ -73,6 +74,7 @@ func newCard(profile *Profile) (*Card, error) {
 	}
 	p := profile.withDefaults()
 	c := &Card{profile: p, sleep: sleepContext, cardBlock: p.Blocked}
+	c.collision = p.Contactless != nil && p.Contactless.Collision
 	seed := sha256.Sum256([]byte("emvtest card rand/" + p.Name + "/" + p.PAN))
 	c.rand = rand.NewChaCha8(seed)
 	for i := range p.Applications {
@@ -384,7 +386,7 @@ const MaxExchanges = 1 << 16
 func (c *Card) clone() *Card {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	d := &Card{profile: c.profile, sleep: c.sleep, rand: rand.NewChaCha8([32]byte{}), cardBlock: c.cardBlock}
+	d := &Card{profile: c.profile, sleep: c.sleep, rand: rand.NewChaCha8([32]byte{}), cardBlock: c.cardBlock, collision: c.collision}
 	for _, a := range c.apps {
 		b := *a
 		b.records = make(map[recordID][]byte, len(a.records))

@@ -39,6 +39,11 @@ type appState struct {
 	scriptFailed    bool
 	pinBlockedByTry bool // the application blocked its PIN by the try limit
 
+	// qVSDC (contactless) state.
+	offline  int64  // Available Offline Spending Amount, -1 when the card has none
+	seePhone int    // 6986 answers given
+	lastARQC []byte // the last ARQC, for issuer update processing on a second tap
+
 	tx txState
 }
 
@@ -56,6 +61,7 @@ type txState struct {
 	pinOK      bool   // offline PIN verified in this transaction
 	pinFailed  bool   // a wrong offline PIN was presented
 	pinDone    bool   // offline PIN verification performed
+	resumed    bool   // qVSDC: issuer update on a second tap for the last ARQC
 	// lastIncomplete and lastAuthFailed are the card's flags about the
 	// previous online transaction as they stood when this one began.
 	lastIncomplete bool
@@ -74,6 +80,7 @@ func newAppState(pa *persoApp) *appState {
 		blocked:        a.Blocked,
 		lcol:           -1,
 		ucol:           -1,
+		offline:        -1,
 		onlinePending:  a.LastOnlineIncomplete,
 		lastAuthFailed: a.LastIssuerAuthFailed,
 	}
@@ -85,6 +92,9 @@ func newAppState(pa *persoApp) *appState {
 	}
 	if a.UCOL != nil {
 		s.ucol = *a.UCOL
+	}
+	if a.QVSDC != nil && a.QVSDC.AvailableOffline != nil {
+		s.offline = int64(*a.QVSDC.AvailableOffline)
 	}
 	for k, v := range pa.records {
 		s.records[k] = v
@@ -180,6 +190,9 @@ func (c *Card) dispatch(cmd apdu.Command) apdu.Response {
 	if cmd.CLA != want {
 		return swOnly(apdu.SWCLANotSupported)
 	}
+	if c.selected != nil && (cmd.INS == apdu.InsExternalAuthenticate || want == 0x84) {
+		c.selected.resumeOnline()
+	}
 	switch cmd.INS {
 	case apdu.InsSelect:
 		return c.selectFile(cmd)
@@ -202,6 +215,11 @@ func (c *Card) dispatch(cmd apdu.Command) apdu.Response {
 	case apdu.InsVerify:
 		return c.verify(a, cmd)
 	case apdu.InsGenerateAC:
+		if a.perso.cfg.QVSDC != nil {
+			// A qVSDC application's cryptogram comes with GET PROCESSING
+			// OPTIONS (Book C-3); it has no CDOL and no GENERATE AC.
+			return swOnly(apdu.SWConditionsNotSatisfied)
+		}
 		return c.generateAC(a, cmd)
 	case apdu.InsExternalAuthenticate:
 		return c.externalAuthenticate(a, cmd)
@@ -349,6 +367,9 @@ func (c *Card) gpo(a *appState, cmd apdu.Command) apdu.Response {
 	}
 	if a.tx.gpo || a.perso.cfg.GPORefused {
 		return swOnly(apdu.SWConditionsNotSatisfied)
+	}
+	if a.perso.cfg.QVSDC != nil {
+		return c.gpoQVSDC(a, cmd)
 	}
 	t, v, err := tlv.Single(cmd.Data)
 	if err != nil || t != 0x83 {

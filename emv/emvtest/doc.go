@@ -31,6 +31,23 @@
 // RECORD. With the T=0 profile setting it also plays the 61xx/6Cxx
 // procedures (Book 1 §9.3).
 //
+// # Contactless cards
+//
+// A profile with [Profile.Contactless] is a card that is tapped: its ATR is
+// the one PC/SC Part 3 gives an ISO/IEC 14443-4 card ([ContactlessATR]), its
+// directory is the PPSE with each application's Kernel Identifier (9F2A),
+// and [Card.Collision] tells a reader's field that a second card is there.
+// An application with [Application.QVSDC] is a Visa qVSDC one (Book C-3):
+// GET PROCESSING OPTIONS is the card's whole transaction and answers, in a
+// format 2 response, the cryptogram the card chose from the reader's TTQ
+// (9F66) and its own rules, with track 2, the CTQ (9F6C), the Available
+// Offline Spending Amount (9F5D) and, for an offline approval, the fDDA
+// signature (9F4B, Signed Data Format 95, with 9F69). After an ARQC it
+// accepts, on a second tap, EXTERNAL AUTHENTICATE and issuer scripts for
+// that ARQC (issuer update processing). [VisaQVSDCOffline],
+// [VisaQVSDCOnline], [VisaQVSDCPhone], [ContactlessMulti] and the other
+// visa-qvsdc-* profiles are built in.
+//
 // # Cryptography
 //
 // The card is personalised with a deterministic test key chain ([KeyChain]:

@@ -215,9 +215,15 @@ func signedStaticData(issuer *rsaKey, dac, static []byte, corrupt bool) []byte {
 // ICC Dynamic Data and the terminal's data, Book 2 §6.5.2 Table 17 (DDA:
 // the DDOL data; CDA: the Unpredictable Number, §6.6.1).
 func signedDynamicData(icc *rsaKey, iccDynamic, terminal []byte, corrupt bool) []byte {
+	return signedDynamicDataFormat(icc, 0x05, iccDynamic, terminal, corrupt)
+}
+
+// signedDynamicDataFormat is signedDynamicData with another Signed Data
+// Format: 95 for the fDDA of Book C-3.
+func signedDynamicDataFormat(icc *rsaKey, format byte, iccDynamic, terminal []byte, corrupt bool) []byte {
 	n := icc.size()
 	fields := make([]byte, 0, n-22)
-	fields = append(fields, 0x05, 0x01, byte(len(iccDynamic)))
+	fields = append(fields, format, 0x01, byte(len(iccDynamic)))
 	fields = append(fields, iccDynamic...)
 	for len(fields) < n-22 {
 		fields = append(fields, 0xBB)

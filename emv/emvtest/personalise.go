@@ -55,6 +55,19 @@ func (p *Profile) withDefaults() *Profile {
 	if q.Protocol == "" {
 		q.Protocol = "T=1"
 	}
+	if q.ATR == nil && q.Contactless != nil {
+		h := q.Contactless.HistoricalBytes
+		if h == nil && q.Contactless.Type == "B" {
+			h = defaultTypeB
+		}
+		q.ATR = ContactlessATR(h)
+	}
+	if q.Contactless != nil && q.Contactless.Type == "" {
+		q.Contactless.Type = "A"
+	}
+	if q.Directory == "" && q.Contactless != nil {
+		q.Directory = DirectoryPPSE
+	}
 	if q.ATR == nil {
 		if q.Protocol == "T=0" {
 			q.ATR = mustHex("3B021450")
@@ -181,26 +194,32 @@ func personalise(p *Profile, a *Application) (*persoApp, error) {
 		recs = append(recs, rec{recordID{byte(sfi), byte(n)}, oda, tlv.AppendTLV(nil, 0x70, content)})
 	}
 
-	// SFI 1: magnetic-stripe image (Book 3 Annex A: 57, 5F20).
-	var r1 []byte
-	r1 = tlv.AppendTLV(r1, 0x57, p.Track2)
-	r1 = tlv.AppendTLV(r1, 0x5F20, []byte(p.CardholderName))
-	add(1, 1, true, r1)
-
-	// SFI 2: application data, split over records of at most 230 bytes.
+	// SFI 1: magnetic-stripe image (Book 3 Annex A: 57, 5F20). A qVSDC
+	// application returns track 2 in its GET PROCESSING OPTIONS response
+	// (Book C-3), so its records hold neither.
 	var objs [][]byte
 	put := func(t tlv.Tag, v []byte) {
-		if v != nil {
+		if len(v) > 0 {
 			objs = append(objs, tlv.AppendTLV(nil, t, v))
 		}
 	}
+	if a.QVSDC == nil {
+		var r1 []byte
+		r1 = tlv.AppendTLV(r1, 0x57, p.Track2)
+		r1 = tlv.AppendTLV(r1, 0x5F20, []byte(p.CardholderName))
+		add(1, 1, true, r1)
+	} else {
+		put(0x5F20, []byte(p.CardholderName))
+	}
+
+	// SFI 2: application data, split over records of at most 230 bytes.
 	put(0x5A, cnPad(p.PAN, (len(p.PAN)+1)/2))
 	put(0x5F24, mustHex(a.ExpiryDate))
 	if a.EffectiveDate != "" {
 		put(0x5F25, mustHex(a.EffectiveDate))
 	}
 	put(0x5F28, a.IssuerCountry)
-	if p.PSN != "" {
+	if p.PSN != "" && a.QVSDC == nil { // qVSDC: in the GPO response
 		put(0x5F34, mustHex(p.PSN))
 	}
 	put(0x9F07, a.AUC)
@@ -425,6 +444,12 @@ func directoryEntry(a *Application) []byte {
 	}
 	if a.Priority != 0 {
 		e = tlv.AppendTLV(e, 0x87, []byte{byte(a.Priority)})
+	}
+	if a.KernelIdentifier != nil {
+		e = tlv.AppendTLV(e, 0x9F2A, a.KernelIdentifier)
+	}
+	if a.ExtendedSelection != nil {
+		e = tlv.AppendTLV(e, 0x9F29, a.ExtendedSelection)
 	}
 	return tlv.AppendTLV(nil, 0x61, e)
 }

@@ -124,6 +124,9 @@ type Profile struct {
 	MasterKeys MasterKeys `json:"master_keys,omitzero"`
 	// Applications on the card, in directory order. At least one.
 	Applications []Application `json:"applications"`
+	// Contactless makes the card one that is tapped on a contactless
+	// reader instead of inserted (see [Contactless]); nil: a contact card.
+	Contactless *Contactless `json:"contactless,omitempty"`
 }
 
 // Keys chooses the card's RSA key chain: a test CA, an issuer and the ICC
@@ -287,6 +290,18 @@ type Application struct {
 
 	// ODA knobs: what goes wrong in the card's certificates and signatures.
 	Faults ODAFaults `json:"oda_faults,omitzero"`
+
+	// KernelIdentifier is the Kernel Identifier 9F2A the PPSE lists for the
+	// application (1 to 8 bytes, Book B §3.3.2.5); nil leaves it out, and
+	// the reader takes the default kernel of the RID.
+	KernelIdentifier Hex `json:"kernel_identifier,omitempty"`
+	// ExtendedSelection is the Extended Selection 9F29 of the application's
+	// PPSE entry (Book B §3.3.2.7); nil leaves it out.
+	ExtendedSelection Hex `json:"extended_selection,omitempty"`
+	// QVSDC makes the application a Visa contactless qVSDC one (Book C-3):
+	// GET PROCESSING OPTIONS answers with the cryptogram; nil: a contact
+	// application that waits for GENERATE AC.
+	QVSDC *QVSDC `json:"qvsdc,omitempty"`
 }
 
 // IssuerDataObject is one primitive data object the issuer may update.
@@ -502,6 +517,9 @@ func (p *Profile) Validate() error {
 	if len(p.Track2) > 19 || len(p.CardholderName) > 26 || (p.ServiceCode != "" && (len(p.ServiceCode) != 3 || !isDigits(p.ServiceCode))) {
 		return bad("track2 at most 19 bytes, cardholder_name at most 26, service_code 3 digits")
 	}
+	if err := p.Contactless.validate(); err != nil {
+		return bad("contactless: %v", err)
+	}
 	if len(p.ATR) > 33 {
 		return bad("atr at most 33 bytes")
 	}
@@ -566,7 +584,13 @@ func (p *Profile) Validate() error {
 				return bad("%s.%s: %v", where, name, err)
 			}
 		}
-		if len(a.CDOL1) == 0 || len(a.CDOL2) == 0 {
+		if err := a.QVSDC.validate(); err != nil {
+			return bad("%s.qvsdc: %v", where, err)
+		}
+		if len(a.KernelIdentifier) > 8 || len(a.ExtendedSelection) > 11 {
+			return bad("%s: kernel_identifier at most 8 bytes, extended_selection at most 11", where)
+		}
+		if a.QVSDC == nil && (len(a.CDOL1) == 0 || len(a.CDOL2) == 0) {
 			return bad("%s: cdol1 and cdol2 are mandatory (Book 3 Annex A)", where)
 		}
 		if a.Extra != nil {

@@ -79,6 +79,23 @@ func TestParseProfileStrict(t *testing.T) {
 			assert.ErrorIs(t, err, ErrProfile)
 		})
 	}
+	cl, err := VisaQVSDCOffline().JSON()
+	require.NoError(t, err)
+	_, err = ParseProfile(cl)
+	require.NoError(t, err)
+	for name, js := range map[string]string{
+		"qvsdc: CTQ of 3 bytes":      strings.Replace(string(cl), `"ctq": "0000"`, `"ctq": "000000"`, 1),
+		"qvsdc: unknown CVM":         strings.Replace(string(cl), `"cvm": "signature"`, `"cvm": "fingerprint"`, 1),
+		"qvsdc: unknown fDDA":        strings.Replace(string(cl), `"ctq": "0000"`, `"ctq": "0000", "fdda_version": "02"`, 1),
+		"contactless: type C":        strings.Replace(string(cl), `"contactless": {}`, `"contactless": {"type": "C"}`, 1),
+		"kernel identifier too long": strings.Replace(string(cl), `"kernel_identifier": "03"`, `"kernel_identifier": "030000000000000000"`, 1),
+	} {
+		t.Run(name, func(t *testing.T) {
+			require.NotEqual(t, string(cl), js, "case must change the profile")
+			_, err := ParseProfile([]byte(js))
+			assert.ErrorIs(t, err, ErrProfile)
+		})
+	}
 }
 
 // Each built-in card answers a complete offline-capable flow: directory
@@ -96,9 +113,19 @@ func TestBuiltinProfilesTransact(t *testing.T) {
 					continue
 				}
 				pdol := make([]byte, mustDOL(a.PDOL).Len())
+				if a.QVSDC != nil {
+					// qVSDC: TTQ 2600 0000 first in the PDOL data; GPO
+					// answers the cryptogram (Book C-3).
+					copy(pdol, []byte{0x26, 0x00, 0x00, 0x00})
+				}
 				r := startTransaction(t, c, a.AID, pdol)
 				require.Equal(t, apdu.SWOK, r.SW)
 				var afl []byte
+				if a.QVSDC != nil {
+					require.Len(t, find(t, r.Data, 0x9F26), 8)
+					readAFL(t, c, find(t, r.Data, 0x94))
+					continue
+				}
 				if a.GPOFormat == 2 {
 					afl = find(t, r.Data, 0x94)
 				} else {
@@ -118,7 +145,7 @@ func TestBuiltinProfilesTransact(t *testing.T) {
 // format package oda loads, so a terminal configuration can trust them.
 func TestCAKeyFile(t *testing.T) {
 	keys := BuiltinCAPublicKeys()
-	require.Len(t, keys, 2)
+	require.Len(t, keys, 3) // Visa, Mastercard, UnionPay (contactless-multi)
 	type keyJSON struct {
 		RID      string `json:"rid"`
 		Index    string `json:"index"`

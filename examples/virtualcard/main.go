@@ -7,6 +7,7 @@
 //	go run ./examples/virtualcard                            # visa-cda
 //	go run ./examples/virtualcard -card signature-t0         # a T=0 card
 //	go run ./examples/virtualcard -card testdata/cards/pin-key.json
+//	go run ./examples/virtualcard -card visa-qvsdc-offline   # a contactless card (tapped)
 //
 // and, in another shell:
 //
@@ -19,7 +20,9 @@
 //
 // Flags:
 //
-//	-card NAME    built-in card profile, or a profile file ending in .json
+//	-card NAME    built-in card profile, or a profile file ending in .json;
+//	              the contactless ones (visa-qvsdc-*, contactless-multi) answer
+//	              with a contactless ATR and a PPSE
 //	-addr HOST:PORT  where pcscd's vpcd driver listens (127.0.0.1:35963 is
 //	              "Virtual PCD 00 00", 35964 "Virtual PCD 00 01", ...)
 //	-record FILE  on exit, write the card's exchanges in apdu's session
@@ -173,7 +176,17 @@ func writeSession(path string, card *emvtest.Card, name string) error {
 	return app.WriteSession(path, s)
 }
 
+// protocol names how the card is presented: the transmission protocol of
+// an inserted card, or "contactless, ISO/IEC 14443-4 type A" for a tapped
+// one (its ATR is then the contactless form of PC/SC Part 3).
 func protocol(p *emvtest.Profile) string {
+	if c := p.Contactless; c != nil {
+		t := c.Type
+		if t == "" {
+			t = "A"
+		}
+		return "contactless, ISO/IEC 14443-4 type " + t
+	}
 	if p.Protocol == "" {
 		return "T=1"
 	}

@@ -111,6 +111,37 @@ func TestVirtualCard(t *testing.T) {
 	assert.Equal(t, resp, sess.Exchanges[0].Response)
 }
 
+// A contactless profile is served like a contact one, with the contactless
+// ATR of PC/SC Part 3 and its PPSE.
+func TestVirtualCardContactless(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out, errOut syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"-card", "visa-qvsdc-offline", "-addr", ln.Addr().String()}, &out, &errOut)
+	}()
+	conn, err := ln.Accept()
+	require.NoError(t, err)
+	defer conn.Close()
+	assert.Equal(t, []byte{0x3B, 0x80, 0x80, 0x01, 0x01}, exchange(t, conn, []byte{0x04}))
+	sel, err := apdu.Select([]byte("2PAY.SYS.DDF01"), false).Bytes()
+	require.NoError(t, err)
+	resp := exchange(t, conn, sel)
+	assert.Equal(t, []byte{0x90, 0x00}, resp[len(resp)-2:])
+	cancel()
+	select {
+	case err := <-done:
+		require.NoError(t, err, errOut.String())
+	case <-time.After(5 * time.Second):
+		t.Fatal("the command did not stop")
+	}
+	assert.Contains(t, out.String(), "card visa-qvsdc-offline: PAN 476173******0019, ATR 3B80800101 (contactless, ISO/IEC 14443-4 type A)\n")
+}
+
 func TestVirtualCardErrors(t *testing.T) {
 	var out, errOut bytes.Buffer
 	err := run(context.Background(), []string{"-card", "nope"}, &out, &errOut)

@@ -1,0 +1,248 @@
+package kernel3
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/emvkit/emvkit/apdu"
+	"github.com/emvkit/emvkit/contactless"
+	"github.com/emvkit/emvkit/oda"
+	"github.com/emvkit/emvkit/tlv"
+	"github.com/emvkit/emvkit/tvr"
+)
+
+// Config is Kernel 3's own configuration. The zero value is ready to use.
+type Config struct {
+	// MaxRecords bounds the records read through the AFL (Book C-3 §5.3
+	// gives no bound; a card asking for more is treated as a card error,
+	// End Application). Zero: 64.
+	MaxRecords int
+}
+
+func (c *Config) maxRecords() int {
+	if c.MaxRecords <= 0 {
+		return 64
+	}
+	return c.MaxRecords
+}
+
+// Kernel is Kernel 3 (Book C-3). It is safe for use by several goroutines:
+// each activation has its own state.
+type Kernel struct {
+	cfg Config
+}
+
+// New returns Kernel 3 with the given configuration.
+func New(cfg Config) *Kernel { return &Kernel{cfg: cfg} }
+
+var _ contactless.Kernel = (*Kernel)(nil)
+
+// Activate runs the kernel on the selected card (Book C-3 §5) and returns
+// its Outcome. It returns an error only when the card link failed (the
+// card left the field: errors.Is(err, apdu.ErrCardRemoved)) or ctx ended.
+func (k *Kernel) Activate(ctx context.Context, a *contactless.Activation) (*contactless.Outcome, error) {
+	s := &transactionState{ctx: ctx, k: k, a: a}
+	if a.Start == contactless.StartB && a.OnlineResponse != nil {
+		return s.issuerUpdate()
+	}
+	return s.run()
+}
+
+// linkError is a failure of the card link: the kernel stops and returns it.
+type linkError struct{ err error }
+
+func (e *linkError) Error() string { return e.err.Error() }
+func (e *linkError) Unwrap() error { return e.err }
+
+// Cryptogram types (Book C-3 Annex A, 9F27 bits 8-7).
+const (
+	cryptogramAAC  byte = 0x00
+	cryptogramTC   byte = 0x40
+	cryptogramARQC byte = 0x80
+)
+
+// TTQ bits (Terminal Transaction Qualifiers 9F66: Book A §5.7, Table 5-4;
+// Book C-3 Annex A).
+const (
+	ttq1ContactChip    = 0x10 // byte 1 bit 5: EMV contact chip supported
+	ttq1OfflineOnly    = 0x08 // byte 1 bit 4: offline-only reader
+	ttq1OnlinePIN      = 0x04 // byte 1 bit 3: online PIN supported
+	ttq1Signature      = 0x02 // byte 1 bit 2: signature supported
+	ttq1ODAForOnline   = 0x01 // byte 1 bit 1: ODA for online authorisations supported
+	ttq2CVMRequired    = 0x40 // byte 2 bit 7: CVM required
+	ttq3IssuerUpdate   = 0x80 // byte 3 bit 8: issuer update processing supported
+	ttq3CDCVMSupported = 0x40 // byte 3 bit 7: consumer device CVM supported
+)
+
+// CTQ bits (Card Transaction Qualifiers 9F6C: Book C-3 Annex A.2).
+const (
+	ctq1OnlinePIN          = 0x80 // byte 1 bit 8: online PIN required
+	ctq1Signature          = 0x40 // byte 1 bit 7: signature required
+	ctq1OnlineIfODAFails   = 0x20 // byte 1 bit 6: go online if ODA fails and the reader is online capable
+	ctq1SwitchIfODAFails   = 0x10 // byte 1 bit 5: switch interface if ODA fails and the reader supports contact chip
+	ctq1OnlineIfExpired    = 0x08 // byte 1 bit 4: go online if the application expired
+	ctq1SwitchForCash      = 0x04 // byte 1 bit 3: switch interface for cash transactions
+	ctq1SwitchForCashback  = 0x02 // byte 1 bit 2: switch interface for cashback transactions
+	ctq2CDCVMPerformed     = 0x80 // byte 2 bit 8: consumer device CVM performed
+	ctq2IssuerUpdateOnCard = 0x40 // byte 2 bit 7: card supports issuer update processing at the POS
+)
+
+// Transaction types (9C) with their own CTQ rules.
+const (
+	txCash         = 0x01
+	txCashback     = 0x09
+	maxPDOLDataLen = 252
+)
+
+// transactionState is one activation of the kernel: everything it learnt
+// from the card and what it decided.
+type transactionState struct {
+	ctx context.Context
+	k   *Kernel
+	a   *contactless.Activation
+
+	pdol     tlv.DOL
+	ttq      [4]byte
+	un       [4]byte
+	pdolData []byte
+	date     time.Time
+	tvr      tvr.TVR
+
+	term     [32]tagValue // the Entry Point's terminal data, indexed once
+	nterm    int
+	card     cardData
+	odaRecs  []oda.Record // the records the AFL flags for ODA, as received
+	cvm      contactless.CVM
+	langPref string
+}
+
+// run is Book C-3 §5 for a new transaction.
+func (s *transactionState) run() (*contactless.Outcome, error) {
+	if out := s.initiate(); out != nil {
+		return out, nil
+	}
+	out, err := s.gpo()
+	if err != nil || out != nil {
+		return out, err
+	}
+	if out, err := s.readRecords(); err != nil || out != nil {
+		return out, err
+	}
+	s.cardReadComplete()
+	return s.process(), nil
+}
+
+// initiate reads the FCI and the terminal data the transaction needs
+// (Book C-3 §5.2.1): the PDOL, the Language Preference, the TTQ of
+// pre-processing, the transaction date and a new Unpredictable Number.
+func (s *transactionState) initiate() *contactless.Outcome {
+	a := s.a
+	s.indexTerminalData()
+	s.ttq = a.Indicators.TTQ
+	if s.ttq == ([4]byte{}) {
+		if v, ok := s.terminal(0x9F66); ok && len(v) == 4 {
+			s.ttq = [4]byte(v)
+		}
+	}
+	if v, ok := tlv.Find(a.FCI, 0x5F2D); ok && len(v) <= 8 {
+		s.langPref = string(v)
+	}
+	s.date = a.Time()
+	if d, ok := s.terminal(0x9A); ok {
+		if t, ok := bcdDate(d); ok {
+			s.date = t
+		}
+	}
+	if _, err := io.ReadFull(a.Rand, s.un[:]); err != nil {
+		// No unpredictable number, no transaction: the reader cannot go on
+		// (a terminal fault, Book A §6.2 End Application).
+		return s.endApplication()
+	}
+	if v, ok := tlv.Find(a.FCI, 0x9F38); ok {
+		d, err := tlv.ParseDOL(v)
+		if err != nil || d.Len() > maxPDOLDataLen {
+			// Book C-3 §5.2.1: a PDOL that cannot be used is card data the
+			// kernel cannot process.
+			return s.endApplication()
+		}
+		s.pdol = d
+	}
+	s.pdolData = s.pdol.Build(make([]byte, 0, s.pdol.Len()), s.terminalValue)
+	return nil
+}
+
+// terminalValue gives the PDOL the terminal's data (Book C-3 §5.2.1): the
+// TTQ of pre-processing, the kernel's Unpredictable Number and TVR, and the
+// rest from the Entry Point's terminal data.
+func (s *transactionState) terminalValue(t tlv.Tag) ([]byte, bool) {
+	switch t {
+	case 0x9F66:
+		return s.ttq[:], true
+	case 0x9F37:
+		return s.un[:], true
+	case 0x95:
+		return s.tvr[:], true
+	}
+	return s.terminal(t)
+}
+
+// tagValue is one primitive data object.
+type tagValue struct {
+	t tlv.Tag
+	v []byte
+}
+
+// indexTerminalData reads the Entry Point's terminal data (primitive
+// objects, Book B §3.4.1.1) once, so that the PDOL and the Data Record look
+// values up without decoding it again; objects beyond the index's room and
+// after a malformed one are not seen, as tlv.Find would not see the latter.
+func (s *transactionState) indexTerminalData() {
+	it := tlv.NewIter(s.a.TerminalData)
+	for s.nterm < len(s.term) && it.Next() {
+		s.term[s.nterm] = tagValue{it.Tag(), it.Value()}
+		s.nterm++
+	}
+}
+
+// terminal finds a terminal data object: the first with the tag.
+func (s *transactionState) terminal(t tlv.Tag) ([]byte, bool) {
+	for _, tv := range s.term[:s.nterm] {
+		if tv.t == t {
+			return tv.v, true
+		}
+	}
+	return nil, false
+}
+
+// transmit sends one command; a link failure comes back as *linkError.
+func (s *transactionState) transmit(c apdu.Command) (apdu.Response, error) {
+	r, err := apdu.Exchange(s.ctx, s.a.Card, c)
+	if err != nil {
+		if errors.Is(err, apdu.ErrShortResponse) {
+			return apdu.Response{}, nil // no status word: a card error, SW 0000
+		}
+		return apdu.Response{}, &linkError{fmt.Errorf("kernel3: %s: %w", c.Name(), err)}
+	}
+	return r, nil
+}
+
+func bcdDate(b []byte) (time.Time, bool) {
+	if len(b) != 3 {
+		return time.Time{}, false
+	}
+	var d [3]int
+	for i, x := range b {
+		hi, lo := int(x>>4), int(x&0x0F)
+		if hi > 9 || lo > 9 {
+			return time.Time{}, false
+		}
+		d[i] = hi*10 + lo
+	}
+	if d[1] < 1 || d[1] > 12 || d[2] < 1 || d[2] > 31 {
+		return time.Time{}, false
+	}
+	return time.Date(2000+d[0], time.Month(d[1]), d[2], 0, 0, 0, 0, time.UTC), true
+}

@@ -1,0 +1,333 @@
+package kernel3
+
+import (
+	"bytes"
+	"errors"
+
+	"github.com/emvkit/emvkit/contactless"
+	"github.com/emvkit/emvkit/oda"
+	"github.com/emvkit/emvkit/tlv"
+	"github.com/emvkit/emvkit/tvr"
+)
+
+// process takes the decision after the card has left (Book C-3 §5.5 to
+// §5.8), from the cryptogram type:
+//
+//   - AAC: Declined;
+//   - TC: the exception file (on it: Declined), the expiry date (expired:
+//     Online Request when CTQ byte 1 bit 4 asks for it and the reader is
+//     online capable, else Declined), fDDA (failed: the CTQ's policy), the
+//     CVM; Approved;
+//   - ARQC: the same checks set their TVR bits for the issuer, fDDA only
+//     when the card signed and the reader asked for ODA on online
+//     authorisations (TTQ byte 1 bit 1); Online Request.
+//
+// Cash and cashback transactions whose card asks to switch interface for
+// them (CTQ byte 1 bits 3 and 2) go to the contact interface first.
+func (s *transactionState) process() *contactless.Outcome {
+	kind, ok := s.card.cryptogramType()
+	if !ok {
+		return s.endApplication()
+	}
+	if out := s.switchForCash(); out != nil {
+		return out
+	}
+	if kind == cryptogramAAC {
+		return s.declined()
+	}
+	onFile := s.exceptionFile()
+	expired := s.checkDates()
+	if kind == cryptogramARQC {
+		if s.offlineOnly() {
+			// Book C-3 §5.5.1: an offline-only reader cannot send an ARQC
+			// online; the transaction is declined.
+			return s.declined()
+		}
+		if s.card.sdad != nil && s.ttq[0]&ttq1ODAForOnline != 0 {
+			s.fdda() // failure only sets its TVR bit: the issuer decides
+		}
+		if !s.verifyCardholder(true) {
+			return s.declined()
+		}
+		return s.onlineRequest()
+	}
+
+	// A TC.
+	if onFile {
+		return s.declined()
+	}
+	if expired {
+		if s.ctq(0, ctq1OnlineIfExpired) && !s.offlineOnly() {
+			if !s.verifyCardholder(true) {
+				return s.declined()
+			}
+			return s.onlineRequest()
+		}
+		return s.declined()
+	}
+	if !s.fdda() {
+		switch {
+		case s.ctq(0, ctq1OnlineIfODAFails) && !s.offlineOnly():
+			if !s.verifyCardholder(true) {
+				return s.declined()
+			}
+			return s.onlineRequest()
+		case s.ctq(0, ctq1SwitchIfODAFails) && s.ttq[0]&ttq1ContactChip != 0:
+			return s.tryAnotherInterface(true)
+		}
+		return s.declined()
+	}
+	if !s.verifyCardholder(false) {
+		return s.declined()
+	}
+	return s.approved()
+}
+
+func (s *transactionState) ctq(i int, bit byte) bool {
+	return len(s.card.ctq) == 2 && s.card.ctq[i]&bit != 0
+}
+
+func (s *transactionState) offlineOnly() bool { return s.ttq[0]&ttq1OfflineOnly != 0 }
+
+// switchForCash: CTQ byte 1 bit 3 (cash) and bit 2 (cashback) ask a reader
+// that has a contact interface to use it for those transactions (Book C-3
+// §5.5.3).
+func (s *transactionState) switchForCash() *contactless.Outcome {
+	if s.ttq[0]&ttq1ContactChip == 0 {
+		return nil
+	}
+	typ, _ := s.terminal(0x9C)
+	if s.a.Transaction != nil {
+		typ = []byte{s.a.Transaction.Type}
+	}
+	if len(typ) != 1 {
+		return nil
+	}
+	if (typ[0] == txCash && s.ctq(0, ctq1SwitchForCash)) || (typ[0] == txCashback && s.ctq(0, ctq1SwitchForCashback)) {
+		return s.tryAnotherInterface(true)
+	}
+	return nil
+}
+
+// exceptionFile looks the PAN up in the terminal exception file (Book C-3
+// §5.5.2); a card on it has TVR byte 1 bit 5 set.
+func (s *transactionState) exceptionFile() bool {
+	if s.a.ExceptionFile == nil {
+		return false
+	}
+	pan := s.card.pan
+	if pan == nil {
+		pan = panFromTrack2(s.card.track2)
+	}
+	if s.a.ExceptionFile(pan, s.card.psn) {
+		s.tvr.Set(tvr.CardOnExceptionFile)
+		return true
+	}
+	return false
+}
+
+// panFromTrack2 is the PAN of Track 2 Equivalent Data (57): the digits
+// before the separator D, as cn (padded with F).
+func panFromTrack2(t2 []byte) []byte {
+	for i, b := range t2 {
+		switch {
+		case b>>4 == 0x0D:
+			return t2[:i]
+		case b&0x0F == 0x0D:
+			out := append([]byte(nil), t2[:i+1]...)
+			out[i] |= 0x0F
+			return out
+		}
+	}
+	return nil
+}
+
+// checkDates is the application expiry check of Book C-3 §5.5.2: the
+// Application Expiration Date (5F24, or the YYMM of track 2 when the card
+// gave no 5F24) earlier than the transaction date sets TVR byte 2 bit 7
+// and reports true. An Application Effective Date (5F25) after the
+// transaction date sets byte 2 bit 6 for the issuer; Book C-3 gives it no
+// outcome of its own, so it does not stop an offline approval by itself.
+func (s *transactionState) checkDates() (expired bool) {
+	today := ymd(s.date.Year()%100, int(s.date.Month()), s.date.Day())
+	exp, ok := bcdYMD(s.card.expiry)
+	if !ok {
+		exp, ok = track2Expiry(s.card.track2)
+	}
+	if ok && exp < today {
+		s.tvr.Set(tvr.ExpiredApplication)
+		expired = true
+	}
+	if eff, ok := bcdYMD(s.card.effective); ok && eff > today {
+		s.tvr.Set(tvr.ApplicationNotYetEffective)
+	}
+	return expired
+}
+
+func ymd(y, m, d int) int { return y*10000 + m*100 + d }
+
+func bcdYMD(b []byte) (int, bool) {
+	if len(b) != 3 {
+		return 0, false
+	}
+	v := 0
+	for _, x := range b {
+		if x>>4 > 9 || x&0x0F > 9 {
+			return 0, false
+		}
+		v = v*100 + int(x>>4)*10 + int(x&0x0F)
+	}
+	return v, true
+}
+
+// track2Expiry reads YYMM after the separator and takes the month's last
+// day (a card expires at the end of its month).
+func track2Expiry(t2 []byte) (int, bool) {
+	var digits []byte
+	sep := -1
+	for _, b := range t2 {
+		for _, n := range [2]byte{b >> 4, b & 0x0F} {
+			if n == 0x0D && sep < 0 {
+				sep = len(digits)
+				continue
+			}
+			digits = append(digits, n)
+		}
+	}
+	if sep < 0 || len(digits) < sep+4 {
+		return 0, false
+	}
+	d := digits[sep : sep+4]
+	for _, n := range d {
+		if n > 9 {
+			return 0, false
+		}
+	}
+	return ymd(int(d[0])*10+int(d[1]), int(d[2])*10+int(d[3]), 31), true
+}
+
+// fdda performs fast DDA (Book C-3 §5.6, Annex C): the ICC key chain under
+// the CA key of the card's RID and 8F, over the static data of the records
+// the AFL flags (with the AIP when 9F4A names it), then the SDAD (9F4B) with
+// Signed Data Format 95 (Book C-3 Annex C.2: fDDA signs its own format, 95,
+// not the 05 of Book 2 DDA), hashed over the Unpredictable Number for fDDA
+// version 00 (or no 9F69) and over Unpredictable Number || Amount,
+// Authorised || Transaction Currency Code || 9F69 for version 01. A
+// consumer device CVM is bound to the signature: when 9F69 carries the CTQ
+// (bytes 6-7 of version 01) it must equal 9F6C. It reports success; a
+// failure sets TVR byte 1 bit 4 (DDA failed; fDDA has no bit of its own)
+// and, for missing data, byte 1 bit 6; a card that does not support fDDA
+// (AIP byte 1 bit 6) sets byte 1 bit 8 and fails.
+func (s *transactionState) fdda() bool {
+	c := &s.card
+	if c.aip[0]&0x20 == 0 {
+		s.tvr.Set(tvr.OfflineDataAuthNotPerformed)
+		return false
+	}
+	err := s.verifyFDDA()
+	if err == nil {
+		return true
+	}
+	s.a.Logger.Debug("kernel3: fDDA", "err", err)
+	s.tvr.Set(tvr.DDAFailed)
+	if errors.Is(err, oda.ErrMissingData) {
+		s.tvr.Set(tvr.ICCDataMissing)
+	}
+	return false
+}
+
+var errCTQMismatch = errors.New("kernel3: CTQ in 9F69 differs from 9F6C")
+
+func (s *transactionState) verifyFDDA() error {
+	c := &s.card
+	if c.sdad == nil {
+		return &oda.Error{Method: oda.FDDA, Check: oda.CheckSDAD, Err: oda.ErrMissingData}
+	}
+	n := len(c.aip)
+	for _, r := range s.odaRecs {
+		n += len(r.Data)
+	}
+	static, err := oda.AppendStaticData(make([]byte, 0, n), oda.FDDA, s.odaRecs, c.sdaTagList, c.aip)
+	if err != nil {
+		return err
+	}
+	pan := c.pan
+	if pan == nil {
+		pan = panFromTrack2(c.track2)
+	}
+	v := oda.Verifier{Keys: s.a.CAKeys, Date: s.date}
+	if v.Keys == nil {
+		v.Keys = oda.NewKeyStore()
+	}
+	card := oda.CardData{
+		AID: s.aid(), CAKeyIndex: c.caIndex, PAN: pan,
+		IssuerCertificate: c.issuerCert, IssuerRemainder: c.issuerRem, IssuerExponent: c.issuerExp,
+		ICCCertificate: c.iccCert, ICCRemainder: c.iccRem, ICCExponent: c.iccExp,
+	}
+	icc, err := v.ICCPublicKey(oda.FDDA, &card, static)
+	if err != nil {
+		return err
+	}
+	amount, _ := s.signedValue(0x9F02)
+	currency, _ := s.signedValue(0x5F2A)
+	if _, err := icc.VerifyFDDA(c.sdad, &oda.FDDAInput{
+		UnpredictableNumber: s.un[:], Amount: amount, CurrencyCode: currency, CardAuthData: c.cardAuthData,
+	}); err != nil {
+		return err
+	}
+	if cad := c.cardAuthData; len(cad) >= 7 && cad[0] == 0x01 && c.ctq != nil && !bytes.Equal(cad[5:7], c.ctq) {
+		return errCTQMismatch
+	}
+	return nil
+}
+
+// signedValue is a terminal data object as the card saw it: its value in
+// the PDOL data sent, else the terminal's (the card signs what it got).
+func (s *transactionState) signedValue(t tlv.Tag) ([]byte, bool) {
+	if v, ok := s.pdol.Value(s.pdolData, t); ok {
+		return v, true
+	}
+	return s.terminalValue(t)
+}
+
+func (s *transactionState) aid() []byte {
+	if s.a.Combination != nil && len(s.a.Combination.AID) >= 5 {
+		return s.a.Combination.AID
+	}
+	v, _ := tlv.Find(s.a.FCI, 0x84)
+	return v
+}
+
+// verifyCardholder chooses the CVM (Book C-3 §5.7). The card's CTQ comes
+// first, each bit only when the reader supports that CVM: consumer device
+// CVM performed (byte 2 bit 8, with TTQ byte 3 bit 7) is Confirmation Code
+// Verified; online PIN required (byte 1 bit 8, with TTQ byte 1 bit 3) is
+// Online PIN, for an online transaction only (a TC cannot carry a PIN to
+// the issuer); signature required (byte 1 bit 7, with TTQ byte 1 bit 2) is
+// Obtain Signature. When none applies and the reader requires a CVM (TTQ
+// byte 2 bit 7, set by pre-processing above the Reader CVM Required Limit):
+// a card without a CTQ gets the reader's own, signature if supported, else
+// online PIN for an online transaction (Book C-3 §5.7.2); a card whose CTQ
+// names no CVM the reader can do fails CVM processing (false: Declined).
+// Otherwise No CVM.
+func (s *transactionState) verifyCardholder(online bool) bool {
+	switch {
+	case s.ctq(1, ctq2CDCVMPerformed) && s.ttq[2]&ttq3CDCVMSupported != 0:
+		s.cvm = contactless.CVMConfirmationCodeVerified
+	case online && s.ctq(0, ctq1OnlinePIN) && s.ttq[0]&ttq1OnlinePIN != 0:
+		s.cvm = contactless.CVMOnlinePIN
+	case s.ctq(0, ctq1Signature) && s.ttq[0]&ttq1Signature != 0:
+		s.cvm = contactless.CVMObtainSignature
+	case s.ttq[1]&ttq2CVMRequired == 0:
+		s.cvm = contactless.CVMNoCVM
+	case s.card.ctq == nil && s.ttq[0]&ttq1Signature != 0:
+		s.cvm = contactless.CVMObtainSignature
+	case s.card.ctq == nil && online && s.ttq[0]&ttq1OnlinePIN != 0:
+		s.cvm = contactless.CVMOnlinePIN
+	default:
+		s.cvm = contactless.CVMNA
+		s.tvr.Set(tvr.CardholderVerificationNotSuccessful)
+		return false
+	}
+	return true
+}
