@@ -27,6 +27,12 @@ const (
 	// MaxExchanges bounds the commands sent to cards in one run; the
 	// command after it fails with [ErrTooManyCommands] without being sent.
 	MaxExchanges = 512
+	// MaxOnlineResponse bounds the online response data a Restart takes:
+	// 8A and 91 (at most 16 bytes, Book 3 Annex A) and the issuer scripts,
+	// which the contact kernel bounds at 1024 bytes (Book 3 §10.10); 2048
+	// leaves room for the templates' headers. A longer response is refused
+	// with [ErrOnlineResponseTooLong] before any command is sent.
+	MaxOnlineResponse = 2048
 )
 
 var (
@@ -38,6 +44,9 @@ var (
 	// ErrNoRestart reports a call of [EntryPoint.Restart] for an outcome
 	// whose Start is neither B nor D.
 	ErrNoRestart = errors.New("contactless: the outcome asks for no restart")
+	// ErrOnlineResponseTooLong reports a Restart given more than
+	// [MaxOnlineResponse] bytes of online response data.
+	ErrOnlineResponseTooLong = errors.New("contactless: online response too long")
 )
 
 // EntryPoint is a contactless reader's Entry Point (Book A §3, Book B):
@@ -212,6 +221,9 @@ func (ep *EntryPoint) Restart(ctx context.Context, field Field, prev *Result, on
 	st := prev.Outcome.Parameters.Start
 	if st != StartB && st != StartD {
 		return nil, fmt.Errorf("%w: Start %s", ErrNoRestart, st)
+	}
+	if len(onlineResponse) > MaxOnlineResponse {
+		return nil, fmt.Errorf("%w: %d bytes, at most %d", ErrOnlineResponseTooLong, len(onlineResponse), MaxOnlineResponse)
 	}
 	if st == StartB && field == nil {
 		return nil, errors.New("contactless: Restart at Start B needs a field")

@@ -281,6 +281,19 @@ func onlineRequestStartB() *contactless.Outcome {
 // B §3.5.1.4).
 func TestRestart(t *testing.T) {
 	response := unhex("8A023030 9108 0102030405060708")
+	t.Run("BookA_5_4_OnlineResponseOverTheBound_RefusedBeforeAnyCommand", func(t *testing.T) {
+		k := &stubKernel{outcomes: []*contactless.Outcome{onlineRequestStartB(), outcome(contactless.StatusApproved)}}
+		ep := &contactless.EntryPoint{Config: testConfig(visa(), mastercard()), Kernels: kernels(k, 2, 3)}
+		card := cardWith(entry(visaAID).withPrio(2), entry(mcAID).withPrio(1))
+		txn := purchase
+		first, err := ep.Run(context.Background(), contactless.OneCard(card), &txn)
+		require.NoError(t, err)
+		_, err = ep.Restart(context.Background(), contactless.OneCard(card), first, make([]byte, contactless.MaxOnlineResponse+1))
+		require.ErrorIs(t, err, contactless.ErrOnlineResponseTooLong)
+		assert.Len(t, k.seen, 1, "the kernel is not activated again")
+		_, err = ep.Restart(context.Background(), contactless.OneCard(card), first, make([]byte, contactless.MaxOnlineResponse))
+		require.NoError(t, err, "a response at the bound is taken")
+	})
 	t.Run("BookA_5_4_OnlineRequestStartB_SecondTapWithTheResponse", func(t *testing.T) {
 		k := &stubKernel{outcomes: []*contactless.Outcome{onlineRequestStartB(), outcome(contactless.StatusApproved)}}
 		ep := &contactless.EntryPoint{Config: testConfig(visa(), mastercard()), Kernels: kernels(k, 2, 3)}
