@@ -54,12 +54,18 @@ func (s *transactionState) checkProcessingRestrictions() error {
 	return nil
 }
 
-// isATM reports whether the terminal is an ATM: a financial institution
-// terminal (type 1x) that dispenses cash (9F40 byte 1 bit 8), Book 4
-// Annex A1.
+// isATM reports whether the terminal is an ATM for the Application Usage
+// Control check (Book 3 §10.4.2): Book 4 Annex A1 names an ATM as an
+// unattended financial institution terminal, Terminal Type 14, 15 or 16,
+// with the cash capability (9F40 byte 1 bit 8). A bank teller's terminal
+// (11, 12, 13) is attended and not an ATM, cash capability or not.
 func (s *transactionState) isATM() bool {
 	add := s.cfg.additionalCapabilities()
-	return s.cfg.terminalType()>>4 == 1 && add[0]&0x80 != 0
+	switch s.cfg.terminalType() {
+	case 0x14, 0x15, 0x16:
+		return add[0]&0x80 != 0
+	}
+	return false
 }
 
 // usageAllowed applies the Application Usage Control checks of
