@@ -5,6 +5,7 @@ import (
 
 	"github.com/emvkit/emvkit/emv"
 	"github.com/emvkit/emvkit/emv/emvtest"
+	"github.com/stretchr/testify/assert"
 )
 
 // runUnrecorded runs each scenario on the virtual card and asserts it, as
@@ -77,4 +78,37 @@ func TestBook3_10_4_2_AUC_TellerTerminalIsNotATM(t *testing.T) {
 			cmds: cdaHead + " GAC00",
 		},
 	})
+}
+
+// lastCommand is the last command the trace holds, in hex.
+func lastCommand(tr emv.Trace) string {
+	if len(tr) == 0 {
+		return ""
+	}
+	return hexOf(tr[len(tr)-1].Command)
+}
+
+// Book 2 §6.6.2 with Book 4 Annex A6: CDA fails on the ARQC of the first
+// GENERATE AC; the terminal declines offline without going online, so the
+// second GENERATE AC asks for an AAC with the terminal's own ARC Z1
+// ("offline declined") in the CDOL2 data, as it does for a TC whose CDA
+// failed, and the result carries Z1.
+func TestBook2_6_6_CDAFailedOnARQC_SecondGenerateACCarriesZ1(t *testing.T) {
+	host := approve()
+	sc := scenario{
+		txn:     txn(20000),
+		host:    host,
+		profile: func(p *emvtest.Profile) { p.Applications[0].Faults.BadSDAD = true },
+		outcome: emv.Declined, tvr: "0400008000", tsi: "E800", cvm: "440302",
+		cmds: cdaHead + " GAC90 GAC00",
+	}
+	res, err, card := sc.run(t)
+	sc.assert(t, res, err, card)
+	assert.Empty(t, host.reqs, "no authorisation request")
+	assert.Equal(t, "Z1", res.ARC)
+	// CDOL2: 8A ARC "Z1" (5A31), 9F02 200.00, 9F03 0, 9F1A 0840, 95 the
+	// TVR, 5F2A 0840, 9A 260102, 9C 00, 9F37 11111111; P1 00 asks for an
+	// AAC without CDA.
+	assert.Equal(t, "80AE00001F"+"5A31"+"000000020000"+"000000000000"+"0840"+"0400008000"+"0840"+"260102"+"00"+"11111111"+"00",
+		lastCommand(res.Trace), "second GENERATE AC")
 }
