@@ -1,11 +1,15 @@
 package emv_test
 
 import (
+	"context"
+	"strings"
 	"testing"
 
 	"github.com/emvkit/emvkit/emv"
 	"github.com/emvkit/emvkit/emv/emvtest"
+	"github.com/emvkit/emvkit/tlv"
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // runUnrecorded runs each scenario on the virtual card and asserts it, as
@@ -111,4 +115,69 @@ func TestBook2_6_6_CDAFailedOnARQC_SecondGenerateACCarriesZ1(t *testing.T) {
 	// AAC without CDA.
 	assert.Equal(t, "80AE00001F"+"5A31"+"000000020000"+"000000000000"+"0840"+"0400008000"+"0840"+"260102"+"00"+"11111111"+"00",
 		lastCommand(res.Trace), "second GENERATE AC")
+}
+
+// issuerScript encodes one issuer script template: tag 71 or 72, the
+// Issuer Script Identifier 9F18 and n commands, each PUT DATA 9F14 with a
+// wrong MAC; lengths over 127 take the long form (81 xx), as the kernel
+// must read them.
+func issuerScript(template tlv.Tag, id string, n int) []byte {
+	v := tlv.AppendTLV(nil, 0x9F18, mustHex(id))
+	for range n {
+		v = tlv.AppendTLV(v, 0x86, mustHex("84DA9F1409"+"03"+"0102030405060708"))
+	}
+	return tlv.AppendTLV(nil, template, v)
+}
+
+// Book 3 §10.10: scripts longer than the terminal takes (1024 bytes in
+// all) are not performed. Each gets its Issuer Script Result "not
+// performed" with its identifier, and the TVR bit of its own template:
+// "after final GENERATE AC" for 72, "before" for 71.
+func TestBook3_10_10_ScriptsTooLong_FailureBitOfTheirTemplate(t *testing.T) {
+	var five72 []byte
+	for i := range 5 {
+		five72 = append(five72, issuerScript(0x72, "0000000"+itoa(i+1), 13)...)
+	}
+	tests := []struct {
+		name    string
+		scripts []byte
+		tvr     string
+		results string // 9F5B
+	}{
+		{
+			// Five scripts of 7+3+13*16 = 218 bytes: 1090 in all.
+			name: "Template72TooLong_ScriptFailedAfter", scripts: five72, tvr: "0000008010",
+			results: "0000000001" + "0000000002" + "0000000003" + "0000000004" + "0000000005",
+		},
+		{
+			// One short 71 script goes over the limit with the 72 ones:
+			// nothing is performed and each template sets its own bit.
+			name: "Templates71And72TooLong_BothBits", scripts: append(issuerScript(0x71, "0A0B0C0D", 1), five72...), tvr: "0000008030",
+			results: "000A0B0C0D" + "0000000001" + "0000000002" + "0000000003" + "0000000004" + "0000000005",
+		},
+		{
+			// 4 of them, 872 bytes, fit: performed, each failing at its
+			// first command.
+			name: "Template72WithinTheLimit_Performed", scripts: five72[:4*218], tvr: "0000008010",
+			results: "1100000001" + "1100000002" + "1100000003" + "1100000004",
+		},
+	}
+	require.Len(t, five72, 1090)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			card := emvtest.NewCard(visaCDA())
+			h := &fakeHost{resp: &emv.OnlineResponse{Approved: true, ARC: "00", Scripts: tc.scripts}}
+			res, err := emv.Run(context.Background(), card, testConfig(t, card), emv.Transaction{Amount: 20000}, &emv.Terminal{PINPad: &pinPad{pins: []string{"1234"}}, Host: h})
+			require.NoError(t, err)
+			assert.Equal(t, emv.OnlineApproved, res.Outcome)
+			assert.Equal(t, tc.tvr, hexOf(res.TVR[:]), "TVR %s", res.TVR)
+			assert.Equal(t, tc.results, hexOf(res.ScriptResults), "Issuer Script Results")
+			performed := tc.results[0] == '1' // a result 1x: sent, failed at command x
+			cmds := cdaHead + " GAC90 GAC50"
+			if performed {
+				cmds += strings.Repeat(" 84DA", len(tc.results)/10)
+			}
+			assert.Equal(t, cmds, res.Trace.Compact(), "commands")
+		})
+	}
 }
