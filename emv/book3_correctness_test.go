@@ -181,3 +181,51 @@ func TestBook3_10_10_ScriptsTooLong_FailureBitOfTheirTemplate(t *testing.T) {
 		})
 	}
 }
+
+// firstCommand is the first command of the trace with instruction ins,
+// in hex.
+func firstCommand(tr emv.Trace, ins byte) string {
+	for _, e := range tr {
+		if len(e.Command) > 1 && e.Command[1] == ins {
+			return hexOf(e.Command)
+		}
+	}
+	return ""
+}
+
+// Book 1 §12.4 and Book 3 Annex A: the Application Identifier (AID) -
+// terminal 9F06 is the terminal's AID that matched the card's, a shorter
+// one where the terminal allows partial selection; a PDOL or CDOL that asks
+// for it gets it.
+func TestBook1_12_4_AIDTerminal9F06_InPDOLAndCDOL(t *testing.T) {
+	t.Run("ExactMatch_PDOL", func(t *testing.T) {
+		sc := scenario{
+			profile: func(p *emvtest.Profile) { p.Applications[0].PDOL = mustHex("9F0607") },
+			outcome: emv.Approved, tvr: "0000000000", tsi: "E800", cvm: "440302",
+			cmds: cdaHead + " GAC50",
+		}
+		res, err, card := sc.run(t)
+		sc.assert(t, res, err, card)
+		assert.Equal(t, "80A8000009"+"8307"+"A0000000031010"+"00", firstCommand(res.Trace, 0xA8), "GET PROCESSING OPTIONS")
+	})
+	t.Run("PartialSelection_PDOLAndCDOL1", func(t *testing.T) {
+		sc := scenario{
+			profile: func(p *emvtest.Profile) {
+				p.Applications[0].PDOL = mustHex("9F0605")
+				p.Applications[0].CDOL1 = mustHex(emvtest.CDOL1Default + "9F0605")
+			},
+			config: func(c *emv.Config) {
+				c.Applications = []emv.Application{{AID: mustHex("A000000003"), PartialSelection: true}}
+			},
+			outcome: emv.Approved, tvr: "0000000000", tsi: "E800", cvm: "440302",
+			cmds: cdaHead + " GAC50",
+		}
+		res, err, card := sc.run(t)
+		sc.assert(t, res, err, card)
+		assert.Equal(t, "A0000000031010", hexOf(res.AID), "the card's AID is selected")
+		assert.Equal(t, "80A8000007"+"8305"+"A000000003"+"00", firstCommand(res.Trace, 0xA8), "GET PROCESSING OPTIONS")
+		gac := firstCommand(res.Trace, 0xAE)
+		require.NotEmpty(t, gac)
+		assert.Equal(t, "A00000000300", gac[len(gac)-12:], "CDOL1 ends with 9F06, then Le")
+	})
+}
