@@ -229,3 +229,41 @@ func TestBook1_12_4_AIDTerminal9F06_InPDOLAndCDOL(t *testing.T) {
 		assert.Equal(t, "A00000000300", gac[len(gac)-12:], "CDOL1 ends with 9F06, then Le")
 	})
 }
+
+// Book 3 §10.6.3: the upper consecutive offline limit is compared only
+// once the lower one is exceeded. A card whose UCOL (5) is below its LCOL
+// (10) with 6 offline transactions since the last online one exceeds
+// neither.
+func TestBook3_10_6_3_Velocity_UpperCheckedOnlyAfterLower(t *testing.T) {
+	limits := func(lcol, ucol, atc, lastOnline int) func(p *emvtest.Profile) {
+		return func(p *emvtest.Profile) {
+			a := &p.Applications[0]
+			a.LCOL, a.UCOL = &lcol, &ucol
+			a.ATC, a.LastOnlineATC = atc, lastOnline
+		}
+	}
+	runUnrecorded(t, []scenario{
+		{
+			name:    "UCOLBelowLCOL_DifferenceBetween_NeitherExceeded",
+			profile: limits(10, 5, 0x10, 0x0A),
+			// The terminal asks for a TC; the card's own risk management
+			// (its upper limit) answers an ARQC, and with no host the
+			// default codes, matching nothing, approve.
+			outcome: emv.ApprovedUnableOnline, tvr: "0000000000", tsi: "E800", cvm: "440302",
+			cmds: cdaHead + " GAC50 GAC50",
+		},
+		{
+			name:    "UCOLBelowLCOL_DifferenceAboveBoth_BothExceeded",
+			profile: limits(10, 5, 0x20, 0x0A),
+			outcome: emv.DeclinedUnableOnline, tvr: "0000006000", tsi: "E800", cvm: "440302",
+			cmds: cdaHead + " GAC90 GAC00",
+		},
+		{
+			name:    "LowerExceeded_UpperNot",
+			profile: limits(3, 10, 0x10, 0x0A),
+			// Lower exceeded is in the online codes, not in the default ones.
+			outcome: emv.ApprovedUnableOnline, tvr: "0000004000", tsi: "E800", cvm: "440302",
+			cmds: cdaHead + " GAC90 GAC50",
+		},
+	})
+}
