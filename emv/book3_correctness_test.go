@@ -267,3 +267,76 @@ func TestBook3_10_6_3_Velocity_UpperCheckedOnlyAfterLower(t *testing.T) {
 		},
 	})
 }
+
+// Book 1 §12.4 and Book 4 §11.2: "TRY AGAIN" when an application is
+// dropped (GET PROCESSING OPTIONS 6985, Book 3 §10.1, or a failed final
+// SELECT) and another candidate remains; with none left only "NOT
+// ACCEPTED".
+func TestBook1_12_4_TryAgainOnlyWhenCandidatesRemain(t *testing.T) {
+	const (
+		wait     = emv.MsgPleaseWait
+		tryAgain = emv.MsgTryAgain
+		notAcc   = emv.MsgNotAccepted
+	)
+	tests := []struct {
+		name    string
+		profile func() *emvtest.Profile
+		outcome emv.Outcome
+		msgs    []emv.Message
+		cmds    string
+	}{
+		{
+			name: "GPO6985_OnlyApplication_NotAccepted",
+			profile: func() *emvtest.Profile {
+				p := visaCDA()
+				p.Applications[0].GPORefused = true
+				return p
+			},
+			outcome: emv.Terminated, msgs: []emv.Message{wait, notAcc, emv.MsgRemoveCard},
+			cmds: "SEL RR RR SEL GPO",
+		},
+		{
+			name: "FinalSelect6283_OnlyApplication_NotAccepted",
+			profile: func() *emvtest.Profile {
+				p := visaCDA()
+				p.Applications[0].Blocked = true
+				return p
+			},
+			outcome: emv.Terminated, msgs: []emv.Message{notAcc, emv.MsgRemoveCard},
+			cmds: "SEL RR RR SEL",
+		},
+		{
+			name: "GPO6985_AnotherCandidate_TryAgain",
+			profile: func() *emvtest.Profile {
+				p := emvtest.MultiApplication()
+				p.Applications[1].GPORefused = true // credit, priority 1
+				return p
+			},
+			// Visa debit next, offline enciphered PIN, approved offline.
+			outcome: emv.Approved, msgs: []emv.Message{wait, tryAgain, wait, emv.MsgPINOK, emv.MsgApproved, emv.MsgRemoveCard},
+			cmds: "SEL RR RR RR RR SEL GPO SEL GPO RR RR RR RR GD9F17 GC VFY GD9F36 GD9F13 GAC50",
+		},
+		{
+			name:    "FinalSelect6283_AnotherCandidate_TryAgain",
+			profile: emvtest.BlockedApplication,
+			// The Mastercard application next: online PIN, no host.
+			outcome: emv.DeclinedUnableOnline, msgs: []emv.Message{tryAgain, wait, emv.MsgDeclined, emv.MsgRemoveCard},
+			cmds: "SEL RR RR RR SEL SEL GPO RR RR RR RR IA GD9F36 GD9F13 GAC80 GAC00",
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			card := emvtest.NewCard(tc.profile())
+			d := &display{}
+			res, err := emv.Run(context.Background(), card, testConfig(t, card), emv.Transaction{Amount: 100}, &emv.Terminal{Display: d, PINPad: &pinPad{pins: []string{"1234"}}})
+			if tc.outcome == emv.Terminated {
+				require.ErrorIs(t, err, emv.ErrNotAccepted)
+			} else {
+				require.NoError(t, err)
+			}
+			assert.Equal(t, tc.outcome, res.Outcome)
+			assert.Equal(t, tc.msgs, d.msgs, "messages")
+			assert.Equal(t, tc.cmds, res.Trace.Compact(), "commands")
+		})
+	}
+}
