@@ -340,3 +340,37 @@ func TestBook1_12_4_TryAgainOnlyWhenCandidatesRemain(t *testing.T) {
 		})
 	}
 }
+
+// Book 3 §10.4.2 and Annex C3 read one table of transaction classes: a
+// cash disbursement (9C 17) is cash for the usage control check and for
+// the CVM condition "if manual cash" alike.
+func TestBook3_10_4_2_AnnexC3_CashDisbursementIsCashForBoth(t *testing.T) {
+	disbursement := &emv.Transaction{Type: emv.CashDisbursement, Amount: 1234}
+	// Signature if manual cash, else no CVM.
+	list := func(auc string) func(p *emvtest.Profile) {
+		return func(p *emvtest.Profile) {
+			p.Applications[0].CVMList = mustHex("0000000000000000" + "1E04" + "1F03")
+			p.Applications[0].AUC = mustHex(auc)
+		}
+	}
+	runUnrecorded(t, []scenario{
+		{
+			name: "DomesticCashAllowed_SignatureForManualCash",
+			txn:  disbursement, profile: list("FF00"),
+			outcome: emv.Approved, tvr: "0000000000", tsi: "E800", cvm: "1E0400",
+			cmds: "SEL RR RR SEL GPO RR RR RR RR GD9F36 GD9F13 GAC50",
+		},
+		{
+			name: "DomesticCashNotAllowed_ServiceNotAllowed_SignatureForManualCash",
+			txn:  disbursement, profile: list("7F00"),
+			outcome: emv.Declined, tvr: "0010000000", tsi: "E800", cvm: "1E0400",
+			cmds: "SEL RR RR SEL GPO RR RR RR RR GD9F36 GD9F13 GAC00",
+		},
+		{
+			name: "Purchase_NoCVM",
+			txn:  txn(1234), profile: list("FF00"),
+			outcome: emv.Approved, tvr: "0000000000", tsi: "E800", cvm: "1F0302",
+			cmds: "SEL RR RR SEL GPO RR RR RR RR GD9F36 GD9F13 GAC50",
+		},
+	})
+}

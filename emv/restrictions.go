@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"time"
 
+	"github.com/emvkit/emvkit/cvm"
 	"github.com/emvkit/emvkit/tvr"
 )
 
@@ -91,10 +92,13 @@ func (s *transactionState) usageAllowed(auc []byte) bool {
 		return intl
 	}
 	t := s.txn.Type
-	switch {
-	case t.isCash():
+	// What the transaction is for, by the table the CVM conditions read
+	// too (cvm.ClassifyTransaction); the other types (refunds, inquiries)
+	// have no usage control bits.
+	switch class := cvm.ClassifyTransaction(byte(t)); class {
+	case cvm.ClassCash:
 		return auc[0]&pick(aucDomesticCash, aucInternationalCash) != 0
-	case t == Purchase || t == PurchaseCashback:
+	case cvm.ClassGoodsAndServices, cvm.ClassCashback:
 		goodsOrServices := pick(aucDomesticGoods, aucInternationalGoods)
 		if s.txn.Services {
 			goodsOrServices = pick(aucDomesticServices, aucInternationalServices)
@@ -102,7 +106,7 @@ func (s *transactionState) usageAllowed(auc []byte) bool {
 		if auc[0]&goodsOrServices == 0 {
 			return false
 		}
-		if t == PurchaseCashback || s.txn.AmountOther > 0 {
+		if class == cvm.ClassCashback || s.txn.AmountOther > 0 {
 			return auc[1]&pick(aucDomesticCashback, aucInternationalCashback) != 0
 		}
 	}
