@@ -62,7 +62,8 @@ type Input struct {
 	TerminalCapabilities [3]byte
 	// TerminalType is 9F35: second digit 1-3 attended, 4-6 unattended.
 	TerminalType byte
-	// TransactionType is 9C: 01 cash, 09 purchase with cashback.
+	// TransactionType is 9C: 01 and 17 cash, 09 purchase with cashback
+	// (ClassifyTransaction).
 	TransactionType byte
 	// Amount is the Amount, Authorised (9F02) in the minor units of
 	// TransactionCurrency; compared with the list's X and Y.
@@ -312,9 +313,10 @@ func (a attempt) String() string {
 }
 
 // cash, cashback, attended and unattended classify the transaction for the
-// condition codes of Annex C3.
-func (s *state) cash() bool     { return s.in.TransactionType == TransactionCash }
-func (s *state) cashback() bool { return s.in.TransactionType == TransactionCashback }
+// condition codes of Annex C3; cash and cashback by the table the usage
+// control check reads too (ClassifyTransaction).
+func (s *state) cash() bool     { return ClassifyTransaction(s.in.TransactionType) == ClassCash }
+func (s *state) cashback() bool { return ClassifyTransaction(s.in.TransactionType) == ClassCashback }
 func (s *state) attended() bool {
 	d := s.in.TerminalType & 0x0F
 	return d >= 1 && d <= 3

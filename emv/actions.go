@@ -293,11 +293,14 @@ func (s *transactionState) analyseCardActions() error {
 	if r.p1&apdu.RefCDA != 0 && r.cryptogramType() != cidAAC {
 		if err := s.verifyCDA(r); err != nil {
 			// Book 2 §6.6.2: CDA failed: a TC is not accepted, an ARQC is
-			// followed by a second GENERATE AC asking for an AAC.
+			// followed by a second GENERATE AC asking for an AAC. Either
+			// way the terminal declines offline, and its ARC for that is
+			// Z1 (Book 4 Annex A6), which the CDOL2 carries in 8A.
 			s.odaFailed(err)
 			if r.cryptogramType() == cidARQC {
 				s.decision = apdu.RefAAC
 				s.skipOnline = true
+				s.setARC("Z1")
 				return nil
 			}
 			s.res.Outcome = Declined

@@ -45,7 +45,7 @@ func (s *transactionState) initiateProcessing() error {
 				break
 			}
 		}
-		s.show(MsgTryAgain)
+		s.tryAgain()
 		return errSelectAgain
 	case r.SW != apdu.SWOK:
 		return s.fail("", &refusedError{&apdu.StatusError{Command: c, SW: r.SW}})

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"time"
 
+	"github.com/emvkit/emvkit/cvm"
 	"github.com/emvkit/emvkit/tvr"
 )
 
@@ -54,12 +55,18 @@ func (s *transactionState) checkProcessingRestrictions() error {
 	return nil
 }
 
-// isATM reports whether the terminal is an ATM: a financial institution
-// terminal (type 1x) that dispenses cash (9F40 byte 1 bit 8), Book 4
-// Annex A1.
+// isATM reports whether the terminal is an ATM for the Application Usage
+// Control check (Book 3 §10.4.2): Book 4 Annex A1 names an ATM as an
+// unattended financial institution terminal, Terminal Type 14, 15 or 16,
+// with the cash capability (9F40 byte 1 bit 8). A bank teller's terminal
+// (11, 12, 13) is attended and not an ATM, cash capability or not.
 func (s *transactionState) isATM() bool {
 	add := s.cfg.additionalCapabilities()
-	return s.cfg.terminalType()>>4 == 1 && add[0]&0x80 != 0
+	switch s.cfg.terminalType() {
+	case 0x14, 0x15, 0x16:
+		return add[0]&0x80 != 0
+	}
+	return false
 }
 
 // usageAllowed applies the Application Usage Control checks of
@@ -85,10 +92,13 @@ func (s *transactionState) usageAllowed(auc []byte) bool {
 		return intl
 	}
 	t := s.txn.Type
-	switch {
-	case t.isCash():
+	// What the transaction is for, by the table the CVM conditions read
+	// too (cvm.ClassifyTransaction); the other types (refunds, inquiries)
+	// have no usage control bits.
+	switch class := cvm.ClassifyTransaction(byte(t)); class {
+	case cvm.ClassCash:
 		return auc[0]&pick(aucDomesticCash, aucInternationalCash) != 0
-	case t == Purchase || t == PurchaseCashback:
+	case cvm.ClassGoodsAndServices, cvm.ClassCashback:
 		goodsOrServices := pick(aucDomesticGoods, aucInternationalGoods)
 		if s.txn.Services {
 			goodsOrServices = pick(aucDomesticServices, aucInternationalServices)
@@ -96,7 +106,7 @@ func (s *transactionState) usageAllowed(auc []byte) bool {
 		if auc[0]&goodsOrServices == 0 {
 			return false
 		}
-		if t == PurchaseCashback || s.txn.AmountOther > 0 {
+		if class == cvm.ClassCashback || s.txn.AmountOther > 0 {
 			return auc[1]&pick(aucDomesticCashback, aucInternationalCashback) != 0
 		}
 	}

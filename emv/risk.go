@@ -127,10 +127,11 @@ func (s *transactionState) checkVelocity(lcol, ucol int) error {
 	if a <= l {
 		s.setTVR(tvr.LowerConsecutiveOfflineLimitExceeded)
 		s.setTVR(tvr.UpperConsecutiveOfflineLimitExceeded)
-	} else {
-		if a-l > lcol {
-			s.setTVR(tvr.LowerConsecutiveOfflineLimitExceeded)
-		}
+	} else if a-l > lcol {
+		// The upper limit is compared only once the lower one is
+		// exceeded (Book 3 §10.6.3): a card whose UCOL is below its LCOL
+		// exceeds neither while the count lies between them.
+		s.setTVR(tvr.LowerConsecutiveOfflineLimitExceeded)
 		if a-l > ucol {
 			s.setTVR(tvr.UpperConsecutiveOfflineLimitExceeded)
 		}

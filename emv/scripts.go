@@ -20,8 +20,9 @@ const (
 // is answered with anything but 90xx, 62xx or 63xx; the script then fails
 // there. Results go to 9F5B: a result nibble (0 not performed, 1 failed,
 // 2 successful), the failing command's sequence number (F from 15 on) and
-// the script identifier 9F18 (zeros if absent). A failed or unparsable
-// script sets the TVR bit for its side of the final GENERATE AC.
+// the script identifier 9F18 (zeros if absent). A failed, unparsable or
+// unperformed script sets the TVR bit of its own template: "before final
+// GENERATE AC" for 71, "after" for 72.
 func (s *transactionState) processIssuerScripts(template tlv.Tag) error {
 	s.step = StepIssuerScripts
 	if len(s.scripts) == 0 {
@@ -31,13 +32,12 @@ func (s *transactionState) processIssuerScripts(template tlv.Tag) error {
 	if template == 0x72 {
 		failBit = tvr.ScriptFailedAfterFinalGenerateAC
 	}
-	if len(s.scripts) > maxScriptBytes {
-		// More than the terminal takes: none is performed.
-		if template == 0x71 {
-			s.setTVR(tvr.ScriptFailedBeforeFinalGenerateAC)
-		}
-		return nil
-	}
+	// More script than the terminal takes: none of it is performed, and
+	// each script, of either template, gets its "not performed" result
+	// and the bit of its template. The terminal's choice where the books
+	// leave it open: all or nothing, so the card never receives a part of
+	// what the issuer sent as one response.
+	tooLong := scriptBytes(s.scripts) > maxScriptBytes
 	it := tlv.NewIter(s.scripts)
 	for it.Next() {
 		if it.Tag() != template {
@@ -48,7 +48,7 @@ func (s *transactionState) processIssuerScripts(template tlv.Tag) error {
 			break
 		}
 		s.scriptsRun++
-		if err := s.runScript(it.Value(), failBit); err != nil {
+		if err := s.runScript(it.Value(), failBit, !tooLong); err != nil {
 			return err
 		}
 	}
@@ -59,11 +59,26 @@ func (s *transactionState) processIssuerScripts(template tlv.Tag) error {
 	return nil
 }
 
-// runScript performs one script's commands.
-func (s *transactionState) runScript(v []byte, failBit tvr.Bit) error {
+// scriptBytes is the length of the issuer script templates 71 and 72 in
+// the host's answer, each counted with its tag and length as the issuer
+// encoded them, up to the first element that cannot be read.
+func scriptBytes(b []byte) int {
+	n := 0
+	it := tlv.NewIter(b)
+	for it.Next() {
+		if t := it.Tag(); t == 0x71 || t == 0x72 {
+			n += len(it.Raw())
+		}
+	}
+	return n
+}
+
+// runScript performs one script's commands, or with perform false only
+// records that it was not performed.
+func (s *transactionState) runScript(v []byte, failBit tvr.Bit, perform bool) error {
 	var id [4]byte
 	var cmds []apdu.Command
-	ok := true
+	ok := perform
 	it := tlv.NewIter(v)
 	for it.Next() {
 		switch it.Tag() {

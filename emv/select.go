@@ -355,7 +355,7 @@ func (s *transactionState) chooseAndSelect() error {
 			// Book 1 §12.4: the final SELECT failed (blocked 6283, an
 			// error, a bad FCI): remove it and choose again.
 			s.removeCandidate(i)
-			s.show(MsgTryAgain)
+			s.tryAgain()
 			continue
 		}
 		s.app = c
@@ -422,6 +422,15 @@ func (s *transactionState) choose() (int, error) {
 		return 0, s.fail(fmt.Sprintf("selection returned %d of %d candidates", i, len(s.candidates)), ErrCancelled)
 	}
 	return i, nil
+}
+
+// tryAgain shows "TRY AGAIN" after an application was dropped, when
+// there is another to try (Book 1 §12.4, Book 4 §11.2); with none left
+// selection ends with "NOT ACCEPTED" alone.
+func (s *transactionState) tryAgain() {
+	if len(s.candidates) > 0 {
+		s.show(MsgTryAgain)
+	}
 }
 
 func (s *transactionState) removeCandidate(i int) {

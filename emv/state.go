@@ -1,6 +1,7 @@
 package emv
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -319,9 +320,11 @@ func (s *transactionState) setTransactionData() {
 }
 
 // setApplicationData fills the terminal data objects that depend on the
-// selected application: Application Version Number 9F09 and Terminal
-// Floor Limit 9F1B (Book 3 Annex A).
+// selected application: Application Identifier (AID) - terminal 9F06 (the
+// terminal's AID that matched, Book 1 §12.4), Application Version Number
+// 9F09 and Terminal Floor Limit 9F1B (Book 3 Annex A).
 func (s *transactionState) setApplicationData() {
+	s.termData[0x9F06] = bytes.Clone(s.terminalAID())
 	if s.params.Version != nil {
 		s.termData[0x9F09] = s.params.Version
 	}

@@ -66,9 +66,6 @@ func ParseTransactionType(s string) (TransactionType, error) {
 	return 0, fmt.Errorf("%w: type %q is neither a name nor two hex digits", ErrTransaction, s)
 }
 
-// isCash reports whether the type dispenses cash (AUC byte 1 bits 8-7).
-func (t TransactionType) isCash() bool { return t == Cash || t == CashDisbursement }
-
 // Transaction is one transaction's data, the terminal-sourced data elements
 // that change from one transaction to the next.
 type Transaction struct {

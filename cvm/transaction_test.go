@@ -1,0 +1,36 @@
+package cvm
+
+import (
+	"testing"
+
+	"github.com/emvkit/emvkit/tvr"
+	"github.com/stretchr/testify/assert"
+)
+
+// Book 3 Annex C3 and §10.4.2 read 9C through one table: 01 and 17 are
+// cash, 09 is cashback, 00 goods and services, the rest neither.
+func TestClassifyTransaction(t *testing.T) {
+	want := map[byte]TransactionClass{
+		0x00: ClassGoodsAndServices, 0x01: ClassCash, 0x17: ClassCash, 0x09: ClassCashback,
+		0x02: ClassOther, 0x03: ClassOther, 0x20: ClassOther, 0x21: ClassOther, 0x30: ClassOther, 0x31: ClassOther, 0x11: ClassOther,
+	}
+	for typ, class := range want {
+		assert.Equal(t, class, ClassifyTransaction(typ), "9C %02X", typ)
+	}
+	assert.Equal(t, "cash", ClassifyTransaction(0x17).String())
+}
+
+// Book 3 Annex C3: cash disbursement (17) is cash for the CVM conditions
+// as cash advance (01) is, and as the usage control check counts it.
+func TestBook3_AnnexC3_CashDisbursementIsCash(t *testing.T) {
+	cvNotOK := tvr.CardholderVerificationNotSuccessful
+	tests := []performCase{
+		{name: "04 manual cash: 17 at an attended terminal", list: noAmounts + "1F04", mod: txn(0x17, 0x12), results: "1F0402", ok: true},
+		{name: "01 unattended cash: 17 at an unattended terminal", list: noAmounts + "1F01", mod: txn(0x17, 0x14), results: "1F0102", ok: true},
+		{name: "02 not cash nor cashback: 17 is cash", list: noAmounts + "1F02", mod: txn(0x17, 0x22), results: "3F0001", tvr: []tvr.Bit{cvNotOK}},
+		{name: "04 manual cash: signature for 17 before no CVM", list: noAmounts + "1E041F03", mod: txn(0x17, 0x22), results: "1E0400", ok: true, sig: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) { runPerform(t, tc) })
+	}
+}
