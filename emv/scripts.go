@@ -24,19 +24,19 @@ const (
 // script sets the TVR bit for its side of the final GENERATE AC.
 func (s *transactionState) processIssuerScripts(template tlv.Tag) error {
 	s.step = StepIssuerScripts
+	if s.scriptsTooLong {
+		// More than the terminal takes: none is performed.
+		if template == 0x71 {
+			s.setTVR(tvr.ScriptFailedBeforeFinalGenerateAC)
+		}
+		return nil
+	}
 	if len(s.scripts) == 0 {
 		return nil
 	}
 	failBit := tvr.ScriptFailedBeforeFinalGenerateAC
 	if template == 0x72 {
 		failBit = tvr.ScriptFailedAfterFinalGenerateAC
-	}
-	if len(s.scripts) > maxScriptBytes {
-		// More than the terminal takes: none is performed.
-		if template == 0x71 {
-			s.setTVR(tvr.ScriptFailedBeforeFinalGenerateAC)
-		}
-		return nil
 	}
 	it := tlv.NewIter(s.scripts)
 	for it.Next() {
