@@ -349,6 +349,9 @@ func (s *transactionState) processOnline() error {
 	req.OnlinePINBlock = s.cvm.OnlinePIN
 	req.OnlineBiometric = s.cvm.OnlineBiometric
 	resp, err := s.term.authorise(s.ctx, req)
+	if errors.Is(err, ErrHostAbandoned) {
+		return s.fail("host gave no answer before the context ended", err)
+	}
 	if cerr := s.ctx.Err(); cerr != nil {
 		return s.fail("context ended while online", cerr)
 	}
@@ -382,7 +385,16 @@ func (s *transactionState) processOnline() error {
 	}
 	// The answer's byte strings are copied before the next command: a
 	// host may reuse its buffers once it has answered.
-	s.scripts = bytes.Clone(resp.Scripts)
+	// Scripts longer than the terminal takes are not copied whole: none
+	// of them is performed (Book 3 §10.10, processIssuerScripts), so only
+	// their skeleton is kept for the results, and a host's megabytes are
+	// not held.
+	if len(resp.Scripts) > maxScriptBytes {
+		s.scriptsTooLong = true
+		s.scripts = scriptSkeleton(resp.Scripts)
+	} else {
+		s.scripts = bytes.Clone(resp.Scripts)
+	}
 	if ia := bytes.Clone(resp.IssuerAuthData); len(ia) > 0 {
 		s.termData[0x91] = ia
 		if s.aip[0]&0x04 != 0 {

@@ -244,7 +244,7 @@ func (ts terminalSeam) authorise(ctx context.Context, req *OnlineRequest) (*Onli
 	if ts.t.Host == nil {
 		return nil, ErrUnableToGoOnline
 	}
-	return ts.t.Host.Authorise(ctx, req)
+	return authoriseWaiting(ctx, ts.t.Host, req)
 }
 
 func (ts terminalSeam) show(ctx context.Context, m Message) {

@@ -36,8 +36,9 @@ func (s *transactionState) processIssuerScripts(template tlv.Tag) error {
 	// each script, of either template, gets its "not performed" result
 	// and the bit of its template. The terminal's choice where the books
 	// leave it open: all or nothing, so the card never receives a part of
-	// what the issuer sent as one response.
-	tooLong := scriptBytes(s.scripts) > maxScriptBytes
+	// what the issuer sent as one response. An answer over the bound was
+	// kept only as its skeleton (scriptSkeleton).
+	tooLong := s.scriptsTooLong || scriptBytes(s.scripts) > maxScriptBytes
 	it := tlv.NewIter(s.scripts)
 	for it.Next() {
 		if it.Tag() != template {
@@ -71,6 +72,40 @@ func scriptBytes(b []byte) int {
 		}
 	}
 	return n
+}
+
+// scriptSkeleton keeps, of a host answer too long to keep whole, what
+// the "not performed" results need: each template 71 or 72 with only its
+// Script Identifier 9F18, for at most maxScripts+1 templates, up to the
+// first element that cannot be read. It is at most a few hundred bytes
+// whatever the host sent.
+func scriptSkeleton(b []byte) []byte {
+	var out []byte
+	n := 0
+	it := tlv.NewIter(b)
+	for it.Next() && n <= maxScripts {
+		t := it.Tag()
+		if t != 0x71 && t != 0x72 {
+			continue
+		}
+		n++
+		var inner []byte
+		in := tlv.NewIter(it.Value())
+		for in.Next() {
+			if in.Tag() == 0x9F18 {
+				if v := in.Value(); len(v) <= 4 {
+					inner = tlv.AppendTLV(inner, 0x9F18, v)
+				} else {
+					// Kept malformed so that its script is still
+					// reported; its bytes are not kept.
+					inner = tlv.AppendTLV(inner, 0x9F18, make([]byte, 5))
+				}
+				break
+			}
+		}
+		out = tlv.AppendTLV(out, t, inner)
+	}
+	return out
 }
 
 // runScript performs one script's commands, or with perform false only

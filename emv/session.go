@@ -316,7 +316,7 @@ func (ss *sessionSeam) transaction(ctx context.Context, info *CardInfo) (Transac
 
 func (ss *sessionSeam) authorise(ctx context.Context, req *OnlineRequest) (*OnlineResponse, error) {
 	if ss.t.Host != nil {
-		return ss.t.Host.Authorise(ctx, req)
+		return authoriseWaiting(ctx, ss.t.Host, req)
 	}
 	r := &GoOnline{Request: req, reply: make(chan onlineReply, 1)}
 	a, err := ask(ctx, ss, r, r.reply)

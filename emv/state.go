@@ -124,7 +124,10 @@ type transactionState struct {
 	skipOnline   bool // CDA failed on an ARQC: straight to the AAC
 	unableOnline bool
 	scripts      []byte
-	cvm          cvm.Result
+	// scriptsTooLong: the host sent more than maxScriptBytes of
+	// scripts, not kept.
+	scriptsTooLong bool
+	cvm            cvm.Result
 
 	oda        odaState
 	arc        [2]byte

@@ -266,7 +266,10 @@ type OnlineResponse struct {
 type Host interface {
 	// Authorise returns the issuer's answer. An error means the terminal
 	// was unable to go online (Book 3 §10.7): the transaction then goes on
-	// with the default action analysis, it is not terminated.
+	// with the default action analysis, it is not terminated. When ctx
+	// ends first, the kernel stops waiting and terminates the transaction
+	// with [ErrHostAbandoned] (and the context's error); the call is left
+	// to finish on its own.
 	Authorise(ctx context.Context, req *OnlineRequest) (*OnlineResponse, error)
 }
 
