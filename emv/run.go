@@ -49,6 +49,7 @@ func (s *transactionState) execute() (*Result, error) {
 		err = s.err
 	}
 	s.finish(err)
+	s.release()
 	return &s.res, err
 }
 
