@@ -130,12 +130,12 @@ type transactionState struct {
 
 func newState(ctx context.Context, card apdu.Transceiver, cfg *Config, term seam) *transactionState {
 	return &transactionState{
-		ctx:        ctx,
-		rec:        apdu.NewRecorder(&apdu.T0{Card: &waitLink{card: card}, MaxResponse: maxResponseData}),
-		cfg:        cfg,
-		term:       term,
-		log:        cfg.logger(),
-		stateMaps:  getStateMaps(),
+		ctx:       ctx,
+		rec:       apdu.NewRecorder(&apdu.T0{Card: &waitLink{card: card}, MaxResponse: maxResponseData}),
+		cfg:       cfg,
+		term:      term,
+		log:       cfg.logger(),
+		stateMaps: getStateMaps(),
 	}
 }
 
