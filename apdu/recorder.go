@@ -230,12 +230,19 @@ func RedactCommand(b []byte) []byte {
 
 // redact zeroes, in place, what [RedactCommand] zeroes in its copy.
 func redact(b []byte) {
+	start, end := redactedSpan(b)
+	clear(b[start:end])
+}
+
+// redactedSpan returns the bytes b[start:end] that [RedactCommand]
+// zeroes; start == end when there are none.
+func redactedSpan(b []byte) (start, end int) {
 	if len(b) < 6 || !(Command{INS: b[1]}).Sensitive() {
-		return
+		return 0, 0
 	}
-	end := len(b)
+	end = len(b)
 	if lc := int(b[4]); lc > 0 && len(b) == 6+lc {
 		end-- // keep Le
 	}
-	clear(b[5:end])
+	return 5, end
 }
