@@ -36,6 +36,10 @@ type Command struct {
 	Le int
 }
 
+// MaxShortCommand is the length of the longest short command APDU: CLA INS
+// P1 P2, Lc, 255 data bytes and Le (ISO 7816-4 §5.1).
+const MaxShortCommand = 4 + 1 + 255 + 1
+
 // ErrMalformedCommand is returned for a command that cannot be encoded or
 // a byte string that is not a short command APDU.
 var ErrMalformedCommand = errors.New("apdu: malformed command")
@@ -45,7 +49,15 @@ func (c Command) Bytes() ([]byte, error) {
 	if len(c.Data) > 255 || c.Le < 0 || c.Le > 256 {
 		return nil, fmt.Errorf("%w: %d data bytes, Le %d", ErrMalformedCommand, len(c.Data), c.Le)
 	}
-	b := make([]byte, 0, 6+len(c.Data))
+	return c.Append(make([]byte, 0, 6+len(c.Data)))
+}
+
+// Append is [Command.Bytes] appending to b: a caller that sends many
+// commands may encode them all into one buffer of [MaxShortCommand] bytes.
+func (c Command) Append(b []byte) ([]byte, error) {
+	if len(c.Data) > 255 || c.Le < 0 || c.Le > 256 {
+		return nil, fmt.Errorf("%w: %d data bytes, Le %d", ErrMalformedCommand, len(c.Data), c.Le)
+	}
 	b = append(b, c.CLA, c.INS, c.P1, c.P2)
 	if len(c.Data) > 0 {
 		b = append(b, byte(len(c.Data)))

@@ -46,6 +46,34 @@ type Recorder struct {
 
 	mu      sync.Mutex
 	entries []TraceEntry
+	// buf is the storage the recorded commands and responses are copied
+	// into, one chunk at a time: a trace of a transaction takes a few
+	// allocations, not two an exchange. A slice cut from it is never
+	// written again.
+	buf []byte
+}
+
+// Recorder storage sizes: a contact transaction sends some 20 commands
+// and gets about 2 KiB back, so the first chunk and entries hold a whole
+// one; a longer trace grows them.
+const (
+	recorderChunk   = 4096
+	recorderEntries = 32
+)
+
+// keep copies b into r.buf and returns the copy, its capacity its length
+// so that an append to it cannot reach the next copy; nil for an empty b,
+// as append([]byte(nil), b...) gives. r.mu must be held.
+func (r *Recorder) keep(b []byte) []byte {
+	if len(b) == 0 {
+		return nil
+	}
+	if len(b) > cap(r.buf)-len(r.buf) {
+		r.buf = make([]byte, 0, max(recorderChunk, len(b)))
+	}
+	n := len(r.buf)
+	r.buf = append(r.buf, b...)
+	return r.buf[n:len(r.buf):len(r.buf)]
 }
 
 // NewRecorder returns a Recorder over card.
@@ -56,20 +84,23 @@ func NewRecorder(card Transceiver) *Recorder { return &Recorder{Card: card} }
 // an answer is kept once: the caller may keep it (Card may reuse its
 // buffer, the copy stays) but must not change it.
 func (r *Recorder) Transmit(ctx context.Context, command []byte) ([]byte, error) {
-	e := TraceEntry{Command: RedactCommand(command)}
 	now := time.Now
 	if r.Now != nil {
 		now = r.Now
 	}
 	start := now()
 	resp, err := r.Card.Transmit(ctx, command)
-	e.Duration = now().Sub(start)
-	if err != nil {
-		e.Err = err
-	} else {
-		e.Response = append([]byte(nil), resp...)
-	}
+	e := TraceEntry{Duration: now().Sub(start), Err: err}
+	// command is still the caller's, unchanged, until Transmit returns.
 	r.mu.Lock()
+	e.Command = r.keep(command)
+	redact(e.Command)
+	if err == nil {
+		e.Response = r.keep(resp)
+	}
+	if r.entries == nil {
+		r.entries = make([]TraceEntry, 0, recorderEntries)
+	}
 	r.entries = append(r.entries, e)
 	r.mu.Unlock()
 	return e.Response, err
@@ -193,13 +224,25 @@ func (e TraceEntry) GoString() string { return "apdu.TraceEntry(" + e.String() +
 // whatever follows Lc is zeroed.
 func RedactCommand(b []byte) []byte {
 	out := append([]byte(nil), b...)
-	if len(out) < 6 || !(Command{INS: out[1]}).Sensitive() {
-		return out
+	redact(out)
+	return out
+}
+
+// redact zeroes, in place, what [RedactCommand] zeroes in its copy.
+func redact(b []byte) {
+	start, end := redactedSpan(b)
+	clear(b[start:end])
+}
+
+// redactedSpan returns the bytes b[start:end] that [RedactCommand]
+// zeroes; start == end when there are none.
+func redactedSpan(b []byte) (start, end int) {
+	if len(b) < 6 || !(Command{INS: b[1]}).Sensitive() {
+		return 0, 0
 	}
-	end := len(out)
-	if lc := int(out[4]); lc > 0 && len(out) == 6+lc {
+	end = len(b)
+	if lc := int(b[4]); lc > 0 && len(b) == 6+lc {
 		end-- // keep Le
 	}
-	clear(out[5:end])
-	return out
+	return 5, end
 }

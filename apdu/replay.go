@@ -78,6 +78,9 @@ func (e *ReplayError) Unwrap() error { return e.Err }
 // An exchange recorded with an Error returns that failure: an error
 // wrapping [ErrCardRemoved] for [SessionErrorCardRemoved].
 //
+// The response Transmit returns is the recorded slice itself: the caller
+// must not change it (an append is safe: it copies).
+//
 // Replay is safe for use from several goroutines.
 type Replay struct {
 	mode ReplayMode
@@ -114,7 +117,10 @@ func (r *Replay) Transmit(ctx context.Context, command []byte) ([]byte, error) {
 	x := r.xs[i]
 	switch x.Error {
 	case "":
-		return append([]byte(nil), x.Response...), nil
+		// The recording's own bytes, not a copy: a Recorder (the kernel's
+		// trace) keeps the one copy. Capacity is cut to the length so that
+		// an append cannot write into the recording.
+		return x.Response[:len(x.Response):len(x.Response)], nil
 	case SessionErrorCardRemoved:
 		return nil, fmt.Errorf("apdu: replay: exchange %d: %w", i, ErrCardRemoved)
 	}
@@ -148,7 +154,13 @@ func (r *Replay) find(command []byte) (int, error) {
 // of sensitive commands, which [RedactCommand] zeroes in both.
 func sameCommand(recorded, got []byte) bool {
 	if len(recorded) >= 2 && (Command{INS: recorded[1]}).Sensitive() {
-		return bytes.Equal(RedactCommand(recorded), RedactCommand(got))
+		// Compared in place as RedactCommand would leave them: the same
+		// length and INS, so the same bytes are zeroed in both.
+		if len(recorded) != len(got) || got[1] != recorded[1] {
+			return false
+		}
+		start, end := redactedSpan(recorded)
+		return bytes.Equal(recorded[:start], got[:start]) && bytes.Equal(recorded[end:], got[end:])
 	}
 	return bytes.Equal(recorded, got)
 }

@@ -13,6 +13,10 @@ import (
 // Transmit returns an error only when no response was had: the reader
 // failed, the context ended, or the card was removed ([ErrCardRemoved]).
 // A card's refusal is a response, not an error.
+//
+// Transmit must not keep command, nor change it, once it returns: the
+// caller may reuse the buffer for its next command (as io.Writer's Write
+// must not retain p).
 type Transceiver interface {
 	Transmit(ctx context.Context, command []byte) (response []byte, err error)
 }

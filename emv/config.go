@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strconv"
 	"time"
 
 	"github.com/emvkit/emvkit/oda"
@@ -251,16 +252,18 @@ func (c *Config) Validate() error {
 		return err
 	}
 	for i, a := range c.Applications {
-		field := fmt.Sprintf("Applications[%d]", i)
+		// The name is made only for an error: Run validates every time.
+		field := func() string { return "Applications[" + strconv.Itoa(i) + "]" }
 		if len(a.AID) < 5 || len(a.AID) > 16 {
-			return bad(field+".AID", "%d bytes, an AID has 5 to 16 (Book 1 §12.2.1)", len(a.AID))
+			return bad(field()+".AID", "%d bytes, an AID has 5 to 16 (Book 1 §12.2.1)", len(a.AID))
 		}
 		for j := range i {
 			if string(c.Applications[j].AID) == string(a.AID) {
-				return bad(field+".AID", "%X is listed twice", a.AID)
+				return bad(field()+".AID", "%X is listed twice", a.AID)
 			}
 		}
-		if err := a.Params.validate(field + ".Params"); err != nil {
+		if err := a.Params.validate(""); err != nil {
+			err.Field = field() + ".Params" + err.Field
 			return err
 		}
 		p := c.params(i)
@@ -269,7 +272,7 @@ func (c *Config) Validate() error {
 			// application's own, or the terminal-wide one.
 			at := "AppParams.RandomSelection.Threshold"
 			if a.Params.RandomSelection != nil {
-				at = field + ".Params.RandomSelection.Threshold"
+				at = field() + ".Params.RandomSelection.Threshold"
 			}
 			return bad(at, "%d is not below the floor limit %d of application %X (Book 3 §10.6.2)", rs.Threshold, *p.FloorLimit, a.AID)
 		}
@@ -277,7 +280,8 @@ func (c *Config) Validate() error {
 	return nil
 }
 
-func (p *AppParams) validate(field string) error {
+// validate returns the first problem of p, its Field prefixed with field.
+func (p *AppParams) validate(field string) *ConfigError {
 	if p.Version != nil && len(p.Version) != 2 {
 		return &ConfigError{Field: field + ".Version", Reason: fmt.Sprintf("%d bytes, 9F09 has 2", len(p.Version))}
 	}
@@ -394,8 +398,10 @@ func (c *Config) logger() *slog.Logger {
 	if c.Logger != nil {
 		return c.Logger
 	}
-	return slog.New(slog.DiscardHandler)
+	return discardLogger
 }
+
+var discardLogger = slog.New(slog.DiscardHandler)
 
 func digits(s string) bool {
 	for i := 0; i < len(s); i++ {

@@ -49,6 +49,7 @@ func (s *transactionState) execute() (*Result, error) {
 		err = s.err
 	}
 	s.finish(err)
+	s.release()
 	return &s.res, err
 }
 
@@ -170,15 +171,17 @@ func (s *transactionState) finish(err error) {
 	if !errors.Is(err, apdu.ErrCardRemoved) {
 		s.show(MsgRemoveCard)
 	}
-	s.log.LogAttrs(s.ctx, slog.LevelInfo, "emv: transaction done", slog.String("outcome", s.res.Outcome.String()),
-		slog.String("tvr", fmt.Sprintf("%X", s.res.TVR[:])), slog.String("tsi", fmt.Sprintf("%X", s.res.TSI[:])))
+	if s.log.Enabled(s.ctx, slog.LevelInfo) {
+		s.log.LogAttrs(s.ctx, slog.LevelInfo, "emv: transaction done", slog.String("outcome", s.res.Outcome.String()),
+			slog.String("tvr", hexUpper(s.res.TVR[:])), slog.String("tsi", hexUpper(s.res.TSI[:])))
+	}
 }
 
 // iccData encodes the data objects of Field55Tags the transaction has, in
 // that order: 84 is the selected AID, CVM Results only once set, and the
 // rest as get gives them (9F5B only once a script ran).
 func (s *transactionState) iccData() []byte {
-	var b []byte
+	b := make([]byte, 0, 256) // the usual field 55 is 150 to 250 bytes
 	for _, t := range Field55Tags {
 		if t == 0x84 {
 			if len(s.res.AID) > 0 {
@@ -199,13 +202,13 @@ func (s *transactionState) iccData() []byte {
 func (s *transactionState) receipt() Receipt {
 	r := Receipt{
 		MaskedPAN:         maskPAN(s.cardData[0x5A]),
-		AID:               fmt.Sprintf("%X", s.res.AID),
+		AID:               hexUpper(s.res.AID),
 		Label:             s.res.Label,
-		TVR:               fmt.Sprintf("%X", s.res.TVR[:]),
-		TSI:               fmt.Sprintf("%X", s.res.TSI[:]),
-		AC:                fmt.Sprintf("%X", s.res.AC),
-		CVMResults:        fmt.Sprintf("%X", s.res.CVMResults[:]),
-		ATC:               fmt.Sprintf("%X", s.res.ATC),
+		TVR:               hexUpper(s.res.TVR[:]),
+		TSI:               hexUpper(s.res.TSI[:]),
+		AC:                hexUpper(s.res.AC),
+		CVMResults:        hexUpper(s.res.CVMResults[:]),
+		ATC:               hexUpper(s.res.ATC),
 		Amount:            s.txn.Amount,
 		AmountOther:       s.txn.AmountOther,
 		Currency:          s.cfg.Currency,
@@ -215,7 +218,7 @@ func (s *transactionState) receipt() Receipt {
 		SignatureRequired: s.res.SignatureRequired,
 	}
 	if psn, ok := s.cardData[0x5F34]; ok {
-		r.PANSequence = fmt.Sprintf("%X", psn)
+		r.PANSequence = hexUpper(psn)
 	}
 	if s.res.PreferredName != "" {
 		r.Label = s.res.PreferredName

@@ -377,7 +377,9 @@ func (s *transactionState) chooseAndSelect() error {
 		s.res.PreferredName = f.preferredName
 		s.termData[0x4F] = s.res.AID
 		s.setApplicationData()
-		s.log.LogAttrs(s.ctx, slog.LevelInfo, "emv: application selected", slog.String("aid", fmt.Sprintf("%X", f.dfName)), slog.String("label", f.label))
+		if s.log.Enabled(s.ctx, slog.LevelInfo) {
+			s.log.LogAttrs(s.ctx, slog.LevelInfo, "emv: application selected", slog.String("aid", hexUpper(f.dfName)), slog.String("label", f.label))
+		}
 		return nil
 	}
 	s.show(MsgNotAccepted)

@@ -485,7 +485,17 @@ func NewRecording(cfg *Config, txn Transaction, res *Result, runErr error, a Ans
 	return r, nil
 }
 
-func hexUpper(b []byte) string { return strings.ToUpper(hex.EncodeToString(b)) }
+// hexUpper is b in upper-case hex, as %X prints it, in one allocation.
+func hexUpper(b []byte) string {
+	const digits = "0123456789ABCDEF"
+	var sb strings.Builder
+	sb.Grow(2 * len(b))
+	for _, c := range b {
+		sb.WriteByte(digits[c>>4])
+		sb.WriteByte(digits[c&0x0F])
+	}
+	return sb.String()
+}
 
 // expectationOf is what a run showed, in the form of an Expectation.
 func expectationOf(res *Result, runErr error, offered [][]string) (Expectation, error) {

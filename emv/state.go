@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/emvkit/emvkit/apdu"
@@ -103,13 +104,8 @@ type transactionState struct {
 	aip    [2]byte
 	afl    []byte
 
-	// cardData holds the data objects the card returned (FCI, GPO, records,
-	// GET DATA), each exactly as received.
-	cardData map[tlv.Tag][]byte
-	// recordTags are the tags read from records, to refuse duplicates.
-	recordTags map[tlv.Tag]struct{}
-	// termData holds the terminal-sourced data objects of this transaction.
-	termData map[tlv.Tag][]byte
+	// cardData, recordTags and termData: see stateMaps.
+	*stateMaps
 
 	// odaRecords are the records the AFL marks for offline data
 	// authentication, exactly as received (Book 3 §10.2).
@@ -132,19 +128,58 @@ type transactionState struct {
 	oda        odaState
 	arc        [2]byte
 	scriptsRun int
+
+	cmd [apdu.MaxShortCommand]byte // transmit encodes each command here
 }
 
 func newState(ctx context.Context, card apdu.Transceiver, cfg *Config, term seam) *transactionState {
 	return &transactionState{
-		ctx:        ctx,
-		rec:        apdu.NewRecorder(&apdu.T0{Card: &waitLink{card: card}, MaxResponse: maxResponseData}),
-		cfg:        cfg,
-		term:       term,
-		log:        cfg.logger(),
+		ctx:       ctx,
+		rec:       apdu.NewRecorder(&apdu.T0{Card: &waitLink{card: card}, MaxResponse: maxResponseData}),
+		cfg:       cfg,
+		term:      term,
+		log:       cfg.logger(),
+		stateMaps: getStateMaps(),
+	}
+}
+
+// stateMaps are the maps of one transaction. Making them was a tenth of
+// a transaction's allocations, so they are recycled: a transaction takes
+// them empty from stateMapsPool and puts them back when it is done with
+// them (release), and nothing outside the state ever holds them.
+type stateMaps struct {
+	// cardData holds the data objects the card returned (FCI, GPO, records,
+	// GET DATA), each exactly as received.
+	cardData map[tlv.Tag][]byte
+	// recordTags are the tags read from records, to refuse duplicates.
+	recordTags map[tlv.Tag]struct{}
+	// termData holds the terminal-sourced data objects of this transaction.
+	termData map[tlv.Tag][]byte
+}
+
+var stateMapsPool = sync.Pool{New: func() any {
+	return &stateMaps{
 		cardData:   make(map[tlv.Tag][]byte, 48),
 		termData:   make(map[tlv.Tag][]byte, 32),
 		recordTags: make(map[tlv.Tag]struct{}, 32),
 	}
+}}
+
+func getStateMaps() *stateMaps { return stateMapsPool.Get().(*stateMaps) }
+
+// release empties the maps and gives them back for another transaction;
+// the state must not use them afterwards. The values were the card's and
+// the terminal's bytes, kept by the Result where it needs them.
+func (s *transactionState) release() {
+	m := s.stateMaps
+	if m == nil {
+		return
+	}
+	s.stateMaps = nil
+	clear(m.cardData)
+	clear(m.termData)
+	clear(m.recordTags)
+	stateMapsPool.Put(m)
 }
 
 // fail records err as the transaction's stopping error (the first one
@@ -175,7 +210,10 @@ func (s *transactionState) transmit(c apdu.Command) (apdu.Response, error) {
 	if err := s.ctx.Err(); err != nil {
 		return apdu.Response{}, s.fail("context ended", err)
 	}
-	b, err := c.Bytes()
+	// The command is encoded into the state's buffer: the Transceivers
+	// below keep no command past Transmit (the recorder keeps its own
+	// copy), so one buffer serves every command of the transaction.
+	b, err := c.Append(s.cmd[:0])
 	if err != nil {
 		return apdu.Response{}, s.fail("cannot encode "+c.Name(), err)
 	}

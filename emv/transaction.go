@@ -34,7 +34,8 @@ var txnNames = map[TransactionType]string{
 // String returns the type's name and code: "purchase (00)".
 func (t TransactionType) String() string {
 	if n, ok := txnNames[t]; ok {
-		return fmt.Sprintf("%s (%02X)", n, byte(t))
+		const digits = "0123456789ABCDEF"
+		return n + " (" + string([]byte{digits[t>>4], digits[t&0x0F]}) + ")"
 	}
 	return fmt.Sprintf("type %02X", byte(t))
 }

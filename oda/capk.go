@@ -502,7 +502,8 @@ func hexFixed(s string, n int) ([]byte, error) {
 type rsaKey struct {
 	n    *big.Int
 	e    *big.Int
-	size int // modulus length in bytes
+	size int    // modulus length in bytes
+	src  []byte // the modulus bytes n was set from
 }
 
 // The two exponents of Book 2, shared (big.Int.Exp does not change its
@@ -513,14 +514,18 @@ var (
 )
 
 func newRSAKey(modulus, exponent []byte) rsaKey {
-	var e *big.Int
+	e := exponentInt(exponent)
+	return rsaKey{n: new(big.Int).SetBytes(modulus), e: e, size: len(modulus), src: modulus}
+}
+
+// exponentInt returns the exponent as a big.Int, not to be changed: one
+// of the two shared ones for 03 and 01 00 01.
+func exponentInt(exponent []byte) *big.Int {
 	switch {
 	case len(exponent) == 1 && exponent[0] == 3:
-		e = bigThree
+		return bigThree
 	case len(exponent) == 3 && exponent[0] == 1 && exponent[1] == 0 && exponent[2] == 1:
-		e = bigF4
-	default:
-		e = new(big.Int).SetBytes(exponent)
+		return bigF4
 	}
-	return rsaKey{n: new(big.Int).SetBytes(modulus), e: e, size: len(modulus)}
+	return new(big.Int).SetBytes(exponent)
 }

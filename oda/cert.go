@@ -37,6 +37,21 @@ const (
 // big-endian, without leading zero bytes in the modulus.
 type PublicKey struct {
 	Modulus, Exponent []byte
+
+	// rsa is the key as parsed when this package recovered it, kept so
+	// that enciphering a PIN with it does not parse the modulus again;
+	// used only while Modulus is still the slice it was parsed from.
+	rsa *rsaKey
+}
+
+// modulusInt returns the modulus as a big.Int, not to be changed: the
+// one parsed when the key was recovered if Modulus is still that slice,
+// else a new one.
+func (k *PublicKey) modulusInt() *big.Int {
+	if r := k.rsa; r != nil && len(k.Modulus) > 0 && len(r.src) == len(k.Modulus) && &r.src[0] == &k.Modulus[0] {
+		return r.n
+	}
+	return new(big.Int).SetBytes(k.Modulus)
 }
 
 // IssuerKey is an Issuer Public Key recovered from its certificate (tag 90)
@@ -382,10 +397,30 @@ func signedHashMatches(rec []byte, data ...[]byte) bool {
 // recovery function) and returns the result as size bytes. sig must be
 // size bytes long. One modular exponentiation, no other big work.
 func (k *rsaKey) recover(sig []byte) []byte {
-	var x, z big.Int
-	x.SetBytes(sig)
-	z.Exp(&x, k.e, k.n)
-	return z.FillBytes(make([]byte, k.size))
+	t := getBigTemps()
+	t.x.SetBytes(sig)
+	t.z.Exp(&t.x, k.e, k.n)
+	out := t.z.FillBytes(make([]byte, k.size))
+	putBigTemps(t)
+	return out
+}
+
+// bigTemps are the operand and result of one RSA public operation, reused
+// from one operation to the next (a transaction makes five) so that their
+// words are allocated once.
+type bigTemps struct{ x, z big.Int }
+
+var bigTempsPool = sync.Pool{New: func() any { return new(bigTemps) }}
+
+func getBigTemps() *bigTemps { return bigTempsPool.Get().(*bigTemps) }
+
+// putBigTemps wipes t, which may have held a PIN block, and gives it back.
+func putBigTemps(t *bigTemps) {
+	clear(t.x.Bits())
+	clear(t.z.Bits())
+	t.x.SetInt64(0)
+	t.z.SetInt64(0)
+	bigTempsPool.Put(t)
 }
 
 // hashState is a SHA-1 state with room for its result, recycled through

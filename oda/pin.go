@@ -2,7 +2,6 @@ package oda
 
 import (
 	"io"
-	"math/big"
 )
 
 // PINKey returns the key to encipher an offline PIN with, Book 2 §7.1:
@@ -70,10 +69,9 @@ func EncipherPIN(key *PublicKey, pinBlock, iccUnpredictableNumber []byte, rand i
 	if _, err := io.ReadFull(rand, data[pinFixed:]); err != nil {
 		return nil, &Error{Method: m, Check: CheckRandom, Err: err}
 	}
-	x := new(big.Int).SetBytes(data)
-	defer func() { clear(x.Bits()) }()
-	nn := new(big.Int).SetBytes(key.Modulus)
-	e := new(big.Int).SetBytes(key.Exponent)
-	c := new(big.Int).Exp(x, e, nn)
-	return c.FillBytes(make([]byte, n)), nil
+	t := getBigTemps()
+	defer putBigTemps(t) // wipes the plaintext
+	t.x.SetBytes(data)
+	t.z.Exp(&t.x, exponentInt(key.Exponent), key.modulusInt())
+	return t.z.FillBytes(make([]byte, n)), nil
 }

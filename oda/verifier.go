@@ -115,6 +115,7 @@ func (v *Verifier) RecoverIssuerKey(m Method, ca *CAKey, card *CardData) (*Issue
 		Recovered:        f.recovered,
 	}
 	k.rsa = newRSAKey(k.Modulus, k.Exponent)
+	k.PublicKey.rsa = &k.rsa
 	return k, nil
 }
 
@@ -141,6 +142,7 @@ func (v *Verifier) recoverICC(m Method, issuer *IssuerKey, cert, rem, exp, pan, 
 		Recovered:     f.recovered,
 	}
 	k.rsa = newRSAKey(k.Modulus, k.Exponent)
+	k.PublicKey.rsa = &k.rsa
 	return k, nil
 }
 

@@ -3,6 +3,7 @@ package tlv
 import (
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // MaxDOLEntries bounds the number of entries [ParseDOL] accepts. A DOL is
@@ -119,6 +120,7 @@ func (d DOL) Len() int {
 // d.Len() bytes. Build does not allocate when dst has that much spare
 // capacity.
 func (d DOL) Build(dst []byte, get func(Tag) ([]byte, bool)) []byte {
+	dst = slices.Grow(dst, max(d.Len(), 0))
 	for _, e := range d {
 		if e.Len <= 0 {
 			continue
