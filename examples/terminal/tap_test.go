@@ -115,6 +115,7 @@ func TestTapJSON(t *testing.T) {
 			assert.Equal(t, tc.cvm, j.CVM)
 			assert.Equal(t, tc.cid, j.CID)
 			assert.Equal(t, tc.arc, j.ARC)
+			assert.Equal(t, tc.cvm == "Online PIN", j.OnlinePIN, "the PIN pad took a PIN for the issuer")
 			assert.Equal(t, tc.commands, commands(j.Trace))
 			assert.Nil(t, j.Restart)
 			require.NotNil(t, j.EntryPoint)

@@ -35,6 +35,9 @@ func printTapText(w io.Writer, t *tap) {
 		fmt.Fprintf(w, "restart:      %s\n", t.Second.Outcome.Parameters)
 	}
 	fmt.Fprintf(w, "CVM:          %s\n", t.cvmName())
+	if t.OnlinePIN {
+		fmt.Fprintln(w, "PIN:          entered, enciphered for the issuer")
+	}
 	if v := t.value(0x95); len(v) == len(tvr.TVR{}) {
 		r := tvr.TVR(v)
 		fmt.Fprintf(w, "TVR:          %X\n", r[:])
