@@ -6,10 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"strings"
 
+	"github.com/emvkit/emvkit/internal/jsonpath"
 	"github.com/emvkit/emvkit/oda"
 	"github.com/emvkit/emvkit/tlv"
 )
@@ -70,14 +70,19 @@ func LoadConfig(path string) (*Config, error) {
 //	  ]
 //	}
 //
-// Byte strings are hex (spaces allowed). Unknown keys are errors at every
-// level, so a misspelt key never falls back to a default; a
-// [*ConfigError] names the key by its JSON path
-// ("contactless.combinations[1].limits.cvm_requird").
+// Byte strings are hex (spaces allowed). The file is read by the same
+// decoder as emv.ParseConfig, with its rules: keys match exactly, an
+// unknown key is an error at every level, so a misspelt key never falls
+// back to a default; a key given twice in one object is an error (RFC 8259
+// §4 leaves open which one wins; a reader cannot have two CVM limits);
+// null is the same as leaving the key out. Every error is a
+// [*ConfigError] naming the value by its JSON path
+// ("contactless.combinations[1].limits.cvm_requird", "file" for the file
+// as a whole).
 func ParseConfig(data []byte) (*Config, error) {
 	var f fileJSON
-	if err := decodeStrict("", data, &f); err != nil {
-		return nil, err
+	if err := jsonpath.Decode(data, &f); err != nil {
+		return nil, configError(err)
 	}
 	c := &Config{
 		Country:              f.Country,
@@ -103,20 +108,19 @@ func ParseConfig(data []byte) (*Config, error) {
 	}
 	if len(f.CAKeys) > 0 && string(f.CAKeys) != "null" {
 		ks, err := oda.LoadKeyStore(bytes.NewReader(f.CAKeys))
+		if fe := (*oda.KeyFileError)(nil); errors.As(err, &fe) && fe.Path != "" {
+			return nil, &ConfigError{Field: "ca_keys." + fe.Path, Reason: fe.Err.Error()}
+		}
 		if err != nil {
 			return nil, &ConfigError{Field: "ca_keys", Reason: err.Error()}
 		}
 		c.CAKeys = ks
 	}
-	if len(f.Contactless) == 0 || string(f.Contactless) == "null" {
+	if f.Contactless == nil {
 		return nil, &ConfigError{Field: "contactless", Reason: "missing: the file configures no contactless reader"}
 	}
-	var s sectionJSON
-	if err := decodeStrict("contactless", f.Contactless, &s); err != nil {
-		return nil, err
-	}
-	for i, raw := range s.Combinations {
-		cc, err := combinationOf(fmt.Sprintf("contactless.combinations[%d]", i), raw)
+	for i := range f.Contactless.Combinations {
+		cc, err := combinationOf(fmt.Sprintf("contactless.combinations[%d]", i), &f.Contactless.Combinations[i])
 		if err != nil {
 			return nil, err
 		}
@@ -126,6 +130,20 @@ func ParseConfig(data []byte) (*Config, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+// configError turns an error of the file's decoder into a [*ConfigError]
+// naming the JSON path ("file" for the file as a whole).
+func configError(err error) error {
+	var je *jsonpath.Error
+	if !errors.As(err, &je) {
+		return err
+	}
+	field := je.Path
+	if field == "" {
+		field = "file"
+	}
+	return &ConfigError{Field: field, Reason: je.Reason}
 }
 
 // fileJSON is the terminal configuration file: the shared keys, the
@@ -144,7 +162,7 @@ type fileJSON struct {
 	IFDSerial              string          `json:"ifd_serial"`
 	AcquirerID             string          `json:"acquirer_id"`
 	CAKeys                 json.RawMessage `json:"ca_keys"`
-	Contactless            json.RawMessage `json:"contactless"`
+	Contactless            *sectionJSON    `json:"contactless"`
 
 	// The contact interface's keys, read by emv.ParseConfig.
 	BypassAllPINCVMs json.RawMessage `json:"bypass_all_pin_cvms"`
@@ -154,7 +172,7 @@ type fileJSON struct {
 }
 
 type sectionJSON struct {
-	Combinations []json.RawMessage `json:"combinations"`
+	Combinations []combinationJSON `json:"combinations"`
 	Comment      json.RawMessage   `json:"comment"`
 }
 
@@ -167,7 +185,7 @@ type combinationJSON struct {
 	StatusCheck        bool            `json:"status_check"`
 	ZeroAmountAllowed  bool            `json:"zero_amount_allowed"`
 	ExtendedSelection  bool            `json:"extended_selection"`
-	Limits             json.RawMessage `json:"limits"`
+	Limits             *limitsJSON     `json:"limits"`
 	TTQ                string          `json:"ttq"`
 	KernelData         json.RawMessage `json:"kernel_data"`
 	Comment            json.RawMessage `json:"comment"`
@@ -180,12 +198,8 @@ type limitsJSON struct {
 	CVMRequired            *uint64 `json:"cvm_required"`
 }
 
-func combinationOf(path string, raw json.RawMessage) (CombinationConfig, error) {
-	var j combinationJSON
+func combinationOf(path string, j *combinationJSON) (CombinationConfig, error) {
 	var cc CombinationConfig
-	if err := decodeStrict(path, raw, &j); err != nil {
-		return cc, err
-	}
 	var err error
 	if cc.AID, err = hexField(path+".aid", j.AID); err != nil {
 		return cc, err
@@ -223,11 +237,7 @@ func combinationOf(path string, raw json.RawMessage) (CombinationConfig, error) 
 	cc.StatusCheckSupport = j.StatusCheck
 	cc.ZeroAmountAllowed = j.ZeroAmountAllowed
 	cc.ExtendedSelectionSupport = j.ExtendedSelection
-	if len(j.Limits) > 0 && string(j.Limits) != "null" {
-		var l limitsJSON
-		if err := decodeStrict(path+".limits", j.Limits, &l); err != nil {
-			return cc, err
-		}
+	if l := j.Limits; l != nil {
 		cc.ReaderContactlessTransactionLimit = l.ContactlessTransaction
 		cc.ReaderContactlessFloorLimit = l.ContactlessFloor
 		cc.TerminalFloorLimit = l.TerminalFloor
@@ -301,45 +311,6 @@ func parseTag(b []byte) (tlv.Tag, bool) {
 		}
 	}
 	return 0, false
-}
-
-// decodeStrict decodes one JSON object into v with unknown keys refused,
-// naming the key by its path.
-func decodeStrict(path string, data []byte, v any) error {
-	d := json.NewDecoder(bytes.NewReader(data))
-	d.DisallowUnknownFields()
-	if err := d.Decode(v); err != nil {
-		return jsonError(path, err)
-	}
-	if _, err := d.Token(); err != io.EOF {
-		return &ConfigError{Field: orFile(path), Reason: "data after the object"}
-	}
-	return nil
-}
-
-func jsonError(path string, err error) error {
-	join := func(k string) string {
-		if path == "" {
-			return k
-		}
-		return path + "." + k
-	}
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) {
-		return &ConfigError{Field: join(te.Field), Reason: fmt.Sprintf("a JSON %s cannot be %s", te.Value, te.Type)}
-	}
-	msg := strings.TrimPrefix(err.Error(), "json: ")
-	if k, ok := strings.CutPrefix(msg, "unknown field "); ok {
-		return &ConfigError{Field: join(strings.Trim(k, `"`)), Reason: "unknown key"}
-	}
-	return &ConfigError{Field: orFile(path), Reason: msg}
-}
-
-func orFile(path string) string {
-	if path == "" {
-		return "file"
-	}
-	return path
 }
 
 // hexField decodes a hex string (spaces allowed); "" is nil.

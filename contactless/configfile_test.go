@@ -1,6 +1,7 @@
 package contactless_test
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -110,6 +111,40 @@ func TestParseConfig(t *testing.T) {
 		{"AcquirerIDLetters", `{"country": 1, "currency": 1, "acquirer_id": "ABCDEF", "contactless": {"combinations": [{"aid": "A0000000031010", "kernel": 3}]}}`, "acquirer_id"},
 		{"TrailingData", minimal(`{"combinations": []}`) + ` {}`, "file"},
 	}
+	// The decoder of emv.ParseConfig: a key given twice, anywhere, and a
+	// value of the wrong kind are errors naming the JSON path and saying
+	// what the value should be.
+	exact := []struct {
+		name, file, field, reason string
+	}{
+		{"DuplicateTopLevelKey", `{"country": 1, "currency": 1, "country": 2, "contactless": {}}`, "country", "key given twice"},
+		{"DuplicateSection", `{"country": 1, "currency": 1, "contactless": {}, "contactless": {}}`, "contactless", "key given twice"},
+		{"DuplicateSectionKey", minimal(`{"combinations": [], "combinations": []}`), "contactless.combinations", "key given twice"},
+		{"DuplicateCombinationKey", one(`{"aid": "A0000000031010", "kernel": 3}, {"aid": "A0000000031010", "kernel": 3, "kernel": 2}`), "contactless.combinations[1].kernel", "key given twice"},
+		{"DuplicateLimitKey", one(`{"aid": "A0000000031010", "kernel": 3, "limits": {"cvm_required": 1000, "cvm_required": 9000}}`), "contactless.combinations[0].limits.cvm_required", "key given twice"},
+		{"DuplicateInComment", one(`{"aid": "A0000000031010", "kernel": 3, "comment": {"a": 1, "a": 2}}`), "contactless.combinations[0].comment.a", "key given twice"},
+		{"DuplicateInContactKeys", `{"country": 1, "currency": 1, "params": {"floor_limit": 1, "floor_limit": 2}, "contactless": {}}`, "params.floor_limit", "key given twice"},
+		{"KernelAString", one(`{"aid": "A0000000031010", "kernel": "3"}`), "contactless.combinations[0].kernel", "a JSON string, want an integer"},
+		{"LimitAString", one(`{"aid": "A0000000031010", "kernel": 3, "limits": {"contactless_floor": "50.00"}}`), "contactless.combinations[0].limits.contactless_floor", "a JSON string, want an integer from 0 to 18446744073709551615"},
+		{"StatusCheckANumber", one(`{"aid": "A0000000031010", "kernel": 3, "status_check": 1}`), "contactless.combinations[0].status_check", "a JSON number, want true or false"},
+		{"TTQANumber", one(`{"aid": "A0000000031010", "kernel": 3, "ttq": 36000000}`), "contactless.combinations[0].ttq", "a JSON number, want a string"},
+		{"CountryTooLarge", `{"country": 70000, "currency": 1, "contactless": {}}`, "country", "a JSON number 70000, want an integer from 0 to 65535"},
+		{"LimitsAnArray", one(`{"aid": "A0000000031010", "kernel": 3, "limits": [1]}`), "contactless.combinations[0].limits", "a JSON array, want an object"},
+		{"CombinationsAnObject", minimal(`{"combinations": {}}`), "contactless.combinations", "a JSON object, want an array"},
+		{"SectionAString", `{"country": 1, "currency": 1, "contactless": "visa"}`, "contactless", "a JSON string, want an object"},
+		{"UnknownKeyNamed", one(`{"aid": "A0000000031010", "kernel": 3, "ttqq": "00"}`), "contactless.combinations[0].ttqq", `unknown key "ttqq" in contactless.combinations[0]`},
+		{"Truncated", `{"country": 1, "contactless": {"combinations": [{"aid": "A0`, "contactless.combinations[0].aid", "the JSON ends early"},
+		{"Null", `null`, "file", "null, want a JSON object"},
+	}
+	for _, tc := range exact {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := contactless.ParseConfig([]byte(tc.file))
+			var ce *contactless.ConfigError
+			require.ErrorAs(t, err, &ce, "%v", err)
+			assert.Equal(t, &contactless.ConfigError{Field: tc.field, Reason: tc.reason}, ce)
+			assert.EqualError(t, err, "contactless: config: "+tc.field+": "+tc.reason)
+		})
+	}
 	for _, tc := range bad {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := contactless.ParseConfig([]byte(tc.file))
@@ -163,4 +198,30 @@ func TestConfigValidate(t *testing.T) {
 			assert.Equal(t, tc.field, ce.Field, "%v", err)
 		})
 	}
+}
+
+// FuzzParseConfig: any input either gives a Config that validates, or an
+// error that is a *ConfigError; never a panic.
+func FuzzParseConfig(f *testing.F) {
+	b, err := os.ReadFile("../testdata/terminals/test-bench.json")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(b)
+	f.Add([]byte(minimal(`{"combinations": [{"aid": "A0000000031010", "kernel": 3, "limits": {"cvm_required": 1}, "kernel_data": {"DF8118": "60"}}]}`)))
+	f.Add([]byte(minimal(`{"combinations": [{"aid": "A0000000031010", "kernel": 3, "kernel": 3}]}`)))
+	f.Add([]byte(`{"country": 1, "currency": 1, "contactless": null}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		c, err := contactless.ParseConfig(b)
+		if err != nil {
+			var ce *contactless.ConfigError
+			if c != nil || !errors.As(err, &ce) {
+				t.Fatalf("config %v, error %T: %v", c, err, err)
+			}
+			return
+		}
+		if err := c.Validate(); err != nil {
+			t.Fatalf("parsed config does not validate: %v", err)
+		}
+	})
 }

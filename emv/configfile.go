@@ -2,16 +2,15 @@ package emv
 
 import (
 	"bytes"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"reflect"
 	"strings"
 	"time"
 
+	"github.com/emvkit/emvkit/internal/jsonpath"
 	"github.com/emvkit/emvkit/oda"
 	"github.com/emvkit/emvkit/tvr"
 )
@@ -84,12 +83,16 @@ func LoadConfig(path string) (*Config, error) {
 // a null value is the same as leaving the key out.
 func ParseConfig(data []byte) (*Config, error) {
 	var f configFile
-	d := &configDecoder{d: json.NewDecoder(bytes.NewReader(data))}
-	if err := d.object("", reflect.ValueOf(&f).Elem(), true); err != nil {
+	if err := jsonpath.Decode(data, &f); err != nil {
+		var je *jsonpath.Error
+		if errors.As(err, &je) {
+			field := je.Path
+			if field == "" {
+				field = "file"
+			}
+			return nil, &ConfigError{Field: field, Reason: je.Reason}
+		}
 		return nil, err
-	}
-	if _, err := d.d.Token(); err != io.EOF {
-		return nil, &ConfigError{Field: "file", Reason: "data after the configuration object"}
 	}
 	c, err := f.config()
 	if err != nil {
@@ -103,258 +106,6 @@ func ParseConfig(data []byte) (*Config, error) {
 		return nil, err
 	}
 	return c, nil
-}
-
-// configDecoder reads a configuration file into a configFile token by
-// token, so that it knows the JSON path of every value it reads: the one
-// decoding path of ParseConfig, driven by configFile's json tags. Its
-// recursion follows configFile's types, so its depth is bounded by them;
-// a raw value (ca_keys, comment) is first read whole by encoding/json,
-// whose nesting limit then bounds the walk that looks for repeated keys.
-type configDecoder struct{ d *json.Decoder }
-
-// field names a path for an error: the file itself at the top.
-func field(path string) string {
-	if path == "" {
-		return "file"
-	}
-	return path
-}
-
-func join(path, key string) string {
-	if path == "" {
-		return key
-	}
-	return path + "." + key
-}
-
-// syntax turns an error of the JSON reader at path into a *ConfigError.
-func syntax(path string, err error) error {
-	var se *json.SyntaxError
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		return &ConfigError{Field: field(path), Reason: "the JSON ends early"}
-	case errors.As(err, &se):
-		return &ConfigError{Field: field(path), Reason: fmt.Sprintf("invalid JSON at byte %d: %v", se.Offset, se)}
-	}
-	return &ConfigError{Field: field(path), Reason: strings.TrimPrefix(err.Error(), "json: ")}
-}
-
-// kind names the JSON kind of a token for an error.
-func kind(tok json.Token) string {
-	switch tok.(type) {
-	case string:
-		return "string"
-	case float64, json.Number:
-		return "number"
-	case bool:
-		return "bool"
-	case json.Delim:
-		if tok == json.Delim('[') {
-			return "array"
-		}
-		return "object"
-	}
-	return "null"
-}
-
-// value reads the value at path into v.
-func (d *configDecoder) value(path string, v reflect.Value) error {
-	t := v.Type()
-	switch {
-	case t == reflect.TypeFor[json.RawMessage]():
-		return d.raw(path, v)
-	case t.Kind() == reflect.Struct:
-		return d.object(path, v, false)
-	case t.Kind() == reflect.Pointer && t.Elem().Kind() == reflect.Struct:
-		p := reflect.New(t.Elem())
-		set, err := d.objectOrNull(path, p.Elem())
-		if set {
-			v.Set(p)
-		}
-		return err
-	case t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Struct:
-		return d.array(path, v)
-	}
-	return d.leaf(path, v)
-}
-
-// object reads a JSON object into the struct v (null leaves v as it is,
-// except at the top of the file, which must be an object).
-func (d *configDecoder) object(path string, v reflect.Value, top bool) error {
-	set, err := d.objectOrNull(path, v)
-	if err == nil && !set && top {
-		return &ConfigError{Field: "file", Reason: "null, want a JSON object"}
-	}
-	return err
-}
-
-// objectOrNull reads a JSON object into the struct v and reports whether
-// there was one (false for null). Each key must be one of v's json tags,
-// once.
-func (d *configDecoder) objectOrNull(path string, v reflect.Value) (bool, error) {
-	tok, err := d.d.Token()
-	if err != nil {
-		return false, syntax(path, err)
-	}
-	if tok == nil {
-		return false, nil
-	}
-	if tok != json.Delim('{') {
-		return false, &ConfigError{Field: field(path), Reason: fmt.Sprintf("a JSON %s, want an object", kind(tok))}
-	}
-	t := v.Type()
-	seen := make(map[string]bool)
-	for d.d.More() {
-		tok, err := d.d.Token()
-		if err != nil {
-			return true, syntax(path, err)
-		}
-		key, _ := tok.(string) // the decoder gives a string here or an error
-		p := join(path, key)
-		if seen[key] {
-			return true, &ConfigError{Field: p, Reason: "key given twice"}
-		}
-		seen[key] = true
-		i := fieldByKey(t, key)
-		if i < 0 {
-			where := "at the top level"
-			if path != "" {
-				where = "in " + path
-			}
-			return true, &ConfigError{Field: p, Reason: fmt.Sprintf("unknown key %q %s", key, where)}
-		}
-		if err := d.value(p, v.Field(i)); err != nil {
-			return true, err
-		}
-	}
-	_, err = d.d.Token() // }
-	return true, syntax(path, err)
-}
-
-// fieldByKey returns the index of the field of struct t whose json tag
-// is key, -1 if none.
-func fieldByKey(t reflect.Type, key string) int {
-	for i := range t.NumField() {
-		if name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ","); name == key {
-			return i
-		}
-	}
-	return -1
-}
-
-// array reads a JSON array (or null) into the slice of structs v.
-func (d *configDecoder) array(path string, v reflect.Value) error {
-	tok, err := d.d.Token()
-	if err != nil {
-		return syntax(path, err)
-	}
-	if tok == nil {
-		return nil
-	}
-	if tok != json.Delim('[') {
-		return &ConfigError{Field: path, Reason: fmt.Sprintf("a JSON %s, want an array", kind(tok))}
-	}
-	for i := 0; d.d.More(); i++ {
-		v.Set(reflect.Append(v, reflect.Zero(v.Type().Elem())))
-		if err := d.object(fmt.Sprintf("%s[%d]", path, i), v.Index(i), false); err != nil {
-			return err
-		}
-	}
-	_, err = d.d.Token() // ]
-	return syntax(path, err)
-}
-
-// want says what a JSON value for a field of type t must be.
-func want(t reflect.Type) string {
-	switch t {
-	case reflect.TypeFor[hexBytes]():
-		return "a hex string"
-	case reflect.TypeFor[string]():
-		return "a string"
-	}
-	switch t.Kind() {
-	case reflect.Pointer:
-		return want(t.Elem())
-	case reflect.Bool:
-		return "true or false"
-	case reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return fmt.Sprintf("an integer from 0 to %d", uint64(1)<<t.Bits()-1)
-	case reflect.Int:
-		return "an integer"
-	}
-	return t.String()
-}
-
-// leaf reads a value that is not an object or an array of objects.
-func (d *configDecoder) leaf(path string, v reflect.Value) error {
-	err := d.d.Decode(v.Addr().Interface())
-	var te *json.UnmarshalTypeError
-	var he *hexError
-	switch {
-	case err == nil:
-		return nil
-	case errors.As(err, &he):
-		return &ConfigError{Field: path, Reason: he.Error()}
-	case errors.As(err, &te):
-		return &ConfigError{Field: path, Reason: fmt.Sprintf("a JSON %s, want %s", te.Value, want(v.Type()))}
-	}
-	return syntax(path, err)
-}
-
-// raw keeps a value another reader decodes (ca_keys, for
-// oda.LoadKeyStore) or nobody does (comment); its keys must not repeat
-// either.
-func (d *configDecoder) raw(path string, v reflect.Value) error {
-	var m json.RawMessage
-	if err := d.d.Decode(&m); err != nil {
-		return syntax(path, err)
-	}
-	if err := noDuplicateKeys(json.NewDecoder(bytes.NewReader(m)), path); err != nil {
-		return err
-	}
-	v.Set(reflect.ValueOf(m))
-	return nil
-}
-
-// noDuplicateKeys walks one well-formed JSON value and fails on the
-// first key given twice in an object.
-func noDuplicateKeys(d *json.Decoder, path string) error {
-	tok, err := d.Token()
-	if err != nil {
-		return syntax(path, err)
-	}
-	switch tok {
-	case json.Delim('{'):
-		seen := make(map[string]bool)
-		for d.More() {
-			tok, err := d.Token()
-			if err != nil {
-				return syntax(path, err)
-			}
-			key, _ := tok.(string)
-			p := join(path, key)
-			if seen[key] {
-				return &ConfigError{Field: p, Reason: "key given twice"}
-			}
-			seen[key] = true
-			if err := noDuplicateKeys(d, p); err != nil {
-				return err
-			}
-		}
-	case json.Delim('['):
-		for i := 0; d.More(); i++ {
-			if err := noDuplicateKeys(d, fmt.Sprintf("%s[%d]", path, i)); err != nil {
-				return err
-			}
-		}
-	default:
-		return nil
-	}
-	_, err = d.Token() // } or ]
-	return syntax(path, err)
 }
 
 // jsonPath turns the field path of a [Config.Validate] error
@@ -386,31 +137,8 @@ func jsonPath(goPath string) string {
 	return strings.Join(out, ".")
 }
 
-type hexBytes []byte
-
-type hexError struct {
-	s   string
-	err error
-}
-
-func (e *hexError) Error() string { return fmt.Sprintf("%q is not hex: %v", e.s, e.err) }
-
-// UnmarshalJSON reads a hex string; spaces between bytes are allowed.
-func (h *hexBytes) UnmarshalJSON(b []byte) error {
-	if string(b) == "null" {
-		return nil // absent
-	}
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
-		return err
-	}
-	v, err := hex.DecodeString(strings.ReplaceAll(s, " ", ""))
-	if err != nil {
-		return &hexError{s, err}
-	}
-	*h = v
-	return nil
-}
+// hexBytes is a byte string written in hex in the file.
+type hexBytes = jsonpath.Hex
 
 type configFile struct {
 	TerminalType           hexBytes        `json:"terminal_type"`

@@ -6,6 +6,8 @@
 //	go run ./examples/terminal
 //	go run ./examples/terminal -card mastercard-dda -amount 250.00 -host issuer
 //	go run ./examples/terminal -card visa-sda -pin 9999 -json
+//	go run ./examples/terminal -card visa-qvsdc-offline
+//	go run ./examples/terminal -card visa-qvsdc-issuer-update -amount 60.00
 //	go run ./examples/terminal -readers
 //	go run ./examples/terminal -reader any -config testdata/terminals/test-bench.json -amount 10.00
 //	go run ./examples/terminal -reader 'Virtual PCD 00 00' -config testdata/terminals/test-bench.json -amount 10.00 -pin 1234 -json
@@ -20,6 +22,10 @@
 //	                 profile file ending in .json; without -reader only
 //	-reader NAME     run on the card in this PC/SC reader; "any": the first
 //	                 reader that holds a card
+//	-interface I     contact, contactless, or auto (default): the card's
+//	                 ATR decides, contactless for the ATR PC/SC Part 3 gives
+//	                 an ISO/IEC 14443-4 card (3B 8n 80 01 ...), contact for
+//	                 any other (the built-in contact cards among them)
 //	-wait D          how long to wait for a card in the reader (30s)
 //	-readers         list the PC/SC readers and their cards, and exit
 //	-config FILE     terminal configuration JSON (see emv.ParseConfig and
@@ -48,13 +54,33 @@
 //	                 (testdata/README.md) with the kernel object of
 //	                 emv.Recording, so it can be replayed in a test (below)
 //
+// # Contactless
+//
+// On the contactless interface the transaction runs through the Entry
+// Point of EMV Contactless Book B (package contactless) with the kernels
+// registered by Kernel ID (Kernel 3, Visa qVSDC), and the reader
+// configuration of the -config file's contactless section, or the
+// built-in one (Visa by Kernel 3, TTQ 3600C000, online above 50.00, a CVM
+// from 50.00, no tap from 1000.00). The User Interface Requests show as
+// "[display]" lines as they come. An Online Request goes to the -host as
+// on the contact interface (the Data Record as field 55); when the
+// outcome asks for a restart at Start B and the response has data for the
+// card (91, scripts), the card is presented again and the kernel gets 8A,
+// 91 and the scripts (issuer update processing, Book C-3 §5.9). -record
+// records contact transactions only.
+//
 // A flag given a value it cannot take is a usage error: the command exits
 // with status 2, as for a flag it does not know; other failures exit 1.
 //
 // # JSON output
 //
-// One object:
+// One object; on the contactless interface the fields a tap has (no
+// tsi, oda, receipt) with ttq (9F66), ctq (9F6C), kernel, amount,
+// host_error, online_pin, and entry_point and restart: the Entry Point's
+// runs (contactless.Result's JSON: the Outcome Parameter Set, every UI
+// request in order, the Data Record masked).
 //
+//	interface       "contact" or "contactless"
 //	outcome         the outcome ("approved", "online approved", "declined", ...)
 //	error           why the transaction stopped, when it did (absent otherwise)
 //	terminated_step the step it stopped in
@@ -168,10 +194,10 @@ func checkPIN(pin string) error {
 }
 
 type options struct {
-	card, reader, amount, cashback, typ, pin, host, issuerMK, config, record string
-	wait                                                                     time.Duration
-	json, readers                                                            bool
-	pinSet                                                                   bool
+	card, reader, amount, cashback, typ, pin, host, issuerMK, config, record, iface string
+	wait                                                                            time.Duration
+	json, readers                                                                   bool
+	pinSet                                                                          bool
 }
 
 // errTransaction marks a transaction that stopped with an error after its
@@ -195,6 +221,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	fs.StringVar(&o.config, "config", "", "terminal configuration JSON file")
 	fs.StringVar(&o.record, "record", "", "write the card session to this file (apdu session format)")
 	fs.BoolVar(&o.json, "json", false, "print the result as JSON")
+	fs.StringVar(&o.iface, "interface", ifaceAuto, "card interface: contact, contactless, or auto (by the card's ATR)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
@@ -213,6 +240,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		if err := checkPIN(o.pin); err != nil {
 			return err
 		}
+	}
+	if err := checkInterface(o.iface); err != nil {
+		return err
 	}
 	if cardSet && o.reader != "" {
 		return errors.New("-card chooses the virtual card; with -reader the card is the one in the reader")
@@ -282,6 +312,16 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		if !o.json {
 			fmt.Fprintf(stdout, "card in %s\n", reader.Describe())
 		}
+	}
+
+	var atr []byte
+	if virtual != nil {
+		atr = virtual.ATR()
+	} else {
+		atr = reader.Card.ATR()
+	}
+	if chooseInterface(o.iface, atr) == ifaceContactless {
+		return runContactless(ctx, o, term, card, virtual, reader, stdout)
 	}
 
 	var rec *recorder

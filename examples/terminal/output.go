@@ -47,6 +47,7 @@ func printText(w io.Writer, r *emv.Result, err error) {
 // fields.
 type jsonResult struct {
 	Outcome        string      `json:"outcome"`
+	Interface      string      `json:"interface"`
 	Error          string      `json:"error,omitempty"`
 	TerminatedStep string      `json:"terminated_step,omitempty"`
 	Reader         string      `json:"reader,omitempty"`
@@ -75,6 +76,7 @@ type jsonResult struct {
 func printJSON(w io.Writer, r *emv.Result, err error, reader *app.Reader) error {
 	j := jsonResult{
 		Outcome:    r.Outcome.String(),
+		Interface:  ifaceContact,
 		AID:        fmt.Sprintf("%X", r.AID),
 		PAN:        r.Receipt.MaskedPAN,
 		TVR:        fmt.Sprintf("%X", r.TVR[:]),

@@ -10,7 +10,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/emvkit/emvkit/contactless"
 	"github.com/emvkit/emvkit/cvm"
+	"github.com/emvkit/emvkit/emv/emvtest"
+	"github.com/emvkit/emvkit/oda"
 )
 
 func TestParseAmount(t *testing.T) {
@@ -127,4 +130,26 @@ func TestPINPad(t *testing.T) {
 	assert.NotContains(t, out.String(), "4321")
 	_, err = p.EnterOfflinePIN(ctx, cvm.PINRequest{Kind: cvm.OfflineEncipheredPIN})
 	assert.True(t, errors.Is(err, cvm.ErrPINPadNotWorking), "input ended: %v", err)
+}
+
+// The built-in contactless reader is valid (contactless.Config.Validate)
+// and has the limits its documentation gives (Book B §3.1.1).
+func TestDemoContactlessConfig(t *testing.T) {
+	c := DemoContactlessConfig()
+	require.NoError(t, c.Validate())
+	require.Len(t, c.Combinations, 2)
+	for _, cc := range c.Combinations {
+		assert.Equal(t, contactless.Kernel3, cc.Kernel)
+		assert.Equal(t, []byte{0x36, 0x00, 0xC0, 0x00}, cc.TTQ)
+		assert.Equal(t, uint64(100000), *cc.ReaderContactlessTransactionLimit)
+		assert.Equal(t, uint64(5000), *cc.ReaderContactlessFloorLimit)
+		assert.Equal(t, uint64(5000), *cc.ReaderCVMRequiredLimit)
+		assert.Nil(t, cc.TerminalFloorLimit)
+	}
+	assert.Nil(t, c.CAKeys)
+	ks := oda.NewKeyStore()
+	card := emvtest.NewCard(emvtest.VisaQVSDCOffline())
+	require.NoError(t, TrustCardKeys(ks, card))
+	require.NoError(t, TrustCardKeys(ks, card), "a key already there is kept")
+	assert.Len(t, ks.Keys(), len(card.CAPublicKeys()))
 }

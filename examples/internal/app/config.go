@@ -3,6 +3,7 @@ package app
 import (
 	"errors"
 
+	"github.com/emvkit/emvkit/contactless"
 	"github.com/emvkit/emvkit/emv"
 	"github.com/emvkit/emvkit/emv/emvtest"
 	"github.com/emvkit/emvkit/oda"
@@ -43,6 +44,38 @@ func DemoConfig() *emv.Config {
 	}
 }
 
+// DemoContactlessConfig is the contactless reader of the examples'
+// terminal when no configuration file is given: the terminal data of
+// [DemoConfig] and the Visa applications (A0000000031010, A0000000032010)
+// by Kernel 3 with TTQ 3600C000 (qVSDC, online PIN, signature; issuer
+// update processing and consumer device CVM supported). Limits in cents,
+// as in testdata/terminals/test-bench.json: no contactless transaction of
+// 1000.00 or more, online above 50.00, a CVM from 50.00; a zero amount is
+// allowed. It trusts no CA key: add a virtual card's with [TrustCardKeys].
+func DemoContactlessConfig() *contactless.Config {
+	c := DemoConfig()
+	visa := func(aid []byte) contactless.CombinationConfig {
+		limit := func(v uint64) *uint64 { return &v }
+		return contactless.CombinationConfig{
+			AID: aid, Kernel: contactless.Kernel3, ApplicationVersion: []byte{0x00, 0x96},
+			ZeroAmountAllowed:                 true,
+			ReaderContactlessTransactionLimit: limit(100000),
+			ReaderContactlessFloorLimit:       limit(5000),
+			ReaderCVMRequiredLimit:            limit(5000),
+			TTQ:                               []byte{0x36, 0x00, 0xC0, 0x00},
+		}
+	}
+	return &contactless.Config{
+		Country: c.Country, Currency: c.Currency, CurrencyExponent: c.CurrencyExponent,
+		MerchantCategory: c.MerchantCategory, MerchantID: c.MerchantID,
+		MerchantNameLocation: c.MerchantNameLocation, TerminalID: c.TerminalID, IFDSerial: c.IFDSerial,
+		Combinations: []contactless.CombinationConfig{
+			visa([]byte{0xA0, 0x00, 0x00, 0x00, 0x03, 0x10, 0x10}),
+			visa([]byte{0xA0, 0x00, 0x00, 0x00, 0x03, 0x20, 0x10}),
+		},
+	}
+}
+
 // TrustCard adds the CA public keys that sign a virtual card to the
 // terminal's key store (creating it if needed). Keys already there are
 // kept.
@@ -50,9 +83,15 @@ func TrustCard(cfg *emv.Config, card *emvtest.Card) error {
 	if cfg.CAKeys == nil {
 		cfg.CAKeys = oda.NewKeyStore()
 	}
+	return TrustCardKeys(cfg.CAKeys, card)
+}
+
+// TrustCardKeys adds the CA public keys that sign a virtual card to ks.
+// Keys already there are kept.
+func TrustCardKeys(ks *oda.KeyStore, card *emvtest.Card) error {
 	for _, k := range card.CAPublicKeys() {
 		key := oda.CAKey{RID: k.RID, Index: k.Index, Modulus: k.Modulus, Exponent: k.Exponent, CheckSum: k.Checksum[:]}
-		if err := cfg.CAKeys.Add(key); err != nil && !errors.Is(err, oda.ErrDuplicateKey) {
+		if err := ks.Add(key); err != nil && !errors.Is(err, oda.ErrDuplicateKey) {
 			return err
 		}
 	}
