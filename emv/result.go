@@ -196,6 +196,12 @@ type Receipt struct {
 	Time              time.Time `json:"time"`
 	Outcome           string    `json:"outcome"`
 	SignatureRequired bool      `json:"signature_required"`
+	// CardholderID is the UnionPay Cardholder ID Number 9F61 (the number
+	// of the cardholder's identity document, JR/T 0025.5 Annex A) masked
+	// by [tlv.MaskID], and CardholderIDType its type 9F62 in hex ("00":
+	// resident identity card); both empty when the card has none.
+	CardholderID     string `json:"cardholder_id,omitempty"`
+	CardholderIDType string `json:"cardholder_id_type,omitempty"`
 }
 
 // Trace is the sequence of exchanges of a transaction as the kernel sent

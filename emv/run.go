@@ -217,6 +217,12 @@ func (s *transactionState) receipt() Receipt {
 	if psn, ok := s.cardData[0x5F34]; ok {
 		r.PANSequence = fmt.Sprintf("%X", psn)
 	}
+	if id, ok := s.cardData[0x9F61]; ok {
+		r.CardholderID = tlv.MaskID(string(id))
+	}
+	if t, ok := s.cardData[0x9F62]; ok {
+		r.CardholderIDType = fmt.Sprintf("%X", t)
+	}
 	if s.res.PreferredName != "" {
 		r.Label = s.res.PreferredName
 	}
