@@ -169,6 +169,16 @@ type AppParams struct {
 	// bit 4 clear), as some payment schemes' rules require of their
 	// terminals. Nil or false: follow the AIP, as Book 3 §10.6 says.
 	AlwaysManageRisk *bool
+
+	// ECTerminalLimit is the Electronic Cash Terminal Transaction Limit
+	// 9F7B of a UnionPay application, in minor units (JR/T 0025.13). Set,
+	// the terminal supports electronic cash for the application: a card's
+	// PDOL asking for the EC Terminal Support Indicator 9F7A gets 01 for a
+	// purchase whose amount is below the limit and 00 otherwise, so that
+	// the card does an electronic cash transaction only for the amounts
+	// the terminal allows. Nil: no electronic cash, and 9F7A and 9F7B are
+	// not terminal data (a PDOL asking for them gets zeros, Book 3 §5.4).
+	ECTerminalLimit *uint64
 }
 
 // RandomSelection holds the parameters of random transaction selection
@@ -284,6 +294,9 @@ func (p *AppParams) validate(field string) error {
 	if p.FloorLimit != nil && *p.FloorLimit > 0xFFFFFFFF {
 		return &ConfigError{Field: field + ".FloorLimit", Reason: "does not fit 9F1B (4 bytes)"}
 	}
+	if p.ECTerminalLimit != nil && *p.ECTerminalLimit > maxAmount {
+		return &ConfigError{Field: field + ".ECTerminalLimit", Reason: "has more than the 12 digits of 9F7B"}
+	}
 	for _, d := range []struct {
 		name string
 		dol  []byte
@@ -336,6 +349,9 @@ func (c *Config) params(i int) AppParams {
 	}
 	if o.AlwaysManageRisk != nil {
 		p.AlwaysManageRisk = o.AlwaysManageRisk
+	}
+	if o.ECTerminalLimit != nil {
+		p.ECTerminalLimit = o.ECTerminalLimit
 	}
 	return p
 }

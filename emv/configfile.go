@@ -449,6 +449,7 @@ type paramsFile struct {
 	DefaultTDOL      hexBytes             `json:"default_tdol"`
 	RandomSelection  *randomSelectionJSON `json:"random_selection"`
 	AlwaysManageRisk *bool                `json:"always_manage_risk"`
+	ECTerminalLimit  *uint64              `json:"ec_terminal_limit"`
 }
 
 type randomSelectionJSON struct {
@@ -526,7 +527,7 @@ func (f *configFile) config() (*Config, error) {
 }
 
 func (f *paramsFile) params(field string) (AppParams, error) {
-	p := AppParams{Version: f.Version, FloorLimit: f.FloorLimit, DefaultDDOL: f.DefaultDDOL, DefaultTDOL: f.DefaultTDOL, AlwaysManageRisk: f.AlwaysManageRisk}
+	p := AppParams{Version: f.Version, FloorLimit: f.FloorLimit, DefaultDDOL: f.DefaultDDOL, DefaultTDOL: f.DefaultTDOL, AlwaysManageRisk: f.AlwaysManageRisk, ECTerminalLimit: f.ECTerminalLimit}
 	for _, t := range []struct {
 		name string
 		b    hexBytes
@@ -631,6 +632,7 @@ type paramsJSON struct {
 	DefaultTDOL      *string              `json:"default_tdol,omitempty"`
 	RandomSelection  *randomSelectionJSON `json:"random_selection,omitempty"`
 	AlwaysManageRisk *bool                `json:"always_manage_risk,omitempty"`
+	ECTerminalLimit  *uint64              `json:"ec_terminal_limit,omitempty"`
 }
 
 type appJSON struct {
@@ -672,7 +674,7 @@ func paramsJSONOf(p AppParams) *paramsJSON {
 		s := h(b)
 		return &s
 	}
-	x := paramsJSON{Version: set(p.Version), FloorLimit: p.FloorLimit, DefaultDDOL: set(p.DefaultDDOL), DefaultTDOL: set(p.DefaultTDOL), AlwaysManageRisk: p.AlwaysManageRisk}
+	x := paramsJSON{Version: set(p.Version), FloorLimit: p.FloorLimit, DefaultDDOL: set(p.DefaultDDOL), DefaultTDOL: set(p.DefaultTDOL), AlwaysManageRisk: p.AlwaysManageRisk, ECTerminalLimit: p.ECTerminalLimit}
 	for _, t := range []struct {
 		v   *tvr.TVR
 		dst *string

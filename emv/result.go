@@ -149,6 +149,12 @@ type Result struct {
 	// SignatureRequired reports that the CVM performed asks for the
 	// cardholder's signature on the receipt.
 	SignatureRequired bool `json:"signature_required,omitempty"`
+	// ECIssuerAuthCode is the EC Issuer Authorization Code 9F74 ("ECC001")
+	// that a UnionPay card returns in its records when it does the
+	// transaction as electronic cash (JR/T 0025.13): the authorisation code
+	// of the clearing record of an offline approval. Empty when the card
+	// sent none, or one that is not six printable characters (a 6).
+	ECIssuerAuthCode string `json:"ec_issuer_auth_code,omitempty"`
 
 	// ICCData is the ICC system-related data for ISO 8583 field 55 of the
 	// authorisation request (after the first GENERATE AC) or, once the

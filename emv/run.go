@@ -154,6 +154,9 @@ func (s *transactionState) finish(err error) {
 		}
 	}
 	s.res.ICCData = s.iccData()
+	if v, ok := s.cardData[0x9F74]; ok && checkLength(0x9F74, v) == nil && printable(v) {
+		s.res.ECIssuerAuthCode = string(v)
+	}
 	s.res.Trace = Trace(s.rec.Entries())
 	s.res.Receipt = s.receipt()
 	switch {
@@ -172,6 +175,16 @@ func (s *transactionState) finish(err error) {
 	}
 	s.log.LogAttrs(s.ctx, slog.LevelInfo, "emv: transaction done", slog.String("outcome", s.res.Outcome.String()),
 		slog.String("tvr", fmt.Sprintf("%X", s.res.TVR[:])), slog.String("tsi", fmt.Sprintf("%X", s.res.TSI[:])))
+}
+
+// printable reports whether v is printable ASCII.
+func printable(v []byte) bool {
+	for _, c := range v {
+		if c < 0x20 || c > 0x7E {
+			return false
+		}
+	}
+	return true
 }
 
 // iccData encodes the data objects of Field55Tags the transaction has, in
