@@ -112,6 +112,14 @@ type Config struct {
 	// padding. Zero: crypto/rand.Reader.
 	Rand io.Reader
 
+	// Languages are the languages the terminal shows its cardholder
+	// messages in (ISO 639-1, two lower-case letters: "zh", "en"), the
+	// default first: the kernel takes the first language of the card's
+	// Language Preference 5F2D the terminal has, else the default (Book 4
+	// §11.1), sets [Result].Language and gives it to a [LanguageDisplay].
+	// [Message.Text] has tables for "en" and "zh". Nil: English only.
+	Languages []string
+
 	// Logger receives a record of each step (never the PIN, a PIN block or
 	// an unmasked PAN). Zero: nothing is logged.
 	Logger *slog.Logger
@@ -237,6 +245,11 @@ func (c *Config) Validate() error {
 	}
 	if c.CurrencyExponent < 0 || c.CurrencyExponent > 9 {
 		return bad("CurrencyExponent", "%d is outside 0..9", c.CurrencyExponent)
+	}
+	for i, l := range c.Languages {
+		if !validLanguage(l) {
+			return bad(fmt.Sprintf("Languages[%d]", i), "%q is not an ISO 639-1 code of two lower-case letters", l)
+		}
 	}
 	if c.MerchantCategory > 9999 {
 		return bad("MerchantCategory", "%d has more than 4 digits", c.MerchantCategory)

@@ -50,6 +50,7 @@ func LoadConfig(path string) (*Config, error) {
 //	  "ifd_serial": "IFD00001",                 9F1E
 //	  "acquirer_id": "123456",                  9F01
 //	  "bypass_all_pin_cvms": false,             Book 4 §6.3.4.5
+//	  "languages": ["zh", "en"],                Book 4 §11.1, default first
 //	  "params": {                               for every application:
 //	    "version": "008C",                      9F09
 //	    "floor_limit": 5000,                    9F1B
@@ -59,7 +60,8 @@ func LoadConfig(path string) (*Config, error) {
 //	    "default_ddol": "9F3704",
 //	    "default_tdol": "9F0206",
 //	    "random_selection": {"target_percent": 20, "max_target_percent": 50, "threshold": 1000},
-//	    "always_manage_risk": false             Book 3 §10.6 whatever the AIP says
+//	    "always_manage_risk": false,            Book 3 §10.6 whatever the AIP says
+//	    "ec_terminal_limit": 100000             9F7B, UnionPay electronic cash (JR/T 0025.13)
 //	  },
 //	  "applications": [                         required, in order of preference
 //	    {"aid": "A0000000031010", "partial_selection": true, "params": {...overrides...}}
@@ -426,6 +428,7 @@ type configFile struct {
 	IFDSerial              string          `json:"ifd_serial"`
 	AcquirerID             string          `json:"acquirer_id"`
 	BypassAllPINCVMs       bool            `json:"bypass_all_pin_cvms"`
+	Languages              []string        `json:"languages"`
 	AppParams              paramsFile      `json:"params"`
 	Applications           []appFile       `json:"applications"`
 	CAKeys                 json.RawMessage `json:"ca_keys"`
@@ -488,6 +491,7 @@ func (f *configFile) config() (*Config, error) {
 		IFDSerial:            f.IFDSerial,
 		AcquirerID:           f.AcquirerID,
 		BypassAllPINCVMs:     f.BypassAllPINCVMs,
+		Languages:            f.Languages,
 	}
 	var tt [1]byte
 	if err := fixed("terminal_type", f.TerminalType, 1, tt[:]); err != nil {
@@ -567,6 +571,7 @@ func (c *Config) MarshalJSON() ([]byte, error) {
 		IFDSerial:            c.IFDSerial,
 		AcquirerID:           c.AcquirerID,
 		BypassAllPINCVMs:     c.BypassAllPINCVMs,
+		Languages:            c.Languages,
 		Params:               paramsJSONOf(c.AppParams),
 		Applications:         []appJSON{},
 	}
@@ -617,6 +622,7 @@ type configJSON struct {
 	IFDSerial              string      `json:"ifd_serial,omitempty"`
 	AcquirerID             string      `json:"acquirer_id,omitempty"`
 	BypassAllPINCVMs       bool        `json:"bypass_all_pin_cvms,omitempty"`
+	Languages              []string    `json:"languages,omitempty"`
 	Params                 *paramsJSON `json:"params,omitempty"`
 	Applications           []appJSON   `json:"applications"`
 	CAKeys                 *caKeysJSON `json:"ca_keys,omitempty"`

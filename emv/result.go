@@ -45,6 +45,9 @@ const (
 	// selection, a card error before any application was chosen); the
 	// terminal may fall back to another interface (Book 4 §6.3.6).
 	TryAnotherInterface
+	// BalanceRead: an electronic cash balance inquiry read the card's
+	// balance ([Result].ECBalance); no cryptogram was asked for.
+	BalanceRead
 )
 
 var outcomeNames = [...]string{
@@ -57,6 +60,7 @@ var outcomeNames = [...]string{
 	DeclinedUnableOnline: "declined (unable to go online)",
 	Terminated:           "terminated",
 	TryAnotherInterface:  "try another interface",
+	BalanceRead:          "balance read",
 }
 
 // String returns the outcome's name.
@@ -165,6 +169,17 @@ type Result struct {
 	// ScriptResults is the Issuer Script Results 9F5B: five bytes per
 	// script command processed (Book 3 Annex A, Book 3 §10.10).
 	ScriptResults []byte `json:"-"`
+
+	// Language is the language of the cardholder messages (ISO 639-1,
+	// "zh", "en"): the first of the card's Language Preference 5F2D that
+	// the terminal has ([Config].Languages), else the terminal's default
+	// (Book 4 §11.1).
+	Language string `json:"language,omitempty"`
+
+	// ECBalance is the card's electronic cash balance and limits, read by
+	// an electronic cash balance inquiry ([Transaction].ECBalance); nil
+	// otherwise.
+	ECBalance *ECBalance `json:"ec_balance,omitempty"`
 
 	// Receipt is what the receipt prints, PAN masked.
 	Receipt Receipt `json:"receipt"`

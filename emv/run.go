@@ -41,6 +41,7 @@ func Run(ctx context.Context, card apdu.Transceiver, cfg *Config, txn Transactio
 // execute runs the flow and assembles the result.
 func (s *transactionState) execute() (*Result, error) {
 	s.now = s.cfg.now()
+	s.res.Language = s.cfg.defaultLanguage()
 	err := s.run()
 	if errors.Is(err, errStop) {
 		err = nil
@@ -64,6 +65,15 @@ func (s *transactionState) run() error {
 	for {
 		if err := s.selectApplication(); err != nil {
 			return err
+		}
+		if s.hasTxn && s.txn.ECBalance {
+			answered, err := s.readECBalance()
+			if err != nil {
+				return err
+			}
+			if answered {
+				return errStop
+			}
 		}
 		if err := s.needTransaction(true); err != nil {
 			return err
@@ -160,6 +170,8 @@ func (s *transactionState) finish(err error) {
 	s.res.Trace = Trace(s.rec.Entries())
 	s.res.Receipt = s.receipt()
 	switch {
+	case s.res.Outcome == BalanceRead:
+		// The terminal shows the balance itself (Result.ECBalance).
 	case s.res.Outcome.IsApproved():
 		s.show(MsgApproved)
 	case s.res.Outcome == Terminated || s.res.Outcome == TryAnotherInterface:
@@ -266,9 +278,13 @@ func (ts terminalSeam) authorise(ctx context.Context, req *OnlineRequest) (*Onli
 	return ts.t.Host.Authorise(ctx, req)
 }
 
-func (ts terminalSeam) show(ctx context.Context, m Message) {
-	if ts.t.Display != nil {
-		ts.t.Display.Show(ctx, m)
+func (ts terminalSeam) show(ctx context.Context, m Message, lang string) {
+	switch d := ts.t.Display.(type) {
+	case nil:
+	case LanguageDisplay:
+		d.ShowIn(ctx, m, lang)
+	default:
+		d.Show(ctx, m)
 	}
 }
 

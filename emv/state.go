@@ -54,7 +54,7 @@ type seam interface {
 	canSelect() bool
 	transaction(ctx context.Context, info *CardInfo) (Transaction, error)
 	authorise(ctx context.Context, req *OnlineRequest) (*OnlineResponse, error)
-	show(ctx context.Context, m Message)
+	show(ctx context.Context, m Message, lang string)
 	pinPad() cvm.PINPad
 	terminal() *Terminal
 }
@@ -375,7 +375,7 @@ func (s *transactionState) newUnpredictableNumber() error {
 func (s *transactionState) setTVR(b tvr.Bit) { s.res.TVR.Set(b) }
 func (s *transactionState) setTSI(b tvr.Bit) { s.res.TSI.Set(b) }
 
-func (s *transactionState) show(m Message) { s.term.show(s.ctx, m) }
+func (s *transactionState) show(m Message) { s.term.show(s.ctx, m, s.res.Language) }
 
 // bcd encodes v as n bytes of right-justified BCD.
 func bcd(v uint64, n int) []byte {
