@@ -63,6 +63,11 @@ func (c *Config) defaultLanguage() string {
 // Book 4 §11.1 lets a terminal with several languages ask the cardholder
 // to choose when none matches; the kernel has no such prompt and takes the
 // default.
+//
+// "cn" is read as "zh": it is the country code of China, not a language
+// code, yet UnionPay cards carry it as their preference for Chinese (the
+// recorded UnionPay test card 6210948000000011 of binaryfoo/emv-bertlv has
+// 5F2D "cn"), and no ISO 639-1 language has that code.
 func (s *transactionState) chooseLanguage(pref []byte) {
 	terminal := s.cfg.Languages
 	if terminal == nil {
@@ -73,6 +78,9 @@ func (s *transactionState) chooseLanguage(pref []byte) {
 		code := []byte{lower(pref[i]), lower(pref[i+1])}
 		if code[0] < 'a' || code[0] > 'z' || code[1] < 'a' || code[1] > 'z' {
 			return
+		}
+		if string(code) == "cn" {
+			code = []byte("zh")
 		}
 		if slices.Contains(terminal, string(code)) {
 			s.res.Language = string(code)

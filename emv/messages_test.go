@@ -2,9 +2,13 @@ package emv_test
 
 import (
 	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/emvkit/emvkit/apdu"
 	"github.com/emvkit/emvkit/emv"
 	"github.com/emvkit/emvkit/emv/emvtest"
 	"github.com/stretchr/testify/assert"
@@ -74,6 +78,11 @@ func TestLanguageSelection(t *testing.T) {
 			want: "zh", shown: []string{"zh:请稍候", "zh:交易批准", "zh:请取卡"},
 		},
 		{
+			// UnionPay cards write Chinese as "cn", the country code.
+			name: "UnionPayCN_ReadAsZH", profile: emvtest.UnionPayDebit, pref: "cn", languages: []string{"en", "zh"},
+			want: "zh", shown: []string{"zh:请稍候", "zh:交易批准", "zh:请取卡"},
+		},
+		{
 			name: "UpperCasePreference", profile: emvtest.UnionPayDebit, pref: "ZH", languages: []string{"en", "zh"},
 			want: "zh", shown: []string{"zh:请稍候", "zh:交易批准", "zh:请取卡"},
 		},
@@ -97,6 +106,30 @@ func TestLanguageSelection(t *testing.T) {
 			assert.Equal(t, tt.shown, d.shown)
 		})
 	}
+}
+
+// The recorded UnionPay test card of binaryfoo/emv-bertlv
+// (testdata/sessions/external/binaryfoo-contact-upi.json), replayed at a
+// terminal that speaks Chinese: its 5F2D "cn" picks Chinese, and its
+// cardholder ID number 9F61 is masked on the receipt and in the trace.
+func TestUnionPayRecordedCardLanguageAndID(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join(externalDir, "binaryfoo-contact-upi.json"))
+	require.NoError(t, err)
+	sess, k := readSessionFile(t, raw)
+	var term map[string]any
+	require.NoError(t, json.Unmarshal(k.Terminal, &term))
+	term["languages"] = []string{"en", "zh"}
+	k.Terminal, err = json.Marshal(term)
+	require.NoError(t, err)
+	p, err := k.Replay(context.Background(), apdu.NewReplay(sess, apdu.ReplayByCommand))
+	require.NoError(t, err)
+	require.NoError(t, p.Err)
+	assert.Equal(t, emv.OnlineApproved, p.Result.Outcome)
+	assert.Equal(t, "zh", p.Result.Language)
+	assert.Equal(t, "**************0010", p.Result.Receipt.CardholderID)
+	assert.Equal(t, "00", p.Result.Receipt.CardholderIDType)
+	assert.NotContains(t, p.Result.Trace.String(), upIDHex)
+	assert.Equal(t, "621094******0011", p.Result.Receipt.MaskedPAN)
 }
 
 // A display that is no LanguageDisplay gets Show, as before.
