@@ -25,7 +25,10 @@ const hexDigits = "0123456789ABCDEF"
 //   - 57 Track 2 Equivalent Data and 9F6B Track 2 Data: the PAN digits as
 //     for 5A and every digit after the separator D but the F pad;
 //   - 56 Track 1 Data, 9F1F Track 1 Discretionary Data, 9F20 Track 2
-//     Discretionary Data and 5F20 Cardholder Name: the whole value.
+//     Discretionary Data, 5F20 Cardholder Name (and 9F0B, its extended
+//     form) and 9F61, UnionPay's Cardholder ID Number (the cardholder's
+//     identity document, JR/T 0025.5 Annex A; Book C-2 gives the tag to
+//     CVC3 (Track2), hidden too): the whole value.
 //
 // Tags, lengths and all other values are shown as they are. Data that is
 // not well-formed BER-TLV from some offset on could hide a PAN the walk
@@ -126,7 +129,7 @@ func maskValue(sb *strings.Builder, tag uint32, val []byte) {
 		maskDigits(sb, val, false)
 	case 0x57, 0x9F6B:
 		maskDigits(sb, val, true)
-	case 0x56, 0x9F1F, 0x9F20, 0x5F20, 0x9F0B: // track 1, its discretionary data, cardholder name (and extended)
+	case 0x56, 0x9F1F, 0x9F20, 0x5F20, 0x9F0B, 0x9F61: // track 1, its discretionary data, cardholder name (and extended), cardholder ID number
 		sb.WriteString(strings.Repeat("**", len(val)))
 	default:
 		writeHex(sb, val)

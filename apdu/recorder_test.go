@@ -170,6 +170,11 @@ func TestMaskPAN(t *testing.T) {
 		{"560A42343736313733393030", "560A********************"},
 		{"5F2003414243", "5F2003******"},
 		{"9F0B03414243", "9F0B03******"}, // Cardholder Name Extended, hidden as tlv.Describe hides it
+		// UnionPay Cardholder ID Number 9F61 and ID type 9F62 (record 2 of
+		// the UnionPay test card 6210948000000011, binaryfoo/emv-bertlv
+		// contact-upi-in.txt): the number is hidden whole, the type shown.
+		{"70199F6112313130313031313938363036323030303130" + "9F620100",
+			"70199F6112" + strings.Repeat("**", 18) + "9F620100"},
 		{"9F1F0231329F200234355F340101", "9F1F02****9F2002****5F340101"},
 		{"770A5A0412345678820200000000FF", "770A5A04********820200000000FF"},
 		{"9F3602001E", "9F3602001E"},

@@ -113,6 +113,14 @@ type Config struct {
 	// padding. Zero: crypto/rand.Reader.
 	Rand io.Reader
 
+	// Languages are the languages the terminal shows its cardholder
+	// messages in (ISO 639-1, two lower-case letters: "zh", "en"), the
+	// default first: the kernel takes the first language of the card's
+	// Language Preference 5F2D the terminal has, else the default (Book 4
+	// §11.1), sets [Result].Language and gives it to a [LanguageDisplay].
+	// [Message.Text] has tables for "en" and "zh". Nil: English only.
+	Languages []string
+
 	// Logger receives a record of each step (never the PIN, a PIN block or
 	// an unmasked PAN). Zero: nothing is logged.
 	Logger *slog.Logger
@@ -170,6 +178,16 @@ type AppParams struct {
 	// bit 4 clear), as some payment schemes' rules require of their
 	// terminals. Nil or false: follow the AIP, as Book 3 §10.6 says.
 	AlwaysManageRisk *bool
+
+	// ECTerminalLimit is the Electronic Cash Terminal Transaction Limit
+	// 9F7B of a UnionPay application, in minor units (JR/T 0025.13). Set,
+	// the terminal supports electronic cash for the application: a card's
+	// PDOL asking for the EC Terminal Support Indicator 9F7A gets 01 for a
+	// purchase whose amount is below the limit and 00 otherwise, so that
+	// the card does an electronic cash transaction only for the amounts
+	// the terminal allows. Nil: no electronic cash, and 9F7A and 9F7B are
+	// not terminal data (a PDOL asking for them gets zeros, Book 3 §5.4).
+	ECTerminalLimit *uint64
 }
 
 // RandomSelection holds the parameters of random transaction selection
@@ -228,6 +246,11 @@ func (c *Config) Validate() error {
 	}
 	if c.CurrencyExponent < 0 || c.CurrencyExponent > 9 {
 		return bad("CurrencyExponent", "%d is outside 0..9", c.CurrencyExponent)
+	}
+	for i, l := range c.Languages {
+		if !validLanguage(l) {
+			return bad(fmt.Sprintf("Languages[%d]", i), "%q is not an ISO 639-1 code of two lower-case letters", l)
+		}
 	}
 	if c.MerchantCategory > 9999 {
 		return bad("MerchantCategory", "%d has more than 4 digits", c.MerchantCategory)
@@ -288,6 +311,9 @@ func (p *AppParams) validate(field string) *ConfigError {
 	if p.FloorLimit != nil && *p.FloorLimit > 0xFFFFFFFF {
 		return &ConfigError{Field: field + ".FloorLimit", Reason: "does not fit 9F1B (4 bytes)"}
 	}
+	if p.ECTerminalLimit != nil && *p.ECTerminalLimit > maxAmount {
+		return &ConfigError{Field: field + ".ECTerminalLimit", Reason: "has more than the 12 digits of 9F7B"}
+	}
 	for _, d := range []struct {
 		name string
 		dol  []byte
@@ -340,6 +366,9 @@ func (c *Config) params(i int) AppParams {
 	}
 	if o.AlwaysManageRisk != nil {
 		p.AlwaysManageRisk = o.AlwaysManageRisk
+	}
+	if o.ECTerminalLimit != nil {
+		p.ECTerminalLimit = o.ECTerminalLimit
 	}
 	return p
 }

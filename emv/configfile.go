@@ -49,6 +49,7 @@ func LoadConfig(path string) (*Config, error) {
 //	  "ifd_serial": "IFD00001",                 9F1E
 //	  "acquirer_id": "123456",                  9F01
 //	  "bypass_all_pin_cvms": false,             Book 4 §6.3.4.5
+//	  "languages": ["zh", "en"],                Book 4 §11.1, default first
 //	  "params": {                               for every application:
 //	    "version": "008C",                      9F09
 //	    "floor_limit": 5000,                    9F1B
@@ -58,7 +59,8 @@ func LoadConfig(path string) (*Config, error) {
 //	    "default_ddol": "9F3704",
 //	    "default_tdol": "9F0206",
 //	    "random_selection": {"target_percent": 20, "max_target_percent": 50, "threshold": 1000},
-//	    "always_manage_risk": false             Book 3 §10.6 whatever the AIP says
+//	    "always_manage_risk": false,            Book 3 §10.6 whatever the AIP says
+//	    "ec_terminal_limit": 100000             9F7B, UnionPay electronic cash (JR/T 0025.13)
 //	  },
 //	  "applications": [                         required, in order of preference
 //	    {"aid": "A0000000031010", "partial_selection": true, "params": {...overrides...}}
@@ -154,6 +156,7 @@ type configFile struct {
 	IFDSerial              string          `json:"ifd_serial"`
 	AcquirerID             string          `json:"acquirer_id"`
 	BypassAllPINCVMs       bool            `json:"bypass_all_pin_cvms"`
+	Languages              []string        `json:"languages"`
 	AppParams              paramsFile      `json:"params"`
 	Applications           []appFile       `json:"applications"`
 	CAKeys                 json.RawMessage `json:"ca_keys"`
@@ -177,6 +180,7 @@ type paramsFile struct {
 	DefaultTDOL      hexBytes             `json:"default_tdol"`
 	RandomSelection  *randomSelectionJSON `json:"random_selection"`
 	AlwaysManageRisk *bool                `json:"always_manage_risk"`
+	ECTerminalLimit  *uint64              `json:"ec_terminal_limit"`
 }
 
 type randomSelectionJSON struct {
@@ -215,6 +219,7 @@ func (f *configFile) config() (*Config, error) {
 		IFDSerial:            f.IFDSerial,
 		AcquirerID:           f.AcquirerID,
 		BypassAllPINCVMs:     f.BypassAllPINCVMs,
+		Languages:            f.Languages,
 	}
 	var tt [1]byte
 	if err := fixed("terminal_type", f.TerminalType, 1, tt[:]); err != nil {
@@ -254,7 +259,7 @@ func (f *configFile) config() (*Config, error) {
 }
 
 func (f *paramsFile) params(field string) (AppParams, error) {
-	p := AppParams{Version: f.Version, FloorLimit: f.FloorLimit, DefaultDDOL: f.DefaultDDOL, DefaultTDOL: f.DefaultTDOL, AlwaysManageRisk: f.AlwaysManageRisk}
+	p := AppParams{Version: f.Version, FloorLimit: f.FloorLimit, DefaultDDOL: f.DefaultDDOL, DefaultTDOL: f.DefaultTDOL, AlwaysManageRisk: f.AlwaysManageRisk, ECTerminalLimit: f.ECTerminalLimit}
 	for _, t := range []struct {
 		name string
 		b    hexBytes
@@ -294,6 +299,7 @@ func (c *Config) MarshalJSON() ([]byte, error) {
 		IFDSerial:            c.IFDSerial,
 		AcquirerID:           c.AcquirerID,
 		BypassAllPINCVMs:     c.BypassAllPINCVMs,
+		Languages:            c.Languages,
 		Params:               paramsJSONOf(c.AppParams),
 		Applications:         []appJSON{},
 	}
@@ -344,6 +350,7 @@ type configJSON struct {
 	IFDSerial              string      `json:"ifd_serial,omitempty"`
 	AcquirerID             string      `json:"acquirer_id,omitempty"`
 	BypassAllPINCVMs       bool        `json:"bypass_all_pin_cvms,omitempty"`
+	Languages              []string    `json:"languages,omitempty"`
 	Params                 *paramsJSON `json:"params,omitempty"`
 	Applications           []appJSON   `json:"applications"`
 	CAKeys                 *caKeysJSON `json:"ca_keys,omitempty"`
@@ -359,6 +366,7 @@ type paramsJSON struct {
 	DefaultTDOL      *string              `json:"default_tdol,omitempty"`
 	RandomSelection  *randomSelectionJSON `json:"random_selection,omitempty"`
 	AlwaysManageRisk *bool                `json:"always_manage_risk,omitempty"`
+	ECTerminalLimit  *uint64              `json:"ec_terminal_limit,omitempty"`
 }
 
 type appJSON struct {
@@ -400,7 +408,7 @@ func paramsJSONOf(p AppParams) *paramsJSON {
 		s := h(b)
 		return &s
 	}
-	x := paramsJSON{Version: set(p.Version), FloorLimit: p.FloorLimit, DefaultDDOL: set(p.DefaultDDOL), DefaultTDOL: set(p.DefaultTDOL), AlwaysManageRisk: p.AlwaysManageRisk}
+	x := paramsJSON{Version: set(p.Version), FloorLimit: p.FloorLimit, DefaultDDOL: set(p.DefaultDDOL), DefaultTDOL: set(p.DefaultTDOL), AlwaysManageRisk: p.AlwaysManageRisk, ECTerminalLimit: p.ECTerminalLimit}
 	for _, t := range []struct {
 		v   *tvr.TVR
 		dst *string

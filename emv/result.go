@@ -45,6 +45,9 @@ const (
 	// selection, a card error before any application was chosen); the
 	// terminal may fall back to another interface (Book 4 §6.3.6).
 	TryAnotherInterface
+	// BalanceRead: an electronic cash balance inquiry read the card's
+	// balance ([Result].ECBalance); no cryptogram was asked for.
+	BalanceRead
 )
 
 var outcomeNames = [...]string{
@@ -57,6 +60,7 @@ var outcomeNames = [...]string{
 	DeclinedUnableOnline: "declined (unable to go online)",
 	Terminated:           "terminated",
 	TryAnotherInterface:  "try another interface",
+	BalanceRead:          "balance read",
 }
 
 // String returns the outcome's name.
@@ -149,6 +153,12 @@ type Result struct {
 	// SignatureRequired reports that the CVM performed asks for the
 	// cardholder's signature on the receipt.
 	SignatureRequired bool `json:"signature_required,omitempty"`
+	// ECIssuerAuthCode is the EC Issuer Authorization Code 9F74 ("ECC001")
+	// that a UnionPay card returns in its records when it does the
+	// transaction as electronic cash (JR/T 0025.13): the authorisation code
+	// of the clearing record of an offline approval. Empty when the card
+	// sent none, or one that is not six printable characters (a 6).
+	ECIssuerAuthCode string `json:"ec_issuer_auth_code,omitempty"`
 
 	// ICCData is the ICC system-related data for ISO 8583 field 55 of the
 	// authorisation request (after the first GENERATE AC) or, once the
@@ -159,6 +169,17 @@ type Result struct {
 	// ScriptResults is the Issuer Script Results 9F5B: five bytes per
 	// script command processed (Book 3 Annex A, Book 3 §10.10).
 	ScriptResults []byte `json:"-"`
+
+	// Language is the language of the cardholder messages (ISO 639-1,
+	// "zh", "en"): the first of the card's Language Preference 5F2D that
+	// the terminal has ([Config].Languages), else the terminal's default
+	// (Book 4 §11.1).
+	Language string `json:"language,omitempty"`
+
+	// ECBalance is the card's electronic cash balance and limits, read by
+	// an electronic cash balance inquiry ([Transaction].ECBalance); nil
+	// otherwise.
+	ECBalance *ECBalance `json:"ec_balance,omitempty"`
 
 	// Receipt is what the receipt prints, PAN masked.
 	Receipt Receipt `json:"receipt"`
@@ -196,6 +217,12 @@ type Receipt struct {
 	Time              time.Time `json:"time"`
 	Outcome           string    `json:"outcome"`
 	SignatureRequired bool      `json:"signature_required"`
+	// CardholderID is the UnionPay Cardholder ID Number 9F61 (the number
+	// of the cardholder's identity document, JR/T 0025.5 Annex A) masked
+	// by [tlv.MaskID], and CardholderIDType its type 9F62 in hex ("00":
+	// resident identity card); both empty when the card has none.
+	CardholderID     string `json:"cardholder_id,omitempty"`
+	CardholderIDType string `json:"cardholder_id_type,omitempty"`
 }
 
 // Trace is the sequence of exchanges of a transaction as the kernel sent

@@ -41,6 +41,7 @@ func Run(ctx context.Context, card apdu.Transceiver, cfg *Config, txn Transactio
 // execute runs the flow and assembles the result.
 func (s *transactionState) execute() (*Result, error) {
 	s.now = s.cfg.now()
+	s.res.Language = s.cfg.defaultLanguage()
 	err := s.run()
 	if errors.Is(err, errStop) {
 		err = nil
@@ -65,6 +66,15 @@ func (s *transactionState) run() error {
 	for {
 		if err := s.selectApplication(); err != nil {
 			return err
+		}
+		if s.hasTxn && s.txn.ECBalance {
+			answered, err := s.readECBalance()
+			if err != nil {
+				return err
+			}
+			if answered {
+				return errStop
+			}
 		}
 		if err := s.needTransaction(true); err != nil {
 			return err
@@ -155,9 +165,14 @@ func (s *transactionState) finish(err error) {
 		}
 	}
 	s.res.ICCData = s.iccData()
+	if v, ok := s.cardData[0x9F74]; ok && checkLength(0x9F74, v) == nil && printable(v) {
+		s.res.ECIssuerAuthCode = string(v)
+	}
 	s.res.Trace = Trace(s.rec.Entries())
 	s.res.Receipt = s.receipt()
 	switch {
+	case s.res.Outcome == BalanceRead:
+		// The terminal shows the balance itself (Result.ECBalance).
 	case s.res.Outcome.IsApproved():
 		s.show(MsgApproved)
 	case s.res.Outcome == Terminated || s.res.Outcome == TryAnotherInterface:
@@ -175,6 +190,16 @@ func (s *transactionState) finish(err error) {
 		s.log.LogAttrs(s.ctx, slog.LevelInfo, "emv: transaction done", slog.String("outcome", s.res.Outcome.String()),
 			slog.String("tvr", hexUpper(s.res.TVR[:])), slog.String("tsi", hexUpper(s.res.TSI[:])))
 	}
+}
+
+// printable reports whether v is printable ASCII.
+func printable(v []byte) bool {
+	for _, c := range v {
+		if c < 0x20 || c > 0x7E {
+			return false
+		}
+	}
+	return true
 }
 
 // iccData encodes the data objects of Field55Tags the transaction has, in
@@ -220,6 +245,12 @@ func (s *transactionState) receipt() Receipt {
 	if psn, ok := s.cardData[0x5F34]; ok {
 		r.PANSequence = hexUpper(psn)
 	}
+	if id, ok := s.cardData[0x9F61]; ok {
+		r.CardholderID = tlv.MaskID(string(id))
+	}
+	if t, ok := s.cardData[0x9F62]; ok {
+		r.CardholderIDType = fmt.Sprintf("%X", t)
+	}
 	if s.res.PreferredName != "" {
 		r.Label = s.res.PreferredName
 	}
@@ -250,9 +281,13 @@ func (ts terminalSeam) authorise(ctx context.Context, req *OnlineRequest) (*Onli
 	return authoriseWaiting(ctx, ts.t.Host, req)
 }
 
-func (ts terminalSeam) show(ctx context.Context, m Message) {
-	if ts.t.Display != nil {
-		ts.t.Display.Show(ctx, m)
+func (ts terminalSeam) show(ctx context.Context, m Message, lang string) {
+	switch d := ts.t.Display.(type) {
+	case nil:
+	case LanguageDisplay:
+		d.ShowIn(ctx, m, lang)
+	default:
+		d.Show(ctx, m)
 	}
 }
 

@@ -29,6 +29,7 @@ type fci struct {
 	priority      byte   // 87
 	pdol          []byte // 9F38
 	sfi           byte   // 88, directory files only
+	language      []byte // 5F2D
 	hasPDOL       bool
 }
 
@@ -64,6 +65,8 @@ func parseFCI(b []byte) (fci, error) {
 					}
 				case 0x9F38:
 					f.pdol, f.hasPDOL = p.Value(), true
+				case 0x5F2D:
+					f.language = p.Value()
 				case 0x88:
 					if len(p.Value()) == 1 {
 						f.sfi = p.Value()[0]
@@ -146,6 +149,7 @@ func (s *transactionState) candidatesFromPSE() (bool, error) {
 	if err != nil || f.sfi < 1 || f.sfi > 10 {
 		return false, nil
 	}
+	s.chooseLanguage(f.language)
 	// Directories are read one after the other: a DDF named in a
 	// directory is selected, and its directory read, once the current
 	// one is finished, because READ RECORD's SFI refers to the selected
@@ -360,6 +364,9 @@ func (s *transactionState) chooseAndSelect() error {
 		}
 		s.app = c
 		s.app.Label, s.app.PreferredName, s.app.Priority = f.label, f.preferredName, f.priority
+		if f.language != nil {
+			s.chooseLanguage(f.language)
+		}
 		s.params = s.cfg.params(c.terminal)
 		pdol, err := tlv.ParseDOL(f.pdol)
 		if err != nil {

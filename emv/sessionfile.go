@@ -31,7 +31,8 @@ import (
 //	                (its "ca_keys" hold the CA keys the recording needs)
 //	"transaction":  {"type": "00", "amount": 1000, "amount_other": 0,
 //	                 "time": RFC 3339, "sequence_counter": 0,
-//	                 "services": false, "force_online": false}; the time is
+//	                 "services": false, "force_online": false,
+//	                 "ec_balance": false}; the time is
 //	                both the transaction's and the terminal clock's
 //	"unpredictable_number": hex; the random source gives these bytes first,
 //	                so the kernel's 9F37 is the recording's where a signature
@@ -92,6 +93,7 @@ type RecordedTransaction struct {
 	SequenceCounter uint32    `json:"sequence_counter,omitempty"`
 	Services        bool      `json:"services,omitempty"`
 	ForceOnline     bool      `json:"force_online,omitempty"`
+	ECBalance       bool      `json:"ec_balance,omitempty"`
 }
 
 // RecordedHost is the issuer's [OnlineResponse] of a [Recording], hex.
@@ -460,7 +462,7 @@ func NewRecording(cfg *Config, txn Transaction, res *Result, runErr error, a Ans
 	r := &Recording{
 		Terminal: term,
 		Transaction: RecordedTransaction{Type: fmt.Sprintf("%02X", byte(txn.Type)), Amount: txn.Amount, AmountOther: txn.AmountOther,
-			Time: at, SequenceCounter: txn.SequenceCounter, Services: txn.Services, ForceOnline: txn.ForceOnline},
+			Time: at, SequenceCounter: txn.SequenceCounter, Services: txn.Services, ForceOnline: txn.ForceOnline, ECBalance: txn.ECBalance},
 		Random:         hexUpper(a.Random),
 		PIN:            a.PIN,
 		TransactionLog: a.TransactionLog,
@@ -574,7 +576,7 @@ func (r *Recording) setup() (cfg *Config, txn Transaction, term *Terminal, sel *
 	}
 	txn = Transaction{Type: typ, Amount: r.Transaction.Amount, AmountOther: r.Transaction.AmountOther,
 		Time: at, SequenceCounter: r.Transaction.SequenceCounter,
-		Services: r.Transaction.Services, ForceOnline: r.Transaction.ForceOnline}
+		Services: r.Transaction.Services, ForceOnline: r.Transaction.ForceOnline, ECBalance: r.Transaction.ECBalance}
 
 	term = &Terminal{}
 	if r.PIN != nil {

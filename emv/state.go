@@ -56,7 +56,7 @@ type seam interface {
 	canSelect() bool
 	transaction(ctx context.Context, info *CardInfo) (Transaction, error)
 	authorise(ctx context.Context, req *OnlineRequest) (*OnlineResponse, error)
-	show(ctx context.Context, m Message)
+	show(ctx context.Context, m Message, lang string)
 	pinPad() cvm.PINPad
 	terminal() *Terminal
 }
@@ -296,6 +296,8 @@ func (s *transactionState) get(t tlv.Tag) ([]byte, bool) {
 			return nil, false
 		}
 		return s.arc[:], true
+	case 0x9F7A:
+		return s.ecSupport()
 	}
 	if v, ok := s.termData[t]; ok {
 		return v, true
@@ -372,6 +374,30 @@ func (s *transactionState) setApplicationData() {
 	var fl [4]byte
 	binary.BigEndian.PutUint32(fl[:], uint32(s.floorLimit()))
 	s.termData[0x9F1B] = fl[:]
+	if l := s.params.ECTerminalLimit; l != nil {
+		s.termData[0x9F7B] = bcd(*l, 6)
+	}
+}
+
+// ecSupport is the EC Terminal Support Indicator 9F7A of UnionPay
+// electronic cash (JR/T 0025.13): 01 when the terminal supports
+// electronic cash for the application ([AppParams.ECTerminalLimit] set)
+// and the transaction is a purchase below that limit, 00 when it is not;
+// absent when the terminal has no electronic cash. Computed when asked
+// for, because a PDOL is built after the amount is known.
+//
+// JR/T 0025.13 compares the amount with the limit strictly ("less than
+// the EC Terminal Transaction Limit"); an amount equal to it is done as a
+// standard debit/credit transaction.
+func (s *transactionState) ecSupport() ([]byte, bool) {
+	l := s.params.ECTerminalLimit
+	if l == nil {
+		return nil, false
+	}
+	if s.txn.Type == Purchase && s.txn.Amount < *l {
+		return []byte{0x01}, true
+	}
+	return []byte{0x00}, true
 }
 
 func (s *transactionState) floorLimit() uint64 {
@@ -393,7 +419,7 @@ func (s *transactionState) newUnpredictableNumber() error {
 func (s *transactionState) setTVR(b tvr.Bit) { s.res.TVR.Set(b) }
 func (s *transactionState) setTSI(b tvr.Bit) { s.res.TSI.Set(b) }
 
-func (s *transactionState) show(m Message) { s.term.show(s.ctx, m) }
+func (s *transactionState) show(m Message) { s.term.show(s.ctx, m, s.res.Language) }
 
 // bcd encodes v as n bytes of right-justified BCD.
 func bcd(v uint64, n int) []byte {

@@ -99,6 +99,16 @@ type Transaction struct {
 	// forced transaction online" (TVR byte 4 bit 4) during terminal risk
 	// management (Book 3 §10.6).
 	ForceOnline bool
+
+	// ECBalance makes a balance inquiry (Type [BalanceInquiry] or
+	// [BalanceInquiry31]) ask the card's UnionPay electronic cash first
+	// (JR/T 0025.13, 余额查询): after application selection the kernel reads
+	// 9F79, 9F78, 9F77 and 9F6D with GET DATA and ends with Outcome
+	// [BalanceRead] and [Result].ECBalance, without GET PROCESSING OPTIONS
+	// or a cryptogram. A card with no electronic cash balance (9F79
+	// answered 6A88) gets the Book 3 balance inquiry, online. Set with any
+	// other type it is an error wrapping [ErrTransaction].
+	ECBalance bool
 }
 
 const maxAmount = 999999999999
@@ -109,6 +119,9 @@ func (t *Transaction) validate() error {
 	}
 	if t.AmountOther > t.Amount && t.Type == PurchaseCashback {
 		return fmt.Errorf("emv: transaction: cashback %d above the amount authorised %d", t.AmountOther, t.Amount)
+	}
+	if t.ECBalance && t.Type != BalanceInquiry && t.Type != BalanceInquiry31 {
+		return fmt.Errorf("emv: transaction: an electronic cash balance inquiry with type %s", t.Type)
 	}
 	if t.SequenceCounter > 99999999 {
 		return fmt.Errorf("emv: transaction: sequence counter %d has more than 8 digits", t.SequenceCounter)

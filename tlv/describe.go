@@ -16,8 +16,10 @@ import (
 //
 // Cardholder data is masked: the PAN (5A) and the PAN inside track data
 // (57, 9F6B, 56) keep their first 6 and last 4 digits, and the rest of the
-// track data, the cardholder name (5F20, 9F0B) and discretionary data
-// (9F1F, 9F20, DF812A, DF812B) are replaced by '*'. Transaction PIN Data
+// track data, the cardholder name (5F20, 9F0B), the UnionPay Cardholder
+// ID Number (9F61, the number of the cardholder's identity document) and
+// discretionary data (9F1F, 9F20, DF812A, DF812B) are shown as
+// "(masked)". Transaction PIN Data
 // (99) is never shown.
 //
 // Malformed input is described up to the bad object, followed by a line
@@ -98,10 +100,10 @@ func elementName(el Element, known bool) string {
 
 // isDOL reports whether tag's value is a Data Object List (Book 3 §5.4 and
 // Annex A1: PDOL, CDOL1, CDOL2, DDOL, TDOL, Log Format; Book C-2: Default
-// UDOL).
+// UDOL; UICS: the Load Log Format of electronic cash).
 func isDOL(t Tag) bool {
 	switch t {
-	case 0x9F38, 0x8C, 0x8D, 0x9F49, 0x97, 0x9F4F, 0xDF811A:
+	case 0x9F38, 0x8C, 0x8D, 0x9F49, 0x97, 0x9F4F, 0xDF811A, 0xDF4F:
 		return true
 	}
 	return false
@@ -189,6 +191,18 @@ func MaskPAN(pan string) string {
 		return strings.Repeat("*", len(pan))
 	}
 	return pan[:6] + strings.Repeat("*", len(pan)-10) + pan[len(pan)-4:]
+}
+
+// MaskID masks the number of a cardholder's identity document (the
+// UnionPay Cardholder ID Number 9F61, an 1-40) for a receipt or a screen:
+// only the last four characters stay, and only when the number has more
+// than eight, so that neither the region nor the birth date of a Chinese
+// resident ID (GB 11643: 6 + 8 + 4 characters) can be read.
+func MaskID(id string) string {
+	if len(id) <= 8 {
+		return strings.Repeat("*", len(id))
+	}
+	return strings.Repeat("*", len(id)-4) + id[len(id)-4:]
 }
 
 // MaskTrack2 renders Track 2 Equivalent Data (57, Book 3 Annex A1) for a

@@ -21,6 +21,15 @@ func describeString(t *testing.T, b []byte, unmasked bool) (string, error) {
 	return sb.String(), err
 }
 
+// TestMaskID: only the last four characters of an identity document
+// number longer than eight stay; a shorter one is hidden whole.
+func TestMaskID(t *testing.T) {
+	assert.Equal(t, "**************0010", MaskID("110101198606200010"))
+	assert.Equal(t, "*****4567", MaskID("G01234567"))
+	assert.Equal(t, "********", MaskID("12345678"))
+	assert.Equal(t, "", MaskID(""))
+}
+
 func TestDescribe(t *testing.T) {
 	tests := []struct {
 		name     string
@@ -80,6 +89,38 @@ func TestDescribe(t *testing.T) {
 				"9F6B" + "08" + "5413330056003511",
 			want: `56 Track 1 Data [26]: "B541333******3511^****^***"
 9F6B Track 2 Data [8]: (masked)
+`,
+		},
+		{
+			// Record 2 of the UnionPay test card 6210948000000011
+			// (binaryfoo/emv-bertlv src/test/resources/cases/contact-upi-in.txt
+			// at dda526e6): the name in GBK, the cardholder's ID number
+			// 9F61 and its type 9F62 (00: resident identity card,
+			// JR/T 0025.5 Annex A). The number is cardholder data: masked.
+			name: "UnionPay cardholder ID number masked, ID type shown",
+			in: "70365F201AD2F8C1AA3632B1EAD7BCBFA840B2E2CAD4D7A8D3C343617264739F6112" +
+				"3131303130313139383630363230303031309F620100",
+			want: `70 READ RECORD Response Message Template [54]
+  5F20 Cardholder Name [26]: (masked)
+  9F61 CVC3 (Track2) / Cardholder ID Number [18]: (masked)
+  9F62 PCVC3 (Track1) / Cardholder ID Type [1]: 00
+`,
+		},
+		{
+			name:     "UnionPay cardholder ID number unmasked",
+			in:       "9F6112313130313031313938363036323030303130",
+			unmasked: true,
+			want:     "9F61 CVC3 (Track2) / Cardholder ID Number [18]: \"110101198606200010\"\n",
+		},
+		{
+			// GET DATA answers of a UnionPay electronic cash application:
+			// balance, balance limit, single transaction limit (n 12).
+			name: "UnionPay electronic cash amounts as digits",
+			in:   "9F7906000000000797 9F7706000000100000 9F7806000000050000 9F7406454343303031",
+			want: `9F79 EC Balance [6]: 000000000797
+9F77 EC Balance Limit [6]: 000000100000
+9F78 EC Single Transaction Limit [6]: 000000050000
+9F74 EC Issuer Authorization Code [6]: "ECC001"
 `,
 		},
 		{

@@ -128,6 +128,14 @@ const (
 	bookB  = "Book B"
 	bookC2 = "Book C-2"
 	bookC3 = "Book C-3"
+	// uics is UnionPay's Integrated Circuit Card Specifications, published
+	// as the People's Bank of China standard JR/T 0025 (PBOC 3.0): the
+	// debit/credit application (part 5, Annex A), electronic cash (part
+	// 13) and qPBOC (part 12). The tag numbers, names and lengths follow
+	// the public transcriptions of its data element tables
+	// (blog.csdn.net/wcg_jishuo/article/details/7791281, and the element
+	// notes of www.cnblogs.com/iplus/p/4467150.html and /4467130.html).
+	uics = "UICS (JR/T 0025)"
 )
 
 // keyLen is the largest RSA modulus EMV uses (N_CA <= 248, Book 2 §5.1 and
@@ -300,21 +308,51 @@ var elements = []Element{
 	{0x9F5D, "Available Offline Spending Amount / Application Capabilities Information", FormatB, 3, 6, tpl7077, SourceICC, bookC3, false},
 	{0x9F5A, "Application Program Identifier", FormatB, 1, 16, tplBF0C, SourceICC, bookC3, false},
 	{0x9F5B, "Issuer Script Results", FormatB, 0, 252, nil, SourceTerminal, bookC3, false},
-	{0x9F6D, "Mag-stripe Application Version Number (Reader) / Contactless Reader Capabilities", FormatB, 1, 2, nil, SourceTerminal, bookC2, false},
+	{0x9F6D, "Mag-stripe Application Version Number (Reader) / Contactless Reader Capabilities / EC Reset Threshold", FormatB, 1, 6, nil, SourceTerminal | SourceICC, bookC2 + ", " + uics, false},
+
+	// UnionPay (UICS, JR/T 0025) data objects a card carries beyond EMV:
+	// the cardholder's identity document, the card's own risk management
+	// data (GET DATA) and electronic cash (EC). The amounts 9F6D, 9F77,
+	// 9F78, 9F79 and 9F7B are n 12 in the currency of the card (9F51).
+	// Tags UICS shares with another scheme (9F53, 9F61, 9F62, 9F63, 9F6D)
+	// are among the Book C-2 rows, under both names; the Cardholder ID
+	// Number 9F61 is cardholder data and marked Sensitive; 9F5D (Available Offline
+	// Spending Amount) has the same meaning in qPBOC as in Book C-3.
+	{0x9F51, "Application Currency Code (UICS)", FormatN, 2, 2, tpl7077, SourceICC, uics, false},
+	{0x9F52, "Application Default Action (ADA)", FormatB, 2, 4, tpl7077, SourceICC, uics, false},
+	{0x9F54, "Cumulative Total Transaction Amount Limit", FormatN, 6, 6, tpl7077, SourceICC, uics, false},
+	{0x9F56, "Issuer Authentication Indicator", FormatB, 1, 1, tpl7077, SourceICC, uics, false},
+	{0x9F57, "Issuer Country Code (UICS)", FormatN, 2, 2, tpl7077, SourceICC, uics, false},
+	{0x9F58, "Lower Consecutive Offline Limit (Card Check)", FormatB, 1, 1, tpl7077, SourceICC, uics, false},
+	{0x9F59, "Upper Consecutive Offline Limit (Card Check)", FormatB, 1, 1, tpl7077, SourceICC, uics, false},
+	{0x9F5C, "Cumulative Total Transaction Amount Upper Limit", FormatN, 6, 6, tpl7077, SourceICC, uics, false},
+	{0x9F72, "Consecutive Transaction Limit (International-Country)", FormatB, 1, 1, tpl7077, SourceICC, uics, false},
+	{0x9F73, "Currency Conversion Factor", FormatB, 4, 4, tpl7077, SourceICC, uics, false},
+	{0x9F74, "EC Issuer Authorization Code", FormatA, 6, 6, tpl7077, SourceICC, uics, false},
+	{0x9F75, "Cumulative Total Transaction Amount Limit (Dual Currency)", FormatN, 6, 6, tpl7077, SourceICC, uics, false},
+	{0x9F76, "Secondary Application Currency Code", FormatN, 2, 2, tpl7077, SourceICC, uics, false},
+	{0x9F77, "EC Balance Limit", FormatN, 6, 6, tpl7077, SourceICC, uics, false},
+	{0x9F78, "EC Single Transaction Limit", FormatN, 6, 6, tpl7077, SourceICC, uics, false},
+	{0x9F79, "EC Balance", FormatN, 6, 6, tpl7077, SourceICC, uics, false},
+	{0x9F7A, "EC Terminal Support Indicator", FormatB, 1, 1, nil, SourceTerminal, uics, false},
+	{0x9F7B, "EC Terminal Transaction Limit", FormatN, 6, 6, nil, SourceTerminal, uics, false},
+	{0xDF4D, "Load Log Entry", FormatB, 2, 2, tplBF0C, SourceICC, uics, false},
+	{0xDF4F, "Load Log Format", FormatB, 0, 252, nil, SourceICC, uics, false},
+	{0xDF69, "SM Algorithm Supported Indicator", FormatB, 1, 1, nil, SourceICC | SourceTerminal, uics, false},
 
 	// Contactless: Book C-2 (Mastercard) card data.
 	{0x56, "Track 1 Data", FormatANS, 0, 76, tpl70, SourceICC, bookC2, true},
 	{0x9F6B, "Track 2 Data", FormatB, 0, 19, tpl70, SourceICC, bookC2, true},
 	{0x9F60, "CVC3 (Track1)", FormatB, 2, 2, tpl77, SourceICC, bookC2, false},
-	{0x9F61, "CVC3 (Track2)", FormatB, 2, 2, tpl77, SourceICC, bookC2, false},
-	{0x9F62, "PCVC3 (Track1)", FormatB, 6, 6, tpl70, SourceICC, bookC2, false},
-	{0x9F63, "PUNATC (Track1)", FormatB, 6, 6, tpl70, SourceICC, bookC2, false},
+	{0x9F61, "CVC3 (Track2) / Cardholder ID Number", FormatAN, 1, 40, tpl7077, SourceICC, bookC2 + ", " + uics, true},
+	{0x9F62, "PCVC3 (Track1) / Cardholder ID Type", FormatB, 1, 6, tpl70, SourceICC, bookC2 + ", " + uics, false},
+	{0x9F63, "PUNATC (Track1) / Card Product Identification Information", FormatB, 6, 16, tpl70, SourceICC, bookC2 + ", " + uics, false},
 	{0x9F64, "NATC (Track1)", FormatB, 1, 1, tpl70, SourceICC, bookC2, false},
 	{0x9F65, "PCVC3 (Track2)", FormatB, 2, 2, tpl70, SourceICC, bookC2, false},
 	{0x9F67, "NATC (Track2) / MSD Offset", FormatB, 1, 2, tpl70, SourceICC, bookC2, false},
 	{0x9F68, "Card Additional Processes / Mag-stripe CVM List", FormatB, 4, 252, tpl70, SourceICC, bookC2, false},
 	{0x9F6A, "Unpredictable Number (Numeric)", FormatN, 4, 4, nil, SourceTerminal, bookC2, false},
-	{0x9F53, "Transaction Category Code", FormatAN, 1, 1, nil, SourceTerminal, bookC2, false},
+	{0x9F53, "Transaction Category Code / Consecutive Transaction Limit (International-Currency)", FormatAN, 1, 1, nil, SourceTerminal | SourceICC, bookC2 + ", " + uics, false},
 	{0x9F7D, "DS Summary 1", FormatB, 8, 16, tpl70, SourceICC, bookC2, false},
 	{0x9F7E, "Mobile Support Indicator", FormatB, 1, 1, nil, SourceTerminal, bookC2, false},
 

@@ -108,6 +108,19 @@ func TestLookup(t *testing.T) {
 		{0x9F6B, "Track 2 Data", FormatB, 0, 19, []Tag{0x70}, "ICC", true},
 		{0xDF8129, "Outcome Parameter Set", FormatB, 8, 8, nil, "Terminal", false},
 		{0xDF8123, "Reader Contactless Floor Limit", FormatN, 6, 6, nil, "Terminal", false},
+		// UnionPay (UICS, JR/T 0025) rows, and the tags it shares with
+		// Book C-2 under both names.
+		{0x9F61, "CVC3 (Track2) / Cardholder ID Number", FormatAN, 1, 40, []Tag{0x70, 0x77}, "ICC", true},
+		{0x9F62, "PCVC3 (Track1) / Cardholder ID Type", FormatB, 1, 6, []Tag{0x70}, "ICC", false},
+		{0x9F6D, "Mag-stripe Application Version Number (Reader) / Contactless Reader Capabilities / EC Reset Threshold", FormatB, 1, 6, nil, "ICC/Terminal", false},
+		{0x9F74, "EC Issuer Authorization Code", FormatA, 6, 6, []Tag{0x70, 0x77}, "ICC", false},
+		{0x9F77, "EC Balance Limit", FormatN, 6, 6, []Tag{0x70, 0x77}, "ICC", false},
+		{0x9F78, "EC Single Transaction Limit", FormatN, 6, 6, []Tag{0x70, 0x77}, "ICC", false},
+		{0x9F79, "EC Balance", FormatN, 6, 6, []Tag{0x70, 0x77}, "ICC", false},
+		{0x9F7A, "EC Terminal Support Indicator", FormatB, 1, 1, nil, "Terminal", false},
+		{0x9F7B, "EC Terminal Transaction Limit", FormatN, 6, 6, nil, "Terminal", false},
+		{0x9F51, "Application Currency Code (UICS)", FormatN, 2, 2, []Tag{0x70, 0x77}, "ICC", false},
+		{0xDF4F, "Load Log Format", FormatB, 0, 252, nil, "ICC", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.tag.String(), func(t *testing.T) {

@@ -32,7 +32,10 @@
 //	                 testdata/terminals); a virtual card's CA key is added
 //	-amount A        amount authorised, in major units ("12.34")
 //	-cashback A      amount other, for -type cashback
-//	-type T          purchase, cash, cashback, refund, inquiry, or two hex digits
+//	-type T          purchase, cash, cashback, refund, inquiry, or two hex digits;
+//	                 an inquiry (30 or 31) reads a UnionPay card's electronic
+//	                 cash balance and limits first (GET DATA 9F79, 9F78, 9F77,
+//	                 9F6D; emv.Transaction.ECBalance) and prints them
 //	-pin PIN         the PIN the cardholder types, once (a wrong PIN is not
 //	                 retried: PIN entry is then bypassed); "none": the
 //	                 terminal has no PIN pad. Unset: the virtual card's own
@@ -97,6 +100,9 @@
 //	                (9F10) of the last GENERATE AC, hex
 //	arc             the Authorisation Response Code (8A)
 //	script_results  Issuer Script Results (9F5B), hex
+//	ec_balance      an electronic cash balance inquiry's answer (emv.ECBalance):
+//	                balance, balance_limit, single_transaction_limit,
+//	                reset_threshold, in minor units; absent otherwise
 //	apdu_count      the number of command/response exchanges
 //	receipt         the receipt data (emv.Receipt; PAN masked)
 //	trace           every exchange, one string each: command, response and
@@ -343,6 +349,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		}
 	} else {
 		printText(stdout, res, runErr)
+		printECBalance(stdout, res, cfg.CurrencyExponent)
 	}
 	if runErr != nil {
 		return fmt.Errorf("%w: %v", errTransaction, runErr)
@@ -424,7 +431,8 @@ func transaction(o options, exponent int) (emv.Transaction, error) {
 	}
 	// 9A and 9F21 keep seconds: a recording's time is the one sent.
 	at := time.Now().Truncate(time.Second)
-	return emv.Transaction{Type: typ, Amount: amount + other, AmountOther: other, SequenceCounter: 1, Time: at}, nil
+	inquiry := typ == emv.BalanceInquiry || typ == emv.BalanceInquiry31
+	return emv.Transaction{Type: typ, Amount: amount + other, AmountOther: other, SequenceCounter: 1, Time: at, ECBalance: inquiry}, nil
 }
 
 func listReaders(ctx context.Context, w io.Writer) error {
@@ -445,3 +453,9 @@ func listReaders(ctx context.Context, w io.Writer) error {
 type display struct{ w io.Writer }
 
 func (d display) Show(ctx context.Context, m emv.Message) { fmt.Fprintf(d.w, "[display] %s\n", m) }
+
+// ShowIn shows the message in the language the kernel chose from the
+// card's Language Preference and the configuration's languages.
+func (d display) ShowIn(ctx context.Context, m emv.Message, lang string) {
+	fmt.Fprintf(d.w, "[display] %s\n", m.Text(lang))
+}

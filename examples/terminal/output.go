@@ -43,34 +43,53 @@ func printText(w io.Writer, r *emv.Result, err error) {
 	fmt.Fprintf(w, "\ntrace (%d commands):\n%s", len(r.Trace), r.Trace)
 }
 
+// printECBalance prints the electronic cash balance and limits an inquiry
+// read, in major units; nothing for any other result.
+func printECBalance(w io.Writer, r *emv.Result, exponent int) {
+	b := r.ECBalance
+	if b == nil {
+		return
+	}
+	fmt.Fprintf(w, "EC balance:   %s\n", app.FormatAmount(b.Balance, exponent))
+	for _, l := range []struct {
+		name string
+		v    *uint64
+	}{{"EC limit:     ", b.BalanceLimit}, {"EC single:    ", b.SingleTransactionLimit}, {"EC reset:     ", b.ResetThreshold}} {
+		if l.v != nil {
+			fmt.Fprintf(w, "%s%s\n", l.name, app.FormatAmount(*l.v, exponent))
+		}
+	}
+}
+
 // jsonResult is the -json output; the package documentation lists the
 // fields.
 type jsonResult struct {
-	Outcome        string      `json:"outcome"`
-	Interface      string      `json:"interface"`
-	Error          string      `json:"error,omitempty"`
-	TerminatedStep string      `json:"terminated_step,omitempty"`
-	Reader         string      `json:"reader,omitempty"`
-	Protocol       string      `json:"protocol,omitempty"`
-	ATR            string      `json:"atr,omitempty"`
-	AID            string      `json:"aid"`
-	PAN            string      `json:"pan"`
-	TVR            string      `json:"tvr"`
-	TVRBits        []string    `json:"tvr_bits"`
-	TSI            string      `json:"tsi"`
-	TSIBits        []string    `json:"tsi_bits"`
-	CVMResults     string      `json:"cvm_results"`
-	CVM            string      `json:"cvm"`
-	ODA            string      `json:"oda"`
-	CID            string      `json:"cid"`
-	AC             string      `json:"ac"`
-	ATC            string      `json:"atc"`
-	IAD            string      `json:"iad"`
-	ARC            string      `json:"arc,omitempty"`
-	Scripts        string      `json:"script_results,omitempty"`
-	APDUCount      int         `json:"apdu_count"`
-	Receipt        emv.Receipt `json:"receipt"`
-	Trace          []string    `json:"trace"`
+	Outcome        string         `json:"outcome"`
+	Interface      string         `json:"interface"`
+	Error          string         `json:"error,omitempty"`
+	TerminatedStep string         `json:"terminated_step,omitempty"`
+	Reader         string         `json:"reader,omitempty"`
+	Protocol       string         `json:"protocol,omitempty"`
+	ATR            string         `json:"atr,omitempty"`
+	AID            string         `json:"aid"`
+	PAN            string         `json:"pan"`
+	TVR            string         `json:"tvr"`
+	TVRBits        []string       `json:"tvr_bits"`
+	TSI            string         `json:"tsi"`
+	TSIBits        []string       `json:"tsi_bits"`
+	CVMResults     string         `json:"cvm_results"`
+	CVM            string         `json:"cvm"`
+	ODA            string         `json:"oda"`
+	CID            string         `json:"cid"`
+	AC             string         `json:"ac"`
+	ATC            string         `json:"atc"`
+	IAD            string         `json:"iad"`
+	ARC            string         `json:"arc,omitempty"`
+	Scripts        string         `json:"script_results,omitempty"`
+	ECBalance      *emv.ECBalance `json:"ec_balance,omitempty"`
+	APDUCount      int            `json:"apdu_count"`
+	Receipt        emv.Receipt    `json:"receipt"`
+	Trace          []string       `json:"trace"`
 }
 
 func printJSON(w io.Writer, r *emv.Result, err error, reader *app.Reader) error {
@@ -92,6 +111,7 @@ func printJSON(w io.Writer, r *emv.Result, err error, reader *app.Reader) error 
 		IAD:        fmt.Sprintf("%X", r.IAD),
 		ARC:        r.ARC,
 		Scripts:    fmt.Sprintf("%X", r.ScriptResults),
+		ECBalance:  r.ECBalance,
 		APDUCount:  len(r.Trace),
 		Receipt:    r.Receipt,
 		Trace:      []string{},
