@@ -95,7 +95,7 @@ func TestAmount(t *testing.T) {
 }
 
 func TestCheckAFL(t *testing.T) {
-	n, err := CheckAFL(h("10010100" + "18010200"), 64)
+	n, err := CheckAFL(h("10010100"+"18010200"), 64)
 	require.NoError(t, err)
 	assert.Equal(t, 3, n)
 	for name, afl := range map[string]string{
