@@ -6,6 +6,7 @@ import (
 
 	"github.com/emvkit/emvkit/apdu"
 	"github.com/emvkit/emvkit/contactless"
+	"github.com/emvkit/emvkit/contactless/internal/quick"
 	"github.com/emvkit/emvkit/tlv"
 )
 
@@ -211,19 +212,5 @@ func (s *transactionState) gpo() (*contactless.Outcome, error) {
 // for the RFU value 11 and for an IAD of another layout, whose type the
 // kernel cannot tell: a card error.
 func (c *cardData) cryptogramType() (byte, bool) {
-	if c.cid != nil {
-		t := c.cid[0] & 0xC0
-		return t, t != 0xC0
-	}
-	if len(c.iad) >= 5 && c.iad[0] == 0x06 {
-		switch (c.iad[4] >> 4) & 0x03 {
-		case 0:
-			return cryptogramAAC, true
-		case 1:
-			return cryptogramTC, true
-		case 2:
-			return cryptogramARQC, true
-		}
-	}
-	return 0, false
+	return quick.CryptogramType(c.cid, c.iad, 0x06)
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/emvkit/emvkit/apdu"
 	"github.com/emvkit/emvkit/contactless"
+	"github.com/emvkit/emvkit/contactless/internal/quick"
 	"github.com/emvkit/emvkit/oda"
 	"github.com/emvkit/emvkit/tlv"
 	"github.com/emvkit/emvkit/tvr"
@@ -59,9 +60,9 @@ func (e *linkError) Unwrap() error { return e.err }
 
 // Cryptogram types (Book C-3 Annex A, 9F27 bits 8-7).
 const (
-	cryptogramAAC  byte = 0x00
-	cryptogramTC   byte = 0x40
-	cryptogramARQC byte = 0x80
+	cryptogramAAC  = quick.AAC
+	cryptogramTC   = quick.TC
+	cryptogramARQC = quick.ARQC
 )
 
 // TTQ bits (Terminal Transaction Qualifiers 9F66: Book A §5.7, Table 5-4;
@@ -111,8 +112,7 @@ type transactionState struct {
 	date     time.Time
 	tvr      tvr.TVR
 
-	term     [32]tagValue // the Entry Point's terminal data, indexed once
-	nterm    int
+	term     quick.Terminal // the Entry Point's terminal data, indexed once
 	card     cardData
 	odaRecs  []oda.Record // the records the AFL flags for ODA, as received
 	cvm      contactless.CVM
@@ -140,7 +140,7 @@ func (s *transactionState) run() (*contactless.Outcome, error) {
 // pre-processing, the transaction date and a new Unpredictable Number.
 func (s *transactionState) initiate() *contactless.Outcome {
 	a := s.a
-	s.indexTerminalData()
+	s.term.Index(a.TerminalData)
 	s.ttq = a.Indicators.TTQ
 	if s.ttq == ([4]byte{}) {
 		if v, ok := s.terminal(0x9F66); ok && len(v) == 4 {
@@ -186,36 +186,11 @@ func (s *transactionState) terminalValue(t tlv.Tag) ([]byte, bool) {
 	case 0x95:
 		return s.tvr[:], true
 	}
-	return s.terminal(t)
-}
-
-// tagValue is one primitive data object.
-type tagValue struct {
-	t tlv.Tag
-	v []byte
-}
-
-// indexTerminalData reads the Entry Point's terminal data (primitive
-// objects, Book B §3.4.1.1) once, so that the PDOL and the Data Record look
-// values up without decoding it again; objects beyond the index's room and
-// after a malformed one are not seen, as tlv.Find would not see the latter.
-func (s *transactionState) indexTerminalData() {
-	it := tlv.NewIter(s.a.TerminalData)
-	for s.nterm < len(s.term) && it.Next() {
-		s.term[s.nterm] = tagValue{it.Tag(), it.Value()}
-		s.nterm++
-	}
+	return s.term.Find(t)
 }
 
 // terminal finds a terminal data object: the first with the tag.
-func (s *transactionState) terminal(t tlv.Tag) ([]byte, bool) {
-	for _, tv := range s.term[:s.nterm] {
-		if tv.t == t {
-			return tv.v, true
-		}
-	}
-	return nil, false
-}
+func (s *transactionState) terminal(t tlv.Tag) ([]byte, bool) { return s.term.Find(t) }
 
 // transmit sends one command; a link failure comes back as *linkError.
 func (s *transactionState) transmit(c apdu.Command) (apdu.Response, error) {
@@ -229,20 +204,5 @@ func (s *transactionState) transmit(c apdu.Command) (apdu.Response, error) {
 	return r, nil
 }
 
-func bcdDate(b []byte) (time.Time, bool) {
-	if len(b) != 3 {
-		return time.Time{}, false
-	}
-	var d [3]int
-	for i, x := range b {
-		hi, lo := int(x>>4), int(x&0x0F)
-		if hi > 9 || lo > 9 {
-			return time.Time{}, false
-		}
-		d[i] = hi*10 + lo
-	}
-	if d[1] < 1 || d[1] > 12 || d[2] < 1 || d[2] > 31 {
-		return time.Time{}, false
-	}
-	return time.Date(2000+d[0], time.Month(d[1]), d[2], 0, 0, 0, 0, time.UTC), true
-}
+// bcdDate reads the Transaction Date 9A.
+var bcdDate = quick.BCDDate

@@ -2,6 +2,7 @@ package kernel3
 
 import (
 	"github.com/emvkit/emvkit/contactless"
+	"github.com/emvkit/emvkit/contactless/internal/quick"
 	"github.com/emvkit/emvkit/tlv"
 )
 
@@ -36,31 +37,15 @@ func (s *transactionState) approved() *contactless.Outcome {
 // reader may show it). The card's value is the balance after this
 // transaction.
 func (s *transactionState) balance(u *contactless.UIRequest) {
-	v := s.card.offlineAmount
-	if len(v) != 6 {
+	amount, ok := quick.Amount(s.card.offlineAmount)
+	if !ok {
 		return
-	}
-	var amount uint64
-	for _, b := range v {
-		hi, lo := b>>4, b&0x0F
-		if hi > 9 || lo > 9 {
-			return
-		}
-		amount = amount*100 + uint64(hi)*10 + uint64(lo)
 	}
 	u.ValueQualifier = contactless.ValueBalance
 	u.Value = amount
 	if c, ok := s.terminalValue(0x5F2A); ok && len(c) == 2 {
-		u.CurrencyCode = uint16(bcdNumber(c))
+		u.CurrencyCode = uint16(quick.BCDNumber(c))
 	}
-}
-
-func bcdNumber(b []byte) int {
-	n := 0
-	for _, x := range b {
-		n = n*100 + int(x>>4)*10 + int(x&0x0F)
-	}
-	return n
 }
 
 // declined is the outcome of an offline decline (Book C-3 §5.8.2):

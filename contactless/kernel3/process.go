@@ -1,10 +1,10 @@
 package kernel3
 
 import (
-	"bytes"
 	"errors"
 
 	"github.com/emvkit/emvkit/contactless"
+	"github.com/emvkit/emvkit/contactless/internal/quick"
 	"github.com/emvkit/emvkit/oda"
 	"github.com/emvkit/emvkit/tlv"
 	"github.com/emvkit/emvkit/tvr"
@@ -117,29 +117,13 @@ func (s *transactionState) exceptionFile() bool {
 	}
 	pan := s.card.pan
 	if pan == nil {
-		pan = panFromTrack2(s.card.track2)
+		pan = quick.PANFromTrack2(s.card.track2)
 	}
 	if s.a.ExceptionFile(pan, s.card.psn) {
 		s.tvr.Set(tvr.CardOnExceptionFile)
 		return true
 	}
 	return false
-}
-
-// panFromTrack2 is the PAN of Track 2 Equivalent Data (57): the digits
-// before the separator D, as cn (padded with F).
-func panFromTrack2(t2 []byte) []byte {
-	for i, b := range t2 {
-		switch {
-		case b>>4 == 0x0D:
-			return t2[:i]
-		case b&0x0F == 0x0D:
-			out := append([]byte(nil), t2[:i+1]...)
-			out[i] |= 0x0F
-			return out
-		}
-	}
-	return nil
 }
 
 // checkDates is the application expiry check of Book C-3 §5.5.2: the
@@ -149,61 +133,7 @@ func panFromTrack2(t2 []byte) []byte {
 // transaction date sets byte 2 bit 6 for the issuer; Book C-3 gives it no
 // outcome of its own, so it does not stop an offline approval by itself.
 func (s *transactionState) checkDates() (expired bool) {
-	today := ymd(s.date.Year()%100, int(s.date.Month()), s.date.Day())
-	exp, ok := bcdYMD(s.card.expiry)
-	if !ok {
-		exp, ok = track2Expiry(s.card.track2)
-	}
-	if ok && exp < today {
-		s.tvr.Set(tvr.ExpiredApplication)
-		expired = true
-	}
-	if eff, ok := bcdYMD(s.card.effective); ok && eff > today {
-		s.tvr.Set(tvr.ApplicationNotYetEffective)
-	}
-	return expired
-}
-
-func ymd(y, m, d int) int { return y*10000 + m*100 + d }
-
-func bcdYMD(b []byte) (int, bool) {
-	if len(b) != 3 {
-		return 0, false
-	}
-	v := 0
-	for _, x := range b {
-		if x>>4 > 9 || x&0x0F > 9 {
-			return 0, false
-		}
-		v = v*100 + int(x>>4)*10 + int(x&0x0F)
-	}
-	return v, true
-}
-
-// track2Expiry reads YYMM after the separator and takes the month's last
-// day (a card expires at the end of its month).
-func track2Expiry(t2 []byte) (int, bool) {
-	var digits []byte
-	sep := -1
-	for _, b := range t2 {
-		for _, n := range [2]byte{b >> 4, b & 0x0F} {
-			if n == 0x0D && sep < 0 {
-				sep = len(digits)
-				continue
-			}
-			digits = append(digits, n)
-		}
-	}
-	if sep < 0 || len(digits) < sep+4 {
-		return 0, false
-	}
-	d := digits[sep : sep+4]
-	for _, n := range d {
-		if n > 9 {
-			return 0, false
-		}
-	}
-	return ymd(int(d[0])*10+int(d[1]), int(d[2])*10+int(d[3]), 31), true
+	return quick.CheckDates(s.date, s.card.expiry, s.card.effective, s.card.track2, &s.tvr)
 }
 
 // fdda performs fast DDA (Book C-3 §5.6, Annex C): the ICC key chain under
@@ -236,49 +166,23 @@ func (s *transactionState) fdda() bool {
 	return false
 }
 
-var errCTQMismatch = errors.New("kernel3: CTQ in 9F69 differs from 9F6C")
-
 func (s *transactionState) verifyFDDA() error {
 	c := &s.card
-	if c.sdad == nil {
-		return &oda.Error{Method: oda.FDDA, Check: oda.CheckSDAD, Err: oda.ErrMissingData}
-	}
-	n := len(c.aip)
-	for _, r := range s.odaRecs {
-		n += len(r.Data)
-	}
-	static, err := oda.AppendStaticData(make([]byte, 0, n), oda.FDDA, s.odaRecs, c.sdaTagList, c.aip)
-	if err != nil {
-		return err
-	}
 	pan := c.pan
 	if pan == nil {
-		pan = panFromTrack2(c.track2)
-	}
-	v := oda.Verifier{Keys: s.a.CAKeys, Date: s.date}
-	if v.Keys == nil {
-		v.Keys = oda.NewKeyStore()
-	}
-	card := oda.CardData{
-		AID: s.aid(), CAKeyIndex: c.caIndex, PAN: pan,
-		IssuerCertificate: c.issuerCert, IssuerRemainder: c.issuerRem, IssuerExponent: c.issuerExp,
-		ICCCertificate: c.iccCert, ICCRemainder: c.iccRem, ICCExponent: c.iccExp,
-	}
-	icc, err := v.ICCPublicKey(oda.FDDA, &card, static)
-	if err != nil {
-		return err
+		pan = quick.PANFromTrack2(c.track2)
 	}
 	amount, _ := s.signedValue(0x9F02)
 	currency, _ := s.signedValue(0x5F2A)
-	if _, err := icc.VerifyFDDA(c.sdad, &oda.FDDAInput{
-		UnpredictableNumber: s.un[:], Amount: amount, CurrencyCode: currency, CardAuthData: c.cardAuthData,
-	}); err != nil {
-		return err
+	f := quick.FDDA{
+		Keys: s.a.CAKeys, Date: s.date, AID: s.aid(),
+		AIP: c.aip, PAN: pan, SDATagList: c.sdaTagList,
+		CAIndex: c.caIndex, IssuerCert: c.issuerCert, IssuerRem: c.issuerRem, IssuerExp: c.issuerExp,
+		ICCCert: c.iccCert, ICCRem: c.iccRem, ICCExp: c.iccExp,
+		Records: s.odaRecs, SDAD: c.sdad, CardAuthData: c.cardAuthData, CTQ: c.ctq,
+		UnpredictableNumber: s.un[:], Amount: amount, Currency: currency,
 	}
-	if cad := c.cardAuthData; len(cad) >= 7 && cad[0] == 0x01 && c.ctq != nil && !bytes.Equal(cad[5:7], c.ctq) {
-		return errCTQMismatch
-	}
-	return nil
+	return f.Verify()
 }
 
 // signedValue is a terminal data object as the card saw it: its value in
@@ -311,23 +215,10 @@ func (s *transactionState) aid() []byte {
 // names no CVM the reader can do fails CVM processing (false: Declined).
 // Otherwise No CVM.
 func (s *transactionState) verifyCardholder(online bool) bool {
-	switch {
-	case s.ctq(1, ctq2CDCVMPerformed) && s.ttq[2]&ttq3CDCVMSupported != 0:
-		s.cvm = contactless.CVMConfirmationCodeVerified
-	case online && s.ctq(0, ctq1OnlinePIN) && s.ttq[0]&ttq1OnlinePIN != 0:
-		s.cvm = contactless.CVMOnlinePIN
-	case s.ctq(0, ctq1Signature) && s.ttq[0]&ttq1Signature != 0:
-		s.cvm = contactless.CVMObtainSignature
-	case s.ttq[1]&ttq2CVMRequired == 0:
-		s.cvm = contactless.CVMNoCVM
-	case s.card.ctq == nil && s.ttq[0]&ttq1Signature != 0:
-		s.cvm = contactless.CVMObtainSignature
-	case s.card.ctq == nil && online && s.ttq[0]&ttq1OnlinePIN != 0:
-		s.cvm = contactless.CVMOnlinePIN
-	default:
-		s.cvm = contactless.CVMNA
+	var ok bool
+	s.cvm, ok = quick.ChooseCVM(s.ttq, s.card.ctq, online)
+	if !ok {
 		s.tvr.Set(tvr.CardholderVerificationNotSuccessful)
-		return false
 	}
-	return true
+	return ok
 }

@@ -1,12 +1,9 @@
 package kernel3
 
 import (
-	"fmt"
-
 	"github.com/emvkit/emvkit/apdu"
 	"github.com/emvkit/emvkit/contactless"
-	"github.com/emvkit/emvkit/oda"
-	"github.com/emvkit/emvkit/tlv"
+	"github.com/emvkit/emvkit/contactless/internal/quick"
 )
 
 // readRecords reads the records of the AFL (Book C-3 §5.3), in order. Each
@@ -18,48 +15,22 @@ import (
 // already gave end the application: Book C-3 §5.3 treats each as a card
 // error. The records flagged for ODA are kept exactly as received.
 func (s *transactionState) readRecords() (*contactless.Outcome, error) {
-	afl := s.card.afl
-	total := 0
-	for i := 0; i+4 <= len(afl); i += 4 {
-		e := afl[i : i+4]
-		sfi, first, last, odaN := e[0]>>3, e[1], e[2], int(e[3])
-		if e[0]&0x07 != 0 || sfi < 1 || sfi > 30 || first < 1 || last < first || odaN > int(last-first)+1 {
-			s.a.Logger.Debug("kernel3: AFL entry", "entry", fmt.Sprintf("%X", e))
-			return s.endApplication(), nil
-		}
-		total += int(last-first) + 1
-	}
-	if total > s.k.cfg.maxRecords() {
+	total, err := quick.CheckAFL(s.card.afl, s.k.cfg.maxRecords())
+	if err != nil {
+		s.a.Logger.Debug("kernel3: AFL", "err", err)
 		return s.endApplication(), nil
 	}
-	if total > 0 {
-		s.odaRecs = make([]oda.Record, 0, total)
+	recs, link, err := quick.ReadRecords(s.card.afl, total, func(sfi, rec byte) (apdu.Response, error) {
+		return s.transmit(apdu.ReadRecord(sfi, rec))
+	}, s.card.addTemplate)
+	if link {
+		return nil, err
 	}
-	for i := 0; i+4 <= len(afl); i += 4 {
-		sfi, first, last, odaN := afl[i]>>3, afl[i+1], afl[i+2], int(afl[i+3])
-		for rec := int(first); rec <= int(last); rec++ {
-			r, err := s.transmit(apdu.ReadRecord(sfi, byte(rec)))
-			if err != nil {
-				return nil, err
-			}
-			if r.SW != apdu.SWOK {
-				return s.endApplication(), nil
-			}
-			t, v, err := tlv.Single(r.Data)
-			if err != nil || (sfi <= 10 && t != 0x70) {
-				return s.endApplication(), nil
-			}
-			if t == 0x70 {
-				if err := s.card.addTemplate(v); err != nil {
-					s.a.Logger.Debug("kernel3: record", "sfi", sfi, "record", rec, "err", err)
-					return s.endApplication(), nil
-				}
-			}
-			if rec-int(first) < odaN {
-				s.odaRecs = append(s.odaRecs, oda.Record{SFI: sfi, Data: r.Data})
-			}
-		}
+	if err != nil {
+		s.a.Logger.Debug("kernel3: record", "err", err)
+		return s.endApplication(), nil
 	}
+	s.odaRecs = recs
 	return nil, nil
 }
 

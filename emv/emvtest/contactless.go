@@ -142,6 +142,19 @@ type QVSDC struct {
 	// RefuseSW, if not zero, answers GET PROCESSING OPTIONS with this
 	// status word every time (6984, 6985, ...).
 	RefuseSW uint16 `json:"refuse_sw,omitempty"`
+
+	// UnionPay makes the application a UnionPay QuickPass one (Book C-7,
+	// qUICS): the same one-command transaction, with the Issuer Application
+	// Data in the UnionPay layout (07 DKI CVN 03 CVR algorithm 01) instead
+	// of the Visa one (06 DKI CVN 03 CVR).
+	UnionPay bool `json:"unionpay,omitempty"`
+	// ProductID is the UnionPay Product Identification Information 9F63
+	// (at most 16 bytes) the GPO response carries; nil: absent.
+	ProductID Hex `json:"product_id,omitempty"`
+	// IgnoreOnlineRequired misbehaves: the card decides as if the TTQ did
+	// not ask for an online cryptogram (byte 2 bit 8), so it can answer a
+	// TC the reader did not allow.
+	IgnoreOnlineRequired bool `json:"ignore_online_required,omitempty"`
 }
 
 func (q *QVSDC) validate() error {
@@ -157,6 +170,8 @@ func (q *QVSDC) validate() error {
 		return errors.New("customer_exclusive at most 32 bytes")
 	case q.AvailableOffline != nil && *q.AvailableOffline > 999999999999:
 		return errors.New("available_offline at most 12 digits")
+	case len(q.ProductID) > 16:
+		return errors.New("product_id at most 16 bytes")
 	case q.SeePhone < 0 || q.SeePhone > 255:
 		return errors.New("see_phone 0 to 255")
 	}
@@ -273,7 +288,7 @@ func (c *Card) gpoQVSDC(a *appState, cmd apdu.Command) apdu.Response {
 	switch {
 	case a.blocked || a.perso.cfg.Risk.Decision == DecideDecline:
 		cid = cidAAC
-	case ttq[1]&ttq2OnlineRequired != 0, goOnline, a.perso.cfg.Risk.Decision == DecideOnline:
+	case ttq[1]&ttq2OnlineRequired != 0 && !q.IgnoreOnlineRequired, goOnline, a.perso.cfg.Risk.Decision == DecideOnline:
 		cid = cidARQC
 	case a.perso.cfg.Risk.Decision == DecideRisk && a.offline >= 0 && amount > uint64(a.offline):
 		cid = cidARQC
@@ -285,6 +300,11 @@ func (c *Card) gpoQVSDC(a *appState, cmd apdu.Command) apdu.Response {
 		a.offline -= int64(amount)
 	}
 	iad := a.iad(cid, 0, false)
+	if q.UnionPay {
+		// The UnionPay layout: length 07, the algorithm identifier (01,
+		// triple DES) after the CVR.
+		iad = append([]byte{0x07}, append(iad[1:], 0x01)...)
+	}
 	ac := a.cryptogram(vals, iad)
 	a.tx.ac, a.tx.firstCID, a.tx.acs = ac, cid, 1
 	if cid == cidARQC {
@@ -315,6 +335,9 @@ func (c *Card) gpoQVSDC(a *appState, cmd apdu.Command) apdu.Response {
 	}
 	if q.CustomerExclusive != nil {
 		body = tlv.AppendTLV(body, 0x9F7C, q.CustomerExclusive)
+	}
+	if q.ProductID != nil {
+		body = tlv.AppendTLV(body, 0x9F63, q.ProductID)
 	}
 	if a.offline >= 0 {
 		body = tlv.AppendTLV(body, 0x9F5D, bcd6(uint64(a.offline)))

@@ -149,3 +149,51 @@ func TestQVSDCIssuerUpdateSecondTap(t *testing.T) {
 	require.Equal(t, apdu.SWOK, send(t, c, apdu.Select(h("A0000000031010"), false)).SW)
 	assert.Equal(t, apdu.SWOK, send(t, c, apdu.ExternalAuthenticate(ia)).SW)
 }
+
+// A UnionPay QuickPass card (Book C-7, qUICS) answers as a qVSDC one with
+// the UnionPay IAD layout: 07 DKI CVN 03 CVR 01, the cryptogram type in IAD
+// byte 5 bits 6-5 agreeing with 9F27; the credit card adds 9F63; a card that
+// ignores the TTQ's online cryptogram request answers a TC.
+func TestQuickPassCardDecides(t *testing.T) {
+	pdol := func(ttq, amount string) []byte {
+		return h(ttq + amount + "000000000000" + "0156" + "0000000000" + "0156" + "261202" + "00" + "11223344")
+	}
+	cases := []struct {
+		name    string
+		profile func() *Profile
+		aid     string
+		ttq     string
+		amount  string
+		cid     byte
+		sdad    bool
+		product bool
+		ignore  bool
+	}{
+		{"debit below 9F5D: TC with fDDA", UnionPayQuickPassDebit, AIDUnionPayDebit, "26000080", "000000001000", cidTC, true, false, false},
+		{"debit above 9F5D: ARQC", UnionPayQuickPassDebit, AIDUnionPayDebit, "26000080", "000000060000", cidARQC, false, false, false},
+		{"credit: TC with 9F63", UnionPayQuickPassCredit, AIDUnionPayCredit, "26000080", "000000001000", cidTC, true, true, false},
+		{"quasi-credit: ARQC", UnionPayQuickPassQuasiCredit, AIDUnionPayQuasiCredit, "26000080", "000000001000", cidARQC, false, false, false},
+		{"decline: AAC", UnionPayQuickPassDecline, AIDUnionPayDebit, "26000080", "000000001000", cidAAC, false, false, false},
+		{"online required, obeyed: ARQC", UnionPayQuickPassDebit, AIDUnionPayDebit, "26800080", "000000001000", cidARQC, false, false, false},
+		{"online required, ignored: TC", UnionPayQuickPassDebit, AIDUnionPayDebit, "26800080", "000000001000", cidTC, true, false, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			p := tc.profile()
+			p.Applications[0].QVSDC.IgnoreOnlineRequired = tc.ignore
+			c := NewCard(p)
+			r := startTransaction(t, c, h(tc.aid), pdol(tc.ttq, tc.amount))
+			require.Equal(t, apdu.SWOK, r.SW)
+			assert.Equal(t, []byte{tc.cid}, find(t, r.Data, 0x9F27))
+			iad := find(t, r.Data, 0x9F10)
+			require.Len(t, iad, 8)
+			assert.Equal(t, byte(0x07), iad[0], "UnionPay IAD: length of the EMV part")
+			assert.Equal(t, byte(0x01), iad[7], "UnionPay IAD: algorithm identifier")
+			assert.Equal(t, tc.cid>>2, iad[4]&0x30, "IAD byte 5 bits 6-5 give the cryptogram type")
+			_, has := tlv.Find(r.Data, 0x9F4B)
+			assert.Equal(t, tc.sdad, has)
+			_, has = tlv.Find(r.Data, 0x9F63)
+			assert.Equal(t, tc.product, has)
+		})
+	}
+}

@@ -46,7 +46,13 @@
 // accepts, on a second tap, EXTERNAL AUTHENTICATE and issuer scripts for
 // that ARQC (issuer update processing). [VisaQVSDCOffline],
 // [VisaQVSDCOnline], [VisaQVSDCPhone], [ContactlessMulti] and the other
-// visa-qvsdc-* profiles are built in.
+// visa-qvsdc-* profiles are built in. With [QVSDC.UnionPay] the
+// application is a UnionPay QuickPass one (Book C-7, qUICS): the same
+// transaction with the UnionPay Issuer Application Data layout and,
+// optionally, the Product Identification Information 9F63;
+// [UnionPayQuickPassDebit], [UnionPayQuickPassCredit],
+// [UnionPayQuickPassQuasiCredit], [UnionPayQuickPassDecline] and
+// [UnionPayQuickPassPhone] are built in.
 //
 // # Cryptography
 //

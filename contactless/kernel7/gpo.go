@@ -1,0 +1,219 @@
+package kernel7
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/emvkit/emvkit/apdu"
+	"github.com/emvkit/emvkit/contactless"
+	"github.com/emvkit/emvkit/contactless/internal/quick"
+	"github.com/emvkit/emvkit/tlv"
+)
+
+// Status words of GET PROCESSING OPTIONS that Book C-7 gives an outcome of
+// their own. Reading chosen: Book C-7 maps them as Book C-3 §5.2.2 does,
+// to the outcomes of Book A §6.2 (the public UnionPay sources name 6985 as
+// "conditions not satisfied", the card having no contactless path for the
+// TTQ, which the Entry Point answers by trying the next combination).
+const (
+	swTryAnotherInterface apdu.SW = 0x6984
+	swSelectNext          apdu.SW = 0x6985
+	swSeePhone            apdu.SW = 0x6986
+)
+
+// cardData holds the card's data objects the kernel uses, each the value
+// exactly as received (a slice of the response it came in). Tags it does
+// not use are checked for duplicates and otherwise left alone.
+type cardData struct {
+	aip, afl, atc, ac, iad, track2 []byte
+	cid                            []byte // 9F27, nil when the card sent none
+	psn, ctq, cardAuthData         []byte // 5F34, 9F6C, 9F69
+	productID                      []byte // 9F63 Product Identification Information
+	sdad, offlineAmount            []byte // 9F4B, 9F5D
+	pan, expiry, effective         []byte // 5A, 5F24, 5F25
+	caIndex, issuerCert            []byte // 8F, 90
+	issuerRem, issuerExp           []byte // 92, 9F32
+	iccCert, iccExp, iccRem        []byte // 9F46, 9F47, 9F48
+	sdaTagList                     []byte // 9F4A
+
+	seen [64]tlv.Tag // tags received so far, for the duplicate check
+	n    int
+}
+
+// ErrGPOResponse reports a GET PROCESSING OPTIONS response Kernel 7 cannot
+// use (Book C-7): not a format 2 template, malformed, a data object twice,
+// or a mandatory one missing or of the wrong length.
+var ErrGPOResponse = errors.New("kernel7: GET PROCESSING OPTIONS response")
+
+// add keeps one primitive data object of a response or record. A tag
+// received twice, in the same response or across responses, is a card
+// error (each data object once).
+func (c *cardData) add(t tlv.Tag, v []byte) error {
+	for _, x := range c.seen[:c.n] {
+		if x == t {
+			return fmt.Errorf("data object %s twice", t)
+		}
+	}
+	if c.n == len(c.seen) {
+		return errors.New("too many data objects")
+	}
+	c.seen[c.n] = t
+	c.n++
+	var dst *[]byte
+	switch t {
+	case 0x82:
+		dst = &c.aip
+	case 0x94:
+		dst = &c.afl
+	case 0x9F36:
+		dst = &c.atc
+	case 0x9F26:
+		dst = &c.ac
+	case 0x9F10:
+		dst = &c.iad
+	case 0x57:
+		dst = &c.track2
+	case 0x9F27:
+		dst = &c.cid
+	case 0x5F34:
+		dst = &c.psn
+	case 0x9F6C:
+		dst = &c.ctq
+	case 0x9F69:
+		dst = &c.cardAuthData
+	case 0x9F63:
+		dst = &c.productID
+	case 0x9F4B:
+		dst = &c.sdad
+	case 0x9F5D:
+		dst = &c.offlineAmount
+	case 0x5A:
+		dst = &c.pan
+	case 0x5F24:
+		dst = &c.expiry
+	case 0x5F25:
+		dst = &c.effective
+	case 0x8F:
+		dst = &c.caIndex
+	case 0x90:
+		dst = &c.issuerCert
+	case 0x92:
+		dst = &c.issuerRem
+	case 0x9F32:
+		dst = &c.issuerExp
+	case 0x9F46:
+		dst = &c.iccCert
+	case 0x9F47:
+		dst = &c.iccExp
+	case 0x9F48:
+		dst = &c.iccRem
+	case 0x9F4A:
+		dst = &c.sdaTagList
+	default:
+		return nil
+	}
+	*dst = v
+	return nil
+}
+
+// addTemplate keeps the primitive data objects of a template's value.
+func (c *cardData) addTemplate(v []byte) error {
+	it := tlv.NewStrictIter(v)
+	for it.Next() {
+		if it.Tag().Constructed() {
+			continue // no constructed object inside a response Kernel 7 reads
+		}
+		if err := c.add(it.Tag(), it.Value()); err != nil {
+			return err
+		}
+	}
+	return it.Err()
+}
+
+// parseGPOResponse reads a GET PROCESSING OPTIONS response of the qUICS
+// path (Book C-7): one Response Message Template Format 2 (77) holding, at
+// least, the AIP (82, 2 bytes), the ATC (9F36, 2 bytes), the Application
+// Cryptogram (9F26, 8 bytes), the Issuer Application Data (9F10, at most 32
+// bytes) and Track 2 Equivalent Data (57, at most 19 bytes). The AFL (94)
+// is optional but, when present, a non-empty multiple of 4 bytes; 9F27 when
+// present is 1 byte, 9F6C 2, 9F5D 6 (n12), 9F63 at most 16 (the UnionPay
+// Product Identification Information is 16 bytes; a shorter one is kept as
+// sent). A format 1 response (80) is the contactless standard debit/credit
+// flow of the UnionPay specifications, which has a GENERATE AC and is not
+// Kernel 7's: an error.
+func parseGPOResponse(c *cardData, data []byte) error {
+	t, v, err := tlv.Single(data)
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrGPOResponse, err)
+	}
+	if t != 0x77 {
+		return fmt.Errorf("%w: template %s, want 77", ErrGPOResponse, t)
+	}
+	if err := c.addTemplate(v); err != nil {
+		return fmt.Errorf("%w: %v", ErrGPOResponse, err)
+	}
+	for _, m := range [...]struct {
+		v        []byte
+		tag      tlv.Tag
+		min, max int
+	}{
+		{c.aip, 0x82, 2, 2}, {c.atc, 0x9F36, 2, 2}, {c.ac, 0x9F26, 8, 8},
+		{c.iad, 0x9F10, 1, 32}, {c.track2, 0x57, 1, 19},
+	} {
+		if len(m.v) < m.min || len(m.v) > m.max {
+			return fmt.Errorf("%w: %s missing or %d bytes", ErrGPOResponse, m.tag, len(m.v))
+		}
+	}
+	switch {
+	case c.afl != nil && (len(c.afl) == 0 || len(c.afl)%4 != 0):
+		return fmt.Errorf("%w: AFL of %d bytes", ErrGPOResponse, len(c.afl))
+	case c.cid != nil && len(c.cid) != 1:
+		return fmt.Errorf("%w: 9F27 of %d bytes", ErrGPOResponse, len(c.cid))
+	case c.ctq != nil && len(c.ctq) != 2:
+		return fmt.Errorf("%w: 9F6C of %d bytes", ErrGPOResponse, len(c.ctq))
+	case c.offlineAmount != nil && len(c.offlineAmount) != 6:
+		return fmt.Errorf("%w: 9F5D of %d bytes", ErrGPOResponse, len(c.offlineAmount))
+	case len(c.productID) > 16:
+		return fmt.Errorf("%w: 9F63 of %d bytes", ErrGPOResponse, len(c.productID))
+	}
+	return nil
+}
+
+// gpo sends GET PROCESSING OPTIONS and acts on the answer (Book C-7): 9000
+// with a format 2 response goes on; 6984 asks for another interface; 6985
+// for the next combination; 6986 (a mobile device asking the cardholder to
+// look at it) for a new tap; anything else, or a response that cannot be
+// used, ends the application.
+func (s *transactionState) gpo() (*contactless.Outcome, error) {
+	r, err := s.transmit(apdu.GetProcessingOptions(s.pdolData))
+	if err != nil {
+		return nil, err
+	}
+	switch r.SW {
+	case apdu.SWOK:
+	case swTryAnotherInterface:
+		return s.tryAnotherInterface(false), nil
+	case swSelectNext:
+		return s.selectNext(), nil
+	case swSeePhone:
+		return s.tryAgainSeePhone(), nil
+	default:
+		return s.endApplication(), nil
+	}
+	if err := parseGPOResponse(&s.card, r.Data); err != nil {
+		s.a.Logger.Debug("kernel7: GPO response", "err", err)
+		return s.endApplication(), nil
+	}
+	return nil, nil
+}
+
+// cryptogramType is the type of the card's cryptogram (Book C-7): the
+// Cryptogram Information Data (9F27) bits 8-7 when the card sent it, else
+// the UnionPay IAD's CVR (07 DKI CVN 03 CVR...) byte 5 bits 6-5. Reading
+// chosen: Book C-7 lists 9F27 among the data of the GPO response, and
+// UnionPay cards of the older qPBOC layout leave it out, with the type in
+// the IAD; Kernel 7 takes either, 9F27 first. ok is false for the RFU
+// value 11 and for an IAD of another layout: a card error.
+func (c *cardData) cryptogramType() (byte, bool) {
+	return quick.CryptogramType(c.cid, c.iad, iadLenUnionPay)
+}

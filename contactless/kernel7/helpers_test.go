@@ -1,0 +1,142 @@
+package kernel7
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/emvkit/emvkit/apdu"
+	"github.com/emvkit/emvkit/contactless"
+	"github.com/emvkit/emvkit/emv/emvtest"
+	"github.com/emvkit/emvkit/tlv"
+	"github.com/stretchr/testify/require"
+)
+
+// The reader of the tests: TTQ base 36 00 40 80 (qUICS, contact chip,
+// online PIN, signature; consumer device CVM; fDDA version 01), China: CNY
+// (156), 2 December 2026.
+const (
+	ttqBase     = "36004080"
+	testDate    = "261202"
+	testUN      = "11223344"
+	debitAID    = emvtest.AIDUnionPayDebit
+	terminalHex = "9F1A0201565F2A0201565F3601029F3501229F3303E0F8C89F4005F000F0A0019F1E0831323334353637389F090200309F1C083030303030303031"
+)
+
+var testTime = time.Date(2026, 12, 2, 10, 30, 0, 0, time.UTC)
+
+func h(s string) []byte {
+	b, err := hex.DecodeString(strings.ReplaceAll(s, " ", ""))
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+func hexs(b []byte) string { return strings.ToUpper(hex.EncodeToString(b)) }
+
+// bcdAmount writes an amount as n12.
+func bcdAmount(v uint64) []byte { return h(fmt.Sprintf("%012d", v)) }
+
+// terminalData is the Entry Point's terminal data of a tap (Book B
+// §3.4.1.1): the reader's, then the transaction's, then the TTQ.
+func terminalData(amount, other uint64, typ byte, date, ttq string) []byte {
+	td := h(terminalHex)
+	td = tlv.AppendTLV(td, 0x9F02, bcdAmount(amount))
+	td = tlv.AppendTLV(td, 0x9F03, bcdAmount(other))
+	td = tlv.AppendTLV(td, 0x9C, []byte{typ})
+	td = tlv.AppendTLV(td, 0x9A, h(date))
+	td = tlv.AppendTLV(td, 0x9F21, h("103000"))
+	return tlv.AppendTLV(td, 0x9F66, h(ttq))
+}
+
+// tap is one kernel activation on a virtual card, selected as the Entry
+// Point selects it (Book B §3.3: SELECT of the AID, the FCI handed over).
+type tap struct {
+	card *emvtest.Card
+	rec  *apdu.Recorder
+	act  *contactless.Activation
+	ui   []contactless.UIRequest
+	fci  []byte
+	aid  string
+}
+
+type tapOpts struct {
+	amount, other uint64
+	typ           byte
+	ttq           string // hex; "" is ttqBase
+	aid           string // "" is the debit AID
+	exceptionFile bool
+	noCAKeys      bool
+	floorLimit    bool // pre-processing: Reader Contactless Floor Limit exceeded
+}
+
+func newTap(t testing.TB, card *emvtest.Card, o tapOpts) *tap {
+	t.Helper()
+	aid := o.aid
+	if aid == "" {
+		aid = hexs(card.Profile().Applications[0].AID)
+	}
+	r, err := apdu.Exchange(context.Background(), card, apdu.Select(h(aid), false))
+	require.NoError(t, err)
+	require.Equal(t, apdu.SWOK, r.SW, "SELECT %s", aid)
+	ttq := o.ttq
+	if ttq == "" {
+		ttq = ttqBase
+	}
+	tp := &tap{card: card, rec: apdu.NewRecorder(card), fci: r.Data, aid: aid}
+	a := &contactless.Activation{
+		Card:         tp.rec,
+		Start:        contactless.StartA,
+		Combination:  &contactless.Combination{AID: h(aid), Kernel: contactless.Kernel7, KernelIdentifier: []byte{7}},
+		FCI:          r.Data,
+		Indicators:   contactless.Indicators{TTQ: [4]byte(h(ttq)), ReaderContactlessFloorLimitExceeded: o.floorLimit},
+		Transaction:  &contactless.Transaction{Type: o.typ, Amount: o.amount, OtherAmount: o.other, Time: testTime},
+		TerminalData: terminalData(o.amount, o.other, o.typ, testDate, ttq),
+		UI:           func(u contactless.UIRequest) { tp.ui = append(tp.ui, u) },
+		Time:         func() time.Time { return testTime },
+		Rand:         bytes.NewReader(h(testUN)),
+		Logger:       slog.New(slog.NewTextHandler(io.Discard, nil)),
+	}
+	if !o.noCAKeys {
+		a.CAKeys = card.KeyStore()
+	}
+	if o.exceptionFile {
+		pan := card.Profile().PAN
+		a.ExceptionFile = func(p, _ []byte) bool { return strings.TrimRight(hexs(p), "F") == pan }
+	}
+	tp.act = a
+	return tp
+}
+
+func (tp *tap) run(t testing.TB) *contactless.Outcome {
+	t.Helper()
+	out, err := New(Config{}).Activate(context.Background(), tp.act)
+	require.NoError(t, err)
+	require.NotNil(t, out)
+	return out
+}
+
+// headers lists the commands the kernel sent as CLA INS P1 P2 in hex.
+func (tp *tap) headers() []string {
+	var out []string
+	for _, e := range tp.rec.Entries() {
+		out = append(out, hexs(e.Command[:4]))
+	}
+	return out
+}
+
+func tag(t testing.TB, b []byte, tg tlv.Tag) string {
+	t.Helper()
+	v, ok := tlv.Find(b, tg)
+	if !ok {
+		return "absent"
+	}
+	return hexs(v)
+}

@@ -1,0 +1,45 @@
+package kernel7
+
+import (
+	"github.com/emvkit/emvkit/apdu"
+	"github.com/emvkit/emvkit/contactless"
+	"github.com/emvkit/emvkit/contactless/internal/quick"
+)
+
+// readRecords reads the records of the AFL (Book C-7 read application
+// data), in order. A bad AFL, more records than Config.MaxRecords, a READ
+// RECORD not answered 9000, a record of SFI 1 to 10 that is not one
+// template 70, a malformed record or a data object the card already gave
+// end the application: Book C-7 treats each as a card error. The records
+// flagged for ODA are kept exactly as received.
+func (s *transactionState) readRecords() (*contactless.Outcome, error) {
+	total, err := quick.CheckAFL(s.card.afl, s.k.cfg.maxRecords())
+	if err != nil {
+		s.a.Logger.Debug("kernel7: AFL", "err", err)
+		return s.endApplication(), nil
+	}
+	recs, link, err := quick.ReadRecords(s.card.afl, total, func(sfi, rec byte) (apdu.Response, error) {
+		return s.transmit(apdu.ReadRecord(sfi, rec))
+	}, s.card.addTemplate)
+	if link {
+		return nil, err
+	}
+	if err != nil {
+		s.a.Logger.Debug("kernel7: record", "err", err)
+		return s.endApplication(), nil
+	}
+	s.odaRecs = recs
+	return nil, nil
+}
+
+// cardReadComplete tells the cardholder the card may be removed (Book C-7,
+// card read complete): "Card Read OK", status Card Read Successfully.
+// Everything after it is done without the card.
+func (s *transactionState) cardReadComplete() {
+	s.a.UI(contactless.UIRequest{
+		Message:            contactless.MsgCardReadOK,
+		Status:             contactless.UICardReadSuccessfully,
+		LanguagePreference: s.langPref,
+		ValueQualifier:     contactless.ValueNone,
+	})
+}

@@ -1,0 +1,149 @@
+package kernel7
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/emvkit/emvkit/apdu"
+	"github.com/emvkit/emvkit/contactless"
+	"github.com/emvkit/emvkit/emv/emvtest"
+	"github.com/emvkit/emvkit/oda"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+var update = flag.Bool("update", false, "re-record testdata/sessions/contactless/kernel7 from the virtual cards")
+
+const sessionDir = "../../testdata/sessions/contactless/kernel7"
+
+// sessionHeader is the kernel's part of a recorded contactless session:
+// what the kernel was activated with and what it decided.
+type sessionHeader struct {
+	Scenario     string `json:"scenario"`
+	Profile      string `json:"profile"`
+	AID          string `json:"aid"`
+	FCI          string `json:"fci"`
+	Amount       uint64 `json:"amount"`
+	Other        uint64 `json:"other"`
+	Type         byte   `json:"type"`
+	TTQ          string `json:"ttq"`
+	FloorLimit   bool   `json:"floor_limit_exceeded,omitempty"`
+	Date         string `json:"date"`
+	UN           string `json:"un"`
+	ExceptionPAN string `json:"exception_pan,omitempty"`
+	NoCAKeys     bool   `json:"no_ca_keys,omitempty"`
+	Expect       struct {
+		Outcome           string   `json:"outcome"`
+		DataRecord        string   `json:"data_record"`
+		DiscretionaryData string   `json:"discretionary_data"`
+		UI                []string `json:"ui"`
+	} `json:"expect"`
+}
+
+func uiStrings(u []contactless.UIRequest) []string {
+	out := []string{}
+	for _, r := range u {
+		out = append(out, r.String())
+	}
+	return out
+}
+
+// TestKernel7Sessions replays every recorded QuickPass session byte for
+// byte (apdu.ReplayStrict) through Kernel 7 and requires the recorded
+// outcome, Data Record, Discretionary Data and UI requests. The sessions are
+// the scenarios of TestKernel7 on the virtual UnionPay cards, recorded by
+// go test ./contactless/kernel7 -run TestKernel7 -update.
+func TestKernel7Sessions(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join(sessionDir, "*.json"))
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, len(files), 40)
+	for _, f := range files {
+		t.Run(strings.TrimSuffix(filepath.Base(f), ".json"), func(t *testing.T) {
+			s, hd := readSession(t, f)
+			assert.Contains(t, s.Source, "emv/emvtest profile "+hd.Profile)
+			a, ui := sessionActivation(t, hd, apdu.NewReplay(s, apdu.ReplayStrict))
+			out, err := New(Config{}).Activate(context.Background(), a)
+			require.NoError(t, err)
+			assert.Equal(t, hd.Expect.Outcome, out.Parameters.String())
+			assert.Equal(t, hd.Expect.DataRecord, hexs(out.DataRecord))
+			assert.Equal(t, hd.Expect.DiscretionaryData, hexs(out.DiscretionaryData))
+			assert.Equal(t, hd.Expect.UI, uiStrings(*ui))
+			assert.NoError(t, a.Card.(*apdu.Replay).Close())
+		})
+	}
+}
+
+func readSession(t testing.TB, path string) (*apdu.Session, *sessionHeader) {
+	f, err := os.Open(path)
+	require.NoError(t, err)
+	defer f.Close()
+	s, err := apdu.ReadSession(f)
+	require.NoError(t, err)
+	dec := json.NewDecoder(bytes.NewReader(s.Kernel))
+	dec.DisallowUnknownFields()
+	var hd sessionHeader
+	require.NoError(t, dec.Decode(&hd))
+	return s, &hd
+}
+
+// sessionActivation rebuilds the activation of a recorded session; the CA
+// keys are the virtual cards' (emvtest.BuiltinCAPublicKeys).
+func sessionActivation(t testing.TB, hd *sessionHeader, card apdu.Transceiver) (*contactless.Activation, *[]contactless.UIRequest) {
+	ui := &[]contactless.UIRequest{}
+	a := &contactless.Activation{
+		Card:         card,
+		Start:        contactless.StartA,
+		Combination:  &contactless.Combination{AID: h(hd.AID), Kernel: contactless.Kernel7, KernelIdentifier: []byte{7}},
+		FCI:          h(hd.FCI),
+		Indicators:   contactless.Indicators{TTQ: [4]byte(h(hd.TTQ)), ReaderContactlessFloorLimitExceeded: hd.FloorLimit},
+		Transaction:  &contactless.Transaction{Type: hd.Type, Amount: hd.Amount, OtherAmount: hd.Other, Time: testTime},
+		TerminalData: terminalData(hd.Amount, hd.Other, hd.Type, hd.Date, hd.TTQ),
+		UI:           func(u contactless.UIRequest) { *ui = append(*ui, u) },
+		Time:         func() time.Time { return testTime },
+		Rand:         bytes.NewReader(h(hd.UN)),
+		Logger:       slog.New(slog.NewTextHandler(io.Discard, nil)),
+	}
+	if !hd.NoCAKeys {
+		ks := oda.NewKeyStore()
+		for _, k := range emvtest.BuiltinCAPublicKeys() {
+			require.NoError(t, ks.Add(k.CAKey()))
+		}
+		a.CAKeys = ks
+	}
+	if hd.ExceptionPAN != "" {
+		a.ExceptionFile = func(p, _ []byte) bool { return strings.TrimRight(hexs(p), "F") == hd.ExceptionPAN }
+	}
+	return a, ui
+}
+
+// recordSession writes a scenario's session file.
+func recordSession(t *testing.T, sc *scenario, tp *tap, out *contactless.Outcome) {
+	require.NoError(t, os.MkdirAll(sessionDir, 0o755))
+	var hd sessionHeader
+	hd.Scenario, hd.Profile, hd.AID, hd.FCI = sc.name, sc.profile().Name, tp.aid, hexs(tp.fci)
+	hd.Amount, hd.Other, hd.Type, hd.TTQ = sc.opts.amount, sc.opts.other, sc.opts.typ, hexs(tp.act.Indicators.TTQ[:])
+	hd.FloorLimit = sc.opts.floorLimit
+	hd.Date, hd.UN, hd.NoCAKeys = testDate, testUN, sc.opts.noCAKeys
+	if sc.opts.exceptionFile {
+		hd.ExceptionPAN = tp.card.Profile().PAN
+	}
+	hd.Expect.Outcome, hd.Expect.DataRecord, hd.Expect.DiscretionaryData = out.Parameters.String(), hexs(out.DataRecord), hexs(out.DiscretionaryData)
+	hd.Expect.UI = uiStrings(tp.ui)
+	raw, err := json.Marshal(hd)
+	require.NoError(t, err)
+	s := tp.rec.Session("emv/emvtest profile "+hd.Profile+" (the virtual UnionPay QuickPass card, with the scenario's knobs), recorded by go test ./contactless/kernel7 -run TestKernel7 -update",
+		"Book C-7: "+sc.name+": Kernel 7 decides "+out.Parameters.String())
+	s.Kernel = raw
+	var b bytes.Buffer
+	require.NoError(t, s.Write(&b))
+	require.NoError(t, os.WriteFile(filepath.Join(sessionDir, sc.name+".json"), b.Bytes(), 0o644))
+}
