@@ -6,12 +6,9 @@ package emvtest
 // its fDDA (Book C-7; the UnionPay specifications list the same objects).
 const PDOLQuickPass = "9F66049F02069F03069F1A0295055F2A029A039C019F3704"
 
-// UnionPay QuickPass AIDs (RID A000000333): debit, credit, quasi-credit.
-const (
-	AIDUnionPayDebit       = "A000000333010101"
-	AIDUnionPayCredit      = "A000000333010102"
-	AIDUnionPayQuasiCredit = "A000000333010103"
-)
+// The QuickPass applications use the UnionPay AIDs of profiles_unionpay.go
+// (debit, credit, quasi-credit): one application answers contact and
+// contactless under the same AID.
 
 // quickPassApp is the base of the UnionPay contactless applications: Kernel
 // Identifier 07 in the PPSE, AIP 2000 (fDDA supported), the QuickPass PDOL,
