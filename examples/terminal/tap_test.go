@@ -3,10 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"strings"
 	"testing"
 
+	"github.com/emvkit/emvkit/contactless"
+	"github.com/emvkit/emvkit/emv"
 	"github.com/emvkit/emvkit/emv/emvtest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -272,3 +275,35 @@ func TestContactlessATR(t *testing.T) {
 		assert.Equal(t, tc.want, contactlessATR(tc.atr), "%X", tc.atr)
 	}
 }
+
+// The authorisation request of an Online Request: the Data Record as field
+// 55 without the PAN and track 2, which the request carries apart (the PAN
+// from track 2 when 5A is absent); the AID from 84, else the combination's.
+func TestTapOnlineRequest(t *testing.T) {
+	rec := []byte{
+		0x9F, 0x26, 0x02, 0xAB, 0xCD,
+		0x57, 0x05, 0x47, 0x61, 0x73, 0x9D, 0x30,
+		0x5F, 0x34, 0x01, 0x01,
+		0x84, 0x05, 0xA0, 0x00, 0x00, 0x00, 0x03,
+	}
+	r := &contactless.Result{Outcome: &contactless.Outcome{DataRecord: rec}, Combination: &contactless.Combination{AID: []byte{0xA0, 0x00, 0x00, 0x00, 0x03, 0x10, 0x10}}}
+	req := onlineRequest(emv.Transaction{Amount: 100}, r)
+	assert.Equal(t, []byte{0x47, 0x61, 0x73, 0x9F}, req.PAN(), "the PAN of track 2, F-padded")
+	assert.Equal(t, rec[7:12], req.Track2())
+	assert.Equal(t, []byte{0x01}, req.PANSequence)
+	assert.Equal(t, []byte{0xA0, 0x00, 0x00, 0x00, 0x03}, req.AID)
+	assert.Equal(t, append(append(append([]byte{}, rec[:5]...), rec[12:16]...), rec[16:]...), req.ICCData, "no 57 in field 55")
+
+	r.Outcome.DataRecord = append([]byte{0x5A, 0x02, 0x12, 0x34}, rec[:5]...)
+	req = onlineRequest(emv.Transaction{}, r)
+	assert.Equal(t, []byte{0x12, 0x34}, req.PAN())
+	assert.Nil(t, req.Track2())
+	assert.Equal(t, r.Combination.AID, req.AID)
+	assert.Equal(t, rec[:5], req.ICCData)
+
+	assert.Equal(t, "8A023030910A0102030405060708303071039F1800", hexUpper(responseData(&emv.OnlineResponse{
+		ARC: "00", IssuerAuthData: []byte{1, 2, 3, 4, 5, 6, 7, 8, '0', '0'}, Scripts: []byte{0x71, 0x03, 0x9F, 0x18, 0x00},
+	})))
+}
+
+func hexUpper(b []byte) string { return strings.ToUpper(hex.EncodeToString(b)) }
