@@ -66,29 +66,23 @@ const (
 )
 
 // TTQ bits (Terminal Transaction Qualifiers 9F66: Book A §5.7, Table 5-4;
-// Book C-3 Annex A).
+// Book C-3 Annex A). Those Book C-7 places alike come from quick.
 const (
-	ttq1ContactChip    = 0x10 // byte 1 bit 5: EMV contact chip supported
-	ttq1OfflineOnly    = 0x08 // byte 1 bit 4: offline-only reader
-	ttq1OnlinePIN      = 0x04 // byte 1 bit 3: online PIN supported
-	ttq1Signature      = 0x02 // byte 1 bit 2: signature supported
-	ttq1ODAForOnline   = 0x01 // byte 1 bit 1: ODA for online authorisations supported
-	ttq2CVMRequired    = 0x40 // byte 2 bit 7: CVM required
-	ttq3IssuerUpdate   = 0x80 // byte 3 bit 8: issuer update processing supported
-	ttq3CDCVMSupported = 0x40 // byte 3 bit 7: consumer device CVM supported
+	ttq1ContactChip  = quick.TTQ1ContactChip // byte 1 bit 5: EMV contact chip supported
+	ttq1OfflineOnly  = quick.TTQ1OfflineOnly // byte 1 bit 4: offline-only reader
+	ttq1ODAForOnline = 0x01                  // byte 1 bit 1: ODA for online authorisations supported
+	ttq3IssuerUpdate = 0x80                  // byte 3 bit 8: issuer update processing supported
 )
 
-// CTQ bits (Card Transaction Qualifiers 9F6C: Book C-3 Annex A.2).
+// CTQ bits (Card Transaction Qualifiers 9F6C: Book C-3 Annex A.2); the CVM
+// bits are read by quick.ChooseCVM.
 const (
-	ctq1OnlinePIN          = 0x80 // byte 1 bit 8: online PIN required
-	ctq1Signature          = 0x40 // byte 1 bit 7: signature required
-	ctq1OnlineIfODAFails   = 0x20 // byte 1 bit 6: go online if ODA fails and the reader is online capable
-	ctq1SwitchIfODAFails   = 0x10 // byte 1 bit 5: switch interface if ODA fails and the reader supports contact chip
-	ctq1OnlineIfExpired    = 0x08 // byte 1 bit 4: go online if the application expired
-	ctq1SwitchForCash      = 0x04 // byte 1 bit 3: switch interface for cash transactions
-	ctq1SwitchForCashback  = 0x02 // byte 1 bit 2: switch interface for cashback transactions
-	ctq2CDCVMPerformed     = 0x80 // byte 2 bit 8: consumer device CVM performed
-	ctq2IssuerUpdateOnCard = 0x40 // byte 2 bit 7: card supports issuer update processing at the POS
+	ctq1OnlineIfODAFails   = quick.CTQ1OnlineIfODAFails // byte 1 bit 6: go online if ODA fails and the reader is online capable
+	ctq1SwitchIfODAFails   = quick.CTQ1SwitchIfODAFails // byte 1 bit 5: switch interface if ODA fails and the reader supports contact chip
+	ctq1OnlineIfExpired    = quick.CTQ1OnlineIfExpired  // byte 1 bit 4: go online if the application expired
+	ctq1SwitchForCash      = quick.CTQ1SwitchForCash    // byte 1 bit 3: switch interface for cash transactions
+	ctq1SwitchForCashback  = quick.CTQ1SwitchCashback   // byte 1 bit 2: switch interface for cashback transactions
+	ctq2IssuerUpdateOnCard = quick.CTQ2IssuerUpdate     // byte 2 bit 7: card supports issuer update processing at the POS
 )
 
 // Transaction types (9C) with their own CTQ rules.

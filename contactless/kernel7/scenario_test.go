@@ -153,13 +153,19 @@ func checkField55(t *testing.T, tp *tap, out *contactless.Outcome) {
 	assert.True(t, resp.ARQCValid, "the issuer verifies the ARQC from the Data Record")
 }
 
-// scenarios are the Kernel 7 cases, each named after the Book C-7 step it
-// checks: initiate application processing, GET PROCESSING OPTIONS, read
-// application data, processing restrictions (cryptogram type, limits,
-// exception file, expiry, cash), offline data authentication (fDDA),
-// cardholder verification and the outcome.
-func scenarios() []scenario {
-	return []scenario{
+// TestKernel7 runs every scenario live on the virtual card and asserts the
+// exact Outcome Parameter Set (with its UI Request), the TVR and CTQ of the
+// Data Record and the commands sent.
+//
+// Each case also has its recording in testdata/sessions/contactless/kernel7
+// (TestKernel7Sessions replays them); -update records them again.
+func TestKernel7(t *testing.T) {
+	// The cases, each named after the Book C-7 step it checks: initiate
+	// application processing, GET PROCESSING OPTIONS, read application
+	// data, processing restrictions (cryptogram type, limits, exception
+	// file, expiry, cash), offline data authentication (fDDA), cardholder
+	// verification and the outcome.
+	list := []scenario{
 		{
 			name: "C7_Initiate_PDOLDataWithTTQAndUN_DebitOfflineApprovalWithFDDA", profile: emvtest.UnionPayQuickPassDebit,
 			opts: tapOpts{amount: 1000}, want: approvedNoCVM, tvr: "0000000000", ctq: "0000", cmds: fullRead,
@@ -522,16 +528,6 @@ func scenarios() []scenario {
 			want: with(onlineNoCVM, func(e *expect) { e.cvm, e.receipt = contactless.CVMObtainSignature, true }),
 		},
 	}
-}
-
-// TestKernel7 runs every scenario live on the virtual card and asserts the
-// exact Outcome Parameter Set (with its UI Request), the TVR and CTQ of the
-// Data Record and the commands sent.
-//
-// Each case also has its recording in testdata/sessions/contactless/kernel7
-// (TestKernel7Sessions replays them); -update records them again.
-func TestKernel7(t *testing.T) {
-	list := scenarios()
 	require.GreaterOrEqual(t, len(list), 40)
 	for _, sc := range list {
 		t.Run(sc.name, func(t *testing.T) {
