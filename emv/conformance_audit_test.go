@@ -40,8 +40,8 @@ func TestBook3_10_7_MissingIACDefaults(t *testing.T) {
 			// first GENERATE AC.
 			name: "IACDenialAbsent_AllZeros_FloorLimitExceededNotDeclined",
 			txn:  txn(20000), profile: noIAC(true, false, false),
-			config: func(c *emv.Config) { c.TACDenial = none },
-			host:   approve(),
+			config:  func(c *emv.Config) { c.TACDenial = none },
+			host:    approve(),
 			outcome: emv.OnlineApproved, tvr: "0000008000", tsi: "E800", cvm: "440302",
 			cmds: cdaHead + " GAC90 GAC50",
 		},
@@ -49,8 +49,8 @@ func TestBook3_10_7_MissingIACDefaults(t *testing.T) {
 			// All zeros would match nothing and ask for a TC.
 			name: "IACOnlineAbsent_AllOnes_FloorLimitExceededGoesOnline",
 			txn:  txn(20000), profile: noIAC(false, true, false),
-			config: func(c *emv.Config) { c.TACOnline = none },
-			host:   approve(),
+			config:  func(c *emv.Config) { c.TACOnline = none },
+			host:    approve(),
 			outcome: emv.OnlineApproved, tvr: "0000008000", tsi: "E800", cvm: "440302",
 			cmds: cdaHead + " GAC90 GAC50",
 		},
@@ -58,9 +58,9 @@ func TestBook3_10_7_MissingIACDefaults(t *testing.T) {
 			// Unable to go online: all zeros would approve with Y3.
 			name: "IACDefaultAbsent_AllOnes_UnableOnlineDeclines",
 			txn:  txn(20000), profile: noIAC(false, false, true),
-			config: func(c *emv.Config) { c.TACDefault = none },
+			config:  func(c *emv.Config) { c.TACDefault = none },
 			outcome: emv.DeclinedUnableOnline, tvr: "0000008000", tsi: "E800", cvm: "440302",
-			cmds: cdaHead + " GAC90 GAC00",
+			cmds:  cdaHead + " GAC90 GAC00",
 			check: func(t *testing.T, r *emv.Result, _ *emvtest.Card) { assert.Equal(t, "Z3", r.ARC) },
 		},
 		{
@@ -73,7 +73,7 @@ func TestBook3_10_7_MissingIACDefaults(t *testing.T) {
 				c.TerminalType = 0x23
 			},
 			outcome: emv.Declined, tvr: "0000008000", tsi: "E800", cvm: "440302",
-			cmds: cdaHead + " GAC00",
+			cmds:  cdaHead + " GAC00",
 			check: func(t *testing.T, r *emv.Result, _ *emvtest.Card) { assert.Equal(t, "Z1", r.ARC) },
 		},
 		{
@@ -88,7 +88,7 @@ func TestBook3_10_7_MissingIACDefaults(t *testing.T) {
 			},
 			config:  func(c *emv.Config) { c.TACDefault = none },
 			outcome: emv.ApprovedUnableOnline, tvr: "0000008000", tsi: "E800", cvm: "440302",
-			cmds: cdaHead + " GAC90 GAC50",
+			cmds:  cdaHead + " GAC90 GAC50",
 			check: func(t *testing.T, r *emv.Result, _ *emvtest.Card) { assert.Equal(t, "Y3", r.ARC) },
 		},
 	})
