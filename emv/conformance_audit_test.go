@@ -1,12 +1,16 @@
 package emv_test
 
 import (
+	"context"
+	"strings"
 	"testing"
 
+	"github.com/emvkit/emvkit/apdu"
 	"github.com/emvkit/emvkit/emv"
 	"github.com/emvkit/emvkit/emv/emvtest"
 	"github.com/emvkit/emvkit/tvr"
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // Tests for rows of testdata/CONFORMANCE.md whose earlier tests could not
@@ -156,5 +160,114 @@ func TestBook1_12_3_1_PartialMatchThroughPSE(t *testing.T) {
 				assert.Equal(t, []string{pse + "/00", "A000000003/00", "A000000003/02"}, selectedNames(r.Trace))
 			},
 		},
+	})
+}
+
+// dirCard is a scripted card with a PSE and DDFs: each directory file is
+// selected by name and answers its records by SFI (the fake does not track
+// the current DF, so every directory has its own SFI). It knows one
+// application, A0000000041010, whose GET PROCESSING OPTIONS answers 6985,
+// so a run ends right after the final SELECT.
+func dirCard(dirs map[string]dirFile) *fakeCard {
+	mc := mustHex("A0000000041010")
+	return &fakeCard{answer: func(c apdu.Command) []byte {
+		switch c.INS {
+		case apdu.InsSelect:
+			if d, ok := dirs[string(c.Data)]; ok {
+				return fci(c.Data, d.sfi)
+			}
+			if string(c.Data) == string(mc) && c.P2 == 0 {
+				return adfFCI(mc, "MC")
+			}
+		case apdu.InsReadRecord:
+			for _, d := range dirs {
+				if c.P2 == d.sfi<<3|4 {
+					if n := int(c.P1); n >= 1 && n <= len(d.records) {
+						return d.records[n-1]
+					}
+					return sw6A83
+				}
+			}
+		case apdu.InsGetProcessingOptions:
+			return []byte{0x69, 0x85}
+		}
+		return []byte{0x6A, 0x82}
+	}}
+}
+
+type dirFile struct {
+	sfi     byte
+	records [][]byte
+}
+
+func hexNames(names ...string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = hexOf([]byte(n)) + "/00"
+	}
+	return out
+}
+
+// Book 1 §12.3.2: the directory walk is bounded: a PSE and three levels of
+// DDFs below it, eight DDFs, 32 READ RECORDs over all directories (the one
+// that finds a directory's end included). Each case sits on a bound, so
+// moving the bound by one either way changes what is selected.
+func TestBook1_12_3_2_DirectoryBounds(t *testing.T) {
+	const psename = "1PAY.SYS.DDF01"
+	mc := mustHex("A0000000041010")
+	mcEntry := entry(0x4F, mc, "MC", 2)
+	unsupported := entry(0x4F, mustHex("A0000009990001"), "OTHER", 0)
+	ddf := func(n int) string { return "DDF" + itoa(n) }
+	ddfEntry := func(n int) []byte { return entry(0x9D, []byte(ddf(n)), "DIR", 0) }
+	run := func(t *testing.T, dirs map[string]dirFile) *emv.Result {
+		cfg := testConfig(t, emvtest.NewCard(visaCDA()))
+		res, err := emv.Run(context.Background(), dirCard(dirs), cfg, emv.Transaction{Amount: 1}, nil)
+		require.ErrorIs(t, err, emv.ErrNotAccepted, "GPO 6985 on the only candidate")
+		return res
+	}
+
+	t.Run("DepthFour_ThirdLevelDDFRead_FourthNot", func(t *testing.T) {
+		res := run(t, map[string]dirFile{
+			psename: {1, [][]byte{record(ddfEntry(1))}},
+			ddf(1):  {2, [][]byte{record(ddfEntry(2))}},
+			ddf(2):  {3, [][]byte{record(ddfEntry(3))}},
+			ddf(3):  {4, [][]byte{record(mcEntry, ddfEntry(4))}},
+			ddf(4):  {5, [][]byte{record(entry(0x4F, mustHex("A0000000031010"), "VISA", 1))}},
+		})
+		want := append(hexNames(psename, ddf(1), ddf(2), ddf(3)), "A0000000041010/00")
+		assert.Equal(t, want, selectedNames(res.Trace))
+		assert.Equal(t, "SEL RR RR SEL RR RR SEL RR RR SEL RR RR SEL GPO", res.Trace.Compact())
+	})
+
+	t.Run("EightDDFsSelected_NinthNot", func(t *testing.T) {
+		dirs := map[string]dirFile{psename: {1, [][]byte{record(ddfEntry(1), ddfEntry(2), ddfEntry(3), ddfEntry(4), ddfEntry(5), ddfEntry(6), ddfEntry(7), ddfEntry(8), ddfEntry(9))}}}
+		for n := 1; n <= 9; n++ {
+			dirs[ddf(n)] = dirFile{sfi: byte(n + 1)}
+		}
+		dirs[ddf(8)] = dirFile{9, [][]byte{record(mcEntry)}}
+		// Visa, priority 1, would be chosen first if the ninth were read.
+		dirs[ddf(9)] = dirFile{10, [][]byte{record(entry(0x4F, mustHex("A0000000031010"), "VISA", 1))}}
+		res := run(t, dirs)
+		want := append(hexNames(psename, ddf(1), ddf(2), ddf(3), ddf(4), ddf(5), ddf(6), ddf(7), ddf(8)), "A0000000041010/00")
+		assert.Equal(t, want, selectedNames(res.Trace))
+	})
+
+	records := func(n int) [][]byte {
+		out := make([][]byte, n)
+		for i := range out {
+			out[i] = record(unsupported)
+		}
+		out[n-1] = record(mcEntry)
+		return out
+	}
+	t.Run("ThirtyOneRecords_EndFoundByThe32ndRead_PSEUsed", func(t *testing.T) {
+		res := run(t, map[string]dirFile{psename: {1, records(31)}})
+		assert.Equal(t, append(hexNames(psename), "A0000000041010/00"), selectedNames(res.Trace))
+		assert.Equal(t, "SEL"+strings.Repeat(" RR", 32)+" SEL GPO", res.Trace.Compact())
+	})
+	t.Run("ThirtyTwoRecords_EndNotFound_ListOfAIDs", func(t *testing.T) {
+		res := run(t, map[string]dirFile{psename: {1, records(32)}})
+		assert.Equal(t, append(hexNames(psename), "A0000000031010/00", "A0000000032010/00", "A0000000041010/00", "A0000000041010/00"), selectedNames(res.Trace))
+		assert.Equal(t, "SEL"+strings.Repeat(" RR", 32)+" SEL SEL SEL SEL GPO", res.Trace.Compact())
 	})
 }
