@@ -271,3 +271,82 @@ func TestBook1_12_3_2_DirectoryBounds(t *testing.T) {
 		assert.Equal(t, "SEL"+strings.Repeat(" RR", 32)+" SEL SEL SEL SEL GPO", res.Trace.Compact())
 	})
 }
+
+// Book 1 §12.3.3 step 2: a SELECT of a terminal AID answered 6A81 (card
+// blocked or SELECT not supported) ends the card session, whichever
+// terminal AID it answers; 6A82 (not found) moves on to the next one.
+func TestBook1_12_3_3_6A81DuringListOfAIDs_Terminated(t *testing.T) {
+	blockOn := func(aid string) func(c *emvtest.Card) {
+		return func(c *emvtest.Card) {
+			c.Inject(emvtest.Fault{Match: emvtest.OnSelect(mustHex(aid)), SW: 0x6A81})
+		}
+	}
+	runUnrecorded(t, []scenario{
+		{
+			name: "FirstTerminalAID", base: emvtest.NoDirectory, card: blockOn("A0000000031010"),
+			outcome: emv.Terminated, err: emv.ErrCardBlocked, step: emv.StepSelection,
+			tvr: "0000000000", tsi: "0000", cvm: "000000",
+			cmds: "SEL SEL",
+		},
+		{
+			// The card has only A0000000031010: the second terminal AID
+			// is not found (6A82), the third answers 6A81.
+			name: "ThirdTerminalAID_AfterOneFoundAndOneNotFound", base: emvtest.NoDirectory, card: blockOn("A0000000041010"),
+			outcome: emv.Terminated, err: emv.ErrCardBlocked, step: emv.StepSelection,
+			tvr: "0000000000", tsi: "0000", cvm: "000000",
+			cmds: "SEL SEL SEL SEL",
+		},
+	})
+}
+
+// Book 1 §12.4: candidates in priority order, those without a priority
+// (no 87, or 0 in bits 4-1) after every priority, 15 included; without
+// cardholder selection the first that needs no confirmation is taken and
+// one that needs it is passed over.
+func TestBook1_12_4_PriorityAndConfirmation(t *testing.T) {
+	priorities := func(debit, credit, mc int) func(p *emvtest.Profile) {
+		return func(p *emvtest.Profile) {
+			p.Applications[0].Priority, p.Applications[1].Priority, p.Applications[2].Priority = debit, credit, mc
+		}
+	}
+	sel := &selector{index: 0}
+	runUnrecorded(t, []scenario{
+		{
+			// Debit none, credit 15, Mastercard 3: Mastercard, credit,
+			// debit.
+			name: "NoPriorityAfterPriority15", base: emvtest.MultiApplication, profile: priorities(0, 15, 3), sel: sel,
+			// The Mastercard application is chosen: DDA, and its version
+			// 008C differs from the terminal's 0002 for that AID.
+			outcome: emv.Approved, tvr: "0080000000", tsi: "E800", cvm: "440302",
+			cmds: "SEL RR RR RR RR SEL GPO RR RR RR RR IA GD9F17 GC VFY GD9F36 GD9F13 GAC40",
+			check: func(t *testing.T, r *emv.Result, _ *emvtest.Card) {
+				require.Len(t, sel.offered, 1)
+				var names []string
+				for _, c := range sel.offered[0] {
+					names = append(names, hexOf(c.AID))
+				}
+				assert.Equal(t, []string{"A0000000041010", "A0000000031010", "A0000000032010"}, names)
+			},
+		},
+		{
+			// No cardholder selection: the highest priority (credit, 1)
+			// needs confirmation (87 = 81) and is passed over for debit (2).
+			name: "NoSelection_ConfirmationRequiredPassedOver", base: emvtest.MultiApplication, profile: priorities(2, 0x81, 3),
+			outcome: emv.Approved, tvr: "0000000000", tsi: "E800", cvm: "440302",
+			cmds: "SEL RR RR RR RR SEL GPO RR RR RR RR GD9F17 GC VFY GD9F36 GD9F13 GAC50",
+			check: func(t *testing.T, r *emv.Result, _ *emvtest.Card) {
+				assert.Equal(t, "A0000000032010", hexOf(r.AID))
+			},
+		},
+		{
+			// Without a priority the application still comes after one
+			// that has it: debit none is chosen after Mastercard 3.
+			name: "NoSelection_NoPriorityLast", base: emvtest.MultiApplication, profile: priorities(0, 0, 3),
+			outcome: emv.Approved, tvr: "0080000000", tsi: "E800", cvm: "440302",
+			cmds: "SEL RR RR RR RR SEL GPO RR RR RR RR IA GD9F17 GC VFY GD9F36 GD9F13 GAC40",
+			check: func(t *testing.T, r *emv.Result, _ *emvtest.Card) {
+				assert.Equal(t, "A0000000041010", hexOf(r.AID))
+			},
+		},
+	})
+}
