@@ -8,6 +8,7 @@ import (
 	"github.com/emvkit/emvkit/apdu"
 	"github.com/emvkit/emvkit/emv"
 	"github.com/emvkit/emvkit/emv/emvtest"
+	"github.com/emvkit/emvkit/tlv"
 	"github.com/emvkit/emvkit/tvr"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -347,6 +348,115 @@ func TestBook1_12_4_PriorityAndConfirmation(t *testing.T) {
 			check: func(t *testing.T, r *emv.Result, _ *emvtest.Card) {
 				assert.Equal(t, "A0000000041010", hexOf(r.AID))
 			},
+		},
+	})
+}
+
+// Book 3 §6.5.5.4: a format 1 GENERATE AC response (80) is CID, ATC and
+// cryptogram (11 bytes), then Issuer Application Data of at most 32 bytes:
+// 11 to 43 bytes in all; anything shorter or longer terminates.
+func TestBook3_6_5_5_Format1Length_11To43Bytes(t *testing.T) {
+	answer := func(iadLen int, short bool) func(c *emvtest.Card) {
+		v := mustHex("40" + "0011" + "1122334455667788")
+		if short {
+			v = v[:10]
+		}
+		for i := range iadLen {
+			v = append(v, byte(i))
+		}
+		return func(c *emvtest.Card) {
+			c.Inject(emvtest.Fault{Match: emvtest.OnINS(apdu.InsGenerateAC), Corrupt: emvtest.ReplaceData, Value: tlv.AppendTLV(nil, 0x80, v)})
+		}
+	}
+	iad := func(n int) func(t *testing.T, r *emv.Result, _ *emvtest.Card) {
+		return func(t *testing.T, r *emv.Result, _ *emvtest.Card) {
+			assert.Len(t, r.IAD, n, "Issuer Application Data")
+			assert.Equal(t, "1122334455667788", hexOf(r.AC))
+		}
+	}
+	runUnrecorded(t, []scenario{
+		{
+			name: "11Bytes_NoIAD", base: visaSDA, card: answer(0, false),
+			outcome: emv.Approved, tvr: "0200000000", tsi: "E800", cvm: "410302",
+			cmds: sdaHead + " GAC40", check: iad(0),
+		},
+		{
+			name: "43Bytes_IADOf32", base: visaSDA, card: answer(32, false),
+			outcome: emv.Approved, tvr: "0200000000", tsi: "E800", cvm: "410302",
+			cmds: sdaHead + " GAC40", check: iad(32),
+		},
+		{
+			name: "44Bytes_Terminated", base: visaSDA, card: answer(33, false),
+			outcome: emv.Terminated, err: emv.ErrCardData, step: emv.StepTerminalActionAnalysis,
+			tvr: "0200000000", tsi: "E800", cvm: "410302",
+			cmds: sdaHead + " GAC40",
+		},
+		{
+			name: "10Bytes_Terminated", base: visaSDA, card: answer(0, true),
+			outcome: emv.Terminated, err: emv.ErrCardData, step: emv.StepTerminalActionAnalysis,
+			tvr: "0200000000", tsi: "E800", cvm: "410302",
+			cmds: sdaHead + " GAC40",
+		},
+	})
+}
+
+// Book 3 §10.2: records of SFI 1 to 10 are 70 templates the terminal
+// parses, and broken TLV there terminates; records of SFI 11 to 30 are
+// not parsed (outside offline data authentication they are not looked at).
+func TestBook3_10_2_BrokenTLV_SFI1To10Only(t *testing.T) {
+	broken := func(sfi int) func(p *emvtest.Profile) {
+		return func(p *emvtest.Profile) {
+			// 70 claims 6 bytes, 5 follow.
+			p.Applications[0].Records = append(p.Applications[0].Records, emvtest.Record{SFI: sfi, Number: 1, Raw: true, Data: mustHex("7006" + "9F0D02FFFF")})
+		}
+	}
+	runUnrecorded(t, []scenario{
+		{
+			name: "SFI10_Terminated", profile: broken(10),
+			outcome: emv.Terminated, err: emv.ErrCardData, step: emv.StepReadApplicationData,
+			tvr: "0000000000", tsi: "0000", cvm: "000000",
+			cmds: "SEL RR RR SEL GPO RR RR RR RR RR",
+		},
+		{
+			name: "SFI11_NotParsed", profile: broken(11),
+			outcome: emv.Approved, tvr: "0000000000", tsi: "E800", cvm: "440302",
+			cmds: "SEL RR RR SEL GPO RR RR RR RR RR GD9F17 GC VFY GD9F36 GD9F13 GAC50",
+		},
+	})
+}
+
+// Book 3 §10.7: an online-capable terminal asks for an ARQC when a TVR
+// bit is set in the TAC-Online or in the IAC-Online, either one alone, and
+// for a TC when it is set in neither. The bit here is "different
+// application versions" (byte 2 bit 8), in no test action code but these.
+func TestBook3_10_7_OnlineCodes_TACOrIACAlone(t *testing.T) {
+	versionBit := &tvr.TVR{0x00, 0x80, 0x00, 0x00, 0x00}
+	codes := func(tac *tvr.TVR, iac string) (func(c *emv.Config), func(p *emvtest.Profile)) {
+		return func(c *emv.Config) {
+				c.Version = mustHex("0096")
+				c.TACOnline = tac
+			}, func(p *emvtest.Profile) {
+				p.Applications[0].IACOnline = mustHex(iac)
+			}
+	}
+	tacOnly, tacOnlyCard := codes(versionBit, "0000000000")
+	iacOnly, iacOnlyCard := codes(&tvr.TVR{}, "0080000000")
+	neither, neitherCard := codes(&tvr.TVR{}, "0000000000")
+	runUnrecorded(t, []scenario{
+		{
+			name: "TACOnlineAlone_ARQC", config: tacOnly, profile: tacOnlyCard, host: approve(),
+			outcome: emv.OnlineApproved, tvr: "0080000000", tsi: "E800", cvm: "440302",
+			cmds: cdaHead + " GAC90 GAC50",
+		},
+		{
+			name: "IACOnlineAlone_ARQC", config: iacOnly, profile: iacOnlyCard, host: approve(),
+			outcome: emv.OnlineApproved, tvr: "0080000000", tsi: "E800", cvm: "440302",
+			cmds: cdaHead + " GAC90 GAC50",
+		},
+		{
+			name: "Neither_TC", config: neither, profile: neitherCard, host: approve(),
+			outcome: emv.Approved, tvr: "0080000000", tsi: "E800", cvm: "440302",
+			cmds: cdaHead + " GAC50",
 		},
 	})
 }
