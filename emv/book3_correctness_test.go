@@ -232,8 +232,9 @@ func TestBook1_12_4_AIDTerminal9F06_InPDOLAndCDOL(t *testing.T) {
 
 // Book 3 §10.6.3: the upper consecutive offline limit is compared only
 // once the lower one is exceeded. A card whose UCOL (5) is below its LCOL
-// (10) with 6 offline transactions since the last online one exceeds
-// neither.
+// (10) with 7 offline transactions since the last online one exceeds
+// neither (the virtual card counts its ATC up at GET PROCESSING OPTIONS:
+// 10 becomes 11, 11 - 0A = 7).
 func TestBook3_10_6_3_Velocity_UpperCheckedOnlyAfterLower(t *testing.T) {
 	limits := func(lcol, ucol, atc, lastOnline int) func(p *emvtest.Profile) {
 		return func(p *emvtest.Profile) {

@@ -1,0 +1,462 @@
+package emv_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/emvkit/emvkit/apdu"
+	"github.com/emvkit/emvkit/emv"
+	"github.com/emvkit/emvkit/emv/emvtest"
+	"github.com/emvkit/emvkit/tlv"
+	"github.com/emvkit/emvkit/tvr"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// Tests for rows of testdata/CONFORMANCE.md whose earlier tests could not
+// reach the rule they named: each of these turns red when its rule is
+// changed.
+
+// Book 3 §10.7: an Issuer Action Code the card does not have takes the
+// book's default: IAC-Denial all zeros, IAC-Online and IAC-Default all
+// ones. Each case sets a TVR bit (floor limit exceeded, byte 4 bit 8) and
+// leaves the matching Terminal Action Code empty, so only the IAC's
+// default decides.
+func TestBook3_10_7_MissingIACDefaults(t *testing.T) {
+	noIAC := func(denial, online, dflt bool) func(p *emvtest.Profile) {
+		return func(p *emvtest.Profile) {
+			a := &p.Applications[0]
+			if denial {
+				a.IACDenial = nil
+			}
+			if online {
+				a.IACOnline = nil
+			}
+			if dflt {
+				a.IACDefault = nil
+			}
+		}
+	}
+	none := &tvr.TVR{}
+	runUnrecorded(t, []scenario{
+		{
+			// All ones would match the floor limit bit and decline at the
+			// first GENERATE AC.
+			name: "IACDenialAbsent_AllZeros_FloorLimitExceededNotDeclined",
+			txn:  txn(20000), profile: noIAC(true, false, false),
+			config:  func(c *emv.Config) { c.TACDenial = none },
+			host:    approve(),
+			outcome: emv.OnlineApproved, tvr: "0000008000", tsi: "E800", cvm: "440302",
+			cmds: cdaHead + " GAC90 GAC50",
+		},
+		{
+			// All zeros would match nothing and ask for a TC.
+			name: "IACOnlineAbsent_AllOnes_FloorLimitExceededGoesOnline",
+			txn:  txn(20000), profile: noIAC(false, true, false),
+			config:  func(c *emv.Config) { c.TACOnline = none },
+			host:    approve(),
+			outcome: emv.OnlineApproved, tvr: "0000008000", tsi: "E800", cvm: "440302",
+			cmds: cdaHead + " GAC90 GAC50",
+		},
+		{
+			// Unable to go online: all zeros would approve with Y3.
+			name: "IACDefaultAbsent_AllOnes_UnableOnlineDeclines",
+			txn:  txn(20000), profile: noIAC(false, false, true),
+			config:  func(c *emv.Config) { c.TACDefault = none },
+			outcome: emv.DeclinedUnableOnline, tvr: "0000008000", tsi: "E800", cvm: "440302",
+			cmds:  cdaHead + " GAC90 GAC00",
+			check: func(t *testing.T, r *emv.Result, _ *emvtest.Card) { assert.Equal(t, "Z3", r.ARC) },
+		},
+		{
+			// An offline-only terminal (22 -> 23) decides by the default
+			// codes at the first GENERATE AC: all ones asks for an AAC.
+			name: "IACDefaultAbsent_OfflineOnlyTerminal_AACAtFirstGenerateAC",
+			txn:  txn(20000), profile: noIAC(false, false, true),
+			config: func(c *emv.Config) {
+				c.TACDefault = none
+				c.TerminalType = 0x23
+			},
+			outcome: emv.Declined, tvr: "0000008000", tsi: "E800", cvm: "440302",
+			cmds:  cdaHead + " GAC00",
+			check: func(t *testing.T, r *emv.Result, _ *emvtest.Card) { assert.Equal(t, "Z1", r.ARC) },
+		},
+		{
+			// With both present and empty the same transaction is
+			// approved: the defaults above, not the TVR, made the
+			// difference.
+			name: "IACsPresentAndEmpty_UnableOnlineApproves",
+			txn:  txn(20000),
+			profile: func(p *emvtest.Profile) {
+				a := &p.Applications[0]
+				a.IACDefault = mustHex("0000000000")
+			},
+			config:  func(c *emv.Config) { c.TACDefault = none },
+			outcome: emv.ApprovedUnableOnline, tvr: "0000008000", tsi: "E800", cvm: "440302",
+			cmds:  cdaHead + " GAC90 GAC50",
+			check: func(t *testing.T, r *emv.Result, _ *emvtest.Card) { assert.Equal(t, "Y3", r.ARC) },
+		},
+	})
+}
+
+// Book 3 §10.6.3: an ATC not above the Last Online ATC Register (equal, or
+// below) sets both consecutive offline limit bits. The virtual card counts
+// its ATC up at GET PROCESSING OPTIONS, so GET DATA returns the profile's
+// ATC plus one.
+func TestBook3_10_6_3_ATCNotAboveLastOnlineATC_BothLimitsExceeded(t *testing.T) {
+	counters := func(atc, lastOnline int) func(p *emvtest.Profile) {
+		return func(p *emvtest.Profile) {
+			p.Applications[0].ATC, p.Applications[0].LastOnlineATC = atc, lastOnline
+		}
+	}
+	runUnrecorded(t, []scenario{
+		{
+			name: "ATCEqualsLastOnlineATC", profile: counters(0x0D, 0x0E),
+			// Byte 4 bits 7 and 6: online codes go online; unable, the
+			// default codes (upper limit, byte 4 bit 6) decline.
+			outcome: emv.DeclinedUnableOnline, tvr: "0000006000", tsi: "E800", cvm: "440302",
+			cmds: cdaHead + " GAC90 GAC00",
+		},
+		{
+			name: "ATCBelowLastOnlineATC", profile: counters(0x0C, 0x0E),
+			outcome: emv.DeclinedUnableOnline, tvr: "0000006000", tsi: "E800", cvm: "440302",
+			cmds: cdaHead + " GAC90 GAC00",
+		},
+		{
+			name: "ATCOneAboveLastOnlineATC_WithinLimits", profile: counters(0x0E, 0x0E),
+			outcome: emv.Approved, tvr: "0000000000", tsi: "E800", cvm: "440302",
+			cmds: cdaHead + " GAC50",
+		},
+	})
+}
+
+// Book 1 §12.3.1 through the PSE (§12.3.2): a directory entry whose ADF
+// name begins with a terminal AID that allows partial selection is a
+// candidate; without partial selection it is not, and the list of AIDs
+// finds nothing either.
+func TestBook1_12_3_1_PartialMatchThroughPSE(t *testing.T) {
+	rid := func(partial bool) func(c *emv.Config) {
+		return func(c *emv.Config) {
+			c.Applications = []emv.Application{{AID: mustHex("A000000003"), PartialSelection: partial}}
+		}
+	}
+	runUnrecorded(t, []scenario{
+		{
+			name: "PartialSelectionAllowed_CandidateFromPSE", config: rid(true),
+			outcome: emv.Approved, tvr: "0000000000", tsi: "E800", cvm: "440302",
+			cmds: cdaHead + " GAC50",
+			check: func(t *testing.T, r *emv.Result, _ *emvtest.Card) {
+				assert.Equal(t, []string{pse + "/00", "A0000000031010/00"}, selectedNames(r.Trace), "no SELECT by the terminal's AID")
+			},
+		},
+		{
+			name: "PartialSelectionNotAllowed_NotAccepted", config: rid(false),
+			outcome: emv.Terminated, err: emv.ErrNotAccepted, step: emv.StepSelection,
+			tvr: "0000000000", tsi: "0000", cvm: "000000",
+			// PSE, its directory to 6A83, then SELECT A000000003: the card
+			// answers A0000000031010, not an exact match, and nothing to
+			// SELECT next (P2 02).
+			cmds: "SEL RR RR SEL SEL",
+			check: func(t *testing.T, r *emv.Result, _ *emvtest.Card) {
+				assert.Equal(t, []string{pse + "/00", "A000000003/00", "A000000003/02"}, selectedNames(r.Trace))
+			},
+		},
+	})
+}
+
+// dirCard is a scripted card with a PSE and DDFs: each directory file is
+// selected by name and answers its records by SFI (the fake does not track
+// the current DF, so every directory has its own SFI). It knows one
+// application, A0000000041010, whose GET PROCESSING OPTIONS answers 6985,
+// so a run ends right after the final SELECT.
+func dirCard(dirs map[string]dirFile) *fakeCard {
+	mc := mustHex("A0000000041010")
+	return &fakeCard{answer: func(c apdu.Command) []byte {
+		switch c.INS {
+		case apdu.InsSelect:
+			if d, ok := dirs[string(c.Data)]; ok {
+				return fci(c.Data, d.sfi)
+			}
+			if string(c.Data) == string(mc) && c.P2 == 0 {
+				return adfFCI(mc, "MC")
+			}
+		case apdu.InsReadRecord:
+			for _, d := range dirs {
+				if c.P2 == d.sfi<<3|4 {
+					if n := int(c.P1); n >= 1 && n <= len(d.records) {
+						return d.records[n-1]
+					}
+					return sw6A83
+				}
+			}
+		case apdu.InsGetProcessingOptions:
+			return []byte{0x69, 0x85}
+		}
+		return []byte{0x6A, 0x82}
+	}}
+}
+
+type dirFile struct {
+	sfi     byte
+	records [][]byte
+}
+
+func hexNames(names ...string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = hexOf([]byte(n)) + "/00"
+	}
+	return out
+}
+
+// Book 1 §12.3.2: the directory walk is bounded: a PSE and three levels of
+// DDFs below it, eight DDFs, 32 READ RECORDs over all directories (the one
+// that finds a directory's end included). Each case sits on a bound, so
+// moving the bound by one either way changes what is selected.
+func TestBook1_12_3_2_DirectoryBounds(t *testing.T) {
+	const psename = "1PAY.SYS.DDF01"
+	mc := mustHex("A0000000041010")
+	mcEntry := entry(0x4F, mc, "MC", 2)
+	unsupported := entry(0x4F, mustHex("A0000009990001"), "OTHER", 0)
+	ddf := func(n int) string { return "DDF" + itoa(n) }
+	ddfEntry := func(n int) []byte { return entry(0x9D, []byte(ddf(n)), "DIR", 0) }
+	run := func(t *testing.T, dirs map[string]dirFile) *emv.Result {
+		cfg := testConfig(t, emvtest.NewCard(visaCDA()))
+		res, err := emv.Run(context.Background(), dirCard(dirs), cfg, emv.Transaction{Amount: 1}, nil)
+		require.ErrorIs(t, err, emv.ErrNotAccepted, "GPO 6985 on the only candidate")
+		return res
+	}
+
+	t.Run("DepthFour_ThirdLevelDDFRead_FourthNot", func(t *testing.T) {
+		res := run(t, map[string]dirFile{
+			psename: {1, [][]byte{record(ddfEntry(1))}},
+			ddf(1):  {2, [][]byte{record(ddfEntry(2))}},
+			ddf(2):  {3, [][]byte{record(ddfEntry(3))}},
+			ddf(3):  {4, [][]byte{record(mcEntry, ddfEntry(4))}},
+			ddf(4):  {5, [][]byte{record(entry(0x4F, mustHex("A0000000031010"), "VISA", 1))}},
+		})
+		want := append(hexNames(psename, ddf(1), ddf(2), ddf(3)), "A0000000041010/00")
+		assert.Equal(t, want, selectedNames(res.Trace))
+		assert.Equal(t, "SEL RR RR SEL RR RR SEL RR RR SEL RR RR SEL GPO", res.Trace.Compact())
+	})
+
+	t.Run("EightDDFsSelected_NinthNot", func(t *testing.T) {
+		dirs := map[string]dirFile{psename: {1, [][]byte{record(ddfEntry(1), ddfEntry(2), ddfEntry(3), ddfEntry(4), ddfEntry(5), ddfEntry(6), ddfEntry(7), ddfEntry(8), ddfEntry(9))}}}
+		for n := 1; n <= 9; n++ {
+			dirs[ddf(n)] = dirFile{sfi: byte(n + 1)}
+		}
+		dirs[ddf(8)] = dirFile{9, [][]byte{record(mcEntry)}}
+		// Visa, priority 1, would be chosen first if the ninth were read.
+		dirs[ddf(9)] = dirFile{10, [][]byte{record(entry(0x4F, mustHex("A0000000031010"), "VISA", 1))}}
+		res := run(t, dirs)
+		want := append(hexNames(psename, ddf(1), ddf(2), ddf(3), ddf(4), ddf(5), ddf(6), ddf(7), ddf(8)), "A0000000041010/00")
+		assert.Equal(t, want, selectedNames(res.Trace))
+	})
+
+	records := func(n int) [][]byte {
+		out := make([][]byte, n)
+		for i := range out {
+			out[i] = record(unsupported)
+		}
+		out[n-1] = record(mcEntry)
+		return out
+	}
+	t.Run("ThirtyOneRecords_EndFoundByThe32ndRead_PSEUsed", func(t *testing.T) {
+		res := run(t, map[string]dirFile{psename: {1, records(31)}})
+		assert.Equal(t, append(hexNames(psename), "A0000000041010/00"), selectedNames(res.Trace))
+		assert.Equal(t, "SEL"+strings.Repeat(" RR", 32)+" SEL GPO", res.Trace.Compact())
+	})
+	t.Run("ThirtyTwoRecords_EndNotFound_ListOfAIDs", func(t *testing.T) {
+		res := run(t, map[string]dirFile{psename: {1, records(32)}})
+		assert.Equal(t, append(hexNames(psename), "A0000000031010/00", "A0000000032010/00", "A0000000041010/00", "A0000000041010/00"), selectedNames(res.Trace))
+		assert.Equal(t, "SEL"+strings.Repeat(" RR", 32)+" SEL SEL SEL SEL GPO", res.Trace.Compact())
+	})
+}
+
+// Book 1 §12.3.3 step 2: a SELECT of a terminal AID answered 6A81 (card
+// blocked or SELECT not supported) ends the card session, whichever
+// terminal AID it answers; 6A82 (not found) moves on to the next one.
+func TestBook1_12_3_3_6A81DuringListOfAIDs_Terminated(t *testing.T) {
+	blockOn := func(aid string) func(c *emvtest.Card) {
+		return func(c *emvtest.Card) {
+			c.Inject(emvtest.Fault{Match: emvtest.OnSelect(mustHex(aid)), SW: 0x6A81})
+		}
+	}
+	runUnrecorded(t, []scenario{
+		{
+			name: "FirstTerminalAID", base: emvtest.NoDirectory, card: blockOn("A0000000031010"),
+			outcome: emv.Terminated, err: emv.ErrCardBlocked, step: emv.StepSelection,
+			tvr: "0000000000", tsi: "0000", cvm: "000000",
+			cmds: "SEL SEL",
+		},
+		{
+			// The card has only A0000000031010: the second terminal AID
+			// is not found (6A82), the third answers 6A81.
+			name: "ThirdTerminalAID_AfterOneFoundAndOneNotFound", base: emvtest.NoDirectory, card: blockOn("A0000000041010"),
+			outcome: emv.Terminated, err: emv.ErrCardBlocked, step: emv.StepSelection,
+			tvr: "0000000000", tsi: "0000", cvm: "000000",
+			cmds: "SEL SEL SEL SEL",
+		},
+	})
+}
+
+// Book 1 §12.4: candidates in priority order, those without a priority
+// (no 87, or 0 in bits 4-1) after every priority, 15 included; without
+// cardholder selection the first that needs no confirmation is taken and
+// one that needs it is passed over.
+func TestBook1_12_4_PriorityAndConfirmation(t *testing.T) {
+	priorities := func(debit, credit, mc int) func(p *emvtest.Profile) {
+		return func(p *emvtest.Profile) {
+			p.Applications[0].Priority, p.Applications[1].Priority, p.Applications[2].Priority = debit, credit, mc
+		}
+	}
+	sel := &selector{index: 0}
+	runUnrecorded(t, []scenario{
+		{
+			// Debit none, credit 15, Mastercard 3: Mastercard, credit,
+			// debit.
+			name: "NoPriorityAfterPriority15", base: emvtest.MultiApplication, profile: priorities(0, 15, 3), sel: sel,
+			// The Mastercard application is chosen: DDA, and its version
+			// 008C differs from the terminal's 0002 for that AID.
+			outcome: emv.Approved, tvr: "0080000000", tsi: "E800", cvm: "440302",
+			cmds: "SEL RR RR RR RR SEL GPO RR RR RR RR IA GD9F17 GC VFY GD9F36 GD9F13 GAC40",
+			check: func(t *testing.T, r *emv.Result, _ *emvtest.Card) {
+				require.Len(t, sel.offered, 1)
+				var names []string
+				for _, c := range sel.offered[0] {
+					names = append(names, hexOf(c.AID))
+				}
+				assert.Equal(t, []string{"A0000000041010", "A0000000031010", "A0000000032010"}, names)
+			},
+		},
+		{
+			// No cardholder selection: the highest priority (credit, 1)
+			// needs confirmation (87 = 81) and is passed over for debit (2).
+			name: "NoSelection_ConfirmationRequiredPassedOver", base: emvtest.MultiApplication, profile: priorities(2, 0x81, 3),
+			outcome: emv.Approved, tvr: "0000000000", tsi: "E800", cvm: "440302",
+			cmds: "SEL RR RR RR RR SEL GPO RR RR RR RR GD9F17 GC VFY GD9F36 GD9F13 GAC50",
+			check: func(t *testing.T, r *emv.Result, _ *emvtest.Card) {
+				assert.Equal(t, "A0000000032010", hexOf(r.AID))
+			},
+		},
+		{
+			// Without a priority the application still comes after one
+			// that has it: debit none is chosen after Mastercard 3.
+			name: "NoSelection_NoPriorityLast", base: emvtest.MultiApplication, profile: priorities(0, 0, 3),
+			outcome: emv.Approved, tvr: "0080000000", tsi: "E800", cvm: "440302",
+			cmds: "SEL RR RR RR RR SEL GPO RR RR RR RR IA GD9F17 GC VFY GD9F36 GD9F13 GAC40",
+			check: func(t *testing.T, r *emv.Result, _ *emvtest.Card) {
+				assert.Equal(t, "A0000000041010", hexOf(r.AID))
+			},
+		},
+	})
+}
+
+// Book 3 §6.5.5.4: a format 1 GENERATE AC response (80) is CID, ATC and
+// cryptogram (11 bytes), then Issuer Application Data of at most 32 bytes:
+// 11 to 43 bytes in all; anything shorter or longer terminates.
+func TestBook3_6_5_5_Format1Length_11To43Bytes(t *testing.T) {
+	answer := func(iadLen int, short bool) func(c *emvtest.Card) {
+		v := mustHex("40" + "0011" + "1122334455667788")
+		if short {
+			v = v[:10]
+		}
+		for i := range iadLen {
+			v = append(v, byte(i))
+		}
+		return func(c *emvtest.Card) {
+			c.Inject(emvtest.Fault{Match: emvtest.OnINS(apdu.InsGenerateAC), Corrupt: emvtest.ReplaceData, Value: tlv.AppendTLV(nil, 0x80, v)})
+		}
+	}
+	iad := func(n int) func(t *testing.T, r *emv.Result, _ *emvtest.Card) {
+		return func(t *testing.T, r *emv.Result, _ *emvtest.Card) {
+			assert.Len(t, r.IAD, n, "Issuer Application Data")
+			assert.Equal(t, "1122334455667788", hexOf(r.AC))
+		}
+	}
+	runUnrecorded(t, []scenario{
+		{
+			name: "11Bytes_NoIAD", base: visaSDA, card: answer(0, false),
+			outcome: emv.Approved, tvr: "0200000000", tsi: "E800", cvm: "410302",
+			cmds: sdaHead + " GAC40", check: iad(0),
+		},
+		{
+			name: "43Bytes_IADOf32", base: visaSDA, card: answer(32, false),
+			outcome: emv.Approved, tvr: "0200000000", tsi: "E800", cvm: "410302",
+			cmds: sdaHead + " GAC40", check: iad(32),
+		},
+		{
+			name: "44Bytes_Terminated", base: visaSDA, card: answer(33, false),
+			outcome: emv.Terminated, err: emv.ErrCardData, step: emv.StepTerminalActionAnalysis,
+			tvr: "0200000000", tsi: "E800", cvm: "410302",
+			cmds: sdaHead + " GAC40",
+		},
+		{
+			name: "10Bytes_Terminated", base: visaSDA, card: answer(0, true),
+			outcome: emv.Terminated, err: emv.ErrCardData, step: emv.StepTerminalActionAnalysis,
+			tvr: "0200000000", tsi: "E800", cvm: "410302",
+			cmds: sdaHead + " GAC40",
+		},
+	})
+}
+
+// Book 3 §10.2: records of SFI 1 to 10 are 70 templates the terminal
+// parses, and broken TLV there terminates; records of SFI 11 to 30 are
+// not parsed (outside offline data authentication they are not looked at).
+func TestBook3_10_2_BrokenTLV_SFI1To10Only(t *testing.T) {
+	broken := func(sfi int) func(p *emvtest.Profile) {
+		return func(p *emvtest.Profile) {
+			// 70 claims 6 bytes, 5 follow.
+			p.Applications[0].Records = append(p.Applications[0].Records, emvtest.Record{SFI: sfi, Number: 1, Raw: true, Data: mustHex("7006" + "9F0D02FFFF")})
+		}
+	}
+	runUnrecorded(t, []scenario{
+		{
+			name: "SFI10_Terminated", profile: broken(10),
+			outcome: emv.Terminated, err: emv.ErrCardData, step: emv.StepReadApplicationData,
+			tvr: "0000000000", tsi: "0000", cvm: "000000",
+			cmds: "SEL RR RR SEL GPO RR RR RR RR RR",
+		},
+		{
+			name: "SFI11_NotParsed", profile: broken(11),
+			outcome: emv.Approved, tvr: "0000000000", tsi: "E800", cvm: "440302",
+			cmds: "SEL RR RR SEL GPO RR RR RR RR RR GD9F17 GC VFY GD9F36 GD9F13 GAC50",
+		},
+	})
+}
+
+// Book 3 §10.7: an online-capable terminal asks for an ARQC when a TVR
+// bit is set in the TAC-Online or in the IAC-Online, either one alone, and
+// for a TC when it is set in neither. The bit here is "different
+// application versions" (byte 2 bit 8), in no test action code but these.
+func TestBook3_10_7_OnlineCodes_TACOrIACAlone(t *testing.T) {
+	versionBit := &tvr.TVR{0x00, 0x80, 0x00, 0x00, 0x00}
+	codes := func(tac *tvr.TVR, iac string) (func(c *emv.Config), func(p *emvtest.Profile)) {
+		return func(c *emv.Config) {
+				c.Version = mustHex("0096")
+				c.TACOnline = tac
+			}, func(p *emvtest.Profile) {
+				p.Applications[0].IACOnline = mustHex(iac)
+			}
+	}
+	tacOnly, tacOnlyCard := codes(versionBit, "0000000000")
+	iacOnly, iacOnlyCard := codes(&tvr.TVR{}, "0080000000")
+	neither, neitherCard := codes(&tvr.TVR{}, "0000000000")
+	runUnrecorded(t, []scenario{
+		{
+			name: "TACOnlineAlone_ARQC", config: tacOnly, profile: tacOnlyCard, host: approve(),
+			outcome: emv.OnlineApproved, tvr: "0080000000", tsi: "E800", cvm: "440302",
+			cmds: cdaHead + " GAC90 GAC50",
+		},
+		{
+			name: "IACOnlineAlone_ARQC", config: iacOnly, profile: iacOnlyCard, host: approve(),
+			outcome: emv.OnlineApproved, tvr: "0080000000", tsi: "E800", cvm: "440302",
+			cmds: cdaHead + " GAC90 GAC50",
+		},
+		{
+			name: "Neither_TC", config: neither, profile: neitherCard, host: approve(),
+			outcome: emv.Approved, tvr: "0080000000", tsi: "E800", cvm: "440302",
+			cmds: cdaHead + " GAC50",
+		},
+	})
+}
