@@ -38,8 +38,8 @@ const (
 	ctlOther      = 6  // Amount, Other in hundreds (cashback)
 	ctlFlags      = 7  // see flag*
 	ctlConfig     = 8  // bits 1-2 TAC shape, 3-4 floor limit shape, 5-7 terminal type, 8 random selection
-	ctlCVMCaps    = 9  // 9F33 byte 2, its CVM bits (8-4)
-	ctlSecCaps    = 10 // 9F33 byte 3, its SDA, DDA, card capture and CDA bits
+	ctlCVMCaps    = 9  // 9F33 byte 2: the CVM bits (8-4) to clear from F8
+	ctlSecCaps    = 10 // 9F33 byte 3: the SDA, DDA, card capture and CDA bits to flip in C8
 	ctlSelect     = 11 // the cardholder's choice: bits 1-4 an index (15: cancel), bit 8 confirmation
 	ctlTACs       = 12 // 15 bytes: denial, online, default, with TAC shape 3
 	ctlFloor      = 27 // 27, 28: the floor limit with floor shape 3
@@ -154,7 +154,9 @@ func (c fuzzControl) config(cfg *emv.Config) {
 	if shape&0x80 != 0 && floor > 100 {
 		cfg.RandomSelection = &emv.RandomSelection{TargetPercent: 20, MaxTargetPercent: 80, Threshold: floor / 2}
 	}
-	cfg.Capabilities = [3]byte{0xE0, c.at(ctlCVMCaps) & 0xF8, c.at(ctlSecCaps) & 0xE8}
+	// Zero control bytes keep the default E0F8C8: every CVM, SDA, DDA and
+	// CDA; each bit set takes one away (or adds card capture).
+	cfg.Capabilities = [3]byte{0xE0, (0xF8 ^ c.at(ctlCVMCaps)) & 0xF8, (0xC8 ^ c.at(ctlSecCaps)) & 0xE8}
 	cfg.BypassAllPINCVMs = c.flag(flagBypassAll)
 }
 
@@ -392,7 +394,7 @@ func FuzzKernel(f *testing.F) {
 		{ctlEntry: 2, ctlHost: hostIgnoresCtx}, {ctlEntry: 3, ctlCloseAfter: 2}, {ctlEntry: 3, ctlLeave: 1},
 		{ctlPINs: 1, ctlPINs + 1: 1, ctlPINs + 2: 1}, {ctlPINs: 2}, {ctlPINs: 4, ctlEntry: 2}, {ctlPINs: 5},
 		{ctlPINs: 6, ctlPINs + 1: 3}, {ctlFlags: flagNoPINPad | flagNoHost}, {ctlFlags: flagForceOnline | flagExceptionFile | flagTransactionLog},
-		{ctlConfig: 1, ctlCVMCaps: 0x08, ctlSecCaps: 0x80}, {ctlConfig: 2 | 1<<2 | 2<<4}, {ctlConfig: 3 | 3<<2 | 0x80, ctlFloor: 0x4E, ctlFloor + 1: 0x20},
+		{ctlConfig: 1, ctlCVMCaps: 0x08, ctlSecCaps: 0x80}, {ctlCVMCaps: 0x10}, {ctlCVMCaps: 0xF8, ctlSecCaps: 0xC8}, {ctlSecCaps: 0x08}, {ctlConfig: 2 | 1<<2 | 2<<4}, {ctlConfig: 3 | 3<<2 | 0x80, ctlFloor: 0x4E, ctlFloor + 1: 0x20},
 		{ctlType: 2, ctlOther: 10}, {ctlType: 3}, {ctlType: 0xFF, ctlTypeRaw: 0x88}, {ctlAmount + 2: 3},
 	} {
 		f.Add([]byte{}, amount(20000, h), bytes.Repeat(badMAC, 3))
