@@ -380,6 +380,14 @@ func FuzzKernel(f *testing.F) {
 	for _, sd := range hostileSeeds() {
 		f.Add(sd, amount(20000, nil), []byte{})
 	}
+	// A byte of the first GENERATE AC's signed data flipped (after the 14
+	// commands of a visa-cda head): CDA fails on an ARQC and on a TC
+	// (Book 2 §6.6.2); the same with the 9F27 reason code "service not
+	// allowed" (Book 3 §6.5.5.4).
+	flip := append(make([]byte, 14), 4, 0x60)
+	f.Add(flip, amount(20000, nil), []byte{})
+	f.Add(flip, amount(100, nil), []byte{})
+	f.Add(append(make([]byte, 14), 4, 0x05), amount(20000, map[int]byte{ctlEntry: 1}), []byte{})
 	// TestHostileHosts: the card true, the host hostile, over the floor
 	// limit.
 	badMAC := mustHex("71 10 86 0E 84DA9F1409 03 0102030405060708")
