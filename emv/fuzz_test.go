@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"testing"
 
 	"github.com/emvkit/emvkit/apdu"
@@ -159,85 +158,4 @@ func fuzzProfile() *emvtest.Profile {
 	p := visaCDA()
 	p.Keys = emvtest.Keys{Seed: "fuzz", CABits: 768, IssuerBits: 768, ICCBits: 768}
 	return p
-}
-
-// FuzzKernel runs whole transactions against a card whose answers are
-// mutated: whatever the card says, the kernel does not panic or hang,
-// sends a bounded number of commands, never records a PIN, and ends in
-// an outcome of the books (err nil) or a *TerminatedError whose result
-// says Terminated or TryAnotherInterface.
-//
-// Besides hand-made mutations, the seeds are the card answers of the
-// recorded sessions (testdata/sessions): each answer in the order it was
-// recorded, replacing the virtual card's, so the kernel starts from what
-// real and virtual cards said in every scenario.
-func FuzzKernel(f *testing.F) {
-	for _, sd := range kernelSeeds(f) {
-		f.Add(sd.answers, sd.amount, sd.scripts)
-	}
-	f.Add([]byte{}, uint16(1234), []byte{})
-	f.Add([]byte{0, 0, 0, 0, 0, 4, 7}, uint16(20000), []byte{})
-	f.Add([]byte{0, 6, 0x6A, 0x82, 7, 0, 5, 0x70, 0x01, 0x5A, 0x90, 0x00}, uint16(20000), []byte{0x71, 0x05, 0x86, 0x03, 0x00, 0x00, 0x00})
-	f.Add([]byte{0, 0, 0, 0, 5, 3}, uint16(100), []byte{0x72, 0x00})
-	f.Add([]byte{1, 2, 3, 0, 1, 2, 3, 8, 40, 0, 0, 4, 17, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 6, 0x69, 0x85}, uint16(50000), []byte{})
-	f.Add([]byte{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 9}, uint16(20000), []byte{})
-	for _, sd := range hostileSeeds() {
-		f.Add(sd, uint16(20000), []byte{})
-	}
-	f.Fuzz(func(t *testing.T, mutations []byte, amount uint16, scripts []byte) {
-		card := emvtest.NewCard(fuzzProfile())
-		cfg := testConfig(t, card)
-		host := &fakeHost{resp: &emv.OnlineResponse{Approved: amount%2 == 0, ARC: "00", IssuerAuthData: mutations[:min(len(mutations), 10)], Scripts: scripts}}
-		term := &emv.Terminal{PINPad: &pinPad{pins: []string{"1234", "1234", "1234"}}, Host: host}
-		m := &mutatingCard{card: card, in: mutations}
-		res, err := emv.Run(context.Background(), m, cfg, emv.Transaction{Amount: uint64(amount)}, term)
-		if res == nil {
-			t.Fatalf("no result (err %v)", err)
-		}
-		if len(res.Trace) > 512 {
-			t.Fatalf("%d commands", len(res.Trace))
-		}
-		// A card's answers are bounded: 256 data bytes each, and 32 KiB in
-		// all but the one answer that went over.
-		total := 0
-		for _, e := range res.Trace {
-			if len(e.Response) > 258 {
-				t.Fatalf("an answer of %d bytes kept", len(e.Response))
-			}
-			total += max(len(e.Response)-2, 0)
-		}
-		if total > 32<<10+256 {
-			t.Fatalf("%d bytes of answers kept", total)
-		}
-		for _, e := range res.Trace {
-			if len(e.Command) > 5 && e.Command[1] == apdu.InsVerify {
-				for _, b := range e.Command[5:] {
-					if b != 0 {
-						t.Fatalf("VERIFY data recorded: % X", e.Command)
-					}
-				}
-			}
-		}
-		if err == nil {
-			switch res.Outcome {
-			case emv.Approved, emv.Declined, emv.OnlineApproved, emv.OnlineDeclined, emv.ApprovedUnableOnline, emv.DeclinedUnableOnline:
-			default:
-				t.Fatalf("no error but outcome %v", res.Outcome)
-			}
-			if res.Terminated != nil {
-				t.Fatalf("outcome %v with a termination", res.Outcome)
-			}
-			return
-		}
-		var te *emv.TerminatedError
-		if !errors.As(err, &te) {
-			t.Fatalf("error %T is not a *TerminatedError: %v", err, err)
-		}
-		if res.Outcome != emv.Terminated && res.Outcome != emv.TryAnotherInterface {
-			t.Fatalf("error %v but outcome %v", err, res.Outcome)
-		}
-		if res.Terminated != te {
-			t.Fatalf("Result.Terminated differs from the error")
-		}
-	})
 }
