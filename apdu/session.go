@@ -142,8 +142,9 @@ func ReadSession(r io.Reader) (*Session, error) {
 	}
 	// check reports a missing source or proves (as an empty one); a
 	// missing exchanges key leaves Exchanges nil, where an empty list
-	// reads as an empty slice.
-	if err := s.check(); err != nil {
+	// reads as an empty slice. The kernel value was decoded above and
+	// starts with '{': it is a JSON object, not to be parsed again.
+	if err := s.checkParts(false); err != nil {
 		return nil, err
 	}
 	if s.Exchanges == nil {
@@ -260,14 +261,18 @@ func readExchanges(dec *json.Decoder, s *Session) error {
 
 // check validates what the JSON structure cannot: header text, commands,
 // responses, and the kernel object.
-func (s *Session) check() error {
+func (s *Session) check() error { return s.checkParts(true) }
+
+// checkParts is check; kernel says whether the kernel object is still to
+// be checked for being a JSON object.
+func (s *Session) checkParts(kernel bool) error {
 	if strings.TrimSpace(s.Source) == "" {
 		return sessionErr(-1, "source", ErrMissing)
 	}
 	if strings.TrimSpace(s.Proves) == "" {
 		return sessionErr(-1, "proves", ErrMissing)
 	}
-	if len(s.Kernel) > 0 {
+	if kernel && len(s.Kernel) > 0 {
 		var probe map[string]json.RawMessage
 		if err := json.Unmarshal(s.Kernel, &probe); err != nil || probe == nil {
 			return sessionErr(-1, "kernel", fmt.Errorf("%w: not a JSON object", ErrSessionSyntax))

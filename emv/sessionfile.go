@@ -10,6 +10,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/emvkit/emvkit/apdu"
@@ -555,7 +556,7 @@ type Replayed struct {
 // exception file, answering as recorded. sel, when not nil, keeps the
 // candidate lists offered.
 func (r *Recording) setup() (cfg *Config, txn Transaction, term *Terminal, sel *namedSelector, err error) {
-	cfg, err = ParseConfig(r.Terminal)
+	cfg, err = recordedConfigs.parse(r.Terminal)
 	if err != nil {
 		return nil, txn, nil, nil, fmt.Errorf("emv: recording: terminal: %w", err)
 	}
@@ -600,6 +601,42 @@ func (r *Recording) setup() (cfg *Config, txn Transaction, term *Terminal, sel *
 		term.Selector = sel
 	}
 	return cfg, txn, term, sel, nil
+}
+
+// configCache keeps the configuration parsed last: a corpus of recorded
+// sessions repeats one terminal (the same CA keys, whose checks made
+// parsing it a fifth of a replay), and a Config is never changed by the
+// kernel, so one parse serves them all. Each caller gets its own copy of
+// the Config (setup sets its clock and random source); the slices and the
+// key store inside are shared and only read (a KeyStore is safe for
+// concurrent reads). Only a configuration that parsed is kept.
+type configCache struct {
+	mu   sync.Mutex
+	json string
+	cfg  *Config
+}
+
+var recordedConfigs configCache
+
+// parse returns ParseConfig(data), from the cache when data is the
+// configuration parsed last.
+func (c *configCache) parse(data []byte) (*Config, error) {
+	c.mu.Lock()
+	if c.cfg != nil && c.json == string(data) {
+		cfg := *c.cfg
+		c.mu.Unlock()
+		return &cfg, nil
+	}
+	c.mu.Unlock()
+	cfg, err := ParseConfig(data)
+	if err != nil {
+		return nil, err
+	}
+	kept := *cfg
+	c.mu.Lock()
+	c.json, c.cfg = string(data), &kept
+	c.mu.Unlock()
+	return cfg, nil
 }
 
 // Replay runs the recorded transaction with card, which answers from the
