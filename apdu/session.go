@@ -111,10 +111,23 @@ func ReadSession(r io.Reader) (*Session, error) {
 	if len(b) > MaxSessionSize {
 		return nil, sessionErr(-1, "", fmt.Errorf("%w: more than %d bytes", ErrSessionSize, MaxSessionSize))
 	}
+	s, ok := readSessionFast(b)
+	if !ok {
+		if s, err = readSessionSlow(b); err != nil {
+			return nil, err
+		}
+	}
+	return s.checkRead()
+}
+
+// readSessionSlow decodes a session file token by token with
+// encoding/json, each error naming where it is; ReadSession uses it for a
+// file readSessionFast does not take on.
+func readSessionSlow(b []byte) (*Session, error) {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	s := &Session{}
 	var seen [4]bool
-	err = readObject(dec, -1, []string{"source", "proves", "kernel", "exchanges"}, seen[:], func(key string) error {
+	err := readObject(dec, -1, []string{"source", "proves", "kernel", "exchanges"}, seen[:], func(key string) error {
 		switch key {
 		case "source":
 			return readString(dec, -1, key, &s.Source)
@@ -140,6 +153,11 @@ func ReadSession(r io.Reader) (*Session, error) {
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, sessionErr(-1, "", fmt.Errorf("%w: data after the session object", ErrSessionSyntax))
 	}
+	return s, nil
+}
+
+// checkRead is the end of ReadSession, for a session decoded whole.
+func (s *Session) checkRead() (*Session, error) {
 	// check reports a missing source or proves (as an empty one); a
 	// missing exchanges key leaves Exchanges nil, where an empty list
 	// reads as an empty slice. The kernel value was decoded above and

@@ -603,27 +603,29 @@ func (r *Recording) setup() (cfg *Config, txn Transaction, term *Terminal, sel *
 	return cfg, txn, term, sel, nil
 }
 
-// configCache keeps the configuration parsed last: a corpus of recorded
-// sessions repeats one terminal (the same CA keys, whose checks made
-// parsing it a fifth of a replay), and a Config is never changed by the
+// configCache keeps the configurations parsed last: a corpus of recorded
+// sessions repeats a few terminals (the same CA keys, whose checks made
+// parsing them a fifth of a replay), and a Config is never changed by the
 // kernel, so one parse serves them all. Each caller gets its own copy of
 // the Config (setup sets its clock and random source); the slices and the
 // key store inside are shared and only read (a KeyStore is safe for
-// concurrent reads). Only a configuration that parsed is kept.
+// concurrent reads). Only configurations that parsed are kept, at most
+// maxCachedConfigs of them: when it is full the cache starts again.
 type configCache struct {
 	mu   sync.Mutex
-	json string
-	cfg  *Config
+	cfgs map[string]*Config // by the configuration's JSON
 }
+
+const maxCachedConfigs = 16
 
 var recordedConfigs configCache
 
-// parse returns ParseConfig(data), from the cache when data is the
-// configuration parsed last.
+// parse returns ParseConfig(data), from the cache when data was parsed
+// before.
 func (c *configCache) parse(data []byte) (*Config, error) {
 	c.mu.Lock()
-	if c.cfg != nil && c.json == string(data) {
-		cfg := *c.cfg
+	if kept, ok := c.cfgs[string(data)]; ok {
+		cfg := *kept
 		c.mu.Unlock()
 		return &cfg, nil
 	}
@@ -634,7 +636,10 @@ func (c *configCache) parse(data []byte) (*Config, error) {
 	}
 	kept := *cfg
 	c.mu.Lock()
-	c.json, c.cfg = string(data), &kept
+	if c.cfgs == nil || len(c.cfgs) >= maxCachedConfigs {
+		c.cfgs = make(map[string]*Config, maxCachedConfigs)
+	}
+	c.cfgs[string(data)] = &kept
 	c.mu.Unlock()
 	return cfg, nil
 }
