@@ -616,7 +616,7 @@ type configCache struct {
 	cfgs map[string]*Config // by the configuration's JSON
 }
 
-const maxCachedConfigs = 16
+const maxCachedConfigs = 64
 
 var recordedConfigs configCache
 
