@@ -104,7 +104,7 @@ func sessionErr(i int, field string, err error) error {
 // word; the data of a sensitive command must be redacted; nothing may
 // follow the object. Errors are [*SessionError] naming the exchange.
 func ReadSession(r io.Reader) (*Session, error) {
-	b, err := io.ReadAll(io.LimitReader(r, MaxSessionSize+1))
+	b, err := readAll(r)
 	if err != nil {
 		return nil, sessionErr(-1, "", err)
 	}
@@ -118,6 +118,21 @@ func ReadSession(r io.Reader) (*Session, error) {
 		}
 	}
 	return s.checkRead()
+}
+
+// readAll reads r to its end or to one byte past MaxSessionSize, in one
+// allocation when r says how much is left (a bytes.Reader, a
+// strings.Reader, a bytes.Buffer).
+func readAll(r io.Reader) ([]byte, error) {
+	lr := io.LimitReader(r, MaxSessionSize+1)
+	sized, ok := r.(interface{ Len() int })
+	if !ok {
+		return io.ReadAll(lr)
+	}
+	var buf bytes.Buffer
+	buf.Grow(min(sized.Len(), MaxSessionSize+1) + bytes.MinRead)
+	_, err := buf.ReadFrom(lr)
+	return buf.Bytes(), err
 }
 
 // readSessionSlow decodes a session file token by token with
@@ -318,10 +333,10 @@ func (s *Session) checkParts(kernel bool) error {
 
 // decodeHex decodes upper-case hex without separators. Errors name the
 // character offset, never the content.
-func decodeHex(s string) ([]byte, error) { return decodeHexAt(s, 0) }
+func decodeHex[T ~string | ~[]byte](s T) ([]byte, error) { return decodeHexAt(s, 0) }
 
 // decodeHexAt is decodeHex for s found at character base of its field.
-func decodeHexAt(s string, base int) ([]byte, error) {
+func decodeHexAt[T ~string | ~[]byte](s T, base int) ([]byte, error) {
 	if len(s)%2 != 0 {
 		return nil, fmt.Errorf("%w: odd number of digits", ErrBadHex)
 	}
@@ -356,7 +371,7 @@ func hexNibble(c byte) (byte, bool) {
 
 // decodeCommandHex decodes a command. In a sensitive command every data
 // byte must be written XX (and decodes to zero); elsewhere X is bad hex.
-func decodeCommandHex(s string) ([]byte, error) {
+func decodeCommandHex[T ~string | ~[]byte](s T) ([]byte, error) {
 	if len(s) < 12 {
 		return decodeHex(s)
 	}

@@ -148,6 +148,23 @@ func (p *fastReader) str() (string, bool) {
 	return string(v), true
 }
 
+// plain reads a JSON string without escapes and returns its bytes, a
+// part of the file: hex needs no copy of its own. A string with an escape
+// is not plain (the careful reader decodes it).
+func (p *fastReader) plain() ([]byte, bool) {
+	p.ws()
+	if p.i >= len(p.b) || p.b[p.i] != '"' {
+		return nil, false
+	}
+	end, escaped, _, ok := p.strEnd(p.i)
+	if !ok || escaped {
+		return nil, false
+	}
+	v := p.b[p.i+1 : end]
+	p.i = end + 1
+	return v, true
+}
+
 // rawObject returns the bytes of a JSON object, checked by json.Valid.
 func (p *fastReader) rawObject() (json.RawMessage, bool) {
 	p.ws()
@@ -193,7 +210,7 @@ func (p *fastReader) exchanges(s *Session) bool {
 			return false
 		}
 		var x SessionExchange
-		var cmd, resp string
+		var cmd, resp []byte
 		var seen [4]bool
 		ok := p.object(func(key string) bool {
 			var ok bool
@@ -201,10 +218,10 @@ func (p *fastReader) exchanges(s *Session) bool {
 			switch key {
 			case "command":
 				k = 0
-				cmd, ok = p.str()
+				cmd, ok = p.plain()
 			case "response":
 				k = 1
-				resp, ok = p.str()
+				resp, ok = p.plain()
 			case "error":
 				k = 2
 				x.Error, ok = p.str()

@@ -264,8 +264,9 @@ func (r *recordingHost) Authorise(ctx context.Context, req *emv.OnlineRequest) (
 // replay (strict for the virtual card's, by command with the added
 // exchanges for the external ones) and Recording.Check. The files are
 // read into memory first: what is measured is decoding and replaying.
-// It reports sessions per second of wall time and of the process's CPU
-// time; 10,000 sessions take 10,000 / that.
+// It reports sessions per second of wall time, of the process's CPU time
+// and of the fastest pass over the corpus; 10,000 sessions take 10,000 /
+// that.
 func BenchmarkSessionReplay(b *testing.B) {
 	var raws [][]byte
 	for _, dir := range []string{virtualDir, externalDir} {
@@ -318,10 +319,13 @@ func BenchmarkSessionReplay(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	cpu := processCPU()
+	fastest := time.Duration(math.MaxInt64)
 	for range b.N {
+		start := time.Now()
 		for _, raw := range raws {
 			replay(raw)
 		}
+		fastest = min(fastest, time.Since(start))
 	}
 	cpu = processCPU() - cpu
 	b.StopTimer()
@@ -334,4 +338,7 @@ func BenchmarkSessionReplay(b *testing.B) {
 	if cpu > 0 {
 		b.ReportMetric(n/cpu.Seconds(), "sessions/cpu-s")
 	}
+	// The fastest pass over the corpus is the one other work on the
+	// machine disturbed least.
+	b.ReportMetric(float64(len(raws))/fastest.Seconds(), "best-sessions/s")
 }
