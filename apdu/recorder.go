@@ -53,11 +53,12 @@ type Recorder struct {
 	buf []byte
 }
 
-// Recorder storage sizes: a contact transaction sends some 20 commands
-// and gets about 2 KiB back, so the first chunk and entries hold a whole
-// one; a longer trace grows them.
+// Recorder storage sizes: a contact transaction sends some 20 commands,
+// under 2 KiB with their answers (an online CDA one with scripts: 19 and
+// about 1.8 KiB), so the first chunk and entries hold a whole one; a
+// longer trace takes more chunks and grows the entries.
 const (
-	recorderChunk   = 4096
+	recorderChunk   = 2048
 	recorderEntries = 32
 )
 
