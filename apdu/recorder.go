@@ -55,7 +55,7 @@ type Recorder struct {
 
 // Recorder storage sizes: a contact transaction sends some 20 commands,
 // under 2 KiB with their answers (an online CDA one with scripts: 19 and
-// about 1.8 KiB), so the first chunk and entries hold a whole one; a
+// 1,429 bytes), so the first chunk and entries hold a whole one; a
 // longer trace takes more chunks and grows the entries.
 const (
 	recorderChunk   = 2048
