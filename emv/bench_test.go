@@ -158,7 +158,7 @@ func benchReplay(b *testing.B, ctx context.Context) {
 	// rounds: the ratio of their fastest rounds is what a busy shared
 	// machine disturbs least.
 	minRun, minBare := time.Duration(math.MaxInt64), time.Duration(math.MaxInt64)
-	for range 100 {
+	for range 300 {
 		start := time.Now()
 		run()
 		minRun = min(minRun, time.Since(start))
