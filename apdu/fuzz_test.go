@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -202,14 +203,22 @@ func FuzzT0(f *testing.F) {
 	})
 }
 
-// FuzzReadSession: no panic; an error is a *SessionError; a session read
-// writes out, and what is written reads back to a session that writes the
-// same bytes (the file format is stable), and replays strictly to the end.
+// FuzzReadSession: no panic; an error is a *SessionError; the one-pass
+// reader, when it takes the file on, decodes what the token reader
+// decodes; a session read writes out, and what is written reads back to
+// a session that writes the same bytes (the file format is stable), and
+// replays strictly to the end.
 func FuzzReadSession(f *testing.F) {
 	f.Add([]byte(`{"source": "s", "proves": "p", "exchanges": [{"command": "0020008002XXXX", "response": "9000"}]}`))
 	f.Add([]byte(`{"source": "s", "proves": "p", "kernel": {"a": [1, {"b": null}]}, "exchanges": [{"command": "00B2010C00", "error": "card removed", "note": "n"}]}`))
 	seedSessions(f, func(_ *Session, raw []byte) { f.Add(raw) })
 	f.Fuzz(func(t *testing.T, b []byte) {
+		if fast, ok := readSessionFast(b); ok {
+			slow, err := readSessionSlow(b)
+			if err != nil || !reflect.DeepEqual(fast, slow) {
+				t.Fatalf("one-pass reader: %+v\ntoken reader: %+v, %v", fast, slow, err)
+			}
+		}
 		s, err := ReadSession(bytes.NewReader(b))
 		if err != nil {
 			var se *SessionError

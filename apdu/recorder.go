@@ -53,11 +53,12 @@ type Recorder struct {
 	buf []byte
 }
 
-// Recorder storage sizes: a contact transaction sends some 20 commands
-// and gets about 2 KiB back, so the first chunk and entries hold a whole
-// one; a longer trace grows them.
+// Recorder storage sizes: a contact transaction sends some 20 commands,
+// under 2 KiB with their answers (an online CDA one with scripts: 19 and
+// 1,429 bytes), so the first chunk and entries hold a whole one; a
+// longer trace takes more chunks and grows the entries.
 const (
-	recorderChunk   = 4096
+	recorderChunk   = 2048
 	recorderEntries = 32
 )
 
@@ -84,13 +85,21 @@ func NewRecorder(card Transceiver) *Recorder { return &Recorder{Card: card} }
 // an answer is kept once: the caller may keep it (Card may reuse its
 // buffer, the copy stays) but must not change it.
 func (r *Recorder) Transmit(ctx context.Context, command []byte) ([]byte, error) {
-	now := time.Now
-	if r.Now != nil {
-		now = r.Now
+	var resp []byte
+	var err error
+	var d time.Duration
+	if now := r.Now; now != nil {
+		start := now()
+		resp, err = r.Card.Transmit(ctx, command)
+		d = now().Sub(start)
+	} else {
+		// time.Since reads only the monotonic clock, where a second
+		// time.Now would read the wall clock too.
+		start := time.Now()
+		resp, err = r.Card.Transmit(ctx, command)
+		d = time.Since(start)
 	}
-	start := now()
-	resp, err := r.Card.Transmit(ctx, command)
-	e := TraceEntry{Duration: now().Sub(start), Err: err}
+	e := TraceEntry{Duration: d, Err: err}
 	// command is still the caller's, unchanged, until Transmit returns.
 	r.mu.Lock()
 	e.Command = r.keep(command)

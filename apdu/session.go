@@ -104,17 +104,45 @@ func sessionErr(i int, field string, err error) error {
 // word; the data of a sensitive command must be redacted; nothing may
 // follow the object. Errors are [*SessionError] naming the exchange.
 func ReadSession(r io.Reader) (*Session, error) {
-	b, err := io.ReadAll(io.LimitReader(r, MaxSessionSize+1))
+	b, err := readAll(r)
 	if err != nil {
 		return nil, sessionErr(-1, "", err)
 	}
 	if len(b) > MaxSessionSize {
 		return nil, sessionErr(-1, "", fmt.Errorf("%w: more than %d bytes", ErrSessionSize, MaxSessionSize))
 	}
+	s, ok := readSessionFast(b)
+	if !ok {
+		if s, err = readSessionSlow(b); err != nil {
+			return nil, err
+		}
+	}
+	return s.checkRead()
+}
+
+// readAll reads r to its end or to one byte past MaxSessionSize, in one
+// allocation when r says how much is left (a bytes.Reader, a
+// strings.Reader, a bytes.Buffer).
+func readAll(r io.Reader) ([]byte, error) {
+	lr := io.LimitReader(r, MaxSessionSize+1)
+	sized, ok := r.(interface{ Len() int })
+	if !ok {
+		return io.ReadAll(lr)
+	}
+	var buf bytes.Buffer
+	buf.Grow(min(sized.Len(), MaxSessionSize+1) + bytes.MinRead)
+	_, err := buf.ReadFrom(lr)
+	return buf.Bytes(), err
+}
+
+// readSessionSlow decodes a session file token by token with
+// encoding/json, each error naming where it is; ReadSession uses it for a
+// file readSessionFast does not take on.
+func readSessionSlow(b []byte) (*Session, error) {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	s := &Session{}
 	var seen [4]bool
-	err = readObject(dec, -1, []string{"source", "proves", "kernel", "exchanges"}, seen[:], func(key string) error {
+	err := readObject(dec, -1, []string{"source", "proves", "kernel", "exchanges"}, seen[:], func(key string) error {
 		switch key {
 		case "source":
 			return readString(dec, -1, key, &s.Source)
@@ -140,10 +168,16 @@ func ReadSession(r io.Reader) (*Session, error) {
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, sessionErr(-1, "", fmt.Errorf("%w: data after the session object", ErrSessionSyntax))
 	}
+	return s, nil
+}
+
+// checkRead is the end of ReadSession, for a session decoded whole.
+func (s *Session) checkRead() (*Session, error) {
 	// check reports a missing source or proves (as an empty one); a
 	// missing exchanges key leaves Exchanges nil, where an empty list
-	// reads as an empty slice.
-	if err := s.check(); err != nil {
+	// reads as an empty slice. The kernel value was decoded above and
+	// starts with '{': it is a JSON object, not to be parsed again.
+	if err := s.checkParts(false); err != nil {
 		return nil, err
 	}
 	if s.Exchanges == nil {
@@ -260,14 +294,18 @@ func readExchanges(dec *json.Decoder, s *Session) error {
 
 // check validates what the JSON structure cannot: header text, commands,
 // responses, and the kernel object.
-func (s *Session) check() error {
+func (s *Session) check() error { return s.checkParts(true) }
+
+// checkParts is check; kernel says whether the kernel object is still to
+// be checked for being a JSON object.
+func (s *Session) checkParts(kernel bool) error {
 	if strings.TrimSpace(s.Source) == "" {
 		return sessionErr(-1, "source", ErrMissing)
 	}
 	if strings.TrimSpace(s.Proves) == "" {
 		return sessionErr(-1, "proves", ErrMissing)
 	}
-	if len(s.Kernel) > 0 {
+	if kernel && len(s.Kernel) > 0 {
 		var probe map[string]json.RawMessage
 		if err := json.Unmarshal(s.Kernel, &probe); err != nil || probe == nil {
 			return sessionErr(-1, "kernel", fmt.Errorf("%w: not a JSON object", ErrSessionSyntax))
@@ -295,10 +333,10 @@ func (s *Session) check() error {
 
 // decodeHex decodes upper-case hex without separators. Errors name the
 // character offset, never the content.
-func decodeHex(s string) ([]byte, error) { return decodeHexAt(s, 0) }
+func decodeHex[T ~string | ~[]byte](s T) ([]byte, error) { return decodeHexAt(s, 0) }
 
 // decodeHexAt is decodeHex for s found at character base of its field.
-func decodeHexAt(s string, base int) ([]byte, error) {
+func decodeHexAt[T ~string | ~[]byte](s T, base int) ([]byte, error) {
 	if len(s)%2 != 0 {
 		return nil, fmt.Errorf("%w: odd number of digits", ErrBadHex)
 	}
@@ -333,7 +371,7 @@ func hexNibble(c byte) (byte, bool) {
 
 // decodeCommandHex decodes a command. In a sensitive command every data
 // byte must be written XX (and decodes to zero); elsewhere X is bad hex.
-func decodeCommandHex(s string) ([]byte, error) {
+func decodeCommandHex[T ~string | ~[]byte](s T) ([]byte, error) {
 	if len(s) < 12 {
 		return decodeHex(s)
 	}

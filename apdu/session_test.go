@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -254,4 +256,55 @@ func TestNewSessionExchange(t *testing.T) {
 			assert.Equal(t, tt.want, NewSessionExchange(cmd, resp, tt.err))
 		})
 	}
+}
+
+// The one-pass reader takes on every recorded session file and decodes it
+// as the token reader does; what it refuses, the token reader names.
+func TestReadSessionOnePass(t *testing.T) {
+	paths, err := filepath.Glob("testdata/session_*.json")
+	require.NoError(t, err)
+	require.NoError(t, filepath.WalkDir("../testdata/sessions", func(path string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && filepath.Ext(path) == ".json" {
+			paths = append(paths, path)
+		}
+		return err
+	}))
+	require.Greater(t, len(paths), 200)
+	for _, p := range paths {
+		raw, err := os.ReadFile(p)
+		require.NoError(t, err)
+		fast, ok := readSessionFast(raw)
+		require.True(t, ok, p)
+		slow, err := readSessionSlow(raw)
+		require.NoError(t, err, p)
+		require.Equal(t, slow, fast, p)
+	}
+	const x = `"exchanges": [{"command": "00B2010C00", "response": "9000"}]`
+	for _, in := range []string{
+		`{"source": "s", "proves": "p", "extra": 1, ` + x + `}`,
+		`{"source": "s", "source": "s", "proves": "p", ` + x + `}`,
+		`{"source": "s", "proves": "p", "kernel": [], ` + x + `}`,
+		`{"source": "s", "proves": "p", "kernel": {"a": }, ` + x + `}`,
+		`{"source": "s", "proves": "p", ` + x + `} {}`,
+		"{\"source\": \"s\xff\", \"proves\": \"p\", " + x + `}`,
+		`{"source": "s", "proves": "p", "exchanges": [{"command": "00b2010C00", "response": "9000"}]}`,
+		`{"source": "s", "proves": "p", "exchanges": [{"command": "00B2010C00", "response": "9000", "error": "e"}]}`,
+		`{"source": "s", "proves": "p", "exchanges": [{"command": "0020008002XXXX", "note": 1}]}`,
+		`{"source": "s", "proves": "p", "exchanges": [{"response": "9000"}]}`,
+		`{"source": "s", "proves": "p"}`,
+	} {
+		_, ok := readSessionFast([]byte(in))
+		assert.False(t, ok, in)
+		want, wantErr := readSessionSlow([]byte(in))
+		if wantErr == nil {
+			want, wantErr = want.checkRead()
+		}
+		got, err := ReadSession(strings.NewReader(in))
+		assert.Equal(t, wantErr, err, in)
+		assert.Equal(t, want, got, in)
+	}
+	// Escapes are decoded as encoding/json decodes them.
+	s, ok := readSessionFast([]byte(`{"source": "s\u00a7\n", "proves": "p", ` + x + `}`))
+	require.True(t, ok)
+	assert.Equal(t, "s§\n", s.Source)
 }

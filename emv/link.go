@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
+	"sync/atomic"
 
 	"github.com/emvkit/emvkit/apdu"
 )
@@ -29,8 +29,9 @@ var ErrCardLinkAbandoned = errors.New("emv: card link abandoned with a command o
 type waitLink struct {
 	card apdu.Transceiver
 
-	mu        sync.Mutex
-	abandoned string // the command left running, once the link is unusable
+	// abandoned names the command left running, once the link is
+	// unusable (an atomic load per command, not a lock).
+	abandoned atomic.Pointer[string]
 }
 
 // linkError is the error of a command the kernel stopped waiting for, or
@@ -61,11 +62,8 @@ type linkAnswer struct {
 }
 
 func (l *waitLink) Transmit(ctx context.Context, command []byte) ([]byte, error) {
-	l.mu.Lock()
-	left := l.abandoned
-	l.mu.Unlock()
-	if left != "" {
-		return nil, &linkError{command: left}
+	if left := l.abandoned.Load(); left != nil {
+		return nil, &linkError{command: *left}
 	}
 	done := ctx.Done()
 	if done == nil {
@@ -92,9 +90,7 @@ func (l *waitLink) Transmit(ctx context.Context, command []byte) ([]byte, error)
 	default:
 	}
 	name := commandName(command)
-	l.mu.Lock()
-	l.abandoned = name
-	l.mu.Unlock()
+	l.abandoned.Store(&name)
 	return nil, &linkError{command: name, ctxErr: ctx.Err()}
 }
 

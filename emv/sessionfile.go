@@ -10,6 +10,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/emvkit/emvkit/apdu"
@@ -557,7 +558,7 @@ type Replayed struct {
 // exception file, answering as recorded. sel, when not nil, keeps the
 // candidate lists offered.
 func (r *Recording) setup() (cfg *Config, txn Transaction, term *Terminal, sel *namedSelector, err error) {
-	cfg, err = ParseConfig(r.Terminal)
+	cfg, err = recordedConfigs.parse(r.Terminal)
 	if err != nil {
 		return nil, txn, nil, nil, fmt.Errorf("emv: recording: terminal: %w", err)
 	}
@@ -602,6 +603,47 @@ func (r *Recording) setup() (cfg *Config, txn Transaction, term *Terminal, sel *
 		term.Selector = sel
 	}
 	return cfg, txn, term, sel, nil
+}
+
+// configCache keeps the configurations parsed last: a corpus of recorded
+// sessions repeats a few terminals (the same CA keys, whose checks made
+// parsing them a fifth of a replay), and a Config is never changed by the
+// kernel, so one parse serves them all. Each caller gets its own copy of
+// the Config (setup sets its clock and random source); the slices and the
+// key store inside are shared and only read (a KeyStore is safe for
+// concurrent reads). Only configurations that parsed are kept, at most
+// maxCachedConfigs of them: when it is full the cache starts again.
+type configCache struct {
+	mu   sync.Mutex
+	cfgs map[string]*Config // by the configuration's JSON
+}
+
+const maxCachedConfigs = 64
+
+var recordedConfigs configCache
+
+// parse returns ParseConfig(data), from the cache when data was parsed
+// before.
+func (c *configCache) parse(data []byte) (*Config, error) {
+	c.mu.Lock()
+	if kept, ok := c.cfgs[string(data)]; ok {
+		cfg := *kept
+		c.mu.Unlock()
+		return &cfg, nil
+	}
+	c.mu.Unlock()
+	cfg, err := ParseConfig(data)
+	if err != nil {
+		return nil, err
+	}
+	kept := *cfg
+	c.mu.Lock()
+	if c.cfgs == nil || len(c.cfgs) >= maxCachedConfigs {
+		c.cfgs = make(map[string]*Config, maxCachedConfigs)
+	}
+	c.cfgs[string(data)] = &kept
+	c.mu.Unlock()
+	return cfg, nil
 }
 
 // Replay runs the recorded transaction with card, which answers from the

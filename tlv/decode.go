@@ -203,51 +203,78 @@ type Object struct {
 type List []Object
 
 // Parse decodes every data object in b into a tree, descending into
-// constructed objects up to [MaxDepth]. Values are sub-slices of b.
+// constructed objects up to [MaxDepth]. Values are sub-slices of b. The
+// whole tree is one allocation: every List in it is a part of one array,
+// its capacity cut to its length (appending to one copies it).
 func Parse(b []byte) (List, error) {
-	return parseLevel(NewIter(b), 0)
-}
-
-func parseLevel(it Iter, depth int) (List, error) {
-	// Count this level first (the iterator is a value: counting does not
-	// move it) so that the list is allocated once.
-	n := 0
-	for c := it; c.Next(); {
-		n++
-	}
-	var l List
-	if n > 0 {
-		l = make(List, 0, n)
-	}
-	for it.Next() {
-		o := Object{Tag: it.Tag(), Value: it.Value()}
-		if o.Tag.Constructed() {
-			if depth >= MaxDepth {
-				return nil, &ParseError{Offset: it.Offset(), Tag: o.Tag, Err: ErrTooDeep}
-			}
-			children, err := parseLevel(it.Children(), depth+1)
-			if err != nil {
-				return nil, err
-			}
-			o.Children = children
-		}
-		l = append(l, o)
-	}
-	if err := it.Err(); err != nil {
+	// First the checks, depth first, so that the error is the first one
+	// in the order of the data, and the count; then the tree, on data
+	// known to be well formed.
+	n, err := countTree(NewIter(b), 0)
+	if err != nil || n == 0 {
 		return nil, err
 	}
-	return l, nil
+	all := make(List, n)
+	k, _ := fillLevel(b, all)
+	return all[:k:k], nil
+}
+
+// countTree returns the number of objects in the tree under it, or the
+// first error met depth first.
+func countTree(it Iter, depth int) (int, error) {
+	n := 0
+	for it.Next() {
+		n++
+		if it.Tag().Constructed() {
+			if depth >= MaxDepth {
+				return 0, &ParseError{Offset: it.Offset(), Tag: it.Tag(), Err: ErrTooDeep}
+			}
+			c, err := countTree(it.Children(), depth+1)
+			if err != nil {
+				return 0, err
+			}
+			n += c
+		}
+	}
+	return n, it.Err()
+}
+
+// fillLevel decodes the objects of one level of b, which countTree has
+// checked, into dst[:k], and the children of its constructed objects
+// after them: each List is contiguous. It returns k and the number of
+// slots of dst used.
+func fillLevel(b []byte, dst List) (k, used int) {
+	it := NewIter(b)
+	for it.Next() {
+		dst[k] = Object{Tag: it.Tag(), Value: it.Value()}
+		k++
+	}
+	used = k
+	for i := range k {
+		o := &dst[i]
+		if o.Tag.Constructed() {
+			ck, cu := fillLevel(o.Value, dst[used:])
+			if ck > 0 {
+				o.Children = dst[used : used+ck : used+ck]
+			}
+			used += cu
+		}
+	}
+	return k, used
 }
 
 // Find returns the first object with the given tag in l, searching depth
-// first through constructed objects.
+// first through constructed objects (only those have children).
 func (l List) Find(tag Tag) (Object, bool) {
-	for _, o := range l {
+	for i := range l {
+		o := &l[i]
 		if o.Tag == tag {
-			return o, true
+			return *o, true
 		}
-		if f, ok := o.Children.Find(tag); ok {
-			return f, true
+		if o.Tag.Constructed() && len(o.Children) > 0 {
+			if f, ok := o.Children.Find(tag); ok {
+				return f, true
+			}
 		}
 	}
 	return Object{}, false

@@ -8,7 +8,8 @@
 // without allocating: the values it returns are sub-slices of the input, so
 // the exact bytes a card sent stay available for hashing (SDA and CDA sign
 // the card's bytes, never a re-encoding). [Parse] builds a tree of [Object]
-// values for callers that prefer convenience over speed; [Find] looks one
+// values, in one allocation for the whole tree, for callers that prefer
+// convenience; [List.Find] searches it; [Find] looks one
 // tag up without allocating; [Single] reads a response that must be exactly
 // one template (70, 77, 80, 6F).
 //
