@@ -1,6 +1,7 @@
 package emv_test
 
 import (
+	"context"
 	"testing"
 
 	"github.com/emvkit/emvkit/emv"
@@ -257,6 +258,21 @@ func TestUnionPayContact(t *testing.T) {
 			},
 		},
 		{
+			// JR/T 0025.13: 9F7A = 01 but the amount (250.00) is above the
+			// card's EC balance (200.00): no electronic cash; the card asks
+			// to go online and the issuer approves.
+			name:    "UnionPayECash_JRT0025_13_AboveBalance_Online",
+			base:    emvtest.UnionPayECash,
+			config:  up,
+			txn:     txn(25000),
+			host:    approve(),
+			outcome: emv.OnlineApproved, tvr: "0000008000", tsi: "E800", cvm: "1F0002",
+			cmds: upECHead + " GAC80 GAC40",
+			check: func(t *testing.T, r *emv.Result, _ *emvtest.Card) {
+				assert.Equal(t, "80A80000"+"0B"+"8309"+"01"+"000000025000"+"0156"+"00", hexOf(r.Trace[6].Command))
+			},
+		},
+		{
 			// At the EC Terminal Transaction Limit (1000.00) the terminal
 			// says it does not support electronic cash for the amount:
 			// 9F7A = 00.
@@ -274,3 +290,21 @@ func TestUnionPayContact(t *testing.T) {
 }
 
 var _ = require.NoError
+
+// An electronic cash purchase takes its amount from the card's balance: a
+// balance inquiry after it reads the balance less the amount (JR/T
+// 0025.13).
+func TestUnionPayECashPurchaseThenInquiry(t *testing.T) {
+	card := emvtest.NewCard(emvtest.UnionPayECash())
+	cfg := testConfig(t, card)
+	unionPayConfig(cfg)
+	res, err := emv.Run(context.Background(), card, cfg, emv.Transaction{Amount: 1500, SequenceCounter: 1}, nil)
+	require.NoError(t, err)
+	require.Equal(t, emv.Approved, res.Outcome)
+	assert.Equal(t, "ECC001", res.ECIssuerAuthCode)
+	res, err = emv.Run(context.Background(), card, cfg, *ecInquiry(), nil)
+	require.NoError(t, err)
+	require.Equal(t, emv.BalanceRead, res.Outcome)
+	assert.Equal(t, uint64(18500), res.ECBalance.Balance)
+	assert.Equal(t, "9F79060000000185009000", hexOf(res.Trace[6].Response))
+}
