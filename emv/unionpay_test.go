@@ -182,6 +182,24 @@ func TestUnionPayContact(t *testing.T) {
 			cmds: upHead + " GAC80 GAC00",
 		},
 		{
+			// JR/T 0025.5 gives CV Rule code 20 (a payment system code,
+			// Book 3 Annex C3) to "cardholder ID presentation": the
+			// attendant checks the identity document 9F61/9F62 names. The
+			// kernel has no attendant seam to ask, so it treats the code as
+			// Book 3 §10.5 treats a CVM it does not recognise: TVR byte 3
+			// bit 7, and, the rule saying to apply the next one (60, always),
+			// the next rule, signature. (With condition 03, "if the terminal
+			// supports the CVM", the rule is skipped without the bit.)
+			name: "UnionPayDebit_JRT0025_5_CVM20_IDPresentation_Unrecognised_NextRule",
+			base: emvtest.UnionPayDebit,
+			profile: func(p *emvtest.Profile) {
+				p.Applications[0].CVMList = mustHex("0000000000000000" + "6000" + "1E03" + "1F03")
+			},
+			config:  up,
+			outcome: emv.Approved, tvr: "0000400000", tsi: "E800", cvm: "1E0300",
+			cmds: upHead + " GAC40",
+		},
+		{
 			// Book 1 §12.3.2: the PSE lists the recorded card's three
 			// applications; without cardholder selection the terminal
 			// takes the highest priority, credit.
