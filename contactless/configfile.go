@@ -39,8 +39,9 @@ func LoadConfig(path string) (*Config, error) {
 // merchant_id (9F16), merchant_name_location (9F4E), terminal_id (9F1C),
 // ifd_serial (9F1E), acquirer_id (9F01) and ca_keys (the CA public keys, in
 // the format of oda.LoadKeyStore). The contact interface's own keys
-// (params, applications, bypass_all_pin_cvms) and comment are read by
-// emv.ParseConfig and skipped here. The contactless section holds the
+// (params, applications, bypass_all_pin_cvms), the languages of the
+// cardholder messages and comment are read by emv.ParseConfig and skipped
+// here. The contactless section holds the
 // combinations (Book B §3.1.1, Table 3-1):
 //
 //	"contactless": {
@@ -164,8 +165,10 @@ type fileJSON struct {
 	CAKeys                 json.RawMessage `json:"ca_keys"`
 	Contactless            *sectionJSON    `json:"contactless"`
 
-	// The contact interface's keys, read by emv.ParseConfig.
+	// The contact interface's keys, read by emv.ParseConfig, and the
+	// languages of the cardholder messages (emv.Config.Languages).
 	BypassAllPINCVMs json.RawMessage `json:"bypass_all_pin_cvms"`
+	Languages        json.RawMessage `json:"languages"`
 	Params           json.RawMessage `json:"params"`
 	Applications     json.RawMessage `json:"applications"`
 	Comment          json.RawMessage `json:"comment"`

@@ -66,6 +66,26 @@
 // Transceiver ignores the context and is still inside Transmit; that
 // Transceiver is then left alone ([ErrCardLinkAbandoned]).
 //
+// # UnionPay and the terminal's languages
+//
+// UnionPay's contact applications (UICS, the People's Bank of China
+// standard JR/T 0025) run through the Book 3 flow unchanged; the kernel
+// adds what JR/T 0025.13 asks of a terminal for electronic cash: the EC
+// Terminal Support Indicator 9F7A a card's PDOL asks for, 01 below the
+// application's [AppParams].ECTerminalLimit (9F7B); the EC Issuer
+// Authorization Code 9F74 of an electronic cash approval in
+// [Result].ECIssuerAuthCode; and the electronic cash balance inquiry
+// ([Transaction].ECBalance), which reads the balance and limits with GET
+// DATA after application selection and ends with [BalanceRead] and
+// [Result].ECBalance. The receipt shows the cardholder's ID number 9F61
+// masked.
+//
+// The cardholder messages are in the first language of the card's
+// Language Preference 5F2D that [Config].Languages has, else the first of
+// those (Book 4 §11.1): [Result].Language, given to a [LanguageDisplay];
+// [Message.Text] holds the messages of Book 4 §11.2 in English and
+// Simplified Chinese.
+//
 // # Recorded sessions
 //
 // A session file (package apdu's format) holds a transaction's exchanges

@@ -152,3 +152,39 @@ func TestECBalanceInquirySession(t *testing.T) {
 	assert.Equal(t, []emv.Message{emv.MsgRemoveCard}, d.msgs)
 	assert.Equal(t, "balance read", done.Result.Outcome.String())
 }
+
+// FuzzECBalanceInquiry runs the electronic cash balance inquiry on a
+// UnionPay card whose answers are mutated: no input panics; the inquiry
+// either reads a balance (Outcome BalanceRead, an ECBalance of at most 12
+// digits, no GET PROCESSING OPTIONS sent) or has none and goes on.
+func FuzzECBalanceInquiry(f *testing.F) {
+	f.Add([]byte{})
+	f.Add([]byte{0, 0, 0, 0, 4, 7})
+	f.Add([]byte{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 9})
+	f.Fuzz(func(t *testing.T, mutations []byte) {
+		p := emvtest.UnionPayDebit()
+		p.Keys = emvtest.Keys{Seed: "fuzz", CABits: 768, IssuerBits: 768, ICCBits: 768} // small keys, fast signatures
+		card := emvtest.NewCard(p)
+		cfg := testConfig(t, card)
+		unionPayConfig(cfg)
+		m := &mutatingCard{card: card, in: mutations}
+		res, err := emv.Run(context.Background(), m, cfg, *ecInquiry(), &emv.Terminal{Host: approve()})
+		if res == nil {
+			t.Fatalf("no result (err %v)", err)
+		}
+		if res.Outcome != emv.BalanceRead {
+			if res.ECBalance != nil {
+				t.Fatalf("outcome %s with a balance", res.Outcome)
+			}
+			return
+		}
+		if err != nil || res.ECBalance == nil || res.ECBalance.Balance > 999999999999 {
+			t.Fatalf("balance read: %+v, err %v", res.ECBalance, err)
+		}
+		for _, c := range res.Trace.Commands() {
+			if c == "GET PROCESSING OPTIONS" {
+				t.Fatal("GPO sent in a balance inquiry that read the balance")
+			}
+		}
+	})
+}

@@ -43,7 +43,8 @@ type Terminal struct {
 	Host Host
 
 	// Display shows the standard messages of Book 4 §11.2 to the
-	// cardholder and the attendant. Nil: nothing is shown.
+	// cardholder and the attendant; a [LanguageDisplay] shows them in the
+	// cardholder's language (Book 4 §11.1). Nil: nothing is shown.
 	Display Display
 
 	// TransactionLog finds the most recent approved transaction with the

@@ -106,8 +106,10 @@ type Transaction struct {
 	// 9F79, 9F78, 9F77 and 9F6D with GET DATA and ends with Outcome
 	// [BalanceRead] and [Result].ECBalance, without GET PROCESSING OPTIONS
 	// or a cryptogram. A card with no electronic cash balance (9F79
-	// answered 6A88) gets the Book 3 balance inquiry, online. Set with any
-	// other type it is an error wrapping [ErrTransaction].
+	// answered 6A88) gets the Book 3 balance inquiry. The transaction must
+	// be known from the start ([Run], or [Start] with a transaction): a
+	// [Session] that asks for it later does the Book 3 inquiry. Set with
+	// any other type it is an error wrapping [ErrTransaction].
 	ECBalance bool
 }
 

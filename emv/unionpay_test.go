@@ -1,6 +1,7 @@
 package emv_test
 
 import (
+	"context"
 	"testing"
 
 	"github.com/emvkit/emvkit/emv"
@@ -181,6 +182,24 @@ func TestUnionPayContact(t *testing.T) {
 			cmds: upHead + " GAC80 GAC00",
 		},
 		{
+			// JR/T 0025.5 gives CV Rule code 20 (a payment system code,
+			// Book 3 Annex C3) to "cardholder ID presentation": the
+			// attendant checks the identity document 9F61/9F62 names. The
+			// kernel has no attendant seam to ask, so it treats the code as
+			// Book 3 §10.5 treats a CVM it does not recognise: TVR byte 3
+			// bit 7, and, the rule saying to apply the next one (60, always),
+			// the next rule, signature. (With condition 03, "if the terminal
+			// supports the CVM", the rule is skipped without the bit.)
+			name: "UnionPayDebit_JRT0025_5_CVM20_IDPresentation_Unrecognised_NextRule",
+			base: emvtest.UnionPayDebit,
+			profile: func(p *emvtest.Profile) {
+				p.Applications[0].CVMList = mustHex("0000000000000000" + "6000" + "1E03" + "1F03")
+			},
+			config:  up,
+			outcome: emv.Approved, tvr: "0000400000", tsi: "E800", cvm: "1E0300",
+			cmds: upHead + " GAC40",
+		},
+		{
 			// Book 1 §12.3.2: the PSE lists the recorded card's three
 			// applications; without cardholder selection the terminal
 			// takes the highest priority, credit.
@@ -257,6 +276,21 @@ func TestUnionPayContact(t *testing.T) {
 			},
 		},
 		{
+			// JR/T 0025.13: 9F7A = 01 but the amount (250.00) is above the
+			// card's EC balance (200.00): no electronic cash; the card asks
+			// to go online and the issuer approves.
+			name:    "UnionPayECash_JRT0025_13_AboveBalance_Online",
+			base:    emvtest.UnionPayECash,
+			config:  up,
+			txn:     txn(25000),
+			host:    approve(),
+			outcome: emv.OnlineApproved, tvr: "0000008000", tsi: "E800", cvm: "1F0002",
+			cmds: upECHead + " GAC80 GAC40",
+			check: func(t *testing.T, r *emv.Result, _ *emvtest.Card) {
+				assert.Equal(t, "80A80000"+"0B"+"8309"+"01"+"000000025000"+"0156"+"00", hexOf(r.Trace[6].Command))
+			},
+		},
+		{
 			// At the EC Terminal Transaction Limit (1000.00) the terminal
 			// says it does not support electronic cash for the amount:
 			// 9F7A = 00.
@@ -274,3 +308,21 @@ func TestUnionPayContact(t *testing.T) {
 }
 
 var _ = require.NoError
+
+// An electronic cash purchase takes its amount from the card's balance: a
+// balance inquiry after it reads the balance less the amount (JR/T
+// 0025.13).
+func TestUnionPayECashPurchaseThenInquiry(t *testing.T) {
+	card := emvtest.NewCard(emvtest.UnionPayECash())
+	cfg := testConfig(t, card)
+	unionPayConfig(cfg)
+	res, err := emv.Run(context.Background(), card, cfg, emv.Transaction{Amount: 1500, SequenceCounter: 1}, nil)
+	require.NoError(t, err)
+	require.Equal(t, emv.Approved, res.Outcome)
+	assert.Equal(t, "ECC001", res.ECIssuerAuthCode)
+	res, err = emv.Run(context.Background(), card, cfg, *ecInquiry(), nil)
+	require.NoError(t, err)
+	require.Equal(t, emv.BalanceRead, res.Outcome)
+	assert.Equal(t, uint64(18500), res.ECBalance.Balance)
+	assert.Equal(t, "9F79060000000185009000", hexOf(res.Trace[6].Response))
+}

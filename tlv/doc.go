@@ -36,7 +36,9 @@
 //
 // [Lookup] describes every data element of Book 3 Annex A1 that has a tag,
 // plus the contactless and scheme tags a terminal meets (Books A, B, C-2,
-// C-3): name, [Format], length range, templates and [Source].
+// C-3) and UnionPay's (UICS, JR/T 0025: the cardholder ID number 9F61,
+// electronic cash 9F79, 9F77, 9F78, 9F6D, 9F74, ...): name, [Format],
+// length range, templates and [Source].
 //
 // # Data Object Lists
 //

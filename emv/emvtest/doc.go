@@ -54,6 +54,16 @@
 // [UnionPayQuickPassQuasiCredit], [UnionPayQuickPassDecline] and
 // [UnionPayQuickPassPhone] are built in.
 //
+// # UnionPay cards
+//
+// [UnionPayDebit], [UnionPayCredit], [UnionPayThreeApplications] and
+// [UnionPayECash] are UnionPay contact cards (AIDs under A000000333, CNY,
+// language "zh", the cardholder's ID number 9F61 and type 9F62 in their
+// records). GET DATA answers their electronic cash data (9F79, 9F78, 9F77,
+// 9F6D) from [Application.IssuerData]; an application whose PDOL asks for
+// 9F7A approves offline what its EC balance allows when the terminal sends
+// 01, and takes the amount from the balance.
+//
 // # Cryptography
 //
 // The card is personalised with a deterministic test key chain ([KeyChain]:

@@ -224,6 +224,9 @@ func (c *Card) generateAC(a *appState, cmd apdu.Command) apdu.Response {
 		a.tx.cdol1Data = append([]byte(nil), cmd.Data...)
 		a.tx.cdol1Vals = dolValues(dol, a.tx.cdol1Data)
 		cid = a.firstDecision(ref)
+		if ref == cidTC && cid != cidAAC && a.eCashPurchase() {
+			cid = cidTC
+		}
 	} else {
 		// Issuer Authentication Data in CDOL2 (91) is checked here when
 		// EXTERNAL AUTHENTICATE was not used (Book 3 §10.9).

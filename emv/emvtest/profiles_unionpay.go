@@ -163,19 +163,22 @@ func UnionPayThreeApplications() *Profile {
 
 // UnionPayECash is a UnionPay electronic cash card (A000000333010106):
 // no PSE (selected by AID), the EC PDOL, no CVM, the EC Issuer
-// Authorization Code "ECC001" (9F74) in its records, offline approval
-// whenever asked, and an EC balance of 200.00 (limit 1000.00, single
-// transaction limit 300.00, reset threshold 50.00).
+// Authorization Code "ECC001" (9F74) in its records, and an EC balance of
+// 200.00 (limit 1000.00, single transaction limit 300.00, reset threshold
+// 50.00). It approves offline what its balance and single transaction
+// limit allow when the terminal says it supports electronic cash (9F7A
+// 01), and takes the amount from its balance; anything else it sends
+// online (an ARQC).
 func UnionPayECash() *Profile {
 	a := unionPayApp(AIDUnionPayECash, "UICC ECASH", 1)
 	a.PDOL = mustHex(PDOLUnionPayECash)
 	a.CVMList = mustHex(CVMNoCVM)
-	a.Risk.Decision = DecideOffline
+	a.Risk.Decision = DecideOnline
 	a.Extra = append(a.Extra, tlvHex(0x9F74, []byte("ECC001"))...)
 	a.IssuerData = eCashData(20000, 100000, 30000, 5000)
 	return &Profile{
 		Name:         "unionpay-ecash",
-		Description:  "UnionPay electronic cash card (A000000333010106): no PSE, EC PDOL 9F7A, no CVM, 9F74 ECC001, offline approval, EC balance 200.00",
+		Description:  "UnionPay electronic cash card (A000000333010106): no PSE, EC PDOL 9F7A, no CVM, 9F74 ECC001, offline approval within its EC balance 200.00, else online",
 		Directory:    DirectoryNone,
 		PAN:          "6210948000000045",
 		PSN:          "01",
@@ -188,4 +191,50 @@ func init() {
 	builtin["unionpay-credit"] = UnionPayCredit
 	builtin["unionpay-three-applications"] = UnionPayThreeApplications
 	builtin["unionpay-ecash"] = UnionPayECash
+}
+
+// eCashPurchase is the electronic cash decision of a UnionPay application
+// whose PDOL asks for the EC Terminal Support Indicator 9F7A and which has
+// an EC Balance 9F79 (JR/T 0025.13): when the terminal sent 9F7A = 01 and
+// the amount authorised is at most the balance and the EC Single
+// Transaction Limit 9F78 (when the card has one), the card approves
+// offline and takes the amount from its balance, and it reports true.
+// Otherwise the application's own risk management decides.
+func (a *appState) eCashPurchase() bool {
+	vals := dolValues(a.perso.pdol, a.tx.pdolData)
+	if ind, found := vals[0x9F7A]; !found || len(ind) != 1 || ind[0] != 0x01 {
+		return false
+	}
+	bal := a.issuerData(0x9F79)
+	amount, good := bcdNumber(a.tx.cdol1Vals[0x9F02])
+	if bal == nil || !good {
+		return false
+	}
+	balance, good := bcdNumber(bal.value)
+	if !good || amount > balance {
+		return false
+	}
+	if single := a.issuerData(0x9F78); single != nil {
+		if limit, good := bcdNumber(single.value); good && amount > limit {
+			return false
+		}
+	}
+	bal.value = bcd12(balance - amount)
+	return true
+}
+
+// bcdNumber reads an n value; false for a nibble that is not a digit or
+// no value.
+func bcdNumber(v []byte) (uint64, bool) {
+	if len(v) == 0 {
+		return 0, false
+	}
+	var n uint64
+	for _, c := range v {
+		if c>>4 > 9 || c&0x0F > 9 {
+			return 0, false
+		}
+		n = n*100 + uint64(c>>4)*10 + uint64(c&0x0F)
+	}
+	return n, true
 }
