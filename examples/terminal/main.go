@@ -253,11 +253,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case o.pinSet:
 		term.PINPad = &app.PINPad{Fixed: o.pin}
 	case virtual != nil:
-		// The card's reference PIN; a card without offline PIN gets 1234
-		// for an online PIN, which the virtual issuer does not check.
+		// The card's reference PIN; a card without offline PIN gets the
+		// one its virtual issuer checks online PINs against.
 		pin := string(virtual.Profile().Applications[0].PIN)
 		if pin == "" {
-			pin = "1234"
+			pin = emvtest.DefaultOnlinePIN
 		}
 		term.PINPad = &app.PINPad{Fixed: pin}
 	default:

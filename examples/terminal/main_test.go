@@ -87,8 +87,8 @@ func TestRunRecordReplays(t *testing.T) {
 		{"unable to go online", []string{"-amount", "100.00", "-host", "none"}, "declined (unable to go online)", []string{"entered"}, false},
 		{"plaintext PIN, SDA", []string{"-card", "visa-sda"}, "approved", []string{"entered"}, false},
 		// The card refuses 9999 (63Cx); the retry is bypassed, the online
-		// PIN that follows typed.
-		{"wrong PIN, retry bypassed, online PIN", []string{"-card", "visa-sda", "-pin", "9999"}, "online approved", []string{"entered", "bypass", "entered"}, true},
+		// PIN that follows typed, and the issuer refuses it too (ARC 55).
+		{"wrong PIN, retry bypassed, online PIN", []string{"-card", "visa-sda", "-pin", "9999"}, "online declined", []string{"entered", "bypass", "entered"}, true},
 		{"online PIN, DDA", []string{"-card", "mastercard-dda", "-amount", "75"}, "online approved", []string{"entered"}, true},
 		{"no PIN pad", []string{"-pin", "none", "-host", "none"}, "approved", nil, false},
 		{"cashback", []string{"-type", "cashback", "-amount", "20.00", "-cashback", "5.00"}, "", []string{"entered"}, false},

@@ -15,7 +15,12 @@ type IssuerHost struct{ Issuer *emvtest.Issuer }
 
 // Authorise forwards the request with its PAN and PAN Sequence Number.
 func (h IssuerHost) Authorise(ctx context.Context, req *emv.OnlineRequest) (*emv.OnlineResponse, error) {
-	r, err := h.Issuer.Authorise(ctx, &emvtest.AuthorisationRequest{ICCData: req.ICCData, PAN: tlv.Digits(req.PAN()), PSN: tlv.Digits(req.PANSequence)})
+	ar := &emvtest.AuthorisationRequest{ICCData: req.ICCData, PAN: tlv.Digits(req.PAN()), PSN: tlv.Digits(req.PANSequence)}
+	if !req.OnlinePINBlock.IsZero() {
+		ar.PINBlock, ar.PINFormat = req.OnlinePINBlock.Bytes(), req.OnlinePINBlock.BlockFormat()
+		defer clear(ar.PINBlock)
+	}
+	r, err := h.Issuer.Authorise(ctx, ar)
 	if err != nil {
 		return nil, err
 	}

@@ -7,15 +7,14 @@ import (
 	"io"
 
 	"github.com/emvkit/emvkit/cvm"
+	"github.com/emvkit/emvkit/emv/emvtest"
 )
 
 // DemoPINKey is the AES key the example PIN pad enciphers online PINs
-// under (ISO 9564-1 format 4). A real PIN pad holds its key in secure
-// hardware; this one is public and protects nothing.
-var DemoPINKey = []byte{
-	0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77,
-	0x88, 0x99, 0xAA, 0xBB, 0xCC, 0xDD, 0xEE, 0xFF,
-}
+// under (ISO 9564-1 format 4): the one the virtual issuer shares with the
+// terminal. A real PIN pad holds its key in secure hardware; this one is
+// public and protects nothing.
+var DemoPINKey = emvtest.DefaultPINKey
 
 // PINPad is a cvm.PINPad for the examples. With Fixed set it types that
 // PIN once (a test bench) and bypasses PIN entry if the card refuses it,
