@@ -46,7 +46,10 @@
 //	-json            print the result as JSON (below)
 //	-record FILE     write the card session in apdu's session format
 //	                 (testdata/README.md) with the kernel object of
-//	                 emv.Recording, so it can be replayed in a test (below)
+//	                 emv.Recording, so it can be replayed in a test (below);
+//	                 the file's mode is 0600
+//	-mask            with -record: mask the card's PAN, track 2 and
+//	                 cardholder name (apdu.Session.Masked)
 //
 // A flag given a value it cannot take is a usage error: the command exits
 // with status 2, as for a flag it does not know; other failures exit 1.
@@ -83,6 +86,14 @@
 // loaded, or the built-in one; with a virtual card's CA key), the
 // transaction and its time, every random byte the kernel drew, the
 // issuer's answer, what the PIN pad answered and what the kernel showed.
+// On a reader the card is a real one, and the file holds its PAN, track
+// 2 and cardholder name in clear: the terminal says so on stderr and
+// writes the file for its owner only (mode 0600). -mask replaces them by
+// stand-ins, the same ones wherever they occur in the file (the PAN's
+// first six and last four digits kept); the issuer signed the real
+// data, so a masked recording cannot replay offline data authentication
+// and is for reading, not for a replaying test.
+//
 // The PIN is never written: a PIN typed is recorded as the token
 // "entered" (emv.PINEntered), and a replay types a stand-in, since VERIFY
 // data is never compared and the card's answer is the recorded one. To
@@ -170,7 +181,7 @@ func checkPIN(pin string) error {
 type options struct {
 	card, reader, amount, cashback, typ, pin, host, issuerMK, config, record string
 	wait                                                                     time.Duration
-	json, readers                                                            bool
+	json, readers, mask                                                      bool
 	pinSet                                                                   bool
 }
 
@@ -193,7 +204,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	fs.StringVar(&o.host, "host", "", "online answer: none, approve, decline or issuer (default: issuer for the virtual card or with -issuer-mk, else none)")
 	fs.StringVar(&o.issuerMK, "issuer-mk", "", "issuer master key (AC), 32 hex digits, for -host issuer on a reader")
 	fs.StringVar(&o.config, "config", "", "terminal configuration JSON file")
-	fs.StringVar(&o.record, "record", "", "write the card session to this file (apdu session format)")
+	fs.StringVar(&o.record, "record", "", "write the card session to this file (apdu session format, mode 0600)")
+	fs.BoolVar(&o.mask, "mask", false, "with -record: mask the PAN, track 2 and cardholder name consistently across the file (it then cannot replay offline data authentication)")
 	fs.BoolVar(&o.json, "json", false, "print the result as JSON")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -213,6 +225,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		if err := checkPIN(o.pin); err != nil {
 			return err
 		}
+	}
+	if o.mask && o.record == "" {
+		return &usageError{Flag: "-mask", Reason: "masks a recording: give -record FILE"}
 	}
 	if cardSet && o.reader != "" {
 		return errors.New("-card chooses the virtual card; with -reader the card is the one in the reader")
@@ -293,7 +308,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runErr // an invalid configuration: nothing was sent
 	}
 	if rec != nil {
-		if err := rec.write(o, txn, res, runErr, reader); err != nil {
+		if err := rec.write(o, txn, res, runErr, reader, stderr); err != nil {
 			return err
 		}
 	}
