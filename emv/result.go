@@ -41,9 +41,14 @@ const (
 	// Terminated: the transaction stopped before an outcome; see
 	// [Result.Terminated].
 	Terminated
-	// TryAnotherInterface: the chip could not be used (no answer to
-	// selection, a card error before any application was chosen); the
-	// terminal may fall back to another interface (Book 4 §6.3.6).
+	// TryAnotherInterface: technical fallback. The chip could not be used
+	// (no answer to a command, no application both the card and the
+	// terminal support, a chip read failure before the first GENERATE
+	// AC); the terminal may take the card through another interface, the
+	// magnetic stripe of a contact card, as its acquirer allows (Book 4
+	// §6.3.6). [Result.Terminated] says what failed. A card that gives
+	// no ATR or fails its reset never reaches the kernel: the reader
+	// reports that, and the terminal falls back there too.
 	TryAnotherInterface
 )
 

@@ -147,14 +147,13 @@ func (s *transactionState) finish(err error) {
 	if errors.As(err, &te) {
 		s.res.Terminated = te
 		s.res.Outcome = Terminated
-		if te.Step == StepSelection && (errors.Is(err, ErrCardData) || errors.Is(err, ErrCardRefused)) {
-			// The chip answered but could not be used: the terminal may
-			// fall back to another interface (Book 4 §6.3.6).
-			s.res.Outcome = TryAnotherInterface
-		}
+	}
+	entries := s.rec.Entries()
+	if te != nil && technicalFallback(err, te.Step, entries) {
+		s.res.Outcome = TryAnotherInterface
 	}
 	s.res.ICCData = s.iccData()
-	s.res.Trace = Trace(s.rec.Entries())
+	s.res.Trace = Trace(entries)
 	s.res.Receipt = s.receipt()
 	switch {
 	case s.res.Outcome.IsApproved():

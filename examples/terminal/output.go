@@ -16,6 +16,9 @@ func printText(w io.Writer, r *emv.Result, err error) {
 	if err != nil {
 		fmt.Fprintf(w, "reason:       %v\n", err)
 	}
+	if r.Outcome == emv.TryAnotherInterface {
+		fmt.Fprintln(w, "fallback:     the chip could not be used; the terminal may read the magnetic stripe")
+	}
 	fmt.Fprintf(w, "application:  %X %s\n", r.AID, r.Receipt.Label)
 	fmt.Fprintf(w, "card:         %s\n", r.Receipt.MaskedPAN)
 	fmt.Fprintf(w, "ODA:          %s\n", r.ODA)
