@@ -12,13 +12,12 @@
 //  4. The customer chooses the application when the card has several,
 //     and enters the PIN when the card asks for one (no echo).
 //
-//  5. The terminal goes online when the card or the terminal wants it:
-//     an authorisation request (ISO 8583 0100 with the ICC data in field
-//
-//  55. to a simulated acquirer, which routes it to the card's virtual
-//     issuer; the answer (0110) carries the response code and, in field
-//     55, the ARPC, the ARC and any issuer scripts, which go back to the
-//     card.
+//  5. The terminal goes online when the card or the terminal wants it: an
+//     authorisation request (ISO 8583 0100, the ICC data in its field 55)
+//     goes to a simulated acquirer, which routes it to the card's virtual
+//     issuer; the answer (0110) carries the response code and, in its
+//     field 55, the ARPC, the ARC and any issuer scripts, which go back
+//     to the card.
 //
 //  6. Two receipts print: the merchant copy, with a signature line when
 //     the cardholder verification asks for a signature, and the
@@ -27,9 +26,11 @@
 //
 //  7. "REMOVE CARD"; the next sale, or Enter at the amount to sign off.
 //
-//     go run ./examples/pos
-//     go run ./examples/pos -scripts
-//     go run ./examples/pos -reader 'Virtual PCD 00 00' -config testdata/terminals/test-bench.json -issuer-mk 0123456789ABCDEFFEDCBA9876543210
+// Run it:
+//
+//	go run ./examples/pos
+//	go run ./examples/pos -scripts
+//	go run ./examples/pos -reader 'Virtual PCD 00 00' -config testdata/terminals/test-bench.json -issuer-mk 0123456789ABCDEFFEDCBA9876543210
 //
 // Demo operators: 01 (password 2468) and 02 (password 1357).
 //

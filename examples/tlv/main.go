@@ -5,7 +5,7 @@
 //	go run ./examples/tlv 6F1A840E315041592E5359532E4444463031A5088801015F2D02656E
 //	echo '70 0A 5A 08 47 61 73 90 01 01 01 19' | go run ./examples/tlv
 //	go run ./examples/tlv -f record.bin
-//	go run ./examples/tlv -unmask 5A0847617390010101190
+//	go run ./examples/tlv -unmask 5A084761739001010119
 //
 // The data is hex (upper or lower case; spaces, newlines and colons
 // between bytes are ignored) given as arguments, on standard input, or in
