@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/emvkit/emvkit/apdu"
+	"github.com/emvkit/emvkit/cvm"
 	"github.com/emvkit/emvkit/tlv"
 	"github.com/emvkit/emvkit/tvr"
 )
@@ -126,11 +127,11 @@ type Result struct {
 	// Terminated is set when Outcome is Terminated: the step and reason.
 	Terminated *TerminatedError `json:"-"`
 
-	TVR        tvr.TVR `json:"-"`
-	TSI        tvr.TSI `json:"-"`
-	CVMResults [3]byte `json:"-"` // 9F34 (Book 3 Annex A, Book 3 §10.5)
+	TVR        tvr.TVR     `json:"-"`
+	TSI        tvr.TSI     `json:"-"`
+	CVMResults cvm.Results `json:"-"` // 9F34 (Book 3 Annex A, Book 3 §10.5); prints in hex and words
 
-	AID   []byte `json:"-"` // 84 (DF name) of the selected application
+	AID   AID    `json:"-"` // 84 (DF name) of the selected application
 	Label string `json:"label,omitempty"`
 	// PreferredName is the Application Preferred Name 9F12, if any.
 	PreferredName string    `json:"preferred_name,omitempty"`

@@ -62,7 +62,7 @@ type seam interface {
 // CardInfo is what the terminal knows about the card before it gives the
 // amount, in a [Session] that asks for the transaction late.
 type CardInfo struct {
-	AID       []byte
+	AID       AID
 	Label     string
 	MaskedPAN string // empty before the records are read
 }
