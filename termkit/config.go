@@ -1,0 +1,61 @@
+package termkit
+
+import (
+	"errors"
+
+	"github.com/emvkit/emvkit/emv"
+	"github.com/emvkit/emvkit/emv/emvtest"
+	"github.com/emvkit/emvkit/oda"
+	"github.com/emvkit/emvkit/tvr"
+)
+
+// DemoConfig is a terminal that works with the virtual cards of package
+// emv/emvtest: an attended, online-capable terminal (22) in the United
+// States, US dollars, a floor limit of 50.00 and common Visa action codes,
+// supporting the Visa credit and debit and the Mastercard applications.
+// It trusts no CA key: add a virtual card's with [TrustCard], or set
+// CAKeys to the card's [emvtest.Card.KeyStore].
+func DemoConfig() *emv.Config {
+	floor := uint64(5000)
+	denial := tvr.TVR{0x00, 0x10, 0x00, 0x00, 0x00}
+	online := tvr.TVR{0xDC, 0x40, 0x04, 0xF8, 0x00}
+	def := tvr.TVR{0xDC, 0x40, 0x00, 0xA8, 0x00}
+	return &emv.Config{
+		Country:              840,
+		Currency:             840,
+		CurrencyExponent:     2,
+		MerchantCategory:     5999,
+		MerchantID:           "EMVKITDEMO00001",
+		MerchantNameLocation: "EMVKIT DEMO SHOP",
+		TerminalID:           "DEMO0001",
+		IFDSerial:            "IFD00001",
+		Applications: []emv.Application{
+			{AID: []byte{0xA0, 0x00, 0x00, 0x00, 0x03, 0x10, 0x10}},
+			{AID: []byte{0xA0, 0x00, 0x00, 0x00, 0x03, 0x20, 0x10}},
+			{AID: []byte{0xA0, 0x00, 0x00, 0x00, 0x04, 0x10, 0x10}, Params: emv.AppParams{Version: []byte{0x00, 0x02}}},
+		},
+		AppParams: emv.AppParams{
+			Version:    []byte{0x00, 0x8C},
+			FloorLimit: &floor,
+			TACDenial:  &denial,
+			TACOnline:  &online,
+			TACDefault: &def,
+		},
+	}
+}
+
+// TrustCard adds the CA public keys that sign a virtual card (RSA and,
+// for an EMV 4.4 ECC card, ECC) to the terminal's key store, creating it
+// if needed; keys already there are kept.
+func TrustCard(cfg *emv.Config, card *emvtest.Card) error {
+	if cfg.CAKeys == nil {
+		cfg.CAKeys = card.KeyStore()
+		return nil
+	}
+	for _, k := range card.CAPublicKeys() {
+		if err := cfg.CAKeys.Add(k.CAKey()); err != nil && !errors.Is(err, oda.ErrDuplicateKey) {
+			return err
+		}
+	}
+	return nil
+}
