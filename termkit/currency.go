@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	xcurrency "golang.org/x/text/currency"
+
+	"github.com/emvkit/emvkit/emv"
 )
 
 // Currency is an ISO 4217 currency as a terminal uses it: the numeric
@@ -112,3 +114,14 @@ func (c Currency) Format(v uint64) string {
 // Display writes the amount as a receipt or a screen shows it: "USD
 // 12.34".
 func (c Currency) Display(v uint64) string { return c.String() + " " + c.Format(v) }
+
+// ConfigCurrency is the currency a terminal configuration transacts in:
+// its Transaction Currency Code (5F2A) and Exponent (5F36) as configured,
+// with the alphabetic code of [CurrencyName].
+func ConfigCurrency(cfg *emv.Config) Currency {
+	c := Currency{Code: cfg.Currency, Exponent: cfg.CurrencyExponent}
+	if a, ok := iso4217[cfg.Currency]; ok {
+		c.Alpha = a
+	}
+	return c
+}

@@ -69,6 +69,7 @@ import (
 	"github.com/emvkit/emvkit/emv"
 	"github.com/emvkit/emvkit/emv/emvtest"
 	"github.com/emvkit/emvkit/examples/internal/app"
+	"github.com/emvkit/emvkit/termkit"
 )
 
 func main() {
@@ -92,7 +93,7 @@ type environment struct {
 }
 
 type counter struct {
-	con      *app.Console
+	con      *termkit.Console
 	out      io.Writer
 	cfg      *emv.Config
 	acq      *acquirer
@@ -124,7 +125,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if env.now == nil {
 		env.now = time.Now
 	}
-	cfg := app.DemoConfig()
+	cfg := termkit.DemoConfig()
 	if *config != "" {
 		c, err := emv.LoadConfig(*config)
 		if err != nil {
@@ -135,7 +136,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	cfg.Time = env.now
 	cfg.Rand = env.rand
 	c := &counter{
-		con: app.NewConsole(stdin, stdout), out: stdout, cfg: cfg, env: env,
+		con: termkit.NewConsole(stdin, stdout), out: stdout, cfg: cfg, env: env,
 		acq:    &acquirer{issuers: map[string]*emvtest.Issuer{}},
 		reader: *reader, wait: *wait, defaultCard: "visa-cda",
 		cards: map[string]*emvtest.Card{}, scripts: *scripts,
@@ -198,22 +199,22 @@ func (c *counter) sale(ctx context.Context) (bool, error) {
 	var amount uint64
 	for {
 		s, err := c.con.ReadLine(ctx, "Amount (Enter to sign off): ")
-		if errors.Is(err, app.ErrNoInput) || (err == nil && s == "") {
+		if errors.Is(err, termkit.ErrNoInput) || (err == nil && s == "") {
 			return false, nil
 		}
 		if err != nil {
 			return false, err
 		}
-		if amount, err = app.ParseAmount(s, c.cfg.CurrencyExponent); err == nil && amount > 0 {
+		if amount, err = termkit.ConfigCurrency(c.cfg).Parse(s); err == nil && amount > 0 {
 			break
 		}
 		c.con.Printf("Invalid amount.\n")
 	}
-	c.con.Printf("AMOUNT %s %s\n", currency(c.cfg.Currency), app.FormatAmount(amount, c.cfg.CurrencyExponent))
+	c.con.Printf("AMOUNT %s\n", termkit.ConfigCurrency(c.cfg).Display(amount))
 
 	card, done, err := c.insertCard(ctx)
 	if err != nil {
-		if ctx.Err() != nil || errors.Is(err, app.ErrNoInput) {
+		if ctx.Err() != nil || errors.Is(err, termkit.ErrNoInput) {
 			return false, err
 		}
 		c.con.Printf("No card: %v\n", err)
@@ -227,7 +228,7 @@ func (c *counter) sale(ctx context.Context) (bool, error) {
 	switch {
 	case res == nil:
 		return false, err
-	case err != nil && (ctx.Err() != nil || errors.Is(err, app.ErrNoInput)):
+	case err != nil && (ctx.Err() != nil || errors.Is(err, termkit.ErrNoInput)):
 		return false, err
 	case err != nil:
 		c.con.Printf("\nTRANSACTION NOT COMPLETED: %v\n", err)
@@ -274,7 +275,7 @@ func (c *counter) insertCard(ctx context.Context) (apdu.Transceiver, func(), err
 			return nil, nil, err
 		}
 		card = emvtest.NewCard(p)
-		if err := app.TrustCard(c.cfg, card); err != nil {
+		if err := termkit.TrustCard(c.cfg, card); err != nil {
 			return nil, nil, err
 		}
 		iss := emvtest.IssuerFor(card)
@@ -304,7 +305,7 @@ func withScript(req *emvtest.AuthorisationRequest, valid bool) emvtest.Decision 
 func (c *counter) transact(ctx context.Context, card apdu.Transceiver, txn emv.Transaction) (*emv.Result, uint32, error) {
 	s := emv.Start(ctx, card, c.cfg, &txn, &emv.Terminal{Display: display{c.con}})
 	defer s.Close()
-	pad := &app.PINPad{Console: c.con, Rand: c.env.rand}
+	pad := &termkit.PINPad{Console: c.con, Rand: c.env.rand}
 	var stan uint32
 	for {
 		req, done := s.Next()
@@ -351,7 +352,7 @@ func (c *counter) transact(ctx context.Context, card apdu.Transceiver, txn emv.T
 				continue
 			}
 			c.con.Printf("  < %s\n", resp)
-			r.Answer(onlineResponse(resp))
+			r.Answer(emv.ParseHostResponse(resp.ResponseCode, resp.ICCData))
 		case *emv.TransactionDetails:
 			r.Answer(txn)
 		}
@@ -378,7 +379,7 @@ func (c *counter) choose(ctx context.Context, cands []emv.Candidate) (int, error
 
 // display shows the kernel's standard messages (Book 4 §11.2) on the
 // counter's screen.
-type display struct{ con *app.Console }
+type display struct{ con *termkit.Console }
 
 func (d display) Show(ctx context.Context, m emv.Message) {
 	if m == emv.MsgRemoveCard {

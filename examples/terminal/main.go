@@ -27,12 +27,17 @@
 //	-amount A        amount authorised, in major units ("12.34")
 //	-cashback A      amount other, for -type cashback
 //	-type T          purchase, cash, cashback, refund, inquiry, or two hex digits
-//	-pin PIN         the PIN the cardholder types, once (a wrong PIN is not
-//	                 retried: PIN entry is then bypassed); "none": the
-//	                 terminal has no PIN pad. Unset: the virtual card's own
-//	                 PIN (1234 if it has none), or, on a reader, a prompt
-//	                 (no echo on a terminal; an empty line bypasses).
-//	                 Anything but "none" or 4 to 12 digits is a usage error
+//	-pin PINS        the PINs the cardholder types, separated by commas: the
+//	                 first when the card first asks, the next each time it
+//	                 asks again (after a wrong PIN, 63Cx), so -pin 9999,1234
+//	                 scripts a wrong PIN and then the right one; once the
+//	                 list is used up PIN entry is bypassed, so a bench never
+//	                 blocks a card. "none": the terminal has no PIN pad.
+//	                 Unset: the virtual card's own PIN (its issuer's 1234
+//	                 if it has none), or, on a reader, a prompt (each key
+//	                 shown as * on a terminal; an empty line bypasses).
+//	                 Anything but "none" or PINs of 4 to 12 digits is a
+//	                 usage error
 //	-host H          the online answer: none (unable to go online), approve
 //	                 or decline (an ARC and no ARPC), or issuer (the virtual
 //	                 issuer checks the ARQC and answers with an ARPC).
@@ -122,6 +127,7 @@ import (
 	"github.com/emvkit/emvkit/emv"
 	"github.com/emvkit/emvkit/emv/emvtest"
 	"github.com/emvkit/emvkit/examples/internal/app"
+	"github.com/emvkit/emvkit/termkit"
 )
 
 func main() {
@@ -165,16 +171,18 @@ func (e *usageError) Error() string {
 
 func (e *usageError) Unwrap() error { return e.Err }
 
-// checkPIN refuses a -pin value that is neither "none" nor a PIN: 4 to 12
-// decimal digits (ISO 9564-1; Book 3 §6.5.12: the PIN block's length
-// nibble is 4 to C). The message
+// checkPIN refuses a -pin value that is neither "none" nor a list of
+// PINs, each 4 to 12 decimal digits (ISO 9564-1; Book 3 §6.5.12: the PIN
+// block's length nibble is 4 to C), separated by commas. The message
 // never repeats the value: it may be a real PIN.
-func checkPIN(pin string) error {
-	p, err := cvm.NewPIN([]byte(pin))
-	if err != nil {
-		return &usageError{Flag: "-pin", Reason: fmt.Sprintf(`want "none" or %d to %d decimal digits`, cvm.MinPINLen, cvm.MaxPINLen)}
+func checkPIN(pins string) error {
+	for n, pin := range strings.Split(pins, ",") {
+		p, err := cvm.NewPIN([]byte(pin))
+		if err != nil {
+			return &usageError{Flag: "-pin", Reason: fmt.Sprintf(`entry %d: want "none" or PINs of %d to %d decimal digits, separated by commas`, n+1, cvm.MinPINLen, cvm.MaxPINLen)}
+		}
+		p.Zero()
 	}
-	p.Zero()
 	return nil
 }
 
@@ -200,7 +208,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	fs.StringVar(&o.amount, "amount", "12.34", "amount authorised in major units")
 	fs.StringVar(&o.cashback, "cashback", "0", "amount other (cashback) in major units")
 	fs.StringVar(&o.typ, "type", "purchase", "transaction type: purchase, cash, cashback, refund, inquiry, or two hex digits")
-	fs.StringVar(&o.pin, "pin", "", `PIN typed by the cardholder; "none": no PIN pad; unset: the virtual card's PIN, or a prompt on a reader`)
+	fs.StringVar(&o.pin, "pin", "", `PINs typed by the cardholder, in order, separated by commas (9999,1234: a wrong PIN, then the right one); "none": no PIN pad; unset: the virtual card's PIN, or a prompt on a reader`)
 	fs.StringVar(&o.host, "host", "", "online answer: none, approve, decline or issuer (default: issuer for the virtual card or with -issuer-mk, else none)")
 	fs.StringVar(&o.issuerMK, "issuer-mk", "", "issuer master key (AC), 32 hex digits, for -host issuer on a reader")
 	fs.StringVar(&o.config, "config", "", "terminal configuration JSON file")
@@ -254,11 +262,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if err != nil {
 		return err
 	}
-	txn, err := transaction(o, cfg.CurrencyExponent)
+	txn, err := transaction(o, termkit.ConfigCurrency(cfg))
 	if err != nil {
 		return err
 	}
-	console := app.NewConsole(stdin, stderr)
+	console := termkit.NewConsole(stdin, stderr)
 	term := &emv.Terminal{}
 	if !o.json {
 		term.Display = display{stdout}
@@ -266,7 +274,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	switch {
 	case o.pin == "none":
 	case o.pinSet:
-		term.PINPad = &app.PINPad{Fixed: o.pin}
+		term.PINPad = &termkit.PINPad{PINs: strings.Split(o.pin, ",")}
 	case virtual != nil:
 		// The card's reference PIN; a card without offline PIN gets the
 		// one its virtual issuer checks online PINs against.
@@ -274,9 +282,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		if pin == "" {
 			pin = emvtest.DefaultOnlinePIN
 		}
-		term.PINPad = &app.PINPad{Fixed: pin}
+		term.PINPad = &termkit.PINPad{PINs: []string{pin}}
 	default:
-		term.PINPad = &app.PINPad{Console: console}
+		term.PINPad = &termkit.PINPad{Console: console}
 	}
 	host, err := chooseHost(o, virtual)
 	if err != nil {
@@ -345,30 +353,30 @@ func chooseHost(o options, virtual *emvtest.Card) (emv.Host, error) {
 	case "none":
 		return nil, nil
 	case "approve":
-		return app.FixedHost{Approve: true}, nil
+		return termkit.FixedHost{Approve: true}, nil
 	case "decline":
-		return app.FixedHost{}, nil
+		return termkit.FixedHost{}, nil
 	case "issuer":
 		if o.issuerMK != "" {
 			iss, err := emvtest.NewIssuerFromMasterKey(o.issuerMK)
 			if err != nil {
 				return nil, fmt.Errorf("-issuer-mk: %w", err)
 			}
-			return app.IssuerHost{Issuer: iss}, nil
+			return termkit.IssuerHost{Issuer: iss}, nil
 		}
 		if virtual == nil {
 			return nil, errors.New("-host issuer on a reader needs the card's issuer master key: -issuer-mk HEX")
 		}
-		return app.IssuerHost{Issuer: emvtest.IssuerFor(virtual)}, nil
+		return termkit.IssuerHost{Issuer: emvtest.IssuerFor(virtual)}, nil
 	}
 	return nil, fmt.Errorf("-host %q: want none, approve, decline or issuer", o.host)
 }
 
 // terminalConfig loads the configuration file, or takes the examples'
-// built-in one (app.DemoConfig). Either way a virtual card's CA key is
+// built-in one (termkit.DemoConfig). Either way a virtual card's CA key is
 // trusted.
 func terminalConfig(path string, card *emvtest.Card) (*emv.Config, error) {
-	cfg := app.DemoConfig()
+	cfg := termkit.DemoConfig()
 	if path != "" {
 		c, err := emv.LoadConfig(path)
 		if err != nil {
@@ -377,23 +385,23 @@ func terminalConfig(path string, card *emvtest.Card) (*emv.Config, error) {
 		cfg = c
 	}
 	if card != nil {
-		if err := app.TrustCard(cfg, card); err != nil {
+		if err := termkit.TrustCard(cfg, card); err != nil {
 			return nil, err
 		}
 	}
 	return cfg, nil
 }
 
-func transaction(o options, exponent int) (emv.Transaction, error) {
+func transaction(o options, cur termkit.Currency) (emv.Transaction, error) {
 	typ, err := emv.ParseTransactionType(o.typ)
 	if err != nil {
 		return emv.Transaction{}, &usageError{Flag: "-type", Reason: err.Error(), Err: err}
 	}
-	amount, err := app.ParseAmount(o.amount, exponent)
+	amount, err := cur.Parse(o.amount)
 	if err != nil {
 		return emv.Transaction{}, &usageError{Flag: "-amount", Reason: err.Error(), Err: err}
 	}
-	other, err := app.ParseAmount(o.cashback, exponent)
+	other, err := cur.Parse(o.cashback)
 	if err != nil {
 		return emv.Transaction{}, &usageError{Flag: "-cashback", Reason: err.Error(), Err: err}
 	}

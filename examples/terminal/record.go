@@ -8,6 +8,7 @@ import (
 
 	"github.com/emvkit/emvkit/emv"
 	"github.com/emvkit/emvkit/examples/internal/app"
+	"github.com/emvkit/emvkit/termkit"
 )
 
 // recorder keeps what a replay of the transaction needs and the kernel
@@ -45,7 +46,7 @@ func (r *recorder) write(o options, txn emv.Transaction, res *emv.Result, runErr
 	if reader != nil {
 		source = "examples/terminal, " + reader.Describe()
 	}
-	proves := fmt.Sprintf("a %s of %s: %s, TVR %X, TSI %X, CVM Results %X", txn.Type, app.FormatAmount(txn.Amount, r.cfg.CurrencyExponent), res.Outcome, res.TVR[:], res.TSI[:], res.CVMResults[:])
+	proves := fmt.Sprintf("a %s of %s: %s, TVR %X, TSI %X, CVM Results %X", txn.Type, termkit.ConfigCurrency(&r.cfg).Display(txn.Amount), res.Outcome, res.TVR[:], res.TSI[:], res.CVMResults[:])
 	if runErr != nil {
 		proves += " (" + runErr.Error() + ")"
 	}
