@@ -3,6 +3,7 @@ package termkit_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -149,4 +150,29 @@ func ExampleConsole() {
 	fmt.Printf("%s, a PIN of %d digits; the screen shows %q\n", amount, len(pin), screen.String())
 	// Output:
 	// 19.99, a PIN of 4 digits; the screen shows "Amount: 19.99\nPIN: \n"
+}
+
+// The cardholder chooses the application of a multi-application card on
+// the console (here a script answers "2"); a bench names it by AID.
+func ExampleSelector() {
+	ctx := context.Background()
+	for _, sel := range []*termkit.Selector{
+		{Console: termkit.NewConsole(strings.NewReader("2\n"), io.Discard)},
+		{AID: []byte{0xA0, 0x00, 0x00, 0x00, 0x04, 0x10, 0x10}},
+	} {
+		card := emvtest.NewCard(emvtest.MultiApplication())
+		cfg := termkit.DemoConfig()
+		cfg.CAKeys = card.KeyStore()
+		cfg.Time = at
+		res, err := emv.Run(ctx, card, cfg, emv.Transaction{Type: emv.Purchase, Amount: 1000},
+			&emv.Terminal{Selector: sel, PINPad: &termkit.PINPad{PINs: []string{"1234"}}})
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		fmt.Println(res.AID, res.Label, res.Outcome)
+	}
+	// Output:
+	// A0000000032010 VISA DEBIT approved
+	// A0000000041010 MASTERCARD approved
 }

@@ -60,8 +60,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/emvkit/emvkit/apdu"
@@ -301,9 +299,10 @@ func withScript(req *emvtest.AuthorisationRequest, valid bool) emvtest.Decision 
 }
 
 // transact runs the kernel step by step and answers its requests: the
-// application choice, the PIN, the trip to the acquirer.
+// PIN and the trip to the acquirer (the customer chooses the application
+// through termkit.Selector).
 func (c *counter) transact(ctx context.Context, card apdu.Transceiver, txn emv.Transaction) (*emv.Result, uint32, error) {
-	s := emv.Start(ctx, card, c.cfg, &txn, &emv.Terminal{Display: display{c.con}})
+	s := emv.Start(ctx, card, c.cfg, &txn, &emv.Terminal{Display: display{c.con}, Selector: &termkit.Selector{Console: c.con}})
 	defer s.Close()
 	pad := &termkit.PINPad{Console: c.con, Rand: c.env.rand}
 	var stan uint32
@@ -313,18 +312,6 @@ func (c *counter) transact(ctx context.Context, card apdu.Transceiver, txn emv.T
 			return done.Result, stan, done.Err
 		}
 		switch r := req.(type) {
-		case *emv.ChooseApplication:
-			i, err := c.choose(ctx, r.Candidates)
-			if err != nil {
-				return nil, 0, err
-			}
-			r.Answer(i)
-		case *emv.ConfirmApplication:
-			a, err := c.con.ReadLine(ctx, fmt.Sprintf("Use %s? (y/n): ", r.Candidate.Name()))
-			if err != nil {
-				return nil, 0, err
-			}
-			r.Answer(strings.EqualFold(a, "y") || strings.EqualFold(a, "yes"))
 		case *emv.EnterPIN:
 			if r.PINRequest.Kind == cvm.OnlinePIN {
 				b, err := pad.EnterOnlinePIN(ctx, r.PINRequest)
@@ -356,24 +343,6 @@ func (c *counter) transact(ctx context.Context, card apdu.Transceiver, txn emv.T
 		case *emv.TransactionDetails:
 			r.Answer(txn)
 		}
-	}
-}
-
-// choose lists the candidate applications and reads the customer's pick.
-func (c *counter) choose(ctx context.Context, cands []emv.Candidate) (int, error) {
-	c.con.Printf("SELECT APPLICATION\n")
-	for i, a := range cands {
-		c.con.Printf("  %d. %s\n", i+1, a.Name())
-	}
-	for {
-		s, err := c.con.ReadLine(ctx, fmt.Sprintf("Application (1-%d): ", len(cands)))
-		if err != nil {
-			return 0, err
-		}
-		if n, err := strconv.Atoi(s); err == nil && n >= 1 && n <= len(cands) {
-			return n - 1, nil
-		}
-		c.con.Printf("Invalid choice.\n")
 	}
 }
 

@@ -43,6 +43,15 @@
 //	                 issuer checks the ARQC and answers with an ARPC).
 //	                 Unset: issuer for the virtual card and, on a reader,
 //	                 issuer with -issuer-mk, else none
+//	-aid HEX         the application to use, by its AID (5 to 16 bytes in
+//	                 hex); unset, a card with several applications asks
+//	                 which one on standard input (and asks "y/n" for one
+//	                 that requires confirmation), Book 1 §12.4
+//	-host-response HEX
+//	                 the host's answer as field 55 TLV in hex: 8A (the
+//	                 decision: 00, 08, 10 or 11 approve), 91, 71, 72, read
+//	                 by emv.ParseHostResponse, e.g. a real host's answer
+//	                 pasted from its log; replaces -host
 //	-issuer-mk HEX   the issuer master key (AC) of the card, 32 hex digits:
 //	                 the issuer derives the ICC master key from it by Book 2
 //	                 Annex A1.4 option A (PAN and PAN sequence number), the
@@ -113,6 +122,7 @@ package main
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -188,6 +198,7 @@ func checkPIN(pins string) error {
 
 type options struct {
 	card, reader, amount, cashback, typ, pin, host, issuerMK, config, record string
+	aid, hostResponse                                                        string
 	wait                                                                     time.Duration
 	json, readers, mask                                                      bool
 	pinSet                                                                   bool
@@ -212,6 +223,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	fs.StringVar(&o.host, "host", "", "online answer: none, approve, decline or issuer (default: issuer for the virtual card or with -issuer-mk, else none)")
 	fs.StringVar(&o.issuerMK, "issuer-mk", "", "issuer master key (AC), 32 hex digits, for -host issuer on a reader")
 	fs.StringVar(&o.config, "config", "", "terminal configuration JSON file")
+	fs.StringVar(&o.aid, "aid", "", "the application to use, by AID in hex (default: a prompt on a card with several)")
+	fs.StringVar(&o.hostResponse, "host-response", "", "the host's answer as field 55 TLV in hex (8A, 91, 71, 72), e.g. a real host's pasted from its log")
 	fs.StringVar(&o.record, "record", "", "write the card session to this file (apdu session format, mode 0600)")
 	fs.BoolVar(&o.mask, "mask", false, "with -record: mask the PAN, track 2 and cardholder name consistently across the file (it then cannot replay offline data authentication)")
 	fs.BoolVar(&o.json, "json", false, "print the result as JSON")
@@ -233,6 +246,13 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		if err := checkPIN(o.pin); err != nil {
 			return err
 		}
+	}
+	aid, err := parseAID(o.aid)
+	if err != nil {
+		return err
+	}
+	if o.hostResponse != "" && o.host != "" {
+		return &usageError{Flag: "-host-response", Reason: "is the online answer: give it or -host, not both"}
 	}
 	if o.mask && o.record == "" {
 		return &usageError{Flag: "-mask", Reason: "masks a recording: give -record FILE"}
@@ -267,7 +287,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return err
 	}
 	console := termkit.NewConsole(stdin, stderr)
-	term := &emv.Terminal{}
+	term := &emv.Terminal{Selector: &termkit.Selector{Console: console, AID: aid}}
 	if !o.json {
 		term.Display = display{stdout}
 	}
@@ -340,8 +360,32 @@ func readerName(r string) string {
 	return fmt.Sprintf("%q", r)
 }
 
-// chooseHost builds the online answer of -host.
+// parseAID reads -aid: an AID of 5 to 16 bytes in hex (Book 1 §12.2.1),
+// nil when not given.
+func parseAID(s string) ([]byte, error) {
+	if s == "" {
+		return nil, nil
+	}
+	b, err := hex.DecodeString(s)
+	if err != nil || len(b) < 5 || len(b) > 16 {
+		return nil, &usageError{Flag: "-aid", Reason: fmt.Sprintf("%q is not an AID: want 5 to 16 bytes in hex (10 to 32 hex digits)", s)}
+	}
+	return b, nil
+}
+
+// chooseHost builds the online answer of -host or -host-response.
 func chooseHost(o options, virtual *emvtest.Card) (emv.Host, error) {
+	if o.hostResponse != "" {
+		b, err := hex.DecodeString(strings.ReplaceAll(o.hostResponse, " ", ""))
+		if err != nil {
+			return nil, &usageError{Flag: "-host-response", Reason: "not hex: " + err.Error(), Err: err}
+		}
+		h, err := termkit.NewResponseHost("", b)
+		if err != nil {
+			return nil, &usageError{Flag: "-host-response", Reason: err.Error(), Err: err}
+		}
+		return h, nil
+	}
 	h := o.host
 	if h == "" {
 		h = "none"
@@ -369,7 +413,7 @@ func chooseHost(o options, virtual *emvtest.Card) (emv.Host, error) {
 		}
 		return termkit.IssuerHost{Issuer: emvtest.IssuerFor(virtual)}, nil
 	}
-	return nil, fmt.Errorf("-host %q: want none, approve, decline or issuer", o.host)
+	return nil, &usageError{Flag: "-host", Reason: fmt.Sprintf("%q: want none, approve, decline or issuer", o.host)}
 }
 
 // terminalConfig loads the configuration file, or takes the examples'

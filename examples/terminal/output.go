@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/emvkit/emvkit/cvm"
 	"github.com/emvkit/emvkit/emv"
 	"github.com/emvkit/emvkit/examples/internal/app"
+	"github.com/emvkit/emvkit/termkit"
 )
 
 func printText(w io.Writer, r *emv.Result, err error) {
@@ -19,10 +19,14 @@ func printText(w io.Writer, r *emv.Result, err error) {
 	if r.Outcome == emv.TryAnotherInterface {
 		fmt.Fprintln(w, "fallback:     the chip could not be used; the terminal may read the magnetic stripe")
 	}
-	fmt.Fprintf(w, "application:  %X %s\n", r.AID, r.Receipt.Label)
+	fmt.Fprintf(w, "amount:       %s\n", currencyOf(r).Display(r.Receipt.Amount))
+	if r.Receipt.AmountOther > 0 {
+		fmt.Fprintf(w, "cashback:     %s\n", currencyOf(r).Display(r.Receipt.AmountOther))
+	}
+	fmt.Fprintf(w, "application:  %s %s\n", r.AID, r.Receipt.Label)
 	fmt.Fprintf(w, "card:         %s\n", r.Receipt.MaskedPAN)
 	fmt.Fprintf(w, "ODA:          %s\n", r.ODA)
-	fmt.Fprintf(w, "CVM Results:  %s\n", cvm.Results(r.CVMResults))
+	fmt.Fprintf(w, "CVM Results:  %s\n", r.CVMResults)
 	if r.SignatureRequired {
 		fmt.Fprintln(w, "signature:    required")
 	}
@@ -56,6 +60,9 @@ type jsonResult struct {
 	Protocol       string      `json:"protocol,omitempty"`
 	ATR            string      `json:"atr,omitempty"`
 	AID            string      `json:"aid"`
+	Amount         uint64      `json:"amount"`
+	AmountOther    uint64      `json:"amount_other,omitempty"`
+	Currency       string      `json:"currency"`
 	PAN            string      `json:"pan"`
 	TVR            string      `json:"tvr"`
 	TVRBits        []string    `json:"tvr_bits"`
@@ -68,6 +75,7 @@ type jsonResult struct {
 	AC             string      `json:"ac"`
 	ATC            string      `json:"atc"`
 	IAD            string      `json:"iad"`
+	Field55        string      `json:"field55"`
 	ARC            string      `json:"arc,omitempty"`
 	Scripts        string      `json:"script_results,omitempty"`
 	APDUCount      int         `json:"apdu_count"`
@@ -77,25 +85,29 @@ type jsonResult struct {
 
 func printJSON(w io.Writer, r *emv.Result, err error, reader *app.Reader) error {
 	j := jsonResult{
-		Outcome:    r.Outcome.String(),
-		AID:        fmt.Sprintf("%X", r.AID),
-		PAN:        r.Receipt.MaskedPAN,
-		TVR:        fmt.Sprintf("%X", r.TVR[:]),
-		TVRBits:    r.TVR.Bits(),
-		TSI:        fmt.Sprintf("%X", r.TSI[:]),
-		TSIBits:    r.TSI.Bits(),
-		CVMResults: fmt.Sprintf("%X", r.CVMResults[:]),
-		CVM:        cvm.Results(r.CVMResults).String(),
-		ODA:        r.ODA.String(),
-		CID:        fmt.Sprintf("%02X", r.CID),
-		AC:         fmt.Sprintf("%X", r.AC),
-		ATC:        fmt.Sprintf("%X", r.ATC),
-		IAD:        fmt.Sprintf("%X", r.IAD),
-		ARC:        r.ARC,
-		Scripts:    fmt.Sprintf("%X", r.ScriptResults),
-		APDUCount:  len(r.Trace),
-		Receipt:    r.Receipt,
-		Trace:      []string{},
+		Outcome:     r.Outcome.String(),
+		AID:         r.AID.String(),
+		Amount:      r.Receipt.Amount,
+		AmountOther: r.Receipt.AmountOther,
+		Currency:    currencyOf(r).String(),
+		Field55:     fmt.Sprintf("%X", r.ICCData),
+		PAN:         r.Receipt.MaskedPAN,
+		TVR:         fmt.Sprintf("%X", r.TVR[:]),
+		TVRBits:     r.TVR.Bits(),
+		TSI:         fmt.Sprintf("%X", r.TSI[:]),
+		TSIBits:     r.TSI.Bits(),
+		CVMResults:  fmt.Sprintf("%X", r.CVMResults[:]),
+		CVM:         r.CVMResults.String(),
+		ODA:         r.ODA.String(),
+		CID:         fmt.Sprintf("%02X", r.CID),
+		AC:          fmt.Sprintf("%X", r.AC),
+		ATC:         fmt.Sprintf("%X", r.ATC),
+		IAD:         fmt.Sprintf("%X", r.IAD),
+		ARC:         r.ARC,
+		Scripts:     fmt.Sprintf("%X", r.ScriptResults),
+		APDUCount:   len(r.Trace),
+		Receipt:     r.Receipt,
+		Trace:       []string{},
 	}
 	if reader != nil {
 		j.Reader = reader.Name
@@ -121,4 +133,13 @@ func printJSON(w io.Writer, r *emv.Result, err error, reader *app.Reader) error 
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(j)
+}
+
+// currencyOf is the transaction's currency, as its receipt names it, with
+// the exponent of ISO 4217 (a code this program does not know: 2).
+func currencyOf(r *emv.Result) termkit.Currency {
+	if c, err := termkit.LookupCurrency(r.Receipt.Currency); err == nil {
+		return c
+	}
+	return termkit.Currency{Code: r.Receipt.Currency, Exponent: 2}
 }
