@@ -122,3 +122,21 @@ func TestRunNewFlagsUsage(t *testing.T) {
 		assert.Empty(t, out, "nothing ran: %v", tc.args)
 	}
 }
+
+// Book 4 §6.3.6: a card with no application the terminal supports ends
+// "try another interface", and the terminal offers the magnetic stripe.
+func TestRunTechnicalFallback(t *testing.T) {
+	raw, err := os.ReadFile("../../testdata/cards/visa-cda.json")
+	require.NoError(t, err)
+	var p map[string]any
+	require.NoError(t, json.Unmarshal(raw, &p))
+	p["applications"].([]any)[0].(map[string]any)["aid"] = "A0000009999901"
+	raw, err = json.Marshal(p)
+	require.NoError(t, err)
+	path := filepath.Join(t.TempDir(), "unknown-aid.json")
+	require.NoError(t, os.WriteFile(path, raw, 0o644))
+	err, out, _ := runWith(t, "", "-card", path)
+	assert.ErrorIs(t, err, errTransaction)
+	assert.Contains(t, out, "outcome:      try another interface\n")
+	assert.Contains(t, out, "fallback:     the chip could not be used; the terminal may read the magnetic stripe\n")
+}
