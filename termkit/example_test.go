@@ -176,3 +176,38 @@ func ExampleSelector() {
 	// A0000000032010 VISA DEBIT approved
 	// A0000000041010 MASTERCARD approved
 }
+
+// The terminal's own currency, as its configuration gives it (5F2A and
+// 5F36), for the amount a screen or a receipt shows.
+func ExampleConfigCurrency() {
+	cfg := termkit.DemoConfig()
+	usd := termkit.ConfigCurrency(cfg)
+	fmt.Println(usd.Code, usd, usd.Display(123456))
+	// Output:
+	// 840 USD USD 1234.56
+}
+
+// Without a host able to check cryptograms, FixedHost answers an ARC and
+// no ARPC: the card approves or declines on the ARC alone.
+func ExampleFixedHost() {
+	for _, approve := range []bool{true, false} {
+		card := emvtest.NewCard(emvtest.VisaCDA())
+		cfg := termkit.DemoConfig()
+		if err := termkit.TrustCard(cfg, card); err != nil {
+			fmt.Println(err)
+			return
+		}
+		cfg.Time = at
+		res, err := emv.Run(context.Background(), card, cfg,
+			emv.Transaction{Type: emv.Purchase, Amount: 10000},
+			&emv.Terminal{PINPad: &termkit.PINPad{PINs: []string{"1234"}}, Host: termkit.FixedHost{Approve: approve}})
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		fmt.Println(res.Outcome, res.ARC)
+	}
+	// Output:
+	// online approved 00
+	// online declined 05
+}

@@ -78,6 +78,9 @@
 //	reader          the reader's name, protocol ("T=0"/"T=1") and "atr" (hex),
 //	protocol, atr   on a reader only
 //	aid             the selected application's AID (84), hex
+//	amount,         the amounts in minor units and the currency's ISO 4217
+//	amount_other,   code ("USD")
+//	currency
 //	pan             the PAN, masked (first six and last four digits)
 //	tvr, tsi        Terminal Verification Results (95) and Transaction Status
 //	                Information (9B), hex; tvr_bits and tsi_bits name the set bits
@@ -86,6 +89,7 @@
 //	cid, ac, atc    Cryptogram Information Data (9F27), Application
 //	iad             Cryptogram (9F26), ATC (9F36), Issuer Application Data
 //	                (9F10) of the last GENERATE AC, hex
+//	field55         the ICC data for ISO 8583 field 55 (emv.Result.ICCData), hex
 //	arc             the Authorisation Response Code (8A)
 //	script_results  Issuer Script Results (9F5B), hex
 //	apdu_count      the number of command/response exchanges
