@@ -124,6 +124,7 @@ func (c *Console) line(ctx context.Context, key keyFunc) (string, error) {
 	for {
 		for len(c.buf) > 0 {
 			b := c.buf[0]
+			c.buf[0] = 0 // a secret's keys do not stay in the buffer
 			c.buf = c.buf[1:]
 			if key != nil {
 				var done bool

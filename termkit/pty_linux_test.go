@@ -7,6 +7,7 @@ import (
 	"os"
 	"syscall"
 	"testing"
+	"time"
 	"unsafe"
 
 	"github.com/stretchr/testify/assert"
@@ -68,4 +69,37 @@ func TestConsoleSecretOnATerminal(t *testing.T) {
 	_, err = pad.EnterOfflinePIN(ctx, cvm.PINRequest{Kind: cvm.OfflinePlaintextPIN, TriesLeft: 2, Retry: true})
 	assert.ErrorIs(t, err, cvm.ErrPINCancelled)
 	assert.True(t, echoOn(t, tty), "echo restored after Ctrl-C")
+}
+
+// A secret after a line: the console's reader, waiting in the terminal's
+// line mode when raw mode starts, still gets each key as typed.
+func TestConsoleLineThenSecretOnATerminal(t *testing.T) {
+	master, tty := openPTY(t)
+	var screen bytes.Buffer
+	con := NewConsole(tty, &screen)
+	ctx := context.Background()
+	go master.Write([]byte("01\n"))
+	id, err := con.ReadLine(ctx, "Operator ID: ")
+	require.NoError(t, err)
+	assert.Equal(t, "01", id)
+	done := make(chan struct{})
+	var pw string
+	go func() {
+		defer close(done)
+		pw, err = con.ReadSecret(ctx, "Password: ")
+	}()
+	// Keys typed one by one, no end of line until the last: raw mode.
+	for _, k := range []string{"2", "4", "6", "8", "\r"} {
+		time.Sleep(20 * time.Millisecond)
+		master.Write([]byte(k))
+	}
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the secret was not read in raw mode")
+	}
+	require.NoError(t, err)
+	assert.Equal(t, "2468", pw)
+	assert.True(t, echoOn(t, tty))
+	assert.Equal(t, "Operator ID: Password: ****\r\n", screen.String())
 }
