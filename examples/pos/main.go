@@ -228,6 +228,10 @@ func (c *counter) sale(ctx context.Context) (bool, error) {
 		return false, err
 	case err != nil && (ctx.Err() != nil || errors.Is(err, termkit.ErrNoInput)):
 		return false, err
+	case res.Outcome == emv.TryAnotherInterface:
+		// Technical fallback (Book 4 §6.3.6): the chip could not be used.
+		c.con.Printf("\nCHIP ERROR: %v\nUSE THE MAGNETIC STRIPE: swipe the card\n", err)
+		return true, nil
 	case err != nil:
 		c.con.Printf("\nTRANSACTION NOT COMPLETED: %v\n", err)
 		if errors.Is(err, apdu.ErrCardRemoved) {
