@@ -61,6 +61,13 @@ func (r Results) Outcome() Outcome { return Outcome(r[2]) }
 // String returns the bytes in hex and their meaning:
 // "1E0300 (Signature (paper); If terminal supports the CVM; unknown)".
 func (r Results) String() string {
+	if r == (Results{}) {
+		// Never set: cardholder verification did not run (the
+		// transaction stopped before it). 00 00 00 would read "Fail CVM
+		// processing", which no CVM list processing gives with outcome
+		// 00: Book 4 §A4 sets 3F0000 when no CVM was performed.
+		return "000000 (cardholder verification not performed)"
+	}
 	if r[0]&0x3F == byte(NoCVMPerformed) {
 		return fmt.Sprintf("%X (No CVM performed; %s)", r[:], r.Outcome())
 	}

@@ -151,7 +151,7 @@ func TestBook1_12_3_1_PartialMatchThroughPSE(t *testing.T) {
 		},
 		{
 			name: "PartialSelectionNotAllowed_NotAccepted", config: rid(false),
-			outcome: emv.Terminated, err: emv.ErrNotAccepted, step: emv.StepSelection,
+			outcome: emv.TryAnotherInterface, err: emv.ErrNotAccepted, step: emv.StepSelection,
 			tvr: "0000000000", tsi: "0000", cvm: "000000",
 			// PSE, its directory to 6A83, then SELECT A000000003: the card
 			// answers A0000000031010, not an exact match, and nothing to

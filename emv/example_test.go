@@ -11,7 +11,6 @@ import (
 	"github.com/emvkit/emvkit/cvm"
 	"github.com/emvkit/emvkit/emv"
 	"github.com/emvkit/emvkit/emv/emvtest"
-	"github.com/emvkit/emvkit/oda"
 )
 
 // typedPIN is a PIN pad whose cardholder always types the same PIN.
@@ -30,10 +29,7 @@ func (p typedPIN) EnterOnlinePIN(context.Context, cvm.PINRequest) (cvm.OnlinePIN
 func ExampleRun() {
 	card := emvtest.NewCard(emvtest.VisaCDA())
 
-	keys := oda.NewKeyStore()
-	for _, k := range card.CAPublicKeys() {
-		_ = keys.Add(oda.CAKey{RID: k.RID, Index: k.Index, Modulus: k.Modulus, Exponent: k.Exponent, CheckSum: k.Checksum[:]})
-	}
+	keys := card.KeyStore() // the CA public keys that sign the virtual card
 	floor := uint64(5000)
 	cfg := &emv.Config{
 		Country:          840, // United States
@@ -104,10 +100,7 @@ func ExampleStart() {
 // card's session becomes a test.
 func ExampleNewRecording() {
 	card := emvtest.NewCard(emvtest.VisaCDA())
-	keys := oda.NewKeyStore()
-	for _, k := range card.CAPublicKeys() {
-		_ = keys.Add(oda.CAKey{RID: k.RID, Index: k.Index, Modulus: k.Modulus, Exponent: k.Exponent, CheckSum: k.Checksum[:]})
-	}
+	keys := card.KeyStore() // the CA public keys that sign the virtual card
 	floor := uint64(5000)
 	cfg := &emv.Config{
 		Country: 840, Currency: 840, CurrencyExponent: 2,

@@ -257,7 +257,7 @@ func TestOnlineRequestHoldsCopies(t *testing.T) {
 	assert.Equal(t, maskedTest, got.Receipt.MaskedPAN)
 	assert.Equal(t, "01", got.Receipt.PANSequence)
 	assert.Equal(t, want.Receipt, got.Receipt)
-	assert.Equal(t, mustHex("A0000000031010"), got.AID)
+	assert.Equal(t, emv.AID(mustHex("A0000000031010")), got.AID)
 	assert.Equal(t, hexOf(want.ICCData), hexOf(got.ICCData), "field 55")
 	assert.Equal(t, hexOf(want.AC), hexOf(got.AC))
 	assert.Equal(t, hexOf(want.ScriptResults), hexOf(got.ScriptResults))
@@ -269,7 +269,7 @@ func TestOnlineRequestHoldsCopies(t *testing.T) {
 	// What the host changed is its own: the request's accessors still
 	// give the card's PAN and track 2.
 	assert.Equal(t, mustHex(testPAN), req.PAN())
-	assert.Equal(t, mustHex("EE"), req.AID)
+	assert.Equal(t, emv.AID(mustHex("EE")), req.AID)
 }
 
 // hookedCard calls before ahead of each command it passes to card.

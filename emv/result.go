@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/emvkit/emvkit/apdu"
+	"github.com/emvkit/emvkit/cvm"
 	"github.com/emvkit/emvkit/tlv"
 	"github.com/emvkit/emvkit/tvr"
 )
@@ -41,9 +42,14 @@ const (
 	// Terminated: the transaction stopped before an outcome; see
 	// [Result.Terminated].
 	Terminated
-	// TryAnotherInterface: the chip could not be used (no answer to
-	// selection, a card error before any application was chosen); the
-	// terminal may fall back to another interface (Book 4 §6.3.6).
+	// TryAnotherInterface: technical fallback. The chip could not be used
+	// (no answer to a command, no application both the card and the
+	// terminal support, a chip read failure before the first GENERATE
+	// AC); the terminal may take the card through another interface, the
+	// magnetic stripe of a contact card, as its acquirer allows (Book 4
+	// §6.3.6). [Result.Terminated] says what failed. A card that gives
+	// no ATR or fails its reset never reaches the kernel: the reader
+	// reports that, and the terminal falls back there too.
 	TryAnotherInterface
 	// BalanceRead: an electronic cash balance inquiry read the card's
 	// balance ([Result].ECBalance); no cryptogram was asked for.
@@ -125,11 +131,11 @@ type Result struct {
 	// Terminated is set when Outcome is Terminated: the step and reason.
 	Terminated *TerminatedError `json:"-"`
 
-	TVR        tvr.TVR `json:"-"`
-	TSI        tvr.TSI `json:"-"`
-	CVMResults [3]byte `json:"-"` // 9F34 (Book 3 Annex A, Book 3 §10.5)
+	TVR        tvr.TVR     `json:"-"`
+	TSI        tvr.TSI     `json:"-"`
+	CVMResults cvm.Results `json:"-"` // 9F34 (Book 3 Annex A, Book 3 §10.5); prints in hex and words
 
-	AID   []byte `json:"-"` // 84 (DF name) of the selected application
+	AID   AID    `json:"-"` // 84 (DF name) of the selected application
 	Label string `json:"label,omitempty"`
 	// PreferredName is the Application Preferred Name 9F12, if any.
 	PreferredName string    `json:"preferred_name,omitempty"`

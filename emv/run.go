@@ -158,17 +158,16 @@ func (s *transactionState) finish(err error) {
 	if errors.As(err, &te) {
 		s.res.Terminated = te
 		s.res.Outcome = Terminated
-		if te.Step == StepSelection && (errors.Is(err, ErrCardData) || errors.Is(err, ErrCardRefused)) {
-			// The chip answered but could not be used: the terminal may
-			// fall back to another interface (Book 4 §6.3.6).
-			s.res.Outcome = TryAnotherInterface
-		}
+	}
+	entries := s.rec.Entries()
+	if te != nil && technicalFallback(err, te.Step, entries) {
+		s.res.Outcome = TryAnotherInterface
 	}
 	s.res.ICCData = s.iccData()
 	if v, ok := s.cardData[0x9F74]; ok && checkLength(0x9F74, v) == nil && printable(v) {
 		s.res.ECIssuerAuthCode = string(v)
 	}
-	s.res.Trace = Trace(s.rec.Entries())
+	s.res.Trace = Trace(entries)
 	s.res.Receipt = s.receipt()
 	switch {
 	case s.res.Outcome == BalanceRead:

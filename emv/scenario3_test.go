@@ -105,7 +105,7 @@ func TestApplicationSelection(t *testing.T) {
 			name:    "Book1_12_3_3_NoPSE_PartialMatchNotAllowed_NotAccepted",
 			base:    emvtest.NoDirectory,
 			config:  onlyPartial(false),
-			outcome: emv.Terminated, err: emv.ErrNotAccepted, step: emv.StepSelection,
+			outcome: emv.TryAnotherInterface, err: emv.ErrNotAccepted, step: emv.StepSelection,
 			tvr: "0000000000", tsi: "0000", cvm: "000000",
 			cmds: "SEL SEL SEL",
 		},
@@ -161,7 +161,7 @@ func TestApplicationSelection(t *testing.T) {
 		{
 			name:    "Book1_12_4_NoMutuallySupportedApplication_NotAccepted",
 			config:  func(c *emv.Config) { c.Applications = []emv.Application{{AID: mustHex("A0000000991010")}} },
-			outcome: emv.Terminated, err: emv.ErrNotAccepted, step: emv.StepSelection,
+			outcome: emv.TryAnotherInterface, err: emv.ErrNotAccepted, step: emv.StepSelection,
 			tvr: "0000000000", tsi: "0000", cvm: "000000",
 			cmds: "SEL RR RR SEL",
 		},
@@ -187,7 +187,7 @@ func TestApplicationSelection(t *testing.T) {
 				c.Inject(emvtest.Fault{Match: emvtest.OnSelect(mustHex("A0000000031010")), Corrupt: emvtest.BreakTLV})
 			},
 			// The only candidate is removed: not accepted.
-			outcome: emv.Terminated, err: emv.ErrNotAccepted, step: emv.StepSelection,
+			outcome: emv.TryAnotherInterface, err: emv.ErrNotAccepted, step: emv.StepSelection,
 			tvr: "0000000000", tsi: "0000", cvm: "000000",
 			cmds: "SEL RR RR SEL",
 		},
@@ -256,7 +256,7 @@ func TestReadApplicationData(t *testing.T) {
 		{
 			name:    "Book3_10_2_ReadRecordError_Terminated",
 			card:    inRecord(3, 1, emvtest.Fault{SW: apdu.SWRecordNotFound}),
-			outcome: emv.Terminated, err: emv.ErrCardRefused, step: emv.StepReadApplicationData,
+			outcome: emv.TryAnotherInterface, err: emv.ErrCardRefused, step: emv.StepReadApplicationData,
 			tvr: "0000000000", tsi: "0000", cvm: "000000", cmds: "SEL RR RR SEL GPO RR RR RR",
 			check: func(t *testing.T, r *emv.Result, _ *emvtest.Card) {
 				var se *apdu.StatusError
@@ -292,7 +292,7 @@ func TestReadApplicationData(t *testing.T) {
 		{
 			name:    "Book3_10_1_GPOError_Terminated",
 			card:    func(c *emvtest.Card) { c.AnswerSW(apdu.InsGetProcessingOptions, apdu.SWFunctionNotSupported) },
-			outcome: emv.Terminated, err: emv.ErrCardRefused, step: emv.StepInitiateProcessing,
+			outcome: emv.TryAnotherInterface, err: emv.ErrCardRefused, step: emv.StepInitiateProcessing,
 			tvr: "0000000000", tsi: "0000", cvm: "000000", cmds: "SEL RR RR SEL GPO",
 		},
 		{

@@ -390,7 +390,7 @@ func (s *transactionState) chooseAndSelect() error {
 		return nil
 	}
 	s.show(MsgNotAccepted)
-	return s.fail("candidate list empty", ErrNotAccepted)
+	return s.fail("candidate list empty", &chipFailure{ErrNotAccepted})
 }
 
 // choose returns the index of the candidate to select (Book 1 §12.4).

@@ -64,7 +64,7 @@ type seam interface {
 // CardInfo is what the terminal knows about the card before it gives the
 // amount, in a [Session] that asks for the transaction late.
 type CardInfo struct {
-	AID       []byte
+	AID       AID
 	Label     string
 	MaskedPAN string // empty before the records are read
 }
@@ -252,7 +252,7 @@ func (s *transactionState) send(ctx context.Context, b []byte, who string) ([]by
 		return nil, s.failData(who+" answered more than the kernel accepts", err)
 	}
 	if err != nil {
-		return nil, s.fail(who+" got no response", err)
+		return nil, s.fail(who+" got no response", &chipFailure{err})
 	}
 	if s.received += max(len(raw)-2, 0); s.received > maxTransactionData {
 		return nil, s.failData(fmt.Sprintf("%s: the card's answers reach %d data bytes, more than %d in one transaction",

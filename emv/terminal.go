@@ -59,7 +59,7 @@ type Terminal struct {
 
 // Candidate is one application of the candidate list (Book 1 §12.3).
 type Candidate struct {
-	AID           []byte // the DF name 84 (or 4F from the directory)
+	AID           AID    // the DF name 84 (or 4F from the directory)
 	Label         string // Application Label 50
 	PreferredName string // Application Preferred Name 9F12
 	// Priority is the Application Priority Indicator 87 (Book 1 §12.2.3):
@@ -117,7 +117,7 @@ type Selector interface {
 // without touching the transaction, its receipt or its [Result].
 type OnlineRequest struct {
 	Transaction Transaction
-	AID         []byte // 84
+	AID         AID    // 84
 	PANSequence []byte // 5F34, nil when absent
 	// ICCData is field 55: the data objects of [Field55Tags] (neither the
 	// PAN nor track 2 is among them).

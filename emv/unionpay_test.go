@@ -250,7 +250,7 @@ func TestUnionPayContact(t *testing.T) {
 			config: withConfig(func(c *emv.Config) {
 				c.Applications = []emv.Application{{AID: mustHex("A0000003330101")}}
 			}),
-			outcome: emv.Terminated, err: emv.ErrNotAccepted, step: emv.StepSelection,
+			outcome: emv.TryAnotherInterface, err: emv.ErrNotAccepted, step: emv.StepSelection,
 			tvr: "0000000000", tsi: "0000", cvm: "000000",
 			cmds: "SEL SEL SEL",
 			check: func(t *testing.T, r *emv.Result, _ *emvtest.Card) {

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/emvkit/emvkit/cvm"
 	"github.com/emvkit/emvkit/tlv"
 )
 
@@ -28,7 +29,25 @@ var ErrAuthorisationRequest = errors.New("emvtest: bad authorisation request")
 var (
 	ARCApproved = [2]byte{'0', '0'}
 	ARCDeclined = [2]byte{'0', '5'}
+	// ARCIncorrectPIN is ISO 8583 response code 55, "incorrect PIN": the
+	// issuer's answer to an online PIN block that does not hold the
+	// cardholder's PIN.
+	ARCIncorrectPIN = [2]byte{'5', '5'}
 )
+
+// DefaultPINKey is the key the virtual issuer shares with the terminal's
+// PIN pad for online PIN blocks (ISO 9564-1; Book 3 §10.5.2 leaves the
+// PIN block and its key to the terminal and the acquirer): AES-128 for
+// format 4, double-length TDES for format 0. It is public and protects
+// nothing.
+var DefaultPINKey = []byte{
+	0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77,
+	0x88, 0x99, 0xAA, 0xBB, 0xCC, 0xDD, 0xEE, 0xFF,
+}
+
+// DefaultOnlinePIN is the PIN the issuer of [IssuerFor] holds for an
+// application without an offline PIN.
+const DefaultOnlinePIN = "1234"
 
 // AuthorisationRequest is what a terminal sends the issuer: the ICC data of
 // an ISO 8583 field 55 and, optionally, the PAN and PSN from elsewhere in
@@ -42,6 +61,12 @@ type AuthorisationRequest struct {
 	// PAN and PSN (digits) override 5A and 5F34 in ICCData.
 	PAN string
 	PSN string
+	// PINBlock is the enciphered online PIN block (ISO 8583 field 52) in
+	// PINFormat (ISO 9564-1 format 0 or 4), nil when the cardholder
+	// entered no online PIN. The issuer never keeps it ([Issuer.Requests]
+	// returns requests without it).
+	PINBlock  []byte
+	PINFormat cvm.PINBlockFormat
 }
 
 // Decision is what an issuer rule decides for one request.
@@ -126,6 +151,25 @@ type IssuerConfig struct {
 	Sleep func(ctx context.Context, d time.Duration) error
 	// Unreachable makes every request fail with ErrIssuerUnreachable.
 	Unreachable bool
+	// PIN is the cardholder's PIN the issuer checks online PIN blocks
+	// against; "" means the issuer does not know it and leaves online PIN
+	// blocks unchecked. PINKey is the key the blocks are enciphered under
+	// (default [DefaultPINKey]).
+	PIN    PIN
+	PINKey []byte
+	// Applications, when set, are the card's applications by AID (DF Name
+	// 84 in the request): a request for one of them is answered with its
+	// ARPC method, script encipherment and PIN instead of the fields
+	// above. [IssuerFor] sets them from the card's profile.
+	Applications []IssuerApplication
+}
+
+// IssuerApplication is what an issuer knows of one application of a card.
+type IssuerApplication struct {
+	AID          []byte
+	ARPCMethod   int
+	Encipherment Encipherment
+	PIN          PIN
 }
 
 // Issuer is a virtual issuer host: it checks ARQCs and answers ARPCs and
@@ -165,6 +209,20 @@ func NewIssuer(cfg IssuerConfig) (*Issuer, error) {
 	if !cfg.Encipherment.valid() {
 		return nil, fmt.Errorf("emvtest: script encipherment %q, want \"\", \"ecb\" or \"cbc\"", string(cfg.Encipherment))
 	}
+	for _, a := range cfg.Applications {
+		if a.ARPCMethod != 1 && a.ARPCMethod != 2 {
+			return nil, fmt.Errorf("emvtest: application %X: ARPC method %d, want 1 or 2", a.AID, a.ARPCMethod)
+		}
+		if !a.Encipherment.valid() {
+			return nil, fmt.Errorf("emvtest: application %X: script encipherment %q, want \"\", \"ecb\" or \"cbc\"", a.AID, string(a.Encipherment))
+		}
+	}
+	if cfg.PINKey == nil {
+		cfg.PINKey = DefaultPINKey
+	}
+	if len(cfg.PINKey) != 16 {
+		return nil, fmt.Errorf("emvtest: PIN key of %d bytes, want 16", len(cfg.PINKey))
+	}
 	if cfg.Rule == nil {
 		cfg.Rule = ApproveValid
 	}
@@ -188,11 +246,30 @@ func NewIssuerFromMasterKey(acHex string) (*Issuer, error) {
 	return NewIssuer(IssuerConfig{MasterKeys: MasterKeys{AC: k, SMI: k, SMC: k}})
 }
 
-// IssuerFor returns an issuer for a card: its master keys and the first
-// application's ARPC method.
+// IssuerFor returns an issuer for a card: its master keys and, for each
+// application, the ARPC method, script encipherment and PIN (the
+// offline PIN, or [DefaultOnlinePIN] for an application without one),
+// chosen per request by the AID of the application selected (84 in the
+// ICC data). A request without a known AID is answered as for the
+// card's first application.
 func IssuerFor(c *Card) *Issuer {
 	p := c.profile
-	i, err := NewIssuer(IssuerConfig{MasterKeys: p.MasterKeys, ARPCMethod: p.Applications[0].ARPCMethod, Encipherment: p.Applications[0].ScriptEncipherment})
+	cfg := IssuerConfig{MasterKeys: p.MasterKeys}
+	for n, a := range p.Applications {
+		pin := a.PIN
+		if pin == "" {
+			pin = DefaultOnlinePIN
+		}
+		ia := IssuerApplication{AID: bytes.Clone(a.AID), ARPCMethod: a.ARPCMethod, Encipherment: a.ScriptEncipherment, PIN: pin}
+		if ia.ARPCMethod == 0 {
+			ia.ARPCMethod = 1
+		}
+		if n == 0 {
+			cfg.ARPCMethod, cfg.Encipherment, cfg.PIN = ia.ARPCMethod, ia.Encipherment, ia.PIN
+		}
+		cfg.Applications = append(cfg.Applications, ia)
+	}
+	i, err := NewIssuer(cfg)
 	if err != nil {
 		panic(err) // the profile's keys were validated
 	}
@@ -233,9 +310,61 @@ func (i *Issuer) Requests() []AuthorisationRequest {
 	defer i.mu.Unlock()
 	out := make([]AuthorisationRequest, len(i.requests))
 	for n, r := range i.requests {
-		out[n] = AuthorisationRequest{ICCData: append([]byte(nil), r.ICCData...), PAN: r.PAN, PSN: r.PSN}
+		out[n] = AuthorisationRequest{ICCData: append([]byte(nil), r.ICCData...), PAN: r.PAN, PSN: r.PSN, PINFormat: r.PINFormat}
 	}
 	return out
+}
+
+// forApplication returns cfg with the ARPC method, script encipherment
+// and PIN of the application the request names by its DF Name (84).
+func (cfg IssuerConfig) forApplication(p *parsed) IssuerConfig {
+	aid := p.vals[0x84]
+	for _, a := range cfg.Applications {
+		if len(aid) > 0 && bytes.Equal(a.AID, aid) {
+			cfg.ARPCMethod, cfg.Encipherment, cfg.PIN = a.ARPCMethod, a.Encipherment, a.PIN
+			break
+		}
+	}
+	return cfg
+}
+
+// checkPIN reports whether the request's online PIN block holds the
+// cardholder's PIN. A format 4 block is deciphered under the AES PIN key
+// (ISO 9564-1 §9.4), a format 0 block under the double-length TDES key
+// and then read with the PAN. Any other format, or a block that does not
+// decode, is not the cardholder's PIN.
+func (cfg IssuerConfig) checkPIN(req *AuthorisationRequest, pan string) bool {
+	var (
+		pin cvm.PIN
+		err error
+	)
+	switch req.PINFormat {
+	case cvm.Format4:
+		pin, err = cvm.DecipherPINBlock4(cfg.PINKey, req.PINBlock, pan)
+	case cvm.Format0:
+		if len(req.PINBlock) != 8 {
+			return false
+		}
+		var clearBlock []byte
+		clearBlock, err = tdesDecrypt(cfg.PINKey, req.PINBlock)
+		if err != nil {
+			return false
+		}
+		pin, err = cvm.DecodePINBlock0(clearBlock, pan)
+		clear(clearBlock)
+	default:
+		return false
+	}
+	if err != nil {
+		return false
+	}
+	defer pin.Zero()
+	want, err := cvm.NewPIN([]byte(cfg.PIN))
+	if err != nil {
+		return false
+	}
+	defer want.Zero()
+	return pin.Equal(want)
 }
 
 // cardKeys holds one card's keys as the issuer derives them.
@@ -432,7 +561,7 @@ func (i *Issuer) Authorise(ctx context.Context, req *AuthorisationRequest) (*Aut
 	i.mu.Lock()
 	cfg := i.cfg
 	if len(i.requests) < maxIssuerRequests {
-		i.requests = append(i.requests, AuthorisationRequest{ICCData: append([]byte(nil), req.ICCData...), PAN: req.PAN, PSN: req.PSN})
+		i.requests = append(i.requests, AuthorisationRequest{ICCData: append([]byte(nil), req.ICCData...), PAN: req.PAN, PSN: req.PSN, PINFormat: req.PINFormat})
 	}
 	i.mu.Unlock()
 	if cfg.Delay > 0 {
@@ -463,7 +592,16 @@ func (i *Issuer) Authorise(ctx context.Context, req *AuthorisationRequest) (*Aut
 		return nil, err
 	}
 	valid := bytes.Equal(want, p.ac)
-	d := cfg.Rule(req, valid)
+	cfg = cfg.forApplication(p)
+	var d Decision
+	if len(req.PINBlock) > 0 && cfg.PIN != "" && !cfg.checkPIN(req, p.pan) {
+		// An online PIN the issuer refuses declines the transaction
+		// whatever the rule (Book 3 §10.5.2: the PIN is verified by the
+		// issuer), with ISO 8583 response code 55.
+		d = Decision{ARC: ARCIncorrectPIN}
+	} else {
+		d = cfg.Rule(req, valid)
+	}
 	resp := &AuthorisationResponse{Approved: d.Approve, ARQCValid: valid, ARC: d.ARC}
 	if resp.ARC == [2]byte{} {
 		resp.ARC = ARCDeclined

@@ -106,25 +106,3 @@ func (a *acquirer) request(cfg *emv.Config, req *emv.OnlineRequest) *authRequest
 		ICCData:        req.ICCData,
 	}
 }
-
-// onlineResponse reads the 0110 message for the kernel: approved when
-// field 39 is "00"; 91, 8A and the script templates from field 55
-// (Book 3 §10.9, §10.10).
-func onlineResponse(r *authResponse) (*emv.OnlineResponse, error) {
-	out := &emv.OnlineResponse{Approved: r.ResponseCode == "00", ARC: r.ResponseCode}
-	it := tlv.NewIter(r.ICCData)
-	for it.Next() {
-		switch it.Tag() {
-		case 0x91:
-			out.IssuerAuthData = append([]byte(nil), it.Value()...)
-		case 0x8A:
-			out.ARC = string(it.Value())
-		case 0x71, 0x72:
-			out.Scripts = append(out.Scripts, it.Raw()...)
-		}
-	}
-	if err := it.Err(); err != nil {
-		return nil, fmt.Errorf("acquirer: field 55 of the response: %w", err)
-	}
-	return out, nil
-}

@@ -12,13 +12,12 @@
 //  4. The customer chooses the application when the card has several,
 //     and enters the PIN when the card asks for one (no echo).
 //
-//  5. The terminal goes online when the card or the terminal wants it:
-//     an authorisation request (ISO 8583 0100 with the ICC data in field
-//
-//  55. to a simulated acquirer, which routes it to the card's virtual
-//     issuer; the answer (0110) carries the response code and, in field
-//     55, the ARPC, the ARC and any issuer scripts, which go back to the
-//     card.
+//  5. The terminal goes online when the card or the terminal wants it: an
+//     authorisation request (ISO 8583 0100, the ICC data in its field 55)
+//     goes to a simulated acquirer, which routes it to the card's virtual
+//     issuer; the answer (0110) carries the response code and, in its
+//     field 55, the ARPC, the ARC and any issuer scripts, which go back
+//     to the card.
 //
 //  6. Two receipts print: the merchant copy, with a signature line when
 //     the cardholder verification asks for a signature, and the
@@ -27,9 +26,11 @@
 //
 //  7. "REMOVE CARD"; the next sale, or Enter at the amount to sign off.
 //
-//     go run ./examples/pos
-//     go run ./examples/pos -scripts
-//     go run ./examples/pos -reader 'Virtual PCD 00 00' -config testdata/terminals/test-bench.json -issuer-mk 0123456789ABCDEFFEDCBA9876543210
+// Run it:
+//
+//	go run ./examples/pos
+//	go run ./examples/pos -scripts
+//	go run ./examples/pos -reader 'Virtual PCD 00 00' -config testdata/terminals/test-bench.json -issuer-mk 0123456789ABCDEFFEDCBA9876543210
 //
 // Demo operators: 01 (password 2468) and 02 (password 1357).
 //
@@ -59,8 +60,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/emvkit/emvkit/apdu"
@@ -68,6 +67,7 @@ import (
 	"github.com/emvkit/emvkit/emv"
 	"github.com/emvkit/emvkit/emv/emvtest"
 	"github.com/emvkit/emvkit/examples/internal/app"
+	"github.com/emvkit/emvkit/termkit"
 )
 
 func main() {
@@ -91,7 +91,7 @@ type environment struct {
 }
 
 type counter struct {
-	con      *app.Console
+	con      *termkit.Console
 	out      io.Writer
 	cfg      *emv.Config
 	acq      *acquirer
@@ -123,7 +123,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if env.now == nil {
 		env.now = time.Now
 	}
-	cfg := app.DemoConfig()
+	cfg := termkit.DemoConfig()
 	if *config != "" {
 		c, err := emv.LoadConfig(*config)
 		if err != nil {
@@ -134,7 +134,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	cfg.Time = env.now
 	cfg.Rand = env.rand
 	c := &counter{
-		con: app.NewConsole(stdin, stdout), out: stdout, cfg: cfg, env: env,
+		con: termkit.NewConsole(stdin, stdout), out: stdout, cfg: cfg, env: env,
 		acq:    &acquirer{issuers: map[string]*emvtest.Issuer{}},
 		reader: *reader, wait: *wait, defaultCard: "visa-cda",
 		cards: map[string]*emvtest.Card{}, scripts: *scripts,
@@ -197,22 +197,22 @@ func (c *counter) sale(ctx context.Context) (bool, error) {
 	var amount uint64
 	for {
 		s, err := c.con.ReadLine(ctx, "Amount (Enter to sign off): ")
-		if errors.Is(err, app.ErrNoInput) || (err == nil && s == "") {
+		if errors.Is(err, termkit.ErrNoInput) || (err == nil && s == "") {
 			return false, nil
 		}
 		if err != nil {
 			return false, err
 		}
-		if amount, err = app.ParseAmount(s, c.cfg.CurrencyExponent); err == nil && amount > 0 {
+		if amount, err = termkit.ConfigCurrency(c.cfg).Parse(s); err == nil && amount > 0 {
 			break
 		}
 		c.con.Printf("Invalid amount.\n")
 	}
-	c.con.Printf("AMOUNT %s %s\n", currency(c.cfg.Currency), app.FormatAmount(amount, c.cfg.CurrencyExponent))
+	c.con.Printf("AMOUNT %s\n", termkit.ConfigCurrency(c.cfg).Display(amount))
 
 	card, done, err := c.insertCard(ctx)
 	if err != nil {
-		if ctx.Err() != nil || errors.Is(err, app.ErrNoInput) {
+		if ctx.Err() != nil || errors.Is(err, termkit.ErrNoInput) {
 			return false, err
 		}
 		c.con.Printf("No card: %v\n", err)
@@ -226,8 +226,12 @@ func (c *counter) sale(ctx context.Context) (bool, error) {
 	switch {
 	case res == nil:
 		return false, err
-	case err != nil && (ctx.Err() != nil || errors.Is(err, app.ErrNoInput)):
+	case err != nil && (ctx.Err() != nil || errors.Is(err, termkit.ErrNoInput)):
 		return false, err
+	case res.Outcome == emv.TryAnotherInterface:
+		// Technical fallback (Book 4 §6.3.6): the chip could not be used.
+		c.con.Printf("\nCHIP ERROR: %v\nUSE THE MAGNETIC STRIPE: swipe the card\n", err)
+		return true, nil
 	case err != nil:
 		c.con.Printf("\nTRANSACTION NOT COMPLETED: %v\n", err)
 		if errors.Is(err, apdu.ErrCardRemoved) {
@@ -273,7 +277,7 @@ func (c *counter) insertCard(ctx context.Context) (apdu.Transceiver, func(), err
 			return nil, nil, err
 		}
 		card = emvtest.NewCard(p)
-		if err := app.TrustCard(c.cfg, card); err != nil {
+		if err := termkit.TrustCard(c.cfg, card); err != nil {
 			return nil, nil, err
 		}
 		iss := emvtest.IssuerFor(card)
@@ -299,11 +303,12 @@ func withScript(req *emvtest.AuthorisationRequest, valid bool) emvtest.Decision 
 }
 
 // transact runs the kernel step by step and answers its requests: the
-// application choice, the PIN, the trip to the acquirer.
+// PIN and the trip to the acquirer (the customer chooses the application
+// through termkit.Selector).
 func (c *counter) transact(ctx context.Context, card apdu.Transceiver, txn emv.Transaction) (*emv.Result, uint32, error) {
-	s := emv.Start(ctx, card, c.cfg, &txn, &emv.Terminal{Display: display{c.con}})
+	s := emv.Start(ctx, card, c.cfg, &txn, &emv.Terminal{Display: display{c.con}, Selector: &termkit.Selector{Console: c.con}})
 	defer s.Close()
-	pad := &app.PINPad{Console: c.con, Rand: c.env.rand}
+	pad := &termkit.PINPad{Console: c.con, Rand: c.env.rand}
 	var stan uint32
 	for {
 		req, done := s.Next()
@@ -311,18 +316,6 @@ func (c *counter) transact(ctx context.Context, card apdu.Transceiver, txn emv.T
 			return done.Result, stan, done.Err
 		}
 		switch r := req.(type) {
-		case *emv.ChooseApplication:
-			i, err := c.choose(ctx, r.Candidates)
-			if err != nil {
-				return nil, 0, err
-			}
-			r.Answer(i)
-		case *emv.ConfirmApplication:
-			a, err := c.con.ReadLine(ctx, fmt.Sprintf("Use %s? (y/n): ", r.Candidate.Name()))
-			if err != nil {
-				return nil, 0, err
-			}
-			r.Answer(strings.EqualFold(a, "y") || strings.EqualFold(a, "yes"))
 		case *emv.EnterPIN:
 			if r.PINRequest.Kind == cvm.OnlinePIN {
 				b, err := pad.EnterOnlinePIN(ctx, r.PINRequest)
@@ -350,34 +343,16 @@ func (c *counter) transact(ctx context.Context, card apdu.Transceiver, txn emv.T
 				continue
 			}
 			c.con.Printf("  < %s\n", resp)
-			r.Answer(onlineResponse(resp))
+			r.Answer(emv.ParseHostResponse(resp.ResponseCode, resp.ICCData))
 		case *emv.TransactionDetails:
 			r.Answer(txn)
 		}
 	}
 }
 
-// choose lists the candidate applications and reads the customer's pick.
-func (c *counter) choose(ctx context.Context, cands []emv.Candidate) (int, error) {
-	c.con.Printf("SELECT APPLICATION\n")
-	for i, a := range cands {
-		c.con.Printf("  %d. %s\n", i+1, a.Name())
-	}
-	for {
-		s, err := c.con.ReadLine(ctx, fmt.Sprintf("Application (1-%d): ", len(cands)))
-		if err != nil {
-			return 0, err
-		}
-		if n, err := strconv.Atoi(s); err == nil && n >= 1 && n <= len(cands) {
-			return n - 1, nil
-		}
-		c.con.Printf("Invalid choice.\n")
-	}
-}
-
 // display shows the kernel's standard messages (Book 4 §11.2) on the
 // counter's screen.
-type display struct{ con *app.Console }
+type display struct{ con *termkit.Console }
 
 func (d display) Show(ctx context.Context, m emv.Message) {
 	if m == emv.MsgRemoveCard {

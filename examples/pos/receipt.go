@@ -2,12 +2,11 @@ package main
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/emvkit/emvkit/cvm"
 	"github.com/emvkit/emvkit/emv"
-	"github.com/emvkit/emvkit/examples/internal/app"
+	"github.com/emvkit/emvkit/termkit"
 )
 
 const receiptWidth = 40
@@ -55,7 +54,7 @@ func (c *counter) printReceipt(res *emv.Result, stan uint32, merchant bool) {
 	pair("APP", r.Label)
 	pair("AID", r.AID)
 	line("")
-	pair("AMOUNT", currency(r.Currency)+" "+app.FormatAmount(r.Amount, c.cfg.CurrencyExponent))
+	pair("AMOUNT", termkit.ConfigCurrency(c.cfg).Display(r.Amount))
 	line("")
 	pair("TVR "+r.TVR, "TSI "+r.TSI)
 	pair("AC "+r.AC, cryptogramType(res.CID))
@@ -127,21 +126,4 @@ func cryptogramType(cid byte) string {
 		return "ARQC"
 	}
 	return "RFU"
-}
-
-// currency gives the ISO 4217 alphabetic code of the common numeric ones.
-func currency(n uint16) string {
-	switch n {
-	case 840:
-		return "USD"
-	case 978:
-		return "EUR"
-	case 826:
-		return "GBP"
-	case 392:
-		return "JPY"
-	case 756:
-		return "CHF"
-	}
-	return strconv.Itoa(int(n))
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/emvkit/emvkit/emv"
 	"github.com/emvkit/emvkit/emv/emvtest"
 	"github.com/emvkit/emvkit/examples/internal/app"
+	"github.com/emvkit/emvkit/termkit"
 	"github.com/emvkit/emvkit/tvr"
 )
 
@@ -214,7 +215,7 @@ func TestE2ETransactionT0AndT1(t *testing.T) {
 		t.Run(tc.profile, func(t *testing.T) {
 			p := emvtest.BuiltinProfile(tc.profile)
 			term := func(c *emvtest.Card) *emv.Terminal {
-				return &emv.Terminal{PINPad: &app.PINPad{Fixed: "1234"}, Host: app.IssuerHost{Issuer: emvtest.IssuerFor(c)}}
+				return &emv.Terminal{PINPad: &termkit.PINPad{PINs: []string{"1234"}}, Host: termkit.IssuerHost{Issuer: emvtest.IssuerFor(c)}}
 			}
 			want, twin := direct(t, p, purchase(1000), term)
 
@@ -255,7 +256,7 @@ func TestE2EOnlineCDA(t *testing.T) {
 	insert(t, env, card)
 	iss, err := emvtest.NewIssuerFromMasterKey(fmt.Sprintf("%X", emvtest.DefaultIMKAC))
 	require.NoError(t, err)
-	res, _, err := transact(t, env, purchase(10000), &emv.Terminal{PINPad: &app.PINPad{Fixed: "1234"}, Host: app.IssuerHost{Issuer: iss}})
+	res, _, err := transact(t, env, purchase(10000), &emv.Terminal{PINPad: &termkit.PINPad{PINs: []string{"1234"}}, Host: termkit.IssuerHost{Issuer: iss}})
 	require.NoError(t, err)
 	assert.Equal(t, emv.OnlineApproved, res.Outcome)
 	assert.Equal(t, emv.CDA, res.ODA)
@@ -288,7 +289,7 @@ func TestE2EOfflinePIN(t *testing.T) {
 		t.Run(tc.pin[:1]+"xxx", func(t *testing.T) {
 			card := emvtest.NewCard(emvtest.VisaSDA())
 			insert(t, env, card)
-			res, _, err := transact(t, env, purchase(1000), &emv.Terminal{PINPad: &app.PINPad{Fixed: tc.pin}, Host: app.IssuerHost{Issuer: emvtest.IssuerFor(card)}})
+			res, _, err := transact(t, env, purchase(1000), &emv.Terminal{PINPad: &termkit.PINPad{PINs: []string{tc.pin}}, Host: termkit.IssuerHost{Issuer: emvtest.IssuerFor(card)}})
 			require.NoError(t, err)
 			assert.Equal(t, emv.SDA, res.ODA)
 			assert.Equal(t, tc.cvm, fmt.Sprintf("%X", res.CVMResults[:]))
@@ -321,7 +322,7 @@ func TestE2ECardPulled(t *testing.T) {
 		card := emvtest.NewCard(emvtest.VisaCDA())
 		card.RemoveAt(15) // the 15th command is the first GENERATE AC
 		insert(t, env, card)
-		res, _, err := transact(t, env, purchase(1000), &emv.Terminal{PINPad: &app.PINPad{Fixed: "1234"}})
+		res, _, err := transact(t, env, purchase(1000), &emv.Terminal{PINPad: &termkit.PINPad{PINs: []string{"1234"}}})
 		require.Error(t, err)
 		assert.ErrorIs(t, err, apdu.ErrCardRemoved, "%v", err)
 		var te *emv.TerminatedError
@@ -376,7 +377,7 @@ func TestE2ETwoTransactions(t *testing.T) {
 	env := e2eSetup(t)
 	card := emvtest.NewCard(emvtest.VisaCDA())
 	insert(t, env, card)
-	term := &emv.Terminal{PINPad: &app.PINPad{Fixed: "1234"}, Host: app.IssuerHost{Issuer: emvtest.IssuerFor(card)}}
+	term := &emv.Terminal{PINPad: &termkit.PINPad{PINs: []string{"1234"}}, Host: termkit.IssuerHost{Issuer: emvtest.IssuerFor(card)}}
 	first, _, err := transact(t, env, purchase(1000), term)
 	require.NoError(t, err)
 	second, _, err := transact(t, env, purchase(9000), term)

@@ -36,17 +36,31 @@
 //	                 an inquiry (30 or 31) reads a UnionPay card's electronic
 //	                 cash balance and limits first (GET DATA 9F79, 9F78, 9F77,
 //	                 9F6D; emv.Transaction.ECBalance) and prints them
-//	-pin PIN         the PIN the cardholder types, once (a wrong PIN is not
-//	                 retried: PIN entry is then bypassed); "none": the
-//	                 terminal has no PIN pad. Unset: the virtual card's own
-//	                 PIN (1234 if it has none), or, on a reader, a prompt
-//	                 (no echo on a terminal; an empty line bypasses).
-//	                 Anything but "none" or 4 to 12 digits is a usage error
+//	-pin PINS        the PINs the cardholder types, separated by commas: the
+//	                 first when the card first asks, the next each time it
+//	                 asks again (after a wrong PIN, 63Cx), so -pin 9999,1234
+//	                 scripts a wrong PIN and then the right one; once the
+//	                 list is used up PIN entry is bypassed, so a bench never
+//	                 blocks a card. "none": the terminal has no PIN pad.
+//	                 Unset: the virtual card's own PIN (its issuer's 1234
+//	                 if it has none), or, on a reader, a prompt (each key
+//	                 shown as * on a terminal; an empty line bypasses).
+//	                 Anything but "none" or PINs of 4 to 12 digits is a
+//	                 usage error
 //	-host H          the online answer: none (unable to go online), approve
 //	                 or decline (an ARC and no ARPC), or issuer (the virtual
 //	                 issuer checks the ARQC and answers with an ARPC).
 //	                 Unset: issuer for the virtual card and, on a reader,
 //	                 issuer with -issuer-mk, else none
+//	-aid HEX         the application to use, by its AID (5 to 16 bytes in
+//	                 hex); unset, a card with several applications asks
+//	                 which one on standard input (and asks "y/n" for one
+//	                 that requires confirmation), Book 1 §12.4
+//	-host-response HEX
+//	                 the host's answer as field 55 TLV in hex: 8A (the
+//	                 decision: 00, 08, 10 or 11 approve), 91, 71, 72, read
+//	                 by emv.ParseHostResponse, e.g. a real host's answer
+//	                 pasted from its log; replaces -host
 //	-issuer-mk HEX   the issuer master key (AC) of the card, 32 hex digits:
 //	                 the issuer derives the ICC master key from it by Book 2
 //	                 Annex A1.4 option A (PAN and PAN sequence number), the
@@ -55,7 +69,10 @@
 //	-json            print the result as JSON (below)
 //	-record FILE     write the card session in apdu's session format
 //	                 (testdata/README.md) with the kernel object of
-//	                 emv.Recording, so it can be replayed in a test (below)
+//	                 emv.Recording, so it can be replayed in a test (below);
+//	                 the file's mode is 0600
+//	-mask            with -record: mask the card's PAN, track 2 and
+//	                 cardholder name (apdu.Session.Masked)
 //
 // # Contactless
 //
@@ -90,6 +107,9 @@
 //	reader          the reader's name, protocol ("T=0"/"T=1") and "atr" (hex),
 //	protocol, atr   on a reader only
 //	aid             the selected application's AID (84), hex
+//	amount,         the amounts in minor units and the currency's ISO 4217
+//	amount_other,   code ("USD")
+//	currency
 //	pan             the PAN, masked (first six and last four digits)
 //	tvr, tsi        Terminal Verification Results (95) and Transaction Status
 //	                Information (9B), hex; tvr_bits and tsi_bits name the set bits
@@ -98,6 +118,7 @@
 //	cid, ac, atc    Cryptogram Information Data (9F27), Application
 //	iad             Cryptogram (9F26), ATC (9F36), Issuer Application Data
 //	                (9F10) of the last GENERATE AC, hex
+//	field55         the ICC data for ISO 8583 field 55 (emv.Result.ICCData), hex
 //	arc             the Authorisation Response Code (8A)
 //	script_results  Issuer Script Results (9F5B), hex
 //	ec_balance      an electronic cash balance inquiry's answer (emv.ECBalance):
@@ -115,6 +136,14 @@
 // loaded, or the built-in one; with a virtual card's CA key), the
 // transaction and its time, every random byte the kernel drew, the
 // issuer's answer, what the PIN pad answered and what the kernel showed.
+// On a reader the card is a real one, and the file holds its PAN, track
+// 2 and cardholder name in clear: the terminal says so on stderr and
+// writes the file for its owner only (mode 0600). -mask replaces them by
+// stand-ins, the same ones wherever they occur in the file (the PAN's
+// first six and last four digits kept); the issuer signed the real
+// data, so a masked recording cannot replay offline data authentication
+// and is for reading, not for a replaying test.
+//
 // The PIN is never written: a PIN typed is recorded as the token
 // "entered" (emv.PINEntered), and a replay types a stand-in, since VERIFY
 // data is never compared and the card's answer is the recorded one. To
@@ -129,6 +158,7 @@ package main
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -143,6 +173,7 @@ import (
 	"github.com/emvkit/emvkit/emv"
 	"github.com/emvkit/emvkit/emv/emvtest"
 	"github.com/emvkit/emvkit/examples/internal/app"
+	"github.com/emvkit/emvkit/termkit"
 )
 
 func main() {
@@ -186,23 +217,26 @@ func (e *usageError) Error() string {
 
 func (e *usageError) Unwrap() error { return e.Err }
 
-// checkPIN refuses a -pin value that is neither "none" nor a PIN: 4 to 12
-// decimal digits (ISO 9564-1; Book 3 §6.5.12: the PIN block's length
-// nibble is 4 to C). The message
+// checkPIN refuses a -pin value that is neither "none" nor a list of
+// PINs, each 4 to 12 decimal digits (ISO 9564-1; Book 3 §6.5.12: the PIN
+// block's length nibble is 4 to C), separated by commas. The message
 // never repeats the value: it may be a real PIN.
-func checkPIN(pin string) error {
-	p, err := cvm.NewPIN([]byte(pin))
-	if err != nil {
-		return &usageError{Flag: "-pin", Reason: fmt.Sprintf(`want "none" or %d to %d decimal digits`, cvm.MinPINLen, cvm.MaxPINLen)}
+func checkPIN(pins string) error {
+	for n, pin := range strings.Split(pins, ",") {
+		p, err := cvm.NewPIN([]byte(pin))
+		if err != nil {
+			return &usageError{Flag: "-pin", Reason: fmt.Sprintf(`entry %d: want "none" or PINs of %d to %d decimal digits, separated by commas`, n+1, cvm.MinPINLen, cvm.MaxPINLen)}
+		}
+		p.Zero()
 	}
-	p.Zero()
 	return nil
 }
 
 type options struct {
 	card, reader, amount, cashback, typ, pin, host, issuerMK, config, record, iface string
+	aid, hostResponse                                                               string
 	wait                                                                            time.Duration
-	json, readers                                                                   bool
+	json, readers, mask                                                             bool
 	pinSet                                                                          bool
 }
 
@@ -221,11 +255,14 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	fs.StringVar(&o.amount, "amount", "12.34", "amount authorised in major units")
 	fs.StringVar(&o.cashback, "cashback", "0", "amount other (cashback) in major units")
 	fs.StringVar(&o.typ, "type", "purchase", "transaction type: purchase, cash, cashback, refund, inquiry, or two hex digits")
-	fs.StringVar(&o.pin, "pin", "", `PIN typed by the cardholder; "none": no PIN pad; unset: the virtual card's PIN, or a prompt on a reader`)
+	fs.StringVar(&o.pin, "pin", "", `PINs typed by the cardholder, in order, separated by commas (9999,1234: a wrong PIN, then the right one); "none": no PIN pad; unset: the virtual card's PIN, or a prompt on a reader`)
 	fs.StringVar(&o.host, "host", "", "online answer: none, approve, decline or issuer (default: issuer for the virtual card or with -issuer-mk, else none)")
 	fs.StringVar(&o.issuerMK, "issuer-mk", "", "issuer master key (AC), 32 hex digits, for -host issuer on a reader")
 	fs.StringVar(&o.config, "config", "", "terminal configuration JSON file")
-	fs.StringVar(&o.record, "record", "", "write the card session to this file (apdu session format)")
+	fs.StringVar(&o.aid, "aid", "", "the application to use, by AID in hex (default: a prompt on a card with several)")
+	fs.StringVar(&o.hostResponse, "host-response", "", "the host's answer as field 55 TLV in hex (8A, 91, 71, 72), e.g. a real host's pasted from its log")
+	fs.StringVar(&o.record, "record", "", "write the card session to this file (apdu session format, mode 0600)")
+	fs.BoolVar(&o.mask, "mask", false, "with -record: mask the PAN, track 2 and cardholder name consistently across the file (it then cannot replay offline data authentication)")
 	fs.BoolVar(&o.json, "json", false, "print the result as JSON")
 	fs.StringVar(&o.iface, "interface", ifaceAuto, "card interface: contact, contactless, or auto (by the card's ATR)")
 	if err := fs.Parse(args); err != nil {
@@ -249,6 +286,16 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	if err := checkInterface(o.iface); err != nil {
 		return err
+	}
+	aid, err := parseAID(o.aid)
+	if err != nil {
+		return err
+	}
+	if o.hostResponse != "" && o.host != "" {
+		return &usageError{Flag: "-host-response", Reason: "is the online answer: give it or -host, not both"}
+	}
+	if o.mask && o.record == "" {
+		return &usageError{Flag: "-mask", Reason: "masks a recording: give -record FILE"}
 	}
 	if cardSet && o.reader != "" {
 		return errors.New("-card chooses the virtual card; with -reader the card is the one in the reader")
@@ -275,29 +322,29 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if err != nil {
 		return err
 	}
-	txn, err := transaction(o, cfg.CurrencyExponent)
+	txn, err := transaction(o, termkit.ConfigCurrency(cfg))
 	if err != nil {
 		return err
 	}
-	console := app.NewConsole(stdin, stderr)
-	term := &emv.Terminal{}
+	console := termkit.NewConsole(stdin, stderr)
+	term := &emv.Terminal{Selector: &termkit.Selector{Console: console, AID: aid}}
 	if !o.json {
 		term.Display = display{stdout}
 	}
 	switch {
 	case o.pin == "none":
 	case o.pinSet:
-		term.PINPad = &app.PINPad{Fixed: o.pin}
+		term.PINPad = &termkit.PINPad{PINs: strings.Split(o.pin, ",")}
 	case virtual != nil:
-		// The card's reference PIN; a card without offline PIN gets 1234
-		// for an online PIN, which the virtual issuer does not check.
+		// The card's reference PIN; a card without offline PIN gets the
+		// one its virtual issuer checks online PINs against.
 		pin := string(virtual.Profile().Applications[0].PIN)
 		if pin == "" {
-			pin = "1234"
+			pin = emvtest.DefaultOnlinePIN
 		}
-		term.PINPad = &app.PINPad{Fixed: pin}
+		term.PINPad = &termkit.PINPad{PINs: []string{pin}}
 	default:
-		term.PINPad = &app.PINPad{Console: console}
+		term.PINPad = &termkit.PINPad{Console: console}
 	}
 	host, err := chooseHost(o, virtual)
 	if err != nil {
@@ -339,7 +386,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runErr // an invalid configuration: nothing was sent
 	}
 	if rec != nil {
-		if err := rec.write(o, txn, res, runErr, reader); err != nil {
+		if err := rec.write(o, txn, res, runErr, reader, stderr); err != nil {
 			return err
 		}
 	}
@@ -364,8 +411,32 @@ func readerName(r string) string {
 	return fmt.Sprintf("%q", r)
 }
 
-// chooseHost builds the online answer of -host.
+// parseAID reads -aid: an AID of 5 to 16 bytes in hex (Book 1 §12.2.1),
+// nil when not given.
+func parseAID(s string) ([]byte, error) {
+	if s == "" {
+		return nil, nil
+	}
+	b, err := hex.DecodeString(s)
+	if err != nil || len(b) < 5 || len(b) > 16 {
+		return nil, &usageError{Flag: "-aid", Reason: fmt.Sprintf("%q is not an AID: want 5 to 16 bytes in hex (10 to 32 hex digits)", s)}
+	}
+	return b, nil
+}
+
+// chooseHost builds the online answer of -host or -host-response.
 func chooseHost(o options, virtual *emvtest.Card) (emv.Host, error) {
+	if o.hostResponse != "" {
+		b, err := hex.DecodeString(strings.ReplaceAll(o.hostResponse, " ", ""))
+		if err != nil {
+			return nil, &usageError{Flag: "-host-response", Reason: "not hex: " + err.Error(), Err: err}
+		}
+		h, err := termkit.NewResponseHost("", b)
+		if err != nil {
+			return nil, &usageError{Flag: "-host-response", Reason: err.Error(), Err: err}
+		}
+		return h, nil
+	}
 	h := o.host
 	if h == "" {
 		h = "none"
@@ -377,30 +448,30 @@ func chooseHost(o options, virtual *emvtest.Card) (emv.Host, error) {
 	case "none":
 		return nil, nil
 	case "approve":
-		return app.FixedHost{Approve: true}, nil
+		return termkit.FixedHost{Approve: true}, nil
 	case "decline":
-		return app.FixedHost{}, nil
+		return termkit.FixedHost{}, nil
 	case "issuer":
 		if o.issuerMK != "" {
 			iss, err := emvtest.NewIssuerFromMasterKey(o.issuerMK)
 			if err != nil {
 				return nil, fmt.Errorf("-issuer-mk: %w", err)
 			}
-			return app.IssuerHost{Issuer: iss}, nil
+			return termkit.IssuerHost{Issuer: iss}, nil
 		}
 		if virtual == nil {
 			return nil, errors.New("-host issuer on a reader needs the card's issuer master key: -issuer-mk HEX")
 		}
-		return app.IssuerHost{Issuer: emvtest.IssuerFor(virtual)}, nil
+		return termkit.IssuerHost{Issuer: emvtest.IssuerFor(virtual)}, nil
 	}
-	return nil, fmt.Errorf("-host %q: want none, approve, decline or issuer", o.host)
+	return nil, &usageError{Flag: "-host", Reason: fmt.Sprintf("%q: want none, approve, decline or issuer", o.host)}
 }
 
 // terminalConfig loads the configuration file, or takes the examples'
-// built-in one (app.DemoConfig). Either way a virtual card's CA key is
+// built-in one (termkit.DemoConfig). Either way a virtual card's CA key is
 // trusted.
 func terminalConfig(path string, card *emvtest.Card) (*emv.Config, error) {
-	cfg := app.DemoConfig()
+	cfg := termkit.DemoConfig()
 	if path != "" {
 		c, err := emv.LoadConfig(path)
 		if err != nil {
@@ -409,23 +480,23 @@ func terminalConfig(path string, card *emvtest.Card) (*emv.Config, error) {
 		cfg = c
 	}
 	if card != nil {
-		if err := app.TrustCard(cfg, card); err != nil {
+		if err := termkit.TrustCard(cfg, card); err != nil {
 			return nil, err
 		}
 	}
 	return cfg, nil
 }
 
-func transaction(o options, exponent int) (emv.Transaction, error) {
+func transaction(o options, cur termkit.Currency) (emv.Transaction, error) {
 	typ, err := emv.ParseTransactionType(o.typ)
 	if err != nil {
 		return emv.Transaction{}, &usageError{Flag: "-type", Reason: err.Error(), Err: err}
 	}
-	amount, err := app.ParseAmount(o.amount, exponent)
+	amount, err := cur.Parse(o.amount)
 	if err != nil {
 		return emv.Transaction{}, &usageError{Flag: "-amount", Reason: err.Error(), Err: err}
 	}
-	other, err := app.ParseAmount(o.cashback, exponent)
+	other, err := cur.Parse(o.cashback)
 	if err != nil {
 		return emv.Transaction{}, &usageError{Flag: "-cashback", Reason: err.Error(), Err: err}
 	}

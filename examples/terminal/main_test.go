@@ -86,9 +86,12 @@ func TestRunRecordReplays(t *testing.T) {
 		{"host declines", []string{"-amount", "100.00", "-host", "decline"}, "online declined", []string{"entered"}, true},
 		{"unable to go online", []string{"-amount", "100.00", "-host", "none"}, "declined (unable to go online)", []string{"entered"}, false},
 		{"plaintext PIN, SDA", []string{"-card", "visa-sda"}, "approved", []string{"entered"}, false},
-		// The card refuses 9999 (63Cx); the retry is bypassed, the online
-		// PIN that follows typed.
-		{"wrong PIN, retry bypassed, online PIN", []string{"-card", "visa-sda", "-pin", "9999"}, "online approved", []string{"entered", "bypass", "entered"}, true},
+		// The card refuses 9999 (63Cx); the list is used up, so the
+		// retry and the online PIN that follows are bypassed and the CVM
+		// list goes on to a signature.
+		{"wrong PIN, retry bypassed", []string{"-card", "visa-sda", "-pin", "9999"}, "online approved", []string{"entered", "bypass", "bypass"}, true},
+		// -pin 9999,1234: the card refuses 9999 and takes 1234.
+		{"wrong PIN, then the right one", []string{"-card", "visa-sda", "-pin", "9999,1234"}, "approved", []string{"entered", "entered"}, false},
 		{"online PIN, DDA", []string{"-card", "mastercard-dda", "-amount", "75"}, "online approved", []string{"entered"}, true},
 		{"no PIN pad", []string{"-pin", "none", "-host", "none"}, "approved", nil, false},
 		{"cashback", []string{"-type", "cashback", "-amount", "20.00", "-cashback", "5.00"}, "", []string{"entered"}, false},
@@ -196,20 +199,24 @@ func TestRunFlagConflicts(t *testing.T) {
 // value, before any command reaches the card, instead of a PIN pad "not
 // working" and a fallback to signature.
 func TestRunPINUsageError(t *testing.T) {
-	for _, pin := range []string{"12", "123", "abcd", "12a4", "1234567890123", "", " 1234", "１２３４"} {
+	for _, pin := range []string{"12", "123", "abcd", "12a4", "1234567890123", "", " 1234", "１２３４", "1234,12", "1234,", ",1234"} {
 		t.Run(pin, func(t *testing.T) {
 			var out, errOut bytes.Buffer
 			err := run(context.Background(), []string{"-json", "-pin", pin}, strings.NewReader(""), &out, &errOut)
 			var ue *usageError
 			require.ErrorAs(t, err, &ue)
 			assert.Equal(t, "-pin", ue.Flag)
-			assert.EqualError(t, err, `-pin: want "none" or 4 to 12 decimal digits`)
+			entry := 1
+			if strings.HasPrefix(pin, "1234,") {
+				entry = 2
+			}
+			assert.EqualError(t, err, fmt.Sprintf(`-pin: entry %d: want "none" or PINs of 4 to 12 decimal digits, separated by commas`, entry))
 			assert.Equal(t, 2, exitCode(err))
 			assert.Empty(t, out.String(), "no transaction ran")
 			assert.Empty(t, errOut.String(), "the value is not repeated anywhere")
 		})
 	}
-	for _, pin := range []string{"1234", "123456789012", "none"} {
+	for _, pin := range []string{"1234", "123456789012", "none", "9999,1234"} {
 		var out, errOut bytes.Buffer
 		require.NoError(t, run(context.Background(), []string{"-json", "-pin", pin, "-host", "none"}, strings.NewReader(""), &out, &errOut), pin)
 	}

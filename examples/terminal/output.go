@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/emvkit/emvkit/cvm"
 	"github.com/emvkit/emvkit/emv"
 	"github.com/emvkit/emvkit/examples/internal/app"
+	"github.com/emvkit/emvkit/termkit"
 )
 
 func printText(w io.Writer, r *emv.Result, err error) {
@@ -16,10 +16,17 @@ func printText(w io.Writer, r *emv.Result, err error) {
 	if err != nil {
 		fmt.Fprintf(w, "reason:       %v\n", err)
 	}
-	fmt.Fprintf(w, "application:  %X %s\n", r.AID, r.Receipt.Label)
+	if r.Outcome == emv.TryAnotherInterface {
+		fmt.Fprintln(w, "fallback:     the chip could not be used; the terminal may read the magnetic stripe")
+	}
+	fmt.Fprintf(w, "amount:       %s\n", currencyOf(r).Display(r.Receipt.Amount))
+	if r.Receipt.AmountOther > 0 {
+		fmt.Fprintf(w, "cashback:     %s\n", currencyOf(r).Display(r.Receipt.AmountOther))
+	}
+	fmt.Fprintf(w, "application:  %s %s\n", r.AID, r.Receipt.Label)
 	fmt.Fprintf(w, "card:         %s\n", r.Receipt.MaskedPAN)
 	fmt.Fprintf(w, "ODA:          %s\n", r.ODA)
-	fmt.Fprintf(w, "CVM Results:  %s\n", cvm.Results(r.CVMResults))
+	fmt.Fprintf(w, "CVM Results:  %s\n", r.CVMResults)
 	if r.SignatureRequired {
 		fmt.Fprintln(w, "signature:    required")
 	}
@@ -50,13 +57,13 @@ func printECBalance(w io.Writer, r *emv.Result, exponent int) {
 	if b == nil {
 		return
 	}
-	fmt.Fprintf(w, "EC balance:   %s\n", app.FormatAmount(b.Balance, exponent))
+	fmt.Fprintf(w, "EC balance:   %s\n", termkit.Currency{Exponent: exponent}.Format(b.Balance))
 	for _, l := range []struct {
 		name string
 		v    *uint64
 	}{{"EC limit:     ", b.BalanceLimit}, {"EC single:    ", b.SingleTransactionLimit}, {"EC reset:     ", b.ResetThreshold}} {
 		if l.v != nil {
-			fmt.Fprintf(w, "%s%s\n", l.name, app.FormatAmount(*l.v, exponent))
+			fmt.Fprintf(w, "%s%s\n", l.name, termkit.Currency{Exponent: exponent}.Format(*l.v))
 		}
 	}
 }
@@ -72,6 +79,9 @@ type jsonResult struct {
 	Protocol       string         `json:"protocol,omitempty"`
 	ATR            string         `json:"atr,omitempty"`
 	AID            string         `json:"aid"`
+	Amount         uint64         `json:"amount"`
+	AmountOther    uint64         `json:"amount_other,omitempty"`
+	Currency       string         `json:"currency"`
 	PAN            string         `json:"pan"`
 	TVR            string         `json:"tvr"`
 	TVRBits        []string       `json:"tvr_bits"`
@@ -84,6 +94,7 @@ type jsonResult struct {
 	AC             string         `json:"ac"`
 	ATC            string         `json:"atc"`
 	IAD            string         `json:"iad"`
+	Field55        string         `json:"field55"`
 	ARC            string         `json:"arc,omitempty"`
 	Scripts        string         `json:"script_results,omitempty"`
 	ECBalance      *emv.ECBalance `json:"ec_balance,omitempty"`
@@ -94,27 +105,31 @@ type jsonResult struct {
 
 func printJSON(w io.Writer, r *emv.Result, err error, reader *app.Reader) error {
 	j := jsonResult{
-		Outcome:    r.Outcome.String(),
-		Interface:  ifaceContact,
-		AID:        fmt.Sprintf("%X", r.AID),
-		PAN:        r.Receipt.MaskedPAN,
-		TVR:        fmt.Sprintf("%X", r.TVR[:]),
-		TVRBits:    r.TVR.Bits(),
-		TSI:        fmt.Sprintf("%X", r.TSI[:]),
-		TSIBits:    r.TSI.Bits(),
-		CVMResults: fmt.Sprintf("%X", r.CVMResults[:]),
-		CVM:        cvm.Results(r.CVMResults).String(),
-		ODA:        r.ODA.String(),
-		CID:        fmt.Sprintf("%02X", r.CID),
-		AC:         fmt.Sprintf("%X", r.AC),
-		ATC:        fmt.Sprintf("%X", r.ATC),
-		IAD:        fmt.Sprintf("%X", r.IAD),
-		ARC:        r.ARC,
-		Scripts:    fmt.Sprintf("%X", r.ScriptResults),
-		ECBalance:  r.ECBalance,
-		APDUCount:  len(r.Trace),
-		Receipt:    r.Receipt,
-		Trace:      []string{},
+		Outcome:     r.Outcome.String(),
+		Interface:   ifaceContact,
+		AID:         r.AID.String(),
+		Amount:      r.Receipt.Amount,
+		AmountOther: r.Receipt.AmountOther,
+		Currency:    currencyOf(r).String(),
+		Field55:     fmt.Sprintf("%X", r.ICCData),
+		PAN:         r.Receipt.MaskedPAN,
+		TVR:         fmt.Sprintf("%X", r.TVR[:]),
+		TVRBits:     r.TVR.Bits(),
+		TSI:         fmt.Sprintf("%X", r.TSI[:]),
+		TSIBits:     r.TSI.Bits(),
+		CVMResults:  fmt.Sprintf("%X", r.CVMResults[:]),
+		CVM:         r.CVMResults.String(),
+		ODA:         r.ODA.String(),
+		CID:         fmt.Sprintf("%02X", r.CID),
+		AC:          fmt.Sprintf("%X", r.AC),
+		ATC:         fmt.Sprintf("%X", r.ATC),
+		IAD:         fmt.Sprintf("%X", r.IAD),
+		ARC:         r.ARC,
+		Scripts:     fmt.Sprintf("%X", r.ScriptResults),
+		ECBalance:   r.ECBalance,
+		APDUCount:   len(r.Trace),
+		Receipt:     r.Receipt,
+		Trace:       []string{},
 	}
 	if reader != nil {
 		j.Reader = reader.Name
@@ -140,4 +155,13 @@ func printJSON(w io.Writer, r *emv.Result, err error, reader *app.Reader) error 
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(j)
+}
+
+// currencyOf is the transaction's currency, as its receipt names it, with
+// the exponent of ISO 4217 (a code this program does not know: 2).
+func currencyOf(r *emv.Result) termkit.Currency {
+	if c, err := termkit.LookupCurrency(r.Receipt.Currency); err == nil {
+		return c
+	}
+	return termkit.Currency{Code: r.Receipt.Currency, Exponent: 2}
 }

@@ -3,10 +3,12 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/emvkit/emvkit/emv"
 	"github.com/emvkit/emvkit/examples/internal/app"
+	"github.com/emvkit/emvkit/termkit"
 )
 
 // recorder keeps what a replay of the transaction needs and the kernel
@@ -28,8 +30,10 @@ func newRecorder(cfg *emv.Config, at time.Time, term *emv.Terminal) *recorder {
 	return r
 }
 
-// write writes the session to o.record.
-func (r *recorder) write(o options, txn emv.Transaction, res *emv.Result, runErr error, reader *app.Reader) error {
+// write writes the session to o.record, masked with -mask. A card in a
+// reader is a real one: unless masked, the file holds its PAN, track 2
+// and cardholder name in clear, which is said on stderr.
+func (r *recorder) write(o options, txn emv.Transaction, res *emv.Result, runErr error, reader *app.Reader, stderr io.Writer) error {
 	k, err := emv.NewRecording(&r.cfg, txn, res, runErr, r.answers.Answers())
 	if err != nil {
 		return fmt.Errorf("-record: %w", err)
@@ -42,11 +46,16 @@ func (r *recorder) write(o options, txn emv.Transaction, res *emv.Result, runErr
 	if reader != nil {
 		source = "examples/terminal, " + reader.Describe()
 	}
-	proves := fmt.Sprintf("a %s of %s: %s, TVR %X, TSI %X, CVM Results %X", txn.Type, app.FormatAmount(txn.Amount, r.cfg.CurrencyExponent), res.Outcome, res.TVR[:], res.TSI[:], res.CVMResults[:])
+	proves := fmt.Sprintf("a %s of %s: %s, TVR %X, TSI %X, CVM Results %X", txn.Type, termkit.ConfigCurrency(&r.cfg).Display(txn.Amount), res.Outcome, res.TVR[:], res.TSI[:], res.CVMResults[:])
 	if runErr != nil {
 		proves += " (" + runErr.Error() + ")"
 	}
 	s := res.Trace.Session(source, proves)
 	s.Kernel = kernel
+	if o.mask {
+		s = s.Masked()
+	} else if reader != nil {
+		fmt.Fprintf(stderr, "terminal: warning: %s holds the card's PAN, track 2 and cardholder name in clear (file mode 0600); -mask writes them masked, but a masked recording cannot replay offline data authentication\n", o.record)
+	}
 	return app.WriteSession(o.record, s)
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/emvkit/emvkit/emv/emvtest"
 	"github.com/emvkit/emvkit/examples/internal/app"
 	"github.com/emvkit/emvkit/oda"
+	"github.com/emvkit/emvkit/termkit"
 	"github.com/emvkit/emvkit/tlv"
 )
 
@@ -137,7 +138,7 @@ func runContactless(ctx context.Context, o options, term *emv.Terminal, card apd
 	if err != nil {
 		return err
 	}
-	txn, err := transaction(o, cfg.CurrencyExponent)
+	txn, err := transaction(o, termkit.Currency{Code: cfg.Currency, Exponent: cfg.CurrencyExponent})
 	if err != nil {
 		return err
 	}
@@ -170,10 +171,10 @@ func runContactless(ctx context.Context, o options, term *emv.Terminal, card apd
 }
 
 // contactlessConfig loads the contactless section of the configuration
-// file, or takes the examples' built-in reader (app.DemoContactlessConfig).
+// file, or takes the examples' built-in reader (termkit.DemoContactlessConfig).
 // Either way a virtual card's CA key is trusted.
 func contactlessConfig(path string, card *emvtest.Card) (*contactless.Config, error) {
-	cfg := app.DemoContactlessConfig()
+	cfg := termkit.DemoContactlessConfig()
 	if path != "" {
 		c, err := contactless.LoadConfig(path)
 		if err != nil {
@@ -185,7 +186,7 @@ func contactlessConfig(path string, card *emvtest.Card) (*contactless.Config, er
 		if cfg.CAKeys == nil {
 			cfg.CAKeys = oda.NewKeyStore()
 		}
-		if err := app.TrustCardKeys(cfg.CAKeys, card); err != nil {
+		if err := termkit.TrustCardKeys(cfg.CAKeys, card); err != nil {
 			return nil, err
 		}
 	}

@@ -15,8 +15,8 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// runJSON is the JSON of a contactless.Result as the tests read it.
-type runJSON struct {
+// tapRunJSON is the JSON of a contactless.Result as the tests read it.
+type tapRunJSON struct {
 	Outcome struct {
 		Status             string `json:"status"`
 		Start              string `json:"start"`
@@ -36,8 +36,8 @@ type runJSON struct {
 // tapOut is the -json output of a tap as the tests read it.
 type tapOut struct {
 	jsonTap
-	EntryPoint *runJSON `json:"entry_point"`
-	Restart    *runJSON `json:"restart"`
+	EntryPoint *tapRunJSON `json:"entry_point"`
+	Restart    *tapRunJSON `json:"restart"`
 }
 
 // tapJSON runs the command with -json and decodes its output.
@@ -291,14 +291,14 @@ func TestTapOnlineRequest(t *testing.T) {
 	assert.Equal(t, []byte{0x47, 0x61, 0x73, 0x9F}, req.PAN(), "the PAN of track 2, F-padded")
 	assert.Equal(t, rec[7:12], req.Track2())
 	assert.Equal(t, []byte{0x01}, req.PANSequence)
-	assert.Equal(t, []byte{0xA0, 0x00, 0x00, 0x00, 0x03}, req.AID)
+	assert.Equal(t, emv.AID{0xA0, 0x00, 0x00, 0x00, 0x03}, req.AID)
 	assert.Equal(t, append(append(append([]byte{}, rec[:5]...), rec[12:16]...), rec[16:]...), req.ICCData, "no 57 in field 55")
 
 	r.Outcome.DataRecord = append([]byte{0x5A, 0x02, 0x12, 0x34}, rec[:5]...)
 	req = onlineRequest(emv.Transaction{}, r)
 	assert.Equal(t, []byte{0x12, 0x34}, req.PAN())
 	assert.Nil(t, req.Track2())
-	assert.Equal(t, r.Combination.AID, req.AID)
+	assert.Equal(t, emv.AID(r.Combination.AID), req.AID)
 	assert.Equal(t, rec[:5], req.ICCData)
 
 	assert.Equal(t, "8A023030910A0102030405060708303071039F1800", hexUpper(responseData(&emv.OnlineResponse{

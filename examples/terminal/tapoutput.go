@@ -7,6 +7,7 @@ import (
 
 	"github.com/emvkit/emvkit/contactless"
 	"github.com/emvkit/emvkit/examples/internal/app"
+	"github.com/emvkit/emvkit/termkit"
 	"github.com/emvkit/emvkit/tvr"
 )
 
@@ -29,7 +30,7 @@ func printTapText(w io.Writer, t *tap) {
 	if pan := t.maskedPAN(); pan != "" {
 		fmt.Fprintf(w, "card:         %s\n", pan)
 	}
-	fmt.Fprintf(w, "amount:       %s\n", app.FormatAmount(t.Amount, t.Exponent))
+	fmt.Fprintf(w, "amount:       %s\n", termkit.Currency{Exponent: t.Exponent}.Format(t.Amount))
 	fmt.Fprintf(w, "parameters:   %s\n", t.First.Outcome.Parameters)
 	if t.Second != nil {
 		fmt.Fprintf(w, "restart:      %s\n", t.Second.Outcome.Parameters)
@@ -103,7 +104,7 @@ func printTapJSON(w io.Writer, t *tap, reader *app.Reader) error {
 		Outcome:    t.outcome(),
 		Interface:  ifaceContactless,
 		PAN:        t.maskedPAN(),
-		Amount:     app.FormatAmount(t.Amount, t.Exponent),
+		Amount:     termkit.Currency{Exponent: t.Exponent}.Format(t.Amount),
 		TVR:        fmt.Sprintf("%X", t.value(0x95)),
 		TVRBits:    []string{},
 		TTQ:        fmt.Sprintf("%X", t.value(0x9F66)),

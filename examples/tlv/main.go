@@ -5,7 +5,18 @@
 //	go run ./examples/tlv 6F1A840E315041592E5359532E4444463031A5088801015F2D02656E
 //	echo '70 0A 5A 08 47 61 73 90 01 01 01 19' | go run ./examples/tlv
 //	go run ./examples/tlv -f record.bin
-//	go run ./examples/tlv -unmask 5A0847617390010101190
+//	go run ./examples/tlv -unmask 5A084761739001010119
+//	go run ./examples/tlv -as tvr 0000048000
+//	go run ./examples/tlv -as 9F33 E0F8C8
+//	go run ./examples/tlv -as atr 3B6800000073C84013009000
+//
+// With -as the data is one value, decoded bit by bit as what -as names:
+// tvr, tsi, cvm-list, cvm-results, terminal-capabilities,
+// additional-terminal-capabilities, aip, auc, cid, iad-visa,
+// iad-mastercard, ttq, ctq, atr, sw, dol, country or currency, or the
+// tag of one in hex (95, 9F33, 8C, 5F2A, ...). The names come from the
+// package that owns each table: tvr, cvm, tlv, apdu, termkit, and x/text
+// for country names.
 //
 // The data is hex (upper or lower case; spaces, newlines and colons
 // between bytes are ignored) given as arguments, on standard input, or in
@@ -16,6 +27,9 @@
 //	-f FILE    read the data from FILE ("-": standard input)
 //	-unmask    show the PAN, track data and cardholder name in clear (test
 //	           cards only); PIN data is never shown
+//	-as WHAT   decode the data as one value of that kind, bit by bit
+//
+// A flag given a value it cannot take exits with status 2.
 //
 // Malformed data is printed up to the bad data object, followed by the
 // error, and the exit status is 1.
@@ -36,11 +50,32 @@ import (
 // maxInput bounds the data read: 1 MiB of binary TLV or its hex.
 const maxInput = 2 << 20
 
+// maxValue bounds the value -as decodes (the longest EMV data element
+// is 255 bytes; an ATR at most 33).
+const maxValue = 512
+
+// usageError is a flag given a value it cannot take: exit status 2.
+// printed says the flag package has reported it already.
+type usageError struct {
+	err     error
+	printed bool
+}
+
+func (e *usageError) Error() string { return e.err.Error() }
+func (e *usageError) Unwrap() error { return e.err }
+
 func main() {
 	err := run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	var pe *tlv.ParseError
+	var ue *usageError
 	switch {
-	case err == nil, errors.Is(err, flag.ErrHelp):
+	case errors.Is(err, flag.ErrHelp):
+	case errors.As(err, &ue):
+		if !ue.printed {
+			fmt.Fprintln(os.Stderr, "tlv:", err)
+		}
+		os.Exit(2)
+	case err == nil:
 	case errors.As(err, &pe):
 		os.Exit(1) // the "error:" line is printed already
 	default:
@@ -54,8 +89,19 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	file := fs.String("f", "", `read the data from this file ("-": standard input)`)
 	unmask := fs.Bool("unmask", false, "show cardholder data in clear (test cards only)")
+	as := fs.String("as", "", "decode the data as one value bit by bit: "+decoderNames()+", or the tag in hex")
 	if err := fs.Parse(args); err != nil {
-		return err
+		return &usageError{err: err, printed: true}
+	}
+	var dec decoder
+	if *as != "" {
+		var ok bool
+		if dec, ok = lookupDecoder(*as); !ok {
+			return &usageError{err: fmt.Errorf("-as %q: want one of %s, or the tag of one", *as, decoderNames())}
+		}
+		if *unmask {
+			return &usageError{err: errors.New("-unmask: describes TLV; -as decodes one value, which holds no cardholder data")}
+		}
 	}
 	data, err := input(fs.Args(), *file, stdin)
 	if err != nil {
@@ -63,6 +109,12 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	}
 	if len(data) == 0 {
 		return errors.New("no data")
+	}
+	if *as != "" {
+		if len(data) > maxValue {
+			return fmt.Errorf("-as: %d bytes, a value is at most %d", len(data), maxValue)
+		}
+		return dec.decode(stdout, data)
 	}
 	if *unmask {
 		return tlv.DescribeUnmasked(stdout, data)

@@ -1,4 +1,4 @@
-package app
+package termkit
 
 import (
 	"bytes"
@@ -16,52 +16,76 @@ import (
 	"github.com/emvkit/emvkit/oda"
 )
 
-func TestParseAmount(t *testing.T) {
+// Book 3 Annex A: Amount, Authorised (9F02) is n 12 in the currency's
+// minor unit; the exponent is ISO 4217's (5F36).
+func TestCurrencyParse(t *testing.T) {
+	usd, err := LookupCurrency(840)
+	require.NoError(t, err)
+	assert.Equal(t, Currency{Code: 840, Alpha: "USD", Exponent: 2}, usd)
+	jpy, err := LookupCurrency(392)
+	require.NoError(t, err)
+	assert.Equal(t, 0, jpy.Exponent)
 	tests := []struct {
-		in       string
-		exponent int
-		want     uint64
-		err      string
+		in   string
+		c    Currency
+		want uint64
+		err  string
 	}{
-		{"12.34", 2, 1234, ""},
-		{"10", 2, 1000, ""},
-		{"0.5", 2, 50, ""},
-		{".5", 2, 50, ""},
-		{" 7.00 ", 2, 700, ""},
-		{"1000", 0, 1000, ""},
-		{"999999999.99", 2, 99999999999, ""},
-		{"9999999999.99", 2, 999999999999, ""},
-		{"10000000000.00", 2, 0, "at most 12 digits"},
-		{"1.234", 2, 0, "more than 2 decimals"},
-		{"1.5", 0, 0, "more than 0 decimals"},
-		{"", 2, 0, "not an amount"},
-		{".", 2, 0, "not an amount"},
-		{"-1", 2, 0, "not an amount"},
-		{"1e3", 2, 0, "not an amount"},
-		{"12,34", 2, 0, "not an amount"},
+		{"12.34", usd, 1234, ""},
+		{"10", usd, 1000, ""},
+		{"0.5", usd, 50, ""},
+		{".5", usd, 50, ""},
+		{" 7.00 ", usd, 700, ""},
+		{"1000", jpy, 1000, ""},
+		{"9999999999.99", usd, 999999999999, ""},
+		{"10000000000.00", usd, 0, `termkit: "10000000000.00" is not an amount of at most 12 digits`},
+		{"1.234", usd, 0, `termkit: "1.234" has more than 2 decimals for USD`},
+		{"1.5", jpy, 0, `termkit: "1.5" has more than 0 decimals for JPY`},
+		{"", usd, 0, `termkit: "" is not an amount`},
+		{".", usd, 0, `termkit: "." is not an amount`},
+		{"-1", usd, 0, `termkit: "-1" is not an amount`},
+		{"1e3", usd, 0, `termkit: "1e3" is not an amount`},
+		{"12,34", usd, 0, `termkit: "12,34" is not an amount`},
 	}
 	for _, tc := range tests {
-		got, err := ParseAmount(tc.in, tc.exponent)
+		got, err := tc.c.Parse(tc.in)
 		if tc.err != "" {
-			assert.ErrorContains(t, err, tc.err, "%q", tc.in)
+			assert.EqualError(t, err, tc.err)
 			continue
 		}
 		require.NoError(t, err, "%q", tc.in)
 		assert.Equal(t, tc.want, got, "%q", tc.in)
 	}
+	_, err = LookupCurrency(999)
+	assert.EqualError(t, err, "termkit: ISO 4217 currency 999 is not one this package knows")
+	assert.Equal(t, "999", CurrencyName(999))
+	assert.Equal(t, "EUR", CurrencyName(978))
 }
 
-func TestFormatAmount(t *testing.T) {
+func TestCurrencyFormat(t *testing.T) {
+	usd, _ := LookupCurrency(840)
+	kwd, _ := LookupCurrency(414)
+	jpy, _ := LookupCurrency(392)
 	for _, tc := range []struct {
-		v        uint64
-		exponent int
-		want     string
+		c    Currency
+		v    uint64
+		want string
 	}{
-		{1234, 2, "12.34"}, {5, 2, "0.05"}, {0, 2, "0.00"}, {100, 0, "100"}, {1, 3, "0.001"},
+		{usd, 1234, "12.34"}, {usd, 5, "0.05"}, {usd, 0, "0.00"}, {jpy, 100, "100"}, {kwd, 1, "0.001"},
 	} {
-		assert.Equal(t, tc.want, FormatAmount(tc.v, tc.exponent))
+		assert.Equal(t, tc.want, tc.c.Format(tc.v))
+	}
+	assert.Equal(t, "USD 12.34", usd.Display(1234))
+	// Every currency of the table is one x/text knows.
+	for code := range iso4217 {
+		_, err := LookupCurrency(code)
+		assert.NoError(t, err, "%03d", code)
 	}
 }
+
+type blocking struct{}
+
+func (blocking) Read([]byte) (int, error) { select {} }
 
 func TestConsole(t *testing.T) {
 	var out bytes.Buffer
@@ -76,7 +100,7 @@ func TestConsole(t *testing.T) {
 	assert.Equal(t, "secret", s)
 	s, err = c.ReadLine(ctx, "Long: ")
 	require.NoError(t, err)
-	assert.Len(t, s, maxLine, "a long line is cut")
+	assert.Len(t, s, MaxLine, "a long line is cut")
 	s, err = c.ReadLine(ctx, "Last: ")
 	require.NoError(t, err)
 	assert.Equal(t, "last", s, "a last line without end of line")
@@ -91,25 +115,25 @@ func TestConsole(t *testing.T) {
 	assert.ErrorIs(t, err, context.Canceled)
 }
 
-type blocking struct{}
-
-func (blocking) Read([]byte) (int, error) { select {} }
-
 func TestPINPad(t *testing.T) {
 	ctx := context.Background()
-	// A bench PIN is typed once: after the card refused it, PIN entry is
-	// bypassed rather than using up the card's tries.
-	p := &PINPad{Fixed: "1234"}
+	// Bench PINs are typed in order, one each time the card asks; then
+	// PIN entry is bypassed rather than using up the card's tries.
+	p := &PINPad{PINs: []string{"9999", "1234"}}
 	pin, err := p.EnterOfflinePIN(ctx, cvm.PINRequest{Kind: cvm.OfflinePlaintextPIN, TriesLeft: 3})
 	require.NoError(t, err)
-	want, _ := cvm.NewPIN([]byte("1234"))
+	want, _ := cvm.NewPIN([]byte("9999"))
 	assert.True(t, pin.Equal(want))
-	_, err = p.EnterOfflinePIN(ctx, cvm.PINRequest{Kind: cvm.OfflinePlaintextPIN, TriesLeft: 2, Retry: true})
+	pin, err = p.EnterOfflinePIN(ctx, cvm.PINRequest{Kind: cvm.OfflinePlaintextPIN, TriesLeft: 2, Retry: true})
+	require.NoError(t, err)
+	want, _ = cvm.NewPIN([]byte("1234"))
+	assert.True(t, pin.Equal(want))
+	_, err = p.EnterOfflinePIN(ctx, cvm.PINRequest{Kind: cvm.OfflinePlaintextPIN, TriesLeft: 1, Retry: true})
 	assert.ErrorIs(t, err, cvm.ErrPINBypassed)
 
 	// Online PIN: ISO 9564-1 format 4 under the demo key, bound to the PAN.
 	pan := []byte{0x54, 0x13, 0x33, 0x00, 0x89, 0x02, 0x00, 0x11}
-	b, err := p.EnterOnlinePIN(ctx, cvm.PINRequest{Kind: cvm.OnlinePIN, TriesLeft: -1, PAN: pan})
+	b, err := (&PINPad{PINs: []string{"1234"}}).EnterOnlinePIN(ctx, cvm.PINRequest{Kind: cvm.OnlinePIN, TriesLeft: -1, PAN: pan})
 	require.NoError(t, err)
 	assert.Equal(t, cvm.Format4, b.BlockFormat())
 	got, err := cvm.DecipherPINBlock4(DemoPINKey, b.Bytes(), "5413330089020011")

@@ -1,4 +1,4 @@
-package app
+package termkit
 
 import (
 	"errors"
@@ -10,11 +10,12 @@ import (
 	"github.com/emvkit/emvkit/tvr"
 )
 
-// DemoConfig is the examples' terminal when no configuration file is
-// given: an attended, online-capable terminal (22) in the United States,
-// US dollars, a floor limit of 50.00 and common Visa action codes,
-// supporting the applications of the built-in virtual cards. It trusts no
-// CA key: add a virtual card's with [TrustCard].
+// DemoConfig is a terminal that works with the virtual cards of package
+// emv/emvtest: an attended, online-capable terminal (22) in the United
+// States, US dollars, a floor limit of 50.00 and common Visa action codes,
+// supporting the Visa credit and debit and the Mastercard applications.
+// It trusts no CA key: add a virtual card's with [TrustCard], or set
+// CAKeys to the card's [emvtest.Card.KeyStore].
 func DemoConfig() *emv.Config {
 	floor := uint64(5000)
 	denial := tvr.TVR{0x00, 0x10, 0x00, 0x00, 0x00}
@@ -76,12 +77,13 @@ func DemoContactlessConfig() *contactless.Config {
 	}
 }
 
-// TrustCard adds the CA public keys that sign a virtual card to the
-// terminal's key store (creating it if needed). Keys already there are
-// kept.
+// TrustCard adds the CA public keys that sign a virtual card (RSA and,
+// for an EMV 4.4 ECC card, ECC) to the terminal's key store, creating it
+// if needed; keys already there are kept.
 func TrustCard(cfg *emv.Config, card *emvtest.Card) error {
 	if cfg.CAKeys == nil {
-		cfg.CAKeys = oda.NewKeyStore()
+		cfg.CAKeys = card.KeyStore()
+		return nil
 	}
 	return TrustCardKeys(cfg.CAKeys, card)
 }
@@ -90,8 +92,7 @@ func TrustCard(cfg *emv.Config, card *emvtest.Card) error {
 // Keys already there are kept.
 func TrustCardKeys(ks *oda.KeyStore, card *emvtest.Card) error {
 	for _, k := range card.CAPublicKeys() {
-		key := oda.CAKey{RID: k.RID, Index: k.Index, Modulus: k.Modulus, Exponent: k.Exponent, CheckSum: k.Checksum[:]}
-		if err := ks.Add(key); err != nil && !errors.Is(err, oda.ErrDuplicateKey) {
+		if err := ks.Add(k.CAKey()); err != nil && !errors.Is(err, oda.ErrDuplicateKey) {
 			return err
 		}
 	}

@@ -1,31 +1,43 @@
-package app
+package termkit
 
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"io"
 
 	"github.com/emvkit/emvkit/cvm"
+	"github.com/emvkit/emvkit/emv/emvtest"
 )
 
-// DemoPINKey is the AES key the example PIN pad enciphers online PINs
-// under (ISO 9564-1 format 4). A real PIN pad holds its key in secure
-// hardware; this one is public and protects nothing.
-var DemoPINKey = []byte{
-	0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77,
-	0x88, 0x99, 0xAA, 0xBB, 0xCC, 0xDD, 0xEE, 0xFF,
-}
+// DemoPINKey is the AES key the PIN pad enciphers online PINs under
+// unless told another: the one the virtual issuer of package emv/emvtest
+// shares with the terminal ([emvtest.DefaultPINKey]). A real PIN pad
+// holds its key in secure hardware; this one is public and protects
+// nothing.
+var DemoPINKey = emvtest.DefaultPINKey
 
-// PINPad is a cvm.PINPad for the examples. With Fixed set it types that
-// PIN once (a test bench) and bypasses PIN entry if the card refuses it,
-// so a wrong PIN never uses up a real card's tries; otherwise it prompts
-// on Console, without echo, and an empty answer bypasses PIN entry.
-// Online PINs are enciphered in ISO 9564-1 format 4 under [DemoPINKey].
+// PINPad is a [cvm.PINPad] on a text console or for a test bench.
+//
+// With PINs set it types them for the cardholder, in order: the first
+// when the card first asks, the next each time it asks again (after the
+// card refused a PIN with 63Cx, or for an online PIN after an offline
+// one), and once the list is used up it bypasses PIN entry, so a bench
+// can script a wrong PIN and then the right one without using up a real
+// card's tries. Otherwise it prompts on Console, without echo; an empty
+// answer bypasses PIN entry, and Ctrl-C cancels it.
+//
+// Online PINs are enciphered in an ISO 9564-1 format 4 PIN block under
+// Key (nil: [DemoPINKey]), bound to the PAN, with padding from Rand (nil:
+// crypto/rand).
 type PINPad struct {
 	Console *Console
-	Fixed   string
-	Rand    io.Reader // for format 4 padding; nil: crypto/rand
+	PINs    []string
+	Key     []byte
+	Rand    io.Reader
+
+	next int // index of the next of PINs
 }
 
 var _ cvm.PINPad = (*PINPad)(nil)
@@ -54,11 +66,14 @@ func (p *PINPad) EnterOnlinePIN(ctx context.Context, req cvm.PINRequest) (cvm.On
 	if err != nil {
 		return cvm.OnlinePINBlock{}, err
 	}
-	r := p.Rand
+	key, r := p.Key, p.Rand
+	if key == nil {
+		key = DemoPINKey
+	}
 	if r == nil {
 		r = rand.Reader
 	}
-	block, err := cvm.EncipherPINBlock4(DemoPINKey, pin, pan, r)
+	block, err := cvm.EncipherPINBlock4(key, pin, pan, r)
 	if err != nil {
 		return cvm.OnlinePINBlock{}, err
 	}
@@ -67,10 +82,11 @@ func (p *PINPad) EnterOnlinePIN(ctx context.Context, req cvm.PINRequest) (cvm.On
 
 func (p *PINPad) read(ctx context.Context, req cvm.PINRequest) (string, error) {
 	if p.Console == nil {
-		if req.Retry || p.Fixed == "" {
+		if p.next >= len(p.PINs) {
 			return "", cvm.ErrPINBypassed
 		}
-		return p.Fixed, nil
+		p.next++
+		return p.PINs[p.next-1], nil
 	}
 	prompt := "Enter PIN"
 	switch {
@@ -85,13 +101,14 @@ func (p *PINPad) read(ctx context.Context, req cvm.PINRequest) (string, error) {
 		prompt = "Incorrect PIN. " + prompt
 	}
 	s, err := p.Console.ReadSecret(ctx, prompt+", Enter alone to bypass: ")
-	if err != nil {
-		if ctx.Err() != nil {
-			return "", ctx.Err()
-		}
+	switch {
+	case ctx.Err() != nil:
+		return "", ctx.Err()
+	case errors.Is(err, ErrInterrupted):
+		return "", cvm.ErrPINCancelled
+	case err != nil:
 		return "", cvm.ErrPINPadNotWorking
-	}
-	if s == "" {
+	case s == "":
 		return "", cvm.ErrPINBypassed
 	}
 	return s, nil
