@@ -118,6 +118,8 @@ func (h *scribblingHost) scribbleNow([]byte) {
 //     transaction at once, whether or not the host listens to it.
 //
 // visa-cda, 200.00 over a floor limit of 100.00: an ARQC after cdaHead.
+// Each row runs through Run and through a Session with the same
+// Terminal.
 func TestHostileHosts(t *testing.T) {
 	const (
 		unable   = cdaHead + " GAC90 GAC00" // second GENERATE AC, AAC
@@ -268,73 +270,92 @@ func TestHostileHosts(t *testing.T) {
 			results: "2000000000" + "2000000000"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			card := emvtest.NewCard(visaCDA())
-			cfg := testConfig(t, card)
-			host := tt.host(t, card)
-			if b, ok := host.(*blockingHost); ok {
-				t.Cleanup(func() { close(b.release) })
+		for _, session := range []bool{false, true} {
+			name := tt.name + "/Run"
+			if session {
+				name = tt.name + "/Session"
 			}
-			var link apdu.Transceiver = card
-			sh, _ := host.(*scribblingHost)
-			if sh != nil {
-				sh.scribble = tt.scribble
-				link = &hookedCard{card: card, before: sh.scribbleNow}
-			}
-			ctx := context.Background()
-			if tt.ctx != nil {
-				ctx = tt.ctx(t, host)
-			}
-			term := &emv.Terminal{PINPad: &pinPad{pins: []string{"1234"}}, Host: host}
-			var (
-				res *emv.Result
-				err error
-			)
-			start := time.Now()
-			alloc := allocated(func() { res, err = emv.Run(ctx, link, cfg, emv.Transaction{Amount: 20000}, term) })
-			assert.Less(t, time.Since(start), 30*time.Second, "the kernel waited for a host past its context")
-			require.NotNil(t, res)
-			if tt.wantErr == nil {
-				require.NoError(t, err)
-			} else {
-				for _, w := range tt.wantErr {
-					require.ErrorIs(t, err, w)
+			t.Run(name, func(t *testing.T) {
+				card := emvtest.NewCard(visaCDA())
+				cfg := testConfig(t, card)
+				host := tt.host(t, card)
+				if b, ok := host.(*blockingHost); ok {
+					t.Cleanup(func() { close(b.release) })
 				}
-				var te *emv.TerminatedError
-				require.ErrorAs(t, err, &te)
-				assert.Equal(t, emv.StepOnlineProcessing, te.Step)
-				assert.Same(t, te, res.Terminated)
-				assert.True(t, strings.HasPrefix(err.Error(), "emv: "), err.Error())
-			}
-			assert.Equal(t, tt.outcome, res.Outcome)
-			assert.Equal(t, tt.cmds, res.Trace.Compact())
-			assert.Equal(t, len(strings.Fields(tt.cmds)), card.Commands(), "commands the card received")
-			assert.Equal(t, tt.tvr, hexOf(res.TVR[:]), "TVR %s", res.TVR)
-			assert.Equal(t, tt.tsi, hexOf(res.TSI[:]), "TSI")
-			assert.Equal(t, tt.results, hexOf(res.ScriptResults), "9F5B")
-			if tt.arc != "" {
-				assert.Equal(t, tt.arc, res.ARC)
-				// CDOL2 starts with 8A: the ARC the card was given is
-				// the one the terminal used.
-				assert.Equal(t, tt.arc, string(lastGenerateACData(t, res.Trace)[:2]), "ARC in the CDOL2 data")
-			}
-			assert.Equal(t, "A0000000031010", hexOf(res.AID))
-			if sh != nil {
-				// EXTERNAL AUTHENTICATE carried the 91 the host sent,
-				// not what the host wrote over it afterwards.
-				for _, e := range res.Trace {
-					if c, err := apdu.ParseCommand(e.Command); err == nil && c.INS == apdu.InsExternalAuthenticate {
-						assert.Equal(t, hexOf(sh.sent91), hexOf(c.Data))
+				var link apdu.Transceiver = card
+				sh, _ := host.(*scribblingHost)
+				if sh != nil {
+					sh.scribble = tt.scribble
+					link = &hookedCard{card: card, before: sh.scribbleNow}
+				}
+				ctx := context.Background()
+				if tt.ctx != nil {
+					ctx = tt.ctx(t, host)
+				}
+				term := &emv.Terminal{PINPad: &pinPad{pins: []string{"1234"}}, Host: host}
+				var (
+					res *emv.Result
+					err error
+				)
+				start := time.Now()
+				txn := emv.Transaction{Amount: 20000}
+				alloc := allocated(func() {
+					if !session {
+						res, err = emv.Run(ctx, link, cfg, txn, term)
+						return
+					}
+					// The step API with the same Terminal: it has every
+					// part, so the flow asks for nothing.
+					s := emv.Start(ctx, link, cfg, &txn, term)
+					defer s.Close()
+					req, done := s.Next()
+					require.Nil(t, req, "a request from a session with a whole Terminal")
+					res, err = done.Result, done.Err
+				})
+				assert.Less(t, time.Since(start), 30*time.Second, "the kernel waited for a host past its context")
+				require.NotNil(t, res)
+				if tt.wantErr == nil {
+					require.NoError(t, err)
+				} else {
+					for _, w := range tt.wantErr {
+						require.ErrorIs(t, err, w)
+					}
+					var te *emv.TerminatedError
+					require.ErrorAs(t, err, &te)
+					assert.Equal(t, emv.StepOnlineProcessing, te.Step)
+					assert.Same(t, te, res.Terminated)
+					assert.True(t, strings.HasPrefix(err.Error(), "emv: "), err.Error())
+				}
+				assert.Equal(t, tt.outcome, res.Outcome)
+				assert.Equal(t, tt.cmds, res.Trace.Compact())
+				assert.Equal(t, len(strings.Fields(tt.cmds)), card.Commands(), "commands the card received")
+				assert.Equal(t, tt.tvr, hexOf(res.TVR[:]), "TVR %s", res.TVR)
+				assert.Equal(t, tt.tsi, hexOf(res.TSI[:]), "TSI")
+				assert.Equal(t, tt.results, hexOf(res.ScriptResults), "9F5B")
+				if tt.arc != "" {
+					assert.Equal(t, tt.arc, res.ARC)
+					// CDOL2 starts with 8A: the ARC the card was given is
+					// the one the terminal used.
+					assert.Equal(t, tt.arc, string(lastGenerateACData(t, res.Trace)[:2]), "ARC in the CDOL2 data")
+				}
+				assert.Equal(t, "A0000000031010", hexOf(res.AID))
+				if sh != nil {
+					// EXTERNAL AUTHENTICATE carried the 91 the host sent,
+					// not what the host wrote over it afterwards.
+					for _, e := range res.Trace {
+						if c, err := apdu.ParseCommand(e.Command); err == nil && c.INS == apdu.InsExternalAuthenticate {
+							assert.Equal(t, hexOf(sh.sent91), hexOf(c.Data))
+						}
 					}
 				}
-			}
-			maxAlloc := tt.maxAlloc
-			if maxAlloc == 0 {
-				maxAlloc = 256 << 10
-			}
-			assert.LessOrEqual(t, alloc, maxAlloc, "bytes allocated")
-			t.Logf("allocated %d bytes", alloc)
-		})
+				maxAlloc := tt.maxAlloc
+				if maxAlloc == 0 {
+					maxAlloc = 256 << 10
+				}
+				assert.LessOrEqual(t, alloc, maxAlloc, "bytes allocated")
+				t.Logf("allocated %d bytes", alloc)
+			})
+		}
 	}
 }
 
