@@ -130,17 +130,29 @@ type transactionState struct {
 	scriptsRun int
 
 	cmd [apdu.MaxShortCommand]byte // transmit encodes each command here
+	// sent counts the commands given to rec, bounded by maxTraceExchanges.
+	sent int
+
+	recorder apdu.Recorder // rec points here
+	t0       apdu.T0
+	link     waitLink
 }
 
 func newState(ctx context.Context, card apdu.Transceiver, cfg *Config, term seam) *transactionState {
-	return &transactionState{
+	s := &transactionState{
 		ctx:       ctx,
-		rec:       apdu.NewRecorder(&apdu.T0{Card: &waitLink{card: card}, MaxResponse: maxResponseData}),
 		cfg:       cfg,
 		term:      term,
 		log:       cfg.logger(),
 		stateMaps: getStateMaps(),
+		link:      waitLink{card: card},
 	}
+	// The link, the T=0 procedures and the recorder live in the state:
+	// three allocations fewer a transaction.
+	s.t0 = apdu.T0{Card: &s.link, MaxResponse: maxResponseData}
+	s.recorder = apdu.Recorder{Card: &s.t0}
+	s.rec = &s.recorder
+	return s
 }
 
 // stateMaps are the maps of one transaction. Making them was a tenth of
@@ -244,9 +256,10 @@ func (s *transactionState) send(ctx context.Context, b []byte, who string) ([]by
 	if s.err != nil {
 		return nil, s.err
 	}
-	if s.rec.Len() >= maxTraceExchanges {
+	if s.sent >= maxTraceExchanges {
 		return nil, s.fail(fmt.Sprintf("more than %d commands", maxTraceExchanges), ErrCardData)
 	}
+	s.sent++
 	raw, err := s.rec.Transmit(ctx, b)
 	if errors.Is(err, apdu.ErrResponseTooLong) {
 		return nil, s.failData(who+" answered more than the kernel accepts", err)
