@@ -45,6 +45,9 @@ type Card struct {
 	nextIndex int    // index in the apps of the last SELECT's match
 	challenge []byte // last GET CHALLENGE answer
 	pending   []byte // T=0: response data waiting for GET RESPONSE
+	// answerTime is the extra time the command being processed takes
+	// (EXCHANGE RELAY RESISTANCE DATA's [RelayResistance.AnswerMicros]).
+	answerTime time.Duration
 }
 
 // Exchange is one command and the card's answer, as kept by the card.
@@ -339,7 +342,9 @@ func (c *Card) Transmit(ctx context.Context, command []byte) ([]byte, error) {
 		}
 		resp = append(resp, byte(f.SW>>8), byte(f.SW))
 	} else {
+		c.answerTime = 0
 		resp = c.process(command)
+		delay += c.answerTime
 		if f != nil {
 			resp = f.apply(resp)
 		}

@@ -62,6 +62,11 @@ type txState struct {
 	pinFailed  bool   // a wrong offline PIN was presented
 	pinDone    bool   // offline PIN verification performed
 	resumed    bool   // qVSDC: issuer update on a second tap for the last ARQC
+	// rrp is, after EXCHANGE RELAY RESISTANCE DATA, the relay resistance
+	// data a CDA signature carries (Book C-2): terminal entropy, device
+	// entropy, minimum and maximum processing times, estimated
+	// transmission time.
+	rrp []byte
 	// lastIncomplete and lastAuthFailed are the card's flags about the
 	// previous online transaction as they stood when this one began.
 	lastIncomplete bool
@@ -177,7 +182,7 @@ func (c *Card) getResponse(cmd apdu.Command) apdu.Response {
 func (c *Card) dispatch(cmd apdu.Command) apdu.Response {
 	want := byte(0x00)
 	switch cmd.INS {
-	case apdu.InsGetProcessingOptions, apdu.InsGenerateAC, apdu.InsGetData:
+	case apdu.InsGetProcessingOptions, apdu.InsGenerateAC, apdu.InsGetData, InsExchangeRelayResistanceData:
 		want = 0x80
 	case apdu.InsApplicationBlock, apdu.InsApplicationUnblock, apdu.InsCardBlock,
 		apdu.InsPINChangeUnblock, apdu.InsPutData, apdu.InsUpdateRecord:
@@ -210,6 +215,8 @@ func (c *Card) dispatch(cmd apdu.Command) apdu.Response {
 		return c.gpo(a, cmd)
 	case apdu.InsGetData:
 		return c.getData(a, cmd)
+	case InsExchangeRelayResistanceData:
+		return c.exchangeRelayResistanceData(a, cmd)
 	case apdu.InsInternalAuthenticate:
 		return c.internalAuthenticate(a, cmd)
 	case apdu.InsVerify:

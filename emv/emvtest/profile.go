@@ -302,6 +302,11 @@ type Application struct {
 	// GET PROCESSING OPTIONS answers with the cryptogram; nil: a contact
 	// application that waits for GENERATE AC.
 	QVSDC *QVSDC `json:"qvsdc,omitempty"`
+	// RelayResistance makes the application answer EXCHANGE RELAY
+	// RESISTANCE DATA after GET PROCESSING OPTIONS (Book C-2, the relay
+	// resistance protocol; the AIP's byte 2 bit 1 says so to the reader);
+	// nil: the command is not supported (6D00).
+	RelayResistance *RelayResistance `json:"relay_resistance,omitempty"`
 }
 
 // IssuerDataObject is one primitive data object the issuer may update.
@@ -586,6 +591,9 @@ func (p *Profile) Validate() error {
 		}
 		if err := a.QVSDC.validate(); err != nil {
 			return bad("%s.qvsdc: %v", where, err)
+		}
+		if err := a.RelayResistance.validate(); err != nil {
+			return bad("%s.relay_resistance: %v", where, err)
 		}
 		if len(a.KernelIdentifier) > 8 || len(a.ExtendedSelection) > 11 {
 			return bad("%s: kernel_identifier at most 8 bytes, extended_selection at most 11", where)
