@@ -25,7 +25,7 @@ func TestExchangeRelayResistanceData(t *testing.T) {
 	aid := h("A0000000041010")
 	require.Equal(t, apdu.SWOK, send(t, c, apdu.Select(aid, false)).SW)
 	assert.Equal(t, apdu.SWConditionsNotSatisfied, send(t, c, errd(h("11223344"))).SW, "before GPO")
-	require.Equal(t, apdu.SWOK, send(t, c, apdu.GetProcessingOptions(h("8312 000000001000 0840 0840 261202 00 11223344"))).SW)
+	require.Equal(t, apdu.SWOK, send(t, c, apdu.GetProcessingOptions(h("000000001000 0840 0840 261202 00 11223344"))).SW)
 	assert.Equal(t, apdu.SWWrongLength, send(t, c, errd(h("112233"))).SW)
 	slept = nil
 	r := send(t, c, errd(h("11223344")))
@@ -37,6 +37,6 @@ func TestExchangeRelayResistanceData(t *testing.T) {
 
 	n := NewCard(MastercardNoRRP())
 	require.Equal(t, apdu.SWOK, send(t, n, apdu.Select(aid, false)).SW)
-	require.Equal(t, apdu.SWOK, send(t, n, apdu.GetProcessingOptions(h("8312 000000001000 0840 0840 261202 00 11223344"))).SW)
+	require.Equal(t, apdu.SWOK, send(t, n, apdu.GetProcessingOptions(h("000000001000 0840 0840 261202 00 11223344"))).SW)
 	assert.Equal(t, apdu.SWINSNotSupported, send(t, n, errd(h("11223344"))).SW)
 }
