@@ -109,6 +109,7 @@ func mastercardApp() Application {
 		ExpiryDate:         "301231",
 		IssuerCountry:      mustHex("0840"),
 		Currency:           mustHex("0840"),
+		SDATagList:         mustHex("82"),
 		ATC:                0x0040,
 		LastOnlineATC:      0x003F,
 		Risk:               CardRisk{Decision: DecideOffline},
