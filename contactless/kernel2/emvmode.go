@@ -32,24 +32,35 @@ const (
 // share when the last record has been read (Book C-2 §6.4, "S456"), in
 // the book's order:
 //
-//   - the data EMV mode needs: Application Expiration Date (5F24), PAN
-//     (5A) and CDOL1 (8C); one missing ends the application, L2 CARD DATA
-//     MISSING, and a CDOL1 that cannot be used, L2 CARD DATA ERROR;
 //   - the Reader Contactless Transaction Limit: DF8125 when both card (AIP
 //     byte 1 b2) and reader (Kernel Configuration b6) support on-device
 //     cardholder verification, else DF8124; an amount above it is Select
-//     Next at Start C, L2 MAX LIMIT EXCEEDED;
-//   - Terminal Capabilities byte 2: the CVM Capability – CVM Required
-//     (DF8118) when the amount is above the Reader CVM Required Limit, else
-//     the CVM Capability – No CVM Required (DF8119);
+//     Next at Start C, L2 MAX LIMIT EXCEEDED (S456.14, S456.15);
+//   - the data EMV mode needs: Application Expiration Date (5F24), PAN
+//     (5A) and CDOL1 (8C); one missing ends the application, L2 CARD DATA
+//     MISSING (S456.16, S456.17), and a CDOL1 that cannot be used, L2 CARD
+//     DATA ERROR;
 //   - offline data authentication: CDA when the card (AIP byte 1 b1) and
 //     the reader (Security Capability b4) support it, else "offline data
-//     authentication not performed" in the TVR;
+//     authentication not performed" in the TVR (S456.24 to S456.28, see
+//     prepareCDA);
+//   - Terminal Capabilities byte 2: the CVM Capability – CVM Required
+//     (DF8118) when the amount is above the Reader CVM Required Limit, else
+//     the CVM Capability – No CVM Required (DF8119) (S456.30 to S456.33);
 //   - Processing Restrictions (§7.7), CVM Selection (§7.5), the floor limit
 //     and Terminal Action Analysis (§7.8);
 //   - Prepare Generate AC Command (§7.6) and GENERATE AC, then State 9.
 func statesFourFiveSixCommonProcessing(s *transactionState) stateFn {
 	c := &s.card
+	amount := s.amount()
+	limit := s.cfg.ReaderLimitNoOnDeviceCVM
+	if s.onDeviceCVM() {
+		limit = s.cfg.ReaderLimitOnDeviceCVM
+	}
+	if limit != nil && amount > *limit {
+		s.errInd.l2 = l2MaxLimitExceeded
+		return s.done(s.selectNext())
+	}
 	for _, t := range [...]tlv.Tag{0x5F24, 0x5A, 0x8C} {
 		if _, ok := c.get(t); !ok {
 			s.errInd.l2 = l2CardDataMissing
@@ -62,22 +73,15 @@ func statesFourFiveSixCommonProcessing(s *transactionState) stateFn {
 		return s.done(s.endApplication())
 	}
 	s.cdol1 = d
-	amount := s.amount()
-	onDevice := s.onDeviceCVM()
-	limit := s.cfg.ReaderLimitNoOnDeviceCVM
-	if onDevice {
-		limit = s.cfg.ReaderLimitOnDeviceCVM
-	}
-	if limit != nil && amount > *limit {
-		s.errInd.l2 = l2MaxLimitExceeded
-		return s.done(s.selectNext())
+	if !s.prepareCDA() {
+		s.errInd.l2 = l2CardDataError
+		return s.done(s.endApplication())
 	}
 	if s.cvmRequired() {
 		s.caps[1] = s.cfg.CVMCapabilityCVMRequired
 	} else {
 		s.caps[1] = s.cfg.CVMCapabilityNoCVMRequired
 	}
-	s.prepareCDA()
 	s.processingRestrictions()
 	s.cvmSelection()
 	s.terminalRiskManagement()
@@ -109,41 +113,43 @@ func (s *transactionState) cvmRequired() bool {
 }
 
 // prepareCDA decides the ODA Status and checks, before GENERATE AC, that
-// CDA can be done (Book C-2 §6.4): the data objects of the key chain
-// (8F, 90, 9F32, 9F46, 9F47) present, else "ICC data missing" and "CDA
-// failed"; the CA public key of the RID and 8F known, else "CDA failed"; a
-// Static Data Authentication Tag List (9F4A) naming only the AIP, else
-// "CDA failed". Reading: a CDA the kernel knows has failed is not
-// requested of the card (there is nothing left to verify); the TVR goes
-// to Terminal Action Analysis, whose action codes decide.
-func (s *transactionState) prepareCDA() {
+// CDA can be done (Book C-2 S456.24 to S456.28): the data objects of the
+// key chain and the Static Data Authentication Tag List (8F, 90, 9F32,
+// 9F46, 9F47, 9F4A) present, else "ICC data missing" and "CDA failed"; the
+// CA public key of the RID and 8F known, else "CDA failed". A 9F4A that is
+// not exactly the tag of the AIP (82) is a card data error: prepareCDA
+// reports false and the application ends. Reading: a CDA the kernel knows
+// has failed is not requested of the card (there is nothing left to
+// verify); the TVR goes to Terminal Action Analysis, whose action codes
+// decide.
+func (s *transactionState) prepareCDA() bool {
 	if s.aip()[0]&aip1CDA == 0 || s.caps[2]&caps3CDA == 0 {
 		s.tvr.Set(tvr.OfflineDataAuthNotPerformed)
-		return
+		return true
 	}
 	c := &s.card
-	for _, t := range [...]tlv.Tag{0x8F, 0x90, 0x9F32, 0x9F46, 0x9F47} {
+	if l, ok := c.get(0x9F4A); ok && !bytes.Equal(l, []byte{0x82}) {
+		return false
+	}
+	for _, t := range [...]tlv.Tag{0x8F, 0x90, 0x9F32, 0x9F46, 0x9F47, 0x9F4A} {
 		if _, ok := c.get(t); !ok {
 			s.tvr.Set(tvr.ICCDataMissing)
 			s.tvr.Set(tvr.CDAFailed)
-			return
+			return true
 		}
 	}
 	idx := c.value(0x8F)
 	aid := s.aid()
 	if len(idx) != 1 || len(aid) < 5 || s.a.CAKeys == nil {
 		s.tvr.Set(tvr.CDAFailed)
-		return
+		return true
 	}
 	if _, ok := s.a.CAKeys.Key(aid[:5], idx[0]); !ok {
 		s.tvr.Set(tvr.CDAFailed)
-		return
-	}
-	if l, ok := c.get(0x9F4A); ok && !bytes.Equal(l, []byte{0x82}) {
-		s.tvr.Set(tvr.CDAFailed)
-		return
+		return true
 	}
 	s.odaCDA = true
+	return true
 }
 
 func (s *transactionState) aid() []byte {

@@ -431,6 +431,20 @@ func scenarios() []scenario {
 			cmds: flow(true, "80AE8000"),
 		},
 		{
+			name: "ODA: no Static Data Authentication Tag List: ICC data missing, CDA failed (C-2 S456.25)", profile: emvtest.MastercardOffline,
+			tweak: func(p *emvtest.Profile) { p.Applications[0].SDATagList = nil },
+			opts:  tapOpts{amount: 2000}, want: onlineNoCVM, tvr: "2400000002", cvmRes: "1F0302", errInd: errNone, rrp: "001400",
+			cmds: flow(true, "80AE8000"),
+		},
+		{
+			name: "ODA: a Static Data Authentication Tag List other than 82: End Application, CARD DATA ERROR (C-2 S456.27)", profile: emvtest.MastercardOffline,
+			knobs: func(c *emvtest.Card) {
+				c.Inject(emvtest.Fault{Match: emvtest.OnRecord(2, 1), Corrupt: emvtest.ReplaceValue, Tag: 0x9F4A, Value: h("9F37")})
+			},
+			opts: tapOpts{amount: 2000}, want: endApplication, errInd: endErr(l2CardDataError), rrp: "001400",
+			cmds: flow(true, ""),
+		},
+		{
 			name: "CDA: a signature over the wrong data: CDA failed, Declined, CAM FAILED (C-2 State 9)", profile: emvtest.MastercardOffline,
 			tweak: func(p *emvtest.Profile) { p.Applications[0].Faults.BadSDAD = true },
 			opts:  tapOpts{amount: 2000}, want: declinedOutcome, tvr: "0400000002", cvmRes: "1F0302", errInd: "0002000000FF", rrp: "001400",
