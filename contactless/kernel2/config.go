@@ -141,13 +141,17 @@ type TerminalConfig struct {
 	TransmissionTimeMismatchThreshold byte
 }
 
-// ConfigError reports Kernel 2 terminal data of the wrong length or value.
+// ConfigError reports Kernel 2 terminal data of the wrong length or value;
+// Tag is zero when the terminal data is not BER-TLV.
 type ConfigError struct {
 	Tag    tlv.Tag
 	Reason string
 }
 
 func (e *ConfigError) Error() string {
+	if e.Tag == 0 {
+		return "kernel2: terminal data: " + e.Reason
+	}
 	return fmt.Sprintf("kernel2: terminal data %s: %s", e.Tag, e.Reason)
 }
 
