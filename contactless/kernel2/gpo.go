@@ -3,6 +3,7 @@ package kernel2
 import (
 	"github.com/emvkit/emvkit/apdu"
 	"github.com/emvkit/emvkit/tlv"
+	"github.com/emvkit/emvkit/tvr"
 )
 
 // Application Interchange Profile bits Kernel 2 reads (Book C-2 Annex A).
@@ -101,7 +102,8 @@ func waitingForGPOResponse(s *transactionState, sig signal) stateFn {
 		s.send(exchangeRelayResistanceData(s.rrp.terminalEntropy[:]))
 		return waitingForExchangeRelayResistanceDataResponse
 	case s.cfg.KernelConfiguration&KernelConfigRelayResistance != 0:
-		s.tvr[4] = s.tvr[4]&^tvrRRPMask | tvrRRPNotPerformed
+		s.tvr[4] &^= tvrRRPMask
+		s.tvr.Set(tvr.RelayResistanceNotPerformed)
 	}
 	return s.readFirstRecord()
 }

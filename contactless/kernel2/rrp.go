@@ -6,6 +6,7 @@ import (
 
 	"github.com/emvkit/emvkit/apdu"
 	"github.com/emvkit/emvkit/tlv"
+	"github.com/emvkit/emvkit/tvr"
 )
 
 // insExchangeRelayResistanceData is EXCHANGE RELAY RESISTANCE DATA's
@@ -26,17 +27,9 @@ const (
 	tagDeviceEstimatedRR tlv.Tag = 0xDF8305
 )
 
-// TVR byte 5 bits Book C-2 defines for relay resistance (Annex A, TVR):
-// b4 threshold exceeded, b3 time limits exceeded, b2-b1 00 not supported,
-// 01 not performed, 10 performed. EMV 4.4 gives b3 and b2 to ECC for the
-// contact kernel; in a Kernel 2 TVR they mean this.
-const (
-	tvrRRPThresholdExceeded  = 0x08
-	tvrRRPTimeLimitsExceeded = 0x04
-	tvrRRPMask               = 0x03
-	tvrRRPNotPerformed       = 0x01
-	tvrRRPPerformed          = 0x02
-)
+// tvrRRPMask is the field of TVR byte 5 bits 2-1 that says whether relay
+// resistance was performed (Book C-2 Annex A; see package tvr).
+const tvrRRPMask = 0x03
 
 // maxRRPRetries is how many times the kernel repeats EXCHANGE RELAY
 // RESISTANCE DATA when the card answers too late: the RRP Counter may
@@ -143,15 +136,16 @@ func waitingForExchangeRelayResistanceDataResponse(s *transactionState, sig sign
 		return waitingForExchangeRelayResistanceDataResponse
 	}
 	if tooSlow {
-		s.tvr[4] |= tvrRRPTimeLimitsExceeded
+		s.tvr.Set(tvr.RelayResistanceTimeLimitsExceeded)
 	}
 	mismatch := func(a, b uint16) bool { return uint32(a)*100/uint32(b) < uint32(c.TransmissionTimeMismatchThreshold) }
 	if (r.estimated != 0 && c.ExpectedTimeRAPDU != 0 &&
 		(mismatch(r.estimated, c.ExpectedTimeRAPDU) || mismatch(c.ExpectedTimeRAPDU, r.estimated))) ||
 		max(0, measured-int64(r.minTime)) > int64(c.AccuracyThreshold) {
-		s.tvr[4] |= tvrRRPThresholdExceeded
+		s.tvr.Set(tvr.RelayResistanceThresholdExceeded)
 	}
-	s.tvr[4] = s.tvr[4]&^tvrRRPMask | tvrRRPPerformed
+	s.tvr[4] &^= tvrRRPMask
+	s.tvr.Set(tvr.RelayResistancePerformed)
 	r.performed = true
 	return s.readFirstRecord()
 }
