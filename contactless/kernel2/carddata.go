@@ -15,9 +15,9 @@ type cardData struct {
 	n    int
 }
 
-// errDuplicate reports a data object the card returned twice (Book C-2
-// §4.2.2: a card data object "already present" in the database is a card
-// data error, L2 CARD DATA ERROR, in the records and in GPO).
+// errDuplicate reports a data object the card returned twice (Book C-2,
+// parsing and storing a card response: a card data object already in the
+// database makes the response unusable, L2 PARSING ERROR).
 var errDuplicate = errors.New("kernel2: data object returned twice")
 
 // errTooMany reports a card with more data objects than the kernel keeps.

@@ -4,7 +4,7 @@
 // with the relay resistance protocol. It implements [contactless.Kernel]; a
 // reader registers it for [contactless.Kernel2] with the Entry Point.
 //
-// # The state machine (Book C-2 §6)
+// # The state machine (Book C-2, the kernel's states)
 //
 // Book C-2 writes its kernel as a state machine: numbered states, each
 // waiting for a signal (the card's response, a Data Exchange answer, a
@@ -24,7 +24,7 @@
 //
 // The procedures of the states are methods named after the book's
 // (§7.5 CVM Selection, §7.6 Prepare Generate AC Command, §7.7 Processing
-// Restrictions, §7.8 Terminal Action Analysis), and the outcomes of §6.2
+// Restrictions, §7.8 Terminal Action Analysis), and the outcomes
 // ([contactless.Outcome], never a Go error) carry the Outcome Parameter
 // Set, the User Interface Request Data and the Error Indication (DF8115) the
 // book fills in at each exit.
@@ -44,11 +44,11 @@
 // # Data Record and Discretionary Data
 //
 // The Data Record of an Approved, Declined or Online Request outcome holds
-// the EMV mode Data Record of Book C-2 §4.4 (the data objects of ISO 8583
+// the EMV mode Data Record of Book C-2 (the data objects of ISO 8583
 // field 55 and the clearing record), in this order, each one only when the
 // card or the terminal has it: 9F02, 9F03, 9F26, 5F24, 82, 50, 5A, 5F34,
 // 9F12, 9F36, 9F07, 9F09, 9F27, 9F34, 84, 9F1E, 9F10, 9F33, 9F1A, 9F35,
-// 95, 57, 9F53, 5F2A, 9A, 9C, 9F37. The Discretionary Data (§4.3) holds the
+// 95, 57, 9F53, 5F2A, 9A, 9C, 9F37. The Discretionary Data holds the
 // Application Currency Code 9F42 when the card has one, the Third Party Data
 // 9F6E when the card sent it, and always the Error Indication DF8115; after
 // the relay resistance protocol this kernel adds the Measured Relay

@@ -29,7 +29,7 @@ const (
 )
 
 // statesFourFiveSixCommonProcessing is the procedure States 4, 5 and 6
-// share when the last record has been read (Book C-2 §6.4, "S456"), in
+// share when the last record has been read (Book C-2 S456), in
 // the book's order:
 //
 //   - the Reader Contactless Transaction Limit: DF8125 when both card (AIP
@@ -384,7 +384,7 @@ func (s *transactionState) conditionSatisfied(r cvm.Rule, l cvm.List) bool {
 	return false
 }
 
-// terminalRiskManagement is the floor limit check of Book C-2 §6.4: an
+// terminalRiskManagement is the floor limit check of Book C-2 S456.36 to S456.38: an
 // amount above the Reader Contactless Floor Limit sets "transaction
 // exceeds floor limit". The terminal exception file, when the terminal has
 // one, sets "card appears on terminal exception file" (reading: Book C-2

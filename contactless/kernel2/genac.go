@@ -64,7 +64,7 @@ func waitingForGenerateACResponse1(s *transactionState, sig signal) stateFn {
 }
 
 // statesNineTenCommonProcessing is the procedure States 9 and 10 share
-// (Book C-2 §6.5, "S910"):
+// (Book C-2 S910):
 //
 //   - the Cryptogram Information Data (9F27, 1 byte) and the ATC (9F36, 2
 //     bytes) must be there, else End Application, L2 CARD DATA MISSING;

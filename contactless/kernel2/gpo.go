@@ -22,7 +22,7 @@ const (
 var magstripeAFLEntry = [4]byte{0x08, 0x01, 0x01, 0x00}
 
 // waitingForGPOResponse is State 3, Waiting for GPO Response (Book C-2
-// §6.3.3). The signals:
+// State 3). The signals:
 //
 //   - the link failed (L1RSP): the kernel stops with the link's error;
 //   - SW other than 9000: Select Next at Start C, L2 STATUS

@@ -25,7 +25,7 @@ func New(cfg Config) *Kernel { return &Kernel{cfg: cfg} }
 
 var _ contactless.Kernel = (*Kernel)(nil)
 
-// Activate runs the kernel on the selected card (Book C-2 §6) and returns
+// Activate runs the kernel on the selected card (Book C-2) and returns
 // its Outcome. It returns an error only when the card link failed (the
 // card left the field: errors.Is(err, apdu.ErrCardRemoved)) or ctx ended;
 // Book C-2 then asks for a new tap (Try Again at Start B), which the Entry
@@ -35,7 +35,7 @@ func (k *Kernel) Activate(ctx context.Context, a *contactless.Activation) (*cont
 	return s.run()
 }
 
-// stateFn is one state of the kernel (Book C-2 §6): it reads the signal
+// stateFn is one state of the kernel (Book C-2): it reads the signal
 // that arrived in the state and returns the next state, or nil when the
 // kernel has its outcome.
 type stateFn func(s *transactionState, sig signal) stateFn
@@ -53,7 +53,7 @@ type signal struct {
 var ErrLink = errors.New("kernel2: card link")
 
 // transactionState is one activation of the kernel: the kernel's database
-// (Book C-2 §4) and what it decided.
+// (Book C-2's TLV database) and what it decided.
 type transactionState struct {
 	ctx context.Context
 	k   *Kernel
@@ -100,7 +100,7 @@ type transactionState struct {
 	err     error
 }
 
-// run is the kernel's loop (Book C-2 §6): the state's signal in, the
+// run is the kernel's loop (Book C-2): the state's signal in, the
 // next state out, each command a state sends carried to the card between
 // the two. The relay resistance timer starts just before the command is
 // given to the link and stops when its answer is back.
@@ -234,7 +234,7 @@ func (s *transactionState) terminal(t tlv.Tag) ([]byte, bool) {
 	return nil, false
 }
 
-// dolValue gives a DOL the kernel's data (Book C-2 §4: the DOL related
+// dolValue gives a DOL the kernel's data (Book C-2: the DOL related
 // data come from the kernel's database): the Unpredictable Number, TVR,
 // CVM Results and Terminal Capabilities the kernel keeps, the card's data
 // it read, then the terminal data. A data object the kernel does not have

@@ -65,7 +65,7 @@ func (s *transactionState) ui(m contactless.MessageID, st contactless.UIStatus, 
 	return &contactless.UIRequest{Message: m, Status: st, HoldTime: hold, LanguagePreference: s.langPref, ValueQualifier: contactless.ValueNone}
 }
 
-// endApplication ends the transaction on an error (Book C-2 §6.2, the
+// endApplication ends the transaction on an error (Book C-2, the
 // exits of States 3 to 9): End Application with "Insert, Swipe or Try
 // Another Card" (Book C-2's ERROR – OTHER CARD), status Not Ready, held
 // the Message Hold Time, that message as the Error Indication's Msg On
@@ -87,7 +87,7 @@ func (s *transactionState) selectNext() *contactless.Outcome {
 	return s.withDiscretionary(&contactless.Outcome{Parameters: p})
 }
 
-// approved is the outcome of a TC (Book C-2 §6.5): Approved with the CVM,
+// approved is the outcome of a TC (Book C-2 S910): Approved with the CVM,
 // a receipt for a signature, "Approved" or "Approved Please Sign" (status
 // Not Ready, the Message Hold Time), the Data Record.
 func (s *transactionState) approved() *contactless.Outcome {
@@ -102,7 +102,7 @@ func (s *transactionState) approved() *contactless.Outcome {
 	return s.withData(p)
 }
 
-// onlineRequest is the outcome of an ARQC (Book C-2 §6.5): Online Request
+// onlineRequest is the outcome of an ARQC (Book C-2 S910): Online Request
 // with the CVM (a receipt for a signature), "Authorising Please Wait"
 // (status Not Ready), the Data Record. Kernel 2 in EMV mode takes no
 // online response back (Online Response Data N/A, no restart).
@@ -114,7 +114,7 @@ func (s *transactionState) onlineRequest() *contactless.Outcome {
 	return s.withData(p)
 }
 
-// declined is the outcome of an AAC or a failed CDA (Book C-2 §6.5):
+// declined is the outcome of an AAC or a failed CDA (Book C-2 S910):
 // Declined, "Not Authorised" (status Not Ready, the Message Hold Time), the
 // Data Record.
 func (s *transactionState) declined() *contactless.Outcome {

@@ -10,7 +10,7 @@ import (
 )
 
 // insExchangeRelayResistanceData is EXCHANGE RELAY RESISTANCE DATA's
-// instruction (Book C-2 §5: CLA 80, INS EA, P1 P2 00 00, Lc 04, the
+// instruction (Book C-2: CLA 80, INS EA, P1 P2 00 00, Lc 04, the
 // Terminal Relay Resistance Entropy, Le 00).
 const insExchangeRelayResistanceData = 0xEA
 
@@ -51,8 +51,8 @@ type relayResistance struct {
 }
 
 // iccDynamicData is the relay resistance data the card signs into its CDA
-// ICC Dynamic Data after the Transaction Data Hash Code (Book C-2 §5.4,
-// ICC Dynamic Data with RRP): Terminal Relay Resistance Entropy, Device
+// ICC Dynamic Data after the Transaction Data Hash Code (Book C-2,
+// the ICC Dynamic Data of CDA after relay resistance): Terminal Relay Resistance Entropy, Device
 // Relay Resistance Entropy, Min and Max Time For Processing Relay
 // Resistance APDU, Device Estimated Transmission Time For Relay Resistance
 // R-APDU.
@@ -65,7 +65,7 @@ func (r *relayResistance) iccDynamicData() []byte {
 }
 
 // waitingForExchangeRelayResistanceDataResponse is State R1, Waiting for
-// Exchange Relay Resistance Data Response (Book C-2 §6.3.4). The timer
+// Exchange Relay Resistance Data Response (Book C-2 State R1). The timer
 // stopped when the answer came back (SR1.10). Then:
 //
 //   - the link failed: the kernel stops with the link's error;

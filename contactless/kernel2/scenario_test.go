@@ -117,7 +117,7 @@ func scenarios() []scenario {
 			},
 		},
 		{
-			name: "EMV mode: the card answers an ARQC to a TC request: Online Request (C-2 §6.5)", profile: emvtest.MastercardOnline,
+			name: "EMV mode: the card answers an ARQC to a TC request: Online Request (C-2 S910)", profile: emvtest.MastercardOnline,
 			opts: tapOpts{amount: 2000}, want: onlineNoCVM, tvr: "0000000002", cvmRes: "1F0302", errInd: errNone, rrp: "001400",
 			cmds: flow(true, "80AE5000"),
 			check: func(t *testing.T, tp *tap, out *contactless.Outcome) {
@@ -352,7 +352,7 @@ func scenarios() []scenario {
 			cmds: flow(true, "80AE5000"),
 		},
 		{
-			name: "Terminal risk management: floor limit exceeded: ARQC (C-2 §6.4)", profile: emvtest.MastercardOffline,
+			name: "Terminal risk management: floor limit exceeded: ARQC (C-2 S456.36)", profile: emvtest.MastercardOffline,
 			opts: tapOpts{amount: 2000, extraData: "DF8123 06 000000001000"}, want: onlineNoCVM, tvr: "0000008002", cvmRes: "1F0302", errInd: errNone, rrp: "001400",
 			cmds: flow(true, "80AE9000"),
 		},
@@ -405,7 +405,7 @@ func scenarios() []scenario {
 			cmds: flow(true, "80AE0000"),
 		},
 		{
-			name: "ODA: no CA public key: CDA failed before GENERATE AC, not requested, ARQC (C-2 §6.4)", profile: emvtest.MastercardOffline,
+			name: "ODA: no CA public key: CDA failed before GENERATE AC, not requested, ARQC (C-2 S456.36)", profile: emvtest.MastercardOffline,
 			opts: tapOpts{amount: 2000, noCAKeys: true}, want: onlineNoCVM, tvr: "0400000002", cvmRes: "1F0302", errInd: errNone, rrp: "001400",
 			cmds: flow(true, "80AE8000"),
 		},
@@ -422,7 +422,7 @@ func scenarios() []scenario {
 			cmds: []string{cGPO, "00B2010C", "00B20114", "80AE8000"},
 		},
 		{
-			name: "ODA: ICC public key certificate missing: ICC data missing, CDA failed (C-2 §6.4)", profile: emvtest.MastercardOffline,
+			name: "ODA: ICC public key certificate missing: ICC data missing, CDA failed (C-2 S456.25)", profile: emvtest.MastercardOffline,
 			knobs: func(c *emvtest.Card) {
 				c.Inject(emvtest.Fault{Match: emvtest.OnRecord(3, 2), Corrupt: emvtest.DropTag, Tag: 0x9F46})
 				c.Inject(emvtest.Fault{Match: emvtest.OnRecord(3, 1), Corrupt: emvtest.DropTag, Tag: 0x9F46})
