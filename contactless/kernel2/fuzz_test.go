@@ -40,7 +40,7 @@ var fuzzCards = sync.OnceValue(func() []*emvtest.Card {
 
 // FuzzKernel2 runs Kernel 2 against a virtual card one of whose answers
 // (GPO, EXCHANGE RELAY RESISTANCE DATA, a record, GENERATE AC) is fuzzed:
-// the run never panics, ends with an outcome of Book C-2 §6.2 or the
+// the run never panics, ends with an outcome of Book C-2 or the
 // link's error, sends a bounded number of commands, and what it returns is
 // well-formed BER-TLV.
 func FuzzKernel2(f *testing.F) {

@@ -83,6 +83,7 @@ type tap struct {
 	act   *contactless.Activation
 	ui    []contactless.UIRequest
 	clock *clock
+	rand  []byte // the reader's random bytes
 }
 
 type tapOpts struct {
@@ -120,7 +121,7 @@ func newTap(t testing.TB, card *emvtest.Card, o tapOpts) *tap {
 	if rnd == nil {
 		rnd = append(h(testUN), h("55667788 99AABBCC DDEEFF00")...)
 	}
-	tp := &tap{card: card, rec: apdu.NewRecorder(card), clock: &clock{t: testTime}}
+	tp := &tap{card: card, rec: apdu.NewRecorder(card), clock: &clock{t: testTime}, rand: rnd}
 	card.SetSleep(tp.clock.sleep)
 	a := &contactless.Activation{
 		Card:         tp.rec,

@@ -37,7 +37,7 @@ func (e expect) params() contactless.OutcomeParameterSet {
 	return p
 }
 
-// The outcomes of Book C-2 §6.2 the scenarios end with.
+// The outcomes of Book C-2 the scenarios end with.
 var (
 	approvedNoCVM   = expect{status: contactless.StatusApproved, cvm: contactless.CVMNoCVM, msg: contactless.MsgApproved, hold: 13, data: true}
 	approvedSign    = expect{status: contactless.StatusApproved, cvm: contactless.CVMObtainSignature, msg: contactless.MsgApprovedPleaseSign, hold: 13, receipt: true, data: true}
@@ -524,9 +524,13 @@ func TestScenarios(t *testing.T) {
 				sc.knobs(card)
 			}
 			tp := newTap(t, card, sc.opts)
-			tp.rec = apdu.NewRecorder(card)
+			tl := &timedLink{t: card, clk: tp.clock}
+			tp.rec = apdu.NewRecorder(tl)
 			tp.act.Card = tp.rec
 			out := tp.run(t)
+			if *update {
+				recordSession(t, &sc, tp, tl, out)
+			}
 			assert.Equal(t, sc.want.params(), out.Parameters)
 			if sc.tvr == "" {
 				assert.Nil(t, out.DataRecord)
