@@ -27,6 +27,7 @@ type Card struct {
 	// knobs
 	faults   []*faultState
 	removeAt int
+	tearAt   int
 	delay    time.Duration
 	sleep    func(context.Context, time.Duration) error
 	rand     io.Reader
@@ -155,6 +156,16 @@ func (c *Card) RemoveAt(n int) {
 	c.removeAt = n
 }
 
+// TearAt pulls the card out while it answers the nth command (counting from
+// 1 over the card's life): the card processes that command, its answer is
+// lost (an error wrapping [apdu.ErrCardRemoved]) and every later command
+// fails the same way: a torn transaction (Book C-2). n <= 0 cancels.
+func (c *Card) TearAt(n int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.tearAt = n
+}
+
 // Remove pulls the card out now.
 func (c *Card) Remove() {
 	c.mu.Lock()
@@ -168,6 +179,7 @@ func (c *Card) Insert() {
 	defer c.mu.Unlock()
 	c.removed = false
 	c.removeAt = 0
+	c.tearAt = 0
 	c.powerOn()
 }
 
@@ -348,6 +360,13 @@ func (c *Card) Transmit(ctx context.Context, command []byte) ([]byte, error) {
 		if f != nil {
 			resp = f.apply(resp)
 		}
+	}
+	if c.tearAt > 0 && n == c.tearAt {
+		c.removed = true
+		err := fmt.Errorf("emvtest: command %d: torn: %w", n, apdu.ErrCardRemoved)
+		c.record(command, nil, err)
+		c.mu.Unlock()
+		return nil, err
 	}
 	c.mu.Unlock()
 

@@ -74,6 +74,55 @@ func (c *Card) exchangeRelayResistanceData(a *appState, cmd apdu.Command) apdu.R
 	return ok(tlv.AppendTLV(nil, 0x80, v))
 }
 
+// InsRecoverAC is the instruction byte of RECOVER AC (Book C-2: CLA 80,
+// INS D0, P1 P2 00 00, the DRDOL related data).
+const InsRecoverAC byte = 0xD0
+
+// keepForRecovery keeps, for an application with a DRDOL, the DRDOL
+// related values of a first GENERATE AC the card answered and its
+// response: the card has completed that transaction whether or not the
+// reader got the answer.
+func (a *appState) keepForRecovery(cmd apdu.Command, r apdu.Response) {
+	drdol := a.perso.cfg.DRDOL
+	if len(drdol) == 0 || r.SW != apdu.SWOK || a.tx.acs != 1 {
+		return
+	}
+	d, err := tlv.ParseDOL(drdol)
+	if err != nil {
+		return
+	}
+	vals := a.tx.cdol1Vals
+	var want []byte
+	for _, e := range d {
+		v := vals[e.Tag]
+		if len(v) != e.Len {
+			v = make([]byte, e.Len)
+		}
+		want = append(want, v...)
+	}
+	a.lastGenACDRDOL = want
+	a.lastGenACResp = append(append([]byte(nil), r.Data...), 0x90, 0x00)
+}
+
+// recoverAC answers RECOVER AC (Book C-2, torn transaction recovery):
+// with the DRDOL related data of the last first GENERATE AC (its values
+// taken from that command's CDOL1 data), that GENERATE AC's response,
+// once; with other data 6A88 (referenced data not found). A card without
+// a DRDOL does not know the command (6D00).
+func (c *Card) recoverAC(a *appState, cmd apdu.Command) apdu.Response {
+	switch {
+	case len(a.perso.cfg.DRDOL) == 0:
+		return swOnly(apdu.SWINSNotSupported)
+	case cmd.P1 != 0 || cmd.P2 != 0:
+		return swOnly(apdu.SWIncorrectP1P2)
+	case a.lastGenACResp == nil || string(cmd.Data) != string(a.lastGenACDRDOL):
+		return swOnly(0x6A88)
+	}
+	resp := a.lastGenACResp
+	a.lastGenACResp, a.lastGenACDRDOL = nil, nil
+	return apdu.Response{Data: resp[:len(resp)-2], SW: apdu.SWOK}
+}
+
 // PDOLMastercard is the PDOL of the Mastercard contactless profiles:
 // amount, terminal country, currency, date, type and unpredictable number.
 const PDOLMastercard = "9F02069F1A025F2A029A039C019F3704"
@@ -168,6 +217,15 @@ func MastercardSlowRRP() *Profile {
 	return mastercardProfile("mastercard-slow-rrp", "contactless Mastercard (Kernel 2): answers relay resistance in 20 ms, beyond its 4.8 ms maximum", "5413330089010053", a)
 }
 
+// MastercardTorn is a contactless Mastercard that can recover a torn
+// transaction: DRDOL 9F3704 (the Unpredictable Number of the torn
+// GENERATE AC) and RECOVER AC.
+func MastercardTorn() *Profile {
+	a := mastercardApp()
+	a.DRDOL = mustHex("9F3704")
+	return mastercardProfile("mastercard-torn", "contactless Mastercard (Kernel 2): recovers a torn transaction (DRDOL 9F3704, RECOVER AC)", "5413330089010079", a)
+}
+
 // MastercardPhone is a phone with a Mastercard: on-device cardholder
 // verification (AIP byte 1 bit 2), CDA, relay resistance.
 func MastercardPhone() *Profile {
@@ -185,6 +243,7 @@ func init() {
 		"mastercard-no-rrp":   MastercardNoRRP,
 		"mastercard-slow-rrp": MastercardSlowRRP,
 		"mastercard-phone":    MastercardPhone,
+		"mastercard-torn":     MastercardTorn,
 	} {
 		builtin[name] = f
 	}

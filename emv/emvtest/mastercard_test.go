@@ -40,3 +40,35 @@ func TestExchangeRelayResistanceData(t *testing.T) {
 	require.Equal(t, apdu.SWOK, send(t, n, apdu.GetProcessingOptions(h("000000001000 0840 0840 261202 00 11223344"))).SW)
 	assert.Equal(t, apdu.SWINSNotSupported, send(t, n, errd(h("11223344"))).SW)
 }
+
+// Book C-2 torn transactions: a card torn during GENERATE AC has answered
+// it; on the next tap RECOVER AC with the DRDOL related data of that
+// GENERATE AC (its Unpredictable Number) gives the same response once;
+// other data answers 6A88; a card without a DRDOL does not know the
+// command.
+func TestTearAtAndRecoverAC(t *testing.T) {
+	c := NewCard(MastercardTorn())
+	aid := h("A0000000041010")
+	require.Equal(t, apdu.SWOK, send(t, c, apdu.Select(aid, false)).SW)
+	require.Equal(t, apdu.SWOK, send(t, c, apdu.GetProcessingOptions(h("000000001000 0840 0840 261202 00 11223344"))).SW)
+	c.TearAt(c.Commands() + 1)
+	_, err := apdu.Exchange(context.Background(), c, apdu.GenerateAC(apdu.RefTC, cdol1Data))
+	require.ErrorIs(t, err, apdu.ErrCardRemoved)
+	assert.True(t, c.Removed())
+
+	c.Insert()
+	require.Equal(t, apdu.SWOK, send(t, c, apdu.Select(aid, false)).SW)
+	require.Equal(t, apdu.SWOK, send(t, c, apdu.GetProcessingOptions(h("000000001000 0840 0840 261202 00 55667788"))).SW)
+	recoverAC := func(data string) apdu.Response {
+		return send(t, c, apdu.Command{CLA: 0x80, INS: InsRecoverAC, Data: h(data), Le: 256})
+	}
+	assert.Equal(t, apdu.SW(0x6A88), recoverAC("99999999").SW)
+	r := recoverAC("12345678") // the UN of cdol1Data
+	require.Equal(t, apdu.SWOK, r.SW)
+	assert.Equal(t, "40", sprintf("%X", find(t, r.Data, 0x9F27)))
+	assert.Equal(t, apdu.SW(0x6A88), recoverAC("12345678").SW, "once")
+
+	n := NewCard(MastercardOffline())
+	require.Equal(t, apdu.SWOK, send(t, n, apdu.Select(aid, false)).SW)
+	assert.Equal(t, apdu.SWINSNotSupported, send(t, n, apdu.Command{CLA: 0x80, INS: InsRecoverAC, Data: h("12345678"), Le: 256}).SW)
+}

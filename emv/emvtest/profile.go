@@ -307,6 +307,11 @@ type Application struct {
 	// resistance protocol; the AIP's byte 2 bit 1 says so to the reader);
 	// nil: the command is not supported (6D00).
 	RelayResistance *RelayResistance `json:"relay_resistance,omitempty"`
+	// DRDOL is the Data Recovery Data Object List (9F51) of a Mastercard
+	// application that can recover a torn transaction (Book C-2): RECOVER
+	// AC with the DRDOL related data of the last GENERATE AC answers that
+	// GENERATE AC's response again. nil: no 9F51 and no RECOVER AC (6D00).
+	DRDOL Hex `json:"drdol,omitempty"`
 }
 
 // IssuerDataObject is one primitive data object the issuer may update.
@@ -584,7 +589,7 @@ func (p *Profile) Validate() error {
 		default:
 			return bad("%s.risk.decision %q", where, a.Risk.Decision)
 		}
-		for name, dol := range map[string]Hex{"pdol": a.PDOL, "cdol1": a.CDOL1, "cdol2": a.CDOL2, "ddol": a.DDOL, "tdol": a.TDOL} {
+		for name, dol := range map[string]Hex{"pdol": a.PDOL, "cdol1": a.CDOL1, "cdol2": a.CDOL2, "ddol": a.DDOL, "tdol": a.TDOL, "drdol": a.DRDOL} {
 			if _, err := tlv.ParseDOL(dol); err != nil {
 				return bad("%s.%s: %v", where, name, err)
 			}
