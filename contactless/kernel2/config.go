@@ -18,6 +18,21 @@ type Config struct {
 	// advances, so that the measurement is exact.
 	Clock func() time.Time
 
+	// TornLog is the terminal's torn transaction log (Book C-2 torn
+	// transaction recovery), used when the Max Number of Torn Transaction
+	// Log Records (DF811D) is above zero. Nil: no log; a card lost during
+	// GENERATE AC is the link's error, as for any other command.
+	TornLog TornLog
+	// TornRecordLost receives each record that leaves the torn
+	// transaction log without being recovered (older than the Max
+	// Lifetime, pushed out of a full log, or unreadable), so that the
+	// terminal can clear or reverse the torn transaction. Book C-2 hands
+	// such a record over in the Discretionary Data as the Torn Record
+	// FF8101; package tlv reads a leading FF byte as padding (ISO/IEC
+	// 7816-4), so this kernel hands it over here instead. Nil: the record
+	// is dropped.
+	TornRecordLost func(TornRecord)
+
 	// MaxRecords bounds the records read through the AFL (Book C-2 gives no
 	// bound; a card asking for more is a card data error). Zero: 64.
 	MaxRecords int

@@ -19,6 +19,7 @@
 //	waitingForExchangeRelayResistanceDataResponse     State R1
 //	waitingForEMVReadRecordResponse                   State 4
 //	  statesFourFiveSixCommonProcessing               the S456 procedure
+//	waitingForRecoverACResponse                       State 10
 //	waitingForGenerateACResponse1                     State 9
 //	  statesNineTenCommonProcessing                   the S910 procedure
 //
@@ -29,17 +30,25 @@
 // Set, the User Interface Request Data and the Error Indication (DF8115) the
 // book fills in at each exit.
 //
+// # Torn transactions
+//
+// With a [TornLog] in the [Config] and a Max Number of Torn Transaction Log
+// Records (DF811D) above zero, a card that can recover (it has a DRDOL,
+// 9F51) and leaves the field during GENERATE AC is logged as a
+// [TornRecord], and the outcome asks for it again (Try Again at Start B);
+// on the next tap the kernel finds the record by PAN and PAN Sequence
+// Number and sends RECOVER AC (State 10), which completes the torn
+// transaction. Records older than the Max Lifetime (DF811C), pushed out of
+// a full log or unreadable go to [Config.TornRecordLost].
+//
 // # What is not here
 //
-// Mag-stripe mode (UDOL, COMPUTE CRYPTOGRAPHIC CHECKSUM), torn transaction
-// recovery (RECOVER AC and the torn transaction log), Data Exchange (DEK and
-// DET signals), balance reading and Integrated Data Storage are not
-// implemented: this kernel behaves as one whose Kernel Configuration
-// (DF811B) says mag-stripe mode is not supported and whose Max Number of
-// Torn Transaction Log Records (DF811D) is zero. A card that offers only
-// mag-stripe mode ends the application with the error MAGSTRIPE NOT
-// SUPPORTED; a card lost during GENERATE AC is reported as the link's error
-// to the Entry Point.
+// Mag-stripe mode (UDOL, COMPUTE CRYPTOGRAPHIC CHECKSUM), Data Exchange
+// (DEK and DET signals), balance reading and Integrated Data Storage are
+// not implemented: this kernel behaves as one whose Kernel Configuration
+// (DF811B) says mag-stripe mode is not supported, and a card that offers
+// only mag-stripe mode ends the application with the error MAGSTRIPE NOT
+// SUPPORTED.
 //
 // # Data Record and Discretionary Data
 //

@@ -49,7 +49,10 @@ const (
 //     the CVM Capability – No CVM Required (DF8119) (S456.30 to S456.33);
 //   - Processing Restrictions (§7.7), CVM Selection (§7.5), the floor limit
 //     and Terminal Action Analysis (§7.8);
-//   - Prepare Generate AC Command (§7.6) and GENERATE AC, then State 9.
+//   - a record of this card in the torn transaction log: RECOVER AC, then
+//     State 10 (S456.45 to S456.48);
+//   - otherwise Prepare Generate AC Command (§7.6) and GENERATE AC, then
+//     State 9.
 func statesFourFiveSixCommonProcessing(s *transactionState) stateFn {
 	c := &s.card
 	amount := s.amount()
@@ -86,6 +89,9 @@ func statesFourFiveSixCommonProcessing(s *transactionState) stateFn {
 	s.cvmSelection()
 	s.terminalRiskManagement()
 	s.terminalActionAnalysis()
+	if r, ok := s.findTornRecord(); ok {
+		return s.recoverAC(r)
+	}
 	return s.prepareGenerateACCommand()
 }
 
@@ -461,6 +467,7 @@ func (s *transactionState) prepareGenerateACCommand() stateFn {
 		p1 |= apdu.RefCDA
 		s.cdaReq = true
 	}
+	s.genACP1 = p1
 	s.cdolData = s.cdol1.Build(make([]byte, 0, s.cdol1.Len()), s.dolValue)
 	s.send(apdu.GenerateAC(p1, s.cdolData))
 	return waitingForGenerateACResponse1

@@ -21,20 +21,25 @@ const (
 // waitingForGenerateACResponse1 is State 9, Waiting for Generate AC
 // Response 1 (Book C-2 State 9):
 //
-//   - the link failed: the kernel stops with the link's error (a torn
-//     transaction; this kernel keeps no torn transaction log, see the
-//     package documentation);
+//   - the link failed: a torn transaction. With a torn transaction log
+//     and a card that can recover (DRDOL), the transaction is logged and
+//     the outcome asks for the card again (see tearTransaction);
+//     otherwise the kernel stops with the link's error;
 //   - SW other than 9000: End Application, L2 STATUS BYTES;
 //   - a response that is not one template 77 or 80, or holds a data object
 //     twice: End Application, L2 PARSING ERROR;
 //   - then the common processing of States 9 and 10.
 func waitingForGenerateACResponse1(s *transactionState, sig signal) stateFn {
 	if sig.err != nil {
-		return s.linkFailed(sig.err)
+		return s.tearTransaction(sig.err)
 	}
 	if sig.r.SW != apdu.SWOK {
 		s.errInd.statusBytes(sig.r.SW)
 		return s.done(s.endApplication())
+	}
+	if s.tornPending {
+		s.removeTornRecord(s.tornRec)
+		s.tornPending = false
 	}
 	s.genAC = sig.r.Data
 	t, v, err := tlv.Single(sig.r.Data)

@@ -95,6 +95,14 @@ type transactionState struct {
 	genAC    []byte // the GENERATE AC response data, as received
 	cda      *oda.DynamicData
 
+	genACP1 byte // the GENERATE AC Reference Control Parameter sent
+
+	// Torn transaction recovery.
+	torn        *tornState // the torn transaction RECOVER AC asks for
+	tornRec     TornRecord // its record in the log
+	tornPending bool       // RECOVER AC failed: remove tornRec after GENERATE AC
+	recovered   bool       // the cryptogram is the torn transaction's
+
 	pending *apdu.Command // the command the state just sent
 	out     *contactless.Outcome
 	err     error
@@ -177,6 +185,7 @@ func idle(s *transactionState, _ signal) stateFn {
 		return s.done(s.endApplication())
 	}
 	s.caps = [3]byte{cfg.CardDataInputCapability, 0, cfg.SecurityCapability}
+	s.cleanTornLog()
 	s.date = a.Time()
 	if d, ok := s.terminal(0x9A); ok {
 		if t, ok := bcdDate(d); ok {

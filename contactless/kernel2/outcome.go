@@ -10,6 +10,9 @@ import (
 // A): the error the kernel found in the card's data or the terminal's.
 type L2 byte
 
+// l1TimeOut is the L1 error TIME OUT ERROR (Error Indication byte 1).
+const l1TimeOut = 0x01
+
 // L2 errors (Book C-2 Annex A, Error Indication byte 2).
 const (
 	l2OK                    L2 = 0x00
@@ -39,9 +42,11 @@ func (e L2) String() string {
 }
 
 // errorIndication is the Error Indication DF8115 (Book C-2 Annex A): L1,
-// L2, L3, SW1 SW2 and the Msg On Error; this kernel reports no L1 or L3
-// error in it (a link failure is the Activate error).
+// L2, L3, SW1 SW2 and the Msg On Error. This kernel reports an L1 error
+// only for a torn transaction it logged (any other link failure is the
+// Activate error) and no L3 error.
 type errorIndication struct {
+	l1    byte
 	l2    L2
 	sw    apdu.SW
 	msgOn contactless.MessageID
@@ -57,7 +62,7 @@ func (e *errorIndication) bytes() []byte {
 	if m == 0 {
 		m = contactless.MsgNA
 	}
-	return []byte{0x00, byte(e.l2), 0x00, byte(e.sw >> 8), byte(e.sw), byte(m)}
+	return []byte{e.l1, byte(e.l2), 0x00, byte(e.sw >> 8), byte(e.sw), byte(m)}
 }
 
 // ui builds a UI Request with the card's language preference.
