@@ -271,11 +271,14 @@ const (
 //     Signature (result unknown), no CVM (1F) No CVM (successful), Fail CVM
 //     (00) fails; the offline PINs a contactless reader cannot take are
 //     never supported. A rule whose condition is not satisfied or not
-//     understood is skipped; an unknown CVM sets "unrecognised CVM"; a CVM
-//     not supported (or unrecognised) goes on to the next rule when the
-//     rule says so (b7), else fails. A failure, or the end of the list, sets
-//     "cardholder verification was not successful" with the CVM No CVM
-//     (CVM Results the failed rule with 01, or 3F 00 01 at the end).
+//     understood is skipped; an unknown CVM sets "unrecognised CVM"; Fail
+//     CVM, a CVM not supported or an unrecognised one goes on to the next
+//     rule when the rule says so (b7), else fails. A failure, or the end of
+//     the list, sets "cardholder verification was not successful" with the
+//     CVM No CVM (CVM Results the rule with 01 for Fail CVM, else 3F 00 01:
+//     CVM.14, CVM.22 to CVM.25). Byte 1 of the CVM Results is the CV Rule's
+//     first byte as the card wrote it, b7 included (Book 4 Annex A4: "the
+//     CVM Code of the CVM List"), as the contact kernel writes it.
 func (s *transactionState) cvmSelection() {
 	if s.onDeviceCVM() {
 		if s.cvmRequired() {
@@ -309,8 +312,6 @@ func (s *transactionState) cvmSelection() {
 		case cvm.NoCVMRequired:
 			supported = s.caps[1]&caps2NoCVM != 0
 		case cvm.FailCVM:
-			s.cvmFailed(r)
-			return
 		default:
 			if !code.Known() {
 				s.tvr.Set(tvr.UnrecognisedCVM)
@@ -339,10 +340,17 @@ func (s *transactionState) cvmSelection() {
 	s.cvm, s.cvmRes = contactless.CVMNoCVM, cvmResultsFailed
 }
 
+// cvmFailed ends CVM Selection on a rule that failed (Book C-2 CVM.22 to
+// CVM.25): "cardholder verification was not successful", No CVM, and CVM
+// Results of the rule with result 01 when it is Fail CVM, 3F 00 01
+// otherwise.
 func (s *transactionState) cvmFailed(r cvm.Rule) {
 	s.tvr.Set(tvr.CardholderVerificationNotSuccessful)
 	s.cvm = contactless.CVMNoCVM
-	s.cvmRes = [3]byte{r.Method, byte(r.Condition), cvmFailed}
+	s.cvmRes = cvmResultsFailed
+	if r.Code() == cvm.FailCVM {
+		s.cvmRes = [3]byte{r.Method, byte(r.Condition), cvmFailed}
+	}
 }
 
 // conditionSatisfied evaluates a CV Rule's condition (Book 3 Annex C3).

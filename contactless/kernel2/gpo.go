@@ -17,8 +17,8 @@ const (
 
 // magstripeAFLEntry is the AFL entry of the mag-stripe data a card lists
 // first for a reader in mag-stripe mode: SFI 1, record 1, no record for
-// ODA (Book C-2 State 3: in EMV mode the kernel leaves it out of the Active
-// AFL).
+// ODA (Book C-2 S3.30 to S3.32: in EMV mode, with mag-stripe mode allowed,
+// the kernel leaves it out of the Active AFL).
 var magstripeAFLEntry = [4]byte{0x08, 0x01, 0x01, 0x00}
 
 // waitingForGPOResponse is State 3, Waiting for GPO Response (Book C-2
@@ -89,7 +89,7 @@ func waitingForGPOResponse(s *transactionState, sig signal) stateFn {
 		return s.done(s.endApplication())
 	}
 	s.afl = afl
-	if len(afl) >= 4 && [4]byte(afl[:4]) == magstripeAFLEntry {
+	if len(afl) >= 4 && [4]byte(afl[:4]) == magstripeAFLEntry && s.cfg.KernelConfiguration&KernelConfigMagstripeNotSupported == 0 {
 		s.afl = afl[4:]
 	}
 	if !s.checkAFL() {

@@ -257,6 +257,15 @@ func TestScenarios(t *testing.T) {
 			cmds: []string{cGPO, cERRD, "00B20114", "00B2011C", "00B2021C", "80AE5000"},
 		},
 		{
+			name: "State 3: mag-stripe mode not allowed (Kernel Configuration b8 1): the entry 08010100 is read (C-2 S3.30)", profile: emvtest.MastercardOffline,
+			knobs: func(c *emvtest.Card) {
+				c.Inject(emvtest.Fault{Match: emvtest.OnINS(apdu.InsGetProcessingOptions), Corrupt: emvtest.ReplaceValue, Tag: 0x94, Value: h("08010100 10010101 18010200")})
+			},
+			// The record is read but not signed data: CDA fails as above.
+			opts: tapOpts{amount: 2000, extraData: "DF811B01B0"}, want: declinedOutcome, tvr: "0400000002", cvmRes: "1F0302", errInd: "0002000000FF", rrp: "001400",
+			cmds: flow(true, "80AE5000"),
+		},
+		{
 			name: "State 4: READ RECORD answered 6A83: End Application, STATUS BYTES", profile: emvtest.MastercardOffline,
 			knobs: func(c *emvtest.Card) { c.Inject(emvtest.Fault{Match: emvtest.OnRecord(2, 1), SW: 0x6A83}) },
 			opts:  tapOpts{amount: 2000}, want: endApplication, errInd: "0003006A831C", rrp: "001400",
@@ -347,6 +356,18 @@ func TestScenarios(t *testing.T) {
 			tweak: func(p *emvtest.Profile) { p.Applications[0].CVMList = h("0000000000000000 0000") },
 			opts:  tapOpts{amount: 2000}, want: onlineNoCVM, tvr: "0000800002", cvmRes: "000001", errInd: errNone, rrp: "001400",
 			cmds: flow(true, "80AE9000"),
+		},
+		{
+			name: "CVM Selection: a CVM not supported that does not apply succeeding rules: not successful, 3F0001 (C-2 CVM.25)", profile: emvtest.MastercardOffline,
+			tweak: func(p *emvtest.Profile) { p.Applications[0].CVMList = h("0000000000000000 0200 1F00") },
+			opts:  tapOpts{amount: 6000, extraData: "DF81180120"}, want: onlineNoCVM, tvr: "0000800002", cvmRes: "3F0001", errInd: errNone, rrp: "001400",
+			cmds: flow(true, "80AE9000"),
+		},
+		{
+			name: "CVM Selection: Fail CVM that applies succeeding rules: the next rule, No CVM (C-2 CVM.19)", profile: emvtest.MastercardOffline,
+			tweak: func(p *emvtest.Profile) { p.Applications[0].CVMList = h("0000000000000000 4000 1F00") },
+			opts:  tapOpts{amount: 2000}, want: approvedNoCVM, tvr: "0000000002", cvmRes: "1F0002", errInd: errNone, rrp: "001400",
+			cmds: flow(true, "80AE5000"),
 		},
 		{
 			name: "CVM Selection: an unrecognised CVM that applies succeeding rules: unrecognised CVM, then No CVM", profile: emvtest.MastercardOffline,
