@@ -89,3 +89,15 @@ func TestCardRemoved(t *testing.T) {
 		})
 	}
 }
+
+// Config.MaxRecords bounds the records of the AFL: a card asking for more
+// is a card data error (State 3), before any record is read.
+func TestMaxRecords(t *testing.T) {
+	card := emvtest.NewCard(emvtest.MastercardOffline())
+	tp := newTap(t, card, tapOpts{amount: 2000})
+	out, err := New(Config{Clock: tp.clock.now, MaxRecords: 3}).Activate(context.Background(), tp.act)
+	require.NoError(t, err)
+	assert.Equal(t, contactless.StatusEndApplication, out.Parameters.Status)
+	assert.Equal(t, endErr(l2CardDataError), tag(t, out.DiscretionaryData, tagErrorIndication))
+	assert.Equal(t, []string{cGPO}, tp.headers())
+}
