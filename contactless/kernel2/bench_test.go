@@ -57,6 +57,34 @@ func BenchmarkKernel2CDA(b *testing.B) {
 			}
 		}
 	})
+	// ratio interleaves the two in each iteration, so that a shared, noisy
+	// machine slows both alike; it reports each one's time and the
+	// kernel's time over the bare RSA's.
+	b.Run("ratio", func(b *testing.B) {
+		ctx := context.Background()
+		ops := rsaOps(b, s, a.CAKeys)
+		e := big.NewInt(3)
+		z := new(big.Int)
+		var kt, rt time.Duration
+		for b.Loop() {
+			t0 := time.Now()
+			rnd.Reset(un)
+			a.Card = apdu.NewReplay(s, apdu.ReplayStrict)
+			if _, err := New(Config{Clock: steppingClock()}).Activate(ctx, a); err != nil {
+				b.Fatal(err)
+			}
+			t1 := time.Now()
+			for _, o := range ops {
+				z.Exp(o.sig, e, o.mod)
+			}
+			t2 := time.Now()
+			kt += t1.Sub(t0)
+			rt += t2.Sub(t1)
+		}
+		b.ReportMetric(float64(kt.Nanoseconds())/float64(b.N), "kernel-ns/op")
+		b.ReportMetric(float64(rt.Nanoseconds())/float64(b.N), "rsa-ns/op")
+		b.ReportMetric(float64(kt)/float64(rt), "kernel/rsa")
+	})
 	b.Run("rsa", func(b *testing.B) {
 		ops := rsaOps(b, s, a.CAKeys)
 		e := big.NewInt(3)
