@@ -39,7 +39,7 @@ type sessionHeader struct {
 	Type         byte   `json:"type"`
 	Date         string `json:"date"`
 	Rand         string `json:"rand"`
-	Terminal     string `json:"terminal"`
+	TerminalData string `json:"terminal_data"`
 	KernelData   string `json:"kernel_data"`
 	ExceptionPAN string `json:"exception_pan,omitempty"`
 	NoCAKeys     bool   `json:"no_ca_keys,omitempty"`
@@ -158,7 +158,7 @@ func readSession(t testing.TB, path string) (*apdu.Session, *sessionHeader) {
 // sessionActivation rebuilds the activation of a recorded session; the CA
 // keys are the virtual cards' (emvtest.BuiltinCAPublicKeys).
 func sessionActivation(t testing.TB, hd *sessionHeader, card apdu.Transceiver) (*contactless.Activation, *[]contactless.UIRequest) {
-	td := h(hd.Terminal)
+	td := h(hd.TerminalData)
 	td = append(td, h(hd.KernelData)...)
 	td = tlv.AppendTLV(td, 0x9F02, bcdAmount(hd.Amount))
 	td = tlv.AppendTLV(td, 0x9F03, bcdAmount(hd.Other))
@@ -198,9 +198,9 @@ func recordSession(t *testing.T, sc *scenario, tp *tap, tl *timedLink, out *cont
 	hd.Scenario, hd.Profile, hd.AID, hd.FCI = sc.name, sc.profile().Name, mcAID, hexs(tp.act.FCI)
 	hd.Amount, hd.Other, hd.Type, hd.Date = sc.opts.amount, sc.opts.other, sc.opts.typ, testDate
 	hd.Rand, hd.NoCAKeys = hexs(tp.rand), sc.opts.noCAKeys
-	hd.Terminal = hexs(h(terminalHex))
+	hd.TerminalData = hexs(h(terminalHex))
 	if sc.opts.terminal != "" {
-		hd.Terminal = hexs(h(sc.opts.terminal))
+		hd.TerminalData = hexs(h(sc.opts.terminal))
 	}
 	kd := kernelDataHex
 	if sc.opts.kernelData != "" {
