@@ -114,7 +114,16 @@ type transactionState struct {
 // given to the link and stops when its answer is back.
 func (s *transactionState) run() (*contactless.Outcome, error) {
 	var sig signal
-	for st := stateFn(idle); st != nil; {
+	// Every state sends at most one command; the records, three EXCHANGE
+	// RELAY RESISTANCE DATA and a few others bound the commands, so the
+	// loop is bounded too, whatever the card answers.
+	steps := s.k.cfg.maxRecords() + 16
+	for st := stateFn(idle); st != nil; steps-- {
+		if steps == 0 {
+			s.errInd.l2 = l2CardDataError
+			s.out = s.endApplication()
+			break
+		}
 		s.pending = nil
 		st = st(s, sig)
 		if st == nil {
