@@ -44,6 +44,28 @@ func echoOn(t *testing.T, f *os.File) bool {
 	return st.Lflag&syscall.ECHO != 0
 }
 
+// rawMode reports, within 10 s, whether the terminal side has left line
+// mode (echo off): keys typed before that would be taken by the line
+// discipline (Ctrl-C flushing the line, Backspace erasing it) instead of
+// reaching the console, and a loaded machine can be slow to get there.
+func rawMode(f *os.File) bool {
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		var st syscall.Termios
+		_, _, e := syscall.Syscall(syscall.SYS_IOCTL, f.Fd(), syscall.TCGETS, uintptr(unsafe.Pointer(&st)))
+		if e == 0 && st.Lflag&syscall.ECHO == 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// typeRaw types keys on the master once the terminal is in raw mode.
+func typeRaw(master, tty *os.File, keys string) {
+	if rawMode(tty) {
+		master.Write([]byte(keys))
+	}
+}
+
 // On a terminal the PIN is typed in raw mode: no echo, a '*' per key,
 // Backspace takes one back; Enter ends it and the terminal's echo is back
 // on; Ctrl-C cancels PIN entry and also gives the terminal back.
@@ -56,7 +78,7 @@ func TestConsoleSecretOnATerminal(t *testing.T) {
 	pad := &PINPad{Console: con}
 	ctx := context.Background()
 
-	go master.Write([]byte("123\x7f45\r"))
+	go typeRaw(master, tty, "123\x7f45\r")
 	pin, err := pad.EnterOfflinePIN(ctx, cvm.PINRequest{Kind: cvm.OfflinePlaintextPIN, TriesLeft: 3})
 	require.NoError(t, err)
 	want, _ := cvm.NewPIN([]byte("1245")) // the 3 taken back
@@ -65,7 +87,7 @@ func TestConsoleSecretOnATerminal(t *testing.T) {
 	assert.True(t, echoOn(t, tty), "echo restored")
 
 	screen.Reset()
-	go master.Write([]byte("99\x03"))
+	go typeRaw(master, tty, "99\x03")
 	_, err = pad.EnterOfflinePIN(ctx, cvm.PINRequest{Kind: cvm.OfflinePlaintextPIN, TriesLeft: 2, Retry: true})
 	assert.ErrorIs(t, err, cvm.ErrPINCancelled)
 	assert.True(t, echoOn(t, tty), "echo restored after Ctrl-C")
@@ -89,6 +111,7 @@ func TestConsoleLineThenSecretOnATerminal(t *testing.T) {
 		pw, err = con.ReadSecret(ctx, "Password: ")
 	}()
 	// Keys typed one by one, no end of line until the last: raw mode.
+	require.True(t, rawMode(tty), "raw mode for the secret")
 	for _, k := range []string{"2", "4", "6", "8", "\r"} {
 		time.Sleep(20 * time.Millisecond)
 		master.Write([]byte(k))

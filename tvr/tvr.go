@@ -105,6 +105,20 @@ var (
 	ECCKeyRecoveryFailed = bit(5, 2)
 )
 
+// TVR byte 5 bits of the contactless Kernel 2 (EMV Contactless Book C-2
+// Annex A, TVR), for the relay resistance protocol. Book C-2 gives byte 5
+// bits 4 to 1 meanings of its own, two of which EMV 4.4 gives the contact
+// kernel for ECC (bits 3 and 2): in a Kernel 2 TVR these are the meanings,
+// and they are not in [TVRBits], which names the contact kernel's TVR.
+// Bits 2-1 are one field: 00 relay resistance protocol not supported, 01
+// not performed, 10 performed.
+const (
+	RelayResistanceThresholdExceeded  = Bit(5<<8 | 0x08) // byte 5 bit 4
+	RelayResistanceTimeLimitsExceeded = Bit(5<<8 | 0x04) // byte 5 bit 3
+	RelayResistancePerformed          = Bit(5<<8 | 0x02) // byte 5 bits 2-1 = 10
+	RelayResistanceNotPerformed       = Bit(5<<8 | 0x01) // byte 5 bits 2-1 = 01
+)
+
 // OnlinePINEntered is byte 3 bit 3 under its EMV 4.3 name.
 //
 // Deprecated: EMV 4.4 names the bit "Online CVM captured"; use

@@ -27,6 +27,7 @@ type Card struct {
 	// knobs
 	faults   []*faultState
 	removeAt int
+	tearAt   int
 	delay    time.Duration
 	sleep    func(context.Context, time.Duration) error
 	rand     io.Reader
@@ -45,6 +46,9 @@ type Card struct {
 	nextIndex int    // index in the apps of the last SELECT's match
 	challenge []byte // last GET CHALLENGE answer
 	pending   []byte // T=0: response data waiting for GET RESPONSE
+	// answerTime is the extra time the command being processed takes
+	// (EXCHANGE RELAY RESISTANCE DATA's [RelayResistance.AnswerMicros]).
+	answerTime time.Duration
 }
 
 // Exchange is one command and the card's answer, as kept by the card.
@@ -152,6 +156,16 @@ func (c *Card) RemoveAt(n int) {
 	c.removeAt = n
 }
 
+// TearAt pulls the card out while it answers the nth command (counting from
+// 1 over the card's life): the card processes that command, its answer is
+// lost (an error wrapping [apdu.ErrCardRemoved]) and every later command
+// fails the same way: a torn transaction (Book C-2). n <= 0 cancels.
+func (c *Card) TearAt(n int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.tearAt = n
+}
+
 // Remove pulls the card out now.
 func (c *Card) Remove() {
 	c.mu.Lock()
@@ -165,6 +179,7 @@ func (c *Card) Insert() {
 	defer c.mu.Unlock()
 	c.removed = false
 	c.removeAt = 0
+	c.tearAt = 0
 	c.powerOn()
 }
 
@@ -339,10 +354,19 @@ func (c *Card) Transmit(ctx context.Context, command []byte) ([]byte, error) {
 		}
 		resp = append(resp, byte(f.SW>>8), byte(f.SW))
 	} else {
+		c.answerTime = 0
 		resp = c.process(command)
+		delay += c.answerTime
 		if f != nil {
 			resp = f.apply(resp)
 		}
+	}
+	if c.tearAt > 0 && n == c.tearAt {
+		c.removed = true
+		err := fmt.Errorf("emvtest: command %d: torn: %w", n, apdu.ErrCardRemoved)
+		c.record(command, nil, err)
+		c.mu.Unlock()
+		return nil, err
 	}
 	c.mu.Unlock()
 

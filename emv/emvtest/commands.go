@@ -44,6 +44,11 @@ type appState struct {
 	seePhone int    // 6986 answers given
 	lastARQC []byte // the last ARQC, for issuer update processing on a second tap
 
+	// Torn transaction recovery (Book C-2): the DRDOL related values and
+	// the response of the last first GENERATE AC, for RECOVER AC.
+	lastGenACDRDOL []byte
+	lastGenACResp  []byte
+
 	tx txState
 }
 
@@ -62,6 +67,11 @@ type txState struct {
 	pinFailed  bool   // a wrong offline PIN was presented
 	pinDone    bool   // offline PIN verification performed
 	resumed    bool   // qVSDC: issuer update on a second tap for the last ARQC
+	// rrp is, after EXCHANGE RELAY RESISTANCE DATA, the relay resistance
+	// data a CDA signature carries (Book C-2): terminal entropy, device
+	// entropy, minimum and maximum processing times, estimated
+	// transmission time.
+	rrp []byte
 	// lastIncomplete and lastAuthFailed are the card's flags about the
 	// previous online transaction as they stood when this one began.
 	lastIncomplete bool
@@ -177,7 +187,7 @@ func (c *Card) getResponse(cmd apdu.Command) apdu.Response {
 func (c *Card) dispatch(cmd apdu.Command) apdu.Response {
 	want := byte(0x00)
 	switch cmd.INS {
-	case apdu.InsGetProcessingOptions, apdu.InsGenerateAC, apdu.InsGetData:
+	case apdu.InsGetProcessingOptions, apdu.InsGenerateAC, apdu.InsGetData, InsExchangeRelayResistanceData, InsRecoverAC:
 		want = 0x80
 	case apdu.InsApplicationBlock, apdu.InsApplicationUnblock, apdu.InsCardBlock,
 		apdu.InsPINChangeUnblock, apdu.InsPutData, apdu.InsUpdateRecord:
@@ -210,6 +220,10 @@ func (c *Card) dispatch(cmd apdu.Command) apdu.Response {
 		return c.gpo(a, cmd)
 	case apdu.InsGetData:
 		return c.getData(a, cmd)
+	case InsExchangeRelayResistanceData:
+		return c.exchangeRelayResistanceData(a, cmd)
+	case InsRecoverAC:
+		return c.recoverAC(a, cmd)
 	case apdu.InsInternalAuthenticate:
 		return c.internalAuthenticate(a, cmd)
 	case apdu.InsVerify:
@@ -220,7 +234,9 @@ func (c *Card) dispatch(cmd apdu.Command) apdu.Response {
 			// OPTIONS (Book C-3); it has no CDOL and no GENERATE AC.
 			return swOnly(apdu.SWConditionsNotSatisfied)
 		}
-		return c.generateAC(a, cmd)
+		r := c.generateAC(a, cmd)
+		a.keepForRecovery(cmd, r)
+		return r
 	case apdu.InsExternalAuthenticate:
 		return c.externalAuthenticate(a, cmd)
 	default:

@@ -64,6 +64,16 @@
 // 9F7A approves offline what its EC balance allows when the terminal sends
 // 01, and takes the amount from the balance.
 //
+// An application with [Application.RelayResistance] is a Mastercard one
+// for Kernel 2 (Book C-2, EMV mode): after GET PROCESSING OPTIONS it
+// answers EXCHANGE RELAY RESISTANCE DATA with its device entropy and
+// times, waits [RelayResistance.AnswerMicros] through the sleep function
+// of [Card.SetSleep] (a test's clock sees exactly that time), and signs the
+// relay resistance data into the CDA ICC Dynamic Data after the Transaction
+// Data Hash Code. [MastercardOffline], [MastercardOnline],
+// [MastercardDecline], [MastercardNoRRP], [MastercardSlowRRP] and
+// [MastercardPhone] are built in.
+//
 // # Cryptography
 //
 // The card is personalised with a deterministic test key chain ([KeyChain]:

@@ -271,6 +271,7 @@ func (c *Card) generateAC(a *appState, cmd apdu.Command) apdu.Response {
 		iccDD = append(iccDD, cid)
 		iccDD = append(iccDD, ac...)
 		iccDD = append(iccDD, tdhc...)
+		iccDD = append(iccDD, a.tx.rrp...)
 		un := vals[0x9F37]
 		if un == nil {
 			un = a.tx.cdol1Vals[0x9F37]

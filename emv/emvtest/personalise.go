@@ -230,6 +230,9 @@ func personalise(p *Profile, a *Application) (*persoApp, error) {
 	put(0x9F0D, a.IACDefault)
 	put(0x9F0E, a.IACDenial)
 	put(0x9F0F, a.IACOnline)
+	if len(a.DRDOL) > 0 {
+		put(0x9F51, a.DRDOL)
+	}
 	if len(a.DDOL) > 0 {
 		put(0x9F49, a.DDOL)
 	}

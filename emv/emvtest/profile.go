@@ -302,6 +302,16 @@ type Application struct {
 	// GET PROCESSING OPTIONS answers with the cryptogram; nil: a contact
 	// application that waits for GENERATE AC.
 	QVSDC *QVSDC `json:"qvsdc,omitempty"`
+	// RelayResistance makes the application answer EXCHANGE RELAY
+	// RESISTANCE DATA after GET PROCESSING OPTIONS (Book C-2, the relay
+	// resistance protocol; the AIP's byte 2 bit 1 says so to the reader);
+	// nil: the command is not supported (6D00).
+	RelayResistance *RelayResistance `json:"relay_resistance,omitempty"`
+	// DRDOL is the Data Recovery Data Object List (9F51) of a Mastercard
+	// application that can recover a torn transaction (Book C-2): RECOVER
+	// AC with the DRDOL related data of the last GENERATE AC answers that
+	// GENERATE AC's response again. nil: no 9F51 and no RECOVER AC (6D00).
+	DRDOL Hex `json:"drdol,omitempty"`
 }
 
 // IssuerDataObject is one primitive data object the issuer may update.
@@ -579,13 +589,16 @@ func (p *Profile) Validate() error {
 		default:
 			return bad("%s.risk.decision %q", where, a.Risk.Decision)
 		}
-		for name, dol := range map[string]Hex{"pdol": a.PDOL, "cdol1": a.CDOL1, "cdol2": a.CDOL2, "ddol": a.DDOL, "tdol": a.TDOL} {
+		for name, dol := range map[string]Hex{"pdol": a.PDOL, "cdol1": a.CDOL1, "cdol2": a.CDOL2, "ddol": a.DDOL, "tdol": a.TDOL, "drdol": a.DRDOL} {
 			if _, err := tlv.ParseDOL(dol); err != nil {
 				return bad("%s.%s: %v", where, name, err)
 			}
 		}
 		if err := a.QVSDC.validate(); err != nil {
 			return bad("%s.qvsdc: %v", where, err)
+		}
+		if err := a.RelayResistance.validate(); err != nil {
+			return bad("%s.relay_resistance: %v", where, err)
 		}
 		if len(a.KernelIdentifier) > 8 || len(a.ExtendedSelection) > 11 {
 			return bad("%s: kernel_identifier at most 8 bytes, extended_selection at most 11", where)

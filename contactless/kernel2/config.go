@@ -1,0 +1,331 @@
+package kernel2
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/emvkit/emvkit/contactless"
+	"github.com/emvkit/emvkit/tlv"
+)
+
+// Config is Kernel 2's own configuration, beside the terminal data the
+// Entry Point hands over. The zero value is ready to use.
+type Config struct {
+	// Clock is the timer of the relay resistance protocol (Book C-2: the
+	// kernel measures the time between sending EXCHANGE RELAY RESISTANCE
+	// DATA and receiving its answer). Zero: time.Now, whose monotonic
+	// reading measures the interval. Tests pass a clock the virtual card
+	// advances, so that the measurement is exact.
+	Clock func() time.Time
+
+	// TornLog is the terminal's torn transaction log (Book C-2 torn
+	// transaction recovery), used when the Max Number of Torn Transaction
+	// Log Records (DF811D) is above zero. Nil: no log; a card lost during
+	// GENERATE AC is the link's error, as for any other command.
+	TornLog TornLog
+	// TornRecordLost receives each record that leaves the torn
+	// transaction log without being recovered (older than the Max
+	// Lifetime, pushed out of a full log, or unreadable), so that the
+	// terminal can clear or reverse the torn transaction. Book C-2 hands
+	// such a record over in the Discretionary Data as the Torn Record
+	// FF8101; package tlv reads a leading FF byte as padding (ISO/IEC
+	// 7816-4), so this kernel hands it over here instead. Nil: the record
+	// is dropped.
+	TornRecordLost func(TornRecord)
+
+	// MaxRecords bounds the records read through the AFL (Book C-2 gives no
+	// bound; a card asking for more is a card data error). Zero: 64.
+	MaxRecords int
+}
+
+func (c *Config) now() time.Time {
+	if c.Clock != nil {
+		return c.Clock()
+	}
+	return time.Now()
+}
+
+func (c *Config) maxRecords() int {
+	if c.MaxRecords <= 0 {
+		return 64
+	}
+	return c.MaxRecords
+}
+
+// Kernel Configuration DF811B byte 1 (Book C-2 Annex A).
+const (
+	KernelConfigMagstripeNotSupported = 0x80 // b8: mag-stripe mode contactless transactions not supported
+	KernelConfigEMVNotSupported       = 0x40 // b7: EMV mode contactless transactions not supported
+	KernelConfigOnDeviceCVM           = 0x20 // b6: on device cardholder verification supported
+	KernelConfigRelayResistance       = 0x10 // b5: relay resistance protocol supported
+	KernelConfigReadAllRecords        = 0x04 // b3: read all records even when no CDA
+)
+
+// Kernel 2 terminal data objects (Book C-2 Annex A).
+const (
+	tagCardDataInputCapability    tlv.Tag = 0xDF8117
+	tagCVMCapabilityCVMRequired   tlv.Tag = 0xDF8118
+	tagCVMCapabilityNoCVMRequired tlv.Tag = 0xDF8119
+	tagKernelConfiguration        tlv.Tag = 0xDF811B
+	tagMaxLifetimeTornRecord      tlv.Tag = 0xDF811C
+	tagMaxNumberTornRecords       tlv.Tag = 0xDF811D
+	tagMagstripeCVMRequired       tlv.Tag = 0xDF811E
+	tagSecurityCapability         tlv.Tag = 0xDF811F
+	tagTACDefault                 tlv.Tag = 0xDF8120
+	tagTACDenial                  tlv.Tag = 0xDF8121
+	tagTACOnline                  tlv.Tag = 0xDF8122
+	tagReaderFloorLimit           tlv.Tag = 0xDF8123
+	tagReaderLimitNoOnDeviceCVM   tlv.Tag = 0xDF8124
+	tagReaderLimitOnDeviceCVM     tlv.Tag = 0xDF8125
+	tagReaderCVMRequiredLimit     tlv.Tag = 0xDF8126
+	tagMagstripeCVMNoCVMRequired  tlv.Tag = 0xDF812C
+	tagMessageHoldTime            tlv.Tag = 0xDF812D
+	tagKernelID                   tlv.Tag = 0xDF810C
+	tagMinGracePeriod             tlv.Tag = 0xDF8132
+	tagMaxGracePeriod             tlv.Tag = 0xDF8133
+	tagExpectedTimeCAPDU          tlv.Tag = 0xDF8134
+	tagExpectedTimeRAPDU          tlv.Tag = 0xDF8135
+	tagAccuracyThreshold          tlv.Tag = 0xDF8136
+	tagMismatchThreshold          tlv.Tag = 0xDF8137
+
+	tagErrorIndication    tlv.Tag = 0xDF8115
+	tagMeasuredRRPTime    tlv.Tag = 0xDF8306
+	tagRRPCounter         tlv.Tag = 0xDF8307
+	tagTransactionCatCode         = 0x9F53
+)
+
+// TerminalConfig is the Kernel 2 terminal data of one combination (Book
+// C-2 Annex A), as the contactless configuration file gives it in a
+// combination's kernel_data ({"DF811B": "30", "DF8120": "...", ...}) and
+// the Entry Point passes it in [contactless.Activation.TerminalData]. Each
+// field names its tag; an absent tag takes the default given, which is
+// Book C-2's default value where Annex A gives one.
+type TerminalConfig struct {
+	// KernelConfiguration is DF811B byte 1 (the KernelConfig bits).
+	// Default 30: both modes allowed (this kernel implements EMV mode
+	// only), on-device cardholder verification and relay resistance
+	// supported.
+	KernelConfiguration byte
+	// KernelID is DF810C; it must be 02 (default 02).
+	KernelID byte
+
+	// TACDefault, TACDenial and TACOnline are DF8120, DF8121, DF8122.
+	// Defaults (Annex A): CC00000000, 0000000000, CC00000000.
+	TACDefault, TACDenial, TACOnline [5]byte
+
+	// CVMCapabilityCVMRequired (DF8118) and CVMCapabilityNoCVMRequired
+	// (DF8119) are the CVMs the reader supports above and up to the
+	// Reader CVM Required Limit, in the bits of Terminal Capabilities byte
+	// 2 (40 online PIN, 20 signature, 08 no CVM). Defaults 00 and 08: this
+	// package's reading, since Annex A gives none.
+	CVMCapabilityCVMRequired, CVMCapabilityNoCVMRequired byte
+	// MagstripeCVMCapabilityCVMRequired (DF811E) and
+	// MagstripeCVMCapabilityNoCVMRequired (DF812C): kept for mag-stripe
+	// mode, which this kernel does not implement. Defaults F0 (N/A).
+	MagstripeCVMCapabilityCVMRequired, MagstripeCVMCapabilityNoCVMRequired byte
+	// SecurityCapability (DF811F) is Terminal Capabilities byte 3 (08:
+	// CDA). Default 08.
+	SecurityCapability byte
+	// CardDataInputCapability (DF8117) is Terminal Capabilities byte 1.
+	// Default 00.
+	CardDataInputCapability byte
+
+	// Limits in minor units (n12). Absent DF8123 and DF8126 fall back on
+	// the combination's Reader Contactless Floor Limit and Reader CVM
+	// Required Limit of Book B; an absent DF8124 on its Reader Contactless
+	// Transaction Limit; DF8125 defaults to DF8124. Nil: no such limit.
+	ReaderContactlessFloorLimit      *uint64 // DF8123
+	ReaderLimitNoOnDeviceCVM         *uint64 // DF8124
+	ReaderLimitOnDeviceCVM           *uint64 // DF8125
+	ReaderCVMRequiredLimit           *uint64 // DF8126
+	MaxLifetimeOfTornTransactionLog  uint16  // DF811C, seconds; default 012C (300)
+	MaxNumberOfTornTransactionLogRec byte    // DF811D; default 00 (no torn log)
+	// MessageHoldTime (DF812D) in units of 100 ms; default 13 (1.3 s).
+	MessageHoldTime int
+
+	// Relay resistance (units of 100 µs): DF8132 Minimum and DF8133
+	// Maximum Relay Resistance Grace Period (defaults 0014 and 0032), DF8134
+	// and DF8135 Terminal Expected Transmission Time For Relay Resistance
+	// C-APDU and R-APDU (0012 and 0018), DF8136 Relay Resistance Accuracy
+	// Threshold (012C) and DF8137 Relay Resistance Transmission Time
+	// Mismatch Threshold, a percentage (32, i.e. 50).
+	MinGracePeriod, MaxGracePeriod    uint16
+	ExpectedTimeCAPDU                 uint16
+	ExpectedTimeRAPDU                 uint16
+	AccuracyThreshold                 uint16
+	TransmissionTimeMismatchThreshold byte
+}
+
+// ConfigError reports Kernel 2 terminal data of the wrong length or value;
+// Tag is zero when the terminal data is not BER-TLV.
+type ConfigError struct {
+	Tag    tlv.Tag
+	Reason string
+}
+
+func (e *ConfigError) Error() string {
+	if e.Tag == 0 {
+		return "kernel2: terminal data: " + e.Reason
+	}
+	return fmt.Sprintf("kernel2: terminal data %s: %s", e.Tag, e.Reason)
+}
+
+// ParseTerminalConfig reads the Kernel 2 terminal data out of BER-TLV
+// terminal data (primitive objects: a combination's kernel data or the
+// whole [contactless.Activation.TerminalData]); cc, when not nil, gives
+// the Book B limits absent kernel data falls back on. A data object of the
+// wrong length is a [*ConfigError] naming its tag.
+func ParseTerminalConfig(data []byte, cc *contactless.CombinationConfig) (TerminalConfig, error) {
+	c := TerminalConfig{
+		KernelConfiguration:                 KernelConfigOnDeviceCVM | KernelConfigRelayResistance,
+		KernelID:                            0x02,
+		TACDefault:                          [5]byte{0xCC},
+		TACOnline:                           [5]byte{0xCC},
+		CVMCapabilityNoCVMRequired:          0x08,
+		MagstripeCVMCapabilityCVMRequired:   0xF0,
+		MagstripeCVMCapabilityNoCVMRequired: 0xF0,
+		SecurityCapability:                  0x08,
+		MaxLifetimeOfTornTransactionLog:     300,
+		MessageHoldTime:                     13,
+		MinGracePeriod:                      0x0014,
+		MaxGracePeriod:                      0x0032,
+		ExpectedTimeCAPDU:                   0x0012,
+		ExpectedTimeRAPDU:                   0x0018,
+		AccuracyThreshold:                   0x012C,
+		TransmissionTimeMismatchThreshold:   0x32,
+	}
+	if cc != nil {
+		c.ReaderContactlessFloorLimit = cc.ReaderContactlessFloorLimit
+		c.ReaderCVMRequiredLimit = cc.ReaderCVMRequiredLimit
+		c.ReaderLimitNoOnDeviceCVM = cc.ReaderContactlessTransactionLimit
+	}
+	onDeviceSet := false
+	it := tlv.NewIter(data)
+	for it.Next() {
+		t, v := it.Tag(), it.Value()
+		var err error
+		switch t {
+		case tagKernelConfiguration:
+			err = one(t, v, &c.KernelConfiguration)
+		case tagKernelID:
+			err = one(t, v, &c.KernelID)
+			if err == nil && c.KernelID != 0x02 {
+				return c, &ConfigError{t, fmt.Sprintf("Kernel ID %02X, want 02", c.KernelID)}
+			}
+		case tagTACDefault:
+			err = fixed(t, v, c.TACDefault[:])
+		case tagTACDenial:
+			err = fixed(t, v, c.TACDenial[:])
+		case tagTACOnline:
+			err = fixed(t, v, c.TACOnline[:])
+		case tagCVMCapabilityCVMRequired:
+			err = one(t, v, &c.CVMCapabilityCVMRequired)
+		case tagCVMCapabilityNoCVMRequired:
+			err = one(t, v, &c.CVMCapabilityNoCVMRequired)
+		case tagMagstripeCVMRequired:
+			err = one(t, v, &c.MagstripeCVMCapabilityCVMRequired)
+		case tagMagstripeCVMNoCVMRequired:
+			err = one(t, v, &c.MagstripeCVMCapabilityNoCVMRequired)
+		case tagSecurityCapability:
+			err = one(t, v, &c.SecurityCapability)
+		case tagCardDataInputCapability:
+			err = one(t, v, &c.CardDataInputCapability)
+		case tagReaderFloorLimit:
+			err = amount(t, v, &c.ReaderContactlessFloorLimit)
+		case tagReaderLimitNoOnDeviceCVM:
+			err = amount(t, v, &c.ReaderLimitNoOnDeviceCVM)
+		case tagReaderLimitOnDeviceCVM:
+			err, onDeviceSet = amount(t, v, &c.ReaderLimitOnDeviceCVM), true
+		case tagReaderCVMRequiredLimit:
+			err = amount(t, v, &c.ReaderCVMRequiredLimit)
+		case tagMaxLifetimeTornRecord:
+			err = u16(t, v, &c.MaxLifetimeOfTornTransactionLog)
+		case tagMaxNumberTornRecords:
+			err = one(t, v, &c.MaxNumberOfTornTransactionLogRec)
+		case tagMessageHoldTime:
+			var n *uint64
+			err = bcdValue(t, v, 3, &n)
+			if err == nil {
+				c.MessageHoldTime = int(*n)
+			}
+		case tagMinGracePeriod:
+			err = u16(t, v, &c.MinGracePeriod)
+		case tagMaxGracePeriod:
+			err = u16(t, v, &c.MaxGracePeriod)
+		case tagExpectedTimeCAPDU:
+			err = u16(t, v, &c.ExpectedTimeCAPDU)
+		case tagExpectedTimeRAPDU:
+			err = u16(t, v, &c.ExpectedTimeRAPDU)
+		case tagAccuracyThreshold:
+			err = u16(t, v, &c.AccuracyThreshold)
+		case tagMismatchThreshold:
+			err = one(t, v, &c.TransmissionTimeMismatchThreshold)
+		}
+		if err != nil {
+			return c, err
+		}
+	}
+	if err := it.Err(); err != nil {
+		return c, &ConfigError{0, "not BER-TLV: " + err.Error()}
+	}
+	if !onDeviceSet {
+		c.ReaderLimitOnDeviceCVM = c.ReaderLimitNoOnDeviceCVM
+	}
+	return c, nil
+}
+
+func lengthError(t tlv.Tag, got, want int) error {
+	return &ConfigError{t, fmt.Sprintf("%d bytes, want %d", got, want)}
+}
+
+func one(t tlv.Tag, v []byte, dst *byte) error {
+	if len(v) != 1 {
+		return lengthError(t, len(v), 1)
+	}
+	*dst = v[0]
+	return nil
+}
+
+func fixed(t tlv.Tag, v, dst []byte) error {
+	if len(v) != len(dst) {
+		return lengthError(t, len(v), len(dst))
+	}
+	copy(dst, v)
+	return nil
+}
+
+func u16(t tlv.Tag, v []byte, dst *uint16) error {
+	if len(v) != 2 {
+		return lengthError(t, len(v), 2)
+	}
+	*dst = uint16(v[0])<<8 | uint16(v[1])
+	return nil
+}
+
+func amount(t tlv.Tag, v []byte, dst **uint64) error { return bcdValue(t, v, 6, dst) }
+
+// bcdValue reads an n-format value of exactly n bytes.
+func bcdValue(t tlv.Tag, v []byte, n int, dst **uint64) error {
+	if len(v) != n {
+		return lengthError(t, len(v), n)
+	}
+	x, ok := bcdNumber(v)
+	if !ok {
+		return &ConfigError{t, "not BCD"}
+	}
+	*dst = &x
+	return nil
+}
+
+// bcdNumber reads numeric (n) digits.
+func bcdNumber(b []byte) (uint64, bool) {
+	var x uint64
+	for _, c := range b {
+		hi, lo := c>>4, c&0x0F
+		if hi > 9 || lo > 9 {
+			return 0, false
+		}
+		x = x*100 + uint64(hi)*10 + uint64(lo)
+	}
+	return x, true
+}

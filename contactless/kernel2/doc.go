@@ -1,0 +1,70 @@
+// Package kernel2 is Kernel 2 of the EMV contactless specifications: the
+// Mastercard kernel of Book C-2 (EMV Contactless Specifications for Payment
+// Systems, Book C-2, Kernel 2 Specification, Version 2.10), in its EMV mode,
+// with the relay resistance protocol. It implements [contactless.Kernel]; a
+// reader registers it for [contactless.Kernel2] with the Entry Point.
+//
+// # The state machine (Book C-2, the kernel's states)
+//
+// Book C-2 writes its kernel as a state machine: numbered states, each
+// waiting for a signal (the card's response, a Data Exchange answer, a
+// timeout), and procedures shared between states. This package keeps that
+// shape: one function per state, named after the book's state, with the
+// state's number in its doc comment; each reads the signal of the state (the
+// response to the command the previous state sent, or the link's failure)
+// and returns the next state. [Kernel.Activate] is one loop over them:
+//
+//	idle                                              State 1
+//	waitingForGPOResponse                             State 3
+//	waitingForExchangeRelayResistanceDataResponse     State R1
+//	waitingForEMVReadRecordResponse                   State 4
+//	  statesFourFiveSixCommonProcessing               the S456 procedure
+//	waitingForRecoverACResponse                       State 10
+//	waitingForGenerateACResponse1                     State 9
+//	  statesNineTenCommonProcessing                   the S910 procedure
+//
+// The procedures of the states are methods named after the book's
+// (§7.5 CVM Selection, §7.6 Prepare Generate AC Command, §7.7 Processing
+// Restrictions, §7.8 Terminal Action Analysis), and the outcomes
+// ([contactless.Outcome], never a Go error) carry the Outcome Parameter
+// Set, the User Interface Request Data and the Error Indication (DF8115) the
+// book fills in at each exit.
+//
+// # Torn transactions
+//
+// With a [TornLog] in the [Config] and a Max Number of Torn Transaction Log
+// Records (DF811D) above zero, a card that can recover (it has a DRDOL,
+// 9F51) and leaves the field during GENERATE AC is logged as a
+// [TornRecord], and the outcome asks for it again (Try Again at Start B);
+// on the next tap the kernel finds the record by PAN and PAN Sequence
+// Number and sends RECOVER AC (State 10), which completes the torn
+// transaction. Records older than the Max Lifetime (DF811C), pushed out of
+// a full log or unreadable go to [Config.TornRecordLost].
+//
+// # What is not here
+//
+// Mag-stripe mode (UDOL, COMPUTE CRYPTOGRAPHIC CHECKSUM), Data Exchange
+// (DEK and DET signals), balance reading and Integrated Data Storage are
+// not implemented: this kernel behaves as one whose Kernel Configuration
+// (DF811B) says mag-stripe mode is not supported, and a card that offers
+// only mag-stripe mode ends the application with the error MAGSTRIPE NOT
+// SUPPORTED.
+//
+// # Data Record and Discretionary Data
+//
+// The Data Record of an Approved, Declined or Online Request outcome holds
+// the EMV mode Data Record of Book C-2 (the data objects of ISO 8583
+// field 55 and the clearing record), in this order, each one only when the
+// card or the terminal has it: 9F02, 9F03, 9F26, 5F24, 82, 50, 5A, 5F34,
+// 9F12, 9F36, 9F07, 9F09, 9F27, 9F34, 84, 9F1E, 9F10, 9F33, 9F1A, 9F35,
+// 95, 57, 9F53, 5F2A, 9A, 9C, 9F37. The Discretionary Data holds the
+// Application Currency Code 9F42 when the card has one, the Third Party Data
+// 9F6E when the card sent it, and always the Error Indication DF8115; after
+// the relay resistance protocol this kernel adds the Measured Relay
+// Resistance Processing Time DF8306 and the RRP Counter DF8307, so a
+// terminal can log what it measured.
+//
+// Where the book leaves a choice to the reader, or where this package had
+// to read the book one way, the reading is written beside the code that
+// makes it.
+package kernel2

@@ -1,0 +1,115 @@
+package kernel2
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+
+	"github.com/emvkit/emvkit/apdu"
+	"github.com/emvkit/emvkit/contactless"
+	"github.com/emvkit/emvkit/emv/emvtest"
+	"github.com/emvkit/emvkit/tlv"
+)
+
+// fuzzCard is a virtual card whose answer to one command (by index, the
+// kernel's commands counted from 0) is replaced by fuzzed bytes.
+type fuzzCard struct {
+	card *emvtest.Card
+	at   int
+	resp []byte
+	n    int
+}
+
+func (c *fuzzCard) Transmit(ctx context.Context, cmd []byte) ([]byte, error) {
+	i := c.n
+	c.n++
+	r, err := c.card.Transmit(ctx, cmd)
+	if i == c.at && err == nil {
+		return append([]byte(nil), c.resp...), nil
+	}
+	return r, err
+}
+
+var fuzzCards = sync.OnceValue(func() []*emvtest.Card {
+	return []*emvtest.Card{
+		emvtest.NewCard(emvtest.MastercardOffline()), emvtest.NewCard(emvtest.MastercardOnline()),
+		emvtest.NewCard(emvtest.MastercardNoRRP()), emvtest.NewCard(emvtest.MastercardPhone()),
+	}
+})
+
+// FuzzKernel2 runs Kernel 2 against a virtual card one of whose answers
+// (GPO, EXCHANGE RELAY RESISTANCE DATA, a record, GENERATE AC) is fuzzed:
+// the run never panics, ends with an outcome of Book C-2 or the
+// link's error, sends a bounded number of commands, and what it returns is
+// well-formed BER-TLV.
+func FuzzKernel2(f *testing.F) {
+	f.Add(uint8(0), uint8(0), h("770E820219819408080101011001010190 00"), uint32(2000))
+	f.Add(uint8(0), uint8(1), h("800A112233440010003000189000"), uint32(2000))
+	f.Add(uint8(1), uint8(1), h("800A11223344001000309000"), uint32(6000))
+	f.Add(uint8(2), uint8(2), h("70035A01479000"), uint32(2000))
+	f.Add(uint8(0), uint8(6), h("7716 9F2701 40 9F3602 0041 9F4B01 00 9F1007 06011203A000009000"), uint32(2000))
+	f.Add(uint8(3), uint8(6), h("801540004112345678123456780601120390000090 00"), uint32(60000))
+	f.Add(uint8(0), uint8(3), h("6A83"), uint32(0))
+	f.Fuzz(func(t *testing.T, card, at uint8, resp []byte, amount uint32) {
+		cs := fuzzCards()
+		c := emvtest.NewCard(cs[int(card)%len(cs)].Profile())
+		tp := newTap(t, c, tapOpts{amount: uint64(amount)})
+		fc := &fuzzCard{card: c, at: int(at % 10), resp: resp}
+		tp.rec = apdu.NewRecorder(fc)
+		tp.act.Card = tp.rec
+		out, err := tp.kernel().Activate(context.Background(), tp.act)
+		if err != nil {
+			if out != nil || !errors.Is(err, ErrLink) {
+				t.Fatalf("Activate: %v with %v", err, out)
+			}
+			return
+		}
+		if out == nil {
+			t.Fatal("no outcome")
+		}
+		switch out.Parameters.Status {
+		case contactless.StatusApproved, contactless.StatusDeclined, contactless.StatusOnlineRequest:
+			if !out.Parameters.DataRecordPresent || len(out.DataRecord) == 0 {
+				t.Fatalf("%s without a Data Record", out.Parameters)
+			}
+		case contactless.StatusEndApplication, contactless.StatusSelectNext:
+		default:
+			t.Fatalf("outcome %s", out.Parameters)
+		}
+		for _, b := range [][]byte{out.DataRecord, out.DiscretionaryData} {
+			it := tlv.NewStrictIter(b)
+			for it.Next() {
+			}
+			if it.Err() != nil {
+				t.Fatalf("malformed output %X: %v", b, it.Err())
+			}
+		}
+		if fc.n > 80 {
+			t.Fatalf("%d commands", fc.n)
+		}
+	})
+}
+
+// FuzzTerminalConfig: the Kernel 2 terminal data parser never panics; on
+// success, parsing again gives the same configuration; an error is a
+// *ConfigError.
+func FuzzTerminalConfig(f *testing.F) {
+	f.Add(h(kernelDataHex))
+	f.Add(h("DF812004F4508480"))
+	f.Add(h("DF8123060000000A0000"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		c1, err := ParseTerminalConfig(b, nil)
+		if err != nil {
+			var ce *ConfigError
+			if !errors.As(err, &ce) {
+				t.Fatalf("error %v is not a *ConfigError", err)
+			}
+			return
+		}
+		c2, _ := ParseTerminalConfig(b, nil)
+		if c1.KernelConfiguration != c2.KernelConfiguration || c1.TACOnline != c2.TACOnline || c1.MessageHoldTime != c2.MessageHoldTime {
+			t.Fatal("second parse differs")
+		}
+	})
+}

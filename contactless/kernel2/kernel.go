@@ -1,0 +1,295 @@
+package kernel2
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/emvkit/emvkit/apdu"
+	"github.com/emvkit/emvkit/contactless"
+	"github.com/emvkit/emvkit/oda"
+	"github.com/emvkit/emvkit/tlv"
+	"github.com/emvkit/emvkit/tvr"
+)
+
+// Kernel is Kernel 2 (Book C-2). It is safe for use by several goroutines:
+// each activation has its own state.
+type Kernel struct {
+	cfg Config
+}
+
+// New returns Kernel 2 with the given configuration.
+func New(cfg Config) *Kernel { return &Kernel{cfg: cfg} }
+
+var _ contactless.Kernel = (*Kernel)(nil)
+
+// Activate runs the kernel on the selected card (Book C-2) and returns
+// its Outcome. It returns an error only when the card link failed (the
+// card left the field: errors.Is(err, apdu.ErrCardRemoved)) or ctx ended;
+// Book C-2 then asks for a new tap (Try Again at Start B), which the Entry
+// Point's outcome processing does for a lost card (Book B §3.5).
+func (k *Kernel) Activate(ctx context.Context, a *contactless.Activation) (*contactless.Outcome, error) {
+	s := &transactionState{ctx: ctx, k: k, a: a}
+	return s.run()
+}
+
+// stateFn is one state of the kernel (Book C-2): it reads the signal
+// that arrived in the state and returns the next state, or nil when the
+// kernel has its outcome.
+type stateFn func(s *transactionState, sig signal) stateFn
+
+// signal is what a state waits for: the card's response (RA) to the
+// command the previous state sent, or the failure of the link (L1RSP).
+// The first state is entered on the activation signal (ACT), a zero
+// signal.
+type signal struct {
+	r   apdu.Response
+	err error
+}
+
+// ErrLink wraps a failure of the card link during a command.
+var ErrLink = errors.New("kernel2: card link")
+
+// transactionState is one activation of the kernel: the kernel's database
+// (Book C-2's TLV database) and what it decided.
+type transactionState struct {
+	ctx context.Context
+	k   *Kernel
+	a   *contactless.Activation
+
+	cfg      TerminalConfig
+	term     [48]tagValue // the Entry Point's terminal data, indexed once
+	nterm    int
+	langPref string
+	date     time.Time
+
+	pdol     tlv.DOL
+	pdolData []byte
+	un       [4]byte
+	tvr      tvr.TVR
+	cvmRes   [3]byte
+	caps     [3]byte // Terminal Capabilities 9F33 as Book C-2 sets it
+	errInd   errorIndication
+	card     cardData
+
+	// Records of the Active AFL (State 4).
+	afl     []byte // Active AFL
+	aflPos  int    // entry being read
+	rec     byte   // record being read within the entry
+	odaRecs []oda.Record
+
+	// Relay resistance (State R1).
+	rrp        relayResistance
+	sentAt     time.Time
+	answeredAt time.Time
+
+	// EMV mode decisions.
+	odaCDA   bool // ODA Status: CDA
+	cdaReq   bool // CDA signature requested in GENERATE AC
+	acType   byte // the AC type of Terminal Action Analysis
+	cvm      contactless.CVM
+	cdol1    tlv.DOL
+	cdolData []byte
+	genAC    []byte // the GENERATE AC response data, as received
+	cda      *oda.DynamicData
+
+	genACP1 byte // the GENERATE AC Reference Control Parameter sent
+
+	// Torn transaction recovery.
+	torn        *tornState // the torn transaction RECOVER AC asks for
+	tornRec     TornRecord // its record in the log
+	tornPending bool       // RECOVER AC failed: remove tornRec after GENERATE AC
+	recovered   bool       // the cryptogram is the torn transaction's
+
+	pending *apdu.Command // the command the state just sent
+	out     *contactless.Outcome
+	err     error
+}
+
+// run is the kernel's loop (Book C-2): the state's signal in, the
+// next state out, each command a state sends carried to the card between
+// the two. The relay resistance timer starts just before the command is
+// given to the link and stops when its answer is back.
+func (s *transactionState) run() (*contactless.Outcome, error) {
+	var sig signal
+	// Every state sends at most one command; the records, three EXCHANGE
+	// RELAY RESISTANCE DATA and a few others bound the commands, so the
+	// loop is bounded too, whatever the card answers.
+	steps := s.k.cfg.maxRecords() + 16
+	for st := stateFn(idle); st != nil; steps-- {
+		if steps == 0 {
+			s.errInd.l2 = l2CardDataError
+			s.out = s.endApplication()
+			break
+		}
+		s.pending = nil
+		st = st(s, sig)
+		if st == nil {
+			break
+		}
+		if s.pending == nil {
+			sig = signal{}
+			continue
+		}
+		s.sentAt = s.k.cfg.now()
+		r, err := apdu.Exchange(s.ctx, s.a.Card, *s.pending)
+		s.answeredAt = s.k.cfg.now()
+		switch {
+		case err == nil:
+			sig = signal{r: r}
+		case errors.Is(err, apdu.ErrShortResponse):
+			// No status word: a card error, answered as SW 0000.
+			sig = signal{}
+		default:
+			sig = signal{err: fmt.Errorf("%w: %s: %w", ErrLink, s.pending.Name(), err)}
+		}
+	}
+	return s.out, s.err
+}
+
+// send gives the next command to the loop.
+func (s *transactionState) send(c apdu.Command) { s.pending = &c }
+
+// linkFailed ends the kernel on an L1 error: the Entry Point decides the
+// outcome (Book C-2 asks for Try Again at Start B, Book B §3.5 does it for a
+// lost card).
+func (s *transactionState) linkFailed(err error) stateFn {
+	s.err = err
+	return nil
+}
+
+// done ends the kernel with its outcome.
+func (s *transactionState) done(o *contactless.Outcome) stateFn {
+	s.out = o
+	return nil
+}
+
+// idle is State 1, Idle (Book C-2 State 1): on the activation signal, the
+// kernel initialises its database from the FCI and the terminal data: the
+// Kernel 2 terminal data, the Terminal Capabilities (byte 1 Card Data
+// Input Capability, byte 2 zero until CVM selection, byte 3 Security
+// Capability), the TVR at zero, a new Unpredictable Number, the PDOL of the
+// FCI. It sends GET PROCESSING OPTIONS with the PDOL related data and waits
+// for its response. An FCI without a DF Name (84) (L2 CARD DATA MISSING) or
+// with a PDOL that cannot be used (L2 CARD DATA ERROR) sends the Entry
+// Point to the next combination (Select Next at Start C). Terminal data of
+// the wrong length ends the application, L2 TERMINAL DATA ERROR.
+func idle(s *transactionState, _ signal) stateFn {
+	a := s.a
+	s.indexTerminalData()
+	var cc *contactless.CombinationConfig
+	if a.Combination != nil {
+		cc = a.Combination.Config
+	}
+	if v, ok := tlv.Find(a.FCI, 0x5F2D); ok && len(v) <= 8 {
+		s.langPref = string(v)
+	}
+	cfg, err := ParseTerminalConfig(a.TerminalData, cc)
+	s.cfg = cfg // on an error, the defaults and what could be read
+	if err != nil {
+		a.Logger.Debug("kernel2: terminal data", "err", err)
+		s.errInd.l2 = l2TerminalDataError
+		return s.done(s.endApplication())
+	}
+	s.caps = [3]byte{cfg.CardDataInputCapability, 0, cfg.SecurityCapability}
+	s.cleanTornLog()
+	s.date = a.Time()
+	if d, ok := s.terminal(0x9A); ok {
+		if t, ok := bcdDate(d); ok {
+			s.date = t
+		}
+	}
+	if _, err := io.ReadFull(a.Rand, s.un[:]); err != nil {
+		s.errInd.l2 = l2TerminalDataError
+		return s.done(s.endApplication())
+	}
+	fci := a.FCI
+	if _, ok := tlv.Find(fci, 0x84); !ok {
+		s.errInd.l2 = l2CardDataMissing
+		return s.done(s.selectNext())
+	}
+	if v, ok := tlv.Find(fci, 0x9F38); ok {
+		d, err := tlv.ParseDOL(v)
+		if err != nil || d.Len() > maxDOLData {
+			s.errInd.l2 = l2CardDataError
+			return s.done(s.selectNext())
+		}
+		s.pdol = d
+	}
+	s.pdolData = s.pdol.Build(make([]byte, 0, s.pdol.Len()), s.dolValue)
+	s.send(apdu.GetProcessingOptions(s.pdolData))
+	return waitingForGPOResponse
+}
+
+// maxDOLData bounds the data a PDOL or CDOL1 asks for: it must fit a short
+// command APDU with its template.
+const maxDOLData = 252
+
+// tagValue is one primitive data object.
+type tagValue struct {
+	t tlv.Tag
+	v []byte
+}
+
+// indexTerminalData reads the Entry Point's terminal data once.
+func (s *transactionState) indexTerminalData() {
+	it := tlv.NewIter(s.a.TerminalData)
+	for s.nterm < len(s.term) && it.Next() {
+		s.term[s.nterm] = tagValue{it.Tag(), it.Value()}
+		s.nterm++
+	}
+}
+
+// terminal finds a terminal data object: the first with the tag.
+func (s *transactionState) terminal(t tlv.Tag) ([]byte, bool) {
+	for _, tv := range s.term[:s.nterm] {
+		if tv.t == t {
+			return tv.v, true
+		}
+	}
+	return nil, false
+}
+
+// dolValue gives a DOL the kernel's data (Book C-2: the DOL related
+// data come from the kernel's database): the Unpredictable Number, TVR,
+// CVM Results and Terminal Capabilities the kernel keeps, the card's data
+// it read, then the terminal data. A data object the kernel does not have
+// is zeros (tlv.DOL.Build).
+func (s *transactionState) dolValue(t tlv.Tag) ([]byte, bool) {
+	switch t {
+	case 0x9F37:
+		return s.un[:], true
+	case 0x95:
+		return s.tvr[:], true
+	case 0x9F34:
+		return s.cvmRes[:], true
+	case 0x9F33:
+		return s.caps[:], true
+	case tagTerminalRREntropy:
+		return s.rrp.terminalEntropy[:], s.rrp.performed
+	}
+	if v, ok := s.card.get(t); ok {
+		return v, true
+	}
+	return s.terminal(t)
+}
+
+func bcdDate(b []byte) (time.Time, bool) {
+	if len(b) != 3 {
+		return time.Time{}, false
+	}
+	var d [3]int
+	for i, x := range b {
+		hi, lo := int(x>>4), int(x&0x0F)
+		if hi > 9 || lo > 9 {
+			return time.Time{}, false
+		}
+		d[i] = hi*10 + lo
+	}
+	if d[1] < 1 || d[1] > 12 || d[2] < 1 || d[2] > 31 {
+		return time.Time{}, false
+	}
+	return time.Date(2000+d[0], time.Month(d[1]), d[2], 0, 0, 0, 0, time.UTC), true
+}
