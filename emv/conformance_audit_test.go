@@ -460,3 +460,136 @@ func TestBook3_10_7_OnlineCodes_TACOrIACAlone(t *testing.T) {
 		},
 	})
 }
+
+// Book 3 §10.6.2: random transaction selection is for amounts below the
+// floor limit; at the floor limit only "floor limit exceeded" is set,
+// whatever the target.
+func TestBook3_10_6_2_RandomSelection_NotAtTheFloorLimit(t *testing.T) {
+	always := func(c *emv.Config) {
+		c.RandomSelection = &emv.RandomSelection{TargetPercent: 99, MaxTargetPercent: 99, Threshold: 5000}
+	}
+	runUnrecorded(t, []scenario{
+		{
+			name: "AtFloorLimit_NotDrawn", txn: txn(10000), config: always, host: approve(),
+			outcome: emv.OnlineApproved, tvr: "0000008000", tsi: "E800", cvm: "440302",
+			cmds: cdaHead + " GAC90 GAC50",
+		},
+		{
+			name: "BelowFloorLimit_Drawn", txn: txn(9999), config: always, host: approve(),
+			outcome: emv.OnlineApproved, tvr: "0000001000", tsi: "E800", cvm: "440302",
+			cmds: cdaHead + " GAC90 GAC50",
+		},
+	})
+}
+
+// Book 3 §10.4.2: a purchase with an Amount, Other (cashback) is checked
+// against the cashback bits as a purchase with cashback (09) is.
+func TestBook3_10_4_2_AUC_PurchaseWithAmountOther_CashbackChecked(t *testing.T) {
+	auc := func(v string) func(p *emvtest.Profile) {
+		return func(p *emvtest.Profile) { p.Applications[0].AUC = mustHex(v) }
+	}
+	purchase := &emv.Transaction{Type: emv.Purchase, Amount: 2234, AmountOther: 1000}
+	runUnrecorded(t, []scenario{
+		{
+			name: "DomesticCashbackNotAllowed", txn: purchase, profile: auc("FF40"),
+			outcome: emv.Declined, tvr: "0010000000", tsi: "E800", cvm: "440302",
+			cmds: cdaHead + " GAC00",
+		},
+		{
+			name: "DomesticCashbackAllowed", txn: purchase, profile: auc("FF80"),
+			outcome: emv.Approved, tvr: "0000000000", tsi: "E800", cvm: "440302",
+			cmds: cdaHead + " GAC50",
+		},
+	})
+}
+
+// Book 1 §12.4: the priority is bits 4-1 of the Application Priority
+// Indicator; bits 7-5 are RFU and do not order the list.
+func TestBook1_12_4_PriorityBits7To5Ignored(t *testing.T) {
+	sel := &selector{index: 1}
+	sc := scenario{
+		base: emvtest.MultiApplication,
+		// Credit 71 (priority 1, RFU bits set), debit 2, Mastercard 3.
+		profile: func(p *emvtest.Profile) { p.Applications[1].Priority = 0x71 },
+		sel:     sel,
+		outcome: emv.Approved, tvr: "0000000000", tsi: "E800", cvm: "440302",
+		cmds: "SEL RR RR RR RR SEL GPO RR RR RR RR GD9F17 GC VFY GD9F36 GD9F13 GAC50",
+	}
+	res, err, card := sc.run(t)
+	sc.assert(t, res, err, card)
+	require.Len(t, sel.offered, 1)
+	var names []string
+	for _, c := range sel.offered[0] {
+		names = append(names, hexOf(c.AID))
+	}
+	assert.Equal(t, []string{"A0000000031010", "A0000000032010", "A0000000041010"}, names)
+	assert.Equal(t, "A0000000032010", hexOf(res.AID), "the second offered")
+}
+
+// Book 3 §6.5.5.4 and §10.8, §10.11: a CID whose cryptogram bits are 11
+// (RFU) terminates; so does an ARQC answered to the second GENERATE AC,
+// which asks for a TC or an AAC.
+func TestBook3_6_5_5_CryptogramTypeRefused(t *testing.T) {
+	cid := func(nth int, v byte) func(c *emvtest.Card) {
+		return func(c *emvtest.Card) {
+			c.Inject(emvtest.Fault{Match: emvtest.OnINS(apdu.InsGenerateAC), Nth: nth, Corrupt: emvtest.ReplaceValue, Tag: 0x9F27, Value: []byte{v}})
+		}
+	}
+	runUnrecorded(t, []scenario{
+		{
+			name: "CIDRFUAtFirstGenerateAC_Terminated", card: cid(1, 0xC0),
+			outcome: emv.Terminated, err: emv.ErrCardData, step: emv.StepTerminalActionAnalysis,
+			tvr: "0000000000", tsi: "E800", cvm: "440302",
+			cmds: cdaHead + " GAC50",
+		},
+		{
+			name: "ARQCAtSecondGenerateAC_Terminated", txn: txn(20000), host: approve(), card: cid(2, 0x80),
+			outcome: emv.Terminated, err: emv.ErrCardData, step: emv.StepCompletion,
+			tvr: "0000008000", tsi: "E800", cvm: "440302",
+			cmds: cdaHead + " GAC90 GAC50",
+		},
+	})
+}
+
+// Book 3 §10.10: a script command answered 62xx or 63xx (warnings) lets
+// the script go on; the sequence number of a failing command is counted
+// to 15 and stays F from there.
+func TestBook3_10_10_ScriptWarningsAndSequenceNumber(t *testing.T) {
+	badMAC := "84DA9F1409" + "03" + "0102030405060708"
+	script := func(n int) []byte {
+		v := tlv.AppendTLV(nil, 0x9F18, mustHex("01020304"))
+		for range n {
+			v = tlv.AppendTLV(v, 0x86, mustHex(badMAC))
+		}
+		return tlv.AppendTLV(nil, 0x72, v)
+	}
+	tests := []struct {
+		name   string
+		cmds   int
+		sw     apdu.SW // answered to the first n script commands; then the card answers
+		n      int
+		result string // 9F5B
+		sent   int
+	}{
+		{"Warning62xxIsSuccess", 2, 0x6283, 2, "2001020304", 2},
+		{"Warning63xxIsSuccess", 2, 0x63C1, 2, "2001020304", 2},
+		{"SixteenthCommandFails_SequenceF", 16, 0x9000, 15, "1F01020304", 16},
+		{"SecondCommandFails_Sequence2", 3, 0x9000, 1, "1201020304", 2},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			card := emvtest.NewCard(visaCDA())
+			card.Inject(emvtest.Fault{Match: emvtest.OnINS(0xDA), Times: tc.n, SW: tc.sw})
+			h := &fakeHost{resp: &emv.OnlineResponse{Approved: true, ARC: "00", Scripts: script(tc.cmds)}}
+			res, err := emv.Run(context.Background(), card, testConfig(t, card), emv.Transaction{Amount: 20000}, &emv.Terminal{PINPad: &pinPad{pins: []string{"1234"}}, Host: h})
+			require.NoError(t, err)
+			assert.Equal(t, tc.result, hexOf(res.ScriptResults), "Issuer Script Results")
+			assert.Equal(t, cdaHead+" GAC90 GAC50"+strings.Repeat(" 84DA", tc.sent), res.Trace.Compact())
+			want := "0000008000"
+			if tc.result[0] == '1' {
+				want = "0000008010"
+			}
+			assert.Equal(t, want, hexOf(res.TVR[:]), "TVR %s", res.TVR)
+		})
+	}
+}
