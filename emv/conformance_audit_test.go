@@ -593,3 +593,105 @@ func TestBook3_10_10_ScriptWarningsAndSequenceNumber(t *testing.T) {
 		})
 	}
 }
+
+// Book 3 §10.4.3: a date that is not a valid YYMMDD cannot show the
+// application effective or unexpired: the kernel's choice, written in
+// emv/restrictions.go, is to set the bit as for a date not yet reached or
+// passed.
+func TestBook3_10_4_3_InvalidDates(t *testing.T) {
+	runUnrecorded(t, []scenario{
+		{
+			// In a record of its own, outside the signed static data.
+			name: "EffectiveDateMonth13_NotYetEffective",
+			profile: func(p *emvtest.Profile) {
+				a := &p.Applications[0]
+				a.EffectiveDate = ""
+				a.Records = append(a.Records, emvtest.Record{SFI: 4, Number: 1, Data: mustHex("5F2503" + "201301")})
+			},
+			outcome: emv.Approved, tvr: "0020000000", tsi: "E800", cvm: "440302",
+			cmds: "SEL RR RR SEL GPO RR RR RR RR RR GD9F17 GC VFY GD9F36 GD9F13 GAC50",
+		},
+		{
+			// The SDA card's expiry date changed in its record: SDA fails
+			// too, the static data no longer being what the issuer signed.
+			name: "ExpiryDateDay32_Expired", base: visaSDA,
+			card: func(c *emvtest.Card) {
+				c.Inject(emvtest.Fault{Match: emvtest.OnINS(apdu.InsReadRecord), Corrupt: emvtest.ReplaceValue, Tag: 0x5F24, Value: mustHex("301232")})
+			},
+			outcome: emv.DeclinedUnableOnline, tvr: "4240000000", tsi: "E800", cvm: "410302",
+			cmds: sdaHead + " GAC80 GAC00",
+		},
+	})
+}
+
+// Book 1 §12.3.2: the SFI of a directory (88 in the FCI of the PSE or of a
+// DDF) is 1 to 10; a PSE with another cannot be used (the list of AIDs
+// then), a DDF with another is skipped.
+func TestBook1_12_3_2_DirectorySFI1To10(t *testing.T) {
+	const psename = "1PAY.SYS.DDF01"
+	mcRecord := record(entry(0x4F, mustHex("A0000000041010"), "MC", 2))
+	run := func(t *testing.T, dirs map[string]dirFile) *emv.Result {
+		cfg := testConfig(t, emvtest.NewCard(visaCDA()))
+		res, err := emv.Run(context.Background(), dirCard(dirs), cfg, emv.Transaction{Amount: 1}, nil)
+		require.ErrorIs(t, err, emv.ErrNotAccepted, "GPO 6985 on the only candidate")
+		return res
+	}
+	listOfAIDs := []string{"A0000000031010/00", "A0000000032010/00", "A0000000041010/00", "A0000000041010/00"}
+	t.Run("PSESFI10_Used", func(t *testing.T) {
+		res := run(t, map[string]dirFile{psename: {10, [][]byte{mcRecord}}})
+		assert.Equal(t, append(hexNames(psename), "A0000000041010/00"), selectedNames(res.Trace))
+	})
+	t.Run("PSESFI11_ListOfAIDs", func(t *testing.T) {
+		res := run(t, map[string]dirFile{psename: {11, [][]byte{mcRecord}}})
+		assert.Equal(t, append(hexNames(psename), listOfAIDs...), selectedNames(res.Trace))
+	})
+	ddfEntry := entry(0x9D, []byte("DDF1"), "DIR", 0)
+	t.Run("DDFSFI10_Read", func(t *testing.T) {
+		res := run(t, map[string]dirFile{psename: {1, [][]byte{record(ddfEntry)}}, "DDF1": {10, [][]byte{mcRecord}}})
+		assert.Equal(t, append(hexNames(psename, "DDF1"), "A0000000041010/00"), selectedNames(res.Trace))
+	})
+	t.Run("DDFSFI11_Skipped", func(t *testing.T) {
+		res := run(t, map[string]dirFile{psename: {1, [][]byte{record(ddfEntry)}}, "DDF1": {11, [][]byte{mcRecord}}})
+		assert.Equal(t, append(hexNames(psename, "DDF1"), listOfAIDs...), selectedNames(res.Trace))
+	})
+}
+
+// Book 1 §11.3.4 and §12.3.3: a DF name (84) is at most 16 bytes; an FCI
+// with a longer one is malformed and its application not added, even
+// where partial selection would match it.
+func TestBook1_11_3_4_DFNameOver16Bytes_NotACandidate(t *testing.T) {
+	rid := mustHex("A000000003")
+	long := mustHex("A0000000031010" + "00000000000000000001") // 17 bytes
+	require.Len(t, long, 17)
+	card := &fakeCard{answer: func(c apdu.Command) []byte {
+		if c.INS == apdu.InsSelect && string(c.Data) == string(rid) {
+			return adfFCI(long, "LONG")
+		}
+		return []byte{0x6A, 0x82}
+	}}
+	cfg := testConfig(t, emvtest.NewCard(visaCDA()))
+	cfg.Applications = []emv.Application{{AID: rid, PartialSelection: true}}
+	res, err := emv.Run(context.Background(), card, cfg, emv.Transaction{Amount: 1}, nil)
+	require.ErrorIs(t, err, emv.ErrNotAccepted)
+	assert.Equal(t, append(hexNames("1PAY.SYS.DDF01"), "A000000003/00"), selectedNames(res.Trace), "no SELECT next, no final SELECT")
+}
+
+// Book 1 §12.3.3: an application found twice through the list of AIDs
+// (by a partial terminal AID and by its own) is one candidate.
+func TestBook1_12_3_3_ApplicationFoundTwice_OneCandidate(t *testing.T) {
+	sel := &selector{index: 0}
+	sc := scenario{
+		base: emvtest.NoDirectory,
+		config: func(c *emv.Config) {
+			c.Applications = []emv.Application{{AID: mustHex("A000000003"), PartialSelection: true}, {AID: mustHex("A0000000031010")}}
+		},
+		sel:     sel,
+		outcome: emv.Approved, tvr: "0000000000", tsi: "E800", cvm: "440302",
+		// PSE, SELECT A000000003 (finds 1010), next (none), SELECT
+		// A0000000031010 (found again), final SELECT.
+		cmds: "SEL SEL SEL SEL SEL GPO RR RR RR RR GD9F17 GC VFY GD9F36 GD9F13 GAC50",
+	}
+	res, err, card := sc.run(t)
+	sc.assert(t, res, err, card)
+	assert.Empty(t, sel.offered, "one candidate: no list offered")
+}
