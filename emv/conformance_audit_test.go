@@ -695,3 +695,61 @@ func TestBook1_12_3_3_ApplicationFoundTwice_OneCandidate(t *testing.T) {
 	sc.assert(t, res, err, card)
 	assert.Empty(t, sel.offered, "one candidate: no list offered")
 }
+
+// Book 3 §10.3: a method is performed only when card and terminal both
+// support it; an SDA card at a terminal without SDA (9F33 byte 3 bit 8)
+// gets no offline data authentication.
+func TestBook3_10_3_SDACardTerminalWithoutSDA_ODANotPerformed(t *testing.T) {
+	sc := scenario{
+		base:   visaSDA,
+		config: func(c *emv.Config) { c.Capabilities = [3]byte{0xE0, 0xF8, 0x48} }, // DDA and CDA only
+		// Not performed is in the online codes: online, approved.
+		host:    approve(),
+		outcome: emv.OnlineApproved, tvr: "8000000000", tsi: "6800", cvm: "410302",
+		cmds: sdaHead + " GAC80 GAC40",
+	}
+	res, err, card := sc.run(t)
+	sc.assert(t, res, err, card)
+	assert.Equal(t, emv.ODANone, res.ODA)
+}
+
+// Book 3 §10.7 with Book 4 Annex A1: an online-only terminal (second digit
+// 1 or 4: attended or unattended) asks for an ARQC whenever it does not
+// decline, under the floor limit too.
+func TestBook3_10_7_UnattendedOnlineOnlyTerminal_ARQC(t *testing.T) {
+	runUnrecorded(t, []scenario{
+		{
+			name: "Type24", config: func(c *emv.Config) { c.TerminalType = 0x24 }, host: approve(),
+			outcome: emv.OnlineApproved, tvr: "0000000000", tsi: "E800", cvm: "440302",
+			cmds: cdaHead + " GAC90 GAC50",
+		},
+		{
+			name: "Type25_OnlineCapable_TC", config: func(c *emv.Config) { c.TerminalType = 0x25 }, host: approve(),
+			outcome: emv.Approved, tvr: "0000000000", tsi: "E800", cvm: "440302",
+			cmds: cdaHead + " GAC50",
+		},
+	})
+}
+
+// Book 4 §6.3.2.2.4: after an XDA failure a transaction that cannot go
+// online is declined, whatever the default action codes say.
+func TestBook4_6_3_2_2_4_XDAFailed_UnableOnline_DeclinedDespiteDefaultCodes(t *testing.T) {
+	sc := scenario{
+		txn: txn(20000),
+		profile: func(p *emvtest.Profile) {
+			xdaCard(p)
+			p.Applications[0].IACDefault = mustHex("0000000000")
+		},
+		config: func(c *emv.Config) {
+			withoutECCKeys(c)
+			c.TACDefault = &tvr.TVR{}
+		},
+		// XDA selected, floor limit exceeded, CA ECC key missing; the
+		// ARQC with an XDA signature request (88), then the AAC.
+		outcome: emv.DeclinedUnableOnline, tvr: "0100008004", tsi: "E800", cvm: "410302",
+		cmds: xdaHead + " GAC88 GAC00",
+	}
+	res, err, card := sc.run(t)
+	sc.assert(t, res, err, card)
+	assert.Equal(t, "Z3", res.ARC)
+}
