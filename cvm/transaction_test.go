@@ -34,3 +34,19 @@ func TestBook3_AnnexC3_CashDisbursementIsCash(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) { runPerform(t, tc) })
 	}
 }
+
+// Book 3 Annex C3 with Book 4 Annex A1: the second digit of the Terminal
+// Type says attended (1 to 3) or unattended (4 to 6), offline-only ones (3
+// and 6) included.
+func TestBook3_AnnexC3_AttendedAndUnattendedUpToOfflineOnly(t *testing.T) {
+	cvNotOK := tvr.CardholderVerificationNotSuccessful
+	tests := []performCase{
+		{name: "04 manual cash at 13 (attended, offline only)", list: noAmounts + "1F04", mod: txn(0x01, 0x13), results: "1F0402", ok: true},
+		{name: "01 unattended cash at 16 (unattended, offline only)", list: noAmounts + "1F01", mod: txn(0x01, 0x16), results: "1F0102", ok: true},
+		{name: "01 unattended cash not at 13", list: noAmounts + "1F01", mod: txn(0x01, 0x13), results: "3F0001", tvr: []tvr.Bit{cvNotOK}},
+		{name: "04 manual cash not at 16", list: noAmounts + "1F04", mod: txn(0x01, 0x16), results: "3F0001", tvr: []tvr.Bit{cvNotOK}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) { runPerform(t, tc) })
+	}
+}

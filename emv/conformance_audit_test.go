@@ -460,3 +460,296 @@ func TestBook3_10_7_OnlineCodes_TACOrIACAlone(t *testing.T) {
 		},
 	})
 }
+
+// Book 3 §10.6.2: random transaction selection is for amounts below the
+// floor limit; at the floor limit only "floor limit exceeded" is set,
+// whatever the target.
+func TestBook3_10_6_2_RandomSelection_NotAtTheFloorLimit(t *testing.T) {
+	always := func(c *emv.Config) {
+		c.RandomSelection = &emv.RandomSelection{TargetPercent: 99, MaxTargetPercent: 99, Threshold: 5000}
+	}
+	runUnrecorded(t, []scenario{
+		{
+			name: "AtFloorLimit_NotDrawn", txn: txn(10000), config: always, host: approve(),
+			outcome: emv.OnlineApproved, tvr: "0000008000", tsi: "E800", cvm: "440302",
+			cmds: cdaHead + " GAC90 GAC50",
+		},
+		{
+			name: "BelowFloorLimit_Drawn", txn: txn(9999), config: always, host: approve(),
+			outcome: emv.OnlineApproved, tvr: "0000001000", tsi: "E800", cvm: "440302",
+			cmds: cdaHead + " GAC90 GAC50",
+		},
+	})
+}
+
+// Book 3 §10.4.2: a purchase with an Amount, Other (cashback) is checked
+// against the cashback bits as a purchase with cashback (09) is.
+func TestBook3_10_4_2_AUC_PurchaseWithAmountOther_CashbackChecked(t *testing.T) {
+	auc := func(v string) func(p *emvtest.Profile) {
+		return func(p *emvtest.Profile) { p.Applications[0].AUC = mustHex(v) }
+	}
+	purchase := &emv.Transaction{Type: emv.Purchase, Amount: 2234, AmountOther: 1000}
+	runUnrecorded(t, []scenario{
+		{
+			name: "DomesticCashbackNotAllowed", txn: purchase, profile: auc("FF40"),
+			outcome: emv.Declined, tvr: "0010000000", tsi: "E800", cvm: "440302",
+			cmds: cdaHead + " GAC00",
+		},
+		{
+			name: "DomesticCashbackAllowed", txn: purchase, profile: auc("FF80"),
+			outcome: emv.Approved, tvr: "0000000000", tsi: "E800", cvm: "440302",
+			cmds: cdaHead + " GAC50",
+		},
+	})
+}
+
+// Book 1 §12.4: the priority is bits 4-1 of the Application Priority
+// Indicator; bits 7-5 are RFU and do not order the list.
+func TestBook1_12_4_PriorityBits7To5Ignored(t *testing.T) {
+	sel := &selector{index: 1}
+	sc := scenario{
+		base: emvtest.MultiApplication,
+		// Credit 71 (priority 1, RFU bits set), debit 2, Mastercard 3.
+		profile: func(p *emvtest.Profile) { p.Applications[1].Priority = 0x71 },
+		sel:     sel,
+		outcome: emv.Approved, tvr: "0000000000", tsi: "E800", cvm: "440302",
+		cmds: "SEL RR RR RR RR SEL GPO RR RR RR RR GD9F17 GC VFY GD9F36 GD9F13 GAC50",
+	}
+	res, err, card := sc.run(t)
+	sc.assert(t, res, err, card)
+	require.Len(t, sel.offered, 1)
+	var names []string
+	for _, c := range sel.offered[0] {
+		names = append(names, hexOf(c.AID))
+	}
+	assert.Equal(t, []string{"A0000000031010", "A0000000032010", "A0000000041010"}, names)
+	assert.Equal(t, "A0000000032010", hexOf(res.AID), "the second offered")
+}
+
+// Book 3 §6.5.5.4 and §10.8, §10.11: a CID whose cryptogram bits are 11
+// (RFU) terminates; so does an ARQC answered to the second GENERATE AC,
+// which asks for a TC or an AAC.
+func TestBook3_6_5_5_CryptogramTypeRefused(t *testing.T) {
+	cid := func(nth int, v byte) func(c *emvtest.Card) {
+		return func(c *emvtest.Card) {
+			c.Inject(emvtest.Fault{Match: emvtest.OnINS(apdu.InsGenerateAC), Nth: nth, Corrupt: emvtest.ReplaceValue, Tag: 0x9F27, Value: []byte{v}})
+		}
+	}
+	runUnrecorded(t, []scenario{
+		{
+			name: "CIDRFUAtFirstGenerateAC_Terminated", card: cid(1, 0xC0),
+			outcome: emv.Terminated, err: emv.ErrCardData, step: emv.StepTerminalActionAnalysis,
+			tvr: "0000000000", tsi: "E800", cvm: "440302",
+			cmds: cdaHead + " GAC50",
+		},
+		{
+			name: "ARQCAtSecondGenerateAC_Terminated", txn: txn(20000), host: approve(), card: cid(2, 0x80),
+			outcome: emv.Terminated, err: emv.ErrCardData, step: emv.StepCompletion,
+			tvr: "0000008000", tsi: "E800", cvm: "440302",
+			cmds: cdaHead + " GAC90 GAC50",
+		},
+	})
+}
+
+// Book 3 §10.10: a script command answered 62xx or 63xx (warnings) lets
+// the script go on; the sequence number of a failing command is counted
+// to 15 and stays F from there.
+func TestBook3_10_10_ScriptWarningsAndSequenceNumber(t *testing.T) {
+	badMAC := "84DA9F1409" + "03" + "0102030405060708"
+	script := func(n int) []byte {
+		v := tlv.AppendTLV(nil, 0x9F18, mustHex("01020304"))
+		for range n {
+			v = tlv.AppendTLV(v, 0x86, mustHex(badMAC))
+		}
+		return tlv.AppendTLV(nil, 0x72, v)
+	}
+	tests := []struct {
+		name   string
+		cmds   int
+		sw     apdu.SW // answered to the first n script commands; then the card answers
+		n      int
+		result string // 9F5B
+		sent   int
+	}{
+		{"Warning62xxIsSuccess", 2, 0x6283, 2, "2001020304", 2},
+		{"Warning63xxIsSuccess", 2, 0x63C1, 2, "2001020304", 2},
+		{"SixteenthCommandFails_SequenceF", 16, 0x9000, 15, "1F01020304", 16},
+		{"SecondCommandFails_Sequence2", 3, 0x9000, 1, "1201020304", 2},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			card := emvtest.NewCard(visaCDA())
+			card.Inject(emvtest.Fault{Match: emvtest.OnINS(0xDA), Times: tc.n, SW: tc.sw})
+			h := &fakeHost{resp: &emv.OnlineResponse{Approved: true, ARC: "00", Scripts: script(tc.cmds)}}
+			res, err := emv.Run(context.Background(), card, testConfig(t, card), emv.Transaction{Amount: 20000}, &emv.Terminal{PINPad: &pinPad{pins: []string{"1234"}}, Host: h})
+			require.NoError(t, err)
+			assert.Equal(t, tc.result, hexOf(res.ScriptResults), "Issuer Script Results")
+			assert.Equal(t, cdaHead+" GAC90 GAC50"+strings.Repeat(" 84DA", tc.sent), res.Trace.Compact())
+			want := "0000008000"
+			if tc.result[0] == '1' {
+				want = "0000008010"
+			}
+			assert.Equal(t, want, hexOf(res.TVR[:]), "TVR %s", res.TVR)
+		})
+	}
+}
+
+// Book 3 §10.4.3: a date that is not a valid YYMMDD cannot show the
+// application effective or unexpired: the kernel's choice, written in
+// emv/restrictions.go, is to set the bit as for a date not yet reached or
+// passed.
+func TestBook3_10_4_3_InvalidDates(t *testing.T) {
+	runUnrecorded(t, []scenario{
+		{
+			// In a record of its own, outside the signed static data.
+			name: "EffectiveDateMonth13_NotYetEffective",
+			profile: func(p *emvtest.Profile) {
+				a := &p.Applications[0]
+				a.EffectiveDate = ""
+				a.Records = append(a.Records, emvtest.Record{SFI: 4, Number: 1, Data: mustHex("5F2503" + "201301")})
+			},
+			outcome: emv.Approved, tvr: "0020000000", tsi: "E800", cvm: "440302",
+			cmds: "SEL RR RR SEL GPO RR RR RR RR RR GD9F17 GC VFY GD9F36 GD9F13 GAC50",
+		},
+		{
+			// The SDA card's expiry date changed in its record: SDA fails
+			// too, the static data no longer being what the issuer signed.
+			name: "ExpiryDateDay32_Expired", base: visaSDA,
+			card: func(c *emvtest.Card) {
+				c.Inject(emvtest.Fault{Match: emvtest.OnINS(apdu.InsReadRecord), Corrupt: emvtest.ReplaceValue, Tag: 0x5F24, Value: mustHex("301232")})
+			},
+			outcome: emv.DeclinedUnableOnline, tvr: "4240000000", tsi: "E800", cvm: "410302",
+			cmds: sdaHead + " GAC80 GAC00",
+		},
+	})
+}
+
+// Book 1 §12.3.2: the SFI of a directory (88 in the FCI of the PSE or of a
+// DDF) is 1 to 10; a PSE with another cannot be used (the list of AIDs
+// then), a DDF with another is skipped.
+func TestBook1_12_3_2_DirectorySFI1To10(t *testing.T) {
+	const psename = "1PAY.SYS.DDF01"
+	mcRecord := record(entry(0x4F, mustHex("A0000000041010"), "MC", 2))
+	run := func(t *testing.T, dirs map[string]dirFile) *emv.Result {
+		cfg := testConfig(t, emvtest.NewCard(visaCDA()))
+		res, err := emv.Run(context.Background(), dirCard(dirs), cfg, emv.Transaction{Amount: 1}, nil)
+		require.ErrorIs(t, err, emv.ErrNotAccepted, "GPO 6985 on the only candidate")
+		return res
+	}
+	listOfAIDs := []string{"A0000000031010/00", "A0000000032010/00", "A0000000041010/00", "A0000000041010/00"}
+	t.Run("PSESFI10_Used", func(t *testing.T) {
+		res := run(t, map[string]dirFile{psename: {10, [][]byte{mcRecord}}})
+		assert.Equal(t, append(hexNames(psename), "A0000000041010/00"), selectedNames(res.Trace))
+	})
+	t.Run("PSESFI11_ListOfAIDs", func(t *testing.T) {
+		res := run(t, map[string]dirFile{psename: {11, [][]byte{mcRecord}}})
+		assert.Equal(t, append(hexNames(psename), listOfAIDs...), selectedNames(res.Trace))
+	})
+	ddfEntry := entry(0x9D, []byte("DDF1"), "DIR", 0)
+	t.Run("DDFSFI10_Read", func(t *testing.T) {
+		res := run(t, map[string]dirFile{psename: {1, [][]byte{record(ddfEntry)}}, "DDF1": {10, [][]byte{mcRecord}}})
+		assert.Equal(t, append(hexNames(psename, "DDF1"), "A0000000041010/00"), selectedNames(res.Trace))
+	})
+	t.Run("DDFSFI11_Skipped", func(t *testing.T) {
+		res := run(t, map[string]dirFile{psename: {1, [][]byte{record(ddfEntry)}}, "DDF1": {11, [][]byte{mcRecord}}})
+		assert.Equal(t, append(hexNames(psename, "DDF1"), listOfAIDs...), selectedNames(res.Trace))
+	})
+}
+
+// Book 1 §11.3.4 and §12.3.3: a DF name (84) is at most 16 bytes; an FCI
+// with a longer one is malformed and its application not added, even
+// where partial selection would match it.
+func TestBook1_11_3_4_DFNameOver16Bytes_NotACandidate(t *testing.T) {
+	rid := mustHex("A000000003")
+	long := mustHex("A0000000031010" + "00000000000000000001") // 17 bytes
+	require.Len(t, long, 17)
+	card := &fakeCard{answer: func(c apdu.Command) []byte {
+		if c.INS == apdu.InsSelect && string(c.Data) == string(rid) {
+			return adfFCI(long, "LONG")
+		}
+		return []byte{0x6A, 0x82}
+	}}
+	cfg := testConfig(t, emvtest.NewCard(visaCDA()))
+	cfg.Applications = []emv.Application{{AID: rid, PartialSelection: true}}
+	res, err := emv.Run(context.Background(), card, cfg, emv.Transaction{Amount: 1}, nil)
+	require.ErrorIs(t, err, emv.ErrNotAccepted)
+	assert.Equal(t, append(hexNames("1PAY.SYS.DDF01"), "A000000003/00"), selectedNames(res.Trace), "no SELECT next, no final SELECT")
+}
+
+// Book 1 §12.3.3: an application found twice through the list of AIDs
+// (by a partial terminal AID and by its own) is one candidate.
+func TestBook1_12_3_3_ApplicationFoundTwice_OneCandidate(t *testing.T) {
+	sel := &selector{index: 0}
+	sc := scenario{
+		base: emvtest.NoDirectory,
+		config: func(c *emv.Config) {
+			c.Applications = []emv.Application{{AID: mustHex("A000000003"), PartialSelection: true}, {AID: mustHex("A0000000031010")}}
+		},
+		sel:     sel,
+		outcome: emv.Approved, tvr: "0000000000", tsi: "E800", cvm: "440302",
+		// PSE, SELECT A000000003 (finds 1010), next (none), SELECT
+		// A0000000031010 (found again), final SELECT.
+		cmds: "SEL SEL SEL SEL SEL GPO RR RR RR RR GD9F17 GC VFY GD9F36 GD9F13 GAC50",
+	}
+	res, err, card := sc.run(t)
+	sc.assert(t, res, err, card)
+	assert.Empty(t, sel.offered, "one candidate: no list offered")
+}
+
+// Book 3 §10.3: a method is performed only when card and terminal both
+// support it; an SDA card at a terminal without SDA (9F33 byte 3 bit 8)
+// gets no offline data authentication.
+func TestBook3_10_3_SDACardTerminalWithoutSDA_ODANotPerformed(t *testing.T) {
+	sc := scenario{
+		base:   visaSDA,
+		config: func(c *emv.Config) { c.Capabilities = [3]byte{0xE0, 0xF8, 0x48} }, // DDA and CDA only
+		// Not performed is in the online codes: online, approved.
+		host:    approve(),
+		outcome: emv.OnlineApproved, tvr: "8000000000", tsi: "6800", cvm: "410302",
+		cmds: sdaHead + " GAC80 GAC40",
+	}
+	res, err, card := sc.run(t)
+	sc.assert(t, res, err, card)
+	assert.Equal(t, emv.ODANone, res.ODA)
+}
+
+// Book 3 §10.7 with Book 4 Annex A1: an online-only terminal (second digit
+// 1 or 4: attended or unattended) asks for an ARQC whenever it does not
+// decline, under the floor limit too.
+func TestBook3_10_7_UnattendedOnlineOnlyTerminal_ARQC(t *testing.T) {
+	runUnrecorded(t, []scenario{
+		{
+			name: "Type24", config: func(c *emv.Config) { c.TerminalType = 0x24 }, host: approve(),
+			outcome: emv.OnlineApproved, tvr: "0000000000", tsi: "E800", cvm: "440302",
+			cmds: cdaHead + " GAC90 GAC50",
+		},
+		{
+			name: "Type25_OnlineCapable_TC", config: func(c *emv.Config) { c.TerminalType = 0x25 }, host: approve(),
+			outcome: emv.Approved, tvr: "0000000000", tsi: "E800", cvm: "440302",
+			cmds: cdaHead + " GAC50",
+		},
+	})
+}
+
+// Book 4 §6.3.2.2.4: after an XDA failure a transaction that cannot go
+// online is declined, whatever the default action codes say.
+func TestBook4_6_3_2_2_4_XDAFailed_UnableOnline_DeclinedDespiteDefaultCodes(t *testing.T) {
+	sc := scenario{
+		txn: txn(20000),
+		profile: func(p *emvtest.Profile) {
+			xdaCard(p)
+			p.Applications[0].IACDefault = mustHex("0000000000")
+		},
+		config: func(c *emv.Config) {
+			withoutECCKeys(c)
+			c.TACDefault = &tvr.TVR{}
+		},
+		// XDA selected, floor limit exceeded, CA ECC key missing; the
+		// ARQC with an XDA signature request (88), then the AAC.
+		outcome: emv.DeclinedUnableOnline, tvr: "0100008004", tsi: "E800", cvm: "410302",
+		cmds: xdaHead + " GAC88 GAC00",
+	}
+	res, err, card := sc.run(t)
+	sc.assert(t, res, err, card)
+	assert.Equal(t, "Z3", res.ARC)
+}

@@ -42,7 +42,10 @@ func (s *transactionState) checkProcessingRestrictions() error {
 		}
 	}
 
-	// §10.4.3 Application Effective/Expiration Dates.
+	// §10.4.3 Application Effective/Expiration Dates. A date that is not
+	// a valid YYMMDD cannot show the application effective or unexpired
+	// (the book is silent): its bit is set as for a date not yet reached
+	// or passed.
 	today := dateOnly(s.txn.Time)
 	if eff, ok := s.cardData[0x5F25]; ok {
 		if d, ok := parseDate(eff); !ok || today.Before(d) {
