@@ -12,6 +12,7 @@ import (
 	"github.com/emvkit/emvkit/apdu/pcsc"
 	"github.com/emvkit/emvkit/contactless"
 	"github.com/emvkit/emvkit/contactless/kernel3"
+	"github.com/emvkit/emvkit/contactless/kernel7"
 	"github.com/emvkit/emvkit/cvm"
 	"github.com/emvkit/emvkit/emv"
 	"github.com/emvkit/emvkit/emv/emvtest"
@@ -26,6 +27,7 @@ import (
 // §3.3.2.5). A kernel is added by one line.
 var kernels = map[contactless.KernelID]contactless.Kernel{
 	contactless.Kernel3: kernel3.New(kernel3.Config{}),
+	contactless.Kernel7: kernel7.New(kernel7.Config{}),
 }
 
 // The values of -interface.
