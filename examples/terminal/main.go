@@ -78,11 +78,21 @@
 //
 // On the contactless interface the transaction runs through the Entry
 // Point of EMV Contactless Book B (package contactless) with the kernels
-// registered by Kernel ID (Kernel 3, Visa qVSDC), and the reader
-// configuration of the -config file's contactless section, or the
-// built-in one (Visa by Kernel 3, TTQ 3600C000, online above 50.00, a CVM
-// from 50.00, no tap from 1000.00). The User Interface Requests show as
-// "[display]" lines as they come. An Online Request goes to the -host as
+// registered by Kernel ID (Kernel 3, Visa qVSDC; Kernel 7, UnionPay
+// QuickPass), and the reader configuration of the -config file's
+// contactless section, or the built-in one (Visa by Kernel 3, TTQ
+// 3600C000, online above 50.00, a CVM from 50.00, no tap from 1000.00).
+// The User Interface Requests show as "[display]" lines as they come: the
+// message in the cardholder's language (the first of the card's Language
+// Preference 5F2D that the file's "languages" has, else its first; English
+// without languages), an amount or balance with its currency, and the
+// reader's status in brackets:
+//
+//	[display] 交易批准, 余额 CNY 487.66 (Card Read Successfully, hold 1300 ms)
+//
+// The text output then shows the amount, the language and the balance
+// the card returned (9F5D, the electronic cash balance after the tap).
+// An Online Request goes to the -host as
 // on the contact interface (the Data Record as field 55); when the
 // outcome asks for a restart at Start B and the response has data for the
 // card (91, scripts), the card is presented again and the kernel gets 8A,
@@ -95,8 +105,10 @@
 // # JSON output
 //
 // One object; on the contactless interface the fields a tap has (no
-// tsi, oda, receipt) with ttq (9F66), ctq (9F6C), kernel, amount,
-// host_error, online_pin, and entry_point and restart: the Entry Point's
+// tsi, oda, receipt) with ttq (9F66), ctq (9F6C), kernel, amount (in
+// major units), currency, language (of the messages), display (the
+// "[display]" lines), balance (9F5D in minor units, when the card returned
+// it), host_error, online_pin, and entry_point and restart: the Entry Point's
 // runs (contactless.Result's JSON: the Outcome Parameter Set, every UI
 // request in order, the Data Record masked).
 //
