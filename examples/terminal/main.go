@@ -35,7 +35,9 @@
 //	-type T          purchase, cash, cashback, refund, inquiry, or two hex digits;
 //	                 an inquiry (30 or 31) reads a UnionPay card's electronic
 //	                 cash balance and limits first (GET DATA 9F79, 9F78, 9F77,
-//	                 9F6D; emv.Transaction.ECBalance) and prints them
+//	                 9F6D; emv.Transaction.ECBalance) and prints them; on
+//	                 the contactless interface a QuickPass card's, after the
+//	                 Entry Point's selection (kernel7.BalanceInquiry)
 //	-pin PINS        the PINs the cardholder types, separated by commas: the
 //	                 first when the card first asks, the next each time it
 //	                 asks again (after a wrong PIN, 63Cx), so -pin 9999,1234
@@ -133,7 +135,8 @@
 //	field55         the ICC data for ISO 8583 field 55 (emv.Result.ICCData), hex
 //	arc             the Authorisation Response Code (8A)
 //	script_results  Issuer Script Results (9F5B), hex
-//	ec_balance      an electronic cash balance inquiry's answer (emv.ECBalance):
+//	ec_balance      an electronic cash balance inquiry's answer (emv.ECBalance),
+//	                on either interface:
 //	                balance, balance_limit, single_transaction_limit,
 //	                reset_threshold, in minor units; absent otherwise
 //	apdu_count      the number of command/response exchanges

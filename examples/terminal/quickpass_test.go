@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/emvkit/emvkit/emv"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -133,4 +134,68 @@ func TestQuickPassQuasiCreditOnline(t *testing.T) {
 func TestQuickPassDecline(t *testing.T) {
 	s := runQuickPass(t, "-card", "unionpay-quickpass-decline")
 	assert.True(t, strings.HasPrefix(s, "[display] 请挥卡 (Ready to Read)\n[display] 读卡成功 (Card Read Successfully)\n[display] 交易拒绝 (Card Read Successfully, hold 1300 ms)\n\noutcome:      declined\n"), s)
+}
+
+// -type inquiry on the contactless interface: the Entry Point selects the
+// QuickPass application, and kernel7.BalanceInquiry reads the electronic
+// cash balance and limits with GET DATA (JR/T 0025.13) and sends no GET
+// PROCESSING OPTIONS; the balance shows in Chinese, in CNY.
+func TestQuickPassBalanceInquiryText(t *testing.T) {
+	s := runQuickPass(t, "-card", "unionpay-quickpass-debit", "-type", "inquiry", "-amount", "0")
+	head, trace, ok := strings.Cut(s, "\ntrace (6 commands):\n")
+	require.True(t, ok, s)
+	assert.Equal(t, `[display] 请挥卡 (Ready to Read)
+[display] 读卡成功, 余额 CNY 500.00 (Card Read Successfully, hold 1300 ms)
+
+outcome:      balance read
+interface:    contactless
+application:  A000000333010101 UNIONPAY DEBIT, Kernel 7 (UnionPay)
+amount:       CNY 0.00
+language:     zh
+parameters:   End Application, UI on outcome [Card Read OK, Card Read Successfully, hold 1300 ms, language zhen, Balance 50000 (156)], Discretionary Data
+CVM:          N/A
+EC balance:   500.00
+EC limit:     1000.00
+EC single:    500.00
+EC reset:     100.00
+`, head)
+	lines := strings.Split(strings.TrimSuffix(trace, "\n"), "\n")
+	require.Len(t, lines, 6)
+	assert.True(t, strings.HasPrefix(lines[0], quickPassSelects), lines[0])
+	assert.True(t, strings.HasPrefix(lines[1], "SELECT 00A40400 Lc=08 A000000333010101 Le=00 -> "), lines[1])
+	for i, want := range []string{
+		"GET DATA 80CA9F79 Le=00 -> 9F7906000000050000 9000 (success)",
+		"GET DATA 80CA9F78 Le=00 -> 9F7806000000050000 9000 (success)",
+		"GET DATA 80CA9F77 Le=00 -> 9F7706000000100000 9000 (success)",
+		"GET DATA 80CA9F6D Le=00 -> 9F6D06000000010000 9000 (success)",
+	} {
+		assert.True(t, strings.HasPrefix(lines[2+i], want), lines[2+i])
+	}
+}
+
+// The inquiry with -json: ec_balance as on the contact interface, the
+// display lines, no cryptogram.
+func TestQuickPassBalanceInquiryJSON(t *testing.T) {
+	var j tapOut
+	require.NoError(t, json.Unmarshal([]byte(runQuickPass(t, "-card", "unionpay-quickpass-phone", "-type", "inquiry", "-amount", "0", "-json")), &j))
+	assert.Equal(t, "balance read", j.Outcome)
+	assert.Equal(t, "A000000333010102", j.AID)
+	u := func(v uint64) *uint64 { return &v }
+	assert.Equal(t, &emv.ECBalance{Balance: 20000, BalanceLimit: u(100000), SingleTransactionLimit: u(50000), ResetThreshold: u(10000)}, j.ECBalance)
+	assert.Equal(t, []string{"请挥卡 (Ready to Read)", "读卡成功, 余额 CNY 200.00 (Card Read Successfully, hold 1300 ms)"}, j.Display)
+	assert.Equal(t, []string{"SELECT", "SELECT", "GET DATA", "GET DATA", "GET DATA", "GET DATA"}, commands(j.Trace))
+	assert.Equal(t, "", j.AC)
+	assert.Nil(t, j.Balance, "no tap: no 9F5D")
+}
+
+// A QuickPass card without electronic cash (the quasi-credit card: GET
+// DATA 9F79 answers 6A88) gets the Kernel 7 transaction of type 31, for
+// the issuer, as the contact kernel does.
+func TestQuickPassBalanceInquiryNoECash(t *testing.T) {
+	var j tapOut
+	require.NoError(t, json.Unmarshal([]byte(runQuickPass(t, "-card", "unionpay-quickpass-quasi-credit", "-type", "inquiry", "-amount", "0", "-json")), &j))
+	assert.Equal(t, "online approved", j.Outcome)
+	assert.Nil(t, j.ECBalance)
+	assert.Equal(t, []string{"SELECT", "SELECT", "GET DATA", "GET PROCESSING OPTIONS", "READ RECORD", "READ RECORD", "READ RECORD"}, commands(j.Trace))
+	assert.Contains(t, j.Trace[2], "GET DATA 80CA9F79 Le=00 -> 6A88")
 }

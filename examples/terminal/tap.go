@@ -108,6 +108,48 @@ type tap struct {
 	Second *contactless.Result
 	// Err is the Entry Point's error (a run that could not go on).
 	Err error
+	// ECBalance is what an electronic cash balance inquiry read
+	// (kernel7.BalanceInquiry); nil for any other tap.
+	ECBalance *emv.ECBalance
+}
+
+// inquiryKernels are the kernels of a balance inquiry: [kernels] with
+// Kernel 7's electronic cash balance inquiry in place of Kernel 7 (a
+// card without electronic cash gets the Kernel 7 transaction, for the
+// issuer).
+func inquiryKernels() map[contactless.KernelID]contactless.Kernel {
+	ks := make(map[contactless.KernelID]contactless.Kernel, len(kernels))
+	for id, k := range kernels {
+		ks[id] = k
+	}
+	k7, _ := kernels[contactless.Kernel7].(*kernel7.Kernel)
+	ks[contactless.Kernel7] = kernel7.BalanceInquiry{Kernel: k7}
+	return ks
+}
+
+// ecBalance reads the electronic cash balance and limits a balance
+// inquiry left in the Discretionary Data (9F79, 9F78, 9F77, 9F6D, n 12);
+// nil when it has no 9F79 (the card had no electronic cash).
+func ecBalance(r *contactless.Result) *emv.ECBalance {
+	if r == nil || r.Outcome == nil {
+		return nil
+	}
+	amount := func(tag tlv.Tag) *uint64 {
+		v, ok := tlv.Find(r.Outcome.DiscretionaryData, tag)
+		if !ok || len(v) != 6 {
+			return nil
+		}
+		n, err := strconv.ParseUint(tlv.Digits(v), 10, 64)
+		if err != nil || len(tlv.Digits(v)) != 12 {
+			return nil
+		}
+		return &n
+	}
+	b := amount(0x9F79)
+	if b == nil {
+		return nil
+	}
+	return &emv.ECBalance{Balance: *b, SingleTransactionLimit: amount(0x9F78), BalanceLimit: amount(0x9F77), ResetThreshold: amount(0x9F6D)}
 }
 
 // field is the reader's field for the Entry Point: the one card in it.
@@ -245,10 +287,17 @@ func contactlessConfig(path string, card *emvtest.Card) (*contactless.Config, er
 // Start A, the host for an Online Request, and the restart at Start B the
 // outcome asks for.
 func runTap(ctx context.Context, cfg *contactless.Config, txn emv.Transaction, term *emv.Terminal, f *field, show func(contactless.UIRequest)) *tap {
-	ep := &contactless.EntryPoint{Config: cfg, Kernels: kernels, UI: show}
+	ks := kernels
+	if txn.ECBalance {
+		ks = inquiryKernels()
+	}
+	ep := &contactless.EntryPoint{Config: cfg, Kernels: ks, UI: show}
 	t := &tap{Amount: txn.Amount, Currency: tapCurrency(cfg), Languages: cfg.Languages}
 	ctxn := &contactless.Transaction{Type: byte(txn.Type), Amount: txn.Amount, OtherAmount: txn.AmountOther, Time: txn.Time}
 	t.First, t.Err = ep.Run(ctx, f, ctxn)
+	if txn.ECBalance {
+		t.ECBalance = ecBalance(t.First)
+	}
 	if t.Err != nil || t.First == nil || t.First.Outcome == nil || t.First.Outcome.Parameters.Status != contactless.StatusOnlineRequest {
 		return t
 	}
@@ -378,6 +427,9 @@ func (t *tap) outcome() string {
 	last := t.final()
 	if last == nil || last.Outcome == nil {
 		return "no outcome"
+	}
+	if t.ECBalance != nil {
+		return emv.BalanceRead.String()
 	}
 	st := last.Outcome.Parameters.Status
 	switch {

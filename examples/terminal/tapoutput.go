@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"github.com/emvkit/emvkit/contactless"
+	"github.com/emvkit/emvkit/emv"
 	"github.com/emvkit/emvkit/examples/internal/app"
 	"github.com/emvkit/emvkit/tvr"
 )
@@ -65,6 +66,9 @@ func printTapText(w io.Writer, t *tap) {
 	if v := t.value(0x9F5B); v != nil {
 		fmt.Fprintf(w, "scripts 9F5B: %X\n", v)
 	}
+	if t.ECBalance != nil {
+		printECBalance(w, &emv.Result{ECBalance: t.ECBalance}, t.Currency.Exponent)
+	}
 	tr := t.trace()
 	fmt.Fprintf(w, "\ntrace (%d commands):\n%s", len(tr), tr)
 }
@@ -89,6 +93,7 @@ type jsonTap struct {
 	Language   string              `json:"language"`
 	Display    []string            `json:"display"`
 	Balance    *uint64             `json:"balance,omitempty"`
+	ECBalance  *emv.ECBalance      `json:"ec_balance,omitempty"`
 	TVR        string              `json:"tvr"`
 	TVRBits    []string            `json:"tvr_bits"`
 	TTQ        string              `json:"ttq"`
@@ -128,6 +133,7 @@ func printTapJSON(w io.Writer, t *tap, reader *app.Reader) error {
 		ARC:        t.arc(),
 		OnlinePIN:  t.OnlinePIN,
 		Scripts:    fmt.Sprintf("%X", t.value(0x9F5B)),
+		ECBalance:  t.ECBalance,
 		EntryPoint: t.First,
 		Restart:    t.Second,
 		Trace:      []string{},
