@@ -92,6 +92,13 @@ type Config struct {
 	IFDSerial              string // 9F1E; zero: absent
 	AcquirerID             string // 9F01; zero: absent
 
+	// Languages are the languages the reader shows its cardholder messages
+	// in (ISO 639-1, two lower-case letters: "zh", "en"), the default
+	// first. [UIRequest.Language] chooses among them by the card's Language
+	// Preference (Book A §7.1, Book 4 §11.1) and [MessageID.Text] has the
+	// texts for "en" and "zh". Nil: English only.
+	Languages []string
+
 	// Combinations are the reader's combinations. When several match
 	// one directory entry of the card, the first serves it; ties of
 	// priority between entries keep the card's directory order

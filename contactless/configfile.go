@@ -37,11 +37,11 @@ func LoadConfig(path string) (*Config, error) {
 // additional_capabilities (9F40), country (9F1A, required), currency (5F2A,
 // required), currency_exponent (5F36), merchant_category (9F15),
 // merchant_id (9F16), merchant_name_location (9F4E), terminal_id (9F1C),
-// ifd_serial (9F1E), acquirer_id (9F01) and ca_keys (the CA public keys, in
-// the format of oda.LoadKeyStore). The contact interface's own keys
-// (params, applications, bypass_all_pin_cvms), the languages of the
-// cardholder messages and comment are read by emv.ParseConfig and skipped
-// here. The contactless section holds the
+// ifd_serial (9F1E), acquirer_id (9F01), languages (the languages of the
+// cardholder messages, [Config].Languages) and ca_keys (the CA public keys,
+// in the format of oda.LoadKeyStore). The contact interface's own keys
+// (params, applications, bypass_all_pin_cvms) and comment are read by
+// emv.ParseConfig and skipped here. The contactless section holds the
 // combinations (Book B §3.1.1, Table 3-1):
 //
 //	"contactless": {
@@ -95,6 +95,7 @@ func ParseConfig(data []byte) (*Config, error) {
 		TerminalID:           f.TerminalID,
 		IFDSerial:            f.IFDSerial,
 		AcquirerID:           f.AcquirerID,
+		Languages:            f.Languages,
 	}
 	var tt [1]byte
 	if err := fixedHex("terminal_type", f.TerminalType, tt[:]); err != nil {
@@ -165,10 +166,12 @@ type fileJSON struct {
 	CAKeys                 json.RawMessage `json:"ca_keys"`
 	Contactless            *sectionJSON    `json:"contactless"`
 
-	// The contact interface's keys, read by emv.ParseConfig, and the
-	// languages of the cardholder messages (emv.Config.Languages).
+	// Languages are the languages of the cardholder messages, shared with
+	// the contact interface (emv.Config.Languages).
+	Languages []string `json:"languages"`
+
+	// The contact interface's keys, read by emv.ParseConfig.
 	BypassAllPINCVMs json.RawMessage `json:"bypass_all_pin_cvms"`
-	Languages        json.RawMessage `json:"languages"`
 	Params           json.RawMessage `json:"params"`
 	Applications     json.RawMessage `json:"applications"`
 	Comment          json.RawMessage `json:"comment"`

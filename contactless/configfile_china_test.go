@@ -10,14 +10,15 @@ import (
 )
 
 // The Chinese counter's file: the contactless reader reads its part (the
-// UnionPay combinations of Kernel 7, CNY) and skips the contact keys and
-// the languages.
+// UnionPay combinations of Kernel 7, CNY, the languages of the cardholder
+// messages, Chinese first) and skips the contact keys.
 func TestLoadChinaCounter(t *testing.T) {
 	c, err := contactless.LoadConfig("../testdata/terminals/china-counter.json")
 	require.NoError(t, err)
 	assert.Equal(t, uint16(156), c.Country)
 	assert.Equal(t, uint16(156), c.Currency)
 	assert.Equal(t, 2, c.CurrencyExponent)
+	assert.Equal(t, []string{"zh", "en"}, c.Languages)
 	_, ok := c.CAKeys.Key(unhex("A000000333"), 0xE1)
 	assert.True(t, ok)
 	var got []string

@@ -3,6 +3,8 @@ package contactless
 import (
 	"fmt"
 	"strings"
+
+	"github.com/emvkit/emvkit/internal/lang"
 )
 
 // OutcomeStatus is the Status of an Outcome Parameter Set (Book A §6.2,
@@ -268,6 +270,41 @@ var messageText = map[MessageID]string{
 	MsgPresentCardAgain: "Present Card Again", MsgNA: "N/A",
 }
 
+// messageTextZH holds the messages of Book A §7.2 in Simplified Chinese, as
+// QuickPass (闪付) readers at Chinese counters show them. "Not Authorised"
+// is 交易拒绝, the text a Chinese terminal shows for a decline (the same as
+// the contact side's Book 4 "Declined"); "Remove Card" is 请移开卡片,
+// taking the card away from the field (the contact side's 请取卡 is taking
+// it out of the slot). Clear Display and N/A are not texts and have none.
+var messageTextZH = map[MessageID]string{
+	MsgApproved: "交易批准", MsgNotAuthorised: "交易拒绝", MsgEnterPIN: "请输入密码",
+	MsgProcessingError: "处理错误", MsgRemoveCard: "请移开卡片", MsgWelcome: "欢迎",
+	MsgPresentCard: "请挥卡", MsgProcessing: "处理中", MsgCardReadOK: "读卡成功",
+	MsgInsertOrSwipeCard: "请插卡或刷卡", MsgPresentOneCardOnly: "请只挥一张卡",
+	MsgApprovedPleaseSign: "交易批准，请签名", MsgAuthorisingPleaseWait: "正在授权，请稍候",
+	MsgInsertSwipeOrTryAnother: "请插卡、刷卡或换卡", MsgInsertCard: "请插卡",
+	MsgSeePhone: "请查看手机", MsgPresentCardAgain: "请再次挥卡",
+}
+
+// messageTables are the languages [MessageID.Text] knows, by ISO 639-1
+// code.
+var messageTables = map[string]map[MessageID]string{
+	"en": messageText,
+	"zh": messageTextZH,
+}
+
+// Text returns the message in the language lang (ISO 639-1: "en", "zh"),
+// and in English when there is no table for lang or the message has no
+// text in it.
+func (m MessageID) Text(lang string) string {
+	if t, ok := messageTables[lang]; ok {
+		if s, ok := t[m]; ok {
+			return s
+		}
+	}
+	return m.String()
+}
+
 // String returns the message's English text as Book A gives it.
 func (m MessageID) String() string {
 	if s, ok := messageText[m]; ok {
@@ -319,8 +356,21 @@ const (
 
 var valueQualifierNames = map[ValueQualifier]string{ValueNone: "None", ValueAmount: "Amount", ValueBalance: "Balance"}
 
+var valueQualifierZH = map[ValueQualifier]string{ValueAmount: "金额", ValueBalance: "余额"}
+
 // String returns the qualifier's name.
 func (q ValueQualifier) String() string { return name(valueQualifierNames, q) }
+
+// Text returns the word the display puts before the value, in the language
+// lang: "Amount" or "Balance" ("金额", "余额" in Chinese).
+func (q ValueQualifier) Text(lang string) string {
+	if lang == "zh" {
+		if s, ok := valueQualifierZH[q]; ok {
+			return s
+		}
+	}
+	return q.String()
+}
 
 // MarshalText encodes the name, for JSON.
 func (q ValueQualifier) MarshalText() ([]byte, error) { return []byte(q.String()), nil }
@@ -341,6 +391,16 @@ type UIRequest struct {
 	// (ISO 4217 numeric); meaningful when ValueQualifier is not ValueNone.
 	Value        uint64
 	CurrencyCode uint16
+}
+
+// Language is the language to show the request in on a reader with the
+// languages terminal ([Config].Languages): the first of the card's
+// Language Preference the reader has, else the reader's default (Book A
+// §7.1: the reader uses the Language Preference when it supports it;
+// Book 4 §11.1). A request sent before the card gave its preference (the
+// Entry Point's "Present Card") is in the reader's default language.
+func (u UIRequest) Language(terminal []string) string {
+	return lang.Choose([]byte(u.LanguagePreference), terminal)
 }
 
 // String describes the request: "Card Read OK, Card Read Successfully,

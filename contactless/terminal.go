@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/emvkit/emvkit/internal/lang"
 	"github.com/emvkit/emvkit/tlv"
 )
 
@@ -53,6 +54,11 @@ func (c *Config) Validate() error {
 	if a := c.AcquirerID; a != "" {
 		if _, err := strconv.ParseUint(a, 10, 64); err != nil || len(a) < 6 || len(a) > 11 {
 			return bad("acquirer_id", "%q is not 6 to 11 digits", a)
+		}
+	}
+	for i, l := range c.Languages {
+		if !lang.Valid(l) {
+			return bad(fmt.Sprintf("languages[%d]", i), "%q is not an ISO 639-1 code of two lower-case letters", l)
 		}
 	}
 	if len(c.Combinations) == 0 {

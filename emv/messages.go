@@ -2,7 +2,8 @@ package emv
 
 import (
 	"context"
-	"slices"
+
+	"github.com/emvkit/emvkit/internal/lang"
 )
 
 // messageTextZH holds the standard messages of Book 4 §11.2 in Simplified
@@ -46,57 +47,16 @@ type LanguageDisplay interface {
 
 // defaultLanguage is the terminal's default language: the first of
 // Config.Languages, else English.
-func (c *Config) defaultLanguage() string {
-	if len(c.Languages) > 0 {
-		return c.Languages[0]
-	}
-	return "en"
-}
+func (c *Config) defaultLanguage() string { return lang.Default(c.Languages) }
 
 // chooseLanguage sets the language of the cardholder messages from a
-// Language Preference 5F2D (Book 4 §11.1; Book 3 Annex A: an 2-8, up to
-// four ISO 639-1 codes in order of preference): the first code the
-// terminal has, else the terminal's default. The codes are compared in
-// lower case, the case ISO 639-1 and Annex A give them; a value that is
-// not whole two-letter codes yields what codes it has before the fault.
-//
-// Book 4 §11.1 lets a terminal with several languages ask the cardholder
-// to choose when none matches; the kernel has no such prompt and takes the
-// default.
-//
-// "cn" is read as "zh": it is the country code of China, not a language
-// code, yet UnionPay cards carry it as their preference for Chinese (the
-// recorded UnionPay test card 6210948000000011 of binaryfoo/emv-bertlv has
-// 5F2D "cn"), and no ISO 639-1 language has that code.
+// Language Preference 5F2D: the first code the terminal has, else the
+// terminal's default (Book 4 §11.1; the rule and its readings, "cn" read
+// as "zh" among them, are lang.Choose's, which the contactless Entry Point
+// shares).
 func (s *transactionState) chooseLanguage(pref []byte) {
-	terminal := s.cfg.Languages
-	if terminal == nil {
-		terminal = []string{"en"}
-	}
-	s.res.Language = s.cfg.defaultLanguage()
-	for i := 0; i+1 < len(pref) && i < 8; i += 2 {
-		code := []byte{lower(pref[i]), lower(pref[i+1])}
-		if code[0] < 'a' || code[0] > 'z' || code[1] < 'a' || code[1] > 'z' {
-			return
-		}
-		if string(code) == "cn" {
-			code = []byte("zh")
-		}
-		if slices.Contains(terminal, string(code)) {
-			s.res.Language = string(code)
-			return
-		}
-	}
-}
-
-func lower(c byte) byte {
-	if c >= 'A' && c <= 'Z' {
-		return c + 'a' - 'A'
-	}
-	return c
+	s.res.Language = lang.Choose(pref, s.cfg.Languages)
 }
 
 // validLanguage reports whether l is two lower-case letters (ISO 639-1).
-func validLanguage(l string) bool {
-	return len(l) == 2 && l[0] >= 'a' && l[0] <= 'z' && l[1] >= 'a' && l[1] <= 'z'
-}
+func validLanguage(l string) bool { return lang.Valid(l) }

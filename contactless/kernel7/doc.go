@@ -63,4 +63,13 @@
 // Spending Amount (9F5D, the card's electronic cash balance after the
 // transaction) when the card returned it; an approval also shows it to the
 // cardholder as a balance in the transaction currency.
+//
+// # Electronic cash balance
+//
+// Book C-7 has no balance inquiry: every GET PROCESSING OPTIONS is a
+// transaction the card counts. [BalanceInquiry], registered for Kernel 7
+// in its place, reads the UnionPay electronic cash balance and limits as
+// the contact interface does (JR/T 0025.13): GET DATA 9F79, 9F78, 9F77
+// and 9F6D after the Entry Point's final SELECT, and ends with the balance
+// shown and the four objects in the Discretionary Data.
 package kernel7

@@ -147,9 +147,7 @@ func (s *transactionState) initiate() *contactless.Outcome {
 			s.ttq = [4]byte(v)
 		}
 	}
-	if v, ok := tlv.Find(a.FCI, 0x5F2D); ok && len(v) <= 8 {
-		s.langPref = string(v)
-	}
+	s.langPref = languagePreference(a.FCI)
 	s.date = a.Time()
 	if d, ok := s.term.Find(0x9A); ok {
 		if t, ok := quick.BCDDate(d); ok {

@@ -420,6 +420,12 @@ var logFormat = mustHex("9A039F21039F02065F2A029F36029C01")
 // (Book 3 §6.5.7).
 func (c *Card) getData(a *appState, cmd apdu.Command) apdu.Response {
 	tag := tlv.Tag(cmd.P1)<<8 | tlv.Tag(cmd.P2)
+	if q := a.perso.cfg.QVSDC; tag == 0x9F79 && q != nil && q.UnionPay && a.offline >= 0 {
+		// A QuickPass application spends its offline approvals from its
+		// electronic cash: its EC Balance is its Available Offline
+		// Spending Amount 9F5D, as the last transaction left it.
+		return ok(tlv.AppendTLV(nil, tag, bcd6(uint64(a.offline))))
+	}
 	var v []byte
 	switch tag {
 	case 0x9F36:

@@ -14,7 +14,10 @@ const PDOLQuickPass = "9F66049F02069F03069F1A0295055F2A029A039C019F3704"
 // Identifier 07 in the PPSE, AIP 2000 (fDDA supported), the QuickPass PDOL,
 // language preference Chinese then English, issuer country 156 (China),
 // the Issuer Application Data in the UnionPay layout, an Available Offline
-// Spending Amount (the electronic cash balance) of 500.00, fDDA version 01.
+// Spending Amount (the electronic cash balance, which GET DATA 9F79 also
+// answers) of 500.00, fDDA version 01, and the electronic cash limits GET
+// DATA reads (EC Balance Limit 9F77 1000.00, EC Single Transaction Limit
+// 9F78 500.00, EC Reset Threshold 9F6D 100.00).
 func quickPassApp(aid, label, name string) Application {
 	return Application{
 		AID:                mustHex(aid),
@@ -30,6 +33,11 @@ func quickPassApp(aid, label, name string) Application {
 		IssuerCountry:      mustHex("0156"),
 		ATC:                0x0040,
 		LastOnlineATC:      0x003F,
+		IssuerData: []IssuerDataObject{
+			{Tag: mustHex("9F77"), Value: bcd12(100000)},
+			{Tag: mustHex("9F78"), Value: bcd12(50000)},
+			{Tag: mustHex("9F6D"), Value: bcd12(10000)},
+		},
 		QVSDC: &QVSDC{
 			UnionPay:         true,
 			CTQ:              mustHex("0000"),

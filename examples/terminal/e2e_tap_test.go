@@ -108,9 +108,9 @@ func TestE2ETapCommandText(t *testing.T) {
 	t.Logf("%s", s)
 	for _, line := range []string{
 		"card in " + env.reader + ", T=1, ATR 3B80800101\n",
-		"[display] Present Card, Ready to Read\n",
-		"[display] Approved, Card Read Successfully, hold 1300 ms, language en, Balance 49000 (840)\n",
-		"\noutcome:      approved\ninterface:    contactless\napplication:  A0000000031010 VISA CREDIT, Kernel 3 (Visa)\ncard:         476173******0019\namount:       10.00\n",
+		"[display] Present Card (Ready to Read)\n",
+		"[display] Approved, Balance USD 490.00 (Card Read Successfully, hold 1300 ms)\n",
+		"\noutcome:      approved\ninterface:    contactless\napplication:  A0000000031010 VISA CREDIT, Kernel 3 (Visa)\ncard:         476173******0019\namount:       USD 10.00\nlanguage:     en\n",
 		"\nTVR:          0000000000\nTTQ:          3600C000\nCTQ:          0000\n",
 		"\ntrace (6 commands):\n",
 	} {

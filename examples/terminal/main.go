@@ -35,7 +35,9 @@
 //	-type T          purchase, cash, cashback, refund, inquiry, or two hex digits;
 //	                 an inquiry (30 or 31) reads a UnionPay card's electronic
 //	                 cash balance and limits first (GET DATA 9F79, 9F78, 9F77,
-//	                 9F6D; emv.Transaction.ECBalance) and prints them
+//	                 9F6D; emv.Transaction.ECBalance) and prints them; on
+//	                 the contactless interface a QuickPass card's, after the
+//	                 Entry Point's selection (kernel7.BalanceInquiry)
 //	-pin PINS        the PINs the cardholder types, separated by commas: the
 //	                 first when the card first asks, the next each time it
 //	                 asks again (after a wrong PIN, 63Cx), so -pin 9999,1234
@@ -78,11 +80,21 @@
 //
 // On the contactless interface the transaction runs through the Entry
 // Point of EMV Contactless Book B (package contactless) with the kernels
-// registered by Kernel ID (Kernel 3, Visa qVSDC), and the reader
-// configuration of the -config file's contactless section, or the
-// built-in one (Visa by Kernel 3, TTQ 3600C000, online above 50.00, a CVM
-// from 50.00, no tap from 1000.00). The User Interface Requests show as
-// "[display]" lines as they come. An Online Request goes to the -host as
+// registered by Kernel ID (Kernel 3, Visa qVSDC; Kernel 7, UnionPay
+// QuickPass), and the reader configuration of the -config file's
+// contactless section, or the built-in one (Visa by Kernel 3, TTQ
+// 3600C000, online above 50.00, a CVM from 50.00, no tap from 1000.00).
+// The User Interface Requests show as "[display]" lines as they come: the
+// message in the cardholder's language (the first of the card's Language
+// Preference 5F2D that the file's "languages" has, else its first; English
+// without languages), an amount or balance with its currency, and the
+// reader's status in brackets:
+//
+//	[display] 交易批准, 余额 CNY 487.66 (Card Read Successfully, hold 1300 ms)
+//
+// The text output then shows the amount, the language and the balance
+// the card returned (9F5D, the electronic cash balance after the tap).
+// An Online Request goes to the -host as
 // on the contact interface (the Data Record as field 55); when the
 // outcome asks for a restart at Start B and the response has data for the
 // card (91, scripts), the card is presented again and the kernel gets 8A,
@@ -95,8 +107,10 @@
 // # JSON output
 //
 // One object; on the contactless interface the fields a tap has (no
-// tsi, oda, receipt) with ttq (9F66), ctq (9F6C), kernel, amount,
-// host_error, online_pin, and entry_point and restart: the Entry Point's
+// tsi, oda, receipt) with ttq (9F66), ctq (9F6C), kernel, amount (in
+// major units), currency, language (of the messages), display (the
+// "[display]" lines), balance (9F5D in minor units, when the card returned
+// it), host_error, online_pin, and entry_point and restart: the Entry Point's
 // runs (contactless.Result's JSON: the Outcome Parameter Set, every UI
 // request in order, the Data Record masked).
 //
@@ -121,7 +135,8 @@
 //	field55         the ICC data for ISO 8583 field 55 (emv.Result.ICCData), hex
 //	arc             the Authorisation Response Code (8A)
 //	script_results  Issuer Script Results (9F5B), hex
-//	ec_balance      an electronic cash balance inquiry's answer (emv.ECBalance):
+//	ec_balance      an electronic cash balance inquiry's answer (emv.ECBalance),
+//	                on either interface:
 //	                balance, balance_limit, single_transaction_limit,
 //	                reset_threshold, in minor units; absent otherwise
 //	apdu_count      the number of command/response exchanges

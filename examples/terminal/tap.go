@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/emvkit/emvkit/apdu/pcsc"
 	"github.com/emvkit/emvkit/contactless"
 	"github.com/emvkit/emvkit/contactless/kernel3"
+	"github.com/emvkit/emvkit/contactless/kernel7"
 	"github.com/emvkit/emvkit/cvm"
 	"github.com/emvkit/emvkit/emv"
 	"github.com/emvkit/emvkit/emv/emvtest"
@@ -26,6 +28,7 @@ import (
 // §3.3.2.5). A kernel is added by one line.
 var kernels = map[contactless.KernelID]contactless.Kernel{
 	contactless.Kernel3: kernel3.New(kernel3.Config{}),
+	contactless.Kernel7: kernel7.New(kernel7.Config{}),
 }
 
 // The values of -interface.
@@ -83,9 +86,16 @@ func contactlessATR(atr []byte) bool {
 // Point's first run, the host's answer to an Online Request, and the run
 // of the restart at Start B when the outcome asked for one.
 type tap struct {
-	Amount   uint64
-	Exponent int
-	First    *contactless.Result
+	Amount uint64
+	// Currency is the transaction currency (5F2A, 5F36) with its ISO 4217
+	// alphabetic code.
+	Currency termkit.Currency
+	// Languages are the reader's languages ([contactless.Config].Languages).
+	Languages []string
+	// Display holds what the reader's display showed, one line per UI
+	// Request, in the order they came (displayLine).
+	Display []string
+	First   *contactless.Result
 	// Online is set when the outcome was an Online Request.
 	Online bool
 	// OnlinePIN: the cardholder entered a PIN for the issuer.
@@ -98,6 +108,48 @@ type tap struct {
 	Second *contactless.Result
 	// Err is the Entry Point's error (a run that could not go on).
 	Err error
+	// ECBalance is what an electronic cash balance inquiry read
+	// (kernel7.BalanceInquiry); nil for any other tap.
+	ECBalance *emv.ECBalance
+}
+
+// inquiryKernels are the kernels of a balance inquiry: [kernels] with
+// Kernel 7's electronic cash balance inquiry in place of Kernel 7 (a
+// card without electronic cash gets the Kernel 7 transaction, for the
+// issuer).
+func inquiryKernels() map[contactless.KernelID]contactless.Kernel {
+	ks := make(map[contactless.KernelID]contactless.Kernel, len(kernels))
+	for id, k := range kernels {
+		ks[id] = k
+	}
+	k7, _ := kernels[contactless.Kernel7].(*kernel7.Kernel)
+	ks[contactless.Kernel7] = kernel7.BalanceInquiry{Kernel: k7}
+	return ks
+}
+
+// ecBalance reads the electronic cash balance and limits a balance
+// inquiry left in the Discretionary Data (9F79, 9F78, 9F77, 9F6D, n 12);
+// nil when it has no 9F79 (the card had no electronic cash).
+func ecBalance(r *contactless.Result) *emv.ECBalance {
+	if r == nil || r.Outcome == nil {
+		return nil
+	}
+	amount := func(tag tlv.Tag) *uint64 {
+		v, ok := tlv.Find(r.Outcome.DiscretionaryData, tag)
+		if !ok || len(v) != 6 {
+			return nil
+		}
+		n, err := strconv.ParseUint(tlv.Digits(v), 10, 64)
+		if err != nil || len(tlv.Digits(v)) != 12 {
+			return nil
+		}
+		return &n
+	}
+	b := amount(0x9F79)
+	if b == nil {
+		return nil
+	}
+	return &emv.ECBalance{Balance: *b, SingleTransactionLimit: amount(0x9F78), BalanceLimit: amount(0x9F77), ResetThreshold: amount(0x9F6D)}
 }
 
 // field is the reader's field for the Entry Point: the one card in it.
@@ -148,12 +200,16 @@ func runContactless(ctx context.Context, o options, term *emv.Terminal, card apd
 	} else {
 		f.again = readerAgain(reader)
 	}
+	var shown []string
 	show := func(u contactless.UIRequest) {
+		line := displayLine(u, cfg)
+		shown = append(shown, line)
 		if !o.json {
-			fmt.Fprintf(stdout, "[display] %s\n", u)
+			fmt.Fprintf(stdout, "[display] %s\n", line)
 		}
 	}
 	t := runTap(ctx, cfg, txn, term, f, show)
+	t.Display = shown
 	if t.First == nil {
 		return t.Err // an invalid configuration: nothing was sent
 	}
@@ -168,6 +224,40 @@ func runContactless(ctx context.Context, o options, term *emv.Terminal, card apd
 		return fmt.Errorf("%w: %v", errTransaction, t.Err)
 	}
 	return nil
+}
+
+// tapCurrency is the reader's transaction currency, named by its ISO 4217
+// alphabetic code.
+func tapCurrency(cfg *contactless.Config) termkit.Currency {
+	return termkit.Currency{Code: cfg.Currency, Alpha: termkit.CurrencyName(cfg.Currency), Exponent: cfg.CurrencyExponent}
+}
+
+// displayLine is what the reader's display shows for a User Interface
+// Request (Book A §7.1): the message in the cardholder's language (the
+// first of the card's Language Preference the reader has, else the
+// reader's default: [contactless.UIRequest.Language]), the amount or
+// balance with its currency, and, in brackets, the status the reader's
+// indicator shows and the hold time:
+//
+//	交易批准, 余额 CNY 487.66 (Card Read Successfully, hold 1300 ms)
+//
+// The value is in the reader's currency exponent: Book A gives the value
+// in the transaction currency, the only one the reader has an exponent
+// for.
+func displayLine(u contactless.UIRequest, cfg *contactless.Config) string {
+	l := u.Language(cfg.Languages)
+	var b strings.Builder
+	b.WriteString(u.Message.Text(l))
+	if u.ValueQualifier != contactless.ValueNone {
+		cur := termkit.Currency{Code: u.CurrencyCode, Alpha: termkit.CurrencyName(u.CurrencyCode), Exponent: cfg.CurrencyExponent}
+		fmt.Fprintf(&b, ", %s %s", u.ValueQualifier.Text(l), cur.Display(u.Value))
+	}
+	fmt.Fprintf(&b, " (%s", u.Status)
+	if u.HoldTime != 0 {
+		fmt.Fprintf(&b, ", hold %d ms", u.HoldTime*100)
+	}
+	b.WriteString(")")
+	return b.String()
 }
 
 // contactlessConfig loads the contactless section of the configuration
@@ -197,10 +287,17 @@ func contactlessConfig(path string, card *emvtest.Card) (*contactless.Config, er
 // Start A, the host for an Online Request, and the restart at Start B the
 // outcome asks for.
 func runTap(ctx context.Context, cfg *contactless.Config, txn emv.Transaction, term *emv.Terminal, f *field, show func(contactless.UIRequest)) *tap {
-	ep := &contactless.EntryPoint{Config: cfg, Kernels: kernels, UI: show}
-	t := &tap{Amount: txn.Amount, Exponent: cfg.CurrencyExponent}
+	ks := kernels
+	if txn.ECBalance {
+		ks = inquiryKernels()
+	}
+	ep := &contactless.EntryPoint{Config: cfg, Kernels: ks, UI: show}
+	t := &tap{Amount: txn.Amount, Currency: tapCurrency(cfg), Languages: cfg.Languages}
 	ctxn := &contactless.Transaction{Type: byte(txn.Type), Amount: txn.Amount, OtherAmount: txn.AmountOther, Time: txn.Time}
 	t.First, t.Err = ep.Run(ctx, f, ctxn)
+	if txn.ECBalance {
+		t.ECBalance = ecBalance(t.First)
+	}
 	if t.Err != nil || t.First == nil || t.First.Outcome == nil || t.First.Outcome.Parameters.Status != contactless.StatusOnlineRequest {
 		return t
 	}
@@ -331,6 +428,9 @@ func (t *tap) outcome() string {
 	if last == nil || last.Outcome == nil {
 		return "no outcome"
 	}
+	if t.ECBalance != nil {
+		return emv.BalanceRead.String()
+	}
 	st := last.Outcome.Parameters.Status
 	switch {
 	case t.Online && t.HostErr != nil:
@@ -411,6 +511,32 @@ func (t *tap) trace() contactless.Trace {
 		tr = append(tr, t.Second.Trace...)
 	}
 	return tr
+}
+
+// language is the language of the cardholder messages: that of the last
+// UI Request (the card's preference once it gave one), else the reader's
+// default.
+func (t *tap) language() string {
+	last := t.final()
+	if last != nil && len(last.UI) > 0 {
+		return last.UI[len(last.UI)-1].Language(t.Languages)
+	}
+	return contactless.UIRequest{}.Language(t.Languages)
+}
+
+// balance is the Available Offline Spending Amount (9F5D: the electronic
+// cash balance the card has left after the tap) of the first run's
+// Discretionary Data, in minor units; false when the card returned none.
+func (t *tap) balance() (uint64, bool) {
+	if t.First == nil || t.First.Outcome == nil {
+		return 0, false
+	}
+	v, ok := tlv.Find(t.First.Outcome.DiscretionaryData, 0x9F5D)
+	if !ok || len(v) != 6 {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(tlv.Digits(v), 10, 64)
+	return n, err == nil
 }
 
 // cvmName is the CVM of the outcome that decided it (the first run's: the

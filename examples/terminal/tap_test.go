@@ -184,22 +184,23 @@ func TestTapText(t *testing.T) {
 	require.NoError(t, run(context.Background(), []string{"-card", "visa-qvsdc-offline"}, strings.NewReader(""), &out, &errOut), errOut.String())
 	head, trace, ok := strings.Cut(out.String(), "\ntrace (6 commands):\n")
 	require.True(t, ok, out.String())
-	assert.Equal(t, `[display] Present Card, Ready to Read
-[display] Card Read OK, Card Read Successfully, language en
-[display] Approved, Card Read Successfully, hold 1300 ms, language en, Balance 48766 (840)
+	assert.Equal(t, `[display] Present Card (Ready to Read)
+[display] Card Read OK (Card Read Successfully)
+[display] Approved, Balance USD 487.66 (Card Read Successfully, hold 1300 ms)
 
 outcome:      approved
 interface:    contactless
 application:  A0000000031010 VISA CREDIT, Kernel 3 (Visa)
 card:         476173******0019
-amount:       12.34
+amount:       USD 12.34
+language:     en
 parameters:   Approved, CVM No CVM, UI on outcome [Approved, Card Read Successfully, hold 1300 ms, language en, Balance 48766 (840)], Data Record, Discretionary Data
 CVM:          No CVM
 TVR:          0000000000
 TTQ:          3600C000
 CTQ:          0000
 `, head[:strings.Index(head, "cryptogram:")])
-	assert.Regexp(t, `cryptogram:   CID 40 AC [0-9A-F]{16} ATC 0021\n$`, head)
+	assert.Regexp(t, `cryptogram:   CID 40 AC [0-9A-F]{16} ATC 0021\nbalance 9F5D: USD 487.66\n$`, head)
 	assert.Equal(t, 6, strings.Count(trace, "\n"))
 	assert.NotContains(t, out.String(), "4761739001020019")
 }

@@ -6,15 +6,16 @@ import (
 	"io"
 
 	"github.com/emvkit/emvkit/contactless"
+	"github.com/emvkit/emvkit/emv"
 	"github.com/emvkit/emvkit/examples/internal/app"
-	"github.com/emvkit/emvkit/termkit"
 	"github.com/emvkit/emvkit/tvr"
 )
 
 // printTapText prints a contactless transaction as printText prints a
 // contact one: the outcome, then the card, the amount, the Outcome
 // Parameter Set, the CVM, the TVR bit by bit, the TTQ and CTQ, the
-// cryptogram, the host's answer and the trace.
+// cryptogram, the balance the card returned (9F5D), the host's answer and
+// the trace.
 func printTapText(w io.Writer, t *tap) {
 	fmt.Fprintf(w, "\noutcome:      %s\n", t.outcome())
 	if t.Err != nil {
@@ -30,7 +31,8 @@ func printTapText(w io.Writer, t *tap) {
 	if pan := t.maskedPAN(); pan != "" {
 		fmt.Fprintf(w, "card:         %s\n", pan)
 	}
-	fmt.Fprintf(w, "amount:       %s\n", termkit.Currency{Exponent: t.Exponent}.Format(t.Amount))
+	fmt.Fprintf(w, "amount:       %s\n", t.Currency.Display(t.Amount))
+	fmt.Fprintf(w, "language:     %s\n", t.language())
 	fmt.Fprintf(w, "parameters:   %s\n", t.First.Outcome.Parameters)
 	if t.Second != nil {
 		fmt.Fprintf(w, "restart:      %s\n", t.Second.Outcome.Parameters)
@@ -55,11 +57,17 @@ func printTapText(w io.Writer, t *tap) {
 	if ac := t.value(0x9F26); ac != nil {
 		fmt.Fprintf(w, "cryptogram:   CID %X AC %X ATC %X\n", t.value(0x9F27), ac, t.value(0x9F36))
 	}
+	if b, ok := t.balance(); ok {
+		fmt.Fprintf(w, "balance 9F5D: %s\n", t.Currency.Display(b))
+	}
 	if a := t.arc(); a != "" {
 		fmt.Fprintf(w, "ARC:          %s\n", a)
 	}
 	if v := t.value(0x9F5B); v != nil {
 		fmt.Fprintf(w, "scripts 9F5B: %X\n", v)
+	}
+	if t.ECBalance != nil {
+		printECBalance(w, &emv.Result{ECBalance: t.ECBalance}, t.Currency.Exponent)
 	}
 	tr := t.trace()
 	fmt.Fprintf(w, "\ntrace (%d commands):\n%s", len(tr), tr)
@@ -81,6 +89,11 @@ type jsonTap struct {
 	Kernel     string              `json:"kernel,omitempty"`
 	PAN        string              `json:"pan"`
 	Amount     string              `json:"amount"`
+	Currency   string              `json:"currency"`
+	Language   string              `json:"language"`
+	Display    []string            `json:"display"`
+	Balance    *uint64             `json:"balance,omitempty"`
+	ECBalance  *emv.ECBalance      `json:"ec_balance,omitempty"`
 	TVR        string              `json:"tvr"`
 	TVRBits    []string            `json:"tvr_bits"`
 	TTQ        string              `json:"ttq"`
@@ -104,7 +117,10 @@ func printTapJSON(w io.Writer, t *tap, reader *app.Reader) error {
 		Outcome:    t.outcome(),
 		Interface:  ifaceContactless,
 		PAN:        t.maskedPAN(),
-		Amount:     termkit.Currency{Exponent: t.Exponent}.Format(t.Amount),
+		Amount:     t.Currency.Format(t.Amount),
+		Currency:   t.Currency.String(),
+		Language:   t.language(),
+		Display:    append([]string{}, t.Display...),
 		TVR:        fmt.Sprintf("%X", t.value(0x95)),
 		TVRBits:    []string{},
 		TTQ:        fmt.Sprintf("%X", t.value(0x9F66)),
@@ -117,6 +133,7 @@ func printTapJSON(w io.Writer, t *tap, reader *app.Reader) error {
 		ARC:        t.arc(),
 		OnlinePIN:  t.OnlinePIN,
 		Scripts:    fmt.Sprintf("%X", t.value(0x9F5B)),
+		ECBalance:  t.ECBalance,
 		EntryPoint: t.First,
 		Restart:    t.Second,
 		Trace:      []string{},
@@ -135,6 +152,9 @@ func printTapJSON(w io.Writer, t *tap, reader *app.Reader) error {
 	}
 	if t.HostErr != nil {
 		j.HostError = t.HostErr.Error()
+	}
+	if b, ok := t.balance(); ok {
+		j.Balance = &b
 	}
 	if reader != nil {
 		j.Reader = reader.Name
