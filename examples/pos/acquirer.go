@@ -43,13 +43,15 @@ func (r *authRequest) String() string {
 
 // authResponse is the acquirer's answer (ISO 8583 0110).
 type authResponse struct {
-	MTI          string // "0110"
+	MTI          string // "0210"
+	RRN          string // field 37, Retrieval Reference Number
+	AuthCode     string // field 38, authorisation code: approvals only
 	ResponseCode string // field 39: "00" approved
 	ICCData      []byte // field 55: 91 Issuer Authentication Data, 8A, issuer scripts 71/72
 }
 
 func (r *authResponse) String() string {
-	return fmt.Sprintf("%s 39=%s 55=[%d bytes:%s]", r.MTI, r.ResponseCode, len(r.ICCData), tagList(r.ICCData))
+	return fmt.Sprintf("%s 37=%s 38=%s 39=%s 55=[%d bytes:%s]", r.MTI, r.RRN, r.AuthCode, r.ResponseCode, len(r.ICCData), tagList(r.ICCData))
 }
 
 // tagList names the top-level tags of a field 55, each after a space.
@@ -68,7 +70,6 @@ func tagList(icc []byte) []byte {
 // authorised: the terminal is then unable to go online.
 type acquirer struct {
 	issuers map[string]*emvtest.Issuer // by PAN
-	stan    uint32
 }
 
 var errNoIssuer = errors.New("acquirer: no route to the card's issuer")
@@ -85,18 +86,34 @@ func (a *acquirer) authorise(ctx context.Context, req *authRequest) (*authRespon
 	if err != nil {
 		return nil, err
 	}
-	return &authResponse{MTI: "0110", ResponseCode: string(r.ARC[:]), ICCData: r.ICCData}, nil
+	resp := &authResponse{MTI: responseMTI(req.MTI), RRN: rrn(req), ResponseCode: string(r.ARC[:]), ICCData: r.ICCData}
+	if resp.ResponseCode == "00" {
+		resp.AuthCode = authCode(req)
+	}
+	return resp, nil
+}
+
+// responseMTI is the answer's message type: the request's, plus 10.
+func responseMTI(mti string) string { return mti[:2] + string(mti[2]+1) + mti[3:] }
+
+// rrn is the acquirer's Retrieval Reference Number (field 37, an 12):
+// the date as YYMMDD and the terminal's STAN.
+func rrn(req *authRequest) string { return req.Time.Format("060102") + fmt.Sprintf("%06d", req.STAN) }
+
+// authCode is the virtual acquirer's authorisation code (field 38, an 6),
+// derived from the STAN so that a day replays the same.
+func authCode(req *authRequest) string {
+	return fmt.Sprintf("%06d", (uint64(req.STAN)*7919+104729)%1000000)
 }
 
 // request builds the 0100 message from what the kernel hands the host.
-func (a *acquirer) request(cfg *emv.Config, req *emv.OnlineRequest) *authRequest {
-	a.stan++
+func (a *acquirer) request(cfg *emv.Config, req *emv.OnlineRequest, stan uint32) *authRequest {
 	return &authRequest{
-		MTI:            "0100",
+		MTI:            "0200",
 		PAN:            tlv.Digits(req.PAN()),
 		ProcessingCode: fmt.Sprintf("%02X0000", byte(req.Transaction.Type)),
 		Amount:         req.Transaction.Amount,
-		STAN:           a.stan,
+		STAN:           stan,
 		Time:           req.Transaction.Time,
 		PANSequence:    tlv.Digits(req.PANSequence),
 		TerminalID:     cfg.TerminalID,

@@ -13,13 +13,15 @@
 //     and enters the PIN when the card asks for one (no echo).
 //
 //  5. The terminal goes online when the card or the terminal wants it: an
-//     authorisation request (ISO 8583 0100, the ICC data in its field 55)
+//     authorisation request (ISO 8583 0200, the ICC data in its field 55)
 //     goes to a simulated acquirer, which routes it to the card's virtual
-//     issuer; the answer (0110) carries the response code and, in its
+//     issuer; the answer (0210) carries the response code and, in its
 //     field 55, the ARPC, the ARC and any issuer scripts, which go back
 //     to the card.
 //
-//  6. Two receipts print: the merchant copy, with a signature line when
+//  6. The transaction goes into the journal (-journal, an SQLite file
+//     that survives a restart: masked PAN, amount, STAN, RRN, auth code,
+//     outcome, field 55), then two receipts print: the merchant copy, with a signature line when
 //     the cardholder verification asks for a signature, and the
 //     cardholder copy. Both show the masked PAN, the application label
 //     and AID, TVR, TSI, the cryptogram and the result.
@@ -47,6 +49,7 @@
 //	-wait D          how long to wait for a card in the reader (60s)
 //	-issuer-mk HEX   the issuer master key (AC) of reader cards, for the
 //	                 simulated issuer (see examples/terminal)
+//	-journal FILE    the journal database (default pos-journal.db)
 //	-scripts         the issuer sends a script with each approval (PUT DATA
 //	                 of the Lower Consecutive Offline Limit 9F14), virtual
 //	                 cards only
@@ -91,6 +94,7 @@ type environment struct {
 }
 
 type counter struct {
+	journal  *journal
 	con      *termkit.Console
 	out      io.Writer
 	cfg      *emv.Config
@@ -114,6 +118,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	wait := fs.Duration("wait", 60*time.Second, "how long to wait for a card in the reader")
 	issuerMK := fs.String("issuer-mk", "", "issuer master key (AC) of reader cards, 32 hex digits")
 	scripts := fs.Bool("scripts", false, "the issuer sends a PUT DATA script with each approval (virtual cards)")
+	journalPath := fs.String("journal", "pos-journal.db", "the journal: an SQLite database file, created when missing")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -133,8 +138,14 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	cfg.Time = env.now
 	cfg.Rand = env.rand
+	j, err := openJournal(*journalPath, env.now())
+	if err != nil {
+		return err
+	}
+	defer j.Close()
 	c := &counter{
-		con: termkit.NewConsole(stdin, stdout), out: stdout, cfg: cfg, env: env,
+		journal: j,
+		con:     termkit.NewConsole(stdin, stdout), out: stdout, cfg: cfg, env: env,
 		acq:    &acquirer{issuers: map[string]*emvtest.Issuer{}},
 		reader: *reader, wait: *wait, defaultCard: "visa-cda",
 		cards: map[string]*emvtest.Card{}, scripts: *scripts,
@@ -222,7 +233,11 @@ func (c *counter) sale(ctx context.Context) (bool, error) {
 
 	c.sequence++
 	txn := emv.Transaction{Type: emv.Purchase, Amount: amount, SequenceCounter: c.sequence, Time: c.env.now()}
-	res, stan, err := c.transact(ctx, card, txn)
+	stan, err := c.journal.nextSTAN()
+	if err != nil {
+		return false, err
+	}
+	res, host, err := c.transact(ctx, card, txn, stan)
 	switch {
 	case res == nil:
 		return false, err
@@ -238,6 +253,9 @@ func (c *counter) sale(ctx context.Context) (bool, error) {
 			c.con.Printf("The card was removed too early.\n")
 		}
 		return true, nil
+	}
+	if err := c.record("sale", res, host, stan); err != nil {
+		return false, err
 	}
 	c.printReceipt(res, stan, true)
 	c.printReceipt(res, stan, false)
@@ -305,15 +323,15 @@ func withScript(req *emvtest.AuthorisationRequest, valid bool) emvtest.Decision 
 // transact runs the kernel step by step and answers its requests: the
 // PIN and the trip to the acquirer (the customer chooses the application
 // through termkit.Selector).
-func (c *counter) transact(ctx context.Context, card apdu.Transceiver, txn emv.Transaction) (*emv.Result, uint32, error) {
+func (c *counter) transact(ctx context.Context, card apdu.Transceiver, txn emv.Transaction, stan uint32) (*emv.Result, *authResponse, error) {
 	s := emv.Start(ctx, card, c.cfg, &txn, &emv.Terminal{Display: display{c.con}, Selector: &termkit.Selector{Console: c.con}})
 	defer s.Close()
 	pad := &termkit.PINPad{Console: c.con, Rand: c.env.rand}
-	var stan uint32
+	var host *authResponse
 	for {
 		req, done := s.Next()
 		if done != nil {
-			return done.Result, stan, done.Err
+			return done.Result, host, done.Err
 		}
 		switch r := req.(type) {
 		case *emv.EnterPIN:
@@ -333,8 +351,7 @@ func (c *counter) transact(ctx context.Context, card apdu.Transceiver, txn emv.T
 			}
 			r.AnswerPIN(p)
 		case *emv.GoOnline:
-			m := c.acq.request(c.cfg, r.Request)
-			stan = m.STAN
+			m := c.acq.request(c.cfg, r.Request, stan)
 			c.con.Printf("AUTHORISING...\n  > %s\n", m)
 			resp, err := c.acq.authorise(ctx, m)
 			if err != nil {
@@ -343,6 +360,7 @@ func (c *counter) transact(ctx context.Context, card apdu.Transceiver, txn emv.T
 				continue
 			}
 			c.con.Printf("  < %s\n", resp)
+			host = resp
 			r.Answer(emv.ParseHostResponse(resp.ResponseCode, resp.ICCData))
 		case *emv.TransactionDetails:
 			r.Answer(txn)
@@ -359,4 +377,19 @@ func (d display) Show(ctx context.Context, m emv.Message) {
 		return // shown once the receipts are printed
 	}
 	d.con.Printf("[%s]\n", m)
+}
+
+// record writes the transaction to the journal, before its receipt
+// prints.
+func (c *counter) record(kind string, res *emv.Result, host *authResponse, stan uint32) error {
+	e := &entry{STAN: stan, Time: res.Receipt.Time, Operator: c.operator, Kind: kind, MTI: "0200",
+		ProcessingCode: fmt.Sprintf("%02X0000", byte(emv.Purchase)), Amount: res.Receipt.Amount,
+		MaskedPAN: res.Receipt.MaskedPAN, Entry: "chip", Outcome: "declined", Field55: res.ICCData}
+	if res.Outcome.IsApproved() {
+		e.Outcome = "approved"
+	}
+	if host != nil {
+		e.AuthCode, e.RRN, e.ResponseCode = host.AuthCode, host.RRN, host.ResponseCode
+	}
+	return c.journal.add(e)
 }

@@ -3,11 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
+	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/emvkit/emvkit/tlv"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -29,6 +32,9 @@ func counterRun(t *testing.T, args []string, lines ...string) (string, error) {
 	t.Helper()
 	r := steady(3)
 	env := environment{now: func() time.Time { return time.Date(2026, 11, 23, 14, 5, 0, 0, time.UTC) }, rand: &r}
+	if !slices.Contains(args, "-journal") {
+		args = append([]string{"-journal", filepath.Join(t.TempDir(), "journal.db")}, args...)
+	}
 	var out, errOut bytes.Buffer
 	err := run(context.Background(), args, strings.NewReader(strings.Join(lines, "\n")+"\n"), &out, &errOut, env)
 	assert.Empty(t, errOut.String())
@@ -55,7 +61,8 @@ func secrets(t *testing.T, out string, pan string, typed ...string) {
 // (ARQC, the acquirer and issuer, ARPC, issuer script 72, TC; Book 3
 // §10.9-10.11), sign off.
 func TestCounterOfflineAndOnline(t *testing.T) {
-	out, err := counterRun(t, []string{"-scripts"},
+	db := filepath.Join(t.TempDir(), "journal.db")
+	out, err := counterRun(t, []string{"-scripts", "-journal", db},
 		"01", "2468", // operator sign-on
 		"25.00", "", "1234", // offline sale: default card, PIN
 		"100.00", "", "1234", // online sale
@@ -88,7 +95,7 @@ func TestCounterOfflineAndOnline(t *testing.T) {
 	assert.Contains(t, rs[0], "TVR 0000000000                  TSI E800\n")
 	assert.Contains(t, rs[0], "ATC 0011                     CVMR 440302\n")
 	assert.Contains(t, rs[0], "ARC                                   Y1\n")
-	assert.NotContains(t, rs[0], "STAN")
+	assert.Contains(t, rs[0], "STAN                              000001\n")
 
 	// Online: floor limit exceeded (TVR byte 4 bit 8), issuer
 	// authentication and script processing performed (TSI FC00), one
@@ -97,12 +104,33 @@ func TestCounterOfflineAndOnline(t *testing.T) {
 	assert.Contains(t, rs[2], "TVR 0000008000                  TSI FC00\n")
 	assert.Contains(t, rs[2], "ATC 0012                     CVMR 440302\n")
 	assert.Contains(t, rs[2], "ARC                                   00\n")
-	assert.Contains(t, rs[2], "STAN                              000001\n")
+	assert.Contains(t, rs[2], "STAN                              000002\n")
 	assert.Contains(t, rs[2], "SCRIPTS                       2000000001\n")
-	assert.Regexp(t, `> 0100 2=476173\*\*\*\*\*\*0119 3=000000 4=000000010000 11=000001 23=01 41=DEMO0001 49=840 55=\[\d+ bytes: 9F26 9F27 9F10 9F37 9F36 95 `, out)
-	assert.Contains(t, out, "< 0110 39=00 55=[41 bytes: 91 8A 72]")
+	assert.Regexp(t, `> 0200 2=476173\*\*\*\*\*\*0119 3=000000 4=000000010000 11=000002 23=01 41=DEMO0001 49=840 55=\[\d+ bytes: 9F26 9F27 9F10 9F37 9F36 95 `, out)
+	assert.Contains(t, out, "< 0210 37=261123000002 38=120567 39=00 55=[41 bytes: 91 8A 72]")
 	assert.Less(t, strings.Index(out, "AUTHORISING"), strings.Index(out, rs[2]))
 	assert.True(t, strings.HasSuffix(strings.TrimSpace(out[:strings.LastIndex(out, "--- new sale")]), "REMOVE CARD"))
+
+	// The journal, read back after the counter closed it: both sales, the
+	// PAN masked, the online one with the acquirer's RRN and auth code.
+	es := journalRows(t, db, 1)
+	require.Len(t, es, 2)
+	assert.Equal(t, []string{"000001 sale 0200 000000 2500 476173******0119 chip    approved", "000002 sale 0200 000000 10000 476173******0119 chip 261123000002 120567 00 approved"},
+		[]string{es[0].line(), es[1].line()})
+	v, ok := tlv.Find(es[1].Field55, 0x9F02)
+	require.True(t, ok, "field 55 journalled")
+	assert.Equal(t, []byte{0, 0, 0, 1, 0, 0}, v)
+}
+
+// journalRows opens the journal at path and returns the rows of a batch.
+func journalRows(t *testing.T, path string, batch int) []*entry {
+	t.Helper()
+	j, err := openJournal(path, time.Now())
+	require.NoError(t, err)
+	defer j.Close()
+	es, err := j.entries(batch)
+	require.NoError(t, err)
+	return es
 }
 
 // A signature card (CVM 1E, Book 3 §10.5): the merchant copy has the
