@@ -119,8 +119,9 @@ type acquirer struct {
 var errNoIssuer = errors.New("acquirer: no route to the card's issuer")
 
 func (a *acquirer) authorise(ctx context.Context, req *authRequest) (*authResponse, error) {
-	if req.ICCData == nil || req.MTI == "0220" {
-		// Nothing for the issuer to check: no chip data, or an advice.
+	if req.ICCData == nil || req.MTI == "0220" || req.MTI == "0400" {
+		// Nothing for the issuer to check: no chip data, an advice or a
+		// reversal.
 		return a.standIn(req), nil
 	}
 	iss := a.issuers[req.PAN]
@@ -164,7 +165,7 @@ func (a *acquirer) standIn(req *authRequest) *authResponse {
 	case req.OriginalSTAN == 0 && a.issuers[req.PAN] == nil && a.issuers[""] == nil:
 		resp.ResponseCode = "14"
 	}
-	if resp.ResponseCode == "00" {
+	if resp.ResponseCode == "00" && req.MTI != "0400" {
 		resp.AuthCode = authCode(req)
 		if req.ProcessingCode[:2] == "31" {
 			b := uint64(virtualBalance)

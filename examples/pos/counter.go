@@ -211,12 +211,17 @@ func (c *counter) keyed(ctx context.Context, k *kind, orig *entry, stan uint32) 
 	req := &authRequest{MTI: k.mti, ProcessingCode: k.processingCode(), Amount: amount, STAN: stan, Time: now,
 		EntryMode: "012", TerminalID: c.cfg.TerminalID, MerchantID: c.cfg.MerchantID, Currency: c.cfg.Currency,
 		OriginalSTAN: orig.STAN, OriginalRRN: orig.RRN, OriginalAuthCode: orig.AuthCode, MaskedPAN: orig.MaskedPAN}
-	resp, err := c.online(ctx, req)
+	resp, lost, err := c.online(ctx, req)
 	if err != nil {
 		return err
 	}
 	e := &entry{STAN: stan, Time: now, Operator: c.operator, Kind: k.name, MTI: k.mti, ProcessingCode: k.processingCode(),
 		Amount: amount, MaskedPAN: orig.MaskedPAN, Entry: "key", Original: orig.STAN, Outcome: "declined"}
+	if lost {
+		if e.Reversed, err = c.reverse(ctx, req, "no answer"); err != nil {
+			return err
+		}
+	}
 	if resp != nil {
 		e.RRN, e.AuthCode, e.ResponseCode = resp.RRN, resp.AuthCode, resp.ResponseCode
 		if resp.ResponseCode == "00" {
@@ -238,22 +243,15 @@ func (c *counter) keyed(ctx context.Context, k *kind, orig *entry, stan uint32) 
 }
 
 // online sends a request to the acquirer and shows both messages; a nil
-// answer with a nil error is a host that did not answer.
-func (c *counter) online(ctx context.Context, req *authRequest) (*authResponse, error) {
-	c.con.Printf("联机中 AUTHORISING...\n  > %s\n", req)
-	resp, err := c.acq.authorise(ctx, req)
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil, err
-		}
-		c.con.Printf("  no answer: %v\n", err)
-		return nil, nil
-	}
-	c.con.Printf("  < %s\n", resp)
-	if resp.ResponseCode != "00" {
+// answer with a nil error is a communication failure, and lost reports
+// that the answer to a request sent never came.
+func (c *counter) online(ctx context.Context, req *authRequest) (resp *authResponse, lost bool, err error) {
+	c.con.Printf("联机中 AUTHORISING...\n")
+	resp, lost, err = c.exchange(ctx, req)
+	if resp != nil && resp.ResponseCode != "00" {
 		c.con.Printf("交易拒绝 DECLINED %s: %s\n", resp.ResponseCode, declineReason(resp.ResponseCode))
 	}
-	return resp, nil
+	return resp, lost, err
 }
 
 // withCard runs a transaction with the card: chip, or the magnetic
@@ -276,7 +274,8 @@ func (c *counter) withCard(ctx context.Context, k *kind, orig *entry, stan uint3
 	txn := emv.Transaction{Type: k.emvType, SequenceCounter: c.sequence, Time: c.env.now()}
 	w := &cardWatch{Transceiver: card.chip}
 	w.confirm = func() error { return c.confirmCard(ctx, w) }
-	res, host, err := c.transact(ctx, w, k, orig, &txn, stan)
+	var lost bool
+	res, host, sent, err := c.transact(ctx, w, k, orig, &txn, stan, &lost)
 	switch {
 	case res == nil && !errors.Is(err, errCancelled):
 		return err
@@ -311,7 +310,7 @@ func (c *counter) withCard(ctx context.Context, k *kind, orig *entry, stan uint3
 			Time: res.Receipt.Time, EntryMode: "051", PANSequence: res.Receipt.PANSequence, TerminalID: c.cfg.TerminalID,
 			MerchantID: c.cfg.MerchantID, Currency: c.cfg.Currency, ICCData: res.ICCData,
 			OriginalSTAN: orig.STAN, OriginalRRN: orig.RRN, OriginalAuthCode: orig.AuthCode}
-		if host, err = c.online(ctx, req); err != nil {
+		if host, _, err = c.online(ctx, req); err != nil {
 			return err
 		}
 	}
@@ -321,6 +320,20 @@ func (c *counter) withCard(ctx context.Context, k *kind, orig *entry, stan uint3
 		c.con.Printf("可用余额 AVAILABLE BALANCE %s\n", c.money(*host.Balance))
 	}
 	e := c.chipEntry(k, res, host, stan, orig, w)
+	switch {
+	case lost:
+		if e.Reversed, err = c.reverse(ctx, sent, "no answer"); err != nil {
+			return err
+		}
+	case host != nil && host.ResponseCode == "00" && res.Outcome == emv.OnlineDeclined && k.name != "refund":
+		// The issuer approved, the card refused at the second GENERATE AC
+		// (Book 3 §10.11: an AAC): the acquirer must take back the
+		// approval.
+		sent.ICCData = res.ICCData
+		if e.Reversed, err = c.reverse(ctx, sent, "card declined after approval"); err != nil {
+			return err
+		}
+	}
 	if err := c.journal.add(e); err != nil {
 		return err
 	}
@@ -527,7 +540,7 @@ func (c *counter) virtualCard(name string) (*emvtest.Card, error) {
 // transaction once the card is known (after the operator's check), the
 // PIN and the trip to the acquirer (the customer chooses the
 // application through termkit.Selector).
-func (c *counter) transact(ctx context.Context, card *cardWatch, k *kind, orig *entry, txn *emv.Transaction, stan uint32) (*emv.Result, *authResponse, error) {
+func (c *counter) transact(ctx context.Context, card *cardWatch, k *kind, orig *entry, txn *emv.Transaction, stan uint32, reversal *bool) (*emv.Result, *authResponse, *authRequest, error) {
 	var start *emv.Transaction
 	if k.name == "balance" {
 		// The electronic cash inquiry must be known from the start; a card
@@ -539,10 +552,11 @@ func (c *counter) transact(ctx context.Context, card *cardWatch, k *kind, orig *
 	defer s.Close()
 	pad := &termkit.PINPad{Console: c.con, Rand: c.env.rand}
 	var host *authResponse
+	var sent *authRequest
 	for {
 		req, done := s.Next()
 		if done != nil {
-			return done.Result, host, done.Err
+			return done.Result, host, sent, done.Err
 		}
 		switch r := req.(type) {
 		case *emv.EnterPIN:
@@ -567,11 +581,12 @@ func (c *counter) transact(ctx context.Context, card *cardWatch, k *kind, orig *
 			if orig != nil {
 				m.OriginalSTAN, m.OriginalRRN, m.OriginalAuthCode = orig.STAN, orig.RRN, orig.AuthCode
 			}
-			resp, err := c.online(ctx, m)
+			resp, lost, err := c.online(ctx, m)
 			if err != nil {
 				r.Answer(nil, err)
 				continue
 			}
+			sent, *reversal = m, lost
 			if resp == nil {
 				r.Answer(nil, errNoAnswer)
 				continue
@@ -581,7 +596,7 @@ func (c *counter) transact(ctx context.Context, card *cardWatch, k *kind, orig *
 		case *emv.TransactionDetails:
 			if card.records {
 				if err := card.confirm(); err != nil {
-					return nil, nil, err
+					return nil, nil, nil, err
 				}
 			}
 			if orig != nil || k.name != "balance" {
@@ -589,12 +604,12 @@ func (c *counter) transact(ctx context.Context, card *cardWatch, k *kind, orig *
 				if orig != nil {
 					var err error
 					if limit, err = c.amountRule(k, orig); err != nil {
-						return nil, nil, err
+						return nil, nil, nil, err
 					}
 				}
 				a, err := c.askAmount(ctx, limit)
 				if err != nil {
-					return nil, nil, err
+					return nil, nil, nil, err
 				}
 				txn.Amount = a
 			}
@@ -696,12 +711,17 @@ func (c *counter) stripe(ctx context.Context, k *kind, orig *entry, stan uint32,
 	if orig != nil {
 		req.OriginalSTAN, req.OriginalRRN, req.OriginalAuthCode = orig.STAN, orig.RRN, orig.AuthCode
 	}
-	resp, err := c.online(ctx, req)
+	resp, lost, err := c.online(ctx, req)
 	if err != nil {
 		return err
 	}
 	e := &entry{STAN: stan, Time: now, Operator: c.operator, Kind: k.name, MTI: k.mti, ProcessingCode: k.processingCode(),
 		Amount: amount, MaskedPAN: tlv.MaskPAN(pan), Entry: entryName, Outcome: "no answer"}
+	if lost {
+		if e.Reversed, err = c.reverse(ctx, req, "no answer"); err != nil {
+			return err
+		}
+	}
 	if orig != nil {
 		e.Original = orig.STAN
 	}

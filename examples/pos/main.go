@@ -58,6 +58,9 @@
 //	-issuer-mk HEX   the issuer master key (AC) of reader cards, for the
 //	                 simulated issuer (see examples/terminal)
 //	-journal FILE    the journal database (default pos-journal.db)
+//	-fault LIST      test bench: the virtual line fails (downN: N dials
+//	                 fail; loseN: N answers are lost; arpc: the ARPC is
+//	                 damaged on the way)
 //	-scripts         the issuer sends a script with each approval (PUT DATA
 //	                 of the Lower Consecutive Offline Limit 9F14), virtual
 //	                 cards only
@@ -99,6 +102,7 @@ type environment struct {
 }
 
 type counter struct {
+	faults      faults
 	lastReceipt func() // reprints the merchant copy of the last receipt
 	journal     *journal
 	con         *termkit.Console
@@ -124,6 +128,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	wait := fs.Duration("wait", 60*time.Second, "how long to wait for a card in the reader")
 	issuerMK := fs.String("issuer-mk", "", "issuer master key (AC) of reader cards, 32 hex digits")
 	scripts := fs.Bool("scripts", false, "the issuer sends a PUT DATA script with each approval (virtual cards)")
+	fault := fs.String("fault", "", "test bench: the virtual line fails: downN (N dials fail), loseN (N answers lost), arpc (the ARPC damaged)")
 	journalPath := fs.String("journal", "pos-journal.db", "the journal: an SQLite database file, created when missing")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -144,14 +149,18 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	cfg.Time = env.now
 	cfg.Rand = env.rand
+	fl, err := parseFaults(*fault)
+	if err != nil {
+		return err
+	}
 	j, err := openJournal(*journalPath, env.now())
 	if err != nil {
 		return err
 	}
 	defer j.Close()
 	c := &counter{
-		journal: j,
-		con:     termkit.NewConsole(stdin, stdout), out: stdout, cfg: cfg, env: env,
+		journal: j, faults: fl,
+		con: termkit.NewConsole(stdin, stdout), out: stdout, cfg: cfg, env: env,
 		acq:    &acquirer{issuers: map[string]*emvtest.Issuer{}},
 		reader: *reader, wait: *wait, defaultCard: "visa-cda",
 		cards: map[string]*emvtest.Card{}, scripts: *scripts,
