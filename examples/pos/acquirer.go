@@ -27,6 +27,15 @@ type authRequest struct {
 	Currency       uint16    // field 49
 	OnlinePIN      bool      // field 52 present (the enciphered PIN block; never printed)
 	ICCData        []byte    // field 55: the data objects of emv.Field55Tags
+	EntryMode      string    // field 22: 051 chip, 021 stripe, 801 stripe after a chip failure, 012 keyed
+	Track2         []byte    // field 35, a swiped card's track 2 (printed masked)
+	MaskedPAN      string    // a keyed void or completion: the original's card, as the journal has it
+
+	// The transaction a void, refund or completion refers to (field 61
+	// and 37/38 of the original).
+	OriginalSTAN     uint32
+	OriginalRRN      string
+	OriginalAuthCode string
 }
 
 // String is the request as the terminal's log shows it: PAN masked, the
@@ -37,19 +46,56 @@ func (r *authRequest) String() string {
 	if r.OnlinePIN {
 		pin = " 52=[PIN block]"
 	}
-	return fmt.Sprintf("%s 2=%s 3=%s 4=%012d 11=%06d 23=%s 41=%s 49=%03d%s 55=[%d bytes:%s]",
-		r.MTI, tlv.MaskPAN(r.PAN), r.ProcessingCode, r.Amount, r.STAN, r.PANSequence, r.TerminalID, r.Currency, pin, len(r.ICCData), tags)
+	pan := r.MaskedPAN
+	if r.PAN != "" {
+		pan = tlv.MaskPAN(r.PAN)
+	}
+	s := fmt.Sprintf("%s 2=%s 3=%s 4=%012d 11=%06d 22=%s", r.MTI, pan, r.ProcessingCode, r.Amount, r.STAN, r.EntryMode)
+	if r.PANSequence != "" {
+		s += " 23=" + r.PANSequence
+	}
+	if r.Track2 != nil {
+		s += " 35=" + tlv.MaskTrack2(r.Track2)
+	}
+	if r.OriginalRRN != "" {
+		s += " 37=" + r.OriginalRRN
+	}
+	if r.OriginalAuthCode != "" {
+		s += " 38=" + r.OriginalAuthCode
+	}
+	s += fmt.Sprintf(" 41=%s 49=%03d%s", r.TerminalID, r.Currency, pin)
+	if r.ICCData != nil {
+		s += fmt.Sprintf(" 55=[%d bytes:%s]", len(r.ICCData), tags)
+	}
+	if r.OriginalSTAN != 0 {
+		s += fmt.Sprintf(" 61=%06d", r.OriginalSTAN)
+	}
+	return s
 }
 
 // authResponse is the acquirer's answer (ISO 8583 0110).
 type authResponse struct {
-	MTI          string // "0110"
-	ResponseCode string // field 39: "00" approved
-	ICCData      []byte // field 55: 91 Issuer Authentication Data, 8A, issuer scripts 71/72
+	MTI          string  // "0210"
+	RRN          string  // field 37, Retrieval Reference Number
+	AuthCode     string  // field 38, authorisation code: approvals only
+	ResponseCode string  // field 39: "00" approved
+	Balance      *uint64 // field 54: a balance inquiry's available balance
+	ICCData      []byte  // field 55: 91 Issuer Authentication Data, 8A, issuer scripts 71/72
 }
 
 func (r *authResponse) String() string {
-	return fmt.Sprintf("%s 39=%s 55=[%d bytes:%s]", r.MTI, r.ResponseCode, len(r.ICCData), tagList(r.ICCData))
+	s := fmt.Sprintf("%s 37=%s", r.MTI, r.RRN)
+	if r.AuthCode != "" {
+		s += " 38=" + r.AuthCode
+	}
+	s += " 39=" + r.ResponseCode
+	if r.Balance != nil {
+		s += fmt.Sprintf(" 54=%012d", *r.Balance)
+	}
+	if r.ICCData != nil {
+		s += fmt.Sprintf(" 55=[%d bytes:%s]", len(r.ICCData), tagList(r.ICCData))
+	}
+	return s
 }
 
 // tagList names the top-level tags of a field 55, each after a space.
@@ -68,12 +114,16 @@ func tagList(icc []byte) []byte {
 // authorised: the terminal is then unable to go online.
 type acquirer struct {
 	issuers map[string]*emvtest.Issuer // by PAN
-	stan    uint32
 }
 
 var errNoIssuer = errors.New("acquirer: no route to the card's issuer")
 
 func (a *acquirer) authorise(ctx context.Context, req *authRequest) (*authResponse, error) {
+	if req.ICCData == nil || req.MTI == "0220" || req.MTI == "0400" {
+		// Nothing for the issuer to check: no chip data, an advice or a
+		// reversal.
+		return a.standIn(req), nil
+	}
 	iss := a.issuers[req.PAN]
 	if iss == nil {
 		iss = a.issuers[""] // the issuer of every card (-issuer-mk)
@@ -85,18 +135,67 @@ func (a *acquirer) authorise(ctx context.Context, req *authRequest) (*authRespon
 	if err != nil {
 		return nil, err
 	}
-	return &authResponse{MTI: "0110", ResponseCode: string(r.ARC[:]), ICCData: r.ICCData}, nil
+	resp := &authResponse{MTI: responseMTI(req.MTI), RRN: rrn(req), ResponseCode: string(r.ARC[:]), ICCData: r.ICCData}
+	if resp.ResponseCode == "00" {
+		resp.AuthCode = authCode(req)
+		if req.ProcessingCode[:2] == "31" {
+			b := uint64(virtualBalance)
+			resp.Balance = &b
+		}
+	}
+	return resp, nil
+}
+
+// virtualBalance is the available balance the virtual issuers report to a
+// balance inquiry: 8888.88.
+const virtualBalance = 888888
+
+// standIn answers what carries no chip data: a swipe of a card the
+// acquirer has an issuer for is approved (14 invalid card number
+// otherwise); a void or a completion is approved when it names an
+// original this acquirer approved: the authorisation code must be the
+// one it gave to the original's STAN (25 original not found otherwise).
+func (a *acquirer) standIn(req *authRequest) *authResponse {
+	resp := &authResponse{MTI: responseMTI(req.MTI), RRN: rrn(req), ResponseCode: "00"}
+	switch {
+	case req.OriginalSTAN != 0 && req.OriginalAuthCode != "" && req.OriginalAuthCode != authCode(&authRequest{STAN: req.OriginalSTAN}):
+		// An original approved offline has no authorisation code: the
+		// acquirer knows it from the terminal's batch upload.
+		resp.ResponseCode = "25"
+	case req.OriginalSTAN == 0 && a.issuers[req.PAN] == nil && a.issuers[""] == nil:
+		resp.ResponseCode = "14"
+	}
+	if resp.ResponseCode == "00" && req.MTI != "0400" {
+		resp.AuthCode = authCode(req)
+		if req.ProcessingCode[:2] == "31" {
+			b := uint64(virtualBalance)
+			resp.Balance = &b
+		}
+	}
+	return resp
+}
+
+// responseMTI is the answer's message type: the request's, plus 10.
+func responseMTI(mti string) string { return mti[:2] + string(mti[2]+1) + mti[3:] }
+
+// rrn is the acquirer's Retrieval Reference Number (field 37, an 12):
+// the date as YYMMDD and the terminal's STAN.
+func rrn(req *authRequest) string { return req.Time.Format("060102") + fmt.Sprintf("%06d", req.STAN) }
+
+// authCode is the virtual acquirer's authorisation code (field 38, an 6),
+// derived from the STAN so that a day replays the same.
+func authCode(req *authRequest) string {
+	return fmt.Sprintf("%06d", (uint64(req.STAN)*7919+104729)%1000000)
 }
 
 // request builds the 0100 message from what the kernel hands the host.
-func (a *acquirer) request(cfg *emv.Config, req *emv.OnlineRequest) *authRequest {
-	a.stan++
+func (a *acquirer) request(cfg *emv.Config, req *emv.OnlineRequest, stan uint32) *authRequest {
 	return &authRequest{
-		MTI:            "0100",
+		MTI:            "0200",
 		PAN:            tlv.Digits(req.PAN()),
 		ProcessingCode: fmt.Sprintf("%02X0000", byte(req.Transaction.Type)),
 		Amount:         req.Transaction.Amount,
-		STAN:           a.stan,
+		STAN:           stan,
 		Time:           req.Transaction.Time,
 		PANSequence:    tlv.Digits(req.PANSequence),
 		TerminalID:     cfg.TerminalID,

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -51,7 +52,7 @@ func TestE2ECounterWithReader(t *testing.T) {
 	env := environment{now: func() time.Time { return time.Date(2026, 11, 23, 14, 5, 0, 0, time.UTC) }, rand: &r}
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"-reader", reader, "-wait", "20s", "-config", "../../testdata/terminals/test-bench.json",
+		done <- run(ctx, []string{"-journal", filepath.Join(t.TempDir(), "journal.db"), "-reader", reader, "-wait", "20s", "-config", "../../testdata/terminals/test-bench.json",
 			"-issuer-mk", "0123456789ABCDEFFEDCBA9876543210"}, in, out, io.Discard, env)
 	}()
 	say := func(line string) {
@@ -72,19 +73,22 @@ func TestE2ECounterWithReader(t *testing.T) {
 	}
 	say("01")
 	say("2468")
-	say("100.00")
+	say("1")
 	waitFor("INSERT CARD (" + reader + ")")
 
 	card := emvtest.NewCard(emvtest.VisaCDA())
 	sctx, pull := context.WithCancel(ctx)
 	served := make(chan error, 1)
 	go func() { served <- emvtest.ServeVPCD(sctx, addr, card) }()
+	waitFor("Confirm")
+	say("")
+	say("100.00")
 	waitFor("Enter PIN")
 	say("1234")
 	waitFor("Waiting for the card to be removed")
 	pull()
 	<-served
-	waitFor("--- new sale ---\nAmount (Enter to sign off): ")
+	waitFor("Choice (Enter: sign off): ")
 	say("")
 	require.NoError(t, <-done)
 	t.Logf("the counter:\n%s", out.String())
@@ -97,8 +101,8 @@ func TestE2ECounterWithReader(t *testing.T) {
 	assert.Contains(t, rs[0], "TVR 0000008000                  TSI F800\n")
 	assert.Contains(t, rs[0], "ARC                                   00\n")
 	assert.Contains(t, rs[0], "              PIN VERIFIED\n")
-	assert.Contains(t, rs[0], "                APPROVED\n")
-	assert.Contains(t, s, "< 0110 39=00")
+	assert.Contains(t, rs[0], "           交易成功 APPROVED\n")
+	assert.Contains(t, s, "< 0210 37=261123000001 38=112648 39=00")
 	secrets(t, s, "4761739001010119", "1234", "2468")
 }
 

@@ -1,30 +1,39 @@
-// Command pos is a shop counter: the flow a merchant knows, around the
-// emv kernel run step by step (emv.Start).
+// Command pos is a shop counter as the UnionPay and bank POS terminals of
+// China run it, around the emv kernel run step by step (emv.Start).
 //
-//  1. The operator signs on with an operator ID and password.
+//  1. The operator signs on (签到) with an operator ID and password.
 //
-//  2. The operator keys in the amount.
+//  2. The operator picks from the transaction menu: sale 消费, refund 退货,
+//     void 撤销, pre-authorisation 预授权 and its completion 预授权完成,
+//     balance inquiry 余额查询 (each with its EMV Transaction Type and
+//     ISO 8583 message type and processing code); a void, a refund and a
+//     completion name their original by its STAN.
 //
-//  3. The customer inserts the card: a virtual card by default (Enter,
-//     or the name of a card profile), or a card in a PC/SC reader with
-//     -reader.
+//  3. Card first: the customer inserts the card (a virtual card by
+//     default, or a card in a PC/SC reader with -reader) or swipes it
+//     ("swipe NAME": its track 2); the counter shows the masked PAN, name
+//     and expiry read from the card and waits for the operator's Confirm
+//     or Cancel, then asks for the amount. A chip card swiped is sent to
+//     the chip; a chip that fails (technical fallback) sends the card to
+//     the stripe, and the authorisation says it is a fallback.
 //
 //  4. The customer chooses the application when the card has several,
 //     and enters the PIN when the card asks for one (no echo).
 //
 //  5. The terminal goes online when the card or the terminal wants it: an
-//     authorisation request (ISO 8583 0100, the ICC data in its field 55)
+//     authorisation request (ISO 8583 0200, the ICC data in its field 55)
 //     goes to a simulated acquirer, which routes it to the card's virtual
-//     issuer; the answer (0110) carries the response code and, in its
-//     field 55, the ARPC, the ARC and any issuer scripts, which go back
-//     to the card.
+//     issuer; the answer (0210) carries the response code, RRN and
+//     authorisation code and, in its field 55, the ARPC, the ARC and any
+//     issuer scripts, which go back to the card.
 //
-//  6. Two receipts print: the merchant copy, with a signature line when
-//     the cardholder verification asks for a signature, and the
-//     cardholder copy. Both show the masked PAN, the application label
-//     and AID, TVR, TSI, the cryptogram and the result.
+//  6. The transaction goes into the journal (-journal, an SQLite file
+//     that survives a restart: masked PAN, amount, STAN, RRN, auth code,
+//     outcome, field 55), then two receipts print: the merchant copy, with
+//     a signature line when the cardholder verification asks for a
+//     signature, and the cardholder copy.
 //
-//  7. "REMOVE CARD"; the next sale, or Enter at the amount to sign off.
+//  7. "REMOVE CARD"; back to the menu, or Enter there to sign off.
 //
 // Run it:
 //
@@ -35,8 +44,9 @@
 // Demo operators: 01 (password 2468) and 02 (password 1357).
 //
 // Every answer is one line of standard input, so a script (or a test) can
-// run the counter: operator ID, password, then per sale the amount, the
-// card, the application number if asked, the PIN if asked.
+// run the counter: operator ID, password, then per transaction the menu
+// choice, the original STAN if asked, the card, Enter to confirm it, the
+// amount, the application number if asked, the PIN if asked.
 //
 // Flags:
 //
@@ -47,6 +57,10 @@
 //	-wait D          how long to wait for a card in the reader (60s)
 //	-issuer-mk HEX   the issuer master key (AC) of reader cards, for the
 //	                 simulated issuer (see examples/terminal)
+//	-journal FILE    the journal database (default pos-journal.db)
+//	-fault LIST      test bench: the virtual line fails (downN: N dials
+//	                 fail; loseN: N answers are lost; arpc: the ARPC is
+//	                 damaged on the way)
 //	-scripts         the issuer sends a script with each approval (PUT DATA
 //	                 of the Lower Consecutive Offline Limit 9F14), virtual
 //	                 cards only
@@ -62,11 +76,8 @@ import (
 	"os/signal"
 	"time"
 
-	"github.com/emvkit/emvkit/apdu"
-	"github.com/emvkit/emvkit/cvm"
 	"github.com/emvkit/emvkit/emv"
 	"github.com/emvkit/emvkit/emv/emvtest"
-	"github.com/emvkit/emvkit/examples/internal/app"
 	"github.com/emvkit/emvkit/termkit"
 )
 
@@ -91,12 +102,15 @@ type environment struct {
 }
 
 type counter struct {
-	con      *termkit.Console
-	out      io.Writer
-	cfg      *emv.Config
-	acq      *acquirer
-	env      environment
-	operator string
+	faults      faults
+	lastReceipt func() // reprints the merchant copy of the last receipt
+	journal     *journal
+	con         *termkit.Console
+	out         io.Writer
+	cfg         *emv.Config
+	acq         *acquirer
+	env         environment
+	operator    string
 
 	reader      string
 	wait        time.Duration
@@ -114,6 +128,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	wait := fs.Duration("wait", 60*time.Second, "how long to wait for a card in the reader")
 	issuerMK := fs.String("issuer-mk", "", "issuer master key (AC) of reader cards, 32 hex digits")
 	scripts := fs.Bool("scripts", false, "the issuer sends a PUT DATA script with each approval (virtual cards)")
+	fault := fs.String("fault", "", "test bench: the virtual line fails: downN (N dials fail), loseN (N answers lost), arpc (the ARPC damaged)")
+	journalPath := fs.String("journal", "pos-journal.db", "the journal: an SQLite database file, created when missing")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -133,7 +149,17 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	cfg.Time = env.now
 	cfg.Rand = env.rand
+	fl, err := parseFaults(*fault)
+	if err != nil {
+		return err
+	}
+	j, err := openJournal(*journalPath, env.now())
+	if err != nil {
+		return err
+	}
+	defer j.Close()
 	c := &counter{
+		journal: j, faults: fl,
 		con: termkit.NewConsole(stdin, stdout), out: stdout, cfg: cfg, env: env,
 		acq:    &acquirer{issuers: map[string]*emvtest.Issuer{}},
 		reader: *reader, wait: *wait, defaultCard: "visa-cda",
@@ -147,27 +173,6 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		c.acq.issuers[""] = iss
 	}
 	return c.serve(ctx)
-}
-
-func (c *counter) serve(ctx context.Context) error {
-	name := c.cfg.MerchantNameLocation
-	if name == "" {
-		name = "EMVKIT POS"
-	}
-	c.con.Printf("%s, terminal %s\n", name, c.cfg.TerminalID)
-	if err := c.signOn(ctx); err != nil {
-		return err
-	}
-	for {
-		more, err := c.sale(ctx)
-		if err != nil {
-			return err
-		}
-		if !more {
-			c.con.Printf("Operator %s signed off.\n", c.operator)
-			return nil
-		}
-	}
 }
 
 // signOn asks for an operator ID and password, three times at most.
@@ -191,106 +196,6 @@ func (c *counter) signOn(ctx context.Context) error {
 	return errors.New("sign-on refused three times")
 }
 
-// sale runs one sale; it reports false when the operator signs off.
-func (c *counter) sale(ctx context.Context) (bool, error) {
-	c.con.Printf("\n--- new sale ---\n")
-	var amount uint64
-	for {
-		s, err := c.con.ReadLine(ctx, "Amount (Enter to sign off): ")
-		if errors.Is(err, termkit.ErrNoInput) || (err == nil && s == "") {
-			return false, nil
-		}
-		if err != nil {
-			return false, err
-		}
-		if amount, err = termkit.ConfigCurrency(c.cfg).Parse(s); err == nil && amount > 0 {
-			break
-		}
-		c.con.Printf("Invalid amount.\n")
-	}
-	c.con.Printf("AMOUNT %s\n", termkit.ConfigCurrency(c.cfg).Display(amount))
-
-	card, done, err := c.insertCard(ctx)
-	if err != nil {
-		if ctx.Err() != nil || errors.Is(err, termkit.ErrNoInput) {
-			return false, err
-		}
-		c.con.Printf("No card: %v\n", err)
-		return true, nil
-	}
-	defer done()
-
-	c.sequence++
-	txn := emv.Transaction{Type: emv.Purchase, Amount: amount, SequenceCounter: c.sequence, Time: c.env.now()}
-	res, stan, err := c.transact(ctx, card, txn)
-	switch {
-	case res == nil:
-		return false, err
-	case err != nil && (ctx.Err() != nil || errors.Is(err, termkit.ErrNoInput)):
-		return false, err
-	case res.Outcome == emv.TryAnotherInterface:
-		// Technical fallback (Book 4 §6.3.6): the chip could not be used.
-		c.con.Printf("\nCHIP ERROR: %v\nUSE THE MAGNETIC STRIPE: swipe the card\n", err)
-		return true, nil
-	case err != nil:
-		c.con.Printf("\nTRANSACTION NOT COMPLETED: %v\n", err)
-		if errors.Is(err, apdu.ErrCardRemoved) {
-			c.con.Printf("The card was removed too early.\n")
-		}
-		return true, nil
-	}
-	c.printReceipt(res, stan, true)
-	c.printReceipt(res, stan, false)
-	c.con.Printf("REMOVE CARD\n")
-	return true, nil
-}
-
-// insertCard gets the customer's card: a virtual card named on the input
-// (Enter: the default card), or the card in the reader. done ends the
-// card's session.
-func (c *counter) insertCard(ctx context.Context) (apdu.Transceiver, func(), error) {
-	if c.reader != "" {
-		c.con.Printf("INSERT CARD (%s)\n", c.reader)
-		r, err := app.OpenReader(ctx, c.reader, c.wait)
-		if err != nil {
-			return nil, nil, err
-		}
-		return r.Card, func() {
-			c.con.Printf("Waiting for the card to be removed...\n")
-			wctx, cancel := context.WithTimeout(ctx, c.wait)
-			r.WaitForRemoval(wctx)
-			cancel()
-			r.Close()
-		}, nil
-	}
-	name, err := c.con.ReadLine(ctx, fmt.Sprintf("INSERT CARD (Enter: %s, or a card name or profile file): ", c.defaultCard))
-	if err != nil {
-		return nil, nil, err
-	}
-	if name == "" {
-		name = c.defaultCard
-	}
-	card := c.cards[name]
-	if card == nil {
-		p, err := app.LoadProfile(name)
-		if err != nil {
-			return nil, nil, err
-		}
-		card = emvtest.NewCard(p)
-		if err := termkit.TrustCard(c.cfg, card); err != nil {
-			return nil, nil, err
-		}
-		iss := emvtest.IssuerFor(card)
-		if c.scripts {
-			iss.SetRule(withScript)
-		}
-		c.acq.issuers[p.PAN] = iss
-		c.cards[name] = card
-	}
-	card.Insert()
-	return card, func() { card.Remove() }, nil
-}
-
 // withScript approves valid ARQCs and sends an issuer script after the
 // final GENERATE AC (template 72) that sets the Lower Consecutive Offline
 // Limit (9F14) to 5 (Book 3 §10.10).
@@ -300,54 +205,6 @@ func withScript(req *emvtest.AuthorisationRequest, valid bool) emvtest.Decision 
 		d.Scripts = []emvtest.Script{{Template: 0x72, ID: []byte{0, 0, 0, 1}, Commands: []emvtest.ScriptCommand{emvtest.PutData(0x9F14, []byte{0x05})}}}
 	}
 	return d
-}
-
-// transact runs the kernel step by step and answers its requests: the
-// PIN and the trip to the acquirer (the customer chooses the application
-// through termkit.Selector).
-func (c *counter) transact(ctx context.Context, card apdu.Transceiver, txn emv.Transaction) (*emv.Result, uint32, error) {
-	s := emv.Start(ctx, card, c.cfg, &txn, &emv.Terminal{Display: display{c.con}, Selector: &termkit.Selector{Console: c.con}})
-	defer s.Close()
-	pad := &termkit.PINPad{Console: c.con, Rand: c.env.rand}
-	var stan uint32
-	for {
-		req, done := s.Next()
-		if done != nil {
-			return done.Result, stan, done.Err
-		}
-		switch r := req.(type) {
-		case *emv.EnterPIN:
-			if r.PINRequest.Kind == cvm.OnlinePIN {
-				b, err := pad.EnterOnlinePIN(ctx, r.PINRequest)
-				if err != nil {
-					r.Fail(err)
-					continue
-				}
-				r.AnswerOnlinePIN(b)
-				continue
-			}
-			p, err := pad.EnterOfflinePIN(ctx, r.PINRequest)
-			if err != nil {
-				r.Fail(err)
-				continue
-			}
-			r.AnswerPIN(p)
-		case *emv.GoOnline:
-			m := c.acq.request(c.cfg, r.Request)
-			stan = m.STAN
-			c.con.Printf("AUTHORISING...\n  > %s\n", m)
-			resp, err := c.acq.authorise(ctx, m)
-			if err != nil {
-				c.con.Printf("  no answer: %v\n", err)
-				r.Answer(nil, err)
-				continue
-			}
-			c.con.Printf("  < %s\n", resp)
-			r.Answer(emv.ParseHostResponse(resp.ResponseCode, resp.ICCData))
-		case *emv.TransactionDetails:
-			r.Answer(txn)
-		}
-	}
 }
 
 // display shows the kernel's standard messages (Book 4 §11.2) on the

@@ -6,27 +6,39 @@ import (
 
 	"github.com/emvkit/emvkit/cvm"
 	"github.com/emvkit/emvkit/emv"
-	"github.com/emvkit/emvkit/termkit"
 )
 
 const receiptWidth = 40
 
+// receipts prints the merchant and the cardholder copy, once the
+// journal has the transaction; a balance inquiry prints no receipt, only
+// the balance on the screen.
+func (c *counter) receipts(k *kind, e *entry, res *emv.Result) {
+	if k.name == "balance" {
+		return
+	}
+	c.lastReceipt = func() { c.printReceipt(k, e, res, true) }
+	c.printReceipt(k, e, res, true)
+	c.printReceipt(k, e, res, false)
+}
+
 // printReceipt prints the merchant or the cardholder copy of a receipt
-// (Book 4 §11.5): merchant and terminal, date, transaction type and
-// amount, the card (PAN masked) and application (label, AID), the EMV
-// data a dispute needs (TVR, TSI, cryptogram, ATC, CVM Results, ARC), the
-// result, and on the merchant copy a signature line when the CVM performed
-// asks for the cardholder's signature.
-func (c *counter) printReceipt(res *emv.Result, stan uint32, merchant bool) {
-	r := res.Receipt
+// (Book 4 §11.5): merchant, terminal, operator, batch and trace numbers,
+// RRN and authorisation code, date, transaction type and amount, the card
+// (PAN masked) and how it was read; for a chip card its application
+// (label, AID) and the EMV data a dispute needs (TVR, TSI, cryptogram,
+// ATC, CVM Results, ARC); the result, and on the merchant copy a
+// signature line when the CVM performed asks for the cardholder's
+// signature.
+func (c *counter) printReceipt(k *kind, e *entry, res *emv.Result, merchant bool) {
 	var b strings.Builder
 	line := func(format string, a ...any) { fmt.Fprintf(&b, format+"\n", a...) }
 	pair := func(left, right string) {
-		pad := max(1, receiptWidth-len(left)-len(right))
+		pad := max(1, receiptWidth-width(left)-width(right))
 		line("%s%s%s", left, strings.Repeat(" ", pad), right)
 	}
 	center := func(s string) {
-		line("%s%s", strings.Repeat(" ", max(0, (receiptWidth-len(s))/2)), s)
+		line("%s%s", strings.Repeat(" ", max(0, (receiptWidth-width(s))/2)), s)
 	}
 	rule := strings.Repeat("=", receiptWidth)
 
@@ -35,46 +47,70 @@ func (c *counter) printReceipt(res *emv.Result, stan uint32, merchant bool) {
 		center(c.cfg.MerchantNameLocation)
 	}
 	if merchant {
-		center("MERCHANT COPY")
+		center("商户存根 MERCHANT COPY")
 	} else {
-		center("CARDHOLDER COPY")
+		center("持卡人存根 CARDHOLDER COPY")
 	}
 	pair("TID "+c.cfg.TerminalID, "MID "+c.cfg.MerchantID)
-	pair(r.Time.Format("2006-01-02 15:04:05"), fmt.Sprintf("OPERATOR %s", c.operator))
-	if stan != 0 {
-		pair("STAN", fmt.Sprintf("%06d", stan))
+	pair(e.Time.Format("2006-01-02 15:04:05"), fmt.Sprintf("OPERATOR %s", e.Operator))
+	pair(fmt.Sprintf("BATCH %06d", e.Batch), fmt.Sprintf("STAN %06d", e.STAN))
+	if e.RRN != "" {
+		pair("RRN", e.RRN)
+	}
+	if e.AuthCode != "" {
+		pair("AUTH CODE", e.AuthCode)
 	}
 	line("")
-	pair("SALE", strings.ToUpper(r.Type))
-	card := r.MaskedPAN
-	if r.PANSequence != "" {
-		card += " PSN " + r.PANSequence
+	pair(k.zh+" "+k.label, strings.ToUpper(e.Entry))
+	if e.Original != 0 {
+		pair("ORIGINAL STAN", fmt.Sprintf("%06d", e.Original))
+	}
+	card := e.MaskedPAN
+	if res != nil && res.Receipt.PANSequence != "" {
+		card += " PSN " + res.Receipt.PANSequence
 	}
 	pair("CARD", card)
-	pair("APP", r.Label)
-	pair("AID", r.AID)
-	line("")
-	pair("AMOUNT", termkit.ConfigCurrency(c.cfg).Display(r.Amount))
-	line("")
-	pair("TVR "+r.TVR, "TSI "+r.TSI)
-	pair("AC "+r.AC, cryptogramType(res.CID))
-	pair("ATC "+r.ATC, "CVMR "+r.CVMResults)
-	if res.ARC != "" {
-		pair("ARC", res.ARC)
-	}
-	if len(res.ScriptResults) > 0 {
-		pair("SCRIPTS", fmt.Sprintf("%X", res.ScriptResults))
+	if res != nil {
+		r := res.Receipt
+		pair("APP", r.Label)
+		pair("AID", r.AID)
 	}
 	line("")
-	center(verdict(res))
-	if v := cvmText(res); v != "" {
-		center(v)
+	amount := c.money(e.Amount)
+	if k.name == "void" || k.name == "refund" {
+		amount = "-" + amount
 	}
-	if merchant && r.SignatureRequired && res.Outcome.IsApproved() {
+	pair("AMOUNT", amount)
+	if res != nil {
+		r := res.Receipt
+		line("")
+		pair("TVR "+r.TVR, "TSI "+r.TSI)
+		pair("AC "+r.AC, cryptogramType(res.CID))
+		pair("ATC "+r.ATC, "CVMR "+r.CVMResults)
+		if res.ARC != "" {
+			pair("ARC", res.ARC)
+		}
+		if len(res.ScriptResults) > 0 {
+			pair("SCRIPTS", fmt.Sprintf("%X", res.ScriptResults))
+		}
+	}
+	line("")
+	approved := e.Outcome == "approved"
+	if approved {
+		center("交易成功 APPROVED")
+	} else {
+		center("交易失败 DECLINED")
+	}
+	if res != nil {
+		if v := cvmText(res); v != "" {
+			center(v)
+		}
+	}
+	if merchant && res != nil && res.Receipt.SignatureRequired && approved {
 		line("")
 		line("")
 		line("X%s", strings.Repeat("_", receiptWidth-2))
-		line("  CARDHOLDER SIGNATURE")
+		line("  持卡人签名 CARDHOLDER SIGNATURE")
 	}
 	if !merchant {
 		line("")
@@ -82,6 +118,20 @@ func (c *counter) printReceipt(res *emv.Result, stan uint32, merchant bool) {
 	}
 	line("%s", rule)
 	c.con.Printf("\n%s", b.String())
+}
+
+// width is the columns s takes on a receipt printer: a Chinese character
+// takes two.
+func width(s string) int {
+	n := 0
+	for _, r := range s {
+		if r >= 0x2E80 {
+			n += 2
+		} else {
+			n++
+		}
+	}
+	return n
 }
 
 func verdict(res *emv.Result) string {
