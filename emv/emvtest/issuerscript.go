@@ -170,7 +170,7 @@ func (s Script) command(c ScriptCommand, skSMI []byte, k *cardKeys, p *parsed, e
 		if len(field)+2+scriptMACLen > 255 {
 			return nil, fmt.Errorf("emvtest: script command data of %d bytes is too long", len(data))
 		}
-		header := []byte{claSMFormat1, c.INS, c.P1, c.P2, byte(len(field) + 2 + scriptMACLen)}
+		header := []byte{f.cla(), c.INS, c.P1, c.P2, byte(len(field) + 2 + scriptMACLen)}
 		m, err := scriptMAC(skSMI, SMFormat1, header, p.atc, p.ac, field)
 		if err != nil {
 			return nil, err
@@ -188,7 +188,7 @@ func (s Script) command(c ScriptCommand, skSMI []byte, k *cardKeys, p *parsed, e
 	if len(data)+scriptMACLen > 255 {
 		return nil, fmt.Errorf("emvtest: script command data of %d bytes is too long", len(data))
 	}
-	header := []byte{claSMFormat2, c.INS, c.P1, c.P2, byte(len(data) + scriptMACLen)}
+	header := []byte{f.cla(), c.INS, c.P1, c.P2, byte(len(data) + scriptMACLen)}
 	m, err := scriptMAC(skSMI, SMFormat2, header, p.atc, p.ac, data)
 	if err != nil {
 		return nil, err

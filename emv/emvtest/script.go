@@ -73,24 +73,24 @@ func (f SMFormat) valid() bool { return f == 0 || f == SMFormat1 || f == SMForma
 //
 // Format 2 (CLA 84): CLA INS P1 P2 Lc || ATC || application cryptogram ||
 // the data before the MAC (Lc counts the MAC). The data field is not TLV
-// coded (Book 2 §9.2.1.2). Book 2 leaves the data a format 2 MAC covers to
+// coded (Book 2 §9.2.1). Book 2 leaves the data a format 2 MAC covers to
 // the payment system; header, ATC, cryptogram and data is the usual choice,
 // and ours.
 //
 // Format 1 (CLA 8C): we read Book 2 §9.2.3 as computing the MAC the way
 // ISO/IEC 7816-4 §6 computes a cryptographic checksum when the class byte
-// says the header is authenticated: the command header CLA INS P1 P2 padded to one block
-// (80 00 00 00), then every data object of the data field before the MAC
-// object, tag, length and value exactly as sent (all of them have odd
-// tags, so all are covered), the whole padded by method 2. Where sources
-// differ: summaries of Book 2 describe the input as "the command header
-// and the command data field", read literally without the header's own
-// padding block, and the format 2 practice adds the ATC and the
-// cryptogram. We take ISO/IEC 7816-4's reading, which is the one Book 2
-// points to for format 1: the header padded to its own block, no Lc (the
-// checksum object is not yet there to count), and no ATC or cryptogram —
-// the session key, derived from this transaction's cryptogram, already
-// binds the MAC to the transaction.
+// says the header is authenticated: the command header CLA INS P1 P2
+// padded to one block (80 00 00 00), then every data object of the data
+// field before the MAC object, tag, length and value exactly as sent (all
+// have odd tags, so all are covered), the whole padded by method 2. Where
+// sources differ: secondary summaries of Book 2 describe the input as "the
+// command header and the command data field", which read literally has
+// no padding block after the header, and the format 2 practice adds the
+// ATC and the cryptogram. We take ISO/IEC 7816-4's reading, the standard
+// Book 2 builds format 1 on: the header padded to its own block, no Lc
+// (the checksum object is not yet there to count), and no ATC or
+// cryptogram — the session key, derived from this transaction's
+// cryptogram, already binds the MAC to the transaction.
 //
 // Confidential data (the new PIN of PIN CHANGE, a confidential PUT DATA
 // value) is enciphered under the SMC session key (same derivation from the
