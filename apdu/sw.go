@@ -24,6 +24,8 @@ const (
 	SWReferencedDataInvalidated      SW = 0x6984
 	SWConditionsNotSatisfied         SW = 0x6985
 	SWCommandNotAllowed              SW = 0x6986
+	SWSMDataObjectsMissing           SW = 0x6987 // ISO/IEC 7816-4: expected secure messaging data objects missing
+	SWSMDataObjectsIncorrect         SW = 0x6988 // ISO/IEC 7816-4: secure messaging data objects incorrect
 	SWIncorrectData                  SW = 0x6A80
 	SWFunctionNotSupported           SW = 0x6A81 // card or application blocked
 	SWFileNotFound                   SW = 0x6A82
@@ -87,8 +89,8 @@ var swNames = map[SW]string{
 	SWReferencedDataInvalidated:      "referenced data invalidated",
 	SWConditionsNotSatisfied:         "conditions of use not satisfied",
 	SWCommandNotAllowed:              "command not allowed",
-	0x6987:                           "expected secure messaging data objects missing",
-	0x6988:                           "secure messaging data objects incorrect",
+	SWSMDataObjectsMissing:           "expected secure messaging data objects missing",
+	SWSMDataObjectsIncorrect:         "secure messaging data objects incorrect",
 	SWIncorrectData:                  "incorrect parameters in the data field",
 	SWFunctionNotSupported:           "function not supported",
 	SWFileNotFound:                   "file or application not found",

@@ -2,6 +2,8 @@ package emv_test
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/emvkit/emvkit/apdu"
@@ -234,26 +236,106 @@ func TestCardManagementScripts(t *testing.T) {
 				tvr: "4200000000", cvm: "1E0000", cmds: "SEL RR RR SEL GPO RR RR RR RR GD9F36 GD9F13 GAC80 GAC00"},
 		},
 	}
+	// Each scenario runs under both secure messaging formats of Book 2
+	// §9.2.1: format 2 (CLA 84, data || MAC) and format 1 (CLA 8C, the
+	// data as BER-TLV objects 81 or 87 and the MAC as object 8E). The
+	// effect on the card, the TVR and the Issuer Script Results are the
+	// same; only the class byte of the script commands differs.
+	for _, tc := range tests {
+		for _, f := range []emvtest.SMFormat{emvtest.SMFormat2, emvtest.SMFormat1} {
+			t.Run(fmt.Sprintf("%s/Format%d", tc.name, f), func(t *testing.T) {
+				p := visaSDA()
+				if tc.profile != nil {
+					tc.profile(p)
+				}
+				card := emvtest.NewCard(p)
+				iss := emvtest.IssuerFor(card)
+				script := tc.script
+				if tc.build != nil {
+					script = tc.build(t, card)
+				}
+				script.Format = f
+				iss.SetRule(scriptsRule(script))
+				first, _ := tc.first.inFormat(f).run(t, card, iss)
+				second, _ := tc.second.inFormat(f).run(t, card, iss)
+				if tc.check != nil {
+					tc.check(t, card, first, second)
+				}
+			})
+		}
+	}
+}
+
+// inFormat returns the transaction with its expected script commands in
+// the class byte of format f: 84 for format 2, 8C for format 1 (Book 3
+// §6.5).
+func (ct cardTxn) inFormat(f emvtest.SMFormat) cardTxn {
+	if f == emvtest.SMFormat1 {
+		ct.cmds = strings.ReplaceAll(ct.cmds, " 84", " 8C")
+	}
+	return ct
+}
+
+// Book 2 §9.2.1.1, §9.2.3, §9.3.1: format 1 script commands the card must
+// refuse, each with its status word, through the whole kernel: the script
+// fails at its first command (9F5B result 11), which sets "Script
+// processing failed after final GENERATE AC" (TVR byte 5 bit 5), and the
+// next transaction shows the card unchanged.
+func TestCardManagementFormat1Refused(t *testing.T) {
+	id := mustHex("0000000A")
+	pinChange := emvtest.PINChange("4321")
+	tests := []struct {
+		name   string
+		cmd    emvtest.ScriptCommand
+		ins    string
+		sw     []byte
+		second cardTxn
+	}{
+		{
+			// The MAC of 8E does not verify: secure messaging data objects
+			// incorrect (ISO/IEC 7816-4 6988). The PIN is not changed: the
+			// old one verifies next time.
+			name: "TamperedMAC_6988_PINUnchanged",
+			cmd:  withFault(pinChange, emvtest.SMFaultTamperedMAC), ins: "8C24", sw: []byte{0x69, 0x88},
+			second: cardTxn{amount: 1000, pins: []string{"1234"}, outcome: emv.Approved,
+				tvr: "0200000000", cvm: "410302", cmds: sdaHead + " GAC40"},
+		},
+		{
+			// The new PIN's 87 says "no padding" (02) where the encipherment
+			// padded it (01), MACed as sent: 6988, and the PIN is kept.
+			name: "WrongPaddingIndicator_6988_PINUnchanged",
+			cmd:  withFault(pinChange, emvtest.SMFaultPadIndicator), ins: "8C24", sw: []byte{0x69, 0x88},
+			second: cardTxn{amount: 1000, pins: []string{"1234"}, outcome: emv.Approved,
+				tvr: "0200000000", cvm: "410302", cmds: sdaHead + " GAC40"},
+		},
+		{
+			// No 8E at all: expected secure messaging data objects missing
+			// (6987). The application is not blocked.
+			name: "MissingMAC_6987_ApplicationNotBlocked",
+			cmd:  withFault(emvtest.ApplicationBlock(), emvtest.SMFaultNoMAC), ins: "8C1E", sw: []byte{0x69, 0x87},
+			second: cardTxn{amount: 1000, pins: []string{"1234"}, outcome: emv.Approved,
+				tvr: "0200000000", cvm: "410302", cmds: sdaHead + " GAC40"},
+		},
+	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			p := visaSDA()
-			if tc.profile != nil {
-				tc.profile(p)
-			}
-			card := emvtest.NewCard(p)
+			card := emvtest.NewCard(visaSDA())
 			iss := emvtest.IssuerFor(card)
-			script := tc.script
-			if tc.build != nil {
-				script = tc.build(t, card)
-			}
-			iss.SetRule(scriptsRule(script))
-			first, _ := tc.first.run(t, card, iss)
-			second, _ := tc.second.run(t, card, iss)
-			if tc.check != nil {
-				tc.check(t, card, first, second)
-			}
+			iss.SetRule(scriptsRule(emvtest.Script{Template: 0x72, ID: id, Format: emvtest.SMFormat1, Commands: []emvtest.ScriptCommand{tc.cmd}}))
+			first := cardTxn{amount: 20000, pins: []string{"1234"}, online: true, outcome: emv.OnlineApproved,
+				tvr: "0200008010", cvm: "410302", cmds: sdaHead + " GAC80 EA GAC40 " + tc.ins, scripts: "110000000A"}
+			res, _ := first.run(t, card, iss)
+			last := res.Trace[len(res.Trace)-1]
+			assert.Equal(t, tc.sw, last.Response, "the card's status word")
+			tc.second.run(t, card, iss)
+			assert.False(t, card.ApplicationBlocked(mustHex("A0000000031010")))
 		})
 	}
+}
+
+func withFault(c emvtest.ScriptCommand, f emvtest.SMFault) emvtest.ScriptCommand {
+	c.Fault = f
+	return c
 }
 
 // signatureRecord is a record holding the CVM List "signature, always".

@@ -391,6 +391,17 @@ func TestTerminalRiskManagement(t *testing.T) {
 			cmds: cdaHead + " GAC50",
 		},
 		{
+			// Book 3 §10.6.3: an ATC not above the Last Online ATC Register
+			// (here equal to it) counts no offline transactions the
+			// terminal can trust; like a counter that cannot be had, both
+			// limits are taken as exceeded.
+			name:    "Book3_10_6_3_ATCNotAboveLastOnlineATC_BothLimitsExceeded",
+			profile: velocity(0x20, 0x21), // GPO makes the ATC 21, equal to the register
+			host:    approve(),
+			outcome: emv.OnlineApproved, tvr: "0000006000", tsi: "E800", cvm: "440302",
+			cmds: cdaHead + " GAC90 GAC50",
+		},
+		{
 			name: "Book3_10_6_3_ATCNotReturned_BothLimitsExceeded",
 			card: func(c *emvtest.Card) {
 				c.Inject(emvtest.Fault{Match: func(cmd apdu.Command) bool { return cmd.INS == apdu.InsGetData && cmd.P2 == 0x36 }, SW: apdu.SWReferencedDataNotFound})

@@ -75,6 +75,14 @@ func TestSMEncipherment(t *testing.T) {
 // first GENERATE AC with an AAC (a blocked application does).
 func scriptTransaction(t *testing.T, c *Card, cmds ...ScriptCommand) []apdu.SW {
 	t.Helper()
+	return runScripts(t, c, issueScripts(t, c, SMFormat2, cmds...))
+}
+
+// issueScripts runs the first half of an online transaction (SELECT, GET
+// PROCESSING OPTIONS, GENERATE AC for an ARQC) and returns the 72 script
+// the card's issuer answers with, its commands in format f.
+func issueScripts(t *testing.T, c *Card, f SMFormat, cmds ...ScriptCommand) []byte {
+	t.Helper()
 	p := c.Profile()
 	a := p.Applications[0]
 	r := send(t, c, apdu.Select(a.AID, false))
@@ -85,12 +93,12 @@ func scriptTransaction(t *testing.T, c *Card, cmds ...ScriptCommand) []apdu.SW {
 	require.Equal(t, apdu.SWOK, r.SW)
 	iss := IssuerFor(c)
 	iss.SetRule(func(*AuthorisationRequest, bool) Decision {
-		return Decision{Approve: true, Scripts: []Script{{Template: 0x72, ID: h("0000000A"), Commands: cmds}}}
+		return Decision{Approve: true, Scripts: []Script{{Template: 0x72, ID: h("0000000A"), Format: f, Commands: cmds}}}
 	})
 	pan := cnPad(p.PAN, (len(p.PAN)+1)/2)
 	resp, err := iss.Authorise(context.Background(), &AuthorisationRequest{ICCData: field55(t, r.Data, a.AIP, pan, mustHex(p.PSN))})
 	require.NoError(t, err)
-	return runScripts(t, c, resp.Scripts)
+	return resp.Scripts
 }
 
 // Book 3 §6.5.10, Book 2 §9.3: PIN CHANGE (P2 02) with each encipherment;

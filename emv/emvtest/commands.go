@@ -191,16 +191,18 @@ func (c *Card) dispatch(cmd apdu.Command) apdu.Response {
 		want = 0x80
 	case apdu.InsApplicationBlock, apdu.InsApplicationUnblock, apdu.InsCardBlock,
 		apdu.InsPINChangeUnblock, apdu.InsPutData, apdu.InsUpdateRecord:
-		want = 0x84
+		want = claSMFormat2
 	case apdu.InsSelect, apdu.InsReadRecord, apdu.InsInternalAuthenticate,
 		apdu.InsExternalAuthenticate, apdu.InsGetChallenge, apdu.InsVerify:
 	default:
 		return swOnly(apdu.SWINSNotSupported)
 	}
-	if cmd.CLA != want {
+	// Card management commands come under secure messaging in either
+	// format: CLA 84 (format 2) or 8C (format 1), Book 3 §6.5.
+	if cmd.CLA != want && !(want == claSMFormat2 && cmd.CLA == claSMFormat1) {
 		return swOnly(apdu.SWCLANotSupported)
 	}
-	if c.selected != nil && (cmd.INS == apdu.InsExternalAuthenticate || want == 0x84) {
+	if c.selected != nil && (cmd.INS == apdu.InsExternalAuthenticate || want == claSMFormat2) {
 		c.selected.resumeOnline()
 	}
 	switch cmd.INS {

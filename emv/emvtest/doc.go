@@ -123,7 +123,11 @@
 // with a CSU) and, when the rule asks, issuer scripts ([Script]) whose
 // commands carry secure-messaging MACs and, for PIN CHANGE and
 // confidential PUT DATA, data enciphered as the card's [Encipherment]
-// says. It can be unreachable or slow.
+// says, in either secure messaging format of Book 2 §9.2.1 ([SMFormat]:
+// format 2 with CLA 84, or format 1 with CLA 8C and the data as BER-TLV
+// objects 81, 87 and 8E); the card checks and applies both, and a
+// [ScriptCommand] can carry an [SMFault] to test how the card refuses it.
+// It can be unreachable or slow.
 //
 // # PC/SC
 //
