@@ -62,6 +62,9 @@ const (
 	recorderEntries = 32
 )
 
+// monotonicOrigin is the instant the Recorders measure durations from.
+var monotonicOrigin = time.Now()
+
 // keep copies b into r.buf and returns the copy, its capacity its length
 // so that an append to it cannot reach the next copy; nil for an empty b,
 // as append([]byte(nil), b...) gives. r.mu must be held.
@@ -93,11 +96,12 @@ func (r *Recorder) Transmit(ctx context.Context, command []byte) ([]byte, error)
 		resp, err = r.Card.Transmit(ctx, command)
 		d = now().Sub(start)
 	} else {
-		// time.Since reads only the monotonic clock, where a second
-		// time.Now would read the wall clock too.
-		start := time.Now()
+		// time.Since a time with a monotonic reading reads only the
+		// monotonic clock, where time.Now reads the wall clock too: two
+		// reads an exchange, not three.
+		start := time.Since(monotonicOrigin)
 		resp, err = r.Card.Transmit(ctx, command)
-		d = time.Since(start)
+		d = time.Since(monotonicOrigin) - start
 	}
 	e := TraceEntry{Duration: d, Err: err}
 	// command is still the caller's, unchanged, until Transmit returns.
