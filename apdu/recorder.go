@@ -127,6 +127,18 @@ func (r *Recorder) Entries() []TraceEntry {
 	return append([]TraceEntry(nil), r.entries...)
 }
 
+// Take returns the exchanges recorded so far, in order, and starts the
+// Recorder's trace again, empty: the slice is the caller's without a
+// copy, for an owner done with the trace (a kernel handing it to its
+// result). The byte slices inside are shared and must not be changed.
+func (r *Recorder) Take() []TraceEntry {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	es := r.entries
+	r.entries = nil
+	return es
+}
+
 // Len returns the number of exchanges recorded so far.
 func (r *Recorder) Len() int {
 	r.mu.Lock()
