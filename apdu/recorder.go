@@ -62,6 +62,9 @@ const (
 	recorderEntries = 32
 )
 
+// monotonicOrigin is the instant the Recorders measure durations from.
+var monotonicOrigin = time.Now()
+
 // keep copies b into r.buf and returns the copy, its capacity its length
 // so that an append to it cannot reach the next copy; nil for an empty b,
 // as append([]byte(nil), b...) gives. r.mu must be held.
@@ -93,11 +96,12 @@ func (r *Recorder) Transmit(ctx context.Context, command []byte) ([]byte, error)
 		resp, err = r.Card.Transmit(ctx, command)
 		d = now().Sub(start)
 	} else {
-		// time.Since reads only the monotonic clock, where a second
-		// time.Now would read the wall clock too.
-		start := time.Now()
+		// time.Since a time with a monotonic reading reads only the
+		// monotonic clock, where time.Now reads the wall clock too: two
+		// reads an exchange, not three.
+		start := time.Since(monotonicOrigin)
 		resp, err = r.Card.Transmit(ctx, command)
-		d = time.Since(start)
+		d = time.Since(monotonicOrigin) - start
 	}
 	e := TraceEntry{Duration: d, Err: err}
 	// command is still the caller's, unchanged, until Transmit returns.
@@ -121,6 +125,18 @@ func (r *Recorder) Entries() []TraceEntry {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return append([]TraceEntry(nil), r.entries...)
+}
+
+// Take returns the exchanges recorded so far, in order, and starts the
+// Recorder's trace again, empty: the slice is the caller's without a
+// copy, for an owner done with the trace (a kernel handing it to its
+// result). The byte slices inside are shared and must not be changed.
+func (r *Recorder) Take() []TraceEntry {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	es := r.entries
+	r.entries = nil
+	return es
 }
 
 // Len returns the number of exchanges recorded so far.

@@ -65,6 +65,27 @@ func TestRecorderRecordsInOrder(t *testing.T) {
 	assert.NotContains(t, buf.String(), "4761739001010119")
 }
 
+// Take hands over the trace recorded so far without a copy and starts an
+// empty one; what is recorded later is not in the slice taken.
+func TestRecorderTake(t *testing.T) {
+	rec := NewRecorder(transmitFunc(func(context.Context, []byte) ([]byte, error) { return []byte{0x90, 0x00}, nil }))
+	ctx := context.Background()
+	_, err := rec.Transmit(ctx, unhex(t, "0084000000"))
+	require.NoError(t, err)
+	first := rec.Entries()
+	es := rec.Take()
+	require.Equal(t, first, es)
+	assert.Equal(t, 0, rec.Len())
+	assert.Nil(t, rec.Take())
+	_, err = rec.Transmit(ctx, unhex(t, "00B2010C00"))
+	require.NoError(t, err)
+	require.Len(t, es, 1)
+	assert.Equal(t, unhex(t, "0084000000"), es[0].Command)
+	assert.Equal(t, unhex(t, "00B2010C00"), rec.Entries()[0].Command)
+	require.Greater(t, cap(es), 1)
+	assert.Nil(t, es[:2][1].Command, "a later exchange does not reach the taken slice's storage")
+}
+
 // The recorder keeps its own copy of the response: a card that reuses its
 // buffer cannot change the trace.
 func TestRecorderCopiesResponse(t *testing.T) {

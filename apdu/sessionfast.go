@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"unicode/utf8"
+
+	"github.com/emvkit/emvkit/internal/jsonscan"
 )
 
 // readSessionFast decodes b, a whole session file, in one pass over the
@@ -165,35 +167,20 @@ func (p *fastReader) plain() ([]byte, bool) {
 	return v, true
 }
 
-// rawObject returns the bytes of a JSON object, checked by json.Valid.
+// rawObject returns the bytes of a JSON object, checked as json.Valid
+// checks them.
 func (p *fastReader) rawObject() (json.RawMessage, bool) {
 	p.ws()
 	start := p.i
 	if start >= len(p.b) || p.b[start] != '{' {
 		return nil, false
 	}
-	depth := 0
-	for p.i < len(p.b) {
-		switch p.b[p.i] {
-		case '"':
-			end, _, _, ok := p.strEnd(p.i)
-			if !ok {
-				return nil, false
-			}
-			p.i = end
-		case '{', '[':
-			depth++
-		case '}', ']':
-			depth--
-			if depth == 0 {
-				p.i++
-				raw := p.b[start:p.i:p.i]
-				return raw, json.Valid(raw)
-			}
-		}
-		p.i++
+	end, ok := jsonscan.Skip(p.b, start)
+	if !ok {
+		return nil, false
 	}
-	return nil, false
+	p.i = end
+	return p.b[start:end:end], true
 }
 
 // exchanges reads the exchanges array as readExchanges does.

@@ -159,7 +159,7 @@ func (s *transactionState) finish(err error) {
 		s.res.Terminated = te
 		s.res.Outcome = Terminated
 	}
-	entries := s.rec.Entries()
+	entries := s.rec.Take() // nothing is recorded after this
 	if te != nil && technicalFallback(err, te.Step, entries) {
 		s.res.Outcome = TryAnotherInterface
 	}
