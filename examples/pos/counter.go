@@ -64,14 +64,31 @@ func (c *counter) serve(ctx context.Context) error {
 		for _, k := range menu {
 			c.con.Printf("  %s %s %s\n", k.key, k.zh, k.label)
 		}
-		c.con.Printf("  0 签退 SIGN OFF\n")
+		c.con.Printf("  7 结算 SETTLEMENT\n  8 重打印 REPRINT LAST RECEIPT\n  0 签退 SIGN OFF\n")
 		choice, err := c.con.ReadLine(ctx, "Choice (Enter: sign off): ")
 		if errors.Is(err, termkit.ErrNoInput) || (err == nil && (choice == "" || choice == "0")) {
-			c.con.Printf("Operator %s signed off. 签退成功\n", c.operator)
-			return nil
+			return c.signOff(ctx)
 		}
 		if err != nil {
 			return err
+		}
+		switch choice {
+		case "7":
+			if err := c.signOnline(ctx); err != nil {
+				return err
+			}
+			if err := c.settle(ctx); err != nil {
+				return err
+			}
+			continue
+		case "8":
+			if c.lastReceipt == nil {
+				c.con.Printf("无可重打印 NO RECEIPT TO REPRINT\n")
+			} else {
+				c.con.Printf("重打印 REPRINT\n")
+				c.lastReceipt()
+			}
+			continue
 		}
 		var k *kind
 		for _, m := range menu {
@@ -81,6 +98,13 @@ func (c *counter) serve(ctx context.Context) error {
 		}
 		if k == nil {
 			c.con.Printf("Invalid choice.\n")
+			continue
+		}
+		if err := c.signOnline(ctx); err != nil {
+			return err
+		}
+		if !c.online0800 {
+			c.con.Printf("请先签到 NOT SIGNED ON WITH THE ACQUIRER\n")
 			continue
 		}
 		if err := c.do(ctx, k); err != nil {
