@@ -61,7 +61,8 @@
 //	-wait D          how long to wait for a card in the reader (60s)
 //	-issuer-mk HEX   the issuer master key (AC) of reader cards, for the
 //	                 simulated issuer (see examples/terminal)
-//	-journal FILE    the journal database (default pos-journal.db)
+//	-journal FILE    the journal database (default pos-journal.db;
+//	                 ":memory:" for one that ends with the program)
 //	-fault LIST      test bench: the virtual line fails (downN: N dials
 //	                 fail; loseN: N answers are lost; arpc: the ARPC is
 //	                 damaged on the way)
