@@ -293,6 +293,9 @@ func (c *counter) withCard(ctx context.Context, k *kind, orig *entry, stan uint3
 		return c.stripe(ctx, k, orig, stan, card, false)
 	}
 	defer card.done()
+	if card.virtual != nil && contactlessCard(card.virtual.ATR()) {
+		return c.tap(ctx, k, orig, stan, card)
+	}
 	c.con.Printf("请勿拔卡 DO NOT REMOVE THE CARD\n")
 	c.sequence++
 	txn := emv.Transaction{Type: k.emvType, SequenceCounter: c.sequence, Time: c.env.now()}

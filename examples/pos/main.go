@@ -17,7 +17,9 @@
 //     and expiry read from the card and waits for the operator's Confirm
 //     or Cancel, then asks for the amount. A chip card swiped is sent to
 //     the chip; a chip that fails (technical fallback) sends the card to
-//     the stripe, and the authorisation says it is a fallback.
+//     the stripe, and the authorisation says it is a fallback. A
+//     contactless card is tapped: the amount first, then the Entry Point
+//     with Kernel 3 (Visa) and Kernel 7 (UnionPay QuickPass).
 //
 //  4. The customer chooses the application when the card has several,
 //     and enters the PIN when the card asks for one (no echo).
@@ -107,7 +109,8 @@ type environment struct {
 }
 
 type counter struct {
-	online0800  bool // signed on with the acquirer
+	configPath  string // -config: its contactless section configures the tap
+	online0800  bool   // signed on with the acquirer
 	faults      faults
 	lastReceipt func() // reprints the merchant copy of the last receipt
 	journal     *journal
@@ -165,7 +168,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	defer j.Close()
 	c := &counter{
-		journal: j, faults: fl,
+		journal: j, faults: fl, configPath: *config,
 		con: termkit.NewConsole(stdin, stdout), out: stdout, cfg: cfg, env: env,
 		acq:    &acquirer{issuers: map[string]*emvtest.Issuer{}},
 		reader: *reader, wait: *wait, defaultCard: "visa-cda",
