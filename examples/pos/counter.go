@@ -262,8 +262,7 @@ func (c *counter) keyed(ctx context.Context, k *kind, orig *entry, stan uint32) 
 			return err
 		}
 	}
-	c.receipts(k, e, nil)
-	return nil
+	return c.receipts(ctx, k, e, nil)
 }
 
 // online sends a request to the acquirer and shows both messages; a nil
@@ -364,7 +363,9 @@ func (c *counter) withCard(ctx context.Context, k *kind, orig *entry, stan uint3
 	if err := c.journal.add(e); err != nil {
 		return err
 	}
-	c.receipts(k, e, res)
+	if err := c.receipts(ctx, k, e, res); err != nil {
+		return err
+	}
 	c.con.Printf("请取卡 REMOVE CARD\n")
 	return nil
 }
@@ -764,8 +765,7 @@ func (c *counter) stripe(ctx context.Context, k *kind, orig *entry, stan uint32,
 	if err := c.journal.add(e); err != nil {
 		return err
 	}
-	c.receipts(k, e, nil)
-	return nil
+	return c.receipts(ctx, k, e, nil)
 }
 
 // hexDigits packs a string of hex digits, padded with F to whole bytes.

@@ -152,7 +152,9 @@ func (c *counter) tap(ctx context.Context, k *kind, orig *entry, stan uint32, ca
 	if err := c.journal.add(e); err != nil {
 		return err
 	}
-	c.receipts(k, e, nil)
+	if err := c.receipts(ctx, k, e, nil); err != nil {
+		return err
+	}
 	c.con.Printf("请移开卡片 REMOVE CARD\n")
 	return nil
 }
