@@ -31,6 +31,10 @@ type authRequest struct {
 	Track2         []byte    // field 35, a swiped card's track 2 (printed masked)
 	MaskedPAN      string    // a keyed void or completion: the original's card, as the journal has it
 
+	// Network is the fields of a network management or reconciliation
+	// message (0800, 0820, 0500) as they print.
+	Network string
+
 	// The transaction a void, refund or completion refers to (field 61
 	// and 37/38 of the original).
 	OriginalSTAN     uint32
@@ -41,6 +45,9 @@ type authRequest struct {
 // String is the request as the terminal's log shows it: PAN masked, the
 // PIN block absent, field 55 as the list of its tags.
 func (r *authRequest) String() string {
+	if r.Network != "" {
+		return fmt.Sprintf("%s 11=%06d 41=%s 42=%s %s", r.MTI, r.STAN, r.TerminalID, r.MerchantID, r.Network)
+	}
 	tags := tagList(r.ICCData)
 	pin := ""
 	if r.OnlinePIN {
@@ -119,6 +126,9 @@ type acquirer struct {
 var errNoIssuer = errors.New("acquirer: no route to the card's issuer")
 
 func (a *acquirer) authorise(ctx context.Context, req *authRequest) (*authResponse, error) {
+	if req.Network != "" {
+		return &authResponse{MTI: responseMTI(req.MTI), RRN: rrn(req), ResponseCode: "00"}, nil
+	}
 	if req.ICCData == nil || req.MTI == "0220" || req.MTI == "0400" {
 		// Nothing for the issuer to check: no chip data, an advice or a
 		// reversal.

@@ -64,14 +64,31 @@ func (c *counter) serve(ctx context.Context) error {
 		for _, k := range menu {
 			c.con.Printf("  %s %s %s\n", k.key, k.zh, k.label)
 		}
-		c.con.Printf("  0 签退 SIGN OFF\n")
+		c.con.Printf("  7 结算 SETTLEMENT\n  8 重打印 REPRINT LAST RECEIPT\n  0 签退 SIGN OFF\n")
 		choice, err := c.con.ReadLine(ctx, "Choice (Enter: sign off): ")
 		if errors.Is(err, termkit.ErrNoInput) || (err == nil && (choice == "" || choice == "0")) {
-			c.con.Printf("Operator %s signed off. 签退成功\n", c.operator)
-			return nil
+			return c.signOff(ctx)
 		}
 		if err != nil {
 			return err
+		}
+		switch choice {
+		case "7":
+			if err := c.signOnline(ctx); err != nil {
+				return err
+			}
+			if err := c.settle(ctx); err != nil {
+				return err
+			}
+			continue
+		case "8":
+			if c.lastReceipt == nil {
+				c.con.Printf("无可重打印 NO RECEIPT TO REPRINT\n")
+			} else {
+				c.con.Printf("重打印 REPRINT\n")
+				c.lastReceipt()
+			}
+			continue
 		}
 		var k *kind
 		for _, m := range menu {
@@ -81,6 +98,13 @@ func (c *counter) serve(ctx context.Context) error {
 		}
 		if k == nil {
 			c.con.Printf("Invalid choice.\n")
+			continue
+		}
+		if err := c.signOnline(ctx); err != nil {
+			return err
+		}
+		if !c.online0800 {
+			c.con.Printf("请先签到 NOT SIGNED ON WITH THE ACQUIRER\n")
 			continue
 		}
 		if err := c.do(ctx, k); err != nil {
@@ -238,8 +262,7 @@ func (c *counter) keyed(ctx context.Context, k *kind, orig *entry, stan uint32) 
 			return err
 		}
 	}
-	c.receipts(k, e, nil)
-	return nil
+	return c.receipts(ctx, k, e, nil)
 }
 
 // online sends a request to the acquirer and shows both messages; a nil
@@ -269,6 +292,9 @@ func (c *counter) withCard(ctx context.Context, k *kind, orig *entry, stan uint3
 		return c.stripe(ctx, k, orig, stan, card, false)
 	}
 	defer card.done()
+	if card.virtual != nil && contactlessCard(card.virtual.ATR()) {
+		return c.tap(ctx, k, orig, stan, card)
+	}
 	c.con.Printf("请勿拔卡 DO NOT REMOVE THE CARD\n")
 	c.sequence++
 	txn := emv.Transaction{Type: k.emvType, SequenceCounter: c.sequence, Time: c.env.now()}
@@ -337,7 +363,9 @@ func (c *counter) withCard(ctx context.Context, k *kind, orig *entry, stan uint3
 	if err := c.journal.add(e); err != nil {
 		return err
 	}
-	c.receipts(k, e, res)
+	if err := c.receipts(ctx, k, e, res); err != nil {
+		return err
+	}
 	c.con.Printf("请取卡 REMOVE CARD\n")
 	return nil
 }
@@ -737,8 +765,7 @@ func (c *counter) stripe(ctx context.Context, k *kind, orig *entry, stan uint32,
 	if err := c.journal.add(e); err != nil {
 		return err
 	}
-	c.receipts(k, e, nil)
-	return nil
+	return c.receipts(ctx, k, e, nil)
 }
 
 // hexDigits packs a string of hex digits, padded with F to whole bytes.

@@ -102,7 +102,7 @@ func TestE2ECounterWithReader(t *testing.T) {
 	assert.Contains(t, rs[0], "ARC                                   00\n")
 	assert.Contains(t, rs[0], "              PIN VERIFIED\n")
 	assert.Contains(t, rs[0], "           交易成功 APPROVED\n")
-	assert.Contains(t, s, "< 0210 37=261123000001 38=112648 39=00")
+	assert.Contains(t, s, "< 0210 37=261123000002 38=120567 39=00")
 	secrets(t, s, "4761739001010119", "1234", "2468")
 }
 

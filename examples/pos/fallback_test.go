@@ -32,7 +32,7 @@ func TestCounterTechnicalFallback(t *testing.T) {
 	assert.Contains(t, out, "\nCHIP ERROR: emv: transaction terminated in application selection: candidate list empty: emv: no mutually supported application (not accepted)\n请刷卡 USE THE MAGNETIC STRIPE: swipe the card\n")
 	assert.Contains(t, out, "SWIPED 476173******0119D****************\nCARD 卡号 476173******0119  EXPIRY 有效期 12/30\n")
 	// Field 22 "801": stripe read after a chip failure; field 35 masked.
-	assert.Contains(t, out, "> 0200 2=476173******0119 3=000000 4=000000001000 11=000001 22=801 35=476173******0119D**************** 41=DEMO0001 49=840\n  < 0210 37=261123000001 38=112648 39=00\n")
+	assert.Contains(t, out, "> 0200 2=476173******0119 3=000000 4=000000001000 11=000002 22=801 35=476173******0119D**************** 41=DEMO0001 49=840\n  < 0210 37=261123000002 38=120567 39=00\n")
 	rs := receipts(out)
 	require.Len(t, rs, 2)
 	assert.Contains(t, rs[0], "消费 SALE                       FALLBACK\n")
@@ -40,7 +40,7 @@ func TestCounterTechnicalFallback(t *testing.T) {
 	assert.Contains(t, out, "是否是IC卡? 请插卡 IC CARD: PLEASE INSERT THE CARD\n")
 	es := journalRows(t, db, 1)
 	require.Len(t, es, 1)
-	assert.Equal(t, "000001 sale 0200 000000 1000 476173******0119 fallback 261123000001 112648 00 approved", es[0].line())
+	assert.Equal(t, "000002 sale 0200 000000 1000 476173******0119 fallback 261123000002 120567 00 approved", es[0].line())
 	assert.Empty(t, es[0].Field55)
 	secrets(t, out, "4761739001010119", "2468")
 }

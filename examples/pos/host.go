@@ -24,7 +24,8 @@ var (
 	errAnswerLost = errors.New("pos: no answer from the acquirer in time")
 )
 
-// faults are the virtual line's failures, for a test bench (-fault):
+// faults are the virtual line's failures, for a test bench (-fault), on
+// the transactions' messages (not sign-on, sign-off or settlement):
 // dials that fail, answers that are lost after the acquirer processed the
 // request, and an ARPC damaged on the way (the card then refuses what the
 // issuer approved).
@@ -86,7 +87,7 @@ func (c *counter) exchange(ctx context.Context, req *authRequest) (resp *authRes
 	connected := false
 	for i := 1; i <= dialAttempts; i++ {
 		c.con.Printf("拨号中 DIALLING (%d/%d)...\n", i, dialAttempts)
-		if c.faults.down > 0 {
+		if c.faults.down > 0 && req.Network == "" {
 			c.faults.down--
 			continue
 		}
@@ -101,7 +102,7 @@ func (c *counter) exchange(ctx context.Context, req *authRequest) (resp *authRes
 	actx, cancel := context.WithTimeout(ctx, answerTimeout)
 	defer cancel()
 	resp, err = c.acq.authorise(actx, req)
-	if err == nil && c.faults.lose > 0 {
+	if err == nil && c.faults.lose > 0 && req.Network == "" {
 		c.faults.lose--
 		resp, err = nil, errAnswerLost
 	}

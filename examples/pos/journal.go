@@ -55,7 +55,7 @@ CREATE TABLE IF NOT EXISTS batch (
 CREATE TABLE IF NOT EXISTS txn (
 	id INTEGER PRIMARY KEY AUTOINCREMENT,
 	batch INTEGER NOT NULL REFERENCES batch(number),
-	stan INTEGER NOT NULL UNIQUE,
+	stan INTEGER NOT NULL,
 	time TEXT NOT NULL,
 	operator TEXT NOT NULL,
 	kind TEXT NOT NULL,
@@ -72,6 +72,17 @@ CREATE TABLE IF NOT EXISTS txn (
 	original INTEGER NOT NULL,
 	voided INTEGER NOT NULL DEFAULT 0,
 	reversed INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS stan (
+	one INTEGER PRIMARY KEY CHECK (one = 1),
+	last INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS network (
+	id INTEGER PRIMARY KEY AUTOINCREMENT,
+	stan INTEGER NOT NULL,
+	time TEXT NOT NULL,
+	mti TEXT NOT NULL,
+	response_code TEXT NOT NULL
 );`
 
 // openJournal opens (or creates) the journal at path, with a batch open.
@@ -111,11 +122,35 @@ func (j *journal) batch() (int, error) {
 // nextSTAN returns the next System Trace Audit Number (field 11): one
 // more than the last one journalled, 000001 after 999999.
 func (j *journal) nextSTAN() (uint32, error) {
-	var last sql.NullInt64
-	if err := j.db.QueryRow(`SELECT stan FROM txn ORDER BY id DESC LIMIT 1`).Scan(&last); err != nil && !errors.Is(err, sql.ErrNoRows) {
+	var last int64
+	err := j.db.QueryRow(`SELECT last FROM stan`).Scan(&last)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 1, nil
+	}
+	if err != nil {
 		return 0, fmt.Errorf("pos: journal: %w", err)
 	}
-	return uint32(last.Int64%999999) + 1, nil
+	return uint32(last%999999) + 1, nil
+}
+
+// useSTAN keeps the STAN a message went out with as the last one.
+func (j *journal) useSTAN(stan uint32) error {
+	_, err := j.db.Exec(`INSERT INTO stan(one, last) VALUES (1, ?) ON CONFLICT(one) DO UPDATE SET last = excluded.last`, stan)
+	return err
+}
+
+// addNetwork journals a network management or reconciliation message
+// (0800, 0820, 0500) and its answer's response code ("" for none), so
+// that its STAN is not used again.
+func (j *journal) addNetwork(stan uint32, now time.Time, mti, responseCode string) error {
+	_, err := j.db.Exec(`INSERT INTO network(stan, time, mti, response_code) VALUES (?,?,?,?)`, stan, now.UTC().Format(time.RFC3339), mti, responseCode)
+	if err == nil {
+		err = j.useSTAN(stan)
+	}
+	if err != nil {
+		return fmt.Errorf("pos: journal: %s STAN %06d: %w", mti, stan, err)
+	}
+	return nil
 }
 
 // add writes a row in the open batch and returns it with its ID and
@@ -134,6 +169,9 @@ func (j *journal) add(e *entry) error {
 		return fmt.Errorf("pos: journal: write STAN %06d: %w", e.STAN, err)
 	}
 	e.ID, _ = r.LastInsertId()
+	if err := j.useSTAN(e.STAN); err != nil {
+		return fmt.Errorf("pos: journal: STAN %06d: %w", e.STAN, err)
+	}
 	return nil
 }
 

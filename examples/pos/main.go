@@ -1,13 +1,15 @@
 // Command pos is a shop counter as the UnionPay and bank POS terminals of
 // China run it, around the emv kernel run step by step (emv.Start).
 //
-//  1. The operator signs on (签到) with an operator ID and password.
+//  1. The operator signs on (签到) with an operator ID and password, and
+//     the terminal with the acquirer (0800/0810).
 //
 //  2. The operator picks from the transaction menu: sale 消费, refund 退货,
 //     void 撤销, pre-authorisation 预授权 and its completion 预授权完成,
 //     balance inquiry 余额查询 (each with its EMV Transaction Type and
 //     ISO 8583 message type and processing code); a void, a refund and a
-//     completion name their original by its STAN.
+//     completion name their original by its STAN. Settlement 结算 ends
+//     the day: totals by type, 0500/0510, a new batch.
 //
 //  3. Card first: the customer inserts the card (a virtual card by
 //     default, or a card in a PC/SC reader with -reader) or swipes it
@@ -15,7 +17,9 @@
 //     and expiry read from the card and waits for the operator's Confirm
 //     or Cancel, then asks for the amount. A chip card swiped is sent to
 //     the chip; a chip that fails (technical fallback) sends the card to
-//     the stripe, and the authorisation says it is a fallback.
+//     the stripe, and the authorisation says it is a fallback. A
+//     contactless card is tapped: the amount first, then the Entry Point
+//     with Kernel 3 (Visa) and Kernel 7 (UnionPay QuickPass).
 //
 //  4. The customer chooses the application when the card has several,
 //     and enters the PIN when the card asks for one (no echo).
@@ -33,7 +37,9 @@
 //     a signature line when the cardholder verification asks for a
 //     signature, and the cardholder copy.
 //
-//  7. "REMOVE CARD"; back to the menu, or Enter there to sign off.
+//  7. "REMOVE CARD"; back to the menu, or Enter there to sign off (签退,
+//     0820/0830). A card that refuses what the issuer approved, or an
+//     answer that never came, is reversed (0400/0410).
 //
 // Run it:
 //
@@ -57,7 +63,8 @@
 //	-wait D          how long to wait for a card in the reader (60s)
 //	-issuer-mk HEX   the issuer master key (AC) of reader cards, for the
 //	                 simulated issuer (see examples/terminal)
-//	-journal FILE    the journal database (default pos-journal.db)
+//	-journal FILE    the journal database (default pos-journal.db;
+//	                 ":memory:" for one that ends with the program)
 //	-fault LIST      test bench: the virtual line fails (downN: N dials
 //	                 fail; loseN: N answers are lost; arpc: the ARPC is
 //	                 damaged on the way)
@@ -102,6 +109,8 @@ type environment struct {
 }
 
 type counter struct {
+	configPath  string // -config: its contactless section configures the tap
+	online0800  bool   // signed on with the acquirer
 	faults      faults
 	lastReceipt func() // reprints the merchant copy of the last receipt
 	journal     *journal
@@ -159,7 +168,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	defer j.Close()
 	c := &counter{
-		journal: j, faults: fl,
+		journal: j, faults: fl, configPath: *config,
 		con: termkit.NewConsole(stdin, stdout), out: stdout, cfg: cfg, env: env,
 		acq:    &acquirer{issuers: map[string]*emvtest.Issuer{}},
 		reader: *reader, wait: *wait, defaultCard: "visa-cda",
@@ -175,25 +184,33 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	return c.serve(ctx)
 }
 
-// signOn asks for an operator ID and password, three times at most.
+// signOn asks for an operator ID and password, three times at most: an
+// unknown operator and a wrong password each have their message. Then the
+// counter signs on with the acquirer (0800/0810).
 func (c *counter) signOn(ctx context.Context) error {
 	for range 3 {
-		id, err := c.con.ReadLine(ctx, "Operator ID: ")
+		id, err := c.con.ReadLine(ctx, "签到 SIGN ON  Operator ID 操作员号: ")
 		if err != nil {
 			return err
 		}
-		pw, err := c.con.ReadSecret(ctx, "Password: ")
+		want, known := operators[id]
+		if !known {
+			c.con.Printf("操作员号不存在 UNKNOWN OPERATOR %q\n", id)
+			continue
+		}
+		pw, err := c.con.ReadSecret(ctx, "Password 密码: ")
 		if err != nil {
 			return err
 		}
-		if want, ok := operators[id]; ok && pw == want {
-			c.operator = id
-			c.con.Printf("Operator %s signed on.\n", id)
-			return nil
+		if pw != want {
+			c.con.Printf("密码错误 WRONG PASSWORD\n")
+			continue
 		}
-		c.con.Printf("Sign-on refused.\n")
+		c.operator = id
+		c.con.Printf("Operator %s signed on. 签到成功\n", id)
+		return c.signOnline(ctx)
 	}
-	return errors.New("sign-on refused three times")
+	return errors.New("pos: sign-on refused three times")
 }
 
 // withScript approves valid ARQCs and sends an issuer script after the

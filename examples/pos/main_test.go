@@ -95,7 +95,7 @@ func TestCounterOfflineAndOnline(t *testing.T) {
 	assert.Contains(t, rs[0], "TVR 0000000000                  TSI E800\n")
 	assert.Contains(t, rs[0], "ATC 0011                     CVMR 440302\n")
 	assert.Contains(t, rs[0], "ARC                                   Y1\n")
-	assert.Contains(t, rs[0], "BATCH 000001                 STAN 000001\n")
+	assert.Contains(t, rs[0], "BATCH 000001                 STAN 000002\n")
 
 	// Online: floor limit exceeded (TVR byte 4 bit 8), issuer
 	// authentication and script processing performed (TSI FC00), one
@@ -104,11 +104,11 @@ func TestCounterOfflineAndOnline(t *testing.T) {
 	assert.Contains(t, rs[2], "TVR 0000008000                  TSI FC00\n")
 	assert.Contains(t, rs[2], "ATC 0012                     CVMR 440302\n")
 	assert.Contains(t, rs[2], "ARC                                   00\n")
-	assert.Contains(t, rs[2], "BATCH 000001                 STAN 000002\n")
-	assert.Contains(t, rs[2], "RRN                         261123000002\nAUTH CODE                         120567\n")
+	assert.Contains(t, rs[2], "BATCH 000001                 STAN 000003\n")
+	assert.Contains(t, rs[2], "RRN                         261123000003\nAUTH CODE                         128486\n")
 	assert.Contains(t, rs[2], "SCRIPTS                       2000000001\n")
-	assert.Regexp(t, `> 0200 2=476173\*\*\*\*\*\*0119 3=000000 4=000000010000 11=000002 22=051 23=01 41=DEMO0001 49=840 55=\[\d+ bytes: 9F26 9F27 9F10 9F37 9F36 95 `, out)
-	assert.Contains(t, out, "< 0210 37=261123000002 38=120567 39=00 55=[41 bytes: 91 8A 72]")
+	assert.Regexp(t, `> 0200 2=476173\*\*\*\*\*\*0119 3=000000 4=000000010000 11=000003 22=051 23=01 41=DEMO0001 49=840 55=\[\d+ bytes: 9F26 9F27 9F10 9F37 9F36 95 `, out)
+	assert.Contains(t, out, "< 0210 37=261123000003 38=128486 39=00 55=[41 bytes: 91 8A 72]")
 	assert.Less(t, strings.Index(out, "AUTHORISING"), strings.Index(out, rs[2]))
 	assert.True(t, strings.HasSuffix(strings.TrimSpace(out[:strings.LastIndex(out, "--- 菜单 MENU")]), "请取卡 REMOVE CARD"))
 
@@ -116,7 +116,7 @@ func TestCounterOfflineAndOnline(t *testing.T) {
 	// PAN masked, the online one with the acquirer's RRN and auth code.
 	es := journalRows(t, db, 1)
 	require.Len(t, es, 2)
-	assert.Equal(t, []string{"000001 sale 0200 000000 2500 476173******0119 chip    approved", "000002 sale 0200 000000 10000 476173******0119 chip 261123000002 120567 00 approved"},
+	assert.Equal(t, []string{"000002 sale 0200 000000 2500 476173******0119 chip    approved", "000003 sale 0200 000000 10000 476173******0119 chip 261123000003 128486 00 approved"},
 		[]string{es[0].line(), es[1].line()})
 	v, ok := tlv.Find(es[1].Field55, 0x9F02)
 	require.True(t, ok, "field 55 journalled")
@@ -197,13 +197,21 @@ func TestCounterDeclined(t *testing.T) {
 func TestCounterSignOnAndInput(t *testing.T) {
 	out, err := counterRun(t, nil, "01", "0000", "01", "2468", "1", "", "", "abc", "1.234", "0", "1.00", "1234", "")
 	require.NoError(t, err, out)
-	assert.Contains(t, out, "Sign-on refused.\nOperator ID: 01\nPassword: \nOperator 01 signed on.")
+	assert.Contains(t, out, "Password 密码: \n密码错误 WRONG PASSWORD\n签到 SIGN ON  Operator ID 操作员号: 01\nPassword 密码: \nOperator 01 signed on. 签到成功\n")
+	// The counter signs on with the acquirer before the first sale
+	// (0800/0810, field 60: batch 000001, 001 sign-on), and off at the
+	// end (0820/0830, 002 sign-off).
+	assert.Contains(t, out, "联机签到 SIGN ON WITH THE ACQUIRER\n拨号中 DIALLING (1/3)...\n  > 0800 11=000001 41=DEMO0001 42=EMVKITDEMO00001 60=00000001001 63=01\n  < 0810 37=261123000001 39=00\n")
+	assert.Contains(t, out, "  > 0820 11=000003 41=DEMO0001 42=EMVKITDEMO00001 60=00000001002 63=01\n  < 0830 37=261123000003 39=00\nOperator 01 signed off. 签退成功\n")
+	assert.Less(t, strings.Index(out, "> 0800"), strings.Index(out, "--- 消费 SALE"))
 	assert.Equal(t, 3, strings.Count(out, "Invalid amount."))
 	assert.NotContains(t, out, "0000\n")
 
-	out, err = counterRun(t, nil, "01", "1", "02", "2", "03", "3")
-	assert.ErrorContains(t, err, "sign-on refused three times")
-	assert.Equal(t, 3, strings.Count(out, "Sign-on refused."))
+	out, err = counterRun(t, nil, "01", "1", "03", "02", "2")
+	assert.ErrorContains(t, err, "pos: sign-on refused three times")
+	assert.Equal(t, 2, strings.Count(out, "密码错误 WRONG PASSWORD\n"))
+	assert.Contains(t, out, "Operator ID 操作员号: 03\n操作员号不存在 UNKNOWN OPERATOR \"03\"\n签到 SIGN ON")
+	assert.NotContains(t, out, "> 0800")
 
 	out, err = counterRun(t, nil, "01", "2468", "1", "no-such-card", "")
 	require.NoError(t, err)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
@@ -12,14 +13,36 @@ const receiptWidth = 40
 
 // receipts prints the merchant and the cardholder copy, once the
 // journal has the transaction; a balance inquiry prints no receipt, only
-// the balance on the screen.
-func (c *counter) receipts(k *kind, e *entry, res *emv.Result) {
+// the balance on the screen. When the merchant copy has a signature line
+// the operator compares the signature with the card's: one that does not
+// match voids the sale at once, and no cardholder copy of it prints.
+func (c *counter) receipts(ctx context.Context, k *kind, e *entry, res *emv.Result) error {
 	if k.name == "balance" {
-		return
+		return nil
 	}
 	c.lastReceipt = func() { c.printReceipt(k, e, res, true) }
 	c.printReceipt(k, e, res, true)
+	if res != nil && res.Receipt.SignatureRequired && e.Outcome == "approved" {
+		for {
+			s, err := c.con.ReadLine(ctx, "核对签名 SIGNATURE MATCHES THE CARD? (Enter: yes; N: no): ")
+			if err != nil {
+				return err
+			}
+			if strings.EqualFold(s, "N") {
+				c.con.Printf("签名不符 SIGNATURE DOES NOT MATCH: the transaction is voided\n")
+				stan, err := c.journal.nextSTAN()
+				if err != nil {
+					return err
+				}
+				return c.keyed(ctx, kindByName("void"), e, stan)
+			}
+			if s == "" || strings.EqualFold(s, "Y") {
+				break
+			}
+		}
+	}
 	c.printReceipt(k, e, res, false)
+	return nil
 }
 
 // printReceipt prints the merchant or the cardholder copy of a receipt

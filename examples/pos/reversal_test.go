@@ -17,16 +17,16 @@ func TestCounterReversalCardDeclinedAfterApproval(t *testing.T) {
 	out, err := counterRun(t, []string{"-journal", db, "-fault", "arpc"}, "01", "2468",
 		"1", "mastercard-dda", "", "10.00", "8642", "")
 	require.NoError(t, err, out)
-	assert.Contains(t, out, "  < 0210 37=261123000001 38=112648 39=00 55=[14 bytes: 91 8A]\n[DECLINED]\n冲正 REVERSAL: card declined after approval\n拨号中 DIALLING (1/3)...\n  > 0400 2=541333******0011 3=000000 4=000000001000 11=000001 22=051 23=03 41=DEMO0001 49=840 55=[")
-	assert.Contains(t, out, "61=000001\n  < 0410 37=261123000001 39=00\n")
-	assert.NotContains(t, out, "0400 2=541333******0011 3=000000 4=000000001000 11=000001 22=051 23=03 41=DEMO0001 49=840 52=", "a reversal carries no PIN block")
+	assert.Contains(t, out, "  < 0210 37=261123000002 38=120567 39=00 55=[14 bytes: 91 8A]\n[DECLINED]\n冲正 REVERSAL: card declined after approval\n拨号中 DIALLING (1/3)...\n  > 0400 2=541333******0011 3=000000 4=000000001000 11=000002 22=051 23=03 41=DEMO0001 49=840 55=[")
+	assert.Contains(t, out, "61=000002\n  < 0410 37=261123000002 39=00\n")
+	assert.NotContains(t, out, "0400 2=541333******0011 3=000000 4=000000001000 11=000002 22=051 23=03 41=DEMO0001 49=840 52=", "a reversal carries no PIN block")
 	rs := receipts(out)
 	require.Len(t, rs, 2)
 	assert.Contains(t, rs[0], "           交易失败 DECLINED\n")
 	assert.Regexp(t, `\nAC [0-9A-F]{16} +AAC\n`, rs[0])
 	es := journalRows(t, db, 1)
 	require.Len(t, es, 1)
-	assert.Equal(t, "000001 sale 0200 000000 1000 541333******0011 chip 261123000001 112648 00 declined reversed", es[0].line())
+	assert.Equal(t, "000002 sale 0200 000000 1000 541333******0011 chip 261123000002 120567 00 declined reversed", es[0].line())
 	secrets(t, out, "5413330089020011", "8642", "2468")
 }
 
@@ -41,13 +41,13 @@ func TestCounterReversalNoAnswer(t *testing.T) {
 	require.NoError(t, err, out)
 	assert.Contains(t, out, "联机中 AUTHORISING...\n拨号中 DIALLING (1/3)...\n拨号中 DIALLING (2/3)...\n  > 0200 ")
 	assert.Contains(t, out, "通讯失败 COMMUNICATION FAILURE: pos: no answer from the acquirer in time\n")
-	assert.Contains(t, out, "冲正 REVERSAL: no answer\n拨号中 DIALLING (1/3)...\n  > 0400 2=476173******0119 3=000000 4=000000010000 11=000001 ")
+	assert.Contains(t, out, "冲正 REVERSAL: no answer\n拨号中 DIALLING (1/3)...\n  > 0400 2=476173******0119 3=000000 4=000000010000 11=000002 ")
 	rs := receipts(out)
 	require.Len(t, rs, 2)
 	assert.Contains(t, rs[0], "ARC                                   Z3\n")
 	es := journalRows(t, db, 1)
 	require.Len(t, es, 1)
-	assert.Equal(t, "000001 sale 0200 000000 10000 476173******0119 chip    declined reversed", es[0].line())
+	assert.Equal(t, "000002 sale 0200 000000 10000 476173******0119 chip    declined reversed", es[0].line())
 
 	// Three failed dials: communication failure, nothing sent, nothing to
 	// reverse.
