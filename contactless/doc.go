@@ -33,6 +33,11 @@
 // [Preprocess] and [ParsePPSE] are the two stages that need no card, on
 // their own.
 //
+// A User Interface Request ([UIRequest], Book A §7.1) carries the card's
+// Language Preference; [UIRequest.Language] picks the language to show it
+// in from the reader's [Config].Languages (Book 4 §11.1), and
+// [MessageID.Text] gives the message in English or Simplified Chinese.
+//
 // Online authorisation is outside the kernel and the Entry Point: an
 // Online Request outcome carries the Data Record that the terminal sends
 // to the acquirer. When the outcome's parameters ask for a restart at

@@ -117,3 +117,39 @@ func TestE2ETapCommandText(t *testing.T) {
 		assert.Contains(t, s, line)
 	}
 }
+
+// A QuickPass (Kernel 7) tap through pcscd at the Chinese counter: the
+// virtual UnionPay card in the vpcd reader, the reader configuration of
+// china-counter.json (its CA keys hold the virtual cards' UnionPay key
+// E1, so fDDA passes without the card's help), the messages in Chinese,
+// the amount and the 9F5D balance in CNY; then a balance inquiry on the
+// same card, which reads the balance the tap left with GET DATA.
+func TestE2EQuickPassTap(t *testing.T) {
+	env := e2eSetup(t)
+	card := emvtest.NewCard(emvtest.UnionPayQuickPassDebit())
+	insert(t, env, card)
+	var out, errOut bytes.Buffer
+	require.NoError(t, run(context.Background(), []string{"-reader", env.reader, "-config", chinaConfig, "-amount", "10.00"}, strings.NewReader(""), &out, &errOut), errOut.String())
+	s := out.String()
+	t.Logf("%s", s)
+	for _, line := range []string{
+		"card in " + env.reader + ", T=1, ATR 3B80800101\n",
+		"[display] 请挥卡 (Ready to Read)\n[display] 读卡成功 (Card Read Successfully)\n[display] 交易批准, 余额 CNY 490.00 (Card Read Successfully, hold 1300 ms)\n",
+		"\noutcome:      approved\ninterface:    contactless\napplication:  A000000333010101 UNIONPAY DEBIT, Kernel 7 (UnionPay)\ncard:         621234******1234\namount:       CNY 10.00\nlanguage:     zh\n",
+		"\nbalance 9F5D: CNY 490.00\n",
+		"\ntrace (6 commands):\n",
+	} {
+		assert.Contains(t, s, line)
+	}
+	assert.NotContains(t, s, "6212345678901234")
+
+	out.Reset()
+	require.NoError(t, run(context.Background(), []string{"-reader", env.reader, "-config", chinaConfig, "-type", "inquiry", "-amount", "0", "-json"}, strings.NewReader(""), &out, &errOut), errOut.String())
+	var j tapOut
+	require.NoError(t, json.Unmarshal(out.Bytes(), &j), out.String())
+	assert.Equal(t, "balance read", j.Outcome)
+	assert.Equal(t, "contactless", j.Interface)
+	require.NotNil(t, j.ECBalance)
+	assert.Equal(t, uint64(49000), j.ECBalance.Balance)
+	assert.Equal(t, []string{"SELECT", "SELECT", "GET DATA", "GET DATA", "GET DATA", "GET DATA"}, commands(j.Trace))
+}
