@@ -576,7 +576,7 @@ func (c *counter) transact(ctx context.Context, card *cardWatch, k *kind, orig *
 		txn.ECBalance = true
 		start = txn
 	}
-	s := emv.Start(ctx, card, c.cfg, start, &emv.Terminal{Display: display{c.con}, Selector: &termkit.Selector{Console: c.con}})
+	s := emv.Start(ctx, card, c.cfg, start, &emv.Terminal{Display: display{c.con, card}, Selector: &termkit.Selector{Console: c.con}})
 	defer s.Close()
 	pad := &termkit.PINPad{Console: c.con, Rand: c.env.rand}
 	var host *authResponse
