@@ -47,12 +47,12 @@ func parseFaults(s string) (faults, error) {
 		case p == "arpc":
 			f.breakARPC = true
 		case len(p) > 4 && p[:4] == "down":
-			if _, err := fmt.Sscanf(p[4:], "%d", &n); err != nil {
+			if _, err := fmt.Sscanf(p[4:], "%d", &n); err != nil || n < 0 {
 				return f, fmt.Errorf("pos: -fault %q: downN", p)
 			}
 			f.down = n
 		case len(p) > 4 && p[:4] == "lose":
-			if _, err := fmt.Sscanf(p[4:], "%d", &n); err != nil {
+			if _, err := fmt.Sscanf(p[4:], "%d", &n); err != nil || n < 0 {
 				return f, fmt.Errorf("pos: -fault %q: loseN", p)
 			}
 			f.lose = n

@@ -57,3 +57,15 @@ func TestCounterReversalNoAnswer(t *testing.T) {
 	assert.NotContains(t, out, "> 0200")
 	assert.NotContains(t, out, "REVERSAL")
 }
+
+// -fault values: what each failure means, and a bad value refused with
+// what it should have been.
+func TestParseFaults(t *testing.T) {
+	f, err := parseFaults("down2,lose1,arpc")
+	require.NoError(t, err)
+	assert.Equal(t, faults{down: 2, lose: 1, breakARPC: true}, f)
+	_, err = parseFaults("down-1")
+	assert.EqualError(t, err, `pos: -fault "down-1": downN`)
+	_, err = parseFaults("slow")
+	assert.EqualError(t, err, `pos: -fault "slow": want downN, loseN or arpc`)
+}
