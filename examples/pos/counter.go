@@ -77,6 +77,9 @@ func (c *counter) serve(ctx context.Context) error {
 			if err := c.signOnline(ctx); err != nil {
 				return err
 			}
+			if err := c.flushReversals(ctx); err != nil {
+				return err
+			}
 			if err := c.settle(ctx); err != nil {
 				return err
 			}
@@ -106,6 +109,9 @@ func (c *counter) serve(ctx context.Context) error {
 		if !c.online0800 {
 			c.con.Printf("请先签到 NOT SIGNED ON WITH THE ACQUIRER\n")
 			continue
+		}
+		if err := c.flushReversals(ctx); err != nil {
+			return err
 		}
 		if err := c.do(ctx, k); err != nil {
 			return err
@@ -242,7 +248,7 @@ func (c *counter) keyed(ctx context.Context, k *kind, orig *entry, stan uint32) 
 	e := &entry{STAN: stan, Time: now, Operator: c.operator, Kind: k.name, MTI: k.mti, ProcessingCode: k.processingCode(),
 		Amount: amount, MaskedPAN: orig.MaskedPAN, Entry: "key", Original: orig.STAN, Outcome: "declined"}
 	if lost {
-		if e.Reversed, err = c.reverse(ctx, req, "no answer"); err != nil {
+		if err := c.reverseEntry(ctx, e, req, "no answer"); err != nil {
 			return err
 		}
 	}
@@ -348,7 +354,7 @@ func (c *counter) withCard(ctx context.Context, k *kind, orig *entry, stan uint3
 	e := c.chipEntry(k, res, host, stan, orig, w)
 	switch {
 	case lost:
-		if e.Reversed, err = c.reverse(ctx, sent, "no answer"); err != nil {
+		if err := c.reverseEntry(ctx, e, sent, "no answer"); err != nil {
 			return err
 		}
 	case host != nil && host.ResponseCode == "00" && res.Outcome == emv.OnlineDeclined && k.name != "refund":
@@ -356,7 +362,7 @@ func (c *counter) withCard(ctx context.Context, k *kind, orig *entry, stan uint3
 		// (Book 3 §10.11: an AAC): the acquirer must take back the
 		// approval.
 		sent.ICCData = res.ICCData
-		if e.Reversed, err = c.reverse(ctx, sent, "card declined after approval"); err != nil {
+		if err := c.reverseEntry(ctx, e, sent, "card declined after approval"); err != nil {
 			return err
 		}
 	}
@@ -576,7 +582,7 @@ func (c *counter) transact(ctx context.Context, card *cardWatch, k *kind, orig *
 		txn.ECBalance = true
 		start = txn
 	}
-	s := emv.Start(ctx, card, c.cfg, start, &emv.Terminal{Display: display{c.con}, Selector: &termkit.Selector{Console: c.con}})
+	s := emv.Start(ctx, card, c.cfg, start, &emv.Terminal{Display: display{c.con, card}, Selector: &termkit.Selector{Console: c.con}})
 	defer s.Close()
 	pad := &termkit.PINPad{Console: c.con, Rand: c.env.rand}
 	var host *authResponse
@@ -746,7 +752,7 @@ func (c *counter) stripe(ctx context.Context, k *kind, orig *entry, stan uint32,
 	e := &entry{STAN: stan, Time: now, Operator: c.operator, Kind: k.name, MTI: k.mti, ProcessingCode: k.processingCode(),
 		Amount: amount, MaskedPAN: tlv.MaskPAN(pan), Entry: entryName, Outcome: "no answer"}
 	if lost {
-		if e.Reversed, err = c.reverse(ctx, req, "no answer"); err != nil {
+		if err := c.reverseEntry(ctx, e, req, "no answer"); err != nil {
 			return err
 		}
 	}

@@ -34,6 +34,8 @@ func TestCounterScriptedDay(t *testing.T) {
 		"  > 0200 2=621094******0029 3=000000 4=000000003650 11=000004 22=051 ",
 		"  > 0200 2=625094******0011 3=200000 4=000000005800 11=000005 22=012 37=261123000003 38=128486 41=TERMCN01 49=156 61=000003\n",
 		"  > 0220 2=621094******0029 3=200000 4=000000002000 11=000006 22=051 23=01 37=261123000002 38=120567 ",
+		"[请稍候 PLEASE WAIT]\n", // the kernel's messages in the card's language, Book 4 §11.1
+		"[交易批准 APPROVED]\n",
 		"请勿拔卡 DO NOT REMOVE THE CARD\n电子现金余额 EC BALANCE CNY 200.00\n请取卡 REMOVE CARD\n",
 		"请刷卡 USE THE MAGNETIC STRIPE: swipe the card\n请刷卡 SWIPE CARD (Enter: swipe it; C: cancel): \nSWIPED 476173******0119D****************\n",
 		"  > 0200 2=476173******0119 3=000000 4=000000008800 11=000008 22=801 35=476173******0119D**************** 41=TERMCN01 49=156\n",

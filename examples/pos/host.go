@@ -47,12 +47,12 @@ func parseFaults(s string) (faults, error) {
 		case p == "arpc":
 			f.breakARPC = true
 		case len(p) > 4 && p[:4] == "down":
-			if _, err := fmt.Sscanf(p[4:], "%d", &n); err != nil {
+			if _, err := fmt.Sscanf(p[4:], "%d", &n); err != nil || n < 0 {
 				return f, fmt.Errorf("pos: -fault %q: downN", p)
 			}
 			f.down = n
 		case len(p) > 4 && p[:4] == "lose":
-			if _, err := fmt.Sscanf(p[4:], "%d", &n); err != nil {
+			if _, err := fmt.Sscanf(p[4:], "%d", &n); err != nil || n < 0 {
 				return f, fmt.Errorf("pos: -fault %q: loseN", p)
 			}
 			f.lose = n
@@ -147,4 +147,44 @@ func (c *counter) reverse(ctx context.Context, req *authRequest, why string) (bo
 		return false, err
 	}
 	return resp != nil && resp.ResponseCode == "00", nil
+}
+
+// reverseEntry reverses the request of a journal row: reversed when the
+// acquirer answered, else pending, to go again before the next
+// transaction (and on the next start: the journal keeps it).
+func (c *counter) reverseEntry(ctx context.Context, e *entry, req *authRequest, why string) error {
+	ok, err := c.reverse(ctx, req, why)
+	if err != nil {
+		return err
+	}
+	e.Reversed, e.ReversalPending = ok, !ok
+	return nil
+}
+
+// flushReversals sends the reversals still pending, oldest first, before
+// anything else goes to the acquirer. The journal has only the masked
+// PAN: the acquirer finds the original by the terminal and its STAN
+// (fields 41 and 11, 61).
+func (c *counter) flushReversals(ctx context.Context) error {
+	es, err := c.journal.pendingReversals()
+	if err != nil {
+		return err
+	}
+	for _, e := range es {
+		k := kindByName(e.Kind)
+		req := &authRequest{MTI: k.mti, MaskedPAN: e.MaskedPAN, ProcessingCode: e.ProcessingCode, Amount: e.Amount, STAN: e.STAN,
+			Time: e.Time, EntryMode: "000", TerminalID: c.cfg.TerminalID, MerchantID: c.cfg.MerchantID, Currency: c.cfg.Currency,
+			ICCData: e.Field55}
+		ok, err := c.reverse(ctx, req, fmt.Sprintf("pending since STAN %06d", e.STAN))
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return nil // the line is still down: the next transaction tries again
+		}
+		if err := c.journal.markReversed(e.STAN); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -39,6 +39,9 @@ type entry struct {
 	Original       uint32 // STAN of the transaction a void, refund or completion refers to
 	Voided         bool
 	Reversed       bool
+	// ReversalPending: the reversal found no answer either; it goes
+	// again before the next transaction.
+	ReversalPending bool
 }
 
 // approved reports whether the row counts in the settlement totals.
@@ -71,7 +74,8 @@ CREATE TABLE IF NOT EXISTS txn (
 	field55 TEXT NOT NULL,
 	original INTEGER NOT NULL,
 	voided INTEGER NOT NULL DEFAULT 0,
-	reversed INTEGER NOT NULL DEFAULT 0
+	reversed INTEGER NOT NULL DEFAULT 0,
+	reversal_pending INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS stan (
 	one INTEGER PRIMARY KEY CHECK (one = 1),
@@ -162,9 +166,9 @@ func (j *journal) add(e *entry) error {
 	}
 	e.Batch = b
 	r, err := j.db.Exec(`INSERT INTO txn(batch, stan, time, operator, kind, mti, processing_code, amount, masked_pan, entry,
-		auth_code, rrn, response_code, outcome, field55, original, voided, reversed) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+		auth_code, rrn, response_code, outcome, field55, original, voided, reversed, reversal_pending) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 		e.Batch, e.STAN, e.Time.UTC().Format(time.RFC3339), e.Operator, e.Kind, e.MTI, e.ProcessingCode, e.Amount, e.MaskedPAN, e.Entry,
-		e.AuthCode, e.RRN, e.ResponseCode, e.Outcome, hex.EncodeToString(e.Field55), e.Original, e.Voided, e.Reversed)
+		e.AuthCode, e.RRN, e.ResponseCode, e.Outcome, hex.EncodeToString(e.Field55), e.Original, e.Voided, e.Reversed, e.ReversalPending)
 	if err != nil {
 		return fmt.Errorf("pos: journal: write STAN %06d: %w", e.STAN, err)
 	}
@@ -181,20 +185,39 @@ func (j *journal) markVoided(stan uint32) error {
 	return err
 }
 
-// markReversed marks the row of STAN reversed.
+// markReversed marks the row of STAN reversed, its reversal no longer
+// pending.
 func (j *journal) markReversed(stan uint32) error {
-	_, err := j.db.Exec(`UPDATE txn SET reversed = 1, outcome = 'reversed' WHERE stan = ?`, stan)
+	_, err := j.db.Exec(`UPDATE txn SET reversed = 1, reversal_pending = 0 WHERE stan = ?`, stan)
 	return err
 }
 
+// pendingReversals returns the rows whose reversal found no answer.
+func (j *journal) pendingReversals() ([]*entry, error) {
+	rows, err := j.db.Query(`SELECT ` + entryColumns + ` FROM txn WHERE reversal_pending = 1 ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("pos: journal: pending reversals: %w", err)
+	}
+	defer rows.Close()
+	var es []*entry
+	for rows.Next() {
+		e, err := scanEntry(rows)
+		if err != nil {
+			return nil, fmt.Errorf("pos: journal: pending reversals: %w", err)
+		}
+		es = append(es, e)
+	}
+	return es, rows.Err()
+}
+
 const entryColumns = `id, batch, stan, time, operator, kind, mti, processing_code, amount, masked_pan, entry,
-	auth_code, rrn, response_code, outcome, field55, original, voided, reversed`
+	auth_code, rrn, response_code, outcome, field55, original, voided, reversed, reversal_pending`
 
 func scanEntry(s interface{ Scan(...any) error }) (*entry, error) {
 	var e entry
 	var t, f55 string
 	if err := s.Scan(&e.ID, &e.Batch, &e.STAN, &t, &e.Operator, &e.Kind, &e.MTI, &e.ProcessingCode, &e.Amount, &e.MaskedPAN, &e.Entry,
-		&e.AuthCode, &e.RRN, &e.ResponseCode, &e.Outcome, &f55, &e.Original, &e.Voided, &e.Reversed); err != nil {
+		&e.AuthCode, &e.RRN, &e.ResponseCode, &e.Outcome, &f55, &e.Original, &e.Voided, &e.Reversed, &e.ReversalPending); err != nil {
 		return nil, err
 	}
 	e.Time, _ = time.Parse(time.RFC3339, t)
@@ -272,6 +295,9 @@ func (e *entry) line() string {
 	}
 	if e.Reversed {
 		s += " reversed"
+	}
+	if e.ReversalPending {
+		s += " reversal pending"
 	}
 	return s
 }

@@ -225,12 +225,24 @@ func withScript(req *emvtest.AuthorisationRequest, valid bool) emvtest.Decision 
 }
 
 // display shows the kernel's standard messages (Book 4 §11.2) on the
-// counter's screen.
-type display struct{ con *termkit.Console }
+// counter's screen, in the cardholder's language (Book 4 §11.1) beside
+// English when that is another; none once the operator has cancelled (the
+// kernel's processing error is the Cancel itself).
+type display struct {
+	con  *termkit.Console
+	card *cardWatch
+}
 
-func (d display) Show(ctx context.Context, m emv.Message) {
-	if m == emv.MsgRemoveCard {
-		return // shown once the receipts are printed
+func (d display) Show(ctx context.Context, m emv.Message) { d.ShowIn(ctx, m, "en") }
+
+// ShowIn shows m in lang and in English.
+func (d display) ShowIn(ctx context.Context, m emv.Message, lang string) {
+	if m == emv.MsgRemoveCard || d.card != nil && d.card.cancelled {
+		return // "remove card" is shown once the receipts are printed
+	}
+	if t := m.Text(lang); t != m.String() {
+		d.con.Printf("[%s %s]\n", t, m)
+		return
 	}
 	d.con.Printf("[%s]\n", m)
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -56,4 +57,38 @@ func TestCounterReversalNoAnswer(t *testing.T) {
 	assert.Contains(t, out, "拨号中 DIALLING (3/3)...\n通讯失败 COMMUNICATION FAILURE: pos: no connection to the acquirer\n")
 	assert.NotContains(t, out, "> 0200")
 	assert.NotContains(t, out, "REVERSAL")
+}
+
+// -fault values: what each failure means, and a bad value refused with
+// what it should have been.
+func TestParseFaults(t *testing.T) {
+	f, err := parseFaults("down2,lose1,arpc")
+	require.NoError(t, err)
+	assert.Equal(t, faults{down: 2, lose: 1, breakARPC: true}, f)
+	_, err = parseFaults("down-1")
+	assert.EqualError(t, err, `pos: -fault "down-1": downN`)
+	_, err = parseFaults("slow")
+	assert.EqualError(t, err, `pos: -fault "slow": want downN, loseN or arpc`)
+}
+
+// A reversal that finds no answer either stays pending in the journal and
+// goes again, after a restart, before the next transaction.
+func TestCounterPendingReversalAfterRestart(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "journal.db")
+	out, err := counterRun(t, []string{"-journal", db, "-fault", "lose2"}, "01", "2468", "1", "", "", "100.00", "1234", "")
+	require.NoError(t, err, out)
+	assert.Equal(t, 2, strings.Count(out, "通讯失败 COMMUNICATION FAILURE: pos: no answer from the acquirer in time\n"))
+	es := journalRows(t, db, 1)
+	require.Len(t, es, 1)
+	assert.Equal(t, "000002 sale 0200 000000 10000 476173******0119 chip    declined reversal pending", es[0].line())
+
+	out, err = counterRun(t, []string{"-journal", db}, "01", "2468", "1", "", "", "25.00", "1234", "")
+	require.NoError(t, err, out)
+	assert.Contains(t, out, "Choice (Enter: sign off): 1\n冲正 REVERSAL: pending since STAN 000002\n拨号中 DIALLING (1/3)...\n"+
+		"  > 0400 2=476173******0119 3=000000 4=000000010000 11=000002 22=000 41=DEMO0001 49=840 55=[")
+	assert.Contains(t, out, "61=000002\n  < 0410 37=261123000002 39=00\n\n--- 消费 SALE ---\n")
+	es = journalRows(t, db, 1)
+	require.Len(t, es, 2)
+	assert.Equal(t, "000002 sale 0200 000000 10000 476173******0119 chip    declined reversed", es[0].line())
+	assert.Equal(t, "000005 sale 0200 000000 2500 476173******0119 chip    approved", es[1].line())
 }

@@ -131,7 +131,7 @@ func (c *counter) tap(ctx context.Context, k *kind, orig *entry, stan uint32, ca
 			return err
 		}
 		if lost {
-			if e.Reversed, err = c.reverse(ctx, req, "no answer"); err != nil {
+			if err := c.reverseEntry(ctx, e, req, "no answer"); err != nil {
 				return err
 			}
 		}
