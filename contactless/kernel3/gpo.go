@@ -59,62 +59,67 @@ func (c *cardData) add(t tlv.Tag, v []byte) error {
 	}
 	c.seen[c.n] = t
 	c.n++
-	var dst *[]byte
+	if f := c.field(t); f != nil {
+		*f = v
+	}
+	return nil
+}
+
+// field is where the kernel keeps the value of a tag, nil for a tag it
+// does not use.
+func (c *cardData) field(t tlv.Tag) *[]byte {
 	switch t {
 	case 0x82:
-		dst = &c.aip
+		return &c.aip
 	case 0x94:
-		dst = &c.afl
+		return &c.afl
 	case 0x9F36:
-		dst = &c.atc
+		return &c.atc
 	case 0x9F26:
-		dst = &c.ac
+		return &c.ac
 	case 0x9F10:
-		dst = &c.iad
+		return &c.iad
 	case 0x57:
-		dst = &c.track2
+		return &c.track2
 	case 0x9F27:
-		dst = &c.cid
+		return &c.cid
 	case 0x5F34:
-		dst = &c.psn
+		return &c.psn
 	case 0x9F6C:
-		dst = &c.ctq
+		return &c.ctq
 	case 0x9F69:
-		dst = &c.cardAuthData
+		return &c.cardAuthData
 	case 0x9F6E:
-		dst = &c.formFactor
+		return &c.formFactor
 	case 0x9F7C:
-		dst = &c.customerExclusive
+		return &c.customerExclusive
 	case 0x9F4B:
-		dst = &c.sdad
+		return &c.sdad
 	case 0x9F5D:
-		dst = &c.offlineAmount
+		return &c.offlineAmount
 	case 0x5A:
-		dst = &c.pan
+		return &c.pan
 	case 0x5F24:
-		dst = &c.expiry
+		return &c.expiry
 	case 0x5F25:
-		dst = &c.effective
+		return &c.effective
 	case 0x8F:
-		dst = &c.caIndex
+		return &c.caIndex
 	case 0x90:
-		dst = &c.issuerCert
+		return &c.issuerCert
 	case 0x92:
-		dst = &c.issuerRem
+		return &c.issuerRem
 	case 0x9F32:
-		dst = &c.issuerExp
+		return &c.issuerExp
 	case 0x9F46:
-		dst = &c.iccCert
+		return &c.iccCert
 	case 0x9F47:
-		dst = &c.iccExp
+		return &c.iccExp
 	case 0x9F48:
-		dst = &c.iccRem
+		return &c.iccRem
 	case 0x9F4A:
-		dst = &c.sdaTagList
-	default:
-		return nil
+		return &c.sdaTagList
 	}
-	*dst = v
 	return nil
 }
 
@@ -190,17 +195,17 @@ func (s *transactionState) gpo() (*contactless.Outcome, error) {
 	switch r.SW {
 	case apdu.SWOK:
 	case swTryAnotherInterface:
-		return s.tryAnotherInterface(false), nil
+		return quick.TryAnotherInterface(s.langPref, false), nil
 	case swSelectNext:
-		return s.selectNext(), nil
+		return quick.SelectNext(), nil
 	case swSeePhone:
-		return s.tryAgainSeePhone(), nil
+		return quick.TryAgainSeePhone(s.langPref), nil
 	default:
-		return s.endApplication(), nil
+		return quick.EndApplication(s.langPref), nil
 	}
 	if err := parseGPOResponse(&s.card, r.Data); err != nil {
 		s.a.Logger.Debug("kernel3: GPO response", "err", err)
-		return s.endApplication(), nil
+		return quick.EndApplication(s.langPref), nil
 	}
 	return nil, nil
 }

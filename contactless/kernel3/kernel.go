@@ -153,14 +153,14 @@ func (s *transactionState) initiate() *contactless.Outcome {
 	if _, err := io.ReadFull(a.Rand, s.un[:]); err != nil {
 		// No unpredictable number, no transaction: the reader cannot go on
 		// (a terminal fault, Book A §6.2 End Application).
-		return s.endApplication()
+		return quick.EndApplication(s.langPref)
 	}
 	if v, ok := tlv.Find(a.FCI, 0x9F38); ok {
 		d, err := tlv.ParseDOL(v)
 		if err != nil || d.Len() > maxPDOLDataLen {
 			// Book C-3 §5.2.1: a PDOL that cannot be used is card data the
 			// kernel cannot process.
-			return s.endApplication()
+			return quick.EndApplication(s.langPref)
 		}
 		s.pdol = d
 	}

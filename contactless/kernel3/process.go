@@ -27,7 +27,7 @@ import (
 func (s *transactionState) process() *contactless.Outcome {
 	kind, ok := s.card.cryptogramType()
 	if !ok {
-		return s.endApplication()
+		return quick.EndApplication(s.langPref)
 	}
 	if out := s.switchForCash(); out != nil {
 		return out
@@ -73,7 +73,7 @@ func (s *transactionState) process() *contactless.Outcome {
 			}
 			return s.onlineRequest()
 		case s.ctq(0, ctq1SwitchIfODAFails) && s.ttq[0]&ttq1ContactChip != 0:
-			return s.tryAnotherInterface(true)
+			return quick.TryAnotherInterface(s.langPref, true)
 		}
 		return s.declined()
 	}
@@ -104,7 +104,7 @@ func (s *transactionState) switchForCash() *contactless.Outcome {
 		return nil
 	}
 	if (typ[0] == txCash && s.ctq(0, ctq1SwitchForCash)) || (typ[0] == txCashback && s.ctq(0, ctq1SwitchForCashback)) {
-		return s.tryAnotherInterface(true)
+		return quick.TryAnotherInterface(s.langPref, true)
 	}
 	return nil
 }

@@ -18,7 +18,7 @@ func (s *transactionState) readRecords() (*contactless.Outcome, error) {
 	total, err := quick.CheckAFL(s.card.afl, s.k.cfg.maxRecords())
 	if err != nil {
 		s.a.Logger.Debug("kernel3: AFL", "err", err)
-		return s.endApplication(), nil
+		return quick.EndApplication(s.langPref), nil
 	}
 	recs, link, err := quick.ReadRecords(s.card.afl, total, func(sfi, rec byte) (apdu.Response, error) {
 		return s.transmit(apdu.ReadRecord(sfi, rec))
@@ -28,7 +28,7 @@ func (s *transactionState) readRecords() (*contactless.Outcome, error) {
 	}
 	if err != nil {
 		s.a.Logger.Debug("kernel3: record", "err", err)
-		return s.endApplication(), nil
+		return quick.EndApplication(s.langPref), nil
 	}
 	s.odaRecs = recs
 	return nil, nil

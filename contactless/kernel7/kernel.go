@@ -156,21 +156,21 @@ func (s *transactionState) initiate() *contactless.Outcome {
 	}
 	if _, err := io.ReadFull(a.Rand, s.un[:]); err != nil {
 		// No unpredictable number, no transaction: a terminal fault.
-		return s.endApplication()
+		return quick.EndApplication(s.langPref)
 	}
 	v, ok := tlv.Find(a.FCI, 0x9F38)
 	if !ok {
 		a.Logger.Debug("kernel7: FCI without PDOL")
-		return s.endApplication()
+		return quick.EndApplication(s.langPref)
 	}
 	d, err := tlv.ParseDOL(v)
 	if err != nil || d.Len() > maxPDOLDataLen || !asksFor(d, 0x9F66) {
 		a.Logger.Debug("kernel7: PDOL", "pdol", fmt.Sprintf("%X", v))
-		return s.endApplication()
+		return quick.EndApplication(s.langPref)
 	}
 	if s.ttq[0]&ttq1QUICS == 0 {
 		a.Logger.Debug("kernel7: TTQ without qUICS", "ttq", fmt.Sprintf("%X", s.ttq))
-		return s.endApplication()
+		return quick.EndApplication(s.langPref)
 	}
 	s.pdol = d
 	s.pdolData = s.pdol.Build(make([]byte, 0, s.pdol.Len()), s.terminalValue)

@@ -27,7 +27,7 @@ import (
 func (s *transactionState) process() *contactless.Outcome {
 	kind, ok := s.card.cryptogramType()
 	if !ok {
-		return s.endApplication()
+		return quick.EndApplication(s.langPref)
 	}
 	if out := s.switchForCash(); out != nil {
 		return out
@@ -65,7 +65,7 @@ func (s *transactionState) process() *contactless.Outcome {
 		case quick.CTQ(s.card.ctq, 0, quick.CTQ1OnlineIfODAFails) && !s.offlineOnly():
 			return s.online()
 		case quick.CTQ(s.card.ctq, 0, quick.CTQ1SwitchIfODAFails) && s.ttq[0]&quick.TTQ1ContactChip != 0:
-			return s.tryAnotherInterface(true)
+			return quick.TryAnotherInterface(s.langPref, true)
 		}
 		return s.declined()
 	}
@@ -117,7 +117,7 @@ func (s *transactionState) switchForCash() *contactless.Outcome {
 	}
 	if (typ[0] == txCash && quick.CTQ(s.card.ctq, 0, quick.CTQ1SwitchForCash)) ||
 		(typ[0] == txCashback && quick.CTQ(s.card.ctq, 0, quick.CTQ1SwitchCashback)) {
-		return s.tryAnotherInterface(true)
+		return quick.TryAnotherInterface(s.langPref, true)
 	}
 	return nil
 }
