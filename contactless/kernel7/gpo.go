@@ -10,17 +10,6 @@ import (
 	"github.com/emvkit/emvkit/tlv"
 )
 
-// Status words of GET PROCESSING OPTIONS that Book C-7 gives an outcome of
-// their own. Reading chosen: Book C-7 maps them as Book C-3 §5.2.2 does,
-// to the outcomes of Book A §6.2 (the public UnionPay sources name 6985 as
-// "conditions not satisfied", the card having no contactless path for the
-// TTQ, which the Entry Point answers by trying the next combination).
-const (
-	swTryAnotherInterface apdu.SW = 0x6984
-	swSelectNext          apdu.SW = 0x6985
-	swSeePhone            apdu.SW = 0x6986
-)
-
 // cardData holds the card's data objects the kernel uses, each the value
 // exactly as received (a slice of the response it came in). Tags it does
 // not use are checked for duplicates and otherwise left alone.
@@ -36,8 +25,7 @@ type cardData struct {
 	iccCert, iccExp, iccRem        []byte // 9F46, 9F47, 9F48
 	sdaTagList                     []byte // 9F4A
 
-	seen [64]tlv.Tag // tags received so far, for the duplicate check
-	n    int
+	objs quick.Objects // the tags received so far, each once
 }
 
 // ErrGPOResponse reports a GET PROCESSING OPTIONS response Kernel 7 cannot
@@ -49,16 +37,9 @@ var ErrGPOResponse = errors.New("kernel7: GET PROCESSING OPTIONS response")
 // received twice, in the same response or across responses, is a card
 // error (each data object once).
 func (c *cardData) add(t tlv.Tag, v []byte) error {
-	for _, x := range c.seen[:c.n] {
-		if x == t {
-			return fmt.Errorf("data object %s twice", t)
-		}
+	if err := c.objs.Add(t); err != nil {
+		return err
 	}
-	if c.n == len(c.seen) {
-		return errors.New("too many data objects")
-	}
-	c.seen[c.n] = t
-	c.n++
 	if f := c.field(t); f != nil {
 		*f = v
 	}
@@ -123,16 +104,7 @@ func (c *cardData) field(t tlv.Tag) *[]byte {
 
 // addTemplate keeps the primitive data objects of a template's value.
 func (c *cardData) addTemplate(v []byte) error {
-	it := tlv.NewStrictIter(v)
-	for it.Next() {
-		if it.Tag().Constructed() {
-			continue // no constructed object inside a response Kernel 7 reads
-		}
-		if err := c.add(it.Tag(), it.Value()); err != nil {
-			return err
-		}
-	}
-	return it.Err()
+	return quick.AddTemplate(v, c.add)
 }
 
 // parseGPOResponse reads a GET PROCESSING OPTIONS response of the qUICS
@@ -147,38 +119,19 @@ func (c *cardData) addTemplate(v []byte) error {
 // flow of the UnionPay specifications, which has a GENERATE AC and is not
 // Kernel 7's: an error.
 func parseGPOResponse(c *cardData, data []byte) error {
-	t, v, err := tlv.Single(data)
-	if err != nil {
+	if err := quick.ParseGPOResponse(data, c.add); err != nil {
 		return fmt.Errorf("%w: %v", ErrGPOResponse, err)
 	}
-	if t != 0x77 {
-		return fmt.Errorf("%w: template %s, want 77", ErrGPOResponse, t)
+	g := quick.GPOResponse{
+		AIP: c.aip, AFL: c.afl, ATC: c.atc, AC: c.ac, IAD: c.iad, Track2: c.track2,
+		CID: c.cid, CTQ: c.ctq, OfflineAmount: c.offlineAmount,
 	}
-	if err := c.addTemplate(v); err != nil {
+	if err := g.Check(); err != nil {
 		return fmt.Errorf("%w: %v", ErrGPOResponse, err)
 	}
-	for _, m := range [...]struct {
-		v        []byte
-		tag      tlv.Tag
-		min, max int
-	}{
-		{c.aip, 0x82, 2, 2}, {c.atc, 0x9F36, 2, 2}, {c.ac, 0x9F26, 8, 8},
-		{c.iad, 0x9F10, 1, 32}, {c.track2, 0x57, 1, 19},
-	} {
-		if len(m.v) < m.min || len(m.v) > m.max {
-			return fmt.Errorf("%w: %s missing or %d bytes", ErrGPOResponse, m.tag, len(m.v))
-		}
-	}
-	switch {
-	case c.afl != nil && (len(c.afl) == 0 || len(c.afl)%4 != 0):
-		return fmt.Errorf("%w: AFL of %d bytes", ErrGPOResponse, len(c.afl))
-	case c.cid != nil && len(c.cid) != 1:
-		return fmt.Errorf("%w: 9F27 of %d bytes", ErrGPOResponse, len(c.cid))
-	case c.ctq != nil && len(c.ctq) != 2:
-		return fmt.Errorf("%w: 9F6C of %d bytes", ErrGPOResponse, len(c.ctq))
-	case c.offlineAmount != nil && len(c.offlineAmount) != 6:
-		return fmt.Errorf("%w: 9F5D of %d bytes", ErrGPOResponse, len(c.offlineAmount))
-	case len(c.productID) > 16:
+	// Book C-7: the UnionPay Product Identification Information is 16
+	// bytes; a shorter one is kept as sent.
+	if len(c.productID) > 16 {
 		return fmt.Errorf("%w: 9F63 of %d bytes", ErrGPOResponse, len(c.productID))
 	}
 	return nil
@@ -188,22 +141,18 @@ func parseGPOResponse(c *cardData, data []byte) error {
 // with a format 2 response goes on; 6984 asks for another interface; 6985
 // for the next combination; 6986 (a mobile device asking the cardholder to
 // look at it) for a new tap; anything else, or a response that cannot be
-// used, ends the application.
+// used, ends the application ([quick.GPOStatus]). Reading chosen: Book C-7
+// maps those status words as Book C-3 §5.2.2 does, to the outcomes of Book
+// A §6.2 (the public UnionPay sources name 6985 as "conditions not
+// satisfied", the card having no contactless path for the TTQ, which the
+// Entry Point answers by trying the next combination).
 func (s *transactionState) gpo() (*contactless.Outcome, error) {
 	r, err := s.transmit(apdu.GetProcessingOptions(s.pdolData))
 	if err != nil {
 		return nil, err
 	}
-	switch r.SW {
-	case apdu.SWOK:
-	case swTryAnotherInterface:
-		return quick.TryAnotherInterface(s.langPref, false), nil
-	case swSelectNext:
-		return quick.SelectNext(), nil
-	case swSeePhone:
-		return quick.TryAgainSeePhone(s.langPref), nil
-	default:
-		return quick.EndApplication(s.langPref), nil
+	if out := quick.GPOStatus(r.SW, s.langPref); out != nil {
+		return out, nil
 	}
 	if err := parseGPOResponse(&s.card, r.Data); err != nil {
 		s.a.Logger.Debug("kernel7: GPO response", "err", err)
