@@ -15,9 +15,9 @@ import (
 
 	"github.com/emvkit/emvkit/apdu"
 	"github.com/emvkit/emvkit/contactless"
+	"github.com/emvkit/emvkit/contactless/internal/kerneltest"
 	"github.com/emvkit/emvkit/emv/emvtest"
 	"github.com/emvkit/emvkit/oda"
-	"github.com/emvkit/emvkit/tlv"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -49,14 +49,6 @@ type sessionHeader struct {
 	} `json:"expect"`
 }
 
-func uiStrings(u []contactless.UIRequest) []string {
-	out := []string{}
-	for _, r := range u {
-		out = append(out, r.String())
-	}
-	return out
-}
-
 // TestKernel3Sessions replays every recorded contactless session byte for
 // byte (apdu.ReplayStrict) through Kernel 3 and requires the recorded
 // outcome, Data Record, Discretionary Data and UI requests. The sessions are
@@ -81,28 +73,12 @@ func TestKernel3Sessions(t *testing.T) {
 }
 
 func readSession(t testing.TB, path string) (*apdu.Session, *sessionHeader) {
-	f, err := os.Open(path)
-	require.NoError(t, err)
-	defer f.Close()
-	s, err := apdu.ReadSession(f)
-	require.NoError(t, err)
-	dec := json.NewDecoder(bytes.NewReader(s.Kernel))
-	dec.DisallowUnknownFields()
-	var hd sessionHeader
-	require.NoError(t, dec.Decode(&hd))
-	return s, &hd
+	return kerneltest.ReadSession[sessionHeader](t, path)
 }
 
 // sessionActivation rebuilds the activation of a recorded session; the CA
 // keys are the virtual cards' (emvtest.BuiltinCAPublicKeys).
 func sessionActivation(t testing.TB, hd *sessionHeader, card apdu.Transceiver) (*contactless.Activation, *[]contactless.UIRequest) {
-	td := h(terminalHex)
-	td = tlv.AppendTLV(td, 0x9F02, bcdAmount(hd.Amount))
-	td = tlv.AppendTLV(td, 0x9F03, bcdAmount(hd.Other))
-	td = tlv.AppendTLV(td, 0x9C, []byte{hd.Type})
-	td = tlv.AppendTLV(td, 0x9A, h(hd.Date))
-	td = tlv.AppendTLV(td, 0x9F21, h("103000"))
-	td = tlv.AppendTLV(td, 0x9F66, h(hd.TTQ))
 	ui := &[]contactless.UIRequest{}
 	a := &contactless.Activation{
 		Card:         card,
@@ -111,7 +87,7 @@ func sessionActivation(t testing.TB, hd *sessionHeader, card apdu.Transceiver) (
 		FCI:          h(hd.FCI),
 		Indicators:   contactless.Indicators{TTQ: [4]byte(h(hd.TTQ))},
 		Transaction:  &contactless.Transaction{Type: hd.Type, Amount: hd.Amount, OtherAmount: hd.Other, Time: testTime},
-		TerminalData: td,
+		TerminalData: terminalData(hd.Amount, hd.Other, hd.Type, hd.Date, hd.TTQ),
 		UI:           func(u contactless.UIRequest) { *ui = append(*ui, u) },
 		Time:         func() time.Time { return testTime },
 		Rand:         bytes.NewReader(h(hd.UN)),

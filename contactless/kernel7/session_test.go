@@ -15,6 +15,7 @@ import (
 
 	"github.com/emvkit/emvkit/apdu"
 	"github.com/emvkit/emvkit/contactless"
+	"github.com/emvkit/emvkit/contactless/internal/kerneltest"
 	"github.com/emvkit/emvkit/emv/emvtest"
 	"github.com/emvkit/emvkit/oda"
 	"github.com/stretchr/testify/assert"
@@ -49,14 +50,6 @@ type sessionHeader struct {
 	} `json:"expect"`
 }
 
-func uiStrings(u []contactless.UIRequest) []string {
-	out := []string{}
-	for _, r := range u {
-		out = append(out, r.String())
-	}
-	return out
-}
-
 // TestKernel7Sessions replays every recorded QuickPass session byte for
 // byte (apdu.ReplayStrict) through Kernel 7 and requires the recorded
 // outcome, Data Record, Discretionary Data and UI requests. The sessions are
@@ -83,16 +76,7 @@ func TestKernel7Sessions(t *testing.T) {
 }
 
 func readSession(t testing.TB, path string) (*apdu.Session, *sessionHeader) {
-	f, err := os.Open(path)
-	require.NoError(t, err)
-	defer f.Close()
-	s, err := apdu.ReadSession(f)
-	require.NoError(t, err)
-	dec := json.NewDecoder(bytes.NewReader(s.Kernel))
-	dec.DisallowUnknownFields()
-	var hd sessionHeader
-	require.NoError(t, dec.Decode(&hd))
-	return s, &hd
+	return kerneltest.ReadSession[sessionHeader](t, path)
 }
 
 // sessionActivation rebuilds the activation of a recorded session; the CA
