@@ -2,8 +2,6 @@ package kernel3
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"io"
 	"time"
 
@@ -51,12 +49,6 @@ func (k *Kernel) Activate(ctx context.Context, a *contactless.Activation) (*cont
 	}
 	return s.run()
 }
-
-// linkError is a failure of the card link: the kernel stops and returns it.
-type linkError struct{ err error }
-
-func (e *linkError) Error() string { return e.err.Error() }
-func (e *linkError) Unwrap() error { return e.err }
 
 // Cryptogram types (Book C-3 Annex A, 9F27 bits 8-7).
 const (
@@ -186,16 +178,9 @@ func (s *transactionState) terminalValue(t tlv.Tag) ([]byte, bool) {
 // terminal finds a terminal data object: the first with the tag.
 func (s *transactionState) terminal(t tlv.Tag) ([]byte, bool) { return s.term.Find(t) }
 
-// transmit sends one command; a link failure comes back as *linkError.
+// transmit sends one command ([quick.Transmit]).
 func (s *transactionState) transmit(c apdu.Command) (apdu.Response, error) {
-	r, err := apdu.Exchange(s.ctx, s.a.Card, c)
-	if err != nil {
-		if errors.Is(err, apdu.ErrShortResponse) {
-			return apdu.Response{}, nil // no status word: a card error, SW 0000
-		}
-		return apdu.Response{}, &linkError{fmt.Errorf("kernel3: %s: %w", c.Name(), err)}
-	}
-	return r, nil
+	return quick.Transmit(s.ctx, s.a.Card, c, "kernel3")
 }
 
 // bcdDate reads the Transaction Date 9A.

@@ -70,7 +70,7 @@ func (s *transactionState) recordValue(t tlv.Tag) []byte {
 	case 0x9F66:
 		return s.ttq[:]
 	case 0x84:
-		return s.aid()
+		return quick.AID(s.a)
 	}
 	if f := s.card.field(t); f != nil {
 		return *f

@@ -1,11 +1,8 @@
 package kernel3
 
 import (
-	"errors"
-
 	"github.com/emvkit/emvkit/contactless"
 	"github.com/emvkit/emvkit/contactless/internal/quick"
-	"github.com/emvkit/emvkit/oda"
 	"github.com/emvkit/emvkit/tlv"
 	"github.com/emvkit/emvkit/tvr"
 )
@@ -149,21 +146,11 @@ func (s *transactionState) checkDates() (expired bool) {
 // and, for missing data, byte 1 bit 6; a card that does not support fDDA
 // (AIP byte 1 bit 6) sets byte 1 bit 8 and fails.
 func (s *transactionState) fdda() bool {
-	c := &s.card
-	if c.aip[0]&0x20 == 0 {
-		s.tvr.Set(tvr.OfflineDataAuthNotPerformed)
-		return false
+	ok, err := quick.AuthenticateFDDA(s.card.aip, &s.tvr, s.verifyFDDA)
+	if err != nil {
+		s.a.Logger.Debug("kernel3: fDDA", "err", err)
 	}
-	err := s.verifyFDDA()
-	if err == nil {
-		return true
-	}
-	s.a.Logger.Debug("kernel3: fDDA", "err", err)
-	s.tvr.Set(tvr.DDAFailed)
-	if errors.Is(err, oda.ErrMissingData) {
-		s.tvr.Set(tvr.ICCDataMissing)
-	}
-	return false
+	return ok
 }
 
 func (s *transactionState) verifyFDDA() error {
@@ -175,7 +162,7 @@ func (s *transactionState) verifyFDDA() error {
 	amount, _ := s.signedValue(0x9F02)
 	currency, _ := s.signedValue(0x5F2A)
 	f := quick.FDDA{
-		Keys: s.a.CAKeys, Date: s.date, AID: s.aid(),
+		Keys: s.a.CAKeys, Date: s.date, AID: quick.AID(s.a),
 		AIP: c.aip, PAN: pan, SDATagList: c.sdaTagList,
 		CAIndex: c.caIndex, IssuerCert: c.issuerCert, IssuerRem: c.issuerRem, IssuerExp: c.issuerExp,
 		ICCCert: c.iccCert, ICCRem: c.iccRem, ICCExp: c.iccExp,
@@ -194,14 +181,6 @@ func (s *transactionState) signedValue(t tlv.Tag) ([]byte, bool) {
 	return s.terminalValue(t)
 }
 
-func (s *transactionState) aid() []byte {
-	if s.a.Combination != nil && len(s.a.Combination.AID) >= 5 {
-		return s.a.Combination.AID
-	}
-	v, _ := tlv.Find(s.a.FCI, 0x84)
-	return v
-}
-
 // verifyCardholder chooses the CVM (Book C-3 §5.7). The card's CTQ comes
 // first, each bit only when the reader supports that CVM: consumer device
 // CVM performed (byte 2 bit 8, with TTQ byte 3 bit 7) is Confirmation Code
@@ -216,9 +195,6 @@ func (s *transactionState) aid() []byte {
 // Otherwise No CVM.
 func (s *transactionState) verifyCardholder(online bool) bool {
 	var ok bool
-	s.cvm, ok = quick.ChooseCVM(s.ttq, s.card.ctq, online)
-	if !ok {
-		s.tvr.Set(tvr.CardholderVerificationNotSuccessful)
-	}
+	s.cvm, ok = quick.VerifyCardholder(s.ttq, s.card.ctq, online, &s.tvr)
 	return ok
 }

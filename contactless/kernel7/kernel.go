@@ -2,7 +2,6 @@ package kernel7
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -64,12 +63,6 @@ func (k *Kernel) Activate(ctx context.Context, a *contactless.Activation) (*cont
 	s := &transactionState{ctx: ctx, k: k, a: a}
 	return s.run()
 }
-
-// linkError is a failure of the card link: the kernel stops and returns it.
-type linkError struct{ err error }
-
-func (e *linkError) Error() string { return e.err.Error() }
-func (e *linkError) Unwrap() error { return e.err }
 
 // TTQ bits Kernel 7 reads beyond those of quick (Book C-7 Annex A, Terminal
 // Transaction Qualifiers; the qPBOC layout of the UnionPay specifications).
@@ -201,24 +194,9 @@ func (s *transactionState) signedValue(t tlv.Tag) ([]byte, bool) {
 	return s.terminalValue(t)
 }
 
-// transmit sends one command; a link failure comes back as *linkError.
+// transmit sends one command ([quick.Transmit]).
 func (s *transactionState) transmit(c apdu.Command) (apdu.Response, error) {
-	r, err := apdu.Exchange(s.ctx, s.a.Card, c)
-	if err != nil {
-		if errors.Is(err, apdu.ErrShortResponse) {
-			return apdu.Response{}, nil // no status word: a card error, SW 0000
-		}
-		return apdu.Response{}, &linkError{fmt.Errorf("kernel7: %s: %w", c.Name(), err)}
-	}
-	return r, nil
-}
-
-func (s *transactionState) aid() []byte {
-	if s.a.Combination != nil && len(s.a.Combination.AID) >= 5 {
-		return s.a.Combination.AID
-	}
-	v, _ := tlv.Find(s.a.FCI, 0x84)
-	return v
+	return quick.Transmit(s.ctx, s.a.Card, c, "kernel7")
 }
 
 // asksFor reports whether the DOL has an entry for the tag.

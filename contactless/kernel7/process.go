@@ -158,21 +158,11 @@ var errFDDAVersion = errors.New("kernel7: fDDA version is not 01")
 // failed: fDDA has no bit of its own); a card that does not support it
 // (AIP byte 1 bit 6) sets byte 1 bit 8 (ODA not performed) and fails.
 func (s *transactionState) fdda() bool {
-	c := &s.card
-	if c.aip[0]&0x20 == 0 {
-		s.tvr.Set(tvr.OfflineDataAuthNotPerformed)
-		return false
+	ok, err := quick.AuthenticateFDDA(s.card.aip, &s.tvr, s.verifyFDDA)
+	if err != nil {
+		s.a.Logger.Debug("kernel7: fDDA", "err", err)
 	}
-	err := s.verifyFDDA()
-	if err == nil {
-		return true
-	}
-	s.a.Logger.Debug("kernel7: fDDA", "err", err)
-	s.tvr.Set(tvr.DDAFailed)
-	if errors.Is(err, oda.ErrMissingData) {
-		s.tvr.Set(tvr.ICCDataMissing)
-	}
-	return false
+	return ok
 }
 
 func (s *transactionState) verifyFDDA() error {
@@ -186,7 +176,7 @@ func (s *transactionState) verifyFDDA() error {
 	amount, _ := s.signedValue(0x9F02)
 	currency, _ := s.signedValue(0x5F2A)
 	f := quick.FDDA{
-		Keys: s.a.CAKeys, Date: s.date, AID: s.aid(),
+		Keys: s.a.CAKeys, Date: s.date, AID: quick.AID(s.a),
 		AIP: c.aip, PAN: s.pan(), SDATagList: c.sdaTagList,
 		CAIndex: c.caIndex, IssuerCert: c.issuerCert, IssuerRem: c.issuerRem, IssuerExp: c.issuerExp,
 		ICCCert: c.iccCert, ICCRem: c.iccRem, ICCExp: c.iccExp,
@@ -206,9 +196,6 @@ func (s *transactionState) verifyFDDA() error {
 // so does Kernel 7.
 func (s *transactionState) verifyCardholder(online bool) bool {
 	var ok bool
-	s.cvm, ok = quick.ChooseCVM(s.ttq, s.card.ctq, online)
-	if !ok {
-		s.tvr.Set(tvr.CardholderVerificationNotSuccessful)
-	}
+	s.cvm, ok = quick.VerifyCardholder(s.ttq, s.card.ctq, online, &s.tvr)
 	return ok
 }

@@ -1,0 +1,131 @@
+package quick
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/emvkit/emvkit/apdu"
+	"github.com/emvkit/emvkit/contactless"
+	"github.com/emvkit/emvkit/oda"
+	"github.com/emvkit/emvkit/tlv"
+	"github.com/emvkit/emvkit/tvr"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// The status words of GET PROCESSING OPTIONS (Book C-3 §5.2.2, Book C-7
+// alike) and their outcomes.
+func TestGPOStatus(t *testing.T) {
+	assert.Nil(t, GPOStatus(apdu.SWOK, "zh"))
+	for sw, want := range map[apdu.SW]contactless.OutcomeStatus{
+		0x6984: contactless.StatusTryAnotherInterface,
+		0x6985: contactless.StatusSelectNext,
+		0x6986: contactless.StatusTryAgain,
+		0x6A81: contactless.StatusEndApplication,
+		0x0000: contactless.StatusEndApplication,
+	} {
+		out := GPOStatus(sw, "zh")
+		require.NotNil(t, out, "%s", sw)
+		assert.Equal(t, want, out.Parameters.Status, "%s", sw)
+		assert.False(t, out.Parameters.DataRecordPresent, "%s", sw)
+	}
+	see := GPOStatus(0x6986, "zh").Parameters
+	assert.Equal(t, contactless.StartB, see.Start)
+	assert.Equal(t, HoldTime, see.FieldOffRequest)
+	assert.Equal(t, contactless.MsgSeePhone, see.UIRequestOnOutcome.Message)
+	assert.Equal(t, "zh", see.UIRequestOnOutcome.LanguagePreference)
+	assert.Equal(t, contactless.MsgPresentCard, see.UIRequestOnRestart.Message)
+	assert.Equal(t, contactless.InterfaceContactChip, GPOStatus(0x6984, "").Parameters.AlternateInterfacePreference)
+	assert.Equal(t, contactless.StartC, GPOStatus(0x6985, "").Parameters.Start)
+}
+
+// Each data object once (Book C-3 §5.3), and a bound on how many.
+func TestObjects(t *testing.T) {
+	var o Objects
+	require.NoError(t, o.Add(0x82))
+	assert.EqualError(t, o.Add(0x82), "data object 82 twice")
+	for i := 1; i < 64; i++ {
+		require.NoError(t, o.Add(tlv.Tag(0xDF00+i)))
+	}
+	assert.EqualError(t, o.Add(0x57), "too many data objects")
+}
+
+// The format 2 response and the lengths both books require.
+func TestParseGPOResponse(t *testing.T) {
+	var got []tlv.Tag
+	add := func(tg tlv.Tag, _ []byte) error { got = append(got, tg); return nil }
+	require.NoError(t, ParseGPOResponse(h("7708820220009F360100"), add))
+	assert.Equal(t, []tlv.Tag{0x82, 0x9F36}, got)
+	assert.EqualError(t, ParseGPOResponse(h("800420000001"), add), "template 80, want 77")
+
+	g := GPOResponse{AIP: h("2000"), ATC: h("0001"), AC: h("0102030405060708"), IAD: h("06011203900000")}
+	assert.EqualError(t, g.Check(), "57 missing or 0 bytes")
+	g.Track2 = h("4761739001010010D29122011143878089")
+	require.NoError(t, g.Check())
+	g.AFL = h("080101")
+	assert.EqualError(t, g.Check(), "AFL of 3 bytes")
+	g.AFL, g.OfflineAmount = nil, h("0100")
+	assert.EqualError(t, g.Check(), "9F5D of 2 bytes")
+}
+
+// A CVM that cannot be had sets TVR byte 3 bit 8.
+func TestVerifyCardholder(t *testing.T) {
+	var v tvr.TVR
+	cvm, ok := VerifyCardholder([4]byte{0x20, TTQ2CVMRequired, 0, 0}, h("0000"), true, &v)
+	assert.False(t, ok)
+	assert.Equal(t, contactless.CVMNA, cvm)
+	assert.Equal(t, tvr.TVR{0, 0, 0x80, 0, 0}, v)
+	v = tvr.TVR{}
+	cvm, ok = VerifyCardholder([4]byte{0x20 | TTQ1OnlinePIN, TTQ2CVMRequired, 0, 0}, h("8000"), true, &v)
+	assert.True(t, ok)
+	assert.Equal(t, contactless.CVMOnlinePIN, cvm)
+	assert.Equal(t, tvr.TVR{}, v)
+}
+
+// The TVR bits of fDDA (Book C-3 §5.6): not supported, failed, data
+// missing.
+func TestAuthenticateFDDA(t *testing.T) {
+	called := false
+	var v tvr.TVR
+	ok, err := AuthenticateFDDA(h("0000"), &v, func() error { called = true; return nil })
+	assert.False(t, ok)
+	assert.NoError(t, err)
+	assert.False(t, called, "fDDA not supported: no check")
+	assert.Equal(t, tvr.TVR{0x80, 0, 0, 0, 0}, v)
+
+	v = tvr.TVR{}
+	bad := errors.New("bad signature")
+	ok, err = AuthenticateFDDA(h("2000"), &v, func() error { return bad })
+	assert.False(t, ok)
+	assert.Same(t, bad, err)
+	assert.Equal(t, tvr.TVR{0x08, 0, 0, 0, 0}, v)
+
+	v = tvr.TVR{}
+	_, err = AuthenticateFDDA(h("2000"), &v, func() error { return &oda.Error{Method: oda.FDDA, Check: oda.CheckSDAD, Err: oda.ErrMissingData} })
+	assert.ErrorIs(t, err, oda.ErrMissingData)
+	assert.Equal(t, tvr.TVR{0x28, 0, 0, 0, 0}, v)
+
+	v = tvr.TVR{}
+	ok, err = AuthenticateFDDA(h("2000"), &v, func() error { return nil })
+	assert.True(t, ok)
+	assert.NoError(t, err)
+	assert.Equal(t, tvr.TVR{}, v)
+}
+
+// The AID: the combination's, else 84 of the FCI.
+func TestAID(t *testing.T) {
+	fci := h("6F098407A0000003330101")
+	assert.Equal(t, h("A0000003330101"), AID(&contactless.Activation{FCI: fci}))
+	assert.Equal(t, h("A000000333010102"), AID(&contactless.Activation{FCI: fci, Combination: &contactless.Combination{AID: h("A000000333010102")}}))
+}
+
+// The Data Record in the kernel's order, objects without a value left out.
+func TestDataRecord(t *testing.T) {
+	got := DataRecord(nil, []tlv.Tag{0x9F26, 0x95, 0x9F27}, func(tg tlv.Tag) []byte {
+		if tg == 0x95 {
+			return nil
+		}
+		return []byte{byte(tg)}
+	})
+	assert.Equal(t, h("9F2601269F270127"), got)
+}
