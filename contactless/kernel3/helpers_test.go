@@ -5,7 +5,6 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"strings"
 	"testing"
 	"time"
 
@@ -94,8 +93,7 @@ func newTap(t testing.TB, card *emvtest.Card, o tapOpts) *tap {
 		a.CAKeys = card.KeyStore()
 	}
 	if o.exceptionFile {
-		pan := card.Profile().PAN
-		a.ExceptionFile = func(p, _ []byte) bool { return strings.TrimRight(hexs(p), "F") == pan }
+		a.ExceptionFile = kerneltest.ExceptionFile(card.Profile().PAN)
 	}
 	tp.act = a
 	return tp

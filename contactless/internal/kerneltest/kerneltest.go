@@ -12,6 +12,8 @@ import (
 
 	"github.com/emvkit/emvkit/apdu"
 	"github.com/emvkit/emvkit/contactless"
+	"github.com/emvkit/emvkit/emv/emvtest"
+	"github.com/emvkit/emvkit/oda"
 	"github.com/emvkit/emvkit/tlv"
 	"github.com/stretchr/testify/require"
 )
@@ -103,4 +105,44 @@ func GPOSeeds[Header any](f *testing.F, dir string) [][]byte {
 		}
 	}
 	return out
+}
+
+// U64 is a pointer to v, for the optional limits of a combination.
+func U64(v uint64) *uint64 { return &v }
+
+// Messages lists the messages of UI requests.
+func Messages(u []contactless.UIRequest) []contactless.MessageID {
+	var out []contactless.MessageID
+	for _, r := range u {
+		out = append(out, r.Message)
+	}
+	return out
+}
+
+// BuiltinCAKeys is a key store with the CA public keys of the virtual cards
+// (emvtest.BuiltinCAPublicKeys).
+func BuiltinCAKeys(t testing.TB) *oda.KeyStore {
+	ks := oda.NewKeyStore()
+	for _, k := range emvtest.BuiltinCAPublicKeys() {
+		require.NoError(t, ks.Add(k.CAKey()))
+	}
+	return ks
+}
+
+// ExceptionFile is a terminal exception file holding one PAN (digits, no
+// padding); the PAN it is asked about is compared without its F padding.
+func ExceptionFile(pan string) func(pan, psn []byte) bool {
+	return func(p, _ []byte) bool { return strings.TrimRight(Hex(p), "F") == pan }
+}
+
+// WriteSession writes a recorded session with its kernel header hd to
+// dir/name.json.
+func WriteSession(t testing.TB, dir, name string, s *apdu.Session, hd any) {
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	raw, err := json.Marshal(hd)
+	require.NoError(t, err)
+	s.Kernel = raw
+	var b bytes.Buffer
+	require.NoError(t, s.Write(&b))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, name+".json"), b.Bytes(), 0o644))
 }
