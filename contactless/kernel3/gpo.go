@@ -141,7 +141,7 @@ func parseGPOResponse(c *cardData, data []byte) error {
 // the cardholder to look at it) for a new tap; anything else, or a
 // response that cannot be used, ends the application ([quick.GPOStatus]).
 func (s *transactionState) gpo() (*contactless.Outcome, error) {
-	r, err := s.transmit(apdu.GetProcessingOptions(s.pdolData))
+	r, err := s.transmit(apdu.GetProcessingOptions(s.PDOLData))
 	if err != nil {
 		return nil, err
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/emvkit/emvkit/apdu"
 	"github.com/emvkit/emvkit/contactless"
 	"github.com/emvkit/emvkit/contactless/internal/kerneltest"
+	"github.com/emvkit/emvkit/contactless/internal/quick"
 	"github.com/emvkit/emvkit/emv/emvtest"
 	"github.com/stretchr/testify/require"
 )
@@ -41,6 +42,7 @@ var (
 	bcdAmount = kerneltest.BCDAmount
 	tag       = kerneltest.Tag
 	uiStrings = kerneltest.UIStrings
+	bcdDate   = quick.BCDDate // reads a Transaction Date 9A
 )
 
 // tap is one kernel activation on a virtual card, selected as the Entry

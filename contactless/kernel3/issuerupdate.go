@@ -38,7 +38,7 @@ func (s *transactionState) issuerUpdate() (*contactless.Outcome, error) {
 			return nil, err
 		}
 		if r.SW != apdu.SWOK {
-			s.tvr.Set(tvr.IssuerAuthenticationFailed)
+			s.TVR.Set(tvr.IssuerAuthenticationFailed)
 		}
 	}
 	sent := 0
@@ -108,7 +108,7 @@ func (s *transactionState) issuerUpdate() (*contactless.Outcome, error) {
 	if arc != nil {
 		rec = tlv.AppendTLV(rec, 0x8A, arc)
 	}
-	rec = tlv.AppendTLV(rec, 0x95, s.tvr[:])
+	rec = tlv.AppendTLV(rec, 0x95, s.TVR[:])
 	o := &contactless.Outcome{Parameters: p}
 	if results != nil {
 		rec = tlv.AppendTLV(rec, 0x9F5B, results)

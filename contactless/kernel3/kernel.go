@@ -2,15 +2,12 @@ package kernel3
 
 import (
 	"context"
-	"io"
-	"time"
 
 	"github.com/emvkit/emvkit/apdu"
 	"github.com/emvkit/emvkit/contactless"
 	"github.com/emvkit/emvkit/contactless/internal/quick"
 	"github.com/emvkit/emvkit/oda"
 	"github.com/emvkit/emvkit/tlv"
-	"github.com/emvkit/emvkit/tvr"
 )
 
 // Config is Kernel 3's own configuration. The zero value is ready to use.
@@ -91,14 +88,8 @@ type transactionState struct {
 	k   *Kernel
 	a   *contactless.Activation
 
-	pdol     tlv.DOL
-	ttq      [4]byte
-	un       [4]byte
-	pdolData []byte
-	date     time.Time
-	tvr      tvr.TVR
+	quick.Reader // the terminal side: TTQ, Unpredictable Number, TVR, date, PDOL
 
-	term     quick.Terminal // the Entry Point's terminal data, indexed once
 	card     cardData
 	odaRecs  []oda.Record // the records the AFL flags for ODA, as received
 	cvm      contactless.CVM
@@ -126,27 +117,13 @@ func (s *transactionState) run() (*contactless.Outcome, error) {
 // pre-processing, the transaction date and a new Unpredictable Number.
 func (s *transactionState) initiate() *contactless.Outcome {
 	a := s.a
-	s.term.Index(a.TerminalData)
-	s.ttq = a.Indicators.TTQ
-	if s.ttq == ([4]byte{}) {
-		if v, ok := s.terminal(0x9F66); ok && len(v) == 4 {
-			s.ttq = [4]byte(v)
-		}
-	}
 	if v, ok := tlv.Find(a.FCI, 0x5F2D); ok && len(v) <= 8 {
 		s.langPref = string(v)
 	}
-	s.date = a.Time()
-	if d, ok := s.terminal(0x9A); ok {
-		if t, ok := bcdDate(d); ok {
-			s.date = t
-		}
-	}
-	if _, err := io.ReadFull(a.Rand, s.un[:]); err != nil {
-		// No unpredictable number, no transaction: the reader cannot go on
-		// (a terminal fault, Book A §6.2 End Application).
+	if err := s.Begin(a); err != nil {
 		return quick.EndApplication(s.langPref)
 	}
+	var pdol tlv.DOL
 	if v, ok := tlv.Find(a.FCI, 0x9F38); ok {
 		d, err := tlv.ParseDOL(v)
 		if err != nil || d.Len() > maxPDOLDataLen {
@@ -154,34 +131,13 @@ func (s *transactionState) initiate() *contactless.Outcome {
 			// kernel cannot process.
 			return quick.EndApplication(s.langPref)
 		}
-		s.pdol = d
+		pdol = d
 	}
-	s.pdolData = s.pdol.Build(make([]byte, 0, s.pdol.Len()), s.terminalValue)
+	s.SetPDOL(pdol)
 	return nil
 }
-
-// terminalValue gives the PDOL the terminal's data (Book C-3 §5.2.1): the
-// TTQ of pre-processing, the kernel's Unpredictable Number and TVR, and the
-// rest from the Entry Point's terminal data.
-func (s *transactionState) terminalValue(t tlv.Tag) ([]byte, bool) {
-	switch t {
-	case 0x9F66:
-		return s.ttq[:], true
-	case 0x9F37:
-		return s.un[:], true
-	case 0x95:
-		return s.tvr[:], true
-	}
-	return s.term.Find(t)
-}
-
-// terminal finds a terminal data object: the first with the tag.
-func (s *transactionState) terminal(t tlv.Tag) ([]byte, bool) { return s.term.Find(t) }
 
 // transmit sends one command ([quick.Transmit]).
 func (s *transactionState) transmit(c apdu.Command) (apdu.Response, error) {
 	return quick.Transmit(s.ctx, s.a.Card, c, "kernel3")
 }
-
-// bcdDate reads the Transaction Date 9A.
-var bcdDate = quick.BCDDate

@@ -10,7 +10,7 @@ import (
 // the Available Offline Spending Amount (9F5D) is shown as a balance with
 // an offline approval (Book C-3 §5.8.1: the reader may show it).
 func (s *transactionState) ending() *quick.Ending {
-	cur, _ := s.terminalValue(0x5F2A)
+	cur, _ := s.TerminalValue(0x5F2A)
 	return &quick.Ending{Lang: s.langPref, CVM: s.cvm, OfflineAmount: s.card.offlineAmount, Currency: cur, DataRecord: s.dataRecord()}
 }
 
@@ -28,7 +28,7 @@ func (s *transactionState) declined() *contactless.Outcome { return s.ending().D
 func (s *transactionState) onlineRequest() *contactless.Outcome {
 	e := s.ending()
 	p := e.OnlineRequest()
-	if s.ttq[2]&ttq3IssuerUpdate != 0 && s.ctq(1, ctq2IssuerUpdateOnCard) {
+	if s.TTQ[2]&ttq3IssuerUpdate != 0 && s.ctq(1, ctq2IssuerUpdateOnCard) {
 		p.Start = contactless.StartB
 		p.OnlineResponseData = contactless.OnlineResponseEMVData
 		p.UIRequestOnRestart = quick.UI(s.langPref, contactless.MsgPresentCardAgain, contactless.UIReadyToRead, 0)
@@ -64,17 +64,17 @@ func (s *transactionState) recordValue(t tlv.Tag) []byte {
 		}
 		return nil
 	case 0x95:
-		return s.tvr[:]
+		return s.TVR[:]
 	case 0x9F37:
-		return s.un[:]
+		return s.UN[:]
 	case 0x9F66:
-		return s.ttq[:]
+		return s.TTQ[:]
 	case 0x84:
 		return quick.AID(s.a)
 	}
 	if f := s.card.field(t); f != nil {
 		return *f
 	}
-	v, _ := s.signedValue(t)
+	v, _ := s.SignedValue(t)
 	return v
 }

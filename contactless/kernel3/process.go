@@ -3,7 +3,6 @@ package kernel3
 import (
 	"github.com/emvkit/emvkit/contactless"
 	"github.com/emvkit/emvkit/contactless/internal/quick"
-	"github.com/emvkit/emvkit/tlv"
 	"github.com/emvkit/emvkit/tvr"
 )
 
@@ -40,7 +39,7 @@ func (s *transactionState) process() *contactless.Outcome {
 			// online; the transaction is declined.
 			return s.declined()
 		}
-		if s.card.sdad != nil && s.ttq[0]&ttq1ODAForOnline != 0 {
+		if s.card.sdad != nil && s.TTQ[0]&ttq1ODAForOnline != 0 {
 			s.fdda() // failure only sets its TVR bit: the issuer decides
 		}
 		if !s.verifyCardholder(true) {
@@ -69,7 +68,7 @@ func (s *transactionState) process() *contactless.Outcome {
 				return s.declined()
 			}
 			return s.onlineRequest()
-		case s.ctq(0, ctq1SwitchIfODAFails) && s.ttq[0]&ttq1ContactChip != 0:
+		case s.ctq(0, ctq1SwitchIfODAFails) && s.TTQ[0]&ttq1ContactChip != 0:
 			return quick.TryAnotherInterface(s.langPref, true)
 		}
 		return s.declined()
@@ -84,16 +83,16 @@ func (s *transactionState) ctq(i int, bit byte) bool {
 	return len(s.card.ctq) == 2 && s.card.ctq[i]&bit != 0
 }
 
-func (s *transactionState) offlineOnly() bool { return s.ttq[0]&ttq1OfflineOnly != 0 }
+func (s *transactionState) offlineOnly() bool { return s.TTQ[0]&ttq1OfflineOnly != 0 }
 
 // switchForCash: CTQ byte 1 bit 3 (cash) and bit 2 (cashback) ask a reader
 // that has a contact interface to use it for those transactions (Book C-3
 // §5.5.3).
 func (s *transactionState) switchForCash() *contactless.Outcome {
-	if s.ttq[0]&ttq1ContactChip == 0 {
+	if s.TTQ[0]&ttq1ContactChip == 0 {
 		return nil
 	}
-	typ, _ := s.terminal(0x9C)
+	typ, _ := s.Term.Find(0x9C)
 	if s.a.Transaction != nil {
 		typ = []byte{s.a.Transaction.Type}
 	}
@@ -117,7 +116,7 @@ func (s *transactionState) exceptionFile() bool {
 		pan = quick.PANFromTrack2(s.card.track2)
 	}
 	if s.a.ExceptionFile(pan, s.card.psn) {
-		s.tvr.Set(tvr.CardOnExceptionFile)
+		s.TVR.Set(tvr.CardOnExceptionFile)
 		return true
 	}
 	return false
@@ -130,7 +129,7 @@ func (s *transactionState) exceptionFile() bool {
 // transaction date sets byte 2 bit 6 for the issuer; Book C-3 gives it no
 // outcome of its own, so it does not stop an offline approval by itself.
 func (s *transactionState) checkDates() (expired bool) {
-	return quick.CheckDates(s.date, s.card.expiry, s.card.effective, s.card.track2, &s.tvr)
+	return quick.CheckDates(s.Date, s.card.expiry, s.card.effective, s.card.track2, &s.TVR)
 }
 
 // fdda performs fast DDA (Book C-3 §5.6, Annex C): the ICC key chain under
@@ -146,7 +145,7 @@ func (s *transactionState) checkDates() (expired bool) {
 // and, for missing data, byte 1 bit 6; a card that does not support fDDA
 // (AIP byte 1 bit 6) sets byte 1 bit 8 and fails.
 func (s *transactionState) fdda() bool {
-	ok, err := quick.AuthenticateFDDA(s.card.aip, &s.tvr, s.verifyFDDA)
+	ok, err := quick.AuthenticateFDDA(s.card.aip, &s.TVR, s.verifyFDDA)
 	if err != nil {
 		s.a.Logger.Debug("kernel3: fDDA", "err", err)
 	}
@@ -159,26 +158,17 @@ func (s *transactionState) verifyFDDA() error {
 	if pan == nil {
 		pan = quick.PANFromTrack2(c.track2)
 	}
-	amount, _ := s.signedValue(0x9F02)
-	currency, _ := s.signedValue(0x5F2A)
+	amount, _ := s.SignedValue(0x9F02)
+	currency, _ := s.SignedValue(0x5F2A)
 	f := quick.FDDA{
-		Keys: s.a.CAKeys, Date: s.date, AID: quick.AID(s.a),
+		Keys: s.a.CAKeys, Date: s.Date, AID: quick.AID(s.a),
 		AIP: c.aip, PAN: pan, SDATagList: c.sdaTagList,
 		CAIndex: c.caIndex, IssuerCert: c.issuerCert, IssuerRem: c.issuerRem, IssuerExp: c.issuerExp,
 		ICCCert: c.iccCert, ICCRem: c.iccRem, ICCExp: c.iccExp,
 		Records: s.odaRecs, SDAD: c.sdad, CardAuthData: c.cardAuthData, CTQ: c.ctq,
-		UnpredictableNumber: s.un[:], Amount: amount, Currency: currency,
+		UnpredictableNumber: s.UN[:], Amount: amount, Currency: currency,
 	}
 	return f.Verify()
-}
-
-// signedValue is a terminal data object as the card saw it: its value in
-// the PDOL data sent, else the terminal's (the card signs what it got).
-func (s *transactionState) signedValue(t tlv.Tag) ([]byte, bool) {
-	if v, ok := s.pdol.Value(s.pdolData, t); ok {
-		return v, true
-	}
-	return s.terminalValue(t)
 }
 
 // verifyCardholder chooses the CVM (Book C-3 §5.7). The card's CTQ comes
@@ -195,6 +185,6 @@ func (s *transactionState) signedValue(t tlv.Tag) ([]byte, bool) {
 // Otherwise No CVM.
 func (s *transactionState) verifyCardholder(online bool) bool {
 	var ok bool
-	s.cvm, ok = quick.VerifyCardholder(s.ttq, s.card.ctq, online, &s.tvr)
+	s.cvm, ok = quick.VerifyCardholder(s.TTQ, s.card.ctq, online, &s.TVR)
 	return ok
 }

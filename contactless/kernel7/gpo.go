@@ -147,7 +147,7 @@ func parseGPOResponse(c *cardData, data []byte) error {
 // satisfied", the card having no contactless path for the TTQ, which the
 // Entry Point answers by trying the next combination).
 func (s *transactionState) gpo() (*contactless.Outcome, error) {
-	r, err := s.transmit(apdu.GetProcessingOptions(s.pdolData))
+	r, err := s.transmit(apdu.GetProcessingOptions(s.PDOLData))
 	if err != nil {
 		return nil, err
 	}

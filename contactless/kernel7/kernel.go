@@ -3,15 +3,12 @@ package kernel7
 import (
 	"context"
 	"fmt"
-	"io"
-	"time"
 
 	"github.com/emvkit/emvkit/apdu"
 	"github.com/emvkit/emvkit/contactless"
 	"github.com/emvkit/emvkit/contactless/internal/quick"
 	"github.com/emvkit/emvkit/oda"
 	"github.com/emvkit/emvkit/tlv"
-	"github.com/emvkit/emvkit/tvr"
 )
 
 // ID is the Kernel ID Kernel 7 is registered under (Book A §3.1, Book B
@@ -90,14 +87,8 @@ type transactionState struct {
 	k   *Kernel
 	a   *contactless.Activation
 
-	pdol     tlv.DOL
-	ttq      [4]byte
-	un       [4]byte
-	pdolData []byte
-	date     time.Time
-	tvr      tvr.TVR
+	quick.Reader // the terminal side: TTQ, Unpredictable Number, TVR, date, PDOL
 
-	term     quick.Terminal
 	card     cardData
 	odaRecs  []oda.Record
 	cvm      contactless.CVM
@@ -133,22 +124,8 @@ func (s *transactionState) run() (*contactless.Outcome, error) {
 // reader configured for no path Kernel 7 has: End Application too.
 func (s *transactionState) initiate() *contactless.Outcome {
 	a := s.a
-	s.term.Index(a.TerminalData)
-	s.ttq = a.Indicators.TTQ
-	if s.ttq == ([4]byte{}) {
-		if v, ok := s.term.Find(0x9F66); ok && len(v) == 4 {
-			s.ttq = [4]byte(v)
-		}
-	}
 	s.langPref = languagePreference(a.FCI)
-	s.date = a.Time()
-	if d, ok := s.term.Find(0x9A); ok {
-		if t, ok := quick.BCDDate(d); ok {
-			s.date = t
-		}
-	}
-	if _, err := io.ReadFull(a.Rand, s.un[:]); err != nil {
-		// No unpredictable number, no transaction: a terminal fault.
+	if err := s.Begin(a); err != nil {
 		return quick.EndApplication(s.langPref)
 	}
 	v, ok := tlv.Find(a.FCI, 0x9F38)
@@ -161,37 +138,12 @@ func (s *transactionState) initiate() *contactless.Outcome {
 		a.Logger.Debug("kernel7: PDOL", "pdol", fmt.Sprintf("%X", v))
 		return quick.EndApplication(s.langPref)
 	}
-	if s.ttq[0]&ttq1QUICS == 0 {
-		a.Logger.Debug("kernel7: TTQ without qUICS", "ttq", fmt.Sprintf("%X", s.ttq))
+	if s.TTQ[0]&ttq1QUICS == 0 {
+		a.Logger.Debug("kernel7: TTQ without qUICS", "ttq", fmt.Sprintf("%X", s.TTQ))
 		return quick.EndApplication(s.langPref)
 	}
-	s.pdol = d
-	s.pdolData = s.pdol.Build(make([]byte, 0, s.pdol.Len()), s.terminalValue)
+	s.SetPDOL(d)
 	return nil
-}
-
-// terminalValue gives the PDOL the terminal's data: the TTQ of
-// pre-processing, the kernel's Unpredictable Number and TVR, and the rest
-// from the Entry Point's terminal data.
-func (s *transactionState) terminalValue(t tlv.Tag) ([]byte, bool) {
-	switch t {
-	case 0x9F66:
-		return s.ttq[:], true
-	case 0x9F37:
-		return s.un[:], true
-	case 0x95:
-		return s.tvr[:], true
-	}
-	return s.term.Find(t)
-}
-
-// signedValue is a terminal data object as the card saw it: its value in
-// the PDOL data sent, else the terminal's (the card signs what it got).
-func (s *transactionState) signedValue(t tlv.Tag) ([]byte, bool) {
-	if v, ok := s.pdol.Value(s.pdolData, t); ok {
-		return v, true
-	}
-	return s.terminalValue(t)
 }
 
 // transmit sends one command ([quick.Transmit]).

@@ -16,7 +16,7 @@ const holdTime = quick.HoldTime
 // transaction); Kernel 7 shows it with an offline approval only, where the
 // card has spent from it (after an ARQC the issuer decides).
 func (s *transactionState) ending() *quick.Ending {
-	cur, _ := s.terminalValue(0x5F2A)
+	cur, _ := s.TerminalValue(0x5F2A)
 	return &quick.Ending{Lang: s.langPref, CVM: s.cvm, OfflineAmount: s.card.offlineAmount, Currency: cur, DataRecord: s.dataRecord()}
 }
 
@@ -61,17 +61,17 @@ func (s *transactionState) recordValue(t tlv.Tag) []byte {
 		}
 		return nil
 	case 0x95:
-		return s.tvr[:]
+		return s.TVR[:]
 	case 0x9F37:
-		return s.un[:]
+		return s.UN[:]
 	case 0x9F66:
-		return s.ttq[:]
+		return s.TTQ[:]
 	case 0x84:
 		return quick.AID(s.a)
 	}
 	if f := s.card.field(t); f != nil {
 		return *f
 	}
-	v, _ := s.signedValue(t)
+	v, _ := s.SignedValue(t)
 	return v
 }

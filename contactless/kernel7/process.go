@@ -36,7 +36,7 @@ func (s *transactionState) process() *contactless.Outcome {
 		return s.declined()
 	}
 	onFile := s.exceptionFile()
-	expired := quick.CheckDates(s.date, s.card.expiry, s.card.effective, s.card.track2, &s.tvr)
+	expired := quick.CheckDates(s.Date, s.card.expiry, s.card.effective, s.card.track2, &s.TVR)
 	if kind == quick.ARQC {
 		if s.offlineOnly() {
 			// An offline-only reader cannot send an ARQC online.
@@ -64,7 +64,7 @@ func (s *transactionState) process() *contactless.Outcome {
 		switch {
 		case quick.CTQ(s.card.ctq, 0, quick.CTQ1OnlineIfODAFails) && !s.offlineOnly():
 			return s.online()
-		case quick.CTQ(s.card.ctq, 0, quick.CTQ1SwitchIfODAFails) && s.ttq[0]&quick.TTQ1ContactChip != 0:
+		case quick.CTQ(s.card.ctq, 0, quick.CTQ1SwitchIfODAFails) && s.TTQ[0]&quick.TTQ1ContactChip != 0:
 			return quick.TryAnotherInterface(s.langPref, true)
 		}
 		return s.declined()
@@ -83,7 +83,7 @@ func (s *transactionState) online() *contactless.Outcome {
 	return s.onlineRequest()
 }
 
-func (s *transactionState) offlineOnly() bool { return s.ttq[0]&quick.TTQ1OfflineOnly != 0 }
+func (s *transactionState) offlineOnly() bool { return s.TTQ[0]&quick.TTQ1OfflineOnly != 0 }
 
 // offlineNotAllowed is the limits check of a TC. Pre-processing asks the
 // card for an online cryptogram (TTQ byte 2 bit 8) when the amount exceeds
@@ -96,19 +96,19 @@ func (s *transactionState) offlineOnly() bool { return s.ttq[0]&quick.TTQ1Offlin
 func (s *transactionState) offlineNotAllowed() bool {
 	ind := &s.a.Indicators
 	if ind.ReaderContactlessFloorLimitExceeded {
-		s.tvr.Set(tvr.FloorLimitExceeded)
+		s.TVR.Set(tvr.FloorLimitExceeded)
 		return true
 	}
-	return s.ttq[1]&quick.TTQ2OnlineCrypto != 0
+	return s.TTQ[1]&quick.TTQ2OnlineCrypto != 0
 }
 
 // switchForCash: CTQ byte 1 bit 3 (cash) and bit 2 (cashback) ask a reader
 // that has a contact interface to use it for those transactions.
 func (s *transactionState) switchForCash() *contactless.Outcome {
-	if s.ttq[0]&quick.TTQ1ContactChip == 0 {
+	if s.TTQ[0]&quick.TTQ1ContactChip == 0 {
 		return nil
 	}
-	typ, _ := s.term.Find(0x9C)
+	typ, _ := s.Term.Find(0x9C)
 	if s.a.Transaction != nil {
 		typ = []byte{s.a.Transaction.Type}
 	}
@@ -129,7 +129,7 @@ func (s *transactionState) exceptionFile() bool {
 		return false
 	}
 	if s.a.ExceptionFile(s.pan(), s.card.psn) {
-		s.tvr.Set(tvr.CardOnExceptionFile)
+		s.TVR.Set(tvr.CardOnExceptionFile)
 		return true
 	}
 	return false
@@ -158,7 +158,7 @@ var errFDDAVersion = errors.New("kernel7: fDDA version is not 01")
 // failed: fDDA has no bit of its own); a card that does not support it
 // (AIP byte 1 bit 6) sets byte 1 bit 8 (ODA not performed) and fails.
 func (s *transactionState) fdda() bool {
-	ok, err := quick.AuthenticateFDDA(s.card.aip, &s.tvr, s.verifyFDDA)
+	ok, err := quick.AuthenticateFDDA(s.card.aip, &s.TVR, s.verifyFDDA)
 	if err != nil {
 		s.a.Logger.Debug("kernel7: fDDA", "err", err)
 	}
@@ -173,15 +173,15 @@ func (s *transactionState) verifyFDDA() error {
 	case c.cardAuthData[0] != 0x01:
 		return errFDDAVersion
 	}
-	amount, _ := s.signedValue(0x9F02)
-	currency, _ := s.signedValue(0x5F2A)
+	amount, _ := s.SignedValue(0x9F02)
+	currency, _ := s.SignedValue(0x5F2A)
 	f := quick.FDDA{
-		Keys: s.a.CAKeys, Date: s.date, AID: quick.AID(s.a),
+		Keys: s.a.CAKeys, Date: s.Date, AID: quick.AID(s.a),
 		AIP: c.aip, PAN: s.pan(), SDATagList: c.sdaTagList,
 		CAIndex: c.caIndex, IssuerCert: c.issuerCert, IssuerRem: c.issuerRem, IssuerExp: c.issuerExp,
 		ICCCert: c.iccCert, ICCRem: c.iccRem, ICCExp: c.iccExp,
 		Records: s.odaRecs, SDAD: c.sdad, CardAuthData: c.cardAuthData, CTQ: c.ctq,
-		UnpredictableNumber: s.un[:], Amount: amount, Currency: currency,
+		UnpredictableNumber: s.UN[:], Amount: amount, Currency: currency,
 	}
 	return f.Verify()
 }
@@ -196,6 +196,6 @@ func (s *transactionState) verifyFDDA() error {
 // so does Kernel 7.
 func (s *transactionState) verifyCardholder(online bool) bool {
 	var ok bool
-	s.cvm, ok = quick.VerifyCardholder(s.ttq, s.card.ctq, online, &s.tvr)
+	s.cvm, ok = quick.VerifyCardholder(s.TTQ, s.card.ctq, online, &s.TVR)
 	return ok
 }

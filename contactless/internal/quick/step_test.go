@@ -1,8 +1,10 @@
 package quick
 
 import (
+	"bytes"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/emvkit/emvkit/apdu"
 	"github.com/emvkit/emvkit/contactless"
@@ -128,4 +130,41 @@ func TestDataRecord(t *testing.T) {
 		return []byte{byte(tg)}
 	})
 	assert.Equal(t, h("9F2601269F270127"), got)
+}
+
+// The terminal side of initiate application processing (Book C-3 §5.2.1):
+// the TTQ of pre-processing else 9F66, the date 9A else the activation's
+// time, the Unpredictable Number, and the values the PDOL and the Data
+// Record read.
+func TestReader(t *testing.T) {
+	at := time.Date(2026, 12, 2, 10, 30, 0, 0, time.UTC)
+	a := &contactless.Activation{
+		TerminalData: h("9F6604B6004000 9A03261203 9F0206000000001000"),
+		Time:         func() time.Time { return at },
+		Rand:         bytes.NewReader(h("11223344")),
+	}
+	var r Reader
+	require.NoError(t, r.Begin(a))
+	assert.Equal(t, [4]byte(h("B6004000")), r.TTQ, "no TTQ from pre-processing: the terminal's")
+	assert.Equal(t, time.Date(2026, 12, 3, 0, 0, 0, 0, time.UTC), r.Date)
+	assert.Equal(t, [4]byte(h("11223344")), r.UN)
+
+	d, err := tlv.ParseDOL(h("9F66049F02069F3704"))
+	require.NoError(t, err)
+	r.TVR.Set(tvr.ExpiredApplication)
+	r.SetPDOL(d)
+	assert.Equal(t, h("B6004000 000000001000 11223344"), r.PDOLData)
+	r.TTQ[0] = 0x36
+	v, _ := r.SignedValue(0x9F66)
+	assert.Equal(t, h("B6004000"), v, "as the card got it")
+	v, _ = r.TerminalValue(0x9F66)
+	assert.Equal(t, h("36004000"), v)
+	v, _ = r.SignedValue(0x95)
+	assert.Equal(t, h("0040000000"), v, "not in the PDOL: the kernel's")
+
+	a.Indicators.TTQ = [4]byte(h("3600C000"))
+	a.Rand = bytes.NewReader(h("0102"))
+	var r2 Reader
+	assert.Error(t, r2.Begin(a), "a short random source: no unpredictable number")
+	assert.Equal(t, [4]byte(h("3600C000")), r2.TTQ)
 }
