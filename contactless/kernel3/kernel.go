@@ -69,17 +69,12 @@ const (
 	ctq1OnlineIfODAFails   = quick.CTQ1OnlineIfODAFails // byte 1 bit 6: go online if ODA fails and the reader is online capable
 	ctq1SwitchIfODAFails   = quick.CTQ1SwitchIfODAFails // byte 1 bit 5: switch interface if ODA fails and the reader supports contact chip
 	ctq1OnlineIfExpired    = quick.CTQ1OnlineIfExpired  // byte 1 bit 4: go online if the application expired
-	ctq1SwitchForCash      = quick.CTQ1SwitchForCash    // byte 1 bit 3: switch interface for cash transactions
-	ctq1SwitchForCashback  = quick.CTQ1SwitchCashback   // byte 1 bit 2: switch interface for cashback transactions
 	ctq2IssuerUpdateOnCard = quick.CTQ2IssuerUpdate     // byte 2 bit 7: card supports issuer update processing at the POS
 )
 
-// Transaction types (9C) with their own CTQ rules.
-const (
-	txCash         = 0x01
-	txCashback     = 0x09
-	maxPDOLDataLen = 252
-)
+// maxPDOLDataLen bounds the PDOL data: it must fit one GET PROCESSING
+// OPTIONS command (83 L data in Lc).
+const maxPDOLDataLen = 252
 
 // transactionState is one activation of the kernel: everything it learnt
 // from the card and what it decided.

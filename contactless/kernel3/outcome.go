@@ -63,18 +63,11 @@ func (s *transactionState) recordValue(t tlv.Tag) []byte {
 			return []byte{kind}
 		}
 		return nil
-	case 0x95:
-		return s.TVR[:]
-	case 0x9F37:
-		return s.UN[:]
-	case 0x9F66:
-		return s.TTQ[:]
 	case 0x84:
 		return quick.AID(s.a)
 	}
 	if f := s.card.field(t); f != nil {
 		return *f
 	}
-	v, _ := s.SignedValue(t)
-	return v
+	return s.Reader.RecordValue(t)
 }

@@ -3,7 +3,6 @@ package kernel3
 import (
 	"github.com/emvkit/emvkit/contactless"
 	"github.com/emvkit/emvkit/contactless/internal/quick"
-	"github.com/emvkit/emvkit/tvr"
 )
 
 // process takes the decision after the card has left (Book C-3 §5.5 to
@@ -25,13 +24,13 @@ func (s *transactionState) process() *contactless.Outcome {
 	if !ok {
 		return quick.EndApplication(s.langPref)
 	}
-	if out := s.switchForCash(); out != nil {
-		return out
+	if s.SwitchForCash(s.a.Transaction, s.card.ctq) {
+		return quick.TryAnotherInterface(s.langPref, true)
 	}
 	if kind == cryptogramAAC {
 		return s.declined()
 	}
-	onFile := s.exceptionFile()
+	onFile := s.ExceptionFile(s.a.ExceptionFile, s.card.pan, s.card.track2, s.card.psn)
 	expired := s.checkDates()
 	if kind == cryptogramARQC {
 		if s.offlineOnly() {
@@ -84,43 +83,6 @@ func (s *transactionState) ctq(i int, bit byte) bool {
 }
 
 func (s *transactionState) offlineOnly() bool { return s.TTQ[0]&ttq1OfflineOnly != 0 }
-
-// switchForCash: CTQ byte 1 bit 3 (cash) and bit 2 (cashback) ask a reader
-// that has a contact interface to use it for those transactions (Book C-3
-// §5.5.3).
-func (s *transactionState) switchForCash() *contactless.Outcome {
-	if s.TTQ[0]&ttq1ContactChip == 0 {
-		return nil
-	}
-	typ, _ := s.Term.Find(0x9C)
-	if s.a.Transaction != nil {
-		typ = []byte{s.a.Transaction.Type}
-	}
-	if len(typ) != 1 {
-		return nil
-	}
-	if (typ[0] == txCash && s.ctq(0, ctq1SwitchForCash)) || (typ[0] == txCashback && s.ctq(0, ctq1SwitchForCashback)) {
-		return quick.TryAnotherInterface(s.langPref, true)
-	}
-	return nil
-}
-
-// exceptionFile looks the PAN up in the terminal exception file (Book C-3
-// §5.5.2); a card on it has TVR byte 1 bit 5 set.
-func (s *transactionState) exceptionFile() bool {
-	if s.a.ExceptionFile == nil {
-		return false
-	}
-	pan := s.card.pan
-	if pan == nil {
-		pan = quick.PANFromTrack2(s.card.track2)
-	}
-	if s.a.ExceptionFile(pan, s.card.psn) {
-		s.TVR.Set(tvr.CardOnExceptionFile)
-		return true
-	}
-	return false
-}
 
 // checkDates is the application expiry check of Book C-3 §5.5.2: the
 // Application Expiration Date (5F24, or the YYMM of track 2 when the card

@@ -73,12 +73,9 @@ const (
 // cryptogram type when the card sends no 9F27.
 const iadLenUnionPay = 0x07
 
-// Transaction types (9C) with their own CTQ rules.
-const (
-	txCash         = 0x01
-	txCashback     = 0x09
-	maxPDOLDataLen = 252
-)
+// maxPDOLDataLen bounds the PDOL data: it must fit one GET PROCESSING
+// OPTIONS command (83 L data in Lc).
+const maxPDOLDataLen = 252
 
 // transactionState is one activation of the kernel: everything it learnt
 // from the card and what it decided.

@@ -29,13 +29,13 @@ func (s *transactionState) process() *contactless.Outcome {
 	if !ok {
 		return quick.EndApplication(s.langPref)
 	}
-	if out := s.switchForCash(); out != nil {
-		return out
+	if s.SwitchForCash(s.a.Transaction, s.card.ctq) {
+		return quick.TryAnotherInterface(s.langPref, true)
 	}
 	if kind == quick.AAC {
 		return s.declined()
 	}
-	onFile := s.exceptionFile()
+	onFile := s.ExceptionFile(s.a.ExceptionFile, s.card.pan, s.card.track2, s.card.psn)
 	expired := quick.CheckDates(s.Date, s.card.expiry, s.card.effective, s.card.track2, &s.TVR)
 	if kind == quick.ARQC {
 		if s.offlineOnly() {
@@ -102,47 +102,6 @@ func (s *transactionState) offlineNotAllowed() bool {
 	return s.TTQ[1]&quick.TTQ2OnlineCrypto != 0
 }
 
-// switchForCash: CTQ byte 1 bit 3 (cash) and bit 2 (cashback) ask a reader
-// that has a contact interface to use it for those transactions.
-func (s *transactionState) switchForCash() *contactless.Outcome {
-	if s.TTQ[0]&quick.TTQ1ContactChip == 0 {
-		return nil
-	}
-	typ, _ := s.Term.Find(0x9C)
-	if s.a.Transaction != nil {
-		typ = []byte{s.a.Transaction.Type}
-	}
-	if len(typ) != 1 {
-		return nil
-	}
-	if (typ[0] == txCash && quick.CTQ(s.card.ctq, 0, quick.CTQ1SwitchForCash)) ||
-		(typ[0] == txCashback && quick.CTQ(s.card.ctq, 0, quick.CTQ1SwitchCashback)) {
-		return quick.TryAnotherInterface(s.langPref, true)
-	}
-	return nil
-}
-
-// exceptionFile looks the PAN up in the terminal exception file (Book C-7
-// processing restrictions); a card on it has TVR byte 1 bit 5 set.
-func (s *transactionState) exceptionFile() bool {
-	if s.a.ExceptionFile == nil {
-		return false
-	}
-	if s.a.ExceptionFile(s.pan(), s.card.psn) {
-		s.TVR.Set(tvr.CardOnExceptionFile)
-		return true
-	}
-	return false
-}
-
-// pan is the PAN: 5A, else the PAN of track 2.
-func (s *transactionState) pan() []byte {
-	if s.card.pan != nil {
-		return s.card.pan
-	}
-	return quick.PANFromTrack2(s.card.track2)
-}
-
 // errFDDAVersion reports Card Authentication Related Data (9F69) of
 // another fDDA version than 01.
 var errFDDAVersion = errors.New("kernel7: fDDA version is not 01")
@@ -173,11 +132,15 @@ func (s *transactionState) verifyFDDA() error {
 	case c.cardAuthData[0] != 0x01:
 		return errFDDAVersion
 	}
+	pan := c.pan
+	if pan == nil {
+		pan = quick.PANFromTrack2(c.track2)
+	}
 	amount, _ := s.SignedValue(0x9F02)
 	currency, _ := s.SignedValue(0x5F2A)
 	f := quick.FDDA{
 		Keys: s.a.CAKeys, Date: s.Date, AID: quick.AID(s.a),
-		AIP: c.aip, PAN: s.pan(), SDATagList: c.sdaTagList,
+		AIP: c.aip, PAN: pan, SDATagList: c.sdaTagList,
 		CAIndex: c.caIndex, IssuerCert: c.issuerCert, IssuerRem: c.issuerRem, IssuerExp: c.issuerExp,
 		ICCCert: c.iccCert, ICCRem: c.iccRem, ICCExp: c.iccExp,
 		Records: s.odaRecs, SDAD: c.sdad, CardAuthData: c.cardAuthData, CTQ: c.ctq,

@@ -77,3 +77,62 @@ func (r *Reader) SignedValue(t tlv.Tag) ([]byte, bool) {
 	}
 	return r.TerminalValue(t)
 }
+
+// RecordValue is the value of a terminal-side object of the Data Record:
+// the TVR as the kernel left it, its Unpredictable Number and TTQ, and the
+// rest as the card saw it ([Reader.SignedValue]); nil when there is none.
+func (r *Reader) RecordValue(t tlv.Tag) []byte {
+	switch t {
+	case 0x95:
+		return r.TVR[:]
+	case 0x9F37:
+		return r.UN[:]
+	case 0x9F66:
+		return r.TTQ[:]
+	}
+	v, _ := r.SignedValue(t)
+	return v
+}
+
+// Transaction types (9C) with CTQ rules of their own.
+const (
+	txCash     = 0x01
+	txCashback = 0x09
+)
+
+// SwitchForCash reports whether the card asks a reader that has a contact
+// interface (TTQ byte 1 bit 5) to use it for this transaction: CTQ byte 1
+// bit 3 for cash (9C 01), bit 2 for cashback (9C 09) (Book C-3 §5.5.3; Book
+// C-7 alike). The transaction type is the activation's, else the terminal
+// data's 9C.
+func (r *Reader) SwitchForCash(tx *contactless.Transaction, ctq []byte) bool {
+	if r.TTQ[0]&TTQ1ContactChip == 0 {
+		return false
+	}
+	typ, _ := r.Term.Find(0x9C)
+	if tx != nil {
+		typ = []byte{tx.Type}
+	}
+	if len(typ) != 1 {
+		return false
+	}
+	return (typ[0] == txCash && CTQ(ctq, 0, CTQ1SwitchForCash)) || (typ[0] == txCashback && CTQ(ctq, 0, CTQ1SwitchCashback))
+}
+
+// ExceptionFile looks the PAN (5A, else the PAN of track 2) and the PAN
+// Sequence Number up in the terminal exception file list, when the reader
+// has one (Book C-3 §5.5.2; Book C-7 processing restrictions alike); a
+// card on it has TVR byte 1 bit 5 set.
+func (r *Reader) ExceptionFile(list func(pan, psn []byte) bool, pan, track2, psn []byte) bool {
+	if list == nil {
+		return false
+	}
+	if pan == nil {
+		pan = PANFromTrack2(track2)
+	}
+	if list(pan, psn) {
+		r.TVR.Set(tvr.CardOnExceptionFile)
+		return true
+	}
+	return false
+}

@@ -168,3 +168,46 @@ func TestReader(t *testing.T) {
 	assert.Error(t, r2.Begin(a), "a short random source: no unpredictable number")
 	assert.Equal(t, [4]byte(h("3600C000")), r2.TTQ)
 }
+
+// Cash and cashback on a reader with contact chip (Book C-3 §5.5.3).
+func TestSwitchForCash(t *testing.T) {
+	r := Reader{TTQ: [4]byte{TTQ1ContactChip, 0, 0, 0}}
+	cash, cashback := &contactless.Transaction{Type: 0x01}, &contactless.Transaction{Type: 0x09}
+	assert.True(t, r.SwitchForCash(cash, h("0400")))
+	assert.False(t, r.SwitchForCash(cash, h("0200")), "the cashback bit does not switch cash")
+	assert.True(t, r.SwitchForCash(cashback, h("0200")))
+	assert.False(t, r.SwitchForCash(&contactless.Transaction{}, h("0600")), "a purchase")
+	assert.False(t, r.SwitchForCash(cash, nil), "no CTQ")
+	r.Term.Index(h("9C0101"))
+	assert.True(t, r.SwitchForCash(nil, h("0400")), "the terminal's 9C")
+	r.TTQ[0] = 0
+	assert.False(t, r.SwitchForCash(cash, h("0400")), "no contact chip")
+}
+
+// The exception file (Book C-3 §5.5.2): 5A, else track 2's PAN.
+func TestExceptionFile(t *testing.T) {
+	var asked []byte
+	list := func(pan, _ []byte) bool { asked = pan; return true }
+	var r Reader
+	assert.False(t, r.ExceptionFile(nil, h("4761"), nil, nil))
+	assert.Equal(t, tvr.TVR{}, r.TVR)
+	assert.True(t, r.ExceptionFile(list, nil, h("4761739001010010D29122"), h("01")))
+	assert.Equal(t, h("4761739001010010"), asked)
+	assert.Equal(t, tvr.TVR{0x10, 0, 0, 0, 0}, r.TVR)
+}
+
+// The Data Record's terminal side: the final TVR, not the one the PDOL sent.
+func TestRecordValue(t *testing.T) {
+	d, err := tlv.ParseDOL(h("9505 9F1A02"))
+	require.NoError(t, err)
+	r := Reader{TTQ: [4]byte(h("3600C000")), UN: [4]byte(h("11223344"))}
+	r.Term.Index(h("9F1A020840 5F2A020840"))
+	r.SetPDOL(d)
+	r.TVR.Set(tvr.ExpiredApplication)
+	assert.Equal(t, h("0040000000"), r.RecordValue(0x95))
+	assert.Equal(t, h("11223344"), r.RecordValue(0x9F37))
+	assert.Equal(t, h("3600C000"), r.RecordValue(0x9F66))
+	assert.Equal(t, h("0840"), r.RecordValue(0x9F1A))
+	assert.Equal(t, h("0840"), r.RecordValue(0x5F2A))
+	assert.Nil(t, r.RecordValue(0x9F02))
+}
