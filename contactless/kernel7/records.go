@@ -31,10 +31,5 @@ func (s *transactionState) readRecords() (*contactless.Outcome, error) {
 // card read complete): "Card Read OK", status Card Read Successfully.
 // Everything after it is done without the card.
 func (s *transactionState) cardReadComplete() {
-	s.a.UI(contactless.UIRequest{
-		Message:            contactless.MsgCardReadOK,
-		Status:             contactless.UICardReadSuccessfully,
-		LanguagePreference: s.langPref,
-		ValueQualifier:     contactless.ValueNone,
-	})
+	s.a.UI(*quick.UI(s.langPref, contactless.MsgCardReadOK, contactless.UICardReadSuccessfully, 0))
 }
