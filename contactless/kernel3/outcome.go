@@ -9,9 +9,9 @@ import (
 // ending is what the outcomes with the Data Record read (Book C-3 §5.8):
 // the Available Offline Spending Amount (9F5D) is shown as a balance with
 // an offline approval (Book C-3 §5.8.1: the reader may show it).
-func (s *transactionState) ending() *quick.Ending {
+func (s *transactionState) ending() quick.Ending {
 	cur, _ := s.TerminalValue(0x5F2A)
-	return &quick.Ending{Lang: s.langPref, CVM: s.cvm, OfflineAmount: s.card.offlineAmount, Currency: cur, DataRecord: s.dataRecord()}
+	return quick.Ending{Lang: s.langPref, CVM: s.cvm, OfflineAmount: s.card.offlineAmount, Currency: cur, DataRecord: s.dataRecord()}
 }
 
 // approved is the outcome of an offline approval ([quick.Ending.Approved]).

@@ -15,9 +15,9 @@ const holdTime = quick.HoldTime
 // Offline Spending Amount (9F5D: the electronic cash balance after this
 // transaction); Kernel 7 shows it with an offline approval only, where the
 // card has spent from it (after an ARQC the issuer decides).
-func (s *transactionState) ending() *quick.Ending {
+func (s *transactionState) ending() quick.Ending {
 	cur, _ := s.TerminalValue(0x5F2A)
-	return &quick.Ending{Lang: s.langPref, CVM: s.cvm, OfflineAmount: s.card.offlineAmount, Currency: cur, DataRecord: s.dataRecord()}
+	return quick.Ending{Lang: s.langPref, CVM: s.cvm, OfflineAmount: s.card.offlineAmount, Currency: cur, DataRecord: s.dataRecord()}
 }
 
 // approved is the outcome of an offline approval ([quick.Ending.Approved]).

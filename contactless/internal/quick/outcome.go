@@ -31,7 +31,7 @@ type Ending struct {
 // "Approved" (or "Approved, Please Sign") with the Available Offline
 // Spending Amount as a balance when the card returned 9F5D, and the Data
 // Record.
-func (e *Ending) Approved() *contactless.Outcome {
+func (e Ending) Approved() *contactless.Outcome {
 	p := contactless.NewParameterSet(contactless.StatusApproved)
 	p.CVM = e.CVM
 	msg := contactless.MsgApproved
@@ -48,7 +48,7 @@ func (e *Ending) Approved() *contactless.Outcome {
 // card's balance after this transaction) in a UI request as a balance in
 // the transaction currency (Book C-3 §5.8.1 and Book C-7 let the reader
 // show it).
-func (e *Ending) balance(u *contactless.UIRequest) {
+func (e Ending) balance(u *contactless.UIRequest) {
 	amount, ok := Amount(e.OfflineAmount)
 	if !ok {
 		return
@@ -63,7 +63,7 @@ func (e *Ending) balance(u *contactless.UIRequest) {
 // Declined is the outcome of an offline decline (Book C-3 §5.8.2, Book C-7
 // outcome): Declined, "Not Authorised", the Data Record (the card's AAC or
 // the cryptogram the reader refused).
-func (e *Ending) Declined() *contactless.Outcome {
+func (e Ending) Declined() *contactless.Outcome {
 	p := contactless.NewParameterSet(contactless.StatusDeclined)
 	p.UIRequestOnOutcome = UI(e.Lang, contactless.MsgNotAuthorised, contactless.UICardReadSuccessfully, HoldTime)
 	return e.WithData(p)
@@ -73,7 +73,7 @@ func (e *Ending) Declined() *contactless.Outcome {
 // online (Book C-3 §5.8.3, Book C-7 outcome): Online Request, the CVM, a
 // receipt with a signature, "Authorising, Please Wait". The kernel adds
 // what its book says of a restart, then [Ending.WithData].
-func (e *Ending) OnlineRequest() contactless.OutcomeParameterSet {
+func (e Ending) OnlineRequest() contactless.OutcomeParameterSet {
 	p := contactless.NewParameterSet(contactless.StatusOnlineRequest)
 	p.CVM = e.CVM
 	p.Receipt = e.CVM == contactless.CVMObtainSignature
@@ -83,7 +83,7 @@ func (e *Ending) OnlineRequest() contactless.OutcomeParameterSet {
 
 // WithData is the outcome of p with the Data Record and, when the card
 // returned 9F5D, the Discretionary Data holding it.
-func (e *Ending) WithData(p contactless.OutcomeParameterSet) *contactless.Outcome {
+func (e Ending) WithData(p contactless.OutcomeParameterSet) *contactless.Outcome {
 	o := &contactless.Outcome{Parameters: p, DataRecord: e.DataRecord}
 	o.Parameters.DataRecordPresent = true
 	if e.OfflineAmount != nil {
