@@ -10,7 +10,7 @@ import (
 
 	"github.com/emvkit/emvkit/apdu"
 	"github.com/emvkit/emvkit/contactless"
-	"github.com/emvkit/emvkit/emv/emvtest"
+	"github.com/emvkit/emvkit/contactless/internal/kerneltest"
 	"github.com/emvkit/emvkit/oda"
 	"github.com/emvkit/emvkit/tlv"
 	"github.com/stretchr/testify/require"
@@ -102,10 +102,7 @@ func rsaOps(b *testing.B, s *apdu.Session) []struct{ sig, mod *big.Int } {
 		require.True(b, ok, "%s", t)
 		return v
 	}
-	ks := oda.NewKeyStore()
-	for _, k := range emvtest.BuiltinCAPublicKeys() {
-		require.NoError(b, ks.Add(k.CAKey()))
-	}
+	ks := kerneltest.BuiltinCAKeys(b)
 	ca, ok := ks.Key(h(visaAID), get(0x8F)[0])
 	require.True(b, ok)
 	v := &oda.Verifier{Keys: ks, Date: testTime}

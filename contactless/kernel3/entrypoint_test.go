@@ -8,12 +8,16 @@ import (
 
 	"github.com/emvkit/emvkit/apdu"
 	"github.com/emvkit/emvkit/contactless"
+	"github.com/emvkit/emvkit/contactless/internal/kerneltest"
 	"github.com/emvkit/emvkit/emv/emvtest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-func u64(v uint64) *uint64 { return &v }
+var (
+	u64      = kerneltest.U64
+	messages = kerneltest.Messages
+)
 
 // reader is an Entry Point with Kernel 3 only, configured for the Visa RID
 // (TTQ 3600C000; CVM required above 25.00, floor limit 100.00, transaction
@@ -53,14 +57,6 @@ func (f *collisionField) Poll(ctx context.Context) (apdu.Transceiver, error) {
 }
 func (f *collisionField) Off(ctx context.Context, _ time.Duration) error         { return ctx.Err() }
 func (f *collisionField) WaitRemoval(ctx context.Context, _ time.Duration) error { return ctx.Err() }
-
-func messages(u []contactless.UIRequest) []contactless.MessageID {
-	var out []contactless.MessageID
-	for _, r := range u {
-		out = append(out, r.Message)
-	}
-	return out
-}
 
 // Kernel 3 behind the Entry Point of Book B: pre-processing sets the TTQ
 // bits, the PPSE and final SELECT pick the combination, the kernel runs.

@@ -4,29 +4,19 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"path/filepath"
 	"sync"
 	"testing"
 
 	"github.com/emvkit/emvkit/apdu"
 	"github.com/emvkit/emvkit/contactless"
+	"github.com/emvkit/emvkit/contactless/internal/kerneltest"
 	"github.com/emvkit/emvkit/emv/emvtest"
-	"github.com/stretchr/testify/require"
 )
 
 // gpoSeeds are the GET PROCESSING OPTIONS responses of the recorded
 // sessions (data without the status word).
 func gpoSeeds(f *testing.F) [][]byte {
-	files, err := filepath.Glob(filepath.Join(sessionDir, "*.json"))
-	require.NoError(f, err)
-	var out [][]byte
-	for _, p := range files {
-		s, _ := readSession(f, p)
-		if len(s.Exchanges) > 0 && len(s.Exchanges[0].Response) > 2 {
-			out = append(out, s.Exchanges[0].Response[:len(s.Exchanges[0].Response)-2])
-		}
-	}
-	return out
+	return kerneltest.GPOSeeds[sessionHeader](f, sessionDir)
 }
 
 // FuzzGPOResponse: the C-3 GPO response parser never panics; what it

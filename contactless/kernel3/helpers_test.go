@@ -3,18 +3,16 @@ package kernel3
 import (
 	"bytes"
 	"context"
-	"encoding/hex"
-	"fmt"
 	"io"
 	"log/slog"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/emvkit/emvkit/apdu"
 	"github.com/emvkit/emvkit/contactless"
+	"github.com/emvkit/emvkit/contactless/internal/kerneltest"
+	"github.com/emvkit/emvkit/contactless/internal/quick"
 	"github.com/emvkit/emvkit/emv/emvtest"
-	"github.com/emvkit/emvkit/tlv"
 	"github.com/stretchr/testify/require"
 )
 
@@ -29,20 +27,23 @@ const (
 	terminalHex = "9F1A0208405F2A0208405F3601029F3501229F3303E0F8C89F4005F000F0A001"
 )
 
-var testTime = time.Date(2026, 12, 2, 10, 30, 0, 0, time.UTC)
-
-func h(s string) []byte {
-	b, err := hex.DecodeString(strings.ReplaceAll(s, " ", ""))
-	if err != nil {
-		panic(err)
-	}
-	return b
+// terminalData is the Entry Point's terminal data of a tap (Book B
+// §3.4.1.1): the reader's, then the transaction's, then the TTQ.
+func terminalData(amount, other uint64, typ byte, date, ttq string) []byte {
+	return kerneltest.TerminalData(terminalHex, amount, other, typ, date, ttq)
 }
 
-func hexs(b []byte) string { return strings.ToUpper(hex.EncodeToString(b)) }
+var testTime = time.Date(2026, 12, 2, 10, 30, 0, 0, time.UTC)
 
-// bcdAmount writes an amount as n12.
-func bcdAmount(v uint64) []byte { return h(fmt.Sprintf("%012d", v)) }
+// The helpers both quick kernels' tests use.
+var (
+	h         = kerneltest.H
+	hexs      = kerneltest.Hex
+	bcdAmount = kerneltest.BCDAmount
+	tag       = kerneltest.Tag
+	uiStrings = kerneltest.UIStrings
+	bcdDate   = quick.BCDDate // reads a Transaction Date 9A
+)
 
 // tap is one kernel activation on a virtual card, selected as the Entry
 // Point selects it (Book B §3.3: SELECT of the AID, the FCI handed over).
@@ -76,13 +77,6 @@ func newTap(t testing.TB, card *emvtest.Card, o tapOpts) *tap {
 	if ttq == "" {
 		ttq = ttqBase
 	}
-	td := h(terminalHex)
-	td = tlv.AppendTLV(td, 0x9F02, bcdAmount(o.amount))
-	td = tlv.AppendTLV(td, 0x9F03, bcdAmount(o.other))
-	td = tlv.AppendTLV(td, 0x9C, []byte{o.typ})
-	td = tlv.AppendTLV(td, 0x9A, h(testDate))
-	td = tlv.AppendTLV(td, 0x9F21, h("103000"))
-	td = tlv.AppendTLV(td, 0x9F66, h(ttq))
 	tp := &tap{card: card, rec: apdu.NewRecorder(card), fci: r.Data}
 	a := &contactless.Activation{
 		Card:         tp.rec,
@@ -91,7 +85,7 @@ func newTap(t testing.TB, card *emvtest.Card, o tapOpts) *tap {
 		FCI:          r.Data,
 		Indicators:   contactless.Indicators{TTQ: [4]byte(h(ttq))},
 		Transaction:  &contactless.Transaction{Type: o.typ, Amount: o.amount, OtherAmount: o.other, Time: testTime},
-		TerminalData: td,
+		TerminalData: terminalData(o.amount, o.other, o.typ, testDate, ttq),
 		UI:           func(u contactless.UIRequest) { tp.ui = append(tp.ui, u) },
 		Time:         func() time.Time { return testTime },
 		Rand:         bytes.NewReader(h(testUN)),
@@ -101,8 +95,7 @@ func newTap(t testing.TB, card *emvtest.Card, o tapOpts) *tap {
 		a.CAKeys = card.KeyStore()
 	}
 	if o.exceptionFile {
-		pan := card.Profile().PAN
-		a.ExceptionFile = func(p, _ []byte) bool { return strings.TrimRight(hexs(p), "F") == pan }
+		a.ExceptionFile = kerneltest.ExceptionFile(card.Profile().PAN)
 	}
 	tp.act = a
 	return tp
@@ -117,19 +110,4 @@ func (tp *tap) run(t testing.TB) *contactless.Outcome {
 }
 
 // headers lists the commands the kernel sent as CLA INS P1 P2 in hex.
-func (tp *tap) headers() []string {
-	var out []string
-	for _, e := range tp.rec.Entries() {
-		out = append(out, hexs(e.Command[:4]))
-	}
-	return out
-}
-
-func tag(t testing.TB, b []byte, tg tlv.Tag) string {
-	t.Helper()
-	v, ok := tlv.Find(b, tg)
-	if !ok {
-		return "absent"
-	}
-	return hexs(v)
-}
+func (tp *tap) headers() []string { return kerneltest.Headers(tp.rec) }

@@ -3,6 +3,7 @@ package kernel3
 import (
 	"github.com/emvkit/emvkit/apdu"
 	"github.com/emvkit/emvkit/contactless"
+	"github.com/emvkit/emvkit/contactless/internal/quick"
 	"github.com/emvkit/emvkit/tlv"
 	"github.com/emvkit/emvkit/tvr"
 )
@@ -37,7 +38,7 @@ func (s *transactionState) issuerUpdate() (*contactless.Outcome, error) {
 			return nil, err
 		}
 		if r.SW != apdu.SWOK {
-			s.tvr.Set(tvr.IssuerAuthenticationFailed)
+			s.TVR.Set(tvr.IssuerAuthenticationFailed)
 		}
 	}
 	sent := 0
@@ -102,12 +103,12 @@ func (s *transactionState) issuerUpdate() (*contactless.Outcome, error) {
 		status, msg = contactless.StatusApproved, contactless.MsgApproved
 	}
 	p := contactless.NewParameterSet(status)
-	p.UIRequestOnOutcome = s.ui(msg, contactless.UICardReadSuccessfully, holdTime)
+	p.UIRequestOnOutcome = quick.UI(s.langPref, msg, contactless.UICardReadSuccessfully, quick.HoldTime)
 	var rec []byte
 	if arc != nil {
 		rec = tlv.AppendTLV(rec, 0x8A, arc)
 	}
-	rec = tlv.AppendTLV(rec, 0x95, s.tvr[:])
+	rec = tlv.AppendTLV(rec, 0x95, s.TVR[:])
 	o := &contactless.Outcome{Parameters: p}
 	if results != nil {
 		rec = tlv.AppendTLV(rec, 0x9F5B, results)

@@ -2,17 +2,12 @@ package kernel3
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"io"
-	"time"
 
 	"github.com/emvkit/emvkit/apdu"
 	"github.com/emvkit/emvkit/contactless"
 	"github.com/emvkit/emvkit/contactless/internal/quick"
 	"github.com/emvkit/emvkit/oda"
 	"github.com/emvkit/emvkit/tlv"
-	"github.com/emvkit/emvkit/tvr"
 )
 
 // Config is Kernel 3's own configuration. The zero value is ready to use.
@@ -52,12 +47,6 @@ func (k *Kernel) Activate(ctx context.Context, a *contactless.Activation) (*cont
 	return s.run()
 }
 
-// linkError is a failure of the card link: the kernel stops and returns it.
-type linkError struct{ err error }
-
-func (e *linkError) Error() string { return e.err.Error() }
-func (e *linkError) Unwrap() error { return e.err }
-
 // Cryptogram types (Book C-3 Annex A, 9F27 bits 8-7).
 const (
 	cryptogramAAC  = quick.AAC
@@ -80,17 +69,12 @@ const (
 	ctq1OnlineIfODAFails   = quick.CTQ1OnlineIfODAFails // byte 1 bit 6: go online if ODA fails and the reader is online capable
 	ctq1SwitchIfODAFails   = quick.CTQ1SwitchIfODAFails // byte 1 bit 5: switch interface if ODA fails and the reader supports contact chip
 	ctq1OnlineIfExpired    = quick.CTQ1OnlineIfExpired  // byte 1 bit 4: go online if the application expired
-	ctq1SwitchForCash      = quick.CTQ1SwitchForCash    // byte 1 bit 3: switch interface for cash transactions
-	ctq1SwitchForCashback  = quick.CTQ1SwitchCashback   // byte 1 bit 2: switch interface for cashback transactions
 	ctq2IssuerUpdateOnCard = quick.CTQ2IssuerUpdate     // byte 2 bit 7: card supports issuer update processing at the POS
 )
 
-// Transaction types (9C) with their own CTQ rules.
-const (
-	txCash         = 0x01
-	txCashback     = 0x09
-	maxPDOLDataLen = 252
-)
+// maxPDOLDataLen bounds the PDOL data: it must fit one GET PROCESSING
+// OPTIONS command (83 L data in Lc).
+const maxPDOLDataLen = 252
 
 // transactionState is one activation of the kernel: everything it learnt
 // from the card and what it decided.
@@ -99,14 +83,8 @@ type transactionState struct {
 	k   *Kernel
 	a   *contactless.Activation
 
-	pdol     tlv.DOL
-	ttq      [4]byte
-	un       [4]byte
-	pdolData []byte
-	date     time.Time
-	tvr      tvr.TVR
+	quick.Reader // the terminal side: TTQ, Unpredictable Number, TVR, date, PDOL
 
-	term     quick.Terminal // the Entry Point's terminal data, indexed once
 	card     cardData
 	odaRecs  []oda.Record // the records the AFL flags for ODA, as received
 	cvm      contactless.CVM
@@ -134,69 +112,27 @@ func (s *transactionState) run() (*contactless.Outcome, error) {
 // pre-processing, the transaction date and a new Unpredictable Number.
 func (s *transactionState) initiate() *contactless.Outcome {
 	a := s.a
-	s.term.Index(a.TerminalData)
-	s.ttq = a.Indicators.TTQ
-	if s.ttq == ([4]byte{}) {
-		if v, ok := s.terminal(0x9F66); ok && len(v) == 4 {
-			s.ttq = [4]byte(v)
-		}
-	}
 	if v, ok := tlv.Find(a.FCI, 0x5F2D); ok && len(v) <= 8 {
 		s.langPref = string(v)
 	}
-	s.date = a.Time()
-	if d, ok := s.terminal(0x9A); ok {
-		if t, ok := bcdDate(d); ok {
-			s.date = t
-		}
+	if err := s.Begin(a); err != nil {
+		return quick.EndApplication(s.langPref)
 	}
-	if _, err := io.ReadFull(a.Rand, s.un[:]); err != nil {
-		// No unpredictable number, no transaction: the reader cannot go on
-		// (a terminal fault, Book A §6.2 End Application).
-		return s.endApplication()
-	}
+	var pdol tlv.DOL
 	if v, ok := tlv.Find(a.FCI, 0x9F38); ok {
 		d, err := tlv.ParseDOL(v)
 		if err != nil || d.Len() > maxPDOLDataLen {
 			// Book C-3 §5.2.1: a PDOL that cannot be used is card data the
 			// kernel cannot process.
-			return s.endApplication()
+			return quick.EndApplication(s.langPref)
 		}
-		s.pdol = d
+		pdol = d
 	}
-	s.pdolData = s.pdol.Build(make([]byte, 0, s.pdol.Len()), s.terminalValue)
+	s.SetPDOL(pdol)
 	return nil
 }
 
-// terminalValue gives the PDOL the terminal's data (Book C-3 §5.2.1): the
-// TTQ of pre-processing, the kernel's Unpredictable Number and TVR, and the
-// rest from the Entry Point's terminal data.
-func (s *transactionState) terminalValue(t tlv.Tag) ([]byte, bool) {
-	switch t {
-	case 0x9F66:
-		return s.ttq[:], true
-	case 0x9F37:
-		return s.un[:], true
-	case 0x95:
-		return s.tvr[:], true
-	}
-	return s.term.Find(t)
-}
-
-// terminal finds a terminal data object: the first with the tag.
-func (s *transactionState) terminal(t tlv.Tag) ([]byte, bool) { return s.term.Find(t) }
-
-// transmit sends one command; a link failure comes back as *linkError.
+// transmit sends one command ([quick.Transmit]).
 func (s *transactionState) transmit(c apdu.Command) (apdu.Response, error) {
-	r, err := apdu.Exchange(s.ctx, s.a.Card, c)
-	if err != nil {
-		if errors.Is(err, apdu.ErrShortResponse) {
-			return apdu.Response{}, nil // no status word: a card error, SW 0000
-		}
-		return apdu.Response{}, &linkError{fmt.Errorf("kernel3: %s: %w", c.Name(), err)}
-	}
-	return r, nil
+	return quick.Transmit(s.ctx, s.a.Card, c, "kernel3")
 }
-
-// bcdDate reads the Transaction Date 9A.
-var bcdDate = quick.BCDDate

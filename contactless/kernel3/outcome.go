@@ -6,129 +6,34 @@ import (
 	"github.com/emvkit/emvkit/tlv"
 )
 
-// holdTime is the hold time of the messages that end a transaction
-// (Book C-3 §5.8 uses the Message Hold Time, default 13, i.e. 1300 ms).
-const holdTime = 13
-
-// ui builds a UI Request with the card's language preference.
-func (s *transactionState) ui(m contactless.MessageID, st contactless.UIStatus, hold int) *contactless.UIRequest {
-	return &contactless.UIRequest{Message: m, Status: st, HoldTime: hold, LanguagePreference: s.langPref, ValueQualifier: contactless.ValueNone}
+// ending is what the outcomes with the Data Record read (Book C-3 §5.8):
+// the Available Offline Spending Amount (9F5D) is shown as a balance with
+// an offline approval (Book C-3 §5.8.1: the reader may show it).
+func (s *transactionState) ending() quick.Ending {
+	cur, _ := s.TerminalValue(0x5F2A)
+	return quick.Ending{Lang: s.langPref, CVM: s.cvm, OfflineAmount: s.card.offlineAmount, Currency: cur, DataRecord: s.dataRecord()}
 }
 
-// approved is the outcome of an offline approval (Book C-3 §5.8.1):
-// Approved, the CVM, a receipt when the cardholder signs, "Approved" (or
-// "Approved, Please Sign") with the Available Offline Spending Amount as a
-// balance when the card returned 9F5D, and the Data Record.
-func (s *transactionState) approved() *contactless.Outcome {
-	p := contactless.NewParameterSet(contactless.StatusApproved)
-	p.CVM = s.cvm
-	msg := contactless.MsgApproved
-	if s.cvm == contactless.CVMObtainSignature {
-		p.Receipt = true
-		msg = contactless.MsgApprovedPleaseSign
-	}
-	p.UIRequestOnOutcome = s.ui(msg, contactless.UICardReadSuccessfully, holdTime)
-	s.balance(p.UIRequestOnOutcome)
-	return s.withData(p)
-}
+// approved is the outcome of an offline approval ([quick.Ending.Approved]).
+func (s *transactionState) approved() *contactless.Outcome { return s.ending().Approved() }
 
-// balance puts the Available Offline Spending Amount (9F5D, n12) in a UI
-// request as a balance in the transaction currency (Book C-3 §5.8.1: the
-// reader may show it). The card's value is the balance after this
-// transaction.
-func (s *transactionState) balance(u *contactless.UIRequest) {
-	amount, ok := quick.Amount(s.card.offlineAmount)
-	if !ok {
-		return
-	}
-	u.ValueQualifier = contactless.ValueBalance
-	u.Value = amount
-	if c, ok := s.terminalValue(0x5F2A); ok && len(c) == 2 {
-		u.CurrencyCode = uint16(quick.BCDNumber(c))
-	}
-}
-
-// declined is the outcome of an offline decline (Book C-3 §5.8.2):
-// Declined, "Not Authorised", the Data Record (the card's AAC or the
-// cryptogram the reader refused).
-func (s *transactionState) declined() *contactless.Outcome {
-	p := contactless.NewParameterSet(contactless.StatusDeclined)
-	p.UIRequestOnOutcome = s.ui(contactless.MsgNotAuthorised, contactless.UICardReadSuccessfully, holdTime)
-	return s.withData(p)
-}
+// declined is the outcome of an offline decline ([quick.Ending.Declined]).
+func (s *transactionState) declined() *contactless.Outcome { return s.ending().Declined() }
 
 // onlineRequest is the outcome of a transaction the reader sends online
-// (Book C-3 §5.8.3): Online Request, the CVM, "Authorising, Please Wait",
-// the Data Record; with issuer update processing supported by both reader
-// (TTQ byte 3 bit 8) and card (CTQ byte 2 bit 7), a restart at Start B with
-// the issuer's EMV data and "Present Card Again" on restart.
+// (Book C-3 §5.8.3). Book C-3 differs from Book C-7 here: with issuer
+// update processing supported by both reader (TTQ byte 3 bit 8) and card
+// (CTQ byte 2 bit 7), the outcome asks for a restart at Start B with the
+// issuer's EMV data and "Present Card Again" on restart.
 func (s *transactionState) onlineRequest() *contactless.Outcome {
-	p := contactless.NewParameterSet(contactless.StatusOnlineRequest)
-	p.CVM = s.cvm
-	p.Receipt = s.cvm == contactless.CVMObtainSignature
-	p.UIRequestOnOutcome = s.ui(contactless.MsgAuthorisingPleaseWait, contactless.UICardReadSuccessfully, 0)
-	if s.ttq[2]&ttq3IssuerUpdate != 0 && s.ctq(1, ctq2IssuerUpdateOnCard) {
+	e := s.ending()
+	p := e.OnlineRequest()
+	if s.TTQ[2]&ttq3IssuerUpdate != 0 && s.ctq(1, ctq2IssuerUpdateOnCard) {
 		p.Start = contactless.StartB
 		p.OnlineResponseData = contactless.OnlineResponseEMVData
-		p.UIRequestOnRestart = s.ui(contactless.MsgPresentCardAgain, contactless.UIReadyToRead, 0)
+		p.UIRequestOnRestart = quick.UI(s.langPref, contactless.MsgPresentCardAgain, contactless.UIReadyToRead, 0)
 	}
-	return s.withData(p)
-}
-
-// tryAnotherInterface asks for the contact chip (Book C-3 §5.2.2 for 6984,
-// §5.6.2 for an fDDA failure whose CTQ says switch interface, §5.5.3 for
-// cash): Try Another Interface, "Please Insert Card", contact chip
-// preferred. afterRead says whether the card was read (the status then
-// says so).
-func (s *transactionState) tryAnotherInterface(afterRead bool) *contactless.Outcome {
-	p := contactless.NewParameterSet(contactless.StatusTryAnotherInterface)
-	st := contactless.UIProcessingError
-	if afterRead {
-		st = contactless.UICardReadSuccessfully
-	}
-	p.UIRequestOnOutcome = s.ui(contactless.MsgInsertCard, st, 0)
-	p.AlternateInterfacePreference = contactless.InterfaceContactChip
-	return &contactless.Outcome{Parameters: p}
-}
-
-// selectNext answers 6985 to GET PROCESSING OPTIONS (Book C-3 §5.2.2): the
-// Entry Point tries the next combination (Start C).
-func (s *transactionState) selectNext() *contactless.Outcome {
-	p := contactless.NewParameterSet(contactless.StatusSelectNext)
-	p.Start = contactless.StartC
-	return &contactless.Outcome{Parameters: p}
-}
-
-// tryAgainSeePhone answers 6986 (Book C-3 §5.2.2): the cardholder must look
-// at the mobile device and tap again. Try Again at Start B, "See Phone for
-// Instructions" (Not Ready, held 1300 ms) with the field off as long, then
-// "Present Card" (Ready to Read) on restart.
-func (s *transactionState) tryAgainSeePhone() *contactless.Outcome {
-	p := contactless.NewParameterSet(contactless.StatusTryAgain)
-	p.Start = contactless.StartB
-	p.UIRequestOnOutcome = s.ui(contactless.MsgSeePhone, contactless.UINotReady, holdTime)
-	p.UIRequestOnRestart = s.ui(contactless.MsgPresentCard, contactless.UIReadyToRead, 0)
-	p.FieldOffRequest = holdTime
-	return &contactless.Outcome{Parameters: p}
-}
-
-// endApplication ends the transaction on a card error (Book C-3 §5.2.2,
-// §5.3): End Application, "Insert, Swipe or Try Another Card".
-func (s *transactionState) endApplication() *contactless.Outcome {
-	p := contactless.NewParameterSet(contactless.StatusEndApplication)
-	p.UIRequestOnOutcome = s.ui(contactless.MsgInsertSwipeOrTryAnother, contactless.UIProcessingError, 0)
-	return &contactless.Outcome{Parameters: p}
-}
-
-// withData adds the Data Record and the Discretionary Data.
-func (s *transactionState) withData(p contactless.OutcomeParameterSet) *contactless.Outcome {
-	o := &contactless.Outcome{Parameters: p, DataRecord: s.dataRecord()}
-	o.Parameters.DataRecordPresent = true
-	if s.card.offlineAmount != nil {
-		o.DiscretionaryData = tlv.AppendTLV(nil, 0x9F5D, s.card.offlineAmount)
-		o.Parameters.DiscretionaryDataPresent = true
-	}
-	return o
+	return e.WithData(p)
 }
 
 // dataRecordTags is the order of the Data Record (see the package doc).
@@ -140,57 +45,29 @@ var dataRecordTags = [...]tlv.Tag{
 
 // dataRecord builds the Data Record: the card's data as received, the
 // terminal data as the card saw it in the PDOL data (else as the terminal
-// has it), the TVR as the kernel left it, and 9F27 as the card sent it or,
-// when it sent none, the cryptogram type the IAD gives (Book C-3 §5.5.1).
+// has it), the TVR as the kernel left it, and 9F27 (see recordValue).
 func (s *transactionState) dataRecord() []byte {
-	c := &s.card
-	out := make([]byte, 0, 320)
-	for _, t := range dataRecordTags {
-		var v []byte
-		switch t {
-		case 0x9F26:
-			v = c.ac
-		case 0x9F27:
-			v = c.cid
-			if v == nil {
-				if kind, ok := c.cryptogramType(); ok {
-					v = []byte{kind}
-				}
-			}
-		case 0x82:
-			v = c.aip
-		case 0x9F36:
-			v = c.atc
-		case 0x9F10:
-			v = c.iad
-		case 0x95:
-			v = s.tvr[:]
-		case 0x9F37:
-			v = s.un[:]
-		case 0x9F66:
-			v = s.ttq[:]
-		case 0x9F6C:
-			v = c.ctq
-		case 0x9F6E:
-			v = c.formFactor
-		case 0x9F7C:
-			v = c.customerExclusive
-		case 0x84:
-			v = s.aid()
-		case 0x5F34:
-			v = c.psn
-		case 0x57:
-			v = c.track2
-		case 0x5A:
-			v = c.pan
-		case 0x5F24:
-			v = c.expiry
-		default:
-			v, _ = s.signedValue(t)
+	return quick.DataRecord(make([]byte, 0, 320), dataRecordTags[:], s.recordValue)
+}
+
+// recordValue is one object of the Data Record, nil when there is none.
+func (s *transactionState) recordValue(t tlv.Tag) []byte {
+	switch t {
+	case 0x9F27:
+		// Book C-3 §5.5.1: 9F27 as the card sent it, else the cryptogram
+		// type the IAD gives.
+		if v := s.card.cid; v != nil {
+			return v
 		}
-		if v != nil {
-			out = tlv.AppendTLV(out, t, v)
+		if kind, ok := s.card.cryptogramType(); ok {
+			return []byte{kind}
 		}
+		return nil
+	case 0x84:
+		return quick.AID(s.a)
 	}
-	return out
+	if f := s.card.field(t); f != nil {
+		return *f
+	}
+	return s.Reader.RecordValue(t)
 }

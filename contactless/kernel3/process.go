@@ -1,13 +1,8 @@
 package kernel3
 
 import (
-	"errors"
-
 	"github.com/emvkit/emvkit/contactless"
 	"github.com/emvkit/emvkit/contactless/internal/quick"
-	"github.com/emvkit/emvkit/oda"
-	"github.com/emvkit/emvkit/tlv"
-	"github.com/emvkit/emvkit/tvr"
 )
 
 // process takes the decision after the card has left (Book C-3 §5.5 to
@@ -27,15 +22,15 @@ import (
 func (s *transactionState) process() *contactless.Outcome {
 	kind, ok := s.card.cryptogramType()
 	if !ok {
-		return s.endApplication()
+		return quick.EndApplication(s.langPref)
 	}
-	if out := s.switchForCash(); out != nil {
-		return out
+	if s.SwitchForCash(s.a.Transaction, s.card.ctq) {
+		return quick.TryAnotherInterface(s.langPref, true)
 	}
 	if kind == cryptogramAAC {
 		return s.declined()
 	}
-	onFile := s.exceptionFile()
+	onFile := s.ExceptionFile(s.a.ExceptionFile, s.card.pan, s.card.track2, s.card.psn)
 	expired := s.checkDates()
 	if kind == cryptogramARQC {
 		if s.offlineOnly() {
@@ -43,7 +38,7 @@ func (s *transactionState) process() *contactless.Outcome {
 			// online; the transaction is declined.
 			return s.declined()
 		}
-		if s.card.sdad != nil && s.ttq[0]&ttq1ODAForOnline != 0 {
+		if s.card.sdad != nil && s.TTQ[0]&ttq1ODAForOnline != 0 {
 			s.fdda() // failure only sets its TVR bit: the issuer decides
 		}
 		if !s.verifyCardholder(true) {
@@ -72,8 +67,8 @@ func (s *transactionState) process() *contactless.Outcome {
 				return s.declined()
 			}
 			return s.onlineRequest()
-		case s.ctq(0, ctq1SwitchIfODAFails) && s.ttq[0]&ttq1ContactChip != 0:
-			return s.tryAnotherInterface(true)
+		case s.ctq(0, ctq1SwitchIfODAFails) && s.TTQ[0]&ttq1ContactChip != 0:
+			return quick.TryAnotherInterface(s.langPref, true)
 		}
 		return s.declined()
 	}
@@ -87,44 +82,7 @@ func (s *transactionState) ctq(i int, bit byte) bool {
 	return len(s.card.ctq) == 2 && s.card.ctq[i]&bit != 0
 }
 
-func (s *transactionState) offlineOnly() bool { return s.ttq[0]&ttq1OfflineOnly != 0 }
-
-// switchForCash: CTQ byte 1 bit 3 (cash) and bit 2 (cashback) ask a reader
-// that has a contact interface to use it for those transactions (Book C-3
-// §5.5.3).
-func (s *transactionState) switchForCash() *contactless.Outcome {
-	if s.ttq[0]&ttq1ContactChip == 0 {
-		return nil
-	}
-	typ, _ := s.terminal(0x9C)
-	if s.a.Transaction != nil {
-		typ = []byte{s.a.Transaction.Type}
-	}
-	if len(typ) != 1 {
-		return nil
-	}
-	if (typ[0] == txCash && s.ctq(0, ctq1SwitchForCash)) || (typ[0] == txCashback && s.ctq(0, ctq1SwitchForCashback)) {
-		return s.tryAnotherInterface(true)
-	}
-	return nil
-}
-
-// exceptionFile looks the PAN up in the terminal exception file (Book C-3
-// §5.5.2); a card on it has TVR byte 1 bit 5 set.
-func (s *transactionState) exceptionFile() bool {
-	if s.a.ExceptionFile == nil {
-		return false
-	}
-	pan := s.card.pan
-	if pan == nil {
-		pan = quick.PANFromTrack2(s.card.track2)
-	}
-	if s.a.ExceptionFile(pan, s.card.psn) {
-		s.tvr.Set(tvr.CardOnExceptionFile)
-		return true
-	}
-	return false
-}
+func (s *transactionState) offlineOnly() bool { return s.TTQ[0]&ttq1OfflineOnly != 0 }
 
 // checkDates is the application expiry check of Book C-3 §5.5.2: the
 // Application Expiration Date (5F24, or the YYMM of track 2 when the card
@@ -133,7 +91,7 @@ func (s *transactionState) exceptionFile() bool {
 // transaction date sets byte 2 bit 6 for the issuer; Book C-3 gives it no
 // outcome of its own, so it does not stop an offline approval by itself.
 func (s *transactionState) checkDates() (expired bool) {
-	return quick.CheckDates(s.date, s.card.expiry, s.card.effective, s.card.track2, &s.tvr)
+	return quick.CheckDates(s.Date, s.card.expiry, s.card.effective, s.card.track2, &s.TVR)
 }
 
 // fdda performs fast DDA (Book C-3 §5.6, Annex C): the ICC key chain under
@@ -149,21 +107,11 @@ func (s *transactionState) checkDates() (expired bool) {
 // and, for missing data, byte 1 bit 6; a card that does not support fDDA
 // (AIP byte 1 bit 6) sets byte 1 bit 8 and fails.
 func (s *transactionState) fdda() bool {
-	c := &s.card
-	if c.aip[0]&0x20 == 0 {
-		s.tvr.Set(tvr.OfflineDataAuthNotPerformed)
-		return false
+	ok, err := quick.AuthenticateFDDA(s.card.aip, &s.TVR, s.verifyFDDA)
+	if err != nil {
+		s.a.Logger.Debug("kernel3: fDDA", "err", err)
 	}
-	err := s.verifyFDDA()
-	if err == nil {
-		return true
-	}
-	s.a.Logger.Debug("kernel3: fDDA", "err", err)
-	s.tvr.Set(tvr.DDAFailed)
-	if errors.Is(err, oda.ErrMissingData) {
-		s.tvr.Set(tvr.ICCDataMissing)
-	}
-	return false
+	return ok
 }
 
 func (s *transactionState) verifyFDDA() error {
@@ -172,34 +120,17 @@ func (s *transactionState) verifyFDDA() error {
 	if pan == nil {
 		pan = quick.PANFromTrack2(c.track2)
 	}
-	amount, _ := s.signedValue(0x9F02)
-	currency, _ := s.signedValue(0x5F2A)
+	amount, _ := s.SignedValue(0x9F02)
+	currency, _ := s.SignedValue(0x5F2A)
 	f := quick.FDDA{
-		Keys: s.a.CAKeys, Date: s.date, AID: s.aid(),
+		Keys: s.a.CAKeys, Date: s.Date, AID: quick.AID(s.a),
 		AIP: c.aip, PAN: pan, SDATagList: c.sdaTagList,
 		CAIndex: c.caIndex, IssuerCert: c.issuerCert, IssuerRem: c.issuerRem, IssuerExp: c.issuerExp,
 		ICCCert: c.iccCert, ICCRem: c.iccRem, ICCExp: c.iccExp,
 		Records: s.odaRecs, SDAD: c.sdad, CardAuthData: c.cardAuthData, CTQ: c.ctq,
-		UnpredictableNumber: s.un[:], Amount: amount, Currency: currency,
+		UnpredictableNumber: s.UN[:], Amount: amount, Currency: currency,
 	}
 	return f.Verify()
-}
-
-// signedValue is a terminal data object as the card saw it: its value in
-// the PDOL data sent, else the terminal's (the card signs what it got).
-func (s *transactionState) signedValue(t tlv.Tag) ([]byte, bool) {
-	if v, ok := s.pdol.Value(s.pdolData, t); ok {
-		return v, true
-	}
-	return s.terminalValue(t)
-}
-
-func (s *transactionState) aid() []byte {
-	if s.a.Combination != nil && len(s.a.Combination.AID) >= 5 {
-		return s.a.Combination.AID
-	}
-	v, _ := tlv.Find(s.a.FCI, 0x84)
-	return v
 }
 
 // verifyCardholder chooses the CVM (Book C-3 §5.7). The card's CTQ comes
@@ -216,9 +147,6 @@ func (s *transactionState) aid() []byte {
 // Otherwise No CVM.
 func (s *transactionState) verifyCardholder(online bool) bool {
 	var ok bool
-	s.cvm, ok = quick.ChooseCVM(s.ttq, s.card.ctq, online)
-	if !ok {
-		s.tvr.Set(tvr.CardholderVerificationNotSuccessful)
-	}
+	s.cvm, ok = quick.VerifyCardholder(s.TTQ, s.card.ctq, online, &s.TVR)
 	return ok
 }

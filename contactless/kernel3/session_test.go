@@ -3,11 +3,9 @@ package kernel3
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"flag"
 	"io"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -15,9 +13,7 @@ import (
 
 	"github.com/emvkit/emvkit/apdu"
 	"github.com/emvkit/emvkit/contactless"
-	"github.com/emvkit/emvkit/emv/emvtest"
-	"github.com/emvkit/emvkit/oda"
-	"github.com/emvkit/emvkit/tlv"
+	"github.com/emvkit/emvkit/contactless/internal/kerneltest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -49,14 +45,6 @@ type sessionHeader struct {
 	} `json:"expect"`
 }
 
-func uiStrings(u []contactless.UIRequest) []string {
-	out := []string{}
-	for _, r := range u {
-		out = append(out, r.String())
-	}
-	return out
-}
-
 // TestKernel3Sessions replays every recorded contactless session byte for
 // byte (apdu.ReplayStrict) through Kernel 3 and requires the recorded
 // outcome, Data Record, Discretionary Data and UI requests. The sessions are
@@ -81,28 +69,12 @@ func TestKernel3Sessions(t *testing.T) {
 }
 
 func readSession(t testing.TB, path string) (*apdu.Session, *sessionHeader) {
-	f, err := os.Open(path)
-	require.NoError(t, err)
-	defer f.Close()
-	s, err := apdu.ReadSession(f)
-	require.NoError(t, err)
-	dec := json.NewDecoder(bytes.NewReader(s.Kernel))
-	dec.DisallowUnknownFields()
-	var hd sessionHeader
-	require.NoError(t, dec.Decode(&hd))
-	return s, &hd
+	return kerneltest.ReadSession[sessionHeader](t, path)
 }
 
 // sessionActivation rebuilds the activation of a recorded session; the CA
 // keys are the virtual cards' (emvtest.BuiltinCAPublicKeys).
 func sessionActivation(t testing.TB, hd *sessionHeader, card apdu.Transceiver) (*contactless.Activation, *[]contactless.UIRequest) {
-	td := h(terminalHex)
-	td = tlv.AppendTLV(td, 0x9F02, bcdAmount(hd.Amount))
-	td = tlv.AppendTLV(td, 0x9F03, bcdAmount(hd.Other))
-	td = tlv.AppendTLV(td, 0x9C, []byte{hd.Type})
-	td = tlv.AppendTLV(td, 0x9A, h(hd.Date))
-	td = tlv.AppendTLV(td, 0x9F21, h("103000"))
-	td = tlv.AppendTLV(td, 0x9F66, h(hd.TTQ))
 	ui := &[]contactless.UIRequest{}
 	a := &contactless.Activation{
 		Card:         card,
@@ -111,28 +83,23 @@ func sessionActivation(t testing.TB, hd *sessionHeader, card apdu.Transceiver) (
 		FCI:          h(hd.FCI),
 		Indicators:   contactless.Indicators{TTQ: [4]byte(h(hd.TTQ))},
 		Transaction:  &contactless.Transaction{Type: hd.Type, Amount: hd.Amount, OtherAmount: hd.Other, Time: testTime},
-		TerminalData: td,
+		TerminalData: terminalData(hd.Amount, hd.Other, hd.Type, hd.Date, hd.TTQ),
 		UI:           func(u contactless.UIRequest) { *ui = append(*ui, u) },
 		Time:         func() time.Time { return testTime },
 		Rand:         bytes.NewReader(h(hd.UN)),
 		Logger:       slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
 	if !hd.NoCAKeys {
-		ks := oda.NewKeyStore()
-		for _, k := range emvtest.BuiltinCAPublicKeys() {
-			require.NoError(t, ks.Add(k.CAKey()))
-		}
-		a.CAKeys = ks
+		a.CAKeys = kerneltest.BuiltinCAKeys(t)
 	}
 	if hd.ExceptionPAN != "" {
-		a.ExceptionFile = func(p, _ []byte) bool { return strings.TrimRight(hexs(p), "F") == hd.ExceptionPAN }
+		a.ExceptionFile = kerneltest.ExceptionFile(hd.ExceptionPAN)
 	}
 	return a, ui
 }
 
 // recordSession writes a scenario's session file.
 func recordSession(t *testing.T, sc *scenario, tp *tap, out *contactless.Outcome) {
-	require.NoError(t, os.MkdirAll(sessionDir, 0o755))
 	var hd sessionHeader
 	hd.Scenario, hd.Profile, hd.AID, hd.FCI = sc.name, sc.profile().Name, visaAID, hexs(tp.fci)
 	hd.Amount, hd.Other, hd.Type, hd.TTQ = sc.opts.amount, sc.opts.other, sc.opts.typ, hexs(tp.act.Indicators.TTQ[:])
@@ -142,12 +109,7 @@ func recordSession(t *testing.T, sc *scenario, tp *tap, out *contactless.Outcome
 	}
 	hd.Expect.Outcome, hd.Expect.DataRecord, hd.Expect.DiscretionaryData = out.Parameters.String(), hexs(out.DataRecord), hexs(out.DiscretionaryData)
 	hd.Expect.UI = uiStrings(tp.ui)
-	raw, err := json.Marshal(hd)
-	require.NoError(t, err)
 	s := tp.rec.Session("emv/emvtest profile "+hd.Profile+" (with the scenario's knobs), recorded by go test ./contactless/kernel3 -run TestKernel3 -update",
 		"Book C-3: "+sc.name+": Kernel 3 decides "+out.Parameters.String())
-	s.Kernel = raw
-	var b bytes.Buffer
-	require.NoError(t, s.Write(&b))
-	require.NoError(t, os.WriteFile(filepath.Join(sessionDir, sc.name+".json"), b.Bytes(), 0o644))
+	kerneltest.WriteSession(t, sessionDir, sc.name, s, hd)
 }

@@ -8,12 +8,16 @@ import (
 
 	"github.com/emvkit/emvkit/apdu"
 	"github.com/emvkit/emvkit/contactless"
+	"github.com/emvkit/emvkit/contactless/internal/kerneltest"
 	"github.com/emvkit/emvkit/emv/emvtest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-func u64(v uint64) *uint64 { return &v }
+var (
+	u64      = kerneltest.U64
+	messages = kerneltest.Messages
+)
 
 // reader is an Entry Point at a Chinese counter with Kernel 7 only,
 // configured for the UnionPay RID (TTQ 36004080; CVM required above 300.00
@@ -30,14 +34,6 @@ func reader(card *emvtest.Card) *contactless.EntryPoint {
 		Rand:   bytes.NewReader(bytes.Repeat(h(testUN), 16)),
 	}
 	return &contactless.EntryPoint{Config: cfg, Kernels: map[contactless.KernelID]contactless.Kernel{ID: New(Config{})}}
-}
-
-func messages(u []contactless.UIRequest) []contactless.MessageID {
-	var out []contactless.MessageID
-	for _, r := range u {
-		out = append(out, r.Message)
-	}
-	return out
 }
 
 // Kernel 7 behind the Entry Point of Book B: pre-processing sets the TTQ

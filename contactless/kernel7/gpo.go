@@ -10,17 +10,6 @@ import (
 	"github.com/emvkit/emvkit/tlv"
 )
 
-// Status words of GET PROCESSING OPTIONS that Book C-7 gives an outcome of
-// their own. Reading chosen: Book C-7 maps them as Book C-3 §5.2.2 does,
-// to the outcomes of Book A §6.2 (the public UnionPay sources name 6985 as
-// "conditions not satisfied", the card having no contactless path for the
-// TTQ, which the Entry Point answers by trying the next combination).
-const (
-	swTryAnotherInterface apdu.SW = 0x6984
-	swSelectNext          apdu.SW = 0x6985
-	swSeePhone            apdu.SW = 0x6986
-)
-
 // cardData holds the card's data objects the kernel uses, each the value
 // exactly as received (a slice of the response it came in). Tags it does
 // not use are checked for duplicates and otherwise left alone.
@@ -36,8 +25,7 @@ type cardData struct {
 	iccCert, iccExp, iccRem        []byte // 9F46, 9F47, 9F48
 	sdaTagList                     []byte // 9F4A
 
-	seen [64]tlv.Tag // tags received so far, for the duplicate check
-	n    int
+	objs quick.Objects // the tags received so far, each once
 }
 
 // ErrGPOResponse reports a GET PROCESSING OPTIONS response Kernel 7 cannot
@@ -49,85 +37,74 @@ var ErrGPOResponse = errors.New("kernel7: GET PROCESSING OPTIONS response")
 // received twice, in the same response or across responses, is a card
 // error (each data object once).
 func (c *cardData) add(t tlv.Tag, v []byte) error {
-	for _, x := range c.seen[:c.n] {
-		if x == t {
-			return fmt.Errorf("data object %s twice", t)
-		}
+	if err := c.objs.Add(t); err != nil {
+		return err
 	}
-	if c.n == len(c.seen) {
-		return errors.New("too many data objects")
+	if f := c.field(t); f != nil {
+		*f = v
 	}
-	c.seen[c.n] = t
-	c.n++
-	var dst *[]byte
+	return nil
+}
+
+// field is where the kernel keeps the value of a tag, nil for a tag it
+// does not use.
+func (c *cardData) field(t tlv.Tag) *[]byte {
 	switch t {
 	case 0x82:
-		dst = &c.aip
+		return &c.aip
 	case 0x94:
-		dst = &c.afl
+		return &c.afl
 	case 0x9F36:
-		dst = &c.atc
+		return &c.atc
 	case 0x9F26:
-		dst = &c.ac
+		return &c.ac
 	case 0x9F10:
-		dst = &c.iad
+		return &c.iad
 	case 0x57:
-		dst = &c.track2
+		return &c.track2
 	case 0x9F27:
-		dst = &c.cid
+		return &c.cid
 	case 0x5F34:
-		dst = &c.psn
+		return &c.psn
 	case 0x9F6C:
-		dst = &c.ctq
+		return &c.ctq
 	case 0x9F69:
-		dst = &c.cardAuthData
+		return &c.cardAuthData
 	case 0x9F63:
-		dst = &c.productID
+		return &c.productID
 	case 0x9F4B:
-		dst = &c.sdad
+		return &c.sdad
 	case 0x9F5D:
-		dst = &c.offlineAmount
+		return &c.offlineAmount
 	case 0x5A:
-		dst = &c.pan
+		return &c.pan
 	case 0x5F24:
-		dst = &c.expiry
+		return &c.expiry
 	case 0x5F25:
-		dst = &c.effective
+		return &c.effective
 	case 0x8F:
-		dst = &c.caIndex
+		return &c.caIndex
 	case 0x90:
-		dst = &c.issuerCert
+		return &c.issuerCert
 	case 0x92:
-		dst = &c.issuerRem
+		return &c.issuerRem
 	case 0x9F32:
-		dst = &c.issuerExp
+		return &c.issuerExp
 	case 0x9F46:
-		dst = &c.iccCert
+		return &c.iccCert
 	case 0x9F47:
-		dst = &c.iccExp
+		return &c.iccExp
 	case 0x9F48:
-		dst = &c.iccRem
+		return &c.iccRem
 	case 0x9F4A:
-		dst = &c.sdaTagList
-	default:
-		return nil
+		return &c.sdaTagList
 	}
-	*dst = v
 	return nil
 }
 
 // addTemplate keeps the primitive data objects of a template's value.
 func (c *cardData) addTemplate(v []byte) error {
-	it := tlv.NewStrictIter(v)
-	for it.Next() {
-		if it.Tag().Constructed() {
-			continue // no constructed object inside a response Kernel 7 reads
-		}
-		if err := c.add(it.Tag(), it.Value()); err != nil {
-			return err
-		}
-	}
-	return it.Err()
+	return quick.AddTemplate(v, c.add)
 }
 
 // parseGPOResponse reads a GET PROCESSING OPTIONS response of the qUICS
@@ -142,38 +119,19 @@ func (c *cardData) addTemplate(v []byte) error {
 // flow of the UnionPay specifications, which has a GENERATE AC and is not
 // Kernel 7's: an error.
 func parseGPOResponse(c *cardData, data []byte) error {
-	t, v, err := tlv.Single(data)
-	if err != nil {
+	if err := quick.ParseGPOResponse(data, c.add); err != nil {
 		return fmt.Errorf("%w: %v", ErrGPOResponse, err)
 	}
-	if t != 0x77 {
-		return fmt.Errorf("%w: template %s, want 77", ErrGPOResponse, t)
+	g := quick.GPOResponse{
+		AIP: c.aip, AFL: c.afl, ATC: c.atc, AC: c.ac, IAD: c.iad, Track2: c.track2,
+		CID: c.cid, CTQ: c.ctq, OfflineAmount: c.offlineAmount,
 	}
-	if err := c.addTemplate(v); err != nil {
+	if err := g.Check(); err != nil {
 		return fmt.Errorf("%w: %v", ErrGPOResponse, err)
 	}
-	for _, m := range [...]struct {
-		v        []byte
-		tag      tlv.Tag
-		min, max int
-	}{
-		{c.aip, 0x82, 2, 2}, {c.atc, 0x9F36, 2, 2}, {c.ac, 0x9F26, 8, 8},
-		{c.iad, 0x9F10, 1, 32}, {c.track2, 0x57, 1, 19},
-	} {
-		if len(m.v) < m.min || len(m.v) > m.max {
-			return fmt.Errorf("%w: %s missing or %d bytes", ErrGPOResponse, m.tag, len(m.v))
-		}
-	}
-	switch {
-	case c.afl != nil && (len(c.afl) == 0 || len(c.afl)%4 != 0):
-		return fmt.Errorf("%w: AFL of %d bytes", ErrGPOResponse, len(c.afl))
-	case c.cid != nil && len(c.cid) != 1:
-		return fmt.Errorf("%w: 9F27 of %d bytes", ErrGPOResponse, len(c.cid))
-	case c.ctq != nil && len(c.ctq) != 2:
-		return fmt.Errorf("%w: 9F6C of %d bytes", ErrGPOResponse, len(c.ctq))
-	case c.offlineAmount != nil && len(c.offlineAmount) != 6:
-		return fmt.Errorf("%w: 9F5D of %d bytes", ErrGPOResponse, len(c.offlineAmount))
-	case len(c.productID) > 16:
+	// Book C-7: the UnionPay Product Identification Information is 16
+	// bytes; a shorter one is kept as sent.
+	if len(c.productID) > 16 {
 		return fmt.Errorf("%w: 9F63 of %d bytes", ErrGPOResponse, len(c.productID))
 	}
 	return nil
@@ -183,26 +141,22 @@ func parseGPOResponse(c *cardData, data []byte) error {
 // with a format 2 response goes on; 6984 asks for another interface; 6985
 // for the next combination; 6986 (a mobile device asking the cardholder to
 // look at it) for a new tap; anything else, or a response that cannot be
-// used, ends the application.
+// used, ends the application ([quick.GPOStatus]). Reading chosen: Book C-7
+// maps those status words as Book C-3 §5.2.2 does, to the outcomes of Book
+// A §6.2 (the public UnionPay sources name 6985 as "conditions not
+// satisfied", the card having no contactless path for the TTQ, which the
+// Entry Point answers by trying the next combination).
 func (s *transactionState) gpo() (*contactless.Outcome, error) {
-	r, err := s.transmit(apdu.GetProcessingOptions(s.pdolData))
+	r, err := s.transmit(apdu.GetProcessingOptions(s.PDOLData))
 	if err != nil {
 		return nil, err
 	}
-	switch r.SW {
-	case apdu.SWOK:
-	case swTryAnotherInterface:
-		return s.tryAnotherInterface(false), nil
-	case swSelectNext:
-		return s.selectNext(), nil
-	case swSeePhone:
-		return s.tryAgainSeePhone(), nil
-	default:
-		return s.endApplication(), nil
+	if out := quick.GPOStatus(r.SW, s.langPref); out != nil {
+		return out, nil
 	}
 	if err := parseGPOResponse(&s.card, r.Data); err != nil {
 		s.a.Logger.Debug("kernel7: GPO response", "err", err)
-		return s.endApplication(), nil
+		return quick.EndApplication(s.langPref), nil
 	}
 	return nil, nil
 }

@@ -2,17 +2,13 @@ package kernel7
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
-	"time"
 
 	"github.com/emvkit/emvkit/apdu"
 	"github.com/emvkit/emvkit/contactless"
 	"github.com/emvkit/emvkit/contactless/internal/quick"
 	"github.com/emvkit/emvkit/oda"
 	"github.com/emvkit/emvkit/tlv"
-	"github.com/emvkit/emvkit/tvr"
 )
 
 // ID is the Kernel ID Kernel 7 is registered under (Book A §3.1, Book B
@@ -65,12 +61,6 @@ func (k *Kernel) Activate(ctx context.Context, a *contactless.Activation) (*cont
 	return s.run()
 }
 
-// linkError is a failure of the card link: the kernel stops and returns it.
-type linkError struct{ err error }
-
-func (e *linkError) Error() string { return e.err.Error() }
-func (e *linkError) Unwrap() error { return e.err }
-
 // TTQ bits Kernel 7 reads beyond those of quick (Book C-7 Annex A, Terminal
 // Transaction Qualifiers; the qPBOC layout of the UnionPay specifications).
 const (
@@ -83,12 +73,9 @@ const (
 // cryptogram type when the card sends no 9F27.
 const iadLenUnionPay = 0x07
 
-// Transaction types (9C) with their own CTQ rules.
-const (
-	txCash         = 0x01
-	txCashback     = 0x09
-	maxPDOLDataLen = 252
-)
+// maxPDOLDataLen bounds the PDOL data: it must fit one GET PROCESSING
+// OPTIONS command (83 L data in Lc).
+const maxPDOLDataLen = 252
 
 // transactionState is one activation of the kernel: everything it learnt
 // from the card and what it decided.
@@ -97,14 +84,8 @@ type transactionState struct {
 	k   *Kernel
 	a   *contactless.Activation
 
-	pdol     tlv.DOL
-	ttq      [4]byte
-	un       [4]byte
-	pdolData []byte
-	date     time.Time
-	tvr      tvr.TVR
+	quick.Reader // the terminal side: TTQ, Unpredictable Number, TVR, date, PDOL
 
-	term     quick.Terminal
 	card     cardData
 	odaRecs  []oda.Record
 	cvm      contactless.CVM
@@ -140,85 +121,31 @@ func (s *transactionState) run() (*contactless.Outcome, error) {
 // reader configured for no path Kernel 7 has: End Application too.
 func (s *transactionState) initiate() *contactless.Outcome {
 	a := s.a
-	s.term.Index(a.TerminalData)
-	s.ttq = a.Indicators.TTQ
-	if s.ttq == ([4]byte{}) {
-		if v, ok := s.term.Find(0x9F66); ok && len(v) == 4 {
-			s.ttq = [4]byte(v)
-		}
-	}
 	s.langPref = languagePreference(a.FCI)
-	s.date = a.Time()
-	if d, ok := s.term.Find(0x9A); ok {
-		if t, ok := quick.BCDDate(d); ok {
-			s.date = t
-		}
-	}
-	if _, err := io.ReadFull(a.Rand, s.un[:]); err != nil {
-		// No unpredictable number, no transaction: a terminal fault.
-		return s.endApplication()
+	if err := s.Begin(a); err != nil {
+		return quick.EndApplication(s.langPref)
 	}
 	v, ok := tlv.Find(a.FCI, 0x9F38)
 	if !ok {
 		a.Logger.Debug("kernel7: FCI without PDOL")
-		return s.endApplication()
+		return quick.EndApplication(s.langPref)
 	}
 	d, err := tlv.ParseDOL(v)
 	if err != nil || d.Len() > maxPDOLDataLen || !asksFor(d, 0x9F66) {
 		a.Logger.Debug("kernel7: PDOL", "pdol", fmt.Sprintf("%X", v))
-		return s.endApplication()
+		return quick.EndApplication(s.langPref)
 	}
-	if s.ttq[0]&ttq1QUICS == 0 {
-		a.Logger.Debug("kernel7: TTQ without qUICS", "ttq", fmt.Sprintf("%X", s.ttq))
-		return s.endApplication()
+	if s.TTQ[0]&ttq1QUICS == 0 {
+		a.Logger.Debug("kernel7: TTQ without qUICS", "ttq", fmt.Sprintf("%X", s.TTQ))
+		return quick.EndApplication(s.langPref)
 	}
-	s.pdol = d
-	s.pdolData = s.pdol.Build(make([]byte, 0, s.pdol.Len()), s.terminalValue)
+	s.SetPDOL(d)
 	return nil
 }
 
-// terminalValue gives the PDOL the terminal's data: the TTQ of
-// pre-processing, the kernel's Unpredictable Number and TVR, and the rest
-// from the Entry Point's terminal data.
-func (s *transactionState) terminalValue(t tlv.Tag) ([]byte, bool) {
-	switch t {
-	case 0x9F66:
-		return s.ttq[:], true
-	case 0x9F37:
-		return s.un[:], true
-	case 0x95:
-		return s.tvr[:], true
-	}
-	return s.term.Find(t)
-}
-
-// signedValue is a terminal data object as the card saw it: its value in
-// the PDOL data sent, else the terminal's (the card signs what it got).
-func (s *transactionState) signedValue(t tlv.Tag) ([]byte, bool) {
-	if v, ok := s.pdol.Value(s.pdolData, t); ok {
-		return v, true
-	}
-	return s.terminalValue(t)
-}
-
-// transmit sends one command; a link failure comes back as *linkError.
+// transmit sends one command ([quick.Transmit]).
 func (s *transactionState) transmit(c apdu.Command) (apdu.Response, error) {
-	r, err := apdu.Exchange(s.ctx, s.a.Card, c)
-	if err != nil {
-		if errors.Is(err, apdu.ErrShortResponse) {
-			return apdu.Response{}, nil // no status word: a card error, SW 0000
-		}
-		return apdu.Response{}, &linkError{fmt.Errorf("kernel7: %s: %w", c.Name(), err)}
-	}
-	return r, nil
-}
-
-func (s *transactionState) aid() []byte {
-	if s.a.Combination != nil && len(s.a.Combination.AID) >= 5 {
-		return s.a.Combination.AID
-	}
-	v, _ := tlv.Find(s.a.FCI, 0x84)
-	return v
+	return quick.Transmit(s.ctx, s.a.Card, c, "kernel7")
 }
 
 // asksFor reports whether the DOL has an entry for the tag.

@@ -27,16 +27,16 @@ import (
 func (s *transactionState) process() *contactless.Outcome {
 	kind, ok := s.card.cryptogramType()
 	if !ok {
-		return s.endApplication()
+		return quick.EndApplication(s.langPref)
 	}
-	if out := s.switchForCash(); out != nil {
-		return out
+	if s.SwitchForCash(s.a.Transaction, s.card.ctq) {
+		return quick.TryAnotherInterface(s.langPref, true)
 	}
 	if kind == quick.AAC {
 		return s.declined()
 	}
-	onFile := s.exceptionFile()
-	expired := quick.CheckDates(s.date, s.card.expiry, s.card.effective, s.card.track2, &s.tvr)
+	onFile := s.ExceptionFile(s.a.ExceptionFile, s.card.pan, s.card.track2, s.card.psn)
+	expired := quick.CheckDates(s.Date, s.card.expiry, s.card.effective, s.card.track2, &s.TVR)
 	if kind == quick.ARQC {
 		if s.offlineOnly() {
 			// An offline-only reader cannot send an ARQC online.
@@ -64,8 +64,8 @@ func (s *transactionState) process() *contactless.Outcome {
 		switch {
 		case quick.CTQ(s.card.ctq, 0, quick.CTQ1OnlineIfODAFails) && !s.offlineOnly():
 			return s.online()
-		case quick.CTQ(s.card.ctq, 0, quick.CTQ1SwitchIfODAFails) && s.ttq[0]&quick.TTQ1ContactChip != 0:
-			return s.tryAnotherInterface(true)
+		case quick.CTQ(s.card.ctq, 0, quick.CTQ1SwitchIfODAFails) && s.TTQ[0]&quick.TTQ1ContactChip != 0:
+			return quick.TryAnotherInterface(s.langPref, true)
 		}
 		return s.declined()
 	}
@@ -83,7 +83,7 @@ func (s *transactionState) online() *contactless.Outcome {
 	return s.onlineRequest()
 }
 
-func (s *transactionState) offlineOnly() bool { return s.ttq[0]&quick.TTQ1OfflineOnly != 0 }
+func (s *transactionState) offlineOnly() bool { return s.TTQ[0]&quick.TTQ1OfflineOnly != 0 }
 
 // offlineNotAllowed is the limits check of a TC. Pre-processing asks the
 // card for an online cryptogram (TTQ byte 2 bit 8) when the amount exceeds
@@ -96,51 +96,10 @@ func (s *transactionState) offlineOnly() bool { return s.ttq[0]&quick.TTQ1Offlin
 func (s *transactionState) offlineNotAllowed() bool {
 	ind := &s.a.Indicators
 	if ind.ReaderContactlessFloorLimitExceeded {
-		s.tvr.Set(tvr.FloorLimitExceeded)
+		s.TVR.Set(tvr.FloorLimitExceeded)
 		return true
 	}
-	return s.ttq[1]&quick.TTQ2OnlineCrypto != 0
-}
-
-// switchForCash: CTQ byte 1 bit 3 (cash) and bit 2 (cashback) ask a reader
-// that has a contact interface to use it for those transactions.
-func (s *transactionState) switchForCash() *contactless.Outcome {
-	if s.ttq[0]&quick.TTQ1ContactChip == 0 {
-		return nil
-	}
-	typ, _ := s.term.Find(0x9C)
-	if s.a.Transaction != nil {
-		typ = []byte{s.a.Transaction.Type}
-	}
-	if len(typ) != 1 {
-		return nil
-	}
-	if (typ[0] == txCash && quick.CTQ(s.card.ctq, 0, quick.CTQ1SwitchForCash)) ||
-		(typ[0] == txCashback && quick.CTQ(s.card.ctq, 0, quick.CTQ1SwitchCashback)) {
-		return s.tryAnotherInterface(true)
-	}
-	return nil
-}
-
-// exceptionFile looks the PAN up in the terminal exception file (Book C-7
-// processing restrictions); a card on it has TVR byte 1 bit 5 set.
-func (s *transactionState) exceptionFile() bool {
-	if s.a.ExceptionFile == nil {
-		return false
-	}
-	if s.a.ExceptionFile(s.pan(), s.card.psn) {
-		s.tvr.Set(tvr.CardOnExceptionFile)
-		return true
-	}
-	return false
-}
-
-// pan is the PAN: 5A, else the PAN of track 2.
-func (s *transactionState) pan() []byte {
-	if s.card.pan != nil {
-		return s.card.pan
-	}
-	return quick.PANFromTrack2(s.card.track2)
+	return s.TTQ[1]&quick.TTQ2OnlineCrypto != 0
 }
 
 // errFDDAVersion reports Card Authentication Related Data (9F69) of
@@ -158,21 +117,11 @@ var errFDDAVersion = errors.New("kernel7: fDDA version is not 01")
 // failed: fDDA has no bit of its own); a card that does not support it
 // (AIP byte 1 bit 6) sets byte 1 bit 8 (ODA not performed) and fails.
 func (s *transactionState) fdda() bool {
-	c := &s.card
-	if c.aip[0]&0x20 == 0 {
-		s.tvr.Set(tvr.OfflineDataAuthNotPerformed)
-		return false
+	ok, err := quick.AuthenticateFDDA(s.card.aip, &s.TVR, s.verifyFDDA)
+	if err != nil {
+		s.a.Logger.Debug("kernel7: fDDA", "err", err)
 	}
-	err := s.verifyFDDA()
-	if err == nil {
-		return true
-	}
-	s.a.Logger.Debug("kernel7: fDDA", "err", err)
-	s.tvr.Set(tvr.DDAFailed)
-	if errors.Is(err, oda.ErrMissingData) {
-		s.tvr.Set(tvr.ICCDataMissing)
-	}
-	return false
+	return ok
 }
 
 func (s *transactionState) verifyFDDA() error {
@@ -183,15 +132,19 @@ func (s *transactionState) verifyFDDA() error {
 	case c.cardAuthData[0] != 0x01:
 		return errFDDAVersion
 	}
-	amount, _ := s.signedValue(0x9F02)
-	currency, _ := s.signedValue(0x5F2A)
+	pan := c.pan
+	if pan == nil {
+		pan = quick.PANFromTrack2(c.track2)
+	}
+	amount, _ := s.SignedValue(0x9F02)
+	currency, _ := s.SignedValue(0x5F2A)
 	f := quick.FDDA{
-		Keys: s.a.CAKeys, Date: s.date, AID: s.aid(),
-		AIP: c.aip, PAN: s.pan(), SDATagList: c.sdaTagList,
+		Keys: s.a.CAKeys, Date: s.Date, AID: quick.AID(s.a),
+		AIP: c.aip, PAN: pan, SDATagList: c.sdaTagList,
 		CAIndex: c.caIndex, IssuerCert: c.issuerCert, IssuerRem: c.issuerRem, IssuerExp: c.issuerExp,
 		ICCCert: c.iccCert, ICCRem: c.iccRem, ICCExp: c.iccExp,
 		Records: s.odaRecs, SDAD: c.sdad, CardAuthData: c.cardAuthData, CTQ: c.ctq,
-		UnpredictableNumber: s.un[:], Amount: amount, Currency: currency,
+		UnpredictableNumber: s.UN[:], Amount: amount, Currency: currency,
 	}
 	return f.Verify()
 }
@@ -206,9 +159,6 @@ func (s *transactionState) verifyFDDA() error {
 // so does Kernel 7.
 func (s *transactionState) verifyCardholder(online bool) bool {
 	var ok bool
-	s.cvm, ok = quick.ChooseCVM(s.ttq, s.card.ctq, online)
-	if !ok {
-		s.tvr.Set(tvr.CardholderVerificationNotSuccessful)
-	}
+	s.cvm, ok = quick.VerifyCardholder(s.TTQ, s.card.ctq, online, &s.TVR)
 	return ok
 }

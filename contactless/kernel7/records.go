@@ -13,20 +13,15 @@ import (
 // end the application: Book C-7 treats each as a card error. The records
 // flagged for ODA are kept exactly as received.
 func (s *transactionState) readRecords() (*contactless.Outcome, error) {
-	total, err := quick.CheckAFL(s.card.afl, s.k.cfg.maxRecords())
-	if err != nil {
-		s.a.Logger.Debug("kernel7: AFL", "err", err)
-		return s.endApplication(), nil
-	}
-	recs, link, err := quick.ReadRecords(s.card.afl, total, func(sfi, rec byte) (apdu.Response, error) {
+	recs, link, err := quick.ReadAFL(s.card.afl, s.k.cfg.maxRecords(), func(sfi, rec byte) (apdu.Response, error) {
 		return s.transmit(apdu.ReadRecord(sfi, rec))
 	}, s.card.addTemplate)
 	if link {
 		return nil, err
 	}
 	if err != nil {
-		s.a.Logger.Debug("kernel7: record", "err", err)
-		return s.endApplication(), nil
+		s.a.Logger.Debug("kernel7: records", "err", err)
+		return quick.EndApplication(s.langPref), nil
 	}
 	s.odaRecs = recs
 	return nil, nil
@@ -36,10 +31,5 @@ func (s *transactionState) readRecords() (*contactless.Outcome, error) {
 // card read complete): "Card Read OK", status Card Read Successfully.
 // Everything after it is done without the card.
 func (s *transactionState) cardReadComplete() {
-	s.a.UI(contactless.UIRequest{
-		Message:            contactless.MsgCardReadOK,
-		Status:             contactless.UICardReadSuccessfully,
-		LanguagePreference: s.langPref,
-		ValueQualifier:     contactless.ValueNone,
-	})
+	s.a.UI(*quick.UI(s.langPref, contactless.MsgCardReadOK, contactless.UICardReadSuccessfully, 0))
 }

@@ -7,8 +7,13 @@
 // Transaction Qualifiers (9F66) and the Card Transaction Qualifiers (9F6C),
 // whose bits the two books place alike.
 //
-// The package works on bytes and small values, not on a kernel's state:
-// each kernel keeps its own card data and outcome rules, and calls these for
-// the parts its book words the same way. The package is internal to
-// contactless: it is not an API.
+// The package works on bytes, small values and the reader's side of a
+// transaction ([Reader], which each kernel's state embeds): each kernel
+// keeps its own card data and the rules where its book differs (Kernel 3's
+// issuer update processing, Kernel 7's required PDOL and fDDA version), and
+// calls these for the parts its book words the same way: the outcomes
+// ([Ending], [EndApplication], ...), the GET PROCESSING OPTIONS response
+// ([GPOStatus], [ParseGPOResponse]), the records ([ReadAFL]), fDDA
+// ([FDDA], [AuthenticateFDDA]) and the CVM ([VerifyCardholder]). The
+// package is internal to contactless: it is not an API.
 package quick

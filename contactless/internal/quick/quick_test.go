@@ -9,18 +9,13 @@ import (
 
 	"github.com/emvkit/emvkit/apdu"
 	"github.com/emvkit/emvkit/contactless"
+	"github.com/emvkit/emvkit/contactless/internal/kerneltest"
 	"github.com/emvkit/emvkit/tvr"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-func h(s string) []byte {
-	b, err := hex.DecodeString(strings.ReplaceAll(s, " ", ""))
-	if err != nil {
-		panic(err)
-	}
-	return b
-}
+var h = kerneltest.H
 
 // The cryptogram type: 9F27 first, else the IAD of the kernel's layout
 // (Book C-3 §5.5.1: Visa 06...; Book C-7: UnionPay 07...).
