@@ -408,7 +408,9 @@ func TestDaemonTransmitDeadline(t *testing.T) {
 	require.NoError(t, err)
 	card, err := x.Connect(context.Background(), vpcd)
 	require.NoError(t, err)
-	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	// Long enough for the request to reach the fake daemon under the
+	// race detector on a loaded machine: it hangs only after reading it.
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 	defer cancel()
 	_, err = card.Transmit(ctx, wire(t, "00B2010C00"))
 	assert.ErrorIs(t, err, ErrTimeout)
@@ -505,9 +507,11 @@ func TestDaemonWaitTimeoutAndCancel(t *testing.T) {
 			[]step{versionOK(t), readersStep(t, waitChange, empty)})
 		x, err := EstablishContext(context.Background())
 		require.NoError(t, err)
-		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		// Long enough for the wait's own request to reach the fake
+		// daemon first, even under the race detector on a loaded machine.
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		if cancelIt {
-			time.AfterFunc(20*time.Millisecond, cancel)
+			time.AfterFunc(500*time.Millisecond, cancel)
 		}
 		_, err = x.WaitForCard(ctx, vpcd)
 		cancel()
@@ -537,7 +541,9 @@ func shortenCallTimeout(t *testing.T, d time.Duration) {
 // each call is bounded by DefaultTimeout (shortened here), then fails
 // with ErrTimeout and leaves the socket unusable.
 func TestDaemonStalledCallsAreBounded(t *testing.T) {
-	shortenCallTimeout(t, 150*time.Millisecond)
+	// 1 s: short for a test, long enough that the fake daemon's good
+	// answers come in time under the race detector on a loaded machine.
+	shortenCallTimeout(t, time.Second)
 	t.Run("transmit", func(t *testing.T) {
 		script := []step{versionOK(t), establishOK(t)}
 		script = append(script, connectSteps(t)...)
@@ -552,34 +558,34 @@ func TestDaemonStalledCallsAreBounded(t *testing.T) {
 		require.NoError(t, err)
 		start := time.Now()
 		_, err = card.Transmit(context.Background(), wire(t, "00B2010C00"))
-		assert.Less(t, time.Since(start), 2*time.Second)
+		assert.Less(t, time.Since(start), 5*time.Second)
 		assert.ErrorIs(t, err, ErrTimeout)
 		assert.ErrorIs(t, err, os.ErrDeadlineExceeded)
 		assert.NotErrorIs(t, err, context.DeadlineExceeded, "the caller's context did not end")
-		assert.EqualError(t, err, "pcsc: transmit \""+vpcd+"\": SCARD_E_TIMEOUT (0x8010000A): the timeout expired: pcscd did not answer within 150ms: i/o timeout")
+		assert.EqualError(t, err, "pcsc: transmit \""+vpcd+"\": SCARD_E_TIMEOUT (0x8010000A): the timeout expired: pcscd did not answer within 1s: i/o timeout")
 		start = time.Now()
 		_, err = card.Transmit(context.Background(), wire(t, "00B2010C00"))
 		assert.ErrorIs(t, err, ErrClosed, "the stream is out of step")
-		assert.ErrorContains(t, err, "pcscd did not answer an earlier transmit within 150ms")
+		assert.ErrorContains(t, err, "pcscd did not answer an earlier transmit within 1s")
 		assert.Less(t, time.Since(start), 100*time.Millisecond, "fails at once")
 	})
 	t.Run("establish", func(t *testing.T) {
 		startDaemon(t, []step{{want: versionOK(t).want, hang: true}})
 		start := time.Now()
 		_, err := EstablishContext(context.Background())
-		assert.Less(t, time.Since(start), 2*time.Second)
+		assert.Less(t, time.Since(start), 5*time.Second)
 		assert.ErrorIs(t, err, ErrTimeout)
 	})
 	t.Run("a deadline of the caller's own still rules", func(t *testing.T) {
 		startDaemon(t, []step{{want: versionOK(t).want, hang: true}})
 		start := time.Now()
-		ctx, cancel := context.WithTimeout(context.Background(), 400*time.Millisecond)
+		ctx, cancel := context.WithTimeout(context.Background(), 2500*time.Millisecond)
 		defer cancel()
 		_, err := EstablishContext(ctx)
-		// Well past the 150 ms default: the caller's 400 ms ruled. (The
+		// Well past the 1 s default: the caller's 2.5 s ruled. (The
 		// socket's deadline is read on the wall clock, so a few
-		// milliseconds either side of 400 are not the point.)
-		assert.GreaterOrEqual(t, time.Since(start), 350*time.Millisecond, "a longer deadline than the default is the caller's to give")
+		// milliseconds either side of 2.5 s are not the point.)
+		assert.GreaterOrEqual(t, time.Since(start), 2*time.Second, "a longer deadline than the default is the caller's to give")
 		assert.ErrorIs(t, err, ErrTimeout)
 		assert.ErrorIs(t, err, context.DeadlineExceeded)
 	})
@@ -588,17 +594,17 @@ func TestDaemonStalledCallsAreBounded(t *testing.T) {
 // Waiting for a reader event is not a stalled daemon: WaitForCard waits
 // past DefaultTimeout, until its context ends.
 func TestDaemonWaitNotBoundedByDefaultTimeout(t *testing.T) {
-	shortenCallTimeout(t, 50*time.Millisecond)
+	shortenCallTimeout(t, 500*time.Millisecond)
 	empty := ReaderState{Name: vpcd, State: StateAbsent}
 	startDaemon(t, []step{versionOK(t), establishOK(t)}, []step{versionOK(t), readersStep(t, waitChange, empty)})
 	x, err := EstablishContext(context.Background())
 	require.NoError(t, err)
 	defer x.c.close()
 	ctx, cancel := context.WithCancel(context.Background())
-	time.AfterFunc(300*time.Millisecond, cancel)
 	start := time.Now()
+	time.AfterFunc(1500*time.Millisecond, cancel)
 	_, err = x.WaitForCard(ctx, vpcd)
-	assert.GreaterOrEqual(t, time.Since(start), 300*time.Millisecond)
+	assert.GreaterOrEqual(t, time.Since(start), 1500*time.Millisecond)
 	assert.ErrorIs(t, err, ErrCancelled)
 }
 
