@@ -182,7 +182,7 @@ func (c *counter) original(ctx context.Context, k *kind) (*entry, error) {
 		c.con.Printf("%s\n", c.tr("notInBatch"))
 		return nil, nil
 	}
-	c.con.Printf("ORIGINAL %06d %s %s %s\n", e.STAN, strings.ToUpper(e.Kind), e.MaskedPAN, c.money(e.Amount))
+	c.con.Printf("%s %06d %s %s %s\n", c.tr("original"), e.STAN, pick(c.lang, kindByName(e.Kind).zh, strings.ToUpper(e.Kind), strings.ToUpper(e.Kind)), e.MaskedPAN, c.money(e.Amount))
 	return e, nil
 }
 
@@ -694,7 +694,7 @@ func (c *counter) stripe(ctx context.Context, k *kind, orig *entry, stan uint32,
 		return nil
 	}
 	pan, sc := t2[:sep], t2[sep+5:sep+8]
-	c.con.Printf("SWIPED %s\n", tlv.MaskTrack2(track2))
+	c.con.Printf("%s %s\n", c.tr("swiped"), tlv.MaskTrack2(track2))
 	if (sc[0] == '2' || sc[0] == '6') && !fallback {
 		c.con.Printf("%s\n", c.tr("useChip"))
 		return nil

@@ -71,6 +71,12 @@
 //	-scripts         the issuer sends a script with each approval (PUT DATA
 //	                 of the Lower Consecutive Offline Limit 9F14), virtual
 //	                 cards only
+//	-lang L          the language of the screens and receipts: zh, en, or
+//	                 both (the default: each line in Chinese and English);
+//	                 the kernel's messages follow it (emv.Message.Text)
+//
+// A command line the flags refuse (an unknown flag, -lang fr) ends the
+// program with status 2 and the usage.
 package main
 
 import (
@@ -92,14 +98,26 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, environment{})
 	stop()
+	if code := exitCode(err); code != 0 {
+		if code == 1 {
+			fmt.Fprintln(os.Stderr, "pos:", err)
+		}
+		os.Exit(code)
+	}
+}
+
+// exitCode is the program's exit status for the error run returned: 0
+// for none or -help, 2 for a command line the flags refuse (the flag
+// package has already said why), 1 for the rest.
+func exitCode(err error) int {
 	var usage usageError
-	if errors.As(err, &usage) {
-		os.Exit(2)
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.As(err, &usage):
+		return 2
 	}
-	if err != nil && !errors.Is(err, flag.ErrHelp) {
-		fmt.Fprintln(os.Stderr, "pos:", err)
-		os.Exit(1)
-	}
+	return 1
 }
 
 // usageError is a command line the flags refuse; the program exits with

@@ -83,7 +83,7 @@ func (c *counter) printReceipt(k *kind, e *entry, res *emv.Result, merchant bool
 		pair(c.tr("authCode"), e.AuthCode)
 	}
 	line("")
-	pair(c.kindName(k), strings.ToUpper(e.Entry))
+	pair(c.kindName(k), c.tr("entry "+e.Entry))
 	if e.Original != 0 {
 		pair(c.tr("originalSTAN"), fmt.Sprintf("%06d", e.Original))
 	}
