@@ -291,7 +291,7 @@ func (c *counter) withCard(ctx context.Context, k *kind, orig *entry, stan uint3
 		if fatal(ctx, err) {
 			return err
 		}
-		c.con.Printf("No card: %v\n", err)
+		c.con.Printf("%s: %v\n", c.tr("noCard"), err)
 		return nil
 	}
 	if card.swipe {
@@ -329,9 +329,9 @@ func (c *counter) withCard(ctx context.Context, k *kind, orig *entry, stan uint3
 		}
 		return c.stripe(ctx, k, orig, stan, card, true)
 	case err != nil:
-		c.con.Printf("\nTRANSACTION NOT COMPLETED: %v\n", err)
+		c.con.Printf("\n%s: %v\n", c.tr("notCompleted"), err)
 		if errors.Is(err, apdu.ErrCardRemoved) {
-			c.con.Printf("The card was removed too early.\n")
+			c.con.Printf("%s\n", c.tr("removedEarly"))
 		}
 		return nil
 	}
@@ -506,7 +506,7 @@ func (c *counter) takeCard(ctx context.Context) (*heldCard, error) {
 			return nil, err
 		}
 		return &heldCard{chip: r.Card, done: sync1(func() {
-			c.con.Printf("Waiting for the card to be removed...\n")
+			c.con.Printf("%s\n", c.tr("waitRemoval"))
 			wctx, cancel := context.WithTimeout(ctx, c.wait)
 			r.WaitForRemoval(wctx)
 			cancel()
@@ -675,7 +675,7 @@ func (c *counter) declineReason(code string) string {
 // (field 22 "80": fallback from chip to magnetic stripe).
 func (c *counter) stripe(ctx context.Context, k *kind, orig *entry, stan uint32, card *heldCard, fallback bool) error {
 	if card.virtual == nil {
-		c.con.Printf("No stripe reader at this counter.\n")
+		c.con.Printf("%s\n", c.tr("noStripeReader"))
 		return nil
 	}
 	track2 := card.virtual.Profile().Track2

@@ -8,6 +8,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -187,4 +188,35 @@ func TestCounterLanguageFlag(t *testing.T) {
 	assert.Equal(t, 0, exitCode(nil))
 	assert.Equal(t, 0, exitCode(flag.ErrHelp))
 	assert.Equal(t, 1, exitCode(errors.New("pos: sign-on refused three times")))
+}
+
+// Every message the counter's code names is in the table, in both
+// languages: c.tr of a missing key would stop the counter.
+func TestCounterTextsComplete(t *testing.T) {
+	files, err := filepath.Glob("*.go")
+	require.NoError(t, err)
+	used := regexp.MustCompile(`c\.tr\("([^"]+)"\)`)
+	n := 0
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(f)
+		require.NoError(t, err)
+		for _, m := range used.FindAllStringSubmatch(string(src), -1) {
+			n++
+			assert.Contains(t, texts, m[1], "%s uses %q", f, m[1])
+		}
+	}
+	assert.Greater(t, n, 80)
+	// The keys made from data: the originals, the entry modes, the response codes.
+	for _, k := range []string{"noSuch sale", "noSuch preauth", "entry chip", "entry tap", "entry swipe", "entry fallback", "entry key", "rc"} {
+		assert.Contains(t, texts, k)
+	}
+	for k, tx := range texts {
+		assert.NotEmpty(t, tx.zh, k)
+		assert.NotEmpty(t, tx.en, k)
+		assert.NotRegexp(t, `\p{Han}`, tx.en, k)
+		assert.Regexp(t, `\p{Han}`, tx.zh, k)
+	}
 }

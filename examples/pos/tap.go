@@ -64,7 +64,7 @@ func (c *counter) tap(ctx context.Context, k *kind, orig *entry, stan uint32, ca
 	cfg := termkit.DemoContactlessConfig()
 	if c.configPath != "" {
 		if cfg, err = contactless.LoadConfig(c.configPath); err != nil {
-			c.con.Printf("No contactless reader at this counter: %v\n", err)
+			c.con.Printf("%s: %v\n", c.tr("noTapReader"), err)
 			return nil
 		}
 	}
@@ -82,7 +82,7 @@ func (c *counter) tap(ctx context.Context, k *kind, orig *entry, stan uint32, ca
 		if fatal(ctx, err) {
 			return err
 		}
-		c.con.Printf("\nTRANSACTION NOT COMPLETED: %v\n", err)
+		c.con.Printf("\n%s: %v\n", c.tr("notCompleted"), err)
 		return nil
 	}
 	out := r.Outcome
@@ -146,7 +146,7 @@ func (c *counter) tap(ctx context.Context, k *kind, orig *entry, stan uint32, ca
 		return nil
 	case contactless.StatusDeclined:
 	default:
-		c.con.Printf("\nTRANSACTION NOT COMPLETED: %s\n", out.Parameters.Status)
+		c.con.Printf("\n%s: %s\n", c.tr("notCompleted"), out.Parameters.Status)
 		return nil
 	}
 	if err := c.journal.add(e); err != nil {
