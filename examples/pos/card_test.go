@@ -88,6 +88,6 @@ func TestDeclineReason(t *testing.T) {
 		"55": "密码错误 incorrect PIN", "54": "过期卡 expired card", "05": "不予承兑 do not honour", "25": "原交易不存在 original not found",
 		"75": "密码错误次数超限 PIN tries exceeded", "96": "系统故障 system malfunction", "Z9": "交易拒绝 declined",
 	} {
-		assert.Equal(t, want, declineReason(code), code)
+		assert.Equal(t, want, (&counter{lang: "both"}).declineReason(code), code)
 	}
 }

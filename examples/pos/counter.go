@@ -55,17 +55,17 @@ func (c *counter) serve(ctx context.Context) error {
 	if name == "" {
 		name = "EMVKIT POS"
 	}
-	c.con.Printf("%s, terminal %s\n", name, c.cfg.TerminalID)
+	c.con.Printf(c.tr("banner")+"\n", name, c.cfg.TerminalID)
 	if err := c.signOn(ctx); err != nil {
 		return err
 	}
 	for {
-		c.con.Printf("\n--- 菜单 MENU ---\n")
+		c.con.Printf("\n--- %s ---\n", c.tr("menu"))
 		for _, k := range menu {
-			c.con.Printf("  %s %s %s\n", k.key, k.zh, k.label)
+			c.con.Printf("  %s %s\n", k.key, c.kindName(k))
 		}
-		c.con.Printf("  7 结算 SETTLEMENT\n  8 重打印 REPRINT LAST RECEIPT\n  0 签退 SIGN OFF\n")
-		choice, err := c.con.ReadLine(ctx, "Choice (Enter: sign off): ")
+		c.con.Printf("  7 %s\n  8 %s\n  0 %s\n", c.tr("settlement"), c.tr("menuReprint"), c.tr("menuSignOff"))
+		choice, err := c.con.ReadLine(ctx, c.tr("choicePrompt"))
 		if errors.Is(err, termkit.ErrNoInput) || (err == nil && (choice == "" || choice == "0")) {
 			return c.signOff(ctx)
 		}
@@ -86,9 +86,9 @@ func (c *counter) serve(ctx context.Context) error {
 			continue
 		case "8":
 			if c.lastReceipt == nil {
-				c.con.Printf("无可重打印 NO RECEIPT TO REPRINT\n")
+				c.con.Printf("%s\n", c.tr("noReceipt"))
 			} else {
-				c.con.Printf("重打印 REPRINT\n")
+				c.con.Printf("%s\n", c.tr("reprint"))
 				c.lastReceipt()
 			}
 			continue
@@ -100,14 +100,14 @@ func (c *counter) serve(ctx context.Context) error {
 			}
 		}
 		if k == nil {
-			c.con.Printf("Invalid choice.\n")
+			c.con.Printf("%s\n", c.tr("invalidChoice"))
 			continue
 		}
 		if err := c.signOnline(ctx); err != nil {
 			return err
 		}
 		if !c.online0800 {
-			c.con.Printf("请先签到 NOT SIGNED ON WITH THE ACQUIRER\n")
+			c.con.Printf("%s\n", c.tr("notSignedOn"))
 			continue
 		}
 		if err := c.flushReversals(ctx); err != nil {
@@ -127,7 +127,7 @@ func fatal(ctx context.Context, err error) bool {
 
 // do runs one transaction of the menu.
 func (c *counter) do(ctx context.Context, k *kind) error {
-	c.con.Printf("\n--- %s %s ---\n", k.zh, k.label)
+	c.con.Printf("\n--- %s ---\n", c.kindName(k))
 	var orig *entry
 	if k.original != "" {
 		var err error
@@ -149,13 +149,13 @@ func (c *counter) do(ctx context.Context, k *kind) error {
 // completion refers to and checks it against the journal: nil when the
 // operator's answer does not name one that can be used.
 func (c *counter) original(ctx context.Context, k *kind) (*entry, error) {
-	s, err := c.con.ReadLine(ctx, "Original STAN 原凭证号: ")
+	s, err := c.con.ReadLine(ctx, c.tr("originalPrompt"))
 	if err != nil {
 		return nil, err
 	}
 	var n uint32
 	if _, err := fmt.Sscanf(s, "%d", &n); err != nil || n == 0 {
-		c.con.Printf("Invalid STAN.\n")
+		c.con.Printf("%s\n", c.tr("invalidSTAN"))
 		return nil, nil
 	}
 	e, err := c.journal.find(n)
@@ -168,21 +168,21 @@ func (c *counter) original(ctx context.Context, k *kind) (*entry, error) {
 	}
 	switch {
 	case e == nil || e.Kind != k.original && !(k.name == "refund" && e.Kind == "completion"):
-		c.con.Printf("原交易不存在 NO SUCH %s\n", strings.ToUpper(k.original))
+		c.con.Printf("%s\n", c.tr("noSuch "+k.original))
 		return nil, nil
 	case e.Outcome != "approved":
-		c.con.Printf("原交易未成功 ORIGINAL NOT APPROVED\n")
+		c.con.Printf("%s\n", c.tr("origNotApproved"))
 		return nil, nil
 	case e.Voided:
-		c.con.Printf("原交易已撤销 ORIGINAL ALREADY VOIDED\n")
+		c.con.Printf("%s\n", c.tr("origVoided"))
 		return nil, nil
 	case k.name == "void" && e.Batch != batch:
 		// A void takes back a sale of the open batch; once settled, the
 		// sale can only be refunded.
-		c.con.Printf("原交易不在本批次 NOT IN THIS BATCH: USE REFUND\n")
+		c.con.Printf("%s\n", c.tr("notInBatch"))
 		return nil, nil
 	}
-	c.con.Printf("ORIGINAL %06d %s %s %s\n", e.STAN, strings.ToUpper(e.Kind), e.MaskedPAN, c.money(e.Amount))
+	c.con.Printf("%s %06d %s %s %s\n", c.tr("original"), e.STAN, pick(c.lang, kindByName(e.Kind).zh, strings.ToUpper(e.Kind), strings.ToUpper(e.Kind)), e.MaskedPAN, c.money(e.Amount))
 	return e, nil
 }
 
@@ -207,18 +207,18 @@ func (c *counter) amountRule(k *kind, orig *entry) (uint64, error) {
 func (c *counter) askAmount(ctx context.Context, limit uint64) (uint64, error) {
 	cur := termkit.ConfigCurrency(c.cfg)
 	for {
-		s, err := c.con.ReadLine(ctx, "Amount 金额: ")
+		s, err := c.con.ReadLine(ctx, c.tr("amountPrompt"))
 		if err != nil {
 			return 0, err
 		}
 		a, err := cur.Parse(s)
 		switch {
 		case err != nil || a == 0:
-			c.con.Printf("Invalid amount.\n")
+			c.con.Printf("%s\n", c.tr("invalidAmount"))
 		case limit != 0 && a > limit:
-			c.con.Printf("金额超限 AMOUNT ABOVE %s\n", c.money(limit))
+			c.con.Printf("%s %s\n", c.tr("amountAbove"), c.money(limit))
 		default:
-			c.con.Printf("AMOUNT %s\n", c.money(a))
+			c.con.Printf("%s %s\n", c.tr("amount"), c.money(a))
 			return a, nil
 		}
 	}
@@ -235,7 +235,7 @@ func (c *counter) keyed(ctx context.Context, k *kind, orig *entry, stan uint32) 
 			return err
 		}
 	} else {
-		c.con.Printf("AMOUNT %s\n", c.money(amount))
+		c.con.Printf("%s %s\n", c.tr("amount"), c.money(amount))
 	}
 	now := c.env.now()
 	req := &authRequest{MTI: k.mti, ProcessingCode: k.processingCode(), Amount: amount, STAN: stan, Time: now,
@@ -275,10 +275,10 @@ func (c *counter) keyed(ctx context.Context, k *kind, orig *entry, stan uint32) 
 // answer with a nil error is a communication failure, and lost reports
 // that the answer to a request sent never came.
 func (c *counter) online(ctx context.Context, req *authRequest) (resp *authResponse, lost bool, err error) {
-	c.con.Printf("联机中 AUTHORISING...\n")
+	c.con.Printf("%s\n", c.tr("authorising"))
 	resp, lost, err = c.exchange(ctx, req)
 	if resp != nil && resp.ResponseCode != "00" {
-		c.con.Printf("交易拒绝 DECLINED %s: %s\n", resp.ResponseCode, declineReason(resp.ResponseCode))
+		c.con.Printf("%s %s: %s\n", c.tr("declined"), resp.ResponseCode, c.declineReason(resp.ResponseCode))
 	}
 	return resp, lost, err
 }
@@ -291,7 +291,7 @@ func (c *counter) withCard(ctx context.Context, k *kind, orig *entry, stan uint3
 		if fatal(ctx, err) {
 			return err
 		}
-		c.con.Printf("No card: %v\n", err)
+		c.con.Printf("%s: %v\n", c.tr("noCard"), err)
 		return nil
 	}
 	if card.swipe {
@@ -301,7 +301,7 @@ func (c *counter) withCard(ctx context.Context, k *kind, orig *entry, stan uint3
 	if card.virtual != nil && contactlessCard(card.virtual.ATR()) {
 		return c.tap(ctx, k, orig, stan, card)
 	}
-	c.con.Printf("请勿拔卡 DO NOT REMOVE THE CARD\n")
+	c.con.Printf("%s\n", c.tr("doNotRemove"))
 	c.sequence++
 	txn := emv.Transaction{Type: k.emvType, SequenceCounter: c.sequence, Time: c.env.now()}
 	w := &cardWatch{Transceiver: card.chip}
@@ -314,24 +314,24 @@ func (c *counter) withCard(ctx context.Context, k *kind, orig *entry, stan uint3
 	case fatal(ctx, err):
 		return err
 	case errors.Is(err, errCancelled) || w.cancelled:
-		c.con.Printf("交易取消 TRANSACTION CANCELLED\n请取卡 REMOVE CARD\n")
+		c.con.Printf("%s\n%s\n", c.tr("cancelled"), c.tr("removeCard"))
 		return nil
 	case res.Outcome == emv.TryAnotherInterface:
 		// Technical fallback (Book 4 §6.3.6): the chip could not be used;
 		// the stripe of the same card may be swiped, and the
 		// authorisation says it is a fallback.
-		c.con.Printf("\nCHIP ERROR: %v\n请刷卡 USE THE MAGNETIC STRIPE: swipe the card\n", err)
+		c.con.Printf("\n%s: %v\n%s\n", c.tr("chipError"), err, c.tr("useStripe"))
 		card.done()
-		s, err := c.con.ReadLine(ctx, "请刷卡 SWIPE CARD (Enter: swipe it; C: cancel): ")
+		s, err := c.con.ReadLine(ctx, c.tr("swipePrompt"))
 		if err != nil || strings.EqualFold(s, "C") {
-			c.con.Printf("交易取消 TRANSACTION CANCELLED\n")
+			c.con.Printf("%s\n", c.tr("cancelled"))
 			return err
 		}
 		return c.stripe(ctx, k, orig, stan, card, true)
 	case err != nil:
-		c.con.Printf("\nTRANSACTION NOT COMPLETED: %v\n", err)
+		c.con.Printf("\n%s: %v\n", c.tr("notCompleted"), err)
 		if errors.Is(err, apdu.ErrCardRemoved) {
-			c.con.Printf("The card was removed too early.\n")
+			c.con.Printf("%s\n", c.tr("removedEarly"))
 		}
 		return nil
 	}
@@ -347,9 +347,9 @@ func (c *counter) withCard(ctx context.Context, k *kind, orig *entry, stan uint3
 		}
 	}
 	if res.ECBalance != nil {
-		c.con.Printf("电子现金余额 EC BALANCE %s\n", c.money(res.ECBalance.Balance))
+		c.con.Printf("%s %s\n", c.tr("ecBalance"), c.money(res.ECBalance.Balance))
 	} else if host != nil && host.Balance != nil {
-		c.con.Printf("可用余额 AVAILABLE BALANCE %s\n", c.money(*host.Balance))
+		c.con.Printf("%s %s\n", c.tr("availBalance"), c.money(*host.Balance))
 	}
 	e := c.chipEntry(k, res, host, stan, orig, w)
 	switch {
@@ -372,7 +372,7 @@ func (c *counter) withCard(ctx context.Context, k *kind, orig *entry, stan uint3
 	if err := c.receipts(ctx, k, e, res); err != nil {
 		return err
 	}
-	c.con.Printf("请取卡 REMOVE CARD\n")
+	c.con.Printf("%s\n", c.tr("removeCard"))
 	return nil
 }
 
@@ -418,9 +418,9 @@ func (c *counter) confirmCard(ctx context.Context, w *cardWatch) error {
 	if len(exp) >= 4 {
 		exp = exp[2:4] + "/" + exp[:2]
 	}
-	c.con.Printf("CARD 卡号 %s\nNAME 持卡人 %s\nEXPIRY 有效期 %s\n", tlv.MaskPAN(w.pan), strings.TrimSpace(w.name), exp)
+	c.con.Printf("%s %s\n%s %s\n%s %s\n", c.tr("cardNo"), tlv.MaskPAN(w.pan), c.tr("cardName"), strings.TrimSpace(w.name), c.tr("cardExpiry"), exp)
 	for {
-		s, err := c.con.ReadLine(ctx, "Confirm 确认 (Enter) / Cancel 取消 (C): ")
+		s, err := c.con.ReadLine(ctx, c.tr("confirmPrompt"))
 		if err != nil {
 			return err
 		}
@@ -500,20 +500,20 @@ type heldCard struct {
 // in the reader.
 func (c *counter) takeCard(ctx context.Context) (*heldCard, error) {
 	if c.reader != "" {
-		c.con.Printf("请插卡 INSERT CARD (%s)\n", c.reader)
+		c.con.Printf("%s (%s)\n", c.tr("insertCard"), c.reader)
 		r, err := app.OpenReader(ctx, c.reader, c.wait)
 		if err != nil {
 			return nil, err
 		}
 		return &heldCard{chip: r.Card, done: sync1(func() {
-			c.con.Printf("Waiting for the card to be removed...\n")
+			c.con.Printf("%s\n", c.tr("waitRemoval"))
 			wctx, cancel := context.WithTimeout(ctx, c.wait)
 			r.WaitForRemoval(wctx)
 			cancel()
 			r.Close()
 		})}, nil
 	}
-	name, err := c.con.ReadLine(ctx, fmt.Sprintf("请插卡或刷卡 INSERT OR SWIPE CARD (Enter: %s; a card name or profile file; swipe NAME): ", c.defaultCard))
+	name, err := c.con.ReadLine(ctx, fmt.Sprintf(c.tr("insertOrSwipe"), c.defaultCard))
 	if err != nil {
 		return nil, err
 	}
@@ -582,7 +582,7 @@ func (c *counter) transact(ctx context.Context, card *cardWatch, k *kind, orig *
 		txn.ECBalance = true
 		start = txn
 	}
-	s := emv.Start(ctx, card, c.cfg, start, &emv.Terminal{Display: display{c.con, card}, Selector: &termkit.Selector{Console: c.con}})
+	s := emv.Start(ctx, card, c.cfg, start, &emv.Terminal{Display: display{c.con, card, c.lang}, Selector: &termkit.Selector{Console: c.con}})
 	defer s.Close()
 	pad := &termkit.PINPad{Console: c.con, Rand: c.env.rand}
 	var host *authResponse
@@ -656,36 +656,15 @@ var errNoAnswer = errors.New("pos: the acquirer did not answer")
 
 // declineReason says in words why the issuer declined (ISO 8583 field 39,
 // the response codes of the UnionPay acquirer messages).
-func declineReason(code string) string {
+func (c *counter) declineReason(code string) string {
 	switch code {
-	case "01":
-		return "请联系发卡行 refer to card issuer"
 	case "04", "41", "43":
-		return "没收卡 pick up card (lost or stolen)"
-	case "05":
-		return "不予承兑 do not honour"
-	case "12":
-		return "无效交易 invalid transaction"
-	case "13":
-		return "无效金额 invalid amount"
-	case "14":
-		return "无效卡号 invalid card number"
-	case "25":
-		return "原交易不存在 original not found"
-	case "51":
-		return "余额不足 insufficient funds"
-	case "54":
-		return "过期卡 expired card"
-	case "55":
-		return "密码错误 incorrect PIN"
-	case "61":
-		return "超出金额限制 exceeds withdrawal limit"
-	case "75":
-		return "密码错误次数超限 PIN tries exceeded"
-	case "96":
-		return "系统故障 system malfunction"
+		code = "41" // pick up card, lost or stolen
+	case "01", "05", "12", "13", "14", "25", "51", "54", "55", "61", "75", "96":
+	default:
+		code = ""
 	}
-	return "交易拒绝 declined"
+	return c.tr("rc" + code)
 }
 
 // stripe runs the transaction on the card's magnetic stripe: the track 2
@@ -696,7 +675,7 @@ func declineReason(code string) string {
 // (field 22 "80": fallback from chip to magnetic stripe).
 func (c *counter) stripe(ctx context.Context, k *kind, orig *entry, stan uint32, card *heldCard, fallback bool) error {
 	if card.virtual == nil {
-		c.con.Printf("No stripe reader at this counter.\n")
+		c.con.Printf("%s\n", c.tr("noStripeReader"))
 		return nil
 	}
 	track2 := card.virtual.Profile().Track2
@@ -711,16 +690,16 @@ func (c *counter) stripe(ctx context.Context, k *kind, orig *entry, stan uint32,
 	t2 := strings.ToUpper(fmt.Sprintf("%X", track2))
 	sep := strings.IndexByte(t2, 'D')
 	if sep < 0 || len(t2) < sep+8 {
-		c.con.Printf("刷卡失败 CARD READ ERROR: swipe again\n")
+		c.con.Printf("%s\n", c.tr("cardReadError"))
 		return nil
 	}
 	pan, sc := t2[:sep], t2[sep+5:sep+8]
-	c.con.Printf("SWIPED %s\n", tlv.MaskTrack2(track2))
+	c.con.Printf("%s %s\n", c.tr("swiped"), tlv.MaskTrack2(track2))
 	if (sc[0] == '2' || sc[0] == '6') && !fallback {
-		c.con.Printf("是否是IC卡? 请插卡 IC CARD: PLEASE INSERT THE CARD\n")
+		c.con.Printf("%s\n", c.tr("useChip"))
 		return nil
 	}
-	c.con.Printf("CARD 卡号 %s  EXPIRY 有效期 %s/%s\n", tlv.MaskPAN(pan), t2[sep+3:sep+5], t2[sep+1:sep+3])
+	c.con.Printf("%s %s  %s %s/%s\n", c.tr("cardNo"), tlv.MaskPAN(pan), c.tr("cardExpiry"), t2[sep+3:sep+5], t2[sep+1:sep+3])
 	amount := uint64(0)
 	if k.name != "balance" {
 		limit := uint64(0)
@@ -766,7 +745,7 @@ func (c *counter) stripe(ctx context.Context, k *kind, orig *entry, stan uint32,
 		}
 	}
 	if resp != nil && resp.Balance != nil {
-		c.con.Printf("可用余额 AVAILABLE BALANCE %s\n", c.money(*resp.Balance))
+		c.con.Printf("%s %s\n", c.tr("availBalance"), c.money(*resp.Balance))
 	}
 	if err := c.journal.add(e); err != nil {
 		return err

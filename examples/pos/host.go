@@ -86,7 +86,7 @@ func splitComma(s string) []string {
 func (c *counter) exchange(ctx context.Context, req *authRequest) (resp *authResponse, lost bool, err error) {
 	connected := false
 	for i := 1; i <= dialAttempts; i++ {
-		c.con.Printf("拨号中 DIALLING (%d/%d)...\n", i, dialAttempts)
+		c.con.Printf("%s (%d/%d)...\n", c.tr("dialling"), i, dialAttempts)
 		if c.faults.down > 0 && req.Network == "" {
 			c.faults.down--
 			continue
@@ -95,7 +95,7 @@ func (c *counter) exchange(ctx context.Context, req *authRequest) (resp *authRes
 		break
 	}
 	if !connected {
-		c.con.Printf("通讯失败 COMMUNICATION FAILURE: %v\n", errLineDown)
+		c.con.Printf("%s: %v\n", c.tr("commFailure"), errLineDown)
 		return nil, false, nil
 	}
 	c.con.Printf("  > %s\n", req)
@@ -110,7 +110,7 @@ func (c *counter) exchange(ctx context.Context, req *authRequest) (resp *authRes
 		if ctx.Err() != nil {
 			return nil, false, ctx.Err()
 		}
-		c.con.Printf("通讯失败 COMMUNICATION FAILURE: %v\n", err)
+		c.con.Printf("%s: %v\n", c.tr("commFailure"), err)
 		return nil, true, nil
 	}
 	if c.faults.breakARPC {
@@ -138,7 +138,7 @@ func damageARPC(icc []byte) []byte {
 // never came. The journal marks the transaction reversed once the
 // acquirer answers.
 func (c *counter) reverse(ctx context.Context, req *authRequest, why string) (bool, error) {
-	c.con.Printf("冲正 REVERSAL: %s\n", why)
+	c.con.Printf("%s: %s\n", c.tr("reversal"), why)
 	rev := *req
 	rev.MTI, rev.OnlinePIN, rev.Track2 = "0400", false, nil
 	rev.OriginalSTAN = req.STAN

@@ -71,6 +71,12 @@
 //	-scripts         the issuer sends a script with each approval (PUT DATA
 //	                 of the Lower Consecutive Offline Limit 9F14), virtual
 //	                 cards only
+//	-lang L          the language of the screens and receipts: zh, en, or
+//	                 both (the default: each line in Chinese and English);
+//	                 the kernel's messages follow it (emv.Message.Text)
+//
+// A command line the flags refuse (an unknown flag, -lang fr) ends the
+// program with status 2 and the usage.
 package main
 
 import (
@@ -92,11 +98,33 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, environment{})
 	stop()
-	if err != nil && !errors.Is(err, flag.ErrHelp) {
-		fmt.Fprintln(os.Stderr, "pos:", err)
-		os.Exit(1)
+	if code := exitCode(err); code != 0 {
+		if code == 1 {
+			fmt.Fprintln(os.Stderr, "pos:", err)
+		}
+		os.Exit(code)
 	}
 }
+
+// exitCode is the program's exit status for the error run returned: 0
+// for none or -help, 2 for a command line the flags refuse (the flag
+// package has already said why), 1 for the rest.
+func exitCode(err error) int {
+	var usage usageError
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.As(err, &usage):
+		return 2
+	}
+	return 1
+}
+
+// usageError is a command line the flags refuse; the program exits with
+// status 2, as the flag package's own programs do.
+type usageError struct{ error }
+
+func (e usageError) Unwrap() error { return e.error }
 
 // operators are the demo operator IDs and passwords.
 var operators = map[string]string{"01": "2468", "02": "1357"}
@@ -120,6 +148,7 @@ type counter struct {
 	acq         *acquirer
 	env         environment
 	operator    string
+	lang        string // -lang: zh, en or both
 
 	reader      string
 	wait        time.Duration
@@ -138,9 +167,20 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	issuerMK := fs.String("issuer-mk", "", "issuer master key (AC) of reader cards, 32 hex digits")
 	scripts := fs.Bool("scripts", false, "the issuer sends a PUT DATA script with each approval (virtual cards)")
 	fault := fs.String("fault", "", "test bench: the virtual line fails: downN (N dials fail), loseN (N answers lost), arpc (the ARPC damaged)")
+	lang := "both"
+	fs.Func("lang", "language of the screens and receipts: zh, en or both (default both)", func(s string) error {
+		if err := langFlag(s); err != nil {
+			return err
+		}
+		lang = s
+		return nil
+	})
 	journalPath := fs.String("journal", "pos-journal.db", "the journal: an SQLite database file, created when missing")
 	if err := fs.Parse(args); err != nil {
-		return err
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError{err} // the flag package has said what and shown the usage
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
@@ -172,7 +212,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		con: termkit.NewConsole(stdin, stdout), out: stdout, cfg: cfg, env: env,
 		acq:    &acquirer{issuers: map[string]*emvtest.Issuer{}},
 		reader: *reader, wait: *wait, defaultCard: "visa-cda",
-		cards: map[string]*emvtest.Card{}, scripts: *scripts,
+		cards: map[string]*emvtest.Card{}, scripts: *scripts, lang: lang,
 	}
 	if *issuerMK != "" {
 		iss, err := emvtest.NewIssuerFromMasterKey(*issuerMK)
@@ -189,25 +229,25 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 // counter signs on with the acquirer (0800/0810).
 func (c *counter) signOn(ctx context.Context) error {
 	for range 3 {
-		id, err := c.con.ReadLine(ctx, "签到 SIGN ON  Operator ID 操作员号: ")
+		id, err := c.con.ReadLine(ctx, c.tr("signOnPrompt"))
 		if err != nil {
 			return err
 		}
 		want, known := operators[id]
 		if !known {
-			c.con.Printf("操作员号不存在 UNKNOWN OPERATOR %q\n", id)
+			c.con.Printf("%s %q\n", c.tr("unknownOperator"), id)
 			continue
 		}
-		pw, err := c.con.ReadSecret(ctx, "Password 密码: ")
+		pw, err := c.con.ReadSecret(ctx, c.tr("passwordPrompt"))
 		if err != nil {
 			return err
 		}
 		if pw != want {
-			c.con.Printf("密码错误 WRONG PASSWORD\n")
+			c.con.Printf("%s\n", c.tr("wrongPassword"))
 			continue
 		}
 		c.operator = id
-		c.con.Printf("Operator %s signed on. 签到成功\n", id)
+		c.con.Printf(c.tr("signedOn")+"\n", id)
 		return c.signOnline(ctx)
 	}
 	return errors.New("pos: sign-on refused three times")
@@ -225,20 +265,28 @@ func withScript(req *emvtest.AuthorisationRequest, valid bool) emvtest.Decision 
 }
 
 // display shows the kernel's standard messages (Book 4 §11.2) on the
-// counter's screen, in the cardholder's language (Book 4 §11.1) beside
-// English when that is another; none once the operator has cancelled (the
-// kernel's processing error is the Cancel itself).
+// counter's screen: with -lang both, in the cardholder's language (Book 4
+// §11.1) beside English when that is another; with -lang zh or en, in
+// that language only, the counter's choice over the card's (a counter
+// set to one language shows one); none once the operator has cancelled
+// (the kernel's processing error is the Cancel itself).
 type display struct {
 	con  *termkit.Console
 	card *cardWatch
+	lang string // -lang
 }
 
 func (d display) Show(ctx context.Context, m emv.Message) { d.ShowIn(ctx, m, "en") }
 
-// ShowIn shows m in lang and in English.
+// ShowIn shows m in lang and in English, or in the counter's one
+// language.
 func (d display) ShowIn(ctx context.Context, m emv.Message, lang string) {
 	if m == emv.MsgRemoveCard || d.card != nil && d.card.cancelled {
 		return // "remove card" is shown once the receipts are printed
+	}
+	if d.lang == "zh" || d.lang == "en" {
+		d.con.Printf("[%s]\n", m.Text(d.lang))
+		return
 	}
 	if t := m.Text(lang); t != m.String() {
 		d.con.Printf("[%s %s]\n", t, m)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/emvkit/emvkit/cvm"
 	"github.com/emvkit/emvkit/emv"
@@ -24,12 +25,12 @@ func (c *counter) receipts(ctx context.Context, k *kind, e *entry, res *emv.Resu
 	c.printReceipt(k, e, res, true)
 	if res != nil && res.Receipt.SignatureRequired && e.Outcome == "approved" {
 		for {
-			s, err := c.con.ReadLine(ctx, "核对签名 SIGNATURE MATCHES THE CARD? (Enter: yes; N: no): ")
+			s, err := c.con.ReadLine(ctx, c.tr("sigPrompt"))
 			if err != nil {
 				return err
 			}
 			if strings.EqualFold(s, "N") {
-				c.con.Printf("签名不符 SIGNATURE DOES NOT MATCH: the transaction is voided\n")
+				c.con.Printf("%s\n", c.tr("sigMismatch"))
 				stan, err := c.journal.nextSTAN()
 				if err != nil {
 					return err
@@ -70,32 +71,30 @@ func (c *counter) printReceipt(k *kind, e *entry, res *emv.Result, merchant bool
 		center(c.cfg.MerchantNameLocation)
 	}
 	if merchant {
-		center("商户存根 MERCHANT COPY")
+		center(c.tr("merchantCopy"))
 	} else {
-		center("持卡人存根 CARDHOLDER COPY")
+		center(c.tr("cardholderCopy"))
 	}
-	pair("TID "+c.cfg.TerminalID, "MID "+c.cfg.MerchantID)
-	pair(e.Time.Format("2006-01-02 15:04:05"), fmt.Sprintf("OPERATOR %s", e.Operator))
-	pair(fmt.Sprintf("BATCH %06d", e.Batch), fmt.Sprintf("STAN %06d", e.STAN))
+	c.receiptHead(pair, e.Time, e.Operator, e.Batch, e.STAN)
 	if e.RRN != "" {
-		pair("RRN", e.RRN)
+		pair(c.tr("rrn"), e.RRN)
 	}
 	if e.AuthCode != "" {
-		pair("AUTH CODE", e.AuthCode)
+		pair(c.tr("authCode"), e.AuthCode)
 	}
 	line("")
-	pair(k.zh+" "+k.label, strings.ToUpper(e.Entry))
+	pair(c.kindName(k), c.tr("entry "+e.Entry))
 	if e.Original != 0 {
-		pair("ORIGINAL STAN", fmt.Sprintf("%06d", e.Original))
+		pair(c.tr("originalSTAN"), fmt.Sprintf("%06d", e.Original))
 	}
 	card := e.MaskedPAN
 	if res != nil && res.Receipt.PANSequence != "" {
 		card += " PSN " + res.Receipt.PANSequence
 	}
-	pair("CARD", card)
+	pair(c.tr("card"), card)
 	if res != nil {
 		r := res.Receipt
-		pair("APP", r.Label)
+		pair(c.tr("app"), r.Label)
 		pair("AID", r.AID)
 	}
 	line("")
@@ -103,7 +102,7 @@ func (c *counter) printReceipt(k *kind, e *entry, res *emv.Result, merchant bool
 	if k.name == "void" || k.name == "refund" {
 		amount = "-" + amount
 	}
-	pair("AMOUNT", amount)
+	pair(c.tr("amount"), amount)
 	if res != nil {
 		r := res.Receipt
 		line("")
@@ -120,27 +119,36 @@ func (c *counter) printReceipt(k *kind, e *entry, res *emv.Result, merchant bool
 	line("")
 	approved := e.Outcome == "approved"
 	if approved {
-		center("交易成功 APPROVED")
+		center(c.tr("approved"))
 	} else {
-		center("交易失败 DECLINED")
+		center(c.tr("declinedSlip"))
 	}
 	if res != nil {
 		if v := cvmText(res); v != "" {
-			center(v)
+			center(c.tr(v))
 		}
 	}
 	if merchant && res != nil && res.Receipt.SignatureRequired && approved {
 		line("")
 		line("")
 		line("X%s", strings.Repeat("_", receiptWidth-2))
-		line("  持卡人签名 CARDHOLDER SIGNATURE")
+		line("  %s", c.tr("signature"))
 	}
 	if !merchant {
 		line("")
-		center("PLEASE RETAIN FOR YOUR RECORDS")
+		center(c.tr("retain"))
 	}
 	line("%s", rule)
 	c.con.Printf("\n%s", b.String())
+}
+
+// receiptHead prints the lines that open every receipt and the
+// settlement report: terminal and merchant numbers, date and time,
+// operator, batch and trace numbers.
+func (c *counter) receiptHead(pair func(left, right string), t time.Time, operator string, batch int, stan uint32) {
+	pair(c.tr("tid")+" "+c.cfg.TerminalID, c.tr("mid")+" "+c.cfg.MerchantID)
+	pair(t.Format("2006-01-02 15:04:05"), c.tr("operator")+" "+operator)
+	pair(fmt.Sprintf("%s %06d", c.tr("batch"), batch), fmt.Sprintf("%s %06d", c.tr("stan"), stan))
 }
 
 // width is the columns s takes on a receipt printer: a Chinese character
@@ -171,18 +179,18 @@ func cvmText(res *emv.Result) string {
 	switch r.Code() {
 	case cvm.PlaintextPINByICC, cvm.EncipheredPINByICC:
 		if r.Outcome() == cvm.Successful {
-			return "PIN VERIFIED"
+			return "pinVerified"
 		}
 	case cvm.PlaintextPINByICCAndSignature, cvm.EncipheredPINByICCAndSignature:
 		if r.Outcome() != cvm.Failed {
-			return "PIN VERIFIED, SIGNATURE REQUIRED"
+			return "pinAndSig"
 		}
 	case cvm.EncipheredPINOnline:
-		return "PIN VERIFIED ONLINE"
+		return "pinOnline"
 	case cvm.Signature:
-		return "SIGNATURE REQUIRED"
+		return "sigRequired"
 	case cvm.NoCVMRequired:
-		return "NO CARDHOLDER VERIFICATION"
+		return "noCVM"
 	}
 	return ""
 }

@@ -30,7 +30,7 @@ func (c *counter) signOnline(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	c.con.Printf("联机签到 SIGN ON WITH THE ACQUIRER\n")
+	c.con.Printf("%s\n", c.tr("signOnline"))
 	resp, _, err := c.exchange(ctx, c.networkRequest("0800", "", stan, fmt.Sprintf("60=00%06d001 63=%s", b, c.operator)))
 	if err != nil {
 		return err
@@ -39,7 +39,7 @@ func (c *counter) signOnline(ctx context.Context) error {
 		return err
 	}
 	if resp == nil || resp.ResponseCode != "00" {
-		c.con.Printf("联机签到失败 ACQUIRER SIGN-ON FAILED: tried again before the next transaction\n")
+		c.con.Printf("%s\n", c.tr("signOnFailed"))
 		return nil
 	}
 	c.online0800 = true
@@ -67,7 +67,7 @@ func (c *counter) signOff(ctx context.Context) error {
 		}
 		c.online0800 = false
 	}
-	c.con.Printf("Operator %s signed off. 签退成功\n", c.operator)
+	c.con.Printf(c.tr("signedOff")+"\n", c.operator)
 	return nil
 }
 
@@ -87,7 +87,7 @@ var settleKinds = []string{"sale", "completion", "refund", "void", "preauth", "b
 // and balance inquiries move no money: they are counted but not in the
 // net amount.
 func (c *counter) settle(ctx context.Context) error {
-	c.con.Printf("\n--- 结算 SETTLEMENT ---\n")
+	c.con.Printf("\n--- %s ---\n", c.tr("settlement"))
 	b, err := c.journal.batch()
 	if err != nil {
 		return err
@@ -127,7 +127,7 @@ func (c *counter) settle(ctx context.Context) error {
 		return err
 	}
 	if resp == nil {
-		c.con.Printf("结算失败 SETTLEMENT NOT DONE: the batch stays open\n")
+		c.con.Printf("%s\n", c.tr("settleFailed"))
 		return nil
 	}
 
@@ -138,15 +138,14 @@ func (c *counter) settle(ctx context.Context) error {
 	}
 	rule := strings.Repeat("=", receiptWidth)
 	line("%s", rule)
-	line("%s结算单 SETTLEMENT", strings.Repeat(" ", (receiptWidth-width("结算单 SETTLEMENT"))/2))
-	pair("TID "+c.cfg.TerminalID, "MID "+c.cfg.MerchantID)
-	pair(c.env.now().Format("2006-01-02 15:04:05"), fmt.Sprintf("OPERATOR %s", c.operator))
-	pair(fmt.Sprintf("BATCH %06d", b), fmt.Sprintf("STAN %06d", stan))
+	title := c.tr("settleReport")
+	line("%s%s", strings.Repeat(" ", (receiptWidth-width(title))/2), title)
+	c.receiptHead(pair, c.env.now(), c.operator, b, stan)
 	line("")
 	for _, name := range settleKinds {
 		k := kindByName(name)
 		t := totals[name]
-		pair(fmt.Sprintf("%s %s %d", k.zh, k.label, t.count), c.money(t.amount))
+		pair(fmt.Sprintf("%s %d", c.kindName(k), t.count), c.money(t.amount))
 	}
 	line("")
 	net := int64(debits) - int64(credits)
@@ -154,11 +153,11 @@ func (c *counter) settle(ctx context.Context) error {
 	if net < 0 {
 		sign, net = "-", -net
 	}
-	pair("NET 净额", sign+c.money(uint64(net)))
+	pair(c.tr("net"), sign+c.money(uint64(net)))
 	if resp.ResponseCode == "00" {
-		line("%s", "对账平 BALANCED WITH THE ACQUIRER")
+		line("%s", c.tr("balanced"))
 	} else {
-		line("对账不平 NOT BALANCED (%s): the batch is uploaded", resp.ResponseCode)
+		line(c.tr("notBalanced"), resp.ResponseCode)
 	}
 	line("%s", rule)
 	c.con.Printf("\n%s", sb.String())
@@ -166,7 +165,7 @@ func (c *counter) settle(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	c.con.Printf("BATCH %06d CLOSED, BATCH %06d OPEN\n", closed, closed+1)
+	c.con.Printf(c.tr("batchClosed")+"\n", closed, closed+1)
 	return nil
 }
 

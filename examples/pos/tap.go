@@ -47,7 +47,7 @@ func (f *tapField) WaitRemoval(ctx context.Context, _ time.Duration) error {
 // data) is not offered: the counter takes the host's answer as final.
 func (c *counter) tap(ctx context.Context, k *kind, orig *entry, stan uint32, card *heldCard) error {
 	if k.name == "balance" {
-		c.con.Printf("请插卡 INSERT THE CARD: the balance inquiry takes the chip reader\n")
+		c.con.Printf("%s\n", c.tr("insertBalance"))
 		return nil
 	}
 	limit := uint64(0)
@@ -64,7 +64,7 @@ func (c *counter) tap(ctx context.Context, k *kind, orig *entry, stan uint32, ca
 	cfg := termkit.DemoContactlessConfig()
 	if c.configPath != "" {
 		if cfg, err = contactless.LoadConfig(c.configPath); err != nil {
-			c.con.Printf("No contactless reader at this counter: %v\n", err)
+			c.con.Printf("%s: %v\n", c.tr("noTapReader"), err)
 			return nil
 		}
 	}
@@ -74,7 +74,7 @@ func (c *counter) tap(ctx context.Context, k *kind, orig *entry, stan uint32, ca
 	if err := termkit.TrustCardKeys(cfg.CAKeys, card.virtual); err != nil {
 		return err
 	}
-	c.con.Printf("挥卡 TAP: %s\n", c.money(amount))
+	c.con.Printf("%s: %s\n", c.tr("tap"), c.money(amount))
 	ep := &contactless.EntryPoint{Config: cfg, Kernels: tapKernels, UI: func(u contactless.UIRequest) { c.con.Printf("[%s]\n", u) }}
 	now := c.env.now()
 	r, err := ep.Run(ctx, &tapField{card: card.chip}, &contactless.Transaction{Type: byte(k.emvType), Amount: amount, Time: now})
@@ -82,7 +82,7 @@ func (c *counter) tap(ctx context.Context, k *kind, orig *entry, stan uint32, ca
 		if fatal(ctx, err) {
 			return err
 		}
-		c.con.Printf("\nTRANSACTION NOT COMPLETED: %v\n", err)
+		c.con.Printf("\n%s: %v\n", c.tr("notCompleted"), err)
 		return nil
 	}
 	out := r.Outcome
@@ -142,11 +142,11 @@ func (c *counter) tap(ctx context.Context, k *kind, orig *entry, stan uint32, ca
 			}
 		}
 	case contactless.StatusTryAnotherInterface:
-		c.con.Printf("请插卡 INSERT THE CARD: the tap could not be used\n")
+		c.con.Printf("%s\n", c.tr("insertNoTap"))
 		return nil
 	case contactless.StatusDeclined:
 	default:
-		c.con.Printf("\nTRANSACTION NOT COMPLETED: %s\n", out.Parameters.Status)
+		c.con.Printf("\n%s: %s\n", c.tr("notCompleted"), out.Parameters.Status)
 		return nil
 	}
 	if err := c.journal.add(e); err != nil {
@@ -155,7 +155,7 @@ func (c *counter) tap(ctx context.Context, k *kind, orig *entry, stan uint32, ca
 	if err := c.receipts(ctx, k, e, nil); err != nil {
 		return err
 	}
-	c.con.Printf("请移开卡片 REMOVE CARD\n")
+	c.con.Printf("%s\n", c.tr("removeTapCard"))
 	return nil
 }
 
