@@ -272,7 +272,7 @@ func track2Digits(data, pcvc3, punatc, natc []byte) (trackDigits, bool) {
 			return trackDigits{}, false
 		}
 	}
-	if sep < 1 || sep+8 > end {
+	if sep < 1 || sep+8 >= end { // at least one digit of discretionary data, for nUN
 		return trackDigits{}, false
 	}
 	td.ddStart, td.ddEnd = sep+8, end
@@ -300,7 +300,7 @@ func track1Digits(data, pcvc3, punatc, natc []byte) (trackDigits, bool) {
 			}
 		}
 	}
-	if second < 0 || second+8 > len(td.chars) {
+	if second < 0 || second+8 >= len(td.chars) {
 		return trackDigits{}, false
 	}
 	td.ddStart, td.ddEnd = second+8, len(td.chars)

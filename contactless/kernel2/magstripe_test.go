@@ -1,6 +1,7 @@
 package kernel2
 
 import (
+	"context"
 	"fmt"
 	"testing"
 
@@ -8,6 +9,7 @@ import (
 	"github.com/emvkit/emvkit/contactless"
 	"github.com/emvkit/emvkit/emv/emvtest"
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // The mag-stripe mode outcomes (Book C-2 S8): Online Request with the CVM
@@ -193,6 +195,17 @@ func TestMagstripeScenarios(t *testing.T) {
 			cmds: msCmds(2000, ""), discr: "9F42020840DF8115060006000000" + "1C",
 		},
 		{
+			name: "mag-stripe mode: Track 2 Data without discretionary data (no digit for nUN): End Application, CARD DATA ERROR (C-2 S78)", profile: emvtest.MastercardMagStripe,
+			tweak: func(p *emvtest.Profile) {
+				p.Applications[0].MagStripe.Track2 = h("5413330089010087D3012201")
+				p.Applications[0].MagStripe.PCVC3Track2 = h("0000")
+				p.Applications[0].MagStripe.PUNATCTrack2 = h("0000")
+				p.Applications[0].MagStripe.NATCTrack2 = 0
+			},
+			opts: tapOpts{amount: 2000, extraData: msCaps}, want: endApplication,
+			cmds: msCmds(2000, ""), discr: "9F42020840DF8115060006000000" + "1C",
+		},
+		{
 			name: "State 8: COMPUTE CRYPTOGRAPHIC CHECKSUM answered 6985: End Application, STATUS BYTES (C-2 State 8)", profile: emvtest.MastercardMagStripe,
 			knobs: func(c *emvtest.Card) {
 				c.Inject(emvtest.Fault{Match: emvtest.OnINS(emvtest.InsComputeCryptographicChecksum), SW: 0x6985})
@@ -268,4 +281,21 @@ func TestMagstripeScenarios(t *testing.T) {
 			assert.Equal(t, ui, tp.ui)
 		})
 	}
+}
+
+// Book C-2 State 8: a card that leaves the field during COMPUTE
+// CRYPTOGRAPHIC CHECKSUM ends the kernel with the link's error (mag-stripe
+// mode logs no torn transaction, even with a torn log), after the four
+// commands; the Entry Point then asks for a new tap.
+func TestMagstripeCardLostDuringCCC(t *testing.T) {
+	c := emvtest.NewCard(emvtest.MastercardMagStripe())
+	tp := newTap(t, c, tapOpts{amount: 2000, extraData: msCaps + "DF811D0105"})
+	c.TearAt(5) // SELECT, GPO, two records, CCC
+	log := &MemoryTornLog{}
+	out, err := New(Config{Clock: tp.clock.now, TornLog: log}).Activate(context.Background(), tp.act)
+	require.ErrorIs(t, err, ErrLink)
+	require.ErrorIs(t, err, apdu.ErrCardRemoved)
+	assert.Nil(t, out)
+	assert.Empty(t, log.Records())
+	assert.Equal(t, []string{cGPO, "00B2010C", "00B20114", "802A8E80"}, tp.headers())
 }
