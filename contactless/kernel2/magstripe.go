@@ -163,10 +163,8 @@ func statesSevenEightCommonProcessing(s *transactionState) stateFn {
 		ms.unNum[i] = byte(n%10) | byte(n/10%10)<<4
 		n /= 100
 	}
-	udol := defaultUDOL
+	udol := s.cfg.DefaultUDOL
 	if v, ok := c.get(tagUDOL); ok {
-		udol = v
-	} else if v, ok := s.terminal(tagDefaultUDOL); ok {
 		udol = v
 	}
 	d, err := tlv.ParseDOL(udol)

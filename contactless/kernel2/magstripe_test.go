@@ -140,6 +140,12 @@ func TestMagstripeScenarios(t *testing.T) {
 			record: track1 + track2 + fciTail, discr: discrOK,
 		},
 		{
+			name: "mag-stripe mode: a card without UDOL and the terminal's Default UDOL DF811A 9F6A049F0206: its data sent, the card refuses the length (6700): End Application, STATUS BYTES (C-2 S78)", profile: emvtest.MastercardMagStripe,
+			tweak: func(p *emvtest.Profile) { p.Applications[0].MagStripe.UDOL = nil },
+			opts:  tapOpts{amount: 2000, extraData: msCaps + "DF811A069F6A049F0206"}, want: endApplication,
+			cmds: msCmds(2000, msCCC(msUN+"000000002000")), discr: "9F42020840DF8115060003006700" + "1C",
+		},
+		{
 			name: "mag-stripe mode: another reader random: the UN (Numeric) keeps its 5 least significant digits (C-2 S78)", profile: emvtest.MastercardMagStripe,
 			opts: tapOpts{amount: 2000, extraData: msCaps, rand: h("FFFFFFFF 55667788")}, want: msOnlineNoCVM,
 			cmds: []string{"80A800001483120000000020000840084026120200FFFFFFFF00", "00B2010C00", "00B2011400",
@@ -298,4 +304,22 @@ func TestMagstripeCardLostDuringCCC(t *testing.T) {
 	assert.Nil(t, out)
 	assert.Empty(t, log.Records())
 	assert.Equal(t, []string{cGPO, "00B2010C", "00B20114", "802A8E80"}, tp.headers())
+}
+
+// Book C-2 Annex A: the Default UDOL (DF811A) is 9F6A04 unless the
+// terminal data gives one; one that is not a DOL is a terminal data error
+// (a *ConfigError naming DF811A).
+func TestDefaultUDOLConfig(t *testing.T) {
+	tc, err := ParseTerminalConfig(nil, nil)
+	require.NoError(t, err)
+	assert.Equal(t, "9F6A04", hexs(tc.DefaultUDOL))
+	tc, err = ParseTerminalConfig(h("DF811A06 9F6A04 9F0206"), nil)
+	require.NoError(t, err)
+	assert.Equal(t, "9F6A049F0206", hexs(tc.DefaultUDOL))
+	_, err = ParseTerminalConfig(h("DF811A02 9F6A"), nil)
+	var ce *ConfigError
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, tagDefaultUDOL, ce.Tag)
+	_, err = ParseTerminalConfig(h("DF811A00"), nil)
+	require.ErrorAs(t, err, &ce)
 }
