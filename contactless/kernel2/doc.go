@@ -47,14 +47,14 @@
 // Configuration (DF811B) forbids it, goes to mag-stripe mode, unless the
 // Kernel Configuration forbids that too (End Application, MAGSTRIPE NOT
 // SUPPORTED): the records of the whole AFL (State 7), then the mag-stripe
-// checks and the UDOL (S78), COMPUTE CRYPTOGRAPHIC CHECKSUM (State 8), and
+// checks and the UDOL (S78), COMPUTE CRYPTOGRAPHIC CHECKSUM (State 13), and
 // Online Request with Track 2 Data (and Track 1 Data) carrying CVC3, the
 // Unpredictable Number (Numeric) and the ATC where the card's bitmaps
 // (PCVC3, PUNATC, NATC) put them:
 //
 //	waitingForMagstripeReadRecordResponse             State 7
 //	  statesSevenEightCommonProcessing                the S78 procedure
-//	waitingForCCCResponse                             State 8
+//	waitingForCCCResponse1                            State 13
 //
 // # What is not here
 //

@@ -51,8 +51,8 @@ func Example() {
 // mag-stripe mode, sends COMPUTE CRYPTOGRAPHIC CHECKSUM and asks to go
 // online with Track 2 Data carrying CVC3, the Unpredictable Number
 // (Numeric) and the ATC (printed masked, as anything a person reads); its
-// discretionary data, the DD Card (Track2), shows them: ATC 065, UN 54020
-// and CVC3 287 where the card's bitmaps put them, nUN 5 last.
+// discretionary data shows them: ATC 065, UN 54020 and CVC3 287 where the
+// card's bitmaps put them, nUN 5 last.
 func Example_magstripe() {
 	card := emvtest.NewCard(emvtest.MastercardMagStripe())
 	ep := &contactless.EntryPoint{
@@ -77,8 +77,8 @@ func Example_magstripe() {
 	fmt.Println(res.Outcome.Parameters)
 	t2, _ := tlv.Find(res.Outcome.DataRecord, 0x9F6B)
 	fmt.Println(tlv.MaskTrack2(t2))
-	dd, _ := tlv.Find(res.Outcome.DiscretionaryData, 0xDF812B) // DD Card (Track2)
-	fmt.Printf("%X\n", dd)
+	t2 = t2[len(t2)-6:] // the discretionary data, after the PAN, expiry and service code
+	fmt.Printf("%X\n", t2)
 	// Output:
 	// Online Request, CVM No CVM, UI on outcome [Authorising Please Wait, Not Ready, language en], Data Record, Discretionary Data
 	// 541333******0087D*******************

@@ -51,6 +51,7 @@ type magstripe struct {
 	udolData []byte
 	track1   bool
 	t1, t2   trackDigits // the tracks with CVC3, UN and ATC placed
+	dd1, dd2 []byte      // DD Card (Track1) and (Track2), as read
 }
 
 // trackDigits is one track's characters (track 2: one digit a nibble;
@@ -91,34 +92,44 @@ func (s *transactionState) startMagstripeMode(afl []byte) stateFn {
 // read and parsed as in State 4 (a status word other than 9000 is L2
 // STATUS BYTES, a record that is not one template 70 or repeats a data
 // object L2 PARSING ERROR, both End Application); after the last one, the
-// common processing of States 7 and 8.
+// mag-stripe data checks of S7.21 to S7.24 and the common processing of
+// States 7 and 8 (S78), see statesSevenEightCommonProcessing. This kernel
+// has no Data Exchange, so it never waits in State 8 (Waiting for
+// Mag-stripe First Write Flag).
 func waitingForMagstripeReadRecordResponse(s *transactionState, sig signal) stateFn {
 	return s.recordResponse(sig, waitingForMagstripeReadRecordResponse, statesSevenEightCommonProcessing)
 }
 
-// statesSevenEightCommonProcessing is the procedure after the last
-// mag-stripe record (Book C-2 S78), in the book's order:
+// statesSevenEightCommonProcessing checks the mag-stripe data after the
+// last record (Book C-2 S7.21 to S7.24) and runs the procedure States 7 and
+// 8 share (S78), in the book's order:
 //
-//   - the mag-stripe data: Track 2 Data (9F6B), PCVC3 (Track2) (9F65),
-//     PUNATC (Track2) (9F66) and NATC (Track2) (9F67), and with Track 1
-//     Data (56) also PCVC3, PUNATC and NATC (Track1) (9F62 to 9F64); one
-//     missing ends the application, L2 CARD DATA MISSING;
+//   - Track 2 Data (9F6B), PCVC3 (Track2) (9F65), PUNATC (Track2) (9F66)
+//     and NATC (Track2) (9F67); one missing ends the application, L2 CARD
+//     DATA MISSING (S7.21);
 //   - nUN, the number of 1 bits of PUNATC (Track2) minus NATC (Track2),
-//     0 to 8; with Track 1 Data, PUNATC (Track1) and NATC (Track1) must
-//     give the same nUN (reading: the book computes nUN from track 2 and
-//     places that many digits in both tracks, so a track 1 bitmap with room
-//     for another number cannot be filled; this kernel ends the application
-//     on it, L2 CARD DATA ERROR, as for any bitmap it cannot apply);
+//     0 to 8; with Track 1 Data (56), PCVC3, PUNATC and NATC (Track1)
+//     (9F62 to 9F64) present and giving the same nUN; else L2 CARD DATA
+//     ERROR (S7.22 to S7.24);
 //   - the bitmaps fit the tracks' discretionary data (reading: a 1 bit
-//     beyond the discretionary data names no digit; L2 CARD DATA ERROR);
-//   - the Unpredictable Number (Numeric) (9F6A): the kernel's random
-//     number modulo 10^nUN, as 8 BCD digits, so its 8 − nUN most
-//     significant digits are zero;
+//     beyond the discretionary data names no digit, and a track without
+//     discretionary data has no place for nUN; L2 CARD DATA ERROR);
+//   - DD Card (Track2) (DF812B) and DD Card (Track1) (DF812A): the
+//     discretionary data as the card returned it (S7.23);
+//   - the amount above the Reader Contactless Transaction Limit (as in
+//     S456: DF8125 with on-device cardholder verification, else DF8124):
+//     Select Next at Start C, L2 MAX LIMIT EXCEEDED (S78.10, S78.11);
+//   - the Unpredictable Number (Numeric) (9F6A, S78.15): the kernel's
+//     random number modulo 10^nUN, as 8 BCD digits, so its 8 − nUN most
+//     significant digits are zero (only the nUN least significant ones
+//     reach the tracks);
 //   - the UDOL (9F69), else the Default UDOL (DF811A, default 9F6A04),
 //     built from the kernel's data; a UDOL that cannot be used is L2 CARD
 //     DATA ERROR;
 //   - COMPUTE CRYPTOGRAPHIC CHECKSUM with the UDOL related data, then
-//     State 8.
+//     State 13 (S78.17). The on-device CVM branch (S78.18 to S78.20, State
+//     14) is not implemented: this kernel sends the same command with the
+//     Mobile Support Indicator (9F7E) as the terminal gives it.
 func statesSevenEightCommonProcessing(s *transactionState) stateFn {
 	c := &s.card
 	ms := s.ms
@@ -133,14 +144,6 @@ func statesSevenEightCommonProcessing(s *transactionState) stateFn {
 		}
 	}
 	_, ms.track1 = c.get(tagTrack1Data)
-	if ms.track1 {
-		for _, t := range [...]tlv.Tag{tagPCVC3Track1, tagPUNATCTrack1, tagNATCTrack1} {
-			if _, ok := c.get(t); !ok {
-				s.errInd.l2 = l2CardDataMissing
-				return s.done(s.endApplication())
-			}
-		}
-	}
 	var ok bool
 	if ms.t2, ok = track2Digits(c.value(tagTrack2Data), c.value(tagPCVC3Track2), c.value(tagPUNATCTrack2), c.value(tagNATCTrack2)); !ok {
 		s.errInd.l2 = l2CardDataError
@@ -157,6 +160,18 @@ func statesSevenEightCommonProcessing(s *transactionState) stateFn {
 			s.errInd.l2 = l2CardDataError
 			return s.done(s.endApplication())
 		}
+	}
+	ms.dd2 = ms.t2.discretionary()
+	if ms.track1 {
+		ms.dd1 = ms.t1.discretionary()
+	}
+	limit := s.cfg.ReaderLimitNoOnDeviceCVM
+	if s.onDeviceCVM() {
+		limit = s.cfg.ReaderLimitOnDeviceCVM
+	}
+	if limit != nil && s.amount() > *limit {
+		s.errInd.l2 = l2MaxLimitExceeded
+		return s.done(s.selectNext())
 	}
 	n := binary.BigEndian.Uint32(s.un[:]) % pow10(ms.nUN)
 	for i := 3; i >= 0; i-- {
@@ -175,7 +190,7 @@ func statesSevenEightCommonProcessing(s *transactionState) stateFn {
 	ms.udol = d
 	ms.udolData = d.Build(make([]byte, 0, d.Len()), s.dolValue)
 	s.send(computeCryptographicChecksum(ms.udolData))
-	return waitingForCCCResponse
+	return waitingForCCCResponse1
 }
 
 func pow10(n int) uint32 {
@@ -186,23 +201,28 @@ func pow10(n int) uint32 {
 	return p
 }
 
-// waitingForCCCResponse is State 8, Waiting for CCC Response (Book C-2
-// State 8):
+// waitingForCCCResponse1 is State 13, Waiting for CCC Response 1 (Book
+// C-2 State 13):
 //
 //   - the link failed: the kernel stops with the link's error (mag-stripe
-//     mode has no torn transaction recovery);
+//     mode has no torn transaction recovery; the Entry Point asks for a new
+//     tap, as Book C-2 S13.4 does);
 //   - SW other than 9000: End Application, L2 STATUS BYTES, with the SW in
 //     the Error Indication;
 //   - a response that is not one template 77 or repeats a data object:
-//     End Application, L2 PARSING ERROR;
+//     End Application, L2 PARSING ERROR; once it parses, the card may leave
+//     (Clear Display, Card Read Successfully);
 //   - no Application Transaction Counter (9F36) or CVC3 (Track2) (9F61),
 //     or no CVC3 (Track1) (9F60) when the card has Track 1 Data: End
-//     Application, L2 CARD DATA MISSING; one of them not 2 bytes: L2 CARD
-//     DATA ERROR;
+//     Application, L2 CARD DATA MISSING (S13.14 to S13.16; a card that
+//     answers without CVC3 but with POS Cardholder Interaction Information
+//     asks for on-device CVM, which this kernel does not do); one of them
+//     not 2 bytes: L2 CARD DATA ERROR (reading: the book's parsing keeps
+//     the lengths of Annex A, which this kernel checks here);
 //   - otherwise the kernel places CVC3, the Unpredictable Number (Numeric)
-//     and the ATC into the tracks (placeTrack) and ends with Online
+//     and the ATC into the tracks (trackDigits.place) and ends with Online
 //     Request (see magstripeOutcome).
-func waitingForCCCResponse(s *transactionState, sig signal) stateFn {
+func waitingForCCCResponse1(s *transactionState, sig signal) stateFn {
 	if sig.err != nil {
 		return s.linkFailed(sig.err)
 	}
@@ -219,6 +239,7 @@ func waitingForCCCResponse(s *transactionState, sig signal) stateFn {
 		s.errInd.l2 = l2ParsingError
 		return s.done(s.endApplication())
 	}
+	s.cardReadSuccessfully()
 	need := []tlv.Tag{tagApplicationTxCntr, tagCVC3Track2}
 	if s.ms.track1 {
 		need = append(need, tagCVC3Track1)
@@ -234,7 +255,6 @@ func waitingForCCCResponse(s *transactionState, sig signal) stateFn {
 			return s.done(s.endApplication())
 		}
 	}
-	s.cardReadSuccessfully()
 	atc := binary.BigEndian.Uint16(s.card.value(tagApplicationTxCntr))
 	ms := s.ms
 	ms.t2.place(binary.BigEndian.Uint16(s.card.value(tagCVC3Track2)), ms.unNum, ms.nUN, atc)
@@ -323,7 +343,8 @@ func (td *trackDigits) fits() bool {
 }
 
 // place puts the dynamic data into the track's discretionary data (Book
-// C-2 S8, building the Track 1 and Track 2 Data), in this order:
+// C-2 S13.18 to S13.22, building the Track 2 and Track 1 Data), in this
+// order:
 //
 //   - CVC3 as a decimal number: its q least significant digits, q the 1
 //     bits of PCVC3, into the places of those bits, the least significant
@@ -384,8 +405,8 @@ func (td *trackDigits) bytes() []byte {
 }
 
 // discretionary is the track's discretionary data as the DD Card data
-// objects hold it: track 2 as digits padded with F to whole bytes, track 1
-// as characters.
+// objects hold it: track 2 as digits padded with F to whole bytes (cn),
+// track 1 as characters.
 func (td *trackDigits) discretionary() []byte {
 	dd := td.chars[td.ddStart:td.ddEnd]
 	if td.ascii {
@@ -402,7 +423,8 @@ func (td *trackDigits) discretionary() []byte {
 	return out
 }
 
-// magstripeCVM is the CVM of a mag-stripe transaction (Book C-2 S78):
+// magstripeCVM is the CVM of a mag-stripe transaction (Book C-2 S13.24
+// to S13.26):
 // above the Reader CVM Required Limit the Mag-stripe CVM Capability – CVM
 // Required (DF811E), else the Mag-stripe CVM Capability – No CVM Required
 // (DF812C), both in bits 8-5: 0 No CVM, 1 Obtain Signature, 2 Online PIN,
@@ -423,9 +445,11 @@ func (s *transactionState) magstripeCVM() contactless.CVM {
 	return contactless.CVMNA
 }
 
-// magstripeOutcome is the outcome of mag-stripe mode (Book C-2 S8): Online
-// Request with the CVM, a receipt for a signature, "Authorising Please
-// Wait", the mag-stripe Data Record and Discretionary Data.
+// magstripeOutcome is the outcome of mag-stripe mode (Book C-2 S13.25,
+// S13.26): Online Request with the CVM, a receipt for a signature
+// (reading: above the CVM Required Limit too, a receipt only for a
+// signature), "Authorising Please Wait" as in EMV mode, the mag-stripe
+// Data Record and Discretionary Data.
 //
 // The Data Record holds, each only when there is one: Mag-stripe
 // Application Version Number (Reader) 9F6D (the terminal's), Track 1 Data
@@ -433,8 +457,8 @@ func (s *transactionState) magstripeCVM() contactless.CVM {
 // and the ATC in place, the Application Label 50, Application Preferred
 // Name 9F12, DF Name 84 and Issuer Code Table Index 9F11. The
 // Discretionary Data adds to the EMV mode's the DD Card (Track1) DF812A
-// and DD Card (Track2) DF812B, the two tracks' discretionary data as
-// built.
+// and DD Card (Track2) DF812B, the two tracks' discretionary data as the
+// card returned them (S7.23: without CVC3, UN, ATC and nUN).
 func (s *transactionState) magstripeOutcome() *contactless.Outcome {
 	s.cvm = s.magstripeCVM()
 	p := contactless.NewParameterSet(contactless.StatusOnlineRequest)
@@ -462,8 +486,8 @@ func (s *transactionState) magstripeOutcome() *contactless.Outcome {
 	}
 	o := s.withDiscretionary(&contactless.Outcome{Parameters: p, DataRecord: rec})
 	if ms.track1 {
-		o.DiscretionaryData = tlv.AppendTLV(o.DiscretionaryData, tagDDCardTrack1, ms.t1.discretionary())
+		o.DiscretionaryData = tlv.AppendTLV(o.DiscretionaryData, tagDDCardTrack1, ms.dd1)
 	}
-	o.DiscretionaryData = tlv.AppendTLV(o.DiscretionaryData, tagDDCardTrack2, ms.t2.discretionary())
+	o.DiscretionaryData = tlv.AppendTLV(o.DiscretionaryData, tagDDCardTrack2, ms.dd2)
 	return o
 }

@@ -12,7 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// The mag-stripe mode outcomes (Book C-2 S8): Online Request with the CVM
+// The mag-stripe mode outcomes (Book C-2 S13.25, S13.26): Online Request with the CVM
 // of the Mag-stripe CVM Capability.
 var (
 	msOnlineNoCVM = expect{status: contactless.StatusOnlineRequest, cvm: contactless.CVMNoCVM, msg: contactless.MsgAuthorisingPleaseWait, data: true}
@@ -65,6 +65,7 @@ type msScenario struct {
 	cmds    []string
 	record  string // the Data Record, "" for none
 	discr   string // the Discretionary Data
+	readOK  bool   // Card Read Successfully before an error outcome
 }
 
 // TestMagstripeScenarios taps the mag-stripe Mastercard (and an EMV mode
@@ -73,7 +74,7 @@ type msScenario struct {
 // built them and the Discretionary Data with the Error Indication and the
 // DD Card data objects.
 //
-// The track data of the first scenario, worked by hand (Book C-2 S8): CVC3
+// The track data of the first scenario, worked by hand (Book C-2 S13.18 to S13.22): CVC3
 // (Track2) 205F is 8287, its 3 least significant digits 287 go to the bits
 // of PCVC3 (Track2) 0070 (bits 7-5, the 5th to 7th digits from the right of
 // the discretionary data 000000000000); the nUN = 5 digits 54020 of the
@@ -90,13 +91,13 @@ func TestMagstripeScenarios(t *testing.T) {
 		track1   = "563A42353431333333303038393031303038375E4D41475354524950452F544553545E33303132323031303030303030343635303635353430323035"
 		track2   = "9F6B125413330089010087D3012201065542870205"
 		fciTail  = "500A4D4153544552434152449F120A4D6173746572636172648407A0000000041010"
-		ddCards  = "DF812A12303030303030343635303635353430323035DF812B06065542870205"
+		ddCards  = "DF812A12303030303030303030303030303030303030DF812B06000000000000" // as the card returned them
 		discrOK  = "9F42020840DF8115060000000000FF" + ddCards
 		udol2000 = msUN + "000000002000 0840"
 	)
 	list := []msScenario{
 		{
-			name: "mag-stripe mode: AIP without EMV mode, CVC3 and the UN in Track 1 and Track 2, No CVM up to the CVM Required Limit: Online Request (C-2 S78, S8)", profile: emvtest.MastercardMagStripe,
+			name: "mag-stripe mode: AIP without EMV mode, CVC3 and the UN in Track 1 and Track 2, No CVM up to the CVM Required Limit: Online Request (C-2 S78, S13)", profile: emvtest.MastercardMagStripe,
 			opts: tapOpts{amount: 2000, extraData: msCaps}, want: msOnlineNoCVM,
 			cmds:   msCmds(2000, msCCC(udol2000)),
 			record: track1 + track2 + fciTail, discr: discrOK,
@@ -120,7 +121,7 @@ func TestMagstripeScenarios(t *testing.T) {
 			record: track1 + track2 + fciTail, discr: discrOK,
 		},
 		{
-			name: "mag-stripe mode: Mag-stripe Application Version Number (Reader) 9F6D heads the Data Record (C-2 S8)", profile: emvtest.MastercardMagStripe,
+			name: "mag-stripe mode: Mag-stripe Application Version Number (Reader) 9F6D heads the Data Record (C-2 S13)", profile: emvtest.MastercardMagStripe,
 			opts: tapOpts{amount: 2000, extraData: msCaps + "9F6D020001"}, want: msOnlineNoCVM,
 			cmds:   msCmds(2000, msCCC(udol2000)),
 			record: "9F6D020001" + track1 + track2 + fciTail, discr: discrOK,
@@ -130,7 +131,7 @@ func TestMagstripeScenarios(t *testing.T) {
 			tweak: func(p *emvtest.Profile) { p.Applications[0].MagStripe.Track1 = "" },
 			opts:  tapOpts{amount: 2000, extraData: msCaps}, want: msOnlineNoCVM,
 			cmds:   msCmds(2000, msCCC(udol2000)),
-			record: track2 + fciTail, discr: "9F42020840DF8115060000000000FF DF812B06065542870205",
+			record: track2 + fciTail, discr: "9F42020840DF8115060000000000FF DF812B06000000000000",
 		},
 		{
 			name: "mag-stripe mode: a card without UDOL: the Default UDOL 9F6A04, the UN (Numeric) alone (C-2 S78, Annex A DF811A)", profile: emvtest.MastercardMagStripe,
@@ -152,7 +153,7 @@ func TestMagstripeScenarios(t *testing.T) {
 				msCCC("00067295 000000002000 0840")},
 			record: "563A42353431333333303038393031303038375E4D41475354524950452F544553545E33303132323031303030303030323733303635363732393535" +
 				"9F6B125413330089010087D3012201065670312955" + fciTail,
-			discr: "9F42020840DF8115060000000000FF DF812A12303030303030323733303635363732393535 DF812B06065670312955",
+			discr: discrOK,
 		},
 		{
 			name: "mag-stripe mode not supported (Kernel Configuration b8 1) and no EMV mode in the AIP: End Application, MAGSTRIPE NOT SUPPORTED (C-2 State 3)", profile: emvtest.MastercardMagStripe,
@@ -175,12 +176,17 @@ func TestMagstripeScenarios(t *testing.T) {
 			cmds: msCmds(2000, ""), discr: "9F42020840DF8115060001000000" + "1C",
 		},
 		{
-			name: "mag-stripe mode: Track 1 Data without NATC (Track1) 9F64: End Application, CARD DATA MISSING (C-2 S78)", profile: emvtest.MastercardMagStripe,
+			name: "mag-stripe mode: Track 1 Data without NATC (Track1) 9F64: End Application, CARD DATA ERROR (C-2 S7.22, S7.24)", profile: emvtest.MastercardMagStripe,
 			knobs: func(c *emvtest.Card) {
 				c.Inject(emvtest.Fault{Match: emvtest.OnRecord(1, 1), Corrupt: emvtest.DropTag, Tag: 0x9F64})
 			},
 			opts: tapOpts{amount: 2000, extraData: msCaps}, want: endApplication,
-			cmds: msCmds(2000, ""), discr: "9F42020840DF8115060001000000" + "1C",
+			cmds: msCmds(2000, ""), discr: "9F42020840DF8115060006000000" + "1C",
+		},
+		{
+			name: "mag-stripe mode: amount above the Reader Contactless Transaction Limit: Select Next at Start C, MAX LIMIT EXCEEDED, no CCC (C-2 S78.10, S78.11)", profile: emvtest.MastercardMagStripe,
+			opts: tapOpts{amount: 40000, extraData: msCaps}, want: selectNextC,
+			cmds: msCmds(40000, ""), discr: "9F42020840DF8115060005000000FF",
 		},
 		{
 			name: "mag-stripe mode: NATC (Track2) above the 1 bits of PUNATC (Track2), nUN below 0: End Application, CARD DATA ERROR (C-2 S78)", profile: emvtest.MastercardMagStripe,
@@ -212,7 +218,7 @@ func TestMagstripeScenarios(t *testing.T) {
 			cmds: msCmds(2000, ""), discr: "9F42020840DF8115060006000000" + "1C",
 		},
 		{
-			name: "State 8: COMPUTE CRYPTOGRAPHIC CHECKSUM answered 6985: End Application, STATUS BYTES (C-2 State 8)", profile: emvtest.MastercardMagStripe,
+			name: "State 13: COMPUTE CRYPTOGRAPHIC CHECKSUM answered 6985: End Application, STATUS BYTES (C-2 State 13)", profile: emvtest.MastercardMagStripe,
 			knobs: func(c *emvtest.Card) {
 				c.Inject(emvtest.Fault{Match: emvtest.OnINS(emvtest.InsComputeCryptographicChecksum), SW: 0x6985})
 			},
@@ -220,23 +226,23 @@ func TestMagstripeScenarios(t *testing.T) {
 			cmds: msCmds(2000, msCCC(udol2000)), discr: "9F42020840DF8115060003006985" + "1C",
 		},
 		{
-			name: "State 8: the CCC response without CVC3 (Track2) 9F61: End Application, CARD DATA MISSING (C-2 State 8)", profile: emvtest.MastercardMagStripe,
+			name: "State 13: the CCC response without CVC3 (Track2) 9F61: End Application, CARD DATA MISSING (C-2 State 13)", profile: emvtest.MastercardMagStripe,
 			knobs: func(c *emvtest.Card) {
 				c.Inject(emvtest.Fault{Match: emvtest.OnINS(emvtest.InsComputeCryptographicChecksum), Corrupt: emvtest.DropTag, Tag: 0x9F61})
 			},
 			opts: tapOpts{amount: 2000, extraData: msCaps}, want: endApplication,
-			cmds: msCmds(2000, msCCC(udol2000)), discr: "9F42020840DF8115060001000000" + "1C",
+			cmds: msCmds(2000, msCCC(udol2000)), discr: "9F42020840DF8115060001000000" + "1C", readOK: true,
 		},
 		{
-			name: "State 8: the CCC response with an ATC of 3 bytes: End Application, CARD DATA ERROR (C-2 State 8)", profile: emvtest.MastercardMagStripe,
+			name: "State 13: the CCC response with an ATC of 3 bytes: End Application, CARD DATA ERROR (C-2 State 13)", profile: emvtest.MastercardMagStripe,
 			knobs: func(c *emvtest.Card) {
 				c.Inject(emvtest.Fault{Match: emvtest.OnINS(emvtest.InsComputeCryptographicChecksum), Corrupt: emvtest.ReplaceValue, Tag: 0x9F36, Value: h("000041")})
 			},
 			opts: tapOpts{amount: 2000, extraData: msCaps}, want: endApplication,
-			cmds: msCmds(2000, msCCC(udol2000)), discr: "9F42020840DF8115060006000000" + "1C",
+			cmds: msCmds(2000, msCCC(udol2000)), discr: "9F42020840DF8115060006000000" + "1C", readOK: true,
 		},
 		{
-			name: "State 8: the CCC response a truncated TLV: End Application, PARSING ERROR (C-2 State 8)", profile: emvtest.MastercardMagStripe,
+			name: "State 13: the CCC response a truncated TLV: End Application, PARSING ERROR (C-2 State 13)", profile: emvtest.MastercardMagStripe,
 			knobs: func(c *emvtest.Card) {
 				c.Inject(emvtest.Fault{Match: emvtest.OnINS(emvtest.InsComputeCryptographicChecksum), Corrupt: emvtest.BreakTLV})
 			},
@@ -244,7 +250,7 @@ func TestMagstripeScenarios(t *testing.T) {
 			cmds: msCmds(2000, msCCC(udol2000)), discr: "9F42020840DF8115060004000000" + "1C",
 		},
 		{
-			name: "State 8: the CCC response in template 80: End Application, PARSING ERROR (C-2 State 8)", profile: emvtest.MastercardMagStripe,
+			name: "State 13: the CCC response in template 80: End Application, PARSING ERROR (C-2 State 13)", profile: emvtest.MastercardMagStripe,
 			knobs: func(c *emvtest.Card) {
 				c.Inject(emvtest.Fault{Match: emvtest.OnINS(emvtest.InsComputeCryptographicChecksum), Corrupt: emvtest.ReplaceData, Value: h("80049F610200")})
 			},
@@ -278,10 +284,11 @@ func TestMagstripeScenarios(t *testing.T) {
 			assert.Equal(t, sc.cmds, cmds)
 			assert.Equal(t, stripSpaces(sc.record), hexs(out.DataRecord), "Data Record")
 			assert.Equal(t, stripSpaces(sc.discr), hexs(out.DiscretionaryData), "Discretionary Data")
-			// State 8: the card may leave once CCC has answered (Card Read
-			// Successfully); an error exit shows only its outcome's message.
+			// State 13: the card may leave once the CCC response parses (Card
+			// Read Successfully, S13.12); an earlier error exit shows only
+			// its outcome's message.
 			var ui []contactless.UIRequest
-			if sc.want.status == contactless.StatusOnlineRequest {
+			if sc.want.status == contactless.StatusOnlineRequest || sc.readOK {
 				ui = []contactless.UIRequest{{Message: contactless.MsgClearDisplay, Status: contactless.UICardReadSuccessfully, LanguagePreference: "en"}}
 			}
 			assert.Equal(t, ui, tp.ui)
@@ -289,7 +296,7 @@ func TestMagstripeScenarios(t *testing.T) {
 	}
 }
 
-// Book C-2 State 8: a card that leaves the field during COMPUTE
+// Book C-2 State 13: a card that leaves the field during COMPUTE
 // CRYPTOGRAPHIC CHECKSUM ends the kernel with the link's error (mag-stripe
 // mode logs no torn transaction, even with a torn log), after the four
 // commands; the Entry Point then asks for a new tap.

@@ -60,7 +60,8 @@ func (c *msVectorCard) Transmit(_ context.Context, cmd []byte) ([]byte, error) {
 // into the discretionary data 9000990000000: 668 at PCVC3's bits 3-1, the
 // UN's 893 at PUNATC's three lowest 1 bits (bits 5-7, value 0070), the
 // ATC's 017 at its three highest (bits 10-12, 0E00), nUN in the last
-// digit: 9017998936683. The outcome is Online Request, No CVM (15.00 is
+// digit: 9017998936683 (the DD Card (Track2) keeps the card's
+// 9000990000000, Book C-2 S7.23). The outcome is Online Request, No CVM (15.00 is
 // below the Reader CVM Required Limit of 20.00 configured here).
 func TestVectorMockMscMagstripeMode(t *testing.T) {
 	raw, err := os.ReadFile("testdata/mock_msc_ms_mode.json")
@@ -110,6 +111,6 @@ func TestVectorMockMscMagstripeMode(t *testing.T) {
 
 	assert.Equal(t, "Online Request, CVM No CVM, UI on outcome [Authorising Please Wait, Not Ready, language endefr], Data Record, Discretionary Data", out.Parameters.String())
 	assert.Equal(t, "9F6B135413339000001513D49121019017998936683F"+"500A4D617374657243617264"+"8407A0000000041010"+"9F110101", hexs(out.DataRecord))
-	assert.Equal(t, "DF8115060000000000FF"+"DF812B079017998936683F", hexs(out.DiscretionaryData))
+	assert.Equal(t, "DF8115060000000000FF"+"DF812B079000990000000F", hexs(out.DiscretionaryData))
 	assert.Len(t, ui, 1)
 }
