@@ -276,6 +276,10 @@ func (s *transactionState) dolValue(t tlv.Tag) ([]byte, bool) {
 		if s.ms != nil {
 			return s.ms.unNum[:], true
 		}
+	case tagMobileSupportInd:
+		if s.ms != nil {
+			return []byte{s.ms.msi}, true
+		}
 	}
 	if v, ok := s.card.get(t); ok {
 		return v, true

@@ -36,6 +36,7 @@ const (
 	tagDefaultUDOL       tlv.Tag = 0xDF811A
 	tagDDCardTrack1      tlv.Tag = 0xDF812A
 	tagDDCardTrack2      tlv.Tag = 0xDF812B
+	tagMobileSupportInd  tlv.Tag = 0x9F7E
 	tagApplicationTxCntr tlv.Tag = 0x9F36
 )
 
@@ -52,7 +53,12 @@ type magstripe struct {
 	track1   bool
 	t1, t2   trackDigits // the tracks with CVC3, UN and ATC placed
 	dd1, dd2 []byte      // DD Card (Track1) and (Track2), as read
+	msi      byte        // Mobile Support Indicator 9F7E
+	odCVM    bool        // on-device CVM required (S78.20)
 }
+
+// Mobile Support Indicator (9F7E) byte 1 (Book C-2 Annex A).
+const msiODCVMRequired = 0x02 // b2: OD-CVM required
 
 // trackDigits is one track's characters (track 2: one digit a nibble;
 // track 1: one ASCII byte a character) and where its discretionary data
@@ -126,10 +132,18 @@ func waitingForMagstripeReadRecordResponse(s *transactionState, sig signal) stat
 //   - the UDOL (9F69), else the Default UDOL (DF811A, default 9F6A04),
 //     built from the kernel's data; a UDOL that cannot be used is L2 CARD
 //     DATA ERROR;
+//   - the Mobile Support Indicator (9F7E) the UDOL may ask for: the
+//     terminal's (reading: 00 without one), with "OD-CVM required" (b2)
+//     when card (AIP byte 1 b2) and reader (Kernel Configuration b6)
+//     support on-device cardholder verification and the amount is above
+//     the Reader CVM Required Limit; the CVM is then Confirmation Code
+//     Verified (S78.18 to S78.20);
 //   - COMPUTE CRYPTOGRAPHIC CHECKSUM with the UDOL related data, then
-//     State 13 (S78.17). The on-device CVM branch (S78.18 to S78.20, State
-//     14) is not implemented: this kernel sends the same command with the
-//     Mobile Support Indicator (9F7E) as the terminal gives it.
+//     State 13 (S78.17). Reading: with on-device CVM required the book
+//     waits in State 14 (Waiting for CCC Response 2); this kernel answers
+//     that response as State 13 does, the CVM decided before the command,
+//     and does not read the POS Cardholder Interaction Information (DF4B)
+//     of a phone asking for a second tap.
 func statesSevenEightCommonProcessing(s *transactionState) stateFn {
 	c := &s.card
 	ms := s.ms
@@ -172,6 +186,13 @@ func statesSevenEightCommonProcessing(s *transactionState) stateFn {
 	if limit != nil && s.amount() > *limit {
 		s.errInd.l2 = l2MaxLimitExceeded
 		return s.done(s.selectNext())
+	}
+	if v, ok := s.terminal(tagMobileSupportInd); ok && len(v) == 1 {
+		ms.msi = v[0]
+	}
+	if s.onDeviceCVM() && s.cvmRequired() {
+		ms.msi |= msiODCVMRequired
+		ms.odCVM = true
 	}
 	n := binary.BigEndian.Uint32(s.un[:]) % pow10(ms.nUN)
 	for i := 3; i >= 0; i-- {
@@ -424,12 +445,16 @@ func (td *trackDigits) discretionary() []byte {
 }
 
 // magstripeCVM is the CVM of a mag-stripe transaction (Book C-2 S13.24
-// to S13.26):
+// to S13.26): Confirmation Code Verified when on-device CVM was required
+// (S78.20), else
 // above the Reader CVM Required Limit the Mag-stripe CVM Capability – CVM
 // Required (DF811E), else the Mag-stripe CVM Capability – No CVM Required
 // (DF812C), both in bits 8-5: 0 No CVM, 1 Obtain Signature, 2 Online PIN,
 // F N/A. Reading: another value is not a CVM this kernel knows, N/A.
 func (s *transactionState) magstripeCVM() contactless.CVM {
+	if s.ms.odCVM {
+		return contactless.CVMConfirmationCodeVerified
+	}
 	capab := s.cfg.MagstripeCVMCapabilityNoCVMRequired
 	if s.cvmRequired() {
 		capab = s.cfg.MagstripeCVMCapabilityCVMRequired

@@ -18,6 +18,7 @@ var (
 	msOnlineNoCVM = expect{status: contactless.StatusOnlineRequest, cvm: contactless.CVMNoCVM, msg: contactless.MsgAuthorisingPleaseWait, data: true}
 	msOnlinePIN   = expect{status: contactless.StatusOnlineRequest, cvm: contactless.CVMOnlinePIN, msg: contactless.MsgAuthorisingPleaseWait, data: true}
 	msOnlineSign  = expect{status: contactless.StatusOnlineRequest, cvm: contactless.CVMObtainSignature, msg: contactless.MsgAuthorisingPleaseWait, receipt: true, data: true}
+	msOnlineCCV   = expect{status: contactless.StatusOnlineRequest, cvm: contactless.CVMConfirmationCodeVerified, msg: contactless.MsgAuthorisingPleaseWait, data: true}
 	msOnlineNA    = expect{status: contactless.StatusOnlineRequest, cvm: contactless.CVMNA, msg: contactless.MsgAuthorisingPleaseWait, data: true}
 )
 
@@ -94,6 +95,10 @@ func TestMagstripeScenarios(t *testing.T) {
 		ddCards  = "DF812A12303030303030303030303030303030303030DF812B06000000000000" // as the card returned them
 		discrOK  = "9F42020840DF8115060000000000FF" + ddCards
 		udol2000 = msUN + "000000002000 0840"
+		// The phone's tracks: the same UN and ATC, its own CVC3 (Track2)
+		// digits 313 and (Track1) 418 (its key derives from its PAN).
+		phoneRecord = "563B42353431333333303038393031303039355E4D41475354524950452F50484F4E455E33303132323031303030303030343138303635353430323035" +
+			"9F6B125413330089010095D3012201065543130205" + "50104D4153544552434152442050484F4E45" + "9F120A4D6173746572636172648407A0000000041010"
 	)
 	list := []msScenario{
 		{
@@ -256,6 +261,24 @@ func TestMagstripeScenarios(t *testing.T) {
 			},
 			opts: tapOpts{amount: 2000, extraData: msCaps}, want: endApplication,
 			cmds: msCmds(2000, msCCC(udol2000)), discr: "9F42020840DF8115060004000000" + "1C",
+		},
+		{
+			name: "mag-stripe mode, phone: on-device CVM above the CVM Required Limit: Mobile Support Indicator OD-CVM required (02) in the UDOL data, CVM Confirmation Code Verified (C-2 S78.18 to S78.20)", profile: emvtest.MastercardMagStripePhone,
+			opts: tapOpts{amount: 6000, extraData: msCaps}, want: msOnlineCCV,
+			cmds:   msCmds(6000, msCCC(msUN+"02 000000006000 0840")),
+			record: phoneRecord, discr: discrOK,
+		},
+		{
+			name: "mag-stripe mode, phone: up to the CVM Required Limit: Mobile Support Indicator 00, No CVM (C-2 S78.18, S78.19)", profile: emvtest.MastercardMagStripePhone,
+			opts: tapOpts{amount: 2000, extraData: msCaps}, want: msOnlineNoCVM,
+			cmds:   msCmds(2000, msCCC(msUN+"00 000000002000 0840")),
+			record: phoneRecord, discr: discrOK,
+		},
+		{
+			name: "mag-stripe mode, phone: the reader without on-device CVM (Kernel Configuration b6 0): Mobile Support Indicator 00, Mag-stripe CVM Capability – CVM Required, Online PIN (C-2 S78.18)", profile: emvtest.MastercardMagStripePhone,
+			opts: tapOpts{amount: 6000, extraData: msCaps + "DF811B0110"}, want: msOnlinePIN,
+			cmds:   msCmds(6000, msCCC(msUN+"00 000000006000 0840")),
+			record: phoneRecord, discr: discrOK,
 		},
 	}
 	for _, sc := range list {

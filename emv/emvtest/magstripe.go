@@ -171,4 +171,25 @@ func MastercardMagStripe() *Profile {
 	return mastercardProfile("mastercard-magstripe", "contactless Mastercard in mag-stripe mode (Kernel 2, AIP 0000): Track 1 and Track 2 Data, COMPUTE CRYPTOGRAPHIC CHECKSUM with CVC3 from the card's key", "5413330089010087", a)
 }
 
-func init() { builtin["mastercard-magstripe"] = MastercardMagStripe }
+// MastercardMagStripePhone is a phone with a Mastercard in mag-stripe mode:
+// as [MastercardMagStripe], with on-device cardholder verification (AIP
+// 0200) and the Mobile Support Indicator in its UDOL (9F6A04 9F7E01 9F0206
+// 5F2A02).
+func MastercardMagStripePhone() *Profile {
+	p := MastercardMagStripe()
+	p.Name = "mastercard-magstripe-phone"
+	p.Description = "phone with a Mastercard in mag-stripe mode (Kernel 2, AIP 0200): on-device cardholder verification, the Mobile Support Indicator in the UDOL"
+	p.PAN = "5413330089010095"
+	a := &p.Applications[0]
+	a.Label = "MASTERCARD PHONE"
+	a.AIP = mustHex("0200")
+	a.MagStripe.Track2 = mustHex("5413330089010095D3012201000000000000")
+	a.MagStripe.Track1 = "B5413330089010095^MAGSTRIPE/PHONE^3012201000000000000000000"
+	a.MagStripe.UDOL = mustHex("9F6A049F7E019F02065F2A02")
+	return p
+}
+
+func init() {
+	builtin["mastercard-magstripe"] = MastercardMagStripe
+	builtin["mastercard-magstripe-phone"] = MastercardMagStripePhone
+}
