@@ -102,9 +102,8 @@ const (
 // Book C-2's default value where Annex A gives one.
 type TerminalConfig struct {
 	// KernelConfiguration is DF811B byte 1 (the KernelConfig bits).
-	// Default 30: both modes allowed (this kernel implements EMV mode
-	// only), on-device cardholder verification and relay resistance
-	// supported.
+	// Default 30: both modes allowed, on-device cardholder verification
+	// and relay resistance supported.
 	KernelConfiguration byte
 	// KernelID is DF810C; it must be 02 (default 02).
 	KernelID byte
@@ -120,9 +119,14 @@ type TerminalConfig struct {
 	// package's reading, since Annex A gives none.
 	CVMCapabilityCVMRequired, CVMCapabilityNoCVMRequired byte
 	// MagstripeCVMCapabilityCVMRequired (DF811E) and
-	// MagstripeCVMCapabilityNoCVMRequired (DF812C): kept for mag-stripe
-	// mode, which this kernel does not implement. Defaults F0 (N/A).
+	// MagstripeCVMCapabilityNoCVMRequired (DF812C) are the CVM of a
+	// mag-stripe mode transaction above and up to the Reader CVM Required
+	// Limit, in bits 8-5 (0 No CVM, 1 Obtain Signature, 2 Online PIN, F
+	// N/A). Defaults F0 (N/A).
 	MagstripeCVMCapabilityCVMRequired, MagstripeCVMCapabilityNoCVMRequired byte
+	// DefaultUDOL (DF811A) is the UDOL of a mag-stripe card that has none
+	// (9F69); it must be a DOL. Default 9F6A04 (Annex A).
+	DefaultUDOL []byte
 	// SecurityCapability (DF811F) is Terminal Capabilities byte 3 (08:
 	// CDA). Default 08.
 	SecurityCapability byte
@@ -185,6 +189,7 @@ func ParseTerminalConfig(data []byte, cc *contactless.CombinationConfig) (Termin
 		MagstripeCVMCapabilityCVMRequired:   0xF0,
 		MagstripeCVMCapabilityNoCVMRequired: 0xF0,
 		SecurityCapability:                  0x08,
+		DefaultUDOL:                         defaultUDOL,
 		MaxLifetimeOfTornTransactionLog:     300,
 		MessageHoldTime:                     13,
 		MinGracePeriod:                      0x0014,
@@ -226,6 +231,12 @@ func ParseTerminalConfig(data []byte, cc *contactless.CombinationConfig) (Termin
 			err = one(t, v, &c.MagstripeCVMCapabilityCVMRequired)
 		case tagMagstripeCVMNoCVMRequired:
 			err = one(t, v, &c.MagstripeCVMCapabilityNoCVMRequired)
+		case tagDefaultUDOL:
+			if _, derr := tlv.ParseDOL(v); derr != nil || len(v) == 0 {
+				err = &ConfigError{t, "not a DOL"}
+			} else {
+				c.DefaultUDOL = v
+			}
 		case tagSecurityCapability:
 			err = one(t, v, &c.SecurityCapability)
 		case tagCardDataInputCapability:

@@ -33,6 +33,7 @@ func TestTerminalConfigFromFile(t *testing.T) {
 		MagstripeCVMCapabilityCVMRequired:   0x10,
 		MagstripeCVMCapabilityNoCVMRequired: 0x00,
 		SecurityCapability:                  0x08,
+		DefaultUDOL:                         []byte{0x9F, 0x6A, 0x04},
 		CardDataInputCapability:             0xE0,
 		ReaderContactlessFloorLimit:         u64(10000),
 		ReaderLimitNoOnDeviceCVM:            u64(30000),

@@ -41,14 +41,27 @@
 // transaction. Records older than the Max Lifetime (DF811C), pushed out of
 // a full log or unreadable go to [Config.TornRecordLost].
 //
+// # Mag-stripe mode
+//
+// A card whose AIP does not offer EMV mode, or a reader whose Kernel
+// Configuration (DF811B) forbids it, goes to mag-stripe mode, unless the
+// Kernel Configuration forbids that too (End Application, MAGSTRIPE NOT
+// SUPPORTED): the records of the whole AFL (State 7), then the mag-stripe
+// checks and the UDOL (S78), COMPUTE CRYPTOGRAPHIC CHECKSUM (State 13), and
+// Online Request with Track 2 Data (and Track 1 Data) carrying CVC3, the
+// Unpredictable Number (Numeric) and the ATC where the card's bitmaps
+// (PCVC3, PUNATC, NATC) put them:
+//
+//	waitingForMagstripeReadRecordResponse             State 7
+//	  statesSevenEightCommonProcessing                the S78 procedure
+//	waitingForCCCResponse1                            State 13
+//
 // # What is not here
 //
-// Mag-stripe mode (UDOL, COMPUTE CRYPTOGRAPHIC CHECKSUM), Data Exchange
-// (DEK and DET signals), balance reading and Integrated Data Storage are
-// not implemented: this kernel behaves as one whose Kernel Configuration
-// (DF811B) says mag-stripe mode is not supported, and a card that offers
-// only mag-stripe mode ends the application with the error MAGSTRIPE NOT
-// SUPPORTED.
+// Data Exchange (DEK and DET signals), balance reading, Integrated Data
+// Storage and on-device cardholder verification in mag-stripe mode (the
+// Mobile Support Indicator 9F7E is the terminal's, or zero) are not
+// implemented.
 //
 // # Data Record and Discretionary Data
 //

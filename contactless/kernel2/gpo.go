@@ -33,7 +33,8 @@ var magstripeAFLEntry = [4]byte{0x08, 0x01, 0x01, 0x00}
 //     AIP other than 2 bytes or an AFL not a multiple of 4: L2 CARD DATA
 //     ERROR;
 //   - an AIP without EMV mode (byte 2 b8) or a Kernel Configuration
-//     without it: mag-stripe mode, which this kernel does not implement: End
+//     without it: mag-stripe mode (State 7, see startMagstripeMode), unless
+//     the Kernel Configuration forbids mag-stripe mode too (b8): End
 //     Application, L2 MAGSTRIPE NOT SUPPORTED.
 //
 // In EMV mode the Active AFL is the AFL without a first entry 08010100
@@ -85,8 +86,11 @@ func waitingForGPOResponse(s *transactionState, sig signal) stateFn {
 		return s.done(s.endApplication())
 	}
 	if aip[1]&aip2EMVMode == 0 || s.cfg.KernelConfiguration&KernelConfigEMVNotSupported != 0 {
-		s.errInd.l2 = l2MagstripeNotSupported
-		return s.done(s.endApplication())
+		if s.cfg.KernelConfiguration&KernelConfigMagstripeNotSupported != 0 {
+			s.errInd.l2 = l2MagstripeNotSupported
+			return s.done(s.endApplication())
+		}
+		return s.startMagstripeMode(afl)
 	}
 	s.afl = afl
 	if len(afl) >= 4 && [4]byte(afl[:4]) == magstripeAFLEntry && s.cfg.KernelConfiguration&KernelConfigMagstripeNotSupported == 0 {

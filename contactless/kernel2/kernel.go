@@ -97,6 +97,9 @@ type transactionState struct {
 
 	genACP1 byte // the GENERATE AC Reference Control Parameter sent
 
+	// Mag-stripe mode (States 7 and 8); nil in EMV mode.
+	ms *magstripe
+
 	// Torn transaction recovery.
 	torn        *tornState // the torn transaction RECOVER AC asks for
 	tornRec     TornRecord // its record in the log
@@ -269,6 +272,14 @@ func (s *transactionState) dolValue(t tlv.Tag) ([]byte, bool) {
 		return s.caps[:], true
 	case tagTerminalRREntropy:
 		return s.rrp.terminalEntropy[:], s.rrp.performed
+	case tagUNNumeric:
+		if s.ms != nil {
+			return s.ms.unNum[:], true
+		}
+	case tagMobileSupportInd:
+		if s.ms != nil {
+			return []byte{s.ms.msi}, true
+		}
 	}
 	if v, ok := s.card.get(t); ok {
 		return v, true

@@ -58,6 +58,13 @@ func (s *transactionState) readFirstRecord() stateFn {
 //
 // After the last record, the common processing of States 4, 5 and 6.
 func waitingForEMVReadRecordResponse(s *transactionState, sig signal) stateFn {
+	return s.recordResponse(sig, waitingForEMVReadRecordResponse, statesFourFiveSixCommonProcessing)
+}
+
+// recordResponse reads one record's response in State 4 or State 7: the
+// next record is read in the same state, and after the last one the state's
+// common processing runs.
+func (s *transactionState) recordResponse(sig signal, same stateFn, last func(*transactionState) stateFn) stateFn {
 	if sig.err != nil {
 		return s.linkFailed(sig.err)
 	}
@@ -88,10 +95,10 @@ func waitingForEMVReadRecordResponse(s *transactionState, sig signal) stateFn {
 	} else {
 		s.aflPos += 4
 		if s.aflPos >= len(s.afl) {
-			return statesFourFiveSixCommonProcessing(s)
+			return last(s)
 		}
 		s.rec = s.afl[s.aflPos+1]
 	}
 	s.send(apdu.ReadRecord(s.afl[s.aflPos]>>3, s.rec))
-	return waitingForEMVReadRecordResponse
+	return same
 }

@@ -214,12 +214,12 @@ func TestScenarios(t *testing.T) {
 		{
 			name: "State 3: AIP without EMV mode: End Application, MAGSTRIPE NOT SUPPORTED", profile: emvtest.MastercardOffline,
 			tweak: func(p *emvtest.Profile) { p.Applications[0].AIP = h("1901") },
-			opts:  tapOpts{amount: 2000}, want: endApplication, errInd: endErr(l2MagstripeNotSupported),
+			opts:  tapOpts{amount: 2000, extraData: "DF811B01B0"}, want: endApplication, errInd: endErr(l2MagstripeNotSupported),
 			cmds: []string{cGPO},
 		},
 		{
 			name: "State 3: Kernel Configuration without EMV mode: End Application, MAGSTRIPE NOT SUPPORTED", profile: emvtest.MastercardOffline,
-			opts: tapOpts{amount: 2000, extraData: "DF811B0170"}, want: endApplication, errInd: endErr(l2MagstripeNotSupported),
+			opts: tapOpts{amount: 2000, extraData: "DF811B01F0"}, want: endApplication, errInd: endErr(l2MagstripeNotSupported),
 			cmds: []string{cGPO},
 		},
 		{

@@ -187,7 +187,7 @@ func (c *Card) getResponse(cmd apdu.Command) apdu.Response {
 func (c *Card) dispatch(cmd apdu.Command) apdu.Response {
 	want := byte(0x00)
 	switch cmd.INS {
-	case apdu.InsGetProcessingOptions, apdu.InsGenerateAC, apdu.InsGetData, InsExchangeRelayResistanceData, InsRecoverAC:
+	case apdu.InsGetProcessingOptions, apdu.InsGenerateAC, apdu.InsGetData, InsExchangeRelayResistanceData, InsRecoverAC, InsComputeCryptographicChecksum:
 		want = 0x80
 	case apdu.InsApplicationBlock, apdu.InsApplicationUnblock, apdu.InsCardBlock,
 		apdu.InsPINChangeUnblock, apdu.InsPutData, apdu.InsUpdateRecord:
@@ -226,6 +226,8 @@ func (c *Card) dispatch(cmd apdu.Command) apdu.Response {
 		return c.exchangeRelayResistanceData(a, cmd)
 	case InsRecoverAC:
 		return c.recoverAC(a, cmd)
+	case InsComputeCryptographicChecksum:
+		return c.computeCryptographicChecksum(a, cmd)
 	case apdu.InsInternalAuthenticate:
 		return c.internalAuthenticate(a, cmd)
 	case apdu.InsVerify:

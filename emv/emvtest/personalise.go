@@ -203,12 +203,15 @@ func personalise(p *Profile, a *Application) (*persoApp, error) {
 			objs = append(objs, tlv.AppendTLV(nil, t, v))
 		}
 	}
-	if a.QVSDC == nil {
+	switch {
+	case a.MagStripe != nil:
+		add(1, 1, false, a.MagStripe.record())
+	case a.QVSDC == nil:
 		var r1 []byte
 		r1 = tlv.AppendTLV(r1, 0x57, p.Track2)
 		r1 = tlv.AppendTLV(r1, 0x5F20, []byte(p.CardholderName))
 		add(1, 1, true, r1)
-	} else {
+	default:
 		put(0x5F20, []byte(p.CardholderName))
 	}
 

@@ -312,6 +312,10 @@ type Application struct {
 	// AC with the DRDOL related data of the last GENERATE AC answers that
 	// GENERATE AC's response again. nil: no 9F51 and no RECOVER AC (6D00).
 	DRDOL Hex `json:"drdol,omitempty"`
+	// MagStripe makes the application a Mastercard one in mag-stripe mode
+	// (Book C-2): the mag-stripe record and COMPUTE CRYPTOGRAPHIC CHECKSUM;
+	// nil: no mag-stripe data and the command is not supported (6D00).
+	MagStripe *MagStripe `json:"magstripe,omitempty"`
 }
 
 // IssuerDataObject is one primitive data object the issuer may update.
@@ -599,6 +603,9 @@ func (p *Profile) Validate() error {
 		}
 		if err := a.RelayResistance.validate(); err != nil {
 			return bad("%s.relay_resistance: %v", where, err)
+		}
+		if err := a.MagStripe.validate(); err != nil {
+			return bad("%s.magstripe: %v", where, err)
 		}
 		if len(a.KernelIdentifier) > 8 || len(a.ExtendedSelection) > 11 {
 			return bad("%s: kernel_identifier at most 8 bytes, extended_selection at most 11", where)
