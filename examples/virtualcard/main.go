@@ -142,9 +142,11 @@ func serve(ctx context.Context, addr string, card *emvtest.Card, out io.Writer, 
 func traceExchanges(ctx context.Context, card *emvtest.Card, out io.Writer) func() {
 	done := make(chan struct{})
 	finished := make(chan struct{})
+	// Counted before the goroutine starts: the reader may send its
+	// first command before the goroutine first runs.
+	seen := len(card.Exchanges())
 	go func() {
 		defer close(finished)
-		seen := len(card.Exchanges())
 		flush := func() {
 			ex := card.Exchanges()
 			for _, e := range ex[min(seen, len(ex)):] {
