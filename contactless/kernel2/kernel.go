@@ -97,6 +97,12 @@ type transactionState struct {
 
 	genACP1 byte // the GENERATE AC Reference Control Parameter sent
 
+	// Balance reading (States 16 and 17): the Offline Accumulator Balance
+	// read before and after GENERATE AC, and the template (77 or 80) of the
+	// GENERATE AC response State 17 goes on with.
+	balanceBefore, balanceAfter []byte
+	genACTemplate               tlv.Tag
+
 	// Mag-stripe mode (States 7 and 8); nil in EMV mode.
 	ms *magstripe
 
