@@ -4,11 +4,37 @@ import (
 	"bytes"
 	"context"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/emvkit/emvkit/contactless"
+	"github.com/emvkit/emvkit/contactless/kernel2"
 )
+
+// steadyKernel2 gives the terminal, for the test, a Kernel 2 whose relay
+// resistance clock advances 6.2 ms per reading, the virtual card's answer
+// time (relay_resistance.answer_us): each exchange measures 6.2 ms
+// whatever the load of the machine, so the relay resistance protocol is
+// performed at the first EXCHANGE RELAY RESISTANCE DATA and the output is
+// exact. The command itself measures on the wall clock, as a reader does.
+func steadyKernel2(t *testing.T) {
+	t.Helper()
+	var mu sync.Mutex
+	now := time.Date(2026, 1, 2, 10, 30, 0, 0, time.UTC)
+	clock := func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		now = now.Add(6200 * time.Microsecond)
+		return now
+	}
+	old := kernels[contactless.Kernel2]
+	kernels[contactless.Kernel2] = kernel2.New(kernel2.Config{Clock: clock})
+	t.Cleanup(func() { kernels[contactless.Kernel2] = old })
+}
 
 // A tap of the virtual Mastercard through Kernel 2 with the default
 // reader configuration (termkit.DemoContactlessConfig: A0000000041010 by
@@ -17,6 +43,7 @@ import (
 // CDA, Book C-2 State 3R1/Prepare Generate AC), approved offline below
 // the floor limit of 50.00 with No CVM below the CVM Required Limit.
 func TestTapKernel2Offline(t *testing.T) {
+	steadyKernel2(t)
 	var out, errOut bytes.Buffer
 	require.NoError(t, run(context.Background(), []string{"-card", "mastercard-offline"}, strings.NewReader(""), &out, &errOut), errOut.String())
 	head, trace, ok := strings.Cut(out.String(), "\ntrace (9 commands):\n")
@@ -53,6 +80,7 @@ TVR:          0000000002
 // captured (Book C-2 Procedure CVM Selection), and the virtual issuer
 // approves the ARQC of the Data Record.
 func TestTapKernel2Online(t *testing.T) {
+	steadyKernel2(t)
 	var out, errOut bytes.Buffer
 	require.NoError(t, run(context.Background(), []string{"-card", "mastercard-online", "-amount", "60.00"}, strings.NewReader(""), &out, &errOut), errOut.String())
 	head, trace, ok := strings.Cut(out.String(), "\ntrace (9 commands):\n")
