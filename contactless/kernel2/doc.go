@@ -71,7 +71,9 @@
 //
 // # What is not here
 //
-// Data Exchange (DEK and DET signals), Integrated Data
+// Data exchange beyond one DEK and DET after record reading (see
+// [DataExchange]: no Tags To Write, no DEK in State 1 for PDOL data, no
+// GET DATA for Tags To Read the records did not give), Integrated Data
 // Storage and on-device cardholder verification in mag-stripe mode (the
 // Mobile Support Indicator 9F7E is the terminal's, or zero) are not
 // implemented.

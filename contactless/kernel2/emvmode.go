@@ -79,6 +79,7 @@ func statesFourFiveSixCommonProcessing(s *transactionState) stateFn {
 		return s.done(s.endApplication())
 	}
 	s.cdol1 = d
+	s.dataExchange()
 	if !s.prepareCDA() {
 		s.errInd.l2 = l2CardDataError
 		return s.done(s.endApplication())

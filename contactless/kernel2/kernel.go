@@ -103,6 +103,10 @@ type transactionState struct {
 	balanceBefore, balanceAfter []byte
 	genACTemplate               tlv.Tag
 
+	// det is the terminal's answer to data exchange (DET), ahead of the
+	// terminal data.
+	det []tagValue
+
 	// Mag-stripe mode (States 7 and 8); nil in EMV mode.
 	ms *magstripe
 
@@ -251,8 +255,14 @@ func (s *transactionState) indexTerminalData() {
 	}
 }
 
-// terminal finds a terminal data object: the first with the tag.
+// terminal finds a terminal data object: the DET data of data exchange
+// first, then the first with the tag.
 func (s *transactionState) terminal(t tlv.Tag) ([]byte, bool) {
+	for _, tv := range s.det {
+		if tv.t == t {
+			return tv.v, true
+		}
+	}
 	for _, tv := range s.term[:s.nterm] {
 		if tv.t == t {
 			return tv.v, true
