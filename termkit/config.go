@@ -49,7 +49,12 @@ func DemoConfig() *emv.Config {
 // terminal when no configuration file is given: the terminal data of
 // [DemoConfig] and the Visa applications (A0000000031010, A0000000032010)
 // by Kernel 3 with TTQ 3600C000 (qVSDC, online PIN, signature; issuer
-// update processing and consumer device CVM supported). Limits in cents,
+// update processing and consumer device CVM supported), and Mastercard
+// (A0000000041010) by Kernel 2 with Application Version 0002 and the
+// Kernel 2 terminal data of Book C-2 Annex A at their defaults but for
+// the CVM Capability – CVM Required DF8118 60 (online PIN and signature,
+// the CVMs of the Visa TTQ; the book's default 00 would leave a tap above
+// the CVM Required Limit without a CVM). Limits in cents,
 // as in testdata/terminals/test-bench.json: no contactless transaction of
 // 1000.00 or more, online above 50.00, a CVM from 50.00; a zero amount is
 // allowed. It trusts no CA key: add a virtual card's with [TrustCardKeys].
@@ -66,6 +71,9 @@ func DemoContactlessConfig() *contactless.Config {
 			TTQ:                               []byte{0x36, 0x00, 0xC0, 0x00},
 		}
 	}
+	mastercard := visa([]byte{0xA0, 0x00, 0x00, 0x00, 0x04, 0x10, 0x10})
+	mastercard.Kernel, mastercard.ApplicationVersion, mastercard.TTQ = contactless.Kernel2, []byte{0x00, 0x02}, nil
+	mastercard.KernelData = []byte{0xDF, 0x81, 0x18, 0x01, 0x60} // CVM Capability – CVM Required (Book C-2 Annex A)
 	return &contactless.Config{
 		Country: c.Country, Currency: c.Currency, CurrencyExponent: c.CurrencyExponent,
 		MerchantCategory: c.MerchantCategory, MerchantID: c.MerchantID,
@@ -73,6 +81,7 @@ func DemoContactlessConfig() *contactless.Config {
 		Combinations: []contactless.CombinationConfig{
 			visa([]byte{0xA0, 0x00, 0x00, 0x00, 0x03, 0x10, 0x10}),
 			visa([]byte{0xA0, 0x00, 0x00, 0x00, 0x03, 0x20, 0x10}),
+			mastercard,
 		},
 	}
 }

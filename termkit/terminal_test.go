@@ -161,10 +161,21 @@ func TestPINPad(t *testing.T) {
 func TestDemoContactlessConfig(t *testing.T) {
 	c := DemoContactlessConfig()
 	require.NoError(t, c.Validate())
-	require.Len(t, c.Combinations, 2)
-	for _, cc := range c.Combinations {
-		assert.Equal(t, contactless.Kernel3, cc.Kernel)
-		assert.Equal(t, []byte{0x36, 0x00, 0xC0, 0x00}, cc.TTQ)
+	require.Len(t, c.Combinations, 3)
+	for i, cc := range c.Combinations {
+		if i < 2 {
+			assert.Equal(t, contactless.Kernel3, cc.Kernel)
+			assert.Equal(t, []byte{0x36, 0x00, 0xC0, 0x00}, cc.TTQ)
+			assert.Nil(t, cc.KernelData)
+		} else {
+			// Mastercard by Kernel 2: no TTQ, CVM Capability – CVM
+			// Required DF8118 60 (Book C-2 Annex A).
+			assert.Equal(t, []byte{0xA0, 0x00, 0x00, 0x00, 0x04, 0x10, 0x10}, cc.AID)
+			assert.Equal(t, contactless.Kernel2, cc.Kernel)
+			assert.Equal(t, []byte{0x00, 0x02}, cc.ApplicationVersion)
+			assert.Nil(t, cc.TTQ)
+			assert.Equal(t, []byte{0xDF, 0x81, 0x18, 0x01, 0x60}, cc.KernelData)
+		}
 		assert.Equal(t, uint64(100000), *cc.ReaderContactlessTransactionLimit)
 		assert.Equal(t, uint64(5000), *cc.ReaderContactlessFloorLimit)
 		assert.Equal(t, uint64(5000), *cc.ReaderCVMRequiredLimit)

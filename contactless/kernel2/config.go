@@ -33,6 +33,11 @@ type Config struct {
 	// is dropped.
 	TornRecordLost func(TornRecord)
 
+	// DataExchange is the terminal's side of data exchange (the DEK and
+	// DET signals, see [DataExchange]). Nil: no exchange, the book's
+	// defaults.
+	DataExchange DataExchangeFunc
+
 	// MaxRecords bounds the records read through the AFL (Book C-2 gives no
 	// bound; a card asking for more is a card data error). Zero: 64.
 	MaxRecords int

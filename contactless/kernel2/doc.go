@@ -19,8 +19,10 @@
 //	waitingForExchangeRelayResistanceDataResponse     State R1
 //	waitingForEMVReadRecordResponse                   State 4
 //	  statesFourFiveSixCommonProcessing               the S456 procedure
+//	waitingForPreGenACBalance                         State 16
 //	waitingForRecoverACResponse                       State 10
 //	waitingForGenerateACResponse1                     State 9
+//	waitingForPostGenACBalance                        State 17
 //	  statesNineTenCommonProcessing                   the S910 procedure
 //
 // The procedures of the states are methods named after the book's
@@ -41,6 +43,17 @@
 // transaction. Records older than the Max Lifetime (DF811C), pushed out of
 // a full log or unreadable go to [Config.TornRecordLost].
 //
+// # Balance reading
+//
+// A terminal asks for the card's Offline Accumulator Balance by placing an
+// empty Balance Read Before Gen AC (DF8104) and/or Balance Read After Gen
+// AC (DF8105) in the combination's kernel data; when the card's
+// Application Capabilities Information (9F5D) sets "support for balance
+// reading", the kernel sends GET DATA 9F50 before GENERATE AC (State 16)
+// and/or after its response (State 17), and hands the balance over in the
+// Discretionary Data. A card that answers no balance leaves it out; the
+// transaction goes on.
+//
 // # Mag-stripe mode
 //
 // A card whose AIP does not offer EMV mode, or a reader whose Kernel
@@ -58,7 +71,9 @@
 //
 // # What is not here
 //
-// Data Exchange (DEK and DET signals), balance reading, Integrated Data
+// Data exchange beyond one DEK and DET after record reading (see
+// [DataExchange]: no Tags To Write, no DEK in State 1 for PDOL data, no
+// GET DATA for Tags To Read the records did not give), Integrated Data
 // Storage and on-device cardholder verification in mag-stripe mode (the
 // Mobile Support Indicator 9F7E is the terminal's, or zero) are not
 // implemented.
@@ -72,7 +87,9 @@
 // 9F12, 9F36, 9F07, 9F09, 9F27, 9F34, 84, 9F1E, 9F10, 9F33, 9F1A, 9F35,
 // 95, 57, 9F53, 5F2A, 9A, 9C, 9F37. The Discretionary Data holds the
 // Application Currency Code 9F42 when the card has one, the Third Party Data
-// 9F6E when the card sent it, and always the Error Indication DF8115; after
+// 9F6E when the card sent it, the Balance Read Before Gen AC DF8104 and
+// After Gen AC DF8105 when the kernel read them (balance reading, below),
+// and always the Error Indication DF8115; after
 // the relay resistance protocol this kernel adds the Measured Relay
 // Resistance Processing Time DF8306 and the RRP Counter DF8307, so a
 // terminal can log what it measured.

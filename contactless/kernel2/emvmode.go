@@ -51,7 +51,10 @@ const (
 //     and Terminal Action Analysis (§7.8);
 //   - a record of this card in the torn transaction log: RECOVER AC, then
 //     State 10 (S456.45 to S456.48);
-//   - otherwise Prepare Generate AC Command (§7.6) and GENERATE AC, then
+//   - otherwise, when the terminal asks for Balance Read Before Gen AC and
+//     the card supports balance reading, GET DATA 9F50 and State 16
+//     (balance.go);
+//   - then Prepare Generate AC Command (§7.6) and GENERATE AC, then
 //     State 9.
 func statesFourFiveSixCommonProcessing(s *transactionState) stateFn {
 	c := &s.card
@@ -76,6 +79,7 @@ func statesFourFiveSixCommonProcessing(s *transactionState) stateFn {
 		return s.done(s.endApplication())
 	}
 	s.cdol1 = d
+	s.dataExchange()
 	if !s.prepareCDA() {
 		s.errInd.l2 = l2CardDataError
 		return s.done(s.endApplication())
@@ -91,6 +95,13 @@ func statesFourFiveSixCommonProcessing(s *transactionState) stateFn {
 	s.terminalActionAnalysis()
 	if r, ok := s.findTornRecord(); ok {
 		return s.recoverAC(r)
+	}
+	// Reading: the balance before GENERATE AC is read for a new
+	// transaction only; RECOVER AC answers for a transaction whose
+	// GENERATE AC was already sent.
+	if s.balanceWanted(tagBalanceBeforeGenAC) {
+		s.readBalance()
+		return waitingForPreGenACBalance
 	}
 	return s.prepareGenerateACCommand()
 }

@@ -35,11 +35,13 @@ var fuzzCards = sync.OnceValue(func() []*emvtest.Card {
 	return []*emvtest.Card{
 		emvtest.NewCard(emvtest.MastercardOffline()), emvtest.NewCard(emvtest.MastercardOnline()),
 		emvtest.NewCard(emvtest.MastercardNoRRP()), emvtest.NewCard(emvtest.MastercardPhone()),
+		emvtest.NewCard(emvtest.MastercardBalance()),
 	}
 })
 
 // FuzzKernel2 runs Kernel 2 against a virtual card one of whose answers
-// (GPO, EXCHANGE RELAY RESISTANCE DATA, a record, GENERATE AC) is fuzzed:
+// (GPO, EXCHANGE RELAY RESISTANCE DATA, a record, GET DATA 9F50 of balance
+// reading, GENERATE AC) is fuzzed; the terminal asks for both balances:
 // the run never panics, ends with an outcome of Book C-2 or the
 // link's error, sends a bounded number of commands, and what it returns is
 // well-formed BER-TLV.
@@ -51,10 +53,12 @@ func FuzzKernel2(f *testing.F) {
 	f.Add(uint8(0), uint8(6), h("7716 9F2701 40 9F3602 0041 9F4B01 00 9F1007 06011203A000009000"), uint32(2000))
 	f.Add(uint8(3), uint8(6), h("801540004112345678123456780601120390000090 00"), uint32(60000))
 	f.Add(uint8(0), uint8(3), h("6A83"), uint32(0))
+	f.Add(uint8(4), uint8(6), h("9F5006000000025000 9000"), uint32(2000))
+	f.Add(uint8(4), uint8(8), h("9F500500000002509000"), uint32(2000))
 	f.Fuzz(func(t *testing.T, card, at uint8, resp []byte, amount uint32) {
 		cs := fuzzCards()
 		c := emvtest.NewCard(cs[int(card)%len(cs)].Profile())
-		tp := newTap(t, c, tapOpts{amount: uint64(amount)})
+		tp := newTap(t, c, tapOpts{amount: uint64(amount), extraData: "DF810400DF810500"})
 		fc := &fuzzCard{card: c, at: int(at % 10), resp: resp}
 		tp.rec = apdu.NewRecorder(fc)
 		tp.act.Card = tp.rec

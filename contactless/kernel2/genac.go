@@ -28,6 +28,8 @@ const (
 //   - SW other than 9000: End Application, L2 STATUS BYTES;
 //   - a response that is not one template 77 or 80, or holds a data object
 //     twice: End Application, L2 PARSING ERROR;
+//   - when the terminal asks for Balance Read After Gen AC and the card
+//     supports balance reading, GET DATA 9F50 and State 17 (balance.go);
 //   - then the common processing of States 9 and 10.
 func waitingForGenerateACResponse1(s *transactionState, sig signal) stateFn {
 	if sig.err != nil {
@@ -64,6 +66,11 @@ func waitingForGenerateACResponse1(s *transactionState, sig signal) stateFn {
 	default:
 		s.errInd.l2 = l2ParsingError
 		return s.done(s.endApplication())
+	}
+	if s.balanceWanted(tagBalanceAfterGenAC) {
+		s.genACTemplate = t
+		s.readBalance()
+		return waitingForPostGenACBalance
 	}
 	return statesNineTenCommonProcessing(s, t)
 }

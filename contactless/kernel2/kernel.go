@@ -97,6 +97,16 @@ type transactionState struct {
 
 	genACP1 byte // the GENERATE AC Reference Control Parameter sent
 
+	// Balance reading (States 16 and 17): the Offline Accumulator Balance
+	// read before and after GENERATE AC, and the template (77 or 80) of the
+	// GENERATE AC response State 17 goes on with.
+	balanceBefore, balanceAfter []byte
+	genACTemplate               tlv.Tag
+
+	// det is the terminal's answer to data exchange (DET), ahead of the
+	// terminal data.
+	det []tagValue
+
 	// Mag-stripe mode (States 7 and 8); nil in EMV mode.
 	ms *magstripe
 
@@ -245,8 +255,14 @@ func (s *transactionState) indexTerminalData() {
 	}
 }
 
-// terminal finds a terminal data object: the first with the tag.
+// terminal finds a terminal data object: the DET data of data exchange
+// first, then the first with the tag.
 func (s *transactionState) terminal(t tlv.Tag) ([]byte, bool) {
+	for _, tv := range s.det {
+		if tv.t == t {
+			return tv.v, true
+		}
+	}
 	for _, tv := range s.term[:s.nterm] {
 		if tv.t == t {
 			return tv.v, true

@@ -143,6 +143,12 @@ func (s *transactionState) withDiscretionary(o *contactless.Outcome) *contactles
 	if v, ok := s.card.get(0x9F6E); ok {
 		b = tlv.AppendTLV(b, 0x9F6E, v)
 	}
+	if s.balanceBefore != nil {
+		b = tlv.AppendTLV(b, tagBalanceBeforeGenAC, s.balanceBefore)
+	}
+	if s.balanceAfter != nil {
+		b = tlv.AppendTLV(b, tagBalanceAfterGenAC, s.balanceAfter)
+	}
 	b = tlv.AppendTLV(b, tagErrorIndication, s.errInd.bytes())
 	if s.rrp.performed {
 		b = tlv.AppendTLV(b, tagMeasuredRRPTime, []byte{byte(s.rrp.measured >> 8), byte(s.rrp.measured)})

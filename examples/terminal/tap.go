@@ -12,6 +12,7 @@ import (
 	"github.com/emvkit/emvkit/apdu"
 	"github.com/emvkit/emvkit/apdu/pcsc"
 	"github.com/emvkit/emvkit/contactless"
+	"github.com/emvkit/emvkit/contactless/kernel2"
 	"github.com/emvkit/emvkit/contactless/kernel3"
 	"github.com/emvkit/emvkit/contactless/kernel7"
 	"github.com/emvkit/emvkit/cvm"
@@ -21,12 +22,14 @@ import (
 	"github.com/emvkit/emvkit/oda"
 	"github.com/emvkit/emvkit/termkit"
 	"github.com/emvkit/emvkit/tlv"
+	"github.com/emvkit/emvkit/tvr"
 )
 
 // kernels are the contactless kernels of the terminal, by Kernel ID: a
 // combination whose kernel is not here is not supported (Book B
 // §3.3.2.5). A kernel is added by one line.
 var kernels = map[contactless.KernelID]contactless.Kernel{
+	contactless.Kernel2: kernel2.New(kernel2.Config{}),
 	contactless.Kernel3: kernel3.New(kernel3.Config{}),
 	contactless.Kernel7: kernel7.New(kernel7.Config{}),
 }
@@ -556,4 +559,26 @@ func readerAgain(r *app.Reader) func(context.Context) error {
 // virtualAgain is the second tap on the virtual card: a warm reset.
 func virtualAgain(c *emvtest.Card) func(context.Context) error {
 	return func(context.Context) error { c.Reset(); return nil }
+}
+
+// tvrBits names the set bits of the tap's TVR. Under Kernel 2, TVR byte 5
+// bits 2-1 are one field, "relay resistance performed" (Book C-2 Annex A,
+// TVR: 00 not supported, 01 not performed, 10 performed), not the bits
+// Book 3 gives them, so it is named here and the other bits by package tvr.
+func (t *tap) tvrBits(r tvr.TVR) []string {
+	if t.First == nil || t.First.Combination == nil || t.First.Combination.Kernel != contactless.Kernel2 {
+		return r.Bits()
+	}
+	rrp := r[4] & 0x03
+	r[4] &^= 0x03
+	b := r.Bits()
+	switch rrp {
+	case 0x01:
+		b = append(b, "relay resistance protocol not performed")
+	case 0x02:
+		b = append(b, "relay resistance protocol performed")
+	case 0x03:
+		b = append(b, "relay resistance field RFU (11)")
+	}
+	return b
 }

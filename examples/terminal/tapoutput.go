@@ -44,7 +44,7 @@ func printTapText(w io.Writer, t *tap) {
 	if v := t.value(0x95); len(v) == len(tvr.TVR{}) {
 		r := tvr.TVR(v)
 		fmt.Fprintf(w, "TVR:          %X\n", r[:])
-		for _, b := range r.Bits() {
+		for _, b := range t.tvrBits(r) {
 			fmt.Fprintf(w, "                %s\n", b)
 		}
 	}
@@ -143,7 +143,7 @@ func printTapJSON(w io.Writer, t *tap, reader *app.Reader) error {
 		j.Kernel = c.Kernel.String()
 	}
 	if v := t.value(0x95); len(v) == len(tvr.TVR{}) {
-		if b := tvr.TVR(v).Bits(); b != nil {
+		if b := t.tvrBits(tvr.TVR(v)); b != nil {
 			j.TVRBits = b
 		}
 	}
