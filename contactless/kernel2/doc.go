@@ -19,6 +19,7 @@
 //	waitingForExchangeRelayResistanceDataResponse     State R1
 //	waitingForEMVReadRecordResponse                   State 4
 //	  statesFourFiveSixCommonProcessing               the S456 procedure
+//	waitingForGetDataResponse                         State 5
 //	waitingForPreGenACBalance                         State 16
 //	waitingForRecoverACResponse                       State 10
 //	waitingForGenerateACResponse1                     State 9
@@ -72,8 +73,8 @@
 // # What is not here
 //
 // Data exchange beyond one DEK and DET after record reading (see
-// [DataExchange]: no Tags To Write, no DEK in State 1 for PDOL data, no
-// GET DATA for Tags To Read the records did not give), Integrated Data
+// [DataExchange], which GET DATA for the Tags To Read the records did not
+// give precedes: no Tags To Write, no DEK in State 1 for PDOL data), Integrated Data
 // Storage and on-device cardholder verification in mag-stripe mode (the
 // Mobile Support Indicator 9F7E is the terminal's, or zero) are not
 // implemented.
