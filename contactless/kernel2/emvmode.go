@@ -113,7 +113,7 @@ func (s *transactionState) afterDataExchange() stateFn {
 		s.readBalance()
 		return waitingForPreGenACBalance
 	}
-	return s.prepareGenerateACCommand()
+	return s.writeBeforeGenAC()
 }
 
 // amount is Amount, Authorised (9F02) as the terminal has it.
