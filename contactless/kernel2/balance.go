@@ -70,7 +70,7 @@ func waitingForPreGenACBalance(s *transactionState, sig signal) stateFn {
 	if v, ok := balanceAnswer(sig); ok {
 		s.balanceBefore = v
 	}
-	return s.prepareGenerateACCommand()
+	return s.writeBeforeGenAC()
 }
 
 // waitingForPostGenACBalance is State 17, Waiting for Post-Gen AC Balance

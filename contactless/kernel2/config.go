@@ -38,6 +38,16 @@ type Config struct {
 	// defaults.
 	DataExchange DataExchangeFunc
 
+	// TagsToWriteBeforeGenAC and TagsToWriteAfterGenAC are the contents
+	// of Tags To Write Before Gen AC (FF8102) and After Gen AC (FF8103):
+	// primitive BER-TLV data objects with tags of one or two bytes, each
+	// written to the card with PUT DATA before GENERATE AC (State 12) and
+	// after its response (State 15), in their order (see putdata.go). An
+	// FF81xx template does not survive package tlv (a leading FF is
+	// padding), so the terminal hands over the contents here, as for
+	// [DataExchange.DataToSend]. Nil: nothing is written.
+	TagsToWriteBeforeGenAC, TagsToWriteAfterGenAC []byte
+
 	// MaxRecords bounds the records read through the AFL (Book C-2 gives no
 	// bound; a card asking for more is a card data error). Zero: 64.
 	MaxRecords int

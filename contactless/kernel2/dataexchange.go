@@ -38,6 +38,8 @@ type DataExchange struct {
 	// the terminal's Tags To Read (DF8112), in its order, the card's data
 	// object, or the tag with length zero when the card did not give it
 	// (Book C-2: a requested object that is not available is sent empty).
+	// An object the records did not give and the card answers to GET DATA
+	// (State 5, getdata.go) is read first and sent as the card answered.
 	DataToSend []byte
 }
 
@@ -92,8 +94,7 @@ func (s *transactionState) dataExchange() {
 	if v, ok := s.terminal(tagTagsToRead); ok {
 		if tags, ok := parseTagList(v); ok {
 			for _, t := range tags {
-				val, _ := s.card.get(t)
-				dek.DataToSend = tlv.AppendTLV(dek.DataToSend, t, val)
+				dek.DataToSend = tlv.AppendTLV(dek.DataToSend, t, s.readForExchange(t))
 			}
 		}
 	}

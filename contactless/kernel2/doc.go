@@ -19,11 +19,14 @@
 //	waitingForExchangeRelayResistanceDataResponse     State R1
 //	waitingForEMVReadRecordResponse                   State 4
 //	  statesFourFiveSixCommonProcessing               the S456 procedure
+//	waitingForGetDataResponse                         State 5
 //	waitingForPreGenACBalance                         State 16
+//	waitingForPutDataResponseBeforeGenAC              State 12
 //	waitingForRecoverACResponse                       State 10
 //	waitingForGenerateACResponse1                     State 9
 //	waitingForPostGenACBalance                        State 17
 //	  statesNineTenCommonProcessing                   the S910 procedure
+//	waitingForPutDataResponseAfterGenAC               State 15
 //
 // The procedures of the states are methods named after the book's
 // (§7.5 CVM Selection, §7.6 Prepare Generate AC Command, §7.7 Processing
@@ -72,8 +75,9 @@
 // # What is not here
 //
 // Data exchange beyond one DEK and DET after record reading (see
-// [DataExchange]: no Tags To Write, no DEK in State 1 for PDOL data, no
-// GET DATA for Tags To Read the records did not give), Integrated Data
+// [DataExchange], which GET DATA for the Tags To Read the records did not
+// give precedes; Tags To Write Before and After Gen AC come from the
+// [Config], not from a DET: no DEK in State 1 for PDOL data), Integrated Data
 // Storage and on-device cardholder verification in mag-stripe mode (the
 // Mobile Support Indicator 9F7E is the terminal's, or zero) are not
 // implemented.
@@ -89,6 +93,8 @@
 // Application Currency Code 9F42 when the card has one, the Third Party Data
 // 9F6E when the card sent it, the Balance Read Before Gen AC DF8104 and
 // After Gen AC DF8105 when the kernel read them (balance reading, below),
+// the Post-Gen AC DF810E and Pre-Gen AC Put Data Status DF810F when the
+// kernel wrote Tags To Write (80 all written, 00 not),
 // and always the Error Indication DF8115; after
 // the relay resistance protocol this kernel adds the Measured Relay
 // Resistance Processing Time DF8306 and the RRP Counter DF8307, so a

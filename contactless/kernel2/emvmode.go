@@ -79,6 +79,16 @@ func statesFourFiveSixCommonProcessing(s *transactionState) stateFn {
 		return s.done(s.endApplication())
 	}
 	s.cdol1 = d
+	if s.startGetData() {
+		return waitingForGetDataResponse
+	}
+	return s.afterDataExchange()
+}
+
+// afterDataExchange is the rest of the S456 procedure once the Tags To
+// Read the records did not give are read (State 5): the DEK, then CDA,
+// the risk steps and GENERATE AC.
+func (s *transactionState) afterDataExchange() stateFn {
 	s.dataExchange()
 	if !s.prepareCDA() {
 		s.errInd.l2 = l2CardDataError
@@ -103,7 +113,7 @@ func statesFourFiveSixCommonProcessing(s *transactionState) stateFn {
 		s.readBalance()
 		return waitingForPreGenACBalance
 	}
-	return s.prepareGenerateACCommand()
+	return s.writeBeforeGenAC()
 }
 
 // amount is Amount, Authorised (9F02) as the terminal has it.

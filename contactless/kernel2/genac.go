@@ -131,6 +131,17 @@ func statesNineTenCommonProcessing(s *transactionState, template tlv.Tag) stateF
 		s.errInd.l2 = l2CardDataMissing
 		return s.done(s.endApplication())
 	}
+	if s.startPutData(s.k.cfg.TagsToWriteAfterGenAC, &s.postGenACPutData) {
+		s.afterPutDataKind = kind
+		return waitingForPutDataResponseAfterGenAC
+	}
+	return s.completeGenAC(kind)
+}
+
+// completeGenAC ends the S910 procedure once the card has answered its
+// last command: "Card Read Successfully", then the outcome of the
+// cryptogram type.
+func (s *transactionState) completeGenAC(kind byte) stateFn {
 	s.cardReadSuccessfully()
 	switch kind {
 	case cidTC:

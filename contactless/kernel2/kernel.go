@@ -106,6 +106,18 @@ type transactionState struct {
 	// det is the terminal's answer to data exchange (DET), ahead of the
 	// terminal data.
 	det []tagValue
+	// getData holds the Tags To Read still to send GET DATA for (State 5)
+	// and gotData what the card answered to them.
+	getData []tlv.Tag
+	gotData []tagValue
+
+	// Tags To Write (States 12 and 15): the objects still to PUT DATA,
+	// the Pre- and Post-Gen AC Put Data Status, and the cryptogram type
+	// State 15 completes the outcome with.
+	toWrite          []tagValue
+	preGenACPutData  []byte
+	postGenACPutData []byte
+	afterPutDataKind byte
 
 	// Mag-stripe mode (States 7 and 8); nil in EMV mode.
 	ms *magstripe
@@ -130,7 +142,7 @@ func (s *transactionState) run() (*contactless.Outcome, error) {
 	// Every state sends at most one command; the records, three EXCHANGE
 	// RELAY RESISTANCE DATA and a few others bound the commands, so the
 	// loop is bounded too, whatever the card answers.
-	steps := s.k.cfg.maxRecords() + 16
+	steps := s.k.cfg.maxRecords() + 16 + len(getDataTags) + 2*maxExchangeTags
 	for st := stateFn(idle); st != nil; steps-- {
 		if steps == 0 {
 			s.errInd.l2 = l2CardDataError

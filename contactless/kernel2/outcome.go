@@ -149,6 +149,12 @@ func (s *transactionState) withDiscretionary(o *contactless.Outcome) *contactles
 	if s.balanceAfter != nil {
 		b = tlv.AppendTLV(b, tagBalanceAfterGenAC, s.balanceAfter)
 	}
+	if s.postGenACPutData != nil {
+		b = tlv.AppendTLV(b, tagPostGenACPutDataStatus, s.postGenACPutData)
+	}
+	if s.preGenACPutData != nil {
+		b = tlv.AppendTLV(b, tagPreGenACPutDataStatus, s.preGenACPutData)
+	}
 	b = tlv.AppendTLV(b, tagErrorIndication, s.errInd.bytes())
 	if s.rrp.performed {
 		b = tlv.AppendTLV(b, tagMeasuredRRPTime, []byte{byte(s.rrp.measured >> 8), byte(s.rrp.measured)})
