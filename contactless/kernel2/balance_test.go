@@ -36,6 +36,13 @@ func TestBalanceReading(t *testing.T) {
 		emvtest.WithOfflineAccumulatorBalance(&p.Applications[0], nil, 25000)
 		return p
 	}
+	aciBitClear := func() *emvtest.Profile {
+		// An ACI the card sends, with byte 2 b2 (support for balance
+		// reading) clear.
+		p := emvtest.MastercardOffline()
+		emvtest.WithOfflineAccumulatorBalance(&p.Applications[0], []byte{0x00, 0x00, 0x00}, 25000)
+		return p
+	}
 	noBalance := func() *emvtest.Profile {
 		// The ACI says balance reading; GET DATA 9F50 answers 6A88.
 		p := emvtest.MastercardOffline()
@@ -61,6 +68,8 @@ func TestBalanceReading(t *testing.T) {
 			emvtest.MastercardBalance, "", with(genAC), ddHead + ddTail},
 		{"C-2 balance reading: ACI without support for balance reading: no GET DATA although the terminal asks",
 			noACI, "DF810400 DF810500", with(genAC), ddHead + ddTail},
+		{"C-2 balance reading: ACI 000000, balance reading bit clear: no GET DATA although the terminal asks",
+			aciBitClear, "DF810400 DF810500", with(genAC), ddHead + ddTail},
 		{"C-2 balance reading: GET DATA answers 6A88: no balance, the transaction goes on",
 			noBalance, "DF810400 DF810500", with(getData, genAC, getData), ddHead + ddTail},
 	} {
