@@ -391,3 +391,26 @@ func scriptOf(tag byte, v []byte) []byte {
 	}
 	return append([]byte{tag, 0x82, byte(len(v) >> 8), byte(len(v))}, v...)
 }
+
+// TestRecordAnswersAbandonedHostKeepsNothing: a Host that ignores its
+// context answers on its own goroutine after Run has returned with
+// ErrHostAbandoned. The recording seam must neither race with Answers
+// (run under -race) nor keep that answer, which the transaction never
+// used: a replay of the recording would otherwise go online with it.
+func TestRecordAnswersAbandonedHostKeepsNothing(t *testing.T) {
+	card := emvtest.NewCard(visaCDA())
+	cfg := testConfig(t, card)
+	host := &blockingHost{release: make(chan struct{}), asked: make(chan struct{})}
+	ctx := cancelledByHost(t, host)
+	rcfg, rterm, log := emv.RecordAnswers(cfg, &emv.Terminal{PINPad: &pinPad{pins: []string{"1234"}}, Host: host})
+	res, err := emv.Run(ctx, card, rcfg, emv.Transaction{Amount: 20000}, rterm)
+	require.ErrorIs(t, err, emv.ErrHostAbandoned)
+	assert.Equal(t, emv.Terminated, res.Outcome)
+
+	close(host.release) // the host answers now, approved, on its goroutine
+	deadline := time.Now().Add(200 * time.Millisecond)
+	for time.Now().Before(deadline) {
+		assert.Nil(t, log.Answers().Host, "the abandoned host's late answer was kept")
+		time.Sleep(time.Millisecond)
+	}
+}

@@ -261,8 +261,11 @@ type Answers struct {
 // transaction log answered and the PANs found on the exception file.
 // [RecordAnswers] makes one; it is not safe for concurrent use.
 type AnswerLog struct {
-	cfg       *Config // the recording copy: its clock dates the transaction log's answers
-	random    []byte
+	cfg    *Config // the recording copy: its clock dates the transaction log's answers
+	random []byte
+	// hostMu guards host: a Host that ignores its context answers on its
+	// own goroutine, possibly after Run has returned (ErrHostAbandoned).
+	hostMu    sync.Mutex
 	host      *OnlineResponse
 	pad       bool
 	pin       []string
@@ -337,10 +340,12 @@ func (l *AnswerLog) Answers() Answers {
 	if l.pad {
 		a.PIN = append([]string{}, l.pin...)
 	}
+	l.hostMu.Lock()
 	if l.host != nil {
 		h := *l.host
 		a.Host = &h
 	}
+	l.hostMu.Unlock()
 	for _, o := range l.offered {
 		a.Offered = append(a.Offered, slices.Clone(o))
 	}
@@ -359,7 +364,11 @@ func (r *randomLog) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// hostLog keeps the issuer's answer.
+// hostLog keeps the issuer's answer. An answer that comes after its
+// context ended is not kept: the kernel stopped waiting for it and ended
+// the transaction without it ([ErrHostAbandoned]), so a replay must not
+// have it either. The Host may answer on a goroutine of its own after Run
+// has returned; hostMu orders that write with Answers.
 type hostLog struct {
 	h Host
 	l *AnswerLog
@@ -367,8 +376,10 @@ type hostLog struct {
 
 func (h hostLog) Authorise(ctx context.Context, req *OnlineRequest) (*OnlineResponse, error) {
 	r, err := h.h.Authorise(ctx, req)
-	if err == nil {
+	if err == nil && ctx.Err() == nil {
+		h.l.hostMu.Lock()
 		h.l.host = r
+		h.l.hostMu.Unlock()
 	}
 	return r, err
 }

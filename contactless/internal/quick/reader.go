@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/emvkit/emvkit/contactless"
+	"github.com/emvkit/emvkit/cvm"
 	"github.com/emvkit/emvkit/tlv"
 	"github.com/emvkit/emvkit/tvr"
 )
@@ -94,17 +95,13 @@ func (r *Reader) RecordValue(t tlv.Tag) []byte {
 	return v
 }
 
-// Transaction types (9C) with CTQ rules of their own.
-const (
-	txCash     = 0x01
-	txCashback = 0x09
-)
-
 // SwitchForCash reports whether the card asks a reader that has a contact
 // interface (TTQ byte 1 bit 5) to use it for this transaction: CTQ byte 1
-// bit 3 for cash (9C 01), bit 2 for cashback (9C 09) (Book C-3 §5.5.3; Book
-// C-7 alike). The transaction type is the activation's, else the terminal
-// data's 9C.
+// bit 3 for cash, bit 2 for cashback (Book C-3 §5.5.3; Book C-7 alike). The
+// transaction type is the activation's, else the terminal data's 9C, and
+// its class is the one the contact kernel's CVM and usage checks read
+// (cvm.ClassifyTransaction, Book 3 Annex C): cash is 01 and the cash
+// disbursement 17, cashback 09.
 func (r *Reader) SwitchForCash(tx *contactless.Transaction, ctq []byte) bool {
 	if r.TTQ[0]&TTQ1ContactChip == 0 {
 		return false
@@ -116,7 +113,13 @@ func (r *Reader) SwitchForCash(tx *contactless.Transaction, ctq []byte) bool {
 	if len(typ) != 1 {
 		return false
 	}
-	return (typ[0] == txCash && CTQ(ctq, 0, CTQ1SwitchForCash)) || (typ[0] == txCashback && CTQ(ctq, 0, CTQ1SwitchCashback))
+	switch cvm.ClassifyTransaction(typ[0]) {
+	case cvm.ClassCash:
+		return CTQ(ctq, 0, CTQ1SwitchForCash)
+	case cvm.ClassCashback:
+		return CTQ(ctq, 0, CTQ1SwitchCashback)
+	}
+	return false
 }
 
 // ExceptionFile looks the PAN (5A, else the PAN of track 2) and the PAN

@@ -176,6 +176,9 @@ func TestSwitchForCash(t *testing.T) {
 	assert.True(t, r.SwitchForCash(cash, h("0400")))
 	assert.False(t, r.SwitchForCash(cash, h("0200")), "the cashback bit does not switch cash")
 	assert.True(t, r.SwitchForCash(cashback, h("0200")))
+	disbursement := &contactless.Transaction{Type: 0x17}
+	assert.True(t, r.SwitchForCash(disbursement, h("0400")), "a cash disbursement is cash (Book 3 Annex C)")
+	assert.False(t, r.SwitchForCash(disbursement, h("0200")))
 	assert.False(t, r.SwitchForCash(&contactless.Transaction{}, h("0600")), "a purchase")
 	assert.False(t, r.SwitchForCash(cash, nil), "no CTQ")
 	r.Term.Index(h("9C0101"))
