@@ -131,7 +131,7 @@ func statesNineTenCommonProcessing(s *transactionState, template tlv.Tag) stateF
 		s.errInd.l2 = l2CardDataMissing
 		return s.done(s.endApplication())
 	}
-	if s.startPutData(s.k.cfg.TagsToWriteAfterGenAC, &s.postGenACPutData) {
+	if s.startPutData(tagsToWrite(s.k.cfg.TagsToWriteAfterGenAC, s.writeAfter), &s.postGenACPutData) {
 		s.afterPutDataKind = kind
 		return waitingForPutDataResponseAfterGenAC
 	}

@@ -24,9 +24,9 @@ func tapGetData(t *testing.T, card *emvtest.Card, tagsToRead string, listen bool
 	var deks []DataExchange
 	cfg := Config{Clock: tp.clock.now}
 	if listen {
-		cfg.DataExchange = func(_ context.Context, d DataExchange) ([]byte, error) {
+		cfg.DataExchange = func(_ context.Context, d DataExchange) (DET, error) {
 			deks = append(deks, d)
-			return nil, nil
+			return DET{}, nil
 		}
 	}
 	out, err := New(cfg).Activate(context.Background(), tp.act)
