@@ -188,3 +188,35 @@ func TestC2State2ContextEnds(t *testing.T) {
 	assert.ErrorIs(t, err, context.Canceled)
 	assert.Empty(t, pt.commands())
 }
+
+// Book C-2 State 2 and the DEK after record reading: the card leaves the
+// field while the kernel waits for the terminal's DET. The kernel sends
+// nothing while it waits, so the loss shows on the next command: GET
+// PROCESSING OPTIONS after the State 2 DET, GENERATE AC after the one of
+// S456 (a torn GENERATE AC without a torn transaction log). Both are the
+// link's error, no outcome, and the commands up to the failed one.
+func TestC2CardLostDuringDEKWait(t *testing.T) {
+	pt := newPDOLTap(t, "")
+	out, err := pt.run(t, Config{}, func(context.Context, *clock, DataExchange) (DET, error) {
+		pt.card.RemoveAt(2) // the card's next command, SELECT being its first
+		return DET{Data: h("9F350122")}, nil
+	})
+	assert.Nil(t, out)
+	assert.ErrorIs(t, err, apdu.ErrCardRemoved)
+	assert.ErrorIs(t, err, ErrLink)
+	assert.Equal(t, []string{gpoWith("22")}, pt.commands())
+
+	deks := 0
+	card := emvtest.NewCard(emvtest.MastercardOffline())
+	tp := newTap(t, card, tapOpts{amount: 2000, terminal: terminalNo9F35})
+	out, err = New(Config{Clock: tp.clock.now, DataExchange: func(_ context.Context, d DataExchange) (DET, error) {
+		deks++
+		assert.Equal(t, []tlv.Tag{0x9F35}, d.DataNeeded, "the CDOL1's 9F35")
+		card.RemoveAt(8) // GENERATE AC: SELECT, GPO, ERRD, four records before it
+		return DET{Data: h("9F350122")}, nil
+	}}).Activate(context.Background(), tp.act)
+	assert.Nil(t, out)
+	assert.ErrorIs(t, err, apdu.ErrCardRemoved)
+	assert.Equal(t, 1, deks)
+	assert.Equal(t, flow(true, "80AE5000"), tp.headers())
+}
