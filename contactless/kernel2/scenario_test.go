@@ -20,6 +20,11 @@ type expect struct {
 	hold    int
 	receipt bool
 	data    bool // Data Record present
+
+	restartMsg    contactless.MessageID // UI Request on Restart; 0: none
+	restartStatus contactless.UIStatus
+	fieldOff      int // Field Off Request, 100 ms; 0: none
+	uiStatus      contactless.UIStatus
 }
 
 func (e expect) params() contactless.OutcomeParameterSet {
@@ -29,7 +34,13 @@ func (e expect) params() contactless.OutcomeParameterSet {
 	}
 	p.CVM = e.cvm
 	if e.msg != 0 {
-		p.UIRequestOnOutcome = &contactless.UIRequest{Message: e.msg, Status: contactless.UINotReady, HoldTime: e.hold, LanguagePreference: "en"}
+		p.UIRequestOnOutcome = &contactless.UIRequest{Message: e.msg, Status: e.uiStatus, HoldTime: e.hold, LanguagePreference: "en"}
+	}
+	if e.restartMsg != 0 {
+		p.UIRequestOnRestart = &contactless.UIRequest{Message: e.restartMsg, Status: e.restartStatus, LanguagePreference: "en"}
+	}
+	if e.fieldOff != 0 {
+		p.FieldOffRequest = e.fieldOff
 	}
 	p.Receipt = e.receipt
 	p.DataRecordPresent = e.data
@@ -47,6 +58,12 @@ var (
 	declinedOutcome = expect{status: contactless.StatusDeclined, cvm: contactless.CVMNA, msg: contactless.MsgNotAuthorised, hold: 13, data: true}
 	endApplication  = expect{status: contactless.StatusEndApplication, cvm: contactless.CVMNA, msg: contactless.MsgInsertSwipeOrTryAnother, hold: 13}
 	selectNextC     = expect{status: contactless.StatusSelectNext, start: contactless.StartC, cvm: contactless.CVMNA}
+	// seePhoneB is the outcome of a phone asking for a second tap (Book
+	// C-2 S910): End Application at Start B, See Phone (Not Ready, the
+	// Message Hold Time), the field off for the Hold Time Value 0D, See
+	// Phone again (Ready to Read) on restart.
+	seePhoneB = expect{status: contactless.StatusEndApplication, start: contactless.StartB, cvm: contactless.CVMNA,
+		msg: contactless.MsgSeePhone, hold: 13, restartMsg: contactless.MsgSeePhone, restartStatus: contactless.UIReadyToRead, fieldOff: 0x0D}
 )
 
 // Commands of the common flows: GET PROCESSING OPTIONS, EXCHANGE RELAY
@@ -516,6 +533,36 @@ func TestScenarios(t *testing.T) {
 				assert.Len(t, tag(t, out.DataRecord, 0x9F26), 16)
 				assert.Equal(t, "80", tag(t, out.DataRecord, 0x9F27))
 			},
+		},
+		{
+			name: "S910: a phone answers an AAC with POS Cardholder Interaction Information 000100 (OD-CVM required): End Application at Start B, See Phone", profile: emvtest.MastercardPhoneConfirm,
+			opts: tapOpts{amount: 6000}, want: seePhoneB, errInd: errNone, rrp: "001400",
+			cmds: flow(true, "80AE5000"),
+			check: func(t *testing.T, tp *tap, out *contactless.Outcome) {
+				assert.Equal(t, []contactless.UIRequest{{Message: contactless.MsgClearDisplay, Status: contactless.UICardReadSuccessfully, LanguagePreference: "en"}}, tp.ui)
+			},
+		},
+		{
+			name: "S910: a phone's AAC with the Phone Message Table DF8131 of the terminal data: its message (Present Card Again) on the outcome", profile: emvtest.MastercardPhoneConfirm,
+			opts: tapOpts{amount: 6000, extraData: "DF813108 000100 000100 21 00 DF81300105"},
+			want: with(seePhoneB, func(e *expect) { e.msg, e.fieldOff = contactless.MsgPresentCardAgain, 5 }), errInd: errNone, rrp: "001400",
+			cmds: flow(true, "80AE5000"),
+		},
+		{
+			name: "S910: an AAC whose POS Cardholder Interaction Information asks nothing of the cardholder (001000): Declined", profile: emvtest.MastercardPhoneConfirm,
+			knobs: func(c *emvtest.Card) {
+				c.Inject(emvtest.Fault{Match: emvtest.OnINS(apdu.InsGenerateAC), Corrupt: emvtest.ReplaceValue, Tag: 0xDF4B, Value: h("001000")})
+			},
+			opts: tapOpts{amount: 6000}, want: declinedOutcome, tvr: "0000000002", cvmRes: "010002", errInd: errNone, rrp: "001400",
+			cmds: flow(true, "80AE5000"),
+		},
+		{
+			name: "S910: an AAC with a POS Cardholder Interaction Information of 2 bytes: Declined", profile: emvtest.MastercardPhoneConfirm,
+			knobs: func(c *emvtest.Card) {
+				c.Inject(emvtest.Fault{Match: emvtest.OnINS(apdu.InsGenerateAC), Corrupt: emvtest.ReplaceValue, Tag: 0xDF4B, Value: h("0001")})
+			},
+			opts: tapOpts{amount: 6000}, want: declinedOutcome, tvr: "0000000002", cvmRes: "010002", errInd: errNone, rrp: "001400",
+			cmds: flow(true, "80AE5000"),
 		},
 		{
 			name: "State 1: terminal data of the wrong length (DF8120 of 4 bytes): End Application, TERMINAL DATA ERROR, no command", profile: emvtest.MastercardOffline,
