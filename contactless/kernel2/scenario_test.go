@@ -1,6 +1,7 @@
 package kernel2
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -112,6 +113,25 @@ type scenario struct {
 	rrp     string // DF8306 || DF8307 when the protocol was performed
 	cmds    []string
 	check   func(t *testing.T, tp *tap, out *contactless.Outcome)
+	// det, when not "", makes the terminal listen for data exchange and
+	// answer every DEK with these DET data, detMillis after it (on the
+	// test clock).
+	det       string
+	detMillis int
+}
+
+// detKernel is the kernel of a scenario or session whose terminal answers
+// every DEK with the DET data det, ms milliseconds later on clk.
+func detKernel(clk *clock, det string, ms int) *Kernel {
+	cfg := Config{Clock: clk.now}
+	if det != "" {
+		data := h(det)
+		cfg.DataExchange = func(ctx context.Context, _ DataExchange) (DET, error) {
+			_ = clk.sleep(ctx, time.Duration(ms)*time.Millisecond)
+			return DET{Data: data}, nil
+		}
+	}
+	return New(cfg)
 }
 
 // TestScenarios runs every scenario and checks the outcome parameter set,
@@ -565,6 +585,23 @@ func TestScenarios(t *testing.T) {
 			cmds: flow(true, "80AE5000"),
 		},
 		{
+			name: "State 2: the PDOL asks for 9F35 the terminal lacks: DEK with Data Needed, the DET in time (500 ms) fills GPO and CDOL1", profile: emvtest.MastercardOffline,
+			tweak: func(p *emvtest.Profile) { p.Applications[0].PDOL = h(pdolWithTerminalType) },
+			opts:  tapOpts{amount: 2000, terminal: terminalNo9F35}, det: "9F350122", detMillis: 500,
+			want: approvedNoCVM, tvr: "0000000002", cvmRes: "1F0302", errInd: errNone, rrp: "001400",
+			cmds: flow(true, "80AE5000"),
+			check: func(t *testing.T, tp *tap, out *contactless.Outcome) {
+				assert.Equal(t, gpoWith("22"), hexs(tp.rec.Entries()[0].Command))
+				assert.Equal(t, "22", tag(t, out.DataRecord, 0x9F35))
+			},
+		},
+		{
+			name: "State 2: the DET comes after the Time Out Value (501 ms): End Application, L3 TIME OUT, no command", profile: emvtest.MastercardOffline,
+			tweak: func(p *emvtest.Profile) { p.Applications[0].PDOL = h(pdolWithTerminalType) },
+			opts:  tapOpts{amount: 2000, terminal: terminalNo9F35}, det: "9F350122", detMillis: 501,
+			want: endApplicationTimeOut, errInd: errTimeOut,
+		},
+		{
 			name: "State 1: terminal data of the wrong length (DF8120 of 4 bytes): End Application, TERMINAL DATA ERROR, no command", profile: emvtest.MastercardOffline,
 			opts: tapOpts{amount: 2000, kernelData: "DF812004F4508480"}, want: endApplication, errInd: endErr(l2TerminalDataError),
 		},
@@ -592,7 +629,8 @@ func TestScenarios(t *testing.T) {
 			tl := &timedLink{t: card, clk: tp.clock}
 			tp.rec = apdu.NewRecorder(tl)
 			tp.act.Card = tp.rec
-			out := tp.run(t)
+			out, err := detKernel(tp.clock, sc.det, sc.detMillis).Activate(context.Background(), tp.act)
+			require.NoError(t, err)
 			if *update {
 				recordSession(t, &sc, tp, tl, out)
 			}
