@@ -22,7 +22,9 @@ const (
 const maxExchangeTags = 32
 
 // DataExchange is the DEK signal of Book C-2: what the kernel sends the
-// terminal once the card's records are read, before GENERATE AC.
+// terminal before GET PROCESSING OPTIONS when the PDOL asks for data it
+// lacks (State 1, Data Needed only), and once the card's records are read,
+// before GENERATE AC.
 //
 // Data To Send (FF8104) is a constructed template whose tag begins with
 // FF, which package tlv reads as padding (ISO/IEC 7816-4, the rule
@@ -33,8 +35,9 @@ const maxExchangeTags = 32
 // FF8104. A terminal that must forward FF8104 on a wire wraps it itself.
 type DataExchange struct {
 	// DataNeeded (DF8106) lists the data objects the kernel needs and
-	// neither the card nor the terminal data gave: the tags of the CDOL1
-	// the kernel cannot fill. Empty: none.
+	// neither the card nor the terminal data gave: the tags of the PDOL
+	// (State 1) or of the CDOL1 (after record reading) the kernel cannot
+	// fill. Empty: none.
 	DataNeeded []tlv.Tag
 	// DataToSend is the contents of Data To Send (FF8104): for each tag of
 	// the terminal's Tags To Read (DF8112), in its order, the card's data
@@ -127,10 +130,12 @@ func parseTagList(b []byte) (tags []tlv.Tag, ok bool) {
 }
 
 // dataExchange sends the DEK signal when the terminal listens and there is
-// something to say, and takes the DET data in (State 4 to S456 in Book
-// C-2; reading: one exchange, in EMV mode, at the end of record reading, after which
-// the CDOL1 is known). Tags To Read that cannot be read as a tag list are
-// ignored.
+// something to say, and takes the DET in (State 4 to S456 in Book C-2;
+// reading: one exchange, in EMV mode, at the end of record reading, after
+// which the CDOL1 is known; the DEK of State 1 is waitingForPDOLData's).
+// Tags To Read that cannot be read as a tag list are ignored. Reading:
+// this exchange is not bounded by the Time Out Value, which the book
+// gives State 2; the terminal's func is the terminal's to bound.
 func (s *transactionState) dataExchange() {
 	f := s.k.cfg.DataExchange
 	if f == nil {
