@@ -235,14 +235,40 @@ func (s *transactionState) pdolDataNeeded() []tlv.Tag {
 //     what to show);
 //   - the terminal's func fails: the DET's defaults, GPO as without it;
 //   - ctx ends: the kernel stops with ctx's error.
+//
+// The func runs on a goroutine of its own and the kernel waits at most
+// the Time Out Value in real time, whatever the func does with its ctx;
+// the lateness of an answer that came is measured on the Config's clock,
+// so that a test clock decides exactly.
 func waitingForPDOLData(s *transactionState, _ signal) stateFn {
 	f := s.k.cfg.DataExchange
 	limit := s.timeOutValue()
 	ctx, cancel := context.WithTimeout(s.ctx, limit)
+	defer cancel()
+	dek := DataExchange{DataNeeded: s.pdolDataNeeded()}
+	// The terminal answers on its own goroutine, so that the timer bounds
+	// the wait even for a terminal that ignores ctx; its late answer goes
+	// into the buffered channel and is dropped.
+	type answer struct {
+		det DET
+		err error
+	}
+	answered := make(chan answer, 1)
 	t0 := s.k.cfg.now()
-	det, err := f(ctx, DataExchange{DataNeeded: s.pdolDataNeeded()})
-	late := s.k.cfg.now().Sub(t0) > limit || errors.Is(ctx.Err(), context.DeadlineExceeded)
-	cancel()
+	go func() {
+		det, err := f(ctx, dek)
+		answered <- answer{det, err}
+	}()
+	var det DET
+	var err error
+	late := false
+	select {
+	case a := <-answered:
+		det, err = a.det, a.err
+		late = s.k.cfg.now().Sub(t0) > limit || errors.Is(ctx.Err(), context.DeadlineExceeded)
+	case <-ctx.Done():
+		late = true
+	}
 	if err := s.ctx.Err(); err != nil {
 		return s.linkFailed(err)
 	}

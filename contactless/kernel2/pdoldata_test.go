@@ -138,13 +138,26 @@ func TestC2State2DETLateTimesOut(t *testing.T) {
 
 // Book C-2 State 2: a terminal that never answers is not waited for
 // beyond the Time Out Value: the DEK's ctx ends then (DF8127 0001, 1 ms),
-// and the outcome is the timeout's. A terminal that fails at once leaves
+// and the outcome is the timeout's, also when the terminal ignores ctx. A terminal that fails at once leaves
 // the PDOL data at the book's default (zeros) and GPO goes on.
 func TestC2State2NoDET(t *testing.T) {
 	pt := newPDOLTap(t, "DF8127020001")
 	out, err := pt.run(t, Config{}, func(ctx context.Context, _ *clock, _ DataExchange) (DET, error) {
 		<-ctx.Done()
 		return DET{}, ctx.Err()
+	})
+	require.NoError(t, err)
+	assert.Equal(t, endApplicationTimeOut.params(), out.Parameters)
+	assert.Equal(t, stripSpaces(errTimeOut), tag(t, out.DiscretionaryData, tagErrorIndication))
+	assert.Empty(t, pt.commands())
+
+	// A terminal that ignores its ctx is not waited for either.
+	release := make(chan struct{})
+	defer close(release)
+	pt = newPDOLTap(t, "DF8127020001")
+	out, err = pt.run(t, Config{}, func(context.Context, *clock, DataExchange) (DET, error) {
+		<-release
+		return DET{Data: h("9F350122")}, nil
 	})
 	require.NoError(t, err)
 	assert.Equal(t, endApplicationTimeOut.params(), out.Parameters)
