@@ -45,7 +45,8 @@ type Config struct {
 	// after its response (State 15), in their order (see putdata.go). An
 	// FF81xx template does not survive package tlv (a leading FF is
 	// padding), so the terminal hands over the contents here, as for
-	// [DataExchange.DataToSend]. Nil: nothing is written.
+	// [DataExchange.DataToSend]. A [DET] adds its own after these. Nil:
+	// only what a DET gives is written.
 	TagsToWriteBeforeGenAC, TagsToWriteAfterGenAC []byte
 
 	// MaxRecords bounds the records read through the AFL (Book C-2 gives no

@@ -27,6 +27,18 @@ const cdolTerminalType = 29
 // the outcome and the GENERATE AC data sent.
 func runExchange(t *testing.T, o tapOpts, f func(DataExchange) ([]byte, error)) ([]DataExchange, []byte) {
 	t.Helper()
+	if f == nil {
+		return runExchangeDET(t, o, nil)
+	}
+	return runExchangeDET(t, o, func(d DataExchange) (DET, error) {
+		b, err := f(d)
+		return DET{Data: b}, err
+	})
+}
+
+// runExchangeDET is runExchange with a terminal that answers a whole DET.
+func runExchangeDET(t *testing.T, o tapOpts, f func(DataExchange) (DET, error)) ([]DataExchange, []byte) {
+	t.Helper()
 	card := emvtest.NewCard(emvtest.MastercardOffline())
 	tp := newTap(t, card, o)
 	tl := &timedLink{t: card, clk: tp.clock}
@@ -35,7 +47,7 @@ func runExchange(t *testing.T, o tapOpts, f func(DataExchange) ([]byte, error)) 
 	var deks []DataExchange
 	cfg := Config{Clock: tp.clock.now}
 	if f != nil {
-		cfg.DataExchange = func(_ context.Context, d DataExchange) ([]byte, error) {
+		cfg.DataExchange = func(_ context.Context, d DataExchange) (DET, error) {
 			deks = append(deks, d)
 			return f(d)
 		}

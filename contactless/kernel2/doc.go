@@ -15,6 +15,7 @@
 // and returns the next state. [Kernel.Activate] is one loop over them:
 //
 //	idle                                              State 1
+//	waitingForPDOLData                                State 2
 //	waitingForGPOResponse                             State 3
 //	waitingForExchangeRelayResistanceDataResponse     State R1
 //	waitingForEMVReadRecordResponse                   State 4
@@ -72,15 +73,41 @@
 //	  statesSevenEightCommonProcessing                the S78 procedure
 //	waitingForCCCResponse1                            State 13
 //
+// # Data exchange
+//
+// A terminal that sets [Config.DataExchange] takes part in data exchange
+// (the DEK and DET signals): when the PDOL asks for data the kernel does
+// not have, the kernel sends a DEK with Data Needed before GET PROCESSING
+// OPTIONS and waits for the [DET] in State 2, at most the Time Out Value
+// (DF8127, 500 ms by default, measured on [Config.Clock]); a late or
+// missing DET ends the application with Error Indication L3 TIME OUT and
+// no command sent. After record reading, the Tags To Read (DF8112) the
+// records did not give are read with GET DATA (State 5), and a DEK carries
+// Data To Send and the CDOL1's Data Needed. A DET's data objects take the
+// place of the terminal data; its Tags To Write Before and After Gen AC
+// are written after the Config's with PUT DATA (States 12 and 15).
+//
+// # Phones that ask for a second tap
+//
+// A phone that wants the cardholder to verify or confirm on it answers
+// GENERATE AC with an AAC and its POS Cardholder Interaction Information
+// (DF4B); the kernel then ends with End Application at Start B, the
+// message of the Phone Message Table (DF8131; "See Phone" by default) and
+// the field off for the Hold Time Value (DF8130), and the terminal
+// restarts the Entry Point ([contactless.EntryPoint.Restart]) for the
+// second tap.
+//
 // # What is not here
 //
-// Data exchange beyond one DEK and DET after record reading (see
-// [DataExchange], which GET DATA for the Tags To Read the records did not
-// give precedes; Tags To Write Before and After Gen AC come from the
-// [Config], not from a DET: no DEK in State 1 for PDOL data), Integrated Data
-// Storage and on-device cardholder verification in mag-stripe mode (the
-// Mobile Support Indicator 9F7E is the terminal's, or zero) are not
-// implemented.
+// Data exchange is one DEK before GET PROCESSING OPTIONS (for the PDOL's
+// Data Needed only) and one after record reading: the book's DEKs while
+// records are read, Data To Send in State 1 for objects of the FCI, and
+// State 6 (Waiting for EMV Mode First Write Flag, the Proceed To First
+// Write Flag DF8110) are not implemented. Neither are Integrated Data
+// Storage, nor the second tap of on-device cardholder verification in
+// mag-stripe mode (the POS Cardholder Interaction Information of a COMPUTE
+// CRYPTOGRAPHIC CHECKSUM response is not read; the Mobile Support
+// Indicator 9F7E is the terminal's, or zero).
 //
 // # Data Record and Discretionary Data
 //

@@ -101,3 +101,49 @@ func TestMaxRecords(t *testing.T) {
 	assert.Equal(t, endErr(l2CardDataError), tag(t, out.DiscretionaryData, tagErrorIndication))
 	assert.Equal(t, []string{cGPO}, tp.headers())
 }
+
+// Book C-2 S910 with Book B: a phone asks for confirmation on the phone.
+// The first tap's GENERATE AC is an AAC with the POS Cardholder
+// Interaction Information 000100: End Application at Start B, See Phone
+// (Not Ready, held 1.3 s), the field off for the Hold Time Value; the
+// terminal restarts the Entry Point (EntryPoint.Restart) for the second
+// tap, which shows See Phone (Ready to Read), selects the same combination
+// and is approved with the cardholder verified on the phone.
+func TestC2S910SeePhoneThenSecondTap(t *testing.T) {
+	ctx := context.Background()
+	card := emvtest.NewCard(emvtest.MastercardPhoneConfirm())
+	ep := reader(card)
+	ins := func(tr contactless.Trace) []string {
+		var out []string
+		for _, e := range tr {
+			out = append(out, hexs(e.Command[:4]))
+		}
+		return out
+	}
+	oneTap := []string{"00A40400", "00A40400", cGPO, cERRD, "00B2010C", "00B20114", "00B2011C", "00B2021C", "80AE5000"}
+
+	first, err := ep.Run(ctx, contactless.OneCard(card), &contactless.Transaction{Amount: 6000})
+	require.NoError(t, err)
+	assert.Equal(t, seePhoneB.params(), first.Outcome.Parameters)
+	assert.Nil(t, first.Outcome.DataRecord)
+	assert.Equal(t, errNone, tag(t, first.Outcome.DiscretionaryData, tagErrorIndication))
+	assert.Equal(t, oneTap, ins(first.Trace))
+	assert.Equal(t, []contactless.UIRequest{
+		{Message: contactless.MsgPresentCard, Status: contactless.UIReadyToRead},
+		{Message: contactless.MsgClearDisplay, Status: contactless.UICardReadSuccessfully, LanguagePreference: "en"},
+		{Message: contactless.MsgSeePhone, Status: contactless.UINotReady, HoldTime: 13, LanguagePreference: "en"},
+	}, first.UI)
+
+	second, err := ep.Restart(ctx, contactless.OneCard(card), first, nil)
+	require.NoError(t, err)
+	assert.Equal(t, approvedOnDev.params(), second.Outcome.Parameters)
+	assert.Equal(t, "40", tag(t, second.Outcome.DataRecord, 0x9F27), "TC")
+	assert.Equal(t, "010002", tag(t, second.Outcome.DataRecord, 0x9F34), "Confirmation Code Verified")
+	assert.Equal(t, "0000000002", tag(t, second.Outcome.DataRecord, 0x95))
+	assert.Equal(t, oneTap, ins(second.Trace))
+	assert.Equal(t, []contactless.UIRequest{
+		{Message: contactless.MsgSeePhone, Status: contactless.UIReadyToRead, LanguagePreference: "en"},
+		{Message: contactless.MsgClearDisplay, Status: contactless.UICardReadSuccessfully, LanguagePreference: "en"},
+		{Message: contactless.MsgApproved, Status: contactless.UINotReady, HoldTime: 13, LanguagePreference: "en"},
+	}, second.UI)
+}

@@ -97,7 +97,9 @@ func waitingForGenerateACResponse1(s *transactionState, sig signal) stateFn {
 //   - "Card Read Successfully": the card may leave (User Interface Request
 //     Clear Display with status Card Read Successfully);
 //   - the outcome from the cryptogram type: TC Approved, ARQC Online
-//     Request, AAC Declined.
+//     Request, AAC Declined, or, from a phone whose POS Cardholder
+//     Interaction Information asks for a second tap, End Application at
+//     Start B with "See Phone" (phone.go).
 func statesNineTenCommonProcessing(s *transactionState, template tlv.Tag) stateFn {
 	c := &s.card
 	cid, okCID := c.get(0x9F27)
@@ -131,7 +133,7 @@ func statesNineTenCommonProcessing(s *transactionState, template tlv.Tag) stateF
 		s.errInd.l2 = l2CardDataMissing
 		return s.done(s.endApplication())
 	}
-	if s.startPutData(s.k.cfg.TagsToWriteAfterGenAC, &s.postGenACPutData) {
+	if s.startPutData(tagsToWrite(s.k.cfg.TagsToWriteAfterGenAC, s.writeAfter), &s.postGenACPutData) {
 		s.afterPutDataKind = kind
 		return waitingForPutDataResponseAfterGenAC
 	}
@@ -148,6 +150,9 @@ func (s *transactionState) completeGenAC(kind byte) stateFn {
 		return s.done(s.approved())
 	case cidARQC:
 		return s.done(s.onlineRequest())
+	}
+	if s.phoneAsksSecondTap() {
+		return s.done(s.seePhone()) // phone.go
 	}
 	return s.done(s.declined())
 }

@@ -24,9 +24,9 @@ func tapGetData(t *testing.T, card *emvtest.Card, tagsToRead string, listen bool
 	var deks []DataExchange
 	cfg := Config{Clock: tp.clock.now}
 	if listen {
-		cfg.DataExchange = func(_ context.Context, d DataExchange) ([]byte, error) {
+		cfg.DataExchange = func(_ context.Context, d DataExchange) (DET, error) {
 			deks = append(deks, d)
-			return nil, nil
+			return DET{}, nil
 		}
 	}
 	out, err := New(cfg).Activate(context.Background(), tp.act)
@@ -79,4 +79,27 @@ func TestGetDataOnlyWhenNeeded(t *testing.T) {
 	assert.Equal(t, []string{"80AE"}, cmds)
 	require.Len(t, deks, 1)
 	assert.Equal(t, "5F2403301231", hexs(deks[0].DataToSend))
+}
+
+// Book C-2 State 5: the card leaves the field during GET DATA for a Tag To
+// Read: the link's error (the Entry Point's Try Again), no outcome, no DEK
+// (the terminal hears nothing of a transaction that ended), and nothing
+// sent after the GET DATA that failed. The card's 8th command is that GET
+// DATA (SELECT, GPO, ERRD, four records).
+func TestC2CardLostDuringGetData(t *testing.T) {
+	card := emvtest.NewCard(emvtest.MastercardBalance())
+	tp := newTap(t, card, tapOpts{amount: 2000, extraData: "DF8112049F369F50"})
+	card.RemoveAt(8)
+	deks := 0
+	cfg := Config{Clock: tp.clock.now, DataExchange: func(context.Context, DataExchange) (DET, error) {
+		deks++
+		return DET{}, nil
+	}}
+	out, err := New(cfg).Activate(context.Background(), tp.act)
+	assert.Nil(t, out)
+	require.Error(t, err)
+	assert.ErrorIs(t, err, apdu.ErrCardRemoved)
+	assert.ErrorIs(t, err, ErrLink)
+	assert.Equal(t, append(flow(true, ""), "80CA9F36"), tp.headers())
+	assert.Zero(t, deks)
 }

@@ -106,6 +106,9 @@ type transactionState struct {
 	// det is the terminal's answer to data exchange (DET), ahead of the
 	// terminal data.
 	det []tagValue
+	// writeBefore and writeAfter are the Tags To Write Before and After
+	// Gen AC the DETs gave, written after the Config's (putdata.go).
+	writeBefore, writeAfter []byte
 	// getData holds the Tags To Read still to send GET DATA for (State 5)
 	// and gotData what the card answered to them.
 	getData []tlv.Tag
@@ -199,7 +202,10 @@ func (s *transactionState) done(o *contactless.Outcome) stateFn {
 // FCI. It sends GET PROCESSING OPTIONS with the PDOL related data and waits
 // for its response. An FCI without a DF Name (84) (L2 CARD DATA MISSING) or
 // with a PDOL that cannot be used (L2 CARD DATA ERROR) sends the Entry
-// Point to the next combination (Select Next at Start C). Terminal data of
+// Point to the next combination (Select Next at Start C). A PDOL asking
+// for data the kernel does not have, with a terminal that listens for data
+// exchange, sends the DEK with Data Needed and waits in State 2
+// (waitingForPDOLData) instead. Terminal data of
 // the wrong length ends the application, L2 TERMINAL DATA ERROR.
 func idle(s *transactionState, _ signal) stateFn {
 	a := s.a
@@ -243,6 +249,17 @@ func idle(s *transactionState, _ signal) stateFn {
 		}
 		s.pdol = d
 	}
+	if s.k.cfg.DataExchange != nil && len(s.pdolDataNeeded()) > 0 {
+		// Book C-2 State 1: PDOL data the kernel lacks is asked of the
+		// terminal (DEK with Data Needed) before GPO, in State 2.
+		return waitingForPDOLData
+	}
+	return s.sendGPO()
+}
+
+// sendGPO sends GET PROCESSING OPTIONS with the PDOL related data built
+// from the kernel's database, and waits in State 3.
+func (s *transactionState) sendGPO() stateFn {
 	s.pdolData = s.pdol.Build(make([]byte, 0, s.pdol.Len()), s.dolValue)
 	s.send(apdu.GetProcessingOptions(s.pdolData))
 	return waitingForGPOResponse

@@ -10,8 +10,13 @@ import (
 // A): the error the kernel found in the card's data or the terminal's.
 type L2 byte
 
-// l1TimeOut is the L1 error TIME OUT ERROR (Error Indication byte 1).
-const l1TimeOut = 0x01
+// l1TimeOut is the L1 error TIME OUT ERROR (Error Indication byte 1);
+// l3TimeOut the L3 error TIME OUT (byte 3: the terminal did not answer the
+// DEK in time, State 2).
+const (
+	l1TimeOut = 0x01
+	l3TimeOut = 0x01
+)
 
 // L2 errors (Book C-2 Annex A, Error Indication byte 2).
 const (
@@ -44,10 +49,12 @@ func (e L2) String() string {
 // errorIndication is the Error Indication DF8115 (Book C-2 Annex A): L1,
 // L2, L3, SW1 SW2 and the Msg On Error. This kernel reports an L1 error
 // only for a torn transaction it logged (any other link failure is the
-// Activate error) and no L3 error.
+// Activate error) and an L3 error only for a DET that did not come in
+// time (State 2).
 type errorIndication struct {
 	l1    byte
 	l2    L2
+	l3    byte
 	sw    apdu.SW
 	msgOn contactless.MessageID
 }
@@ -62,7 +69,7 @@ func (e *errorIndication) bytes() []byte {
 	if m == 0 {
 		m = contactless.MsgNA
 	}
-	return []byte{e.l1, byte(e.l2), 0x00, byte(e.sw >> 8), byte(e.sw), byte(m)}
+	return []byte{e.l1, byte(e.l2), e.l3, byte(e.sw >> 8), byte(e.sw), byte(m)}
 }
 
 // ui builds a UI Request with the card's language preference.
@@ -79,6 +86,14 @@ func (s *transactionState) endApplication() *contactless.Outcome {
 	p := contactless.NewParameterSet(contactless.StatusEndApplication)
 	p.UIRequestOnOutcome = s.ui(contactless.MsgInsertSwipeOrTryAnother, contactless.UINotReady, s.cfg.MessageHoldTime)
 	s.errInd.msgOn = contactless.MsgInsertSwipeOrTryAnother
+	return s.withDiscretionary(&contactless.Outcome{Parameters: p})
+}
+
+// endApplicationNoMessage ends the transaction on the terminal's error
+// (Book C-2 State 2, an L3 error): End Application with the Discretionary
+// Data, no UI Request.
+func (s *transactionState) endApplicationNoMessage() *contactless.Outcome {
+	p := contactless.NewParameterSet(contactless.StatusEndApplication)
 	return s.withDiscretionary(&contactless.Outcome{Parameters: p})
 }
 

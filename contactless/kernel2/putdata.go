@@ -65,12 +65,21 @@ func (s *transactionState) putDataAnswered(sig signal, status []byte) bool {
 	return true
 }
 
+// tagsToWrite is a Tags To Write list: the Config's, then what the DETs
+// gave (Book C-2: a DET adds to the list the kernel has).
+func tagsToWrite(cfg, det []byte) []byte {
+	if len(det) == 0 {
+		return cfg
+	}
+	return append(append(make([]byte, 0, len(cfg)+len(det)), cfg...), det...)
+}
+
 // writeBeforeGenAC writes Tags To Write Before Gen AC (State 12), then
 // Prepare Generate AC Command. Reading: after the balance read before
 // GENERATE AC (State 16), right before GENERATE AC; RECOVER AC of a torn
 // transaction writes nothing before (its GENERATE AC was already sent).
 func (s *transactionState) writeBeforeGenAC() stateFn {
-	if s.startPutData(s.k.cfg.TagsToWriteBeforeGenAC, &s.preGenACPutData) {
+	if s.startPutData(tagsToWrite(s.k.cfg.TagsToWriteBeforeGenAC, s.writeBefore), &s.preGenACPutData) {
 		return waitingForPutDataResponseBeforeGenAC
 	}
 	return s.prepareGenerateACCommand()

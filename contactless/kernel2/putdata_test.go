@@ -2,6 +2,8 @@ package kernel2
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -18,10 +20,21 @@ import (
 type putDataCard struct {
 	card apdu.Transceiver
 	sws  []string
+	// lostAt, when not zero, is the PUT DATA (counted from 1) during which
+	// the card leaves the field: it and every later command fail with
+	// apdu.ErrCardRemoved.
+	lostAt, n int
 }
 
 func (p *putDataCard) Transmit(ctx context.Context, cmd []byte) ([]byte, error) {
+	if p.lostAt != 0 && p.n >= p.lostAt {
+		return nil, fmt.Errorf("putDataCard: %w", apdu.ErrCardRemoved)
+	}
 	if len(cmd) > 1 && cmd[1] == apdu.InsPutData {
+		p.n++
+		if p.lostAt != 0 && p.n >= p.lostAt {
+			return nil, fmt.Errorf("putDataCard: %w", apdu.ErrCardRemoved)
+		}
 		if len(p.sws) == 0 {
 			return h("9000"), nil
 		}
@@ -112,4 +125,89 @@ func TestTagsToWriteRefused(t *testing.T) {
 	pre, post = putDataStatus(*dd)
 	assert.Equal(t, "", pre)
 	assert.Equal(t, "", post)
+}
+
+// putDataCmds lists the commands of a recorder from the last READ RECORD
+// on: GENERATE AC as 80AE, the others in full with their answer ("" for
+// none: the link failed).
+func putDataCmds(rec *apdu.Recorder) []string {
+	var cmds []string
+	for _, e := range rec.Entries() {
+		switch e.Command[1] {
+		case apdu.InsReadRecord:
+			cmds = nil
+		case apdu.InsGenerateAC:
+			cmds = append(cmds, "80AE")
+		default:
+			cmds = append(cmds, hexs(e.Command)+" "+hexs(e.Response))
+		}
+	}
+	return cmds
+}
+
+// Book C-2 DET with Tags To Write: the DET of State 2 and the DET after
+// record reading add Tags To Write Before Gen AC (FF8102) and After Gen AC
+// (FF8103) to the Config's lists, in order: PUT DATA of the Config's
+// object, then the DETs', before GENERATE AC (State 12) and after its
+// response (State 15); all answered 9000: both statuses 80.
+func TestC2TagsToWriteFromDET(t *testing.T) {
+	pt := newPDOLTap(t, "DF8112025F24")
+	cfg := Config{TagsToWriteBeforeGenAC: h("9F7101BB")}
+	out, err := pt.run(t, cfg, func(_ context.Context, _ *clock, d DataExchange) (DET, error) {
+		if len(d.DataNeeded) > 0 { // State 2
+			return DET{Data: h("9F350122"), TagsToWriteBeforeGenAC: h("9F7001AA"), TagsToWriteAfterGenAC: h("9F7502CCDD")}, nil
+		}
+		return DET{TagsToWriteAfterGenAC: h("9F7601EE"), TagsToWriteBeforeGenAC: h("9F7201CC")}, nil
+	})
+	require.NoError(t, err)
+	assert.Equal(t, approvedNoCVM.params(), out.Parameters)
+	require.Len(t, pt.deks, 2)
+	assert.Equal(t, "5F2403301231", hexs(pt.deks[1].DataToSend))
+	assert.Equal(t, []string{
+		"80DA9F7101BB 9000",
+		"80DA9F7001AA 9000",
+		"80DA9F7201CC 9000",
+		"80AE",
+		"80DA9F7502CCDD 9000",
+		"80DA9F7601EE 9000",
+	}, putDataCmds(pt.tp.rec))
+	pre, post := putDataStatus(out.DiscretionaryData)
+	assert.Equal(t, "80", pre)
+	assert.Equal(t, "80", post)
+}
+
+// Book C-2 State 12: the card leaves the field during PUT DATA before
+// GENERATE AC: the link's error (the Entry Point's Try Again), no outcome,
+// and nothing sent after the PUT DATA that failed.
+func TestC2CardLostDuringPutDataBeforeGenAC(t *testing.T) {
+	card := emvtest.NewCard(emvtest.MastercardOffline())
+	tp := newTap(t, card, tapOpts{amount: 2000})
+	tp.rec = apdu.NewRecorder(&timedLink{t: &putDataCard{card: card, lostAt: 2}, clk: tp.clock})
+	tp.act.Card = tp.rec
+	out, err := New(Config{Clock: tp.clock.now, TagsToWriteBeforeGenAC: h("9F7001AA9F7101BB9F7201CC")}).Activate(context.Background(), tp.act)
+	assert.Nil(t, out)
+	require.Error(t, err)
+	assert.True(t, errors.Is(err, apdu.ErrCardRemoved))
+	assert.True(t, errors.Is(err, ErrLink))
+	assert.Equal(t, []string{"80DA9F7001AA 9000", "80DA9F7101BB "}, putDataCmds(tp.rec))
+}
+
+// Book C-2 State 15: the card leaves the field during PUT DATA after
+// GENERATE AC: the card has given its cryptogram, so the transaction
+// completes (Approved) with the Post-Gen AC Put Data Status 00 (not
+// completed), the Pre-Gen AC 80, and Error Indication all zero.
+func TestC2CardLostDuringPutDataAfterGenAC(t *testing.T) {
+	card := emvtest.NewCard(emvtest.MastercardOffline())
+	tp := newTap(t, card, tapOpts{amount: 2000})
+	tp.rec = apdu.NewRecorder(&timedLink{t: &putDataCard{card: card, lostAt: 3}, clk: tp.clock})
+	tp.act.Card = tp.rec
+	out, err := New(Config{Clock: tp.clock.now, TagsToWriteBeforeGenAC: h("9F7001AA"), TagsToWriteAfterGenAC: h("9F7502CCDD9F7601EE9F7701FF")}).Activate(context.Background(), tp.act)
+	require.NoError(t, err)
+	assert.Equal(t, approvedNoCVM.params(), out.Parameters)
+	assert.Equal(t, []string{"80DA9F7001AA 9000", "80AE", "80DA9F7502CCDD 9000", "80DA9F7601EE "}, putDataCmds(tp.rec))
+	pre, post := putDataStatus(out.DiscretionaryData)
+	assert.Equal(t, "80", pre)
+	assert.Equal(t, "00", post)
+	assert.Equal(t, errNone, tag(t, out.DiscretionaryData, tagErrorIndication))
+	assert.Equal(t, "0000000002", tag(t, out.DataRecord, 0x95))
 }

@@ -1,6 +1,7 @@
 package kernel2
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -20,6 +21,11 @@ type expect struct {
 	hold    int
 	receipt bool
 	data    bool // Data Record present
+
+	restartMsg    contactless.MessageID // UI Request on Restart; 0: none
+	restartStatus contactless.UIStatus
+	fieldOff      int // Field Off Request, 100 ms; 0: none
+	uiStatus      contactless.UIStatus
 }
 
 func (e expect) params() contactless.OutcomeParameterSet {
@@ -29,7 +35,13 @@ func (e expect) params() contactless.OutcomeParameterSet {
 	}
 	p.CVM = e.cvm
 	if e.msg != 0 {
-		p.UIRequestOnOutcome = &contactless.UIRequest{Message: e.msg, Status: contactless.UINotReady, HoldTime: e.hold, LanguagePreference: "en"}
+		p.UIRequestOnOutcome = &contactless.UIRequest{Message: e.msg, Status: e.uiStatus, HoldTime: e.hold, LanguagePreference: "en"}
+	}
+	if e.restartMsg != 0 {
+		p.UIRequestOnRestart = &contactless.UIRequest{Message: e.restartMsg, Status: e.restartStatus, LanguagePreference: "en"}
+	}
+	if e.fieldOff != 0 {
+		p.FieldOffRequest = e.fieldOff
 	}
 	p.Receipt = e.receipt
 	p.DataRecordPresent = e.data
@@ -47,6 +59,12 @@ var (
 	declinedOutcome = expect{status: contactless.StatusDeclined, cvm: contactless.CVMNA, msg: contactless.MsgNotAuthorised, hold: 13, data: true}
 	endApplication  = expect{status: contactless.StatusEndApplication, cvm: contactless.CVMNA, msg: contactless.MsgInsertSwipeOrTryAnother, hold: 13}
 	selectNextC     = expect{status: contactless.StatusSelectNext, start: contactless.StartC, cvm: contactless.CVMNA}
+	// seePhoneB is the outcome of a phone asking for a second tap (Book
+	// C-2 S910): End Application at Start B, See Phone (Not Ready, the
+	// Message Hold Time), the field off for the Hold Time Value 0D, See
+	// Phone again (Ready to Read) on restart.
+	seePhoneB = expect{status: contactless.StatusEndApplication, start: contactless.StartB, cvm: contactless.CVMNA,
+		msg: contactless.MsgSeePhone, hold: 13, restartMsg: contactless.MsgSeePhone, restartStatus: contactless.UIReadyToRead, fieldOff: 0x0D}
 )
 
 // Commands of the common flows: GET PROCESSING OPTIONS, EXCHANGE RELAY
@@ -95,6 +113,25 @@ type scenario struct {
 	rrp     string // DF8306 || DF8307 when the protocol was performed
 	cmds    []string
 	check   func(t *testing.T, tp *tap, out *contactless.Outcome)
+	// det, when not "", makes the terminal listen for data exchange and
+	// answer every DEK with these DET data, detMillis after it (on the
+	// test clock).
+	det       string
+	detMillis int
+}
+
+// detKernel is the kernel of a scenario or session whose terminal answers
+// every DEK with the DET data det, ms milliseconds later on clk.
+func detKernel(clk *clock, det string, ms int) *Kernel {
+	cfg := Config{Clock: clk.now}
+	if det != "" {
+		data := h(det)
+		cfg.DataExchange = func(ctx context.Context, _ DataExchange) (DET, error) {
+			_ = clk.sleep(ctx, time.Duration(ms)*time.Millisecond)
+			return DET{Data: data}, nil
+		}
+	}
+	return New(cfg)
 }
 
 // TestScenarios runs every scenario and checks the outcome parameter set,
@@ -518,6 +555,53 @@ func TestScenarios(t *testing.T) {
 			},
 		},
 		{
+			name: "S910: a phone answers an AAC with POS Cardholder Interaction Information 000100 (OD-CVM required): End Application at Start B, See Phone", profile: emvtest.MastercardPhoneConfirm,
+			opts: tapOpts{amount: 6000}, want: seePhoneB, errInd: errNone, rrp: "001400",
+			cmds: flow(true, "80AE5000"),
+			check: func(t *testing.T, tp *tap, out *contactless.Outcome) {
+				assert.Equal(t, []contactless.UIRequest{{Message: contactless.MsgClearDisplay, Status: contactless.UICardReadSuccessfully, LanguagePreference: "en"}}, tp.ui)
+			},
+		},
+		{
+			name: "S910: a phone's AAC with the Phone Message Table DF8131 of the terminal data: its message (Present Card Again) on the outcome", profile: emvtest.MastercardPhoneConfirm,
+			opts: tapOpts{amount: 6000, extraData: "DF813108 000100 000100 21 00 DF81300105"},
+			want: with(seePhoneB, func(e *expect) { e.msg, e.fieldOff = contactless.MsgPresentCardAgain, 5 }), errInd: errNone, rrp: "001400",
+			cmds: flow(true, "80AE5000"),
+		},
+		{
+			name: "S910: an AAC whose POS Cardholder Interaction Information asks nothing of the cardholder (001000): Declined", profile: emvtest.MastercardPhoneConfirm,
+			knobs: func(c *emvtest.Card) {
+				c.Inject(emvtest.Fault{Match: emvtest.OnINS(apdu.InsGenerateAC), Corrupt: emvtest.ReplaceValue, Tag: 0xDF4B, Value: h("001000")})
+			},
+			opts: tapOpts{amount: 6000}, want: declinedOutcome, tvr: "0000000002", cvmRes: "010002", errInd: errNone, rrp: "001400",
+			cmds: flow(true, "80AE5000"),
+		},
+		{
+			name: "S910: an AAC with a POS Cardholder Interaction Information of 2 bytes: Declined", profile: emvtest.MastercardPhoneConfirm,
+			knobs: func(c *emvtest.Card) {
+				c.Inject(emvtest.Fault{Match: emvtest.OnINS(apdu.InsGenerateAC), Corrupt: emvtest.ReplaceValue, Tag: 0xDF4B, Value: h("0001")})
+			},
+			opts: tapOpts{amount: 6000}, want: declinedOutcome, tvr: "0000000002", cvmRes: "010002", errInd: errNone, rrp: "001400",
+			cmds: flow(true, "80AE5000"),
+		},
+		{
+			name: "State 2: the PDOL asks for 9F35 the terminal lacks: DEK with Data Needed, the DET in time (500 ms) fills GPO and CDOL1", profile: emvtest.MastercardOffline,
+			tweak: func(p *emvtest.Profile) { p.Applications[0].PDOL = h(pdolWithTerminalType) },
+			opts:  tapOpts{amount: 2000, terminal: terminalNo9F35}, det: "9F350122", detMillis: 500,
+			want: approvedNoCVM, tvr: "0000000002", cvmRes: "1F0302", errInd: errNone, rrp: "001400",
+			cmds: flow(true, "80AE5000"),
+			check: func(t *testing.T, tp *tap, out *contactless.Outcome) {
+				assert.Equal(t, gpoWith("22"), hexs(tp.rec.Entries()[0].Command))
+				assert.Equal(t, "22", tag(t, out.DataRecord, 0x9F35))
+			},
+		},
+		{
+			name: "State 2: the DET comes after the Time Out Value (501 ms): End Application, L3 TIME OUT, no command", profile: emvtest.MastercardOffline,
+			tweak: func(p *emvtest.Profile) { p.Applications[0].PDOL = h(pdolWithTerminalType) },
+			opts:  tapOpts{amount: 2000, terminal: terminalNo9F35}, det: "9F350122", detMillis: 501,
+			want: endApplicationTimeOut, errInd: errTimeOut,
+		},
+		{
 			name: "State 1: terminal data of the wrong length (DF8120 of 4 bytes): End Application, TERMINAL DATA ERROR, no command", profile: emvtest.MastercardOffline,
 			opts: tapOpts{amount: 2000, kernelData: "DF812004F4508480"}, want: endApplication, errInd: endErr(l2TerminalDataError),
 		},
@@ -545,7 +629,8 @@ func TestScenarios(t *testing.T) {
 			tl := &timedLink{t: card, clk: tp.clock}
 			tp.rec = apdu.NewRecorder(tl)
 			tp.act.Card = tp.rec
-			out := tp.run(t)
+			out, err := detKernel(tp.clock, sc.det, sc.detMillis).Activate(context.Background(), tp.act)
+			require.NoError(t, err)
 			if *update {
 				recordSession(t, &sc, tp, tl, out)
 			}

@@ -43,6 +43,10 @@ type sessionHeader struct {
 	KernelData   string `json:"kernel_data"`
 	ExceptionPAN string `json:"exception_pan,omitempty"`
 	NoCAKeys     bool   `json:"no_ca_keys,omitempty"`
+	// DET is the DET data the terminal answers every DEK with, DETMillis
+	// after it on the relay resistance timer; "": no data exchange.
+	DET       string `json:"det,omitempty"`
+	DETMillis int    `json:"det_ms,omitempty"`
 	// ExchangeMicros is, per exchange, the time in microseconds between
 	// the command going out and its answer coming back.
 	ExchangeMicros []int `json:"exchange_us"`
@@ -131,7 +135,7 @@ func TestKernel2Sessions(t *testing.T) {
 			clk := &clock{t: testTime}
 			rp := apdu.NewReplay(s, apdu.ReplayStrict)
 			a, ui := sessionActivation(t, hd, &replayLink{r: rp, clk: clk, us: hd.ExchangeMicros})
-			out, err := New(Config{Clock: clk.now}).Activate(context.Background(), a)
+			out, err := detKernel(clk, hd.DET, hd.DETMillis).Activate(context.Background(), a)
 			require.NoError(t, err)
 			assert.Equal(t, hd.Expect.Outcome, out.Parameters.String())
 			assert.Equal(t, hd.Expect.DataRecord, hexs(out.DataRecord))
@@ -198,6 +202,7 @@ func recordSession(t *testing.T, sc *scenario, tp *tap, tl *timedLink, out *cont
 	hd.Scenario, hd.Profile, hd.AID, hd.FCI = sc.name, sc.profile().Name, mcAID, hexs(tp.act.FCI)
 	hd.Amount, hd.Other, hd.Type, hd.Date = sc.opts.amount, sc.opts.other, sc.opts.typ, testDate
 	hd.Rand, hd.NoCAKeys = hexs(tp.rand), sc.opts.noCAKeys
+	hd.DET, hd.DETMillis = sc.det, sc.detMillis
 	hd.TerminalData = hexs(h(terminalHex))
 	if sc.opts.terminal != "" {
 		hd.TerminalData = hexs(h(sc.opts.terminal))

@@ -48,6 +48,8 @@ type appState struct {
 	// the response of the last first GENERATE AC, for RECOVER AC.
 	lastGenACDRDOL []byte
 	lastGenACResp  []byte
+	// phoneAsked counts the GENERATE AC answered with DF4B (Application.PhoneConfirmation).
+	phoneAsked int
 
 	tx txState
 }

@@ -220,12 +220,18 @@ func (c *Card) generateAC(a *appState, cmd apdu.Command) apdu.Response {
 	}
 
 	var cid byte
+	var pcii []byte // the POS Cardholder Interaction Information of a phone asking for confirmation
 	if !second {
 		a.tx.cdol1Data = append([]byte(nil), cmd.Data...)
 		a.tx.cdol1Vals = dolValues(dol, a.tx.cdol1Data)
 		cid = a.firstDecision(ref)
 		if ref == cidTC && cid != cidAAC && a.eCashPurchase() {
 			cid = cidTC
+		}
+		if a.phoneAsked < cfg.PhoneConfirmation {
+			a.phoneAsked++
+			cid = cidAAC
+			pcii = PCIIODCVMRequired
 		}
 	} else {
 		// Issuer Authentication Data in CDOL2 (91) is checked here when
@@ -306,6 +312,9 @@ func (c *Card) generateAC(a *appState, cmd apdu.Command) apdu.Response {
 	body = tlv.AppendTLV(body, 0x9F36, atc)
 	body = tlv.AppendTLV(body, 0x9F26, ac)
 	body = tlv.AppendTLV(body, 0x9F10, iad)
+	if pcii != nil {
+		body = tlv.AppendTLV(body, tagPCII, pcii)
+	}
 	return ok(tlv.AppendTLV(nil, 0x77, body))
 }
 

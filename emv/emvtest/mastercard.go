@@ -235,15 +235,39 @@ func MastercardPhone() *Profile {
 	return mastercardProfile("mastercard-phone", "phone with a Mastercard (Kernel 2, EMV mode): on-device cardholder verification, CDA, relay resistance", "5413330089010061", a)
 }
 
+// tagPCII is the POS Cardholder Interaction Information (DF4B, Book C-2
+// Annex A): 3 bytes a phone returns in its GENERATE AC response.
+const tagPCII tlv.Tag = 0xDF4B
+
+// PCIIODCVMRequired is the POS Cardholder Interaction Information of a
+// phone that wants the cardholder to verify (or confirm) on the phone
+// before it pays: version 00, byte 2 b1 "OD-CVM required" (the bit name is
+// this package's reading, unchecked against Book C-2 Annex A), byte 3 00.
+var PCIIODCVMRequired = []byte{0x00, 0x01, 0x00}
+
+// MastercardPhoneConfirm is a phone with a Mastercard ([MastercardPhone])
+// that asks for confirmation on the phone once: the first tap's GENERATE
+// AC is an AAC with the POS Cardholder Interaction Information DF4B
+// [PCIIODCVMRequired] (the reader says "See Phone"), the second tap is
+// approved offline with CDA.
+func MastercardPhoneConfirm() *Profile {
+	a := mastercardApp()
+	a.Label = "MASTERCARD PHONE"
+	a.AIP = mustHex("1B81")
+	a.PhoneConfirmation = 1
+	return mastercardProfile("mastercard-phone-confirm", "phone with a Mastercard (Kernel 2, EMV mode): the first tap asks for confirmation on the phone (AAC with DF4B 000100), the second is approved", "5413330089010103", a)
+}
+
 func init() {
 	for name, f := range map[string]func() *Profile{
-		"mastercard-offline":  MastercardOffline,
-		"mastercard-online":   MastercardOnline,
-		"mastercard-decline":  MastercardDecline,
-		"mastercard-no-rrp":   MastercardNoRRP,
-		"mastercard-slow-rrp": MastercardSlowRRP,
-		"mastercard-phone":    MastercardPhone,
-		"mastercard-torn":     MastercardTorn,
+		"mastercard-phone-confirm": MastercardPhoneConfirm,
+		"mastercard-offline":       MastercardOffline,
+		"mastercard-online":        MastercardOnline,
+		"mastercard-decline":       MastercardDecline,
+		"mastercard-no-rrp":        MastercardNoRRP,
+		"mastercard-slow-rrp":      MastercardSlowRRP,
+		"mastercard-phone":         MastercardPhone,
+		"mastercard-torn":          MastercardTorn,
 	} {
 		builtin[name] = f
 	}

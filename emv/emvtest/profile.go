@@ -312,6 +312,14 @@ type Application struct {
 	// AC with the DRDOL related data of the last GENERATE AC answers that
 	// GENERATE AC's response again. nil: no 9F51 and no RECOVER AC (6D00).
 	DRDOL Hex `json:"drdol,omitempty"`
+	// PhoneConfirmation makes the application a phone's Mastercard that
+	// asks the cardholder to confirm on the phone (Book C-2, the POS
+	// Cardholder Interaction Information DF4B): that many first
+	// GENERATE AC of successive taps are answered with an AAC carrying
+	// DF4B [PCIIODCVMRequired]; the taps after them are answered as the
+	// card's risk management decides, the cardholder having confirmed.
+	// Zero: the card never asks.
+	PhoneConfirmation int `json:"phone_confirmation,omitempty"`
 	// MagStripe makes the application a Mastercard one in mag-stripe mode
 	// (Book C-2): the mag-stripe record and COMPUTE CRYPTOGRAPHIC CHECKSUM;
 	// nil: no mag-stripe data and the command is not supported (6D00).
@@ -600,6 +608,9 @@ func (p *Profile) Validate() error {
 		}
 		if err := a.QVSDC.validate(); err != nil {
 			return bad("%s.qvsdc: %v", where, err)
+		}
+		if a.PhoneConfirmation < 0 || a.PhoneConfirmation > 255 {
+			return bad("%s: phone_confirmation 0 to 255", where)
 		}
 		if err := a.RelayResistance.validate(); err != nil {
 			return bad("%s.relay_resistance: %v", where, err)
