@@ -28,7 +28,7 @@ func (s *transactionState) actionCodes(tac *tvr.TVR, iacTag tlv.Tag, absent tvr.
 		t = *tac
 	}
 	i = absent
-	if v, ok := s.cardData[iacTag]; ok && len(v) == 5 {
+	if v, ok := s.cardData.get(iacTag); ok && len(v) == 5 {
 		i = tvr.TVR(v)
 	}
 	return t, i
@@ -119,7 +119,7 @@ func (s *transactionState) analyseTerminalActions() error {
 
 // cardDOL parses a DOL the card holds (CDOL1 8C, CDOL2 8D, TDOL 97).
 func (s *transactionState) cardDOL(t tlv.Tag) (tlv.DOL, error) {
-	d, err := tlv.ParseDOL(s.cardData[t])
+	d, err := tlv.ParseDOL(s.cardData.val(t))
 	if err != nil {
 		return nil, s.failData(t.String(), err)
 	}
@@ -130,7 +130,7 @@ func (s *transactionState) cardDOL(t tlv.Tag) (tlv.DOL, error) {
 // the CDOL asks for it (Book 3 §5.4, §9.2.2).
 func (s *transactionState) dolData(dol tlv.DOL) ([]byte, error) {
 	if dolHas(dol, 0x98) {
-		tdol, ok := s.cardData[0x97]
+		tdol, ok := s.cardData.get(0x97)
 		if !ok {
 			tdol = s.params.DefaultTDOL
 			if tdol != nil {
@@ -142,7 +142,7 @@ func (s *transactionState) dolData(dol tlv.DOL) ([]byte, error) {
 			return nil, s.failData("TDOL 97", err)
 		}
 		h := sha1.Sum(td.Build(nil, s.get))
-		s.termData[0x98] = h[:]
+		s.termData.set(0x98, h[:])
 	}
 	data := dol.Build(nil, s.get)
 	if len(data) > 255 {
@@ -266,13 +266,13 @@ func (s *transactionState) keepAC(r *acResponse) {
 	s.res.ATC = r.atc
 	s.res.AC = r.ac
 	s.res.IAD = r.iad
-	s.cardData[0x9F27] = []byte{r.cid}
-	s.cardData[0x9F36] = r.atc
+	s.cardData.set(0x9F27, []byte{r.cid})
+	s.cardData.set(0x9F36, r.atc)
 	if r.ac != nil {
-		s.cardData[0x9F26] = r.ac
+		s.cardData.set(0x9F26, r.ac)
 	}
 	if r.iad != nil {
-		s.cardData[0x9F10] = r.iad
+		s.cardData.set(0x9F10, r.iad)
 	}
 	if r.cid&0x08 != 0 {
 		s.res.Advice = true
@@ -341,9 +341,9 @@ func (s *transactionState) processOnline() error {
 	}
 	// The request holds copies: the host may keep it and change what it
 	// got without changing the transaction (iccData builds a new slice).
-	req := NewOnlineRequest(s.txn, s.cardData[0x5A], s.cardData[0x57])
+	req := NewOnlineRequest(s.txn, s.cardData.val(0x5A), s.cardData.val(0x57))
 	req.AID = bytes.Clone(s.res.AID)
-	req.PANSequence = bytes.Clone(s.cardData[0x5F34])
+	req.PANSequence = bytes.Clone(s.cardData.val(0x5F34))
 	req.ICCData = s.iccData()
 	req.OnlinePIN = !s.cvm.OnlinePIN.IsZero()
 	req.OnlinePINBlock = s.cvm.OnlinePIN
@@ -396,7 +396,7 @@ func (s *transactionState) processOnline() error {
 		s.scripts = bytes.Clone(resp.Scripts)
 	}
 	if ia := bytes.Clone(resp.IssuerAuthData); len(ia) > 0 {
-		s.termData[0x91] = ia
+		s.termData.set(0x91, ia)
 		if s.aip[0]&0x04 != 0 {
 			// Book 3 §10.9: issuer authentication by EXTERNAL
 			// AUTHENTICATE, once.

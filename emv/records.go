@@ -152,7 +152,7 @@ func (s *transactionState) readApplicationData() error {
 	// Book 3 §10.2 and Annex A: expiry date, PAN, CDOL1 and CDOL2 are
 	// mandatory.
 	for _, t := range []tlv.Tag{0x5F24, 0x5A, 0x8C, 0x8D} {
-		if _, ok := s.cardData[t]; !ok {
+		if _, ok := s.cardData.get(t); !ok {
 			return s.fail("tag "+t.String()+" absent from the records", ErrMissingData)
 		}
 	}
@@ -167,7 +167,7 @@ func (s *transactionState) keepTemplate(v []byte, records bool) error {
 	it := tlv.NewIter(v)
 	for it.Next() {
 		t := it.Tag()
-		if forwardedTags[t] {
+		if forwardedTags(t) {
 			if err := checkLength(t, it.Value()); err != nil {
 				where := "GET PROCESSING OPTIONS response"
 				if records {
@@ -177,11 +177,11 @@ func (s *transactionState) keepTemplate(v []byte, records bool) error {
 			}
 		}
 		if records {
-			if _, dup := s.recordTags[t]; dup {
+			if s.recordTags.has(t) {
 				return s.fail("tag "+t.String()+" returned twice", ErrDuplicateData)
 			}
-			if len(s.recordTags) < maxCardObjects {
-				s.recordTags[t] = struct{}{}
+			if s.recordTags.len() < maxCardObjects {
+				s.recordTags.set(t, nil)
 			}
 		}
 		s.keepCard(t, it.Value())

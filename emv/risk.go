@@ -24,7 +24,7 @@ func (s *transactionState) manageTerminalRisk() error {
 		return nil
 	}
 	// The terminal's callbacks get copies: they cannot change the card's data.
-	pan, psn := bytes.Clone(s.cardData[0x5A]), bytes.Clone(s.cardData[0x5F34])
+	pan, psn := bytes.Clone(s.cardData.val(0x5A)), bytes.Clone(s.cardData.val(0x5F34))
 	if f := s.term.terminal().ExceptionFile; f != nil && f(pan, psn) {
 		s.setTVR(tvr.CardOnExceptionFile)
 	}
@@ -55,8 +55,8 @@ func (s *transactionState) manageTerminalRisk() error {
 	}
 
 	// §10.6.3 Velocity checking, when the card has both offline limits.
-	lcol, hasL := s.cardData[0x9F14]
-	ucol, hasU := s.cardData[0x9F23]
+	lcol, hasL := s.cardData.get(0x9F14)
+	ucol, hasU := s.cardData.get(0x9F23)
 	if hasL && hasU && len(lcol) == 1 && len(ucol) == 1 {
 		if err := s.checkVelocity(int(lcol[0]), int(ucol[0])); err != nil {
 			return err

@@ -136,7 +136,7 @@ func (s *transactionState) needTransaction(beforeGPO bool) error {
 		return nil
 	}
 	info := &CardInfo{AID: s.res.AID, Label: s.res.Label}
-	if pan, ok := s.cardData[0x5A]; ok {
+	if pan, ok := s.cardData.get(0x5A); ok {
 		info.MaskedPAN = maskPAN(pan)
 	}
 	t, err := s.term.transaction(s.ctx, info)
@@ -164,7 +164,7 @@ func (s *transactionState) finish(err error) {
 		s.res.Outcome = TryAnotherInterface
 	}
 	s.res.ICCData = s.iccData()
-	if v, ok := s.cardData[0x9F74]; ok && checkLength(0x9F74, v) == nil && printable(v) {
+	if v, ok := s.cardData.get(0x9F74); ok && checkLength(0x9F74, v) == nil && printable(v) {
 		s.res.ECIssuerAuthCode = string(v)
 	}
 	s.res.Trace = Trace(entries)
@@ -225,7 +225,7 @@ func (s *transactionState) iccData() []byte {
 
 func (s *transactionState) receipt() Receipt {
 	r := Receipt{
-		MaskedPAN:         maskPAN(s.cardData[0x5A]),
+		MaskedPAN:         maskPAN(s.cardData.val(0x5A)),
 		AID:               hexUpper(s.res.AID),
 		Label:             s.res.Label,
 		TVR:               hexUpper(s.res.TVR[:]),
@@ -241,13 +241,13 @@ func (s *transactionState) receipt() Receipt {
 		Outcome:           s.res.Outcome.String(),
 		SignatureRequired: s.res.SignatureRequired,
 	}
-	if psn, ok := s.cardData[0x5F34]; ok {
+	if psn, ok := s.cardData.get(0x5F34); ok {
 		r.PANSequence = hexUpper(psn)
 	}
-	if id, ok := s.cardData[0x9F61]; ok {
+	if id, ok := s.cardData.get(0x9F61); ok {
 		r.CardholderID = tlv.MaskID(string(id))
 	}
-	if t, ok := s.cardData[0x9F62]; ok {
+	if t, ok := s.cardData.get(0x9F62); ok {
 		r.CardholderIDType = fmt.Sprintf("%X", t)
 	}
 	if s.res.PreferredName != "" {

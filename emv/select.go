@@ -373,7 +373,7 @@ func (s *transactionState) chooseAndSelect() error {
 			return s.failData("PDOL 9F38", err)
 		}
 		s.pdol = pdol
-		clear(s.cardData)
+		s.cardData.reset()
 		s.keepCard(0x84, f.dfName)
 		s.keepCard(0x50, []byte(f.label))
 		if f.hasPDOL {
@@ -382,7 +382,7 @@ func (s *transactionState) chooseAndSelect() error {
 		s.res.AID = append([]byte(nil), f.dfName...)
 		s.res.Label = f.label
 		s.res.PreferredName = f.preferredName
-		s.termData[0x4F] = s.res.AID
+		s.termData.set(0x4F, s.res.AID)
 		s.setApplicationData()
 		if s.log.Enabled(s.ctx, slog.LevelInfo) {
 			s.log.LogAttrs(s.ctx, slog.LevelInfo, "emv: application selected", slog.String("aid", hexUpper(f.dfName)), slog.String("label", f.label))
@@ -449,7 +449,7 @@ func (s *transactionState) removeCandidate(i int) {
 // keepCard stores a data object from the card; the value is the card's
 // bytes (already a private copy, see transmit).
 func (s *transactionState) keepCard(t tlv.Tag, v []byte) {
-	if len(s.cardData) < maxCardObjects {
-		s.cardData[t] = v
+	if s.cardData.len() < maxCardObjects {
+		s.cardData.set(t, v)
 	}
 }
