@@ -153,9 +153,18 @@ func newState(ctx context.Context, card apdu.Transceiver, cfg *Config, term seam
 	// three allocations fewer a transaction.
 	s.t0 = apdu.T0{Card: &s.link, MaxResponse: maxResponseData}
 	s.recorder = apdu.Recorder{Card: &s.t0}
+	if _, replayed := card.(*apdu.Replay); replayed {
+		// A recording answers in no time: the durations of a replayed
+		// trace would time the lookup in the recording, not a card, so
+		// they are left zero and no clock is read for them.
+		s.recorder.Now = replayClock
+	}
 	s.rec = &s.recorder
 	return s
 }
+
+// replayClock is the clock of a replayed card's trace: it stands still.
+func replayClock() time.Time { return time.Time{} }
 
 // stateMaps are the tag stores of one transaction. Making them was a
 // tenth of a transaction's allocations, so they are recycled: a
