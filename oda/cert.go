@@ -3,6 +3,7 @@ package oda
 import (
 	"bytes"
 	"crypto/sha1"
+	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"hash"
@@ -401,9 +402,37 @@ func (k *rsaKey) recover(sig []byte) []byte {
 	t := getBigTemps()
 	t.x.SetBytes(sig)
 	t.exp(k.e, k.n)
-	out := t.z.FillBytes(make([]byte, k.size))
-	putBigTemps(t)
+	out := fillBytes(&t.z, make([]byte, k.size))
+	// Certificates and signatures are public: nothing to wipe.
+	bigTempsPool.Put(t)
 	return out
+}
+
+// fillBytes is big.Int.FillBytes for a non-negative x that fits buf,
+// eight bytes at a time where the words are 64 bits rather than a byte
+// at a time: buf holds x big-endian, zero-padded on the left.
+func fillBytes(x *big.Int, buf []byte) []byte {
+	clear(buf)
+	i := len(buf)
+	for _, w := range x.Bits() {
+		if bits.UintSize == 64 && i >= 8 {
+			binary.BigEndian.PutUint64(buf[i-8:i], uint64(w))
+			i -= 8
+			continue
+		}
+		for range bits.UintSize / 8 {
+			if i == 0 {
+				if w != 0 {
+					panic("oda: fillBytes: buffer too small")
+				}
+				break
+			}
+			i--
+			buf[i] = byte(w)
+			w >>= 8
+		}
+	}
+	return buf
 }
 
 // bigTemps are the operand, the result and the scratch of one RSA public

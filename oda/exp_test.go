@@ -51,3 +51,26 @@ func TestPutBigTempsWipes(t *testing.T) {
 		}
 	}
 }
+
+// fillBytes gives what big.Int.FillBytes gives, for values from zero to
+// the buffer's capacity, on word boundaries and between them.
+func TestFillBytesIsFillBytes(t *testing.T) {
+	for _, size := range []int{1, 7, 8, 9, 16, 17, 128, 131, 176} {
+		max := new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), uint(8*size)), big.NewInt(1))
+		for _, x := range []*big.Int{big.NewInt(0), big.NewInt(1), big.NewInt(0x0102030405060708), max, new(big.Int).Rsh(max, 13)} {
+			if x.Cmp(max) > 0 {
+				continue
+			}
+			got := fillBytes(x, append([]byte(nil), make([]byte, size)...))
+			want := x.FillBytes(make([]byte, size))
+			assert.Equal(t, want, got, "%d bytes, %X", size, x)
+		}
+		// A dirty buffer is overwritten whole.
+		dirty := make([]byte, size)
+		for i := range dirty {
+			dirty[i] = 0xA5
+		}
+		assert.Equal(t, make([]byte, size), fillBytes(big.NewInt(0), dirty))
+	}
+	assert.Panics(t, func() { fillBytes(big.NewInt(0x1FF), make([]byte, 1)) })
+}

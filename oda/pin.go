@@ -73,5 +73,5 @@ func EncipherPIN(key *PublicKey, pinBlock, iccUnpredictableNumber []byte, rand i
 	defer putBigTemps(t) // wipes the plaintext
 	t.x.SetBytes(data)
 	t.exp(exponentInt(key.Exponent), key.modulusInt())
-	return t.z.FillBytes(make([]byte, n)), nil
+	return fillBytes(&t.z, make([]byte, n)), nil
 }
