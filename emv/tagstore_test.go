@@ -1,6 +1,7 @@
 package emv
 
 import (
+	"encoding/hex"
 	"testing"
 
 	"github.com/emvkit/emvkit/tlv"
@@ -58,4 +59,30 @@ func TestTagStoreResetDropsValues(t *testing.T) {
 	for _, e := range ents {
 		assert.Nil(t, e.val)
 	}
+}
+
+// The receipt's masked PAN and hex fields are those maskPAN and hexUpper
+// give, for PANs of every length up to 10 bytes (Book 3 Annex A: 5A is
+// at most 19 digits; a card may send more), padded or not, with a
+// non-digit in the middle, and for nothing.
+func TestReceiptTextIsMaskPANAndHex(t *testing.T) {
+	pans := []string{"", "47", "476173", "4761739001", "476173900101", "4761739001010119", "4761739001010119F", "47617390010101191", "4761739001010119123F",
+		"47617390010101191234", "4761A39001010119", "A761", "47617390010101191234567890", "F0", "4F"}
+	for _, p := range pans {
+		if len(p)%2 == 1 {
+			p += "F"
+		}
+		b := mustHexInternal(p)
+		assert.Equal(t, maskPAN(b), string(appendMaskedPAN(nil, b)), "PAN %s", p)
+		assert.Equal(t, "x"+maskPAN(b), string(appendMaskedPAN([]byte("x"), b)), "PAN %s after a prefix", p)
+		assert.Equal(t, hexUpper(b), string(appendHexUpper(nil, b)), "hex %s", p)
+	}
+}
+
+func mustHexInternal(s string) []byte {
+	b, err := hex.DecodeString(s)
+	if err != nil {
+		panic(err)
+	}
+	return b
 }
