@@ -162,6 +162,16 @@ type acResponse struct {
 	commandDOL []byte
 }
 
+// newACResponse returns room for a GENERATE AC response: the state's own
+// for the two a transaction sends, a new one after them.
+func (s *transactionState) newACResponse() *acResponse {
+	if s.acUsed < len(s.acs) {
+		s.acUsed++
+		return &s.acs[s.acUsed-1]
+	}
+	return new(acResponse)
+}
+
 // cryptogramType returns the CID's cryptogram bits: AAC, TC or ARQC.
 func (r *acResponse) cryptogramType() byte { return r.cid & 0xC0 }
 
@@ -178,7 +188,8 @@ func (s *transactionState) generateAC(p1 byte, data []byte) (*acResponse, error)
 	if err != nil {
 		return nil, s.failData("GENERATE AC response", err)
 	}
-	r := &acResponse{raw: body, p1: p1, commandDOL: data}
+	r := s.newACResponse()
+	*r = acResponse{raw: body, p1: p1, commandDOL: data}
 	switch tag {
 	case 0x80:
 		if len(v) < 11 || len(v) > 43 {

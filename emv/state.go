@@ -118,6 +118,9 @@ type transactionState struct {
 	// was asked for and its commandDOL is the CDOL1 data.
 	first    *acResponse
 	decision byte // the cryptogram the second GENERATE AC asks for
+	// acs holds the GENERATE AC responses (newACResponse), acUsed of them.
+	acs    [2]acResponse
+	acUsed int
 
 	skipOnline   bool // CDA failed on an ARQC: straight to the AAC
 	unableOnline bool
