@@ -141,10 +141,10 @@ func (s *transactionState) dolData(dol tlv.DOL) ([]byte, error) {
 		if err != nil {
 			return nil, s.failData("TDOL 97", err)
 		}
-		h := sha1.Sum(td.Build(nil, s.get))
-		s.termData.set(0x98, h[:])
+		h := sha1.Sum(td.Build(s.room(), s.get)) // hashed, not kept
+		s.termData.set(0x98, s.bytesOf(h[:]...))
 	}
-	data := dol.Build(nil, s.get)
+	data := s.keep(dol.Build(s.room(), s.get))
 	if len(data) > 255 {
 		return nil, s.failData(fmt.Sprintf("CDOL data of %d bytes does not fit a command", len(data)), nil)
 	}
@@ -277,7 +277,7 @@ func (s *transactionState) keepAC(r *acResponse) {
 	s.res.ATC = r.atc
 	s.res.AC = r.ac
 	s.res.IAD = r.iad
-	s.cardData.set(0x9F27, []byte{r.cid})
+	s.cardData.set(0x9F27, s.bytesOf(r.cid))
 	s.cardData.set(0x9F36, r.atc)
 	if r.ac != nil {
 		s.cardData.set(0x9F26, r.ac)

@@ -110,7 +110,13 @@ func (s *transactionState) staticDataToAuthenticate() ([]byte, error) {
 	case XDA:
 		return oda.AppendICCD(nil, s.odaRecords, s.aip[:], s.terminalAID(), s.receivedPDOL())
 	}
-	return oda.AppendStaticData(nil, m, s.odaRecords, s.cardData.val(0x9F4A), s.aip[:])
+	// Sized once: the records whole (their values are shorter) and the
+	// AIP.
+	n := len(s.aip)
+	for _, r := range s.odaRecords {
+		n += len(r.Data)
+	}
+	return oda.AppendStaticData(make([]byte, 0, n), m, s.odaRecords, s.cardData.val(0x9F4A), s.aip[:])
 }
 
 // terminalAID is the Application Identifier (AID) - terminal (9F06) of

@@ -24,7 +24,7 @@ func (s *transactionState) initiateProcessing() error {
 	if err := s.newUnpredictableNumber(); err != nil {
 		return err
 	}
-	pdolData := s.pdol.Build(nil, s.get)
+	pdolData := s.keep(s.pdol.Build(s.room(), s.get))
 	s.pdolData = pdolData
 	if len(pdolData) > 252 {
 		return s.failData(fmt.Sprintf("PDOL data of %d bytes does not fit GET PROCESSING OPTIONS", len(pdolData)), nil)
@@ -110,6 +110,16 @@ func parseAFL(b []byte) ([]aflEntry, error) {
 	return out, nil
 }
 
+// odaRecordCount is the number of records the AFL marks for offline data
+// authentication.
+func odaRecordCount(afl []aflEntry) int {
+	n := 0
+	for _, e := range afl {
+		n += int(e.oda)
+	}
+	return n
+}
+
 // readApplicationData reads every record the AFL names (Book 3 §10.2),
 // keeps the ones for offline data authentication exactly as received, and
 // checks the mandatory data objects.
@@ -118,6 +128,9 @@ func (s *transactionState) readApplicationData() error {
 	afl, err := parseAFL(s.afl)
 	if err != nil {
 		return s.failData("AFL", err)
+	}
+	if n := odaRecordCount(afl); n > 0 && s.odaRecords == nil {
+		s.odaRecords = make([]oda.Record, 0, n)
 	}
 	for _, e := range afl {
 		for rec := int(e.first); rec <= int(e.last); rec++ {

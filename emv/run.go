@@ -205,7 +205,7 @@ func printable(v []byte) bool {
 // that order: 84 is the selected AID, CVM Results only once set, and the
 // rest as get gives them (9F5B only once a script ran).
 func (s *transactionState) iccData() []byte {
-	b := make([]byte, 0, 256) // the usual field 55 is 150 to 250 bytes
+	b := s.room() // the usual field 55 is 150 to 250 bytes
 	for _, t := range Field55Tags {
 		if t == 0x84 {
 			if len(s.res.AID) > 0 {
@@ -220,7 +220,7 @@ func (s *transactionState) iccData() []byte {
 			b = tlv.AppendTLV(b, t, v)
 		}
 	}
-	return b
+	return s.keep(b)
 }
 
 func (s *transactionState) receipt() Receipt {

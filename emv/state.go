@@ -1,7 +1,6 @@
 package emv
 
 import (
-	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -118,6 +117,14 @@ type transactionState struct {
 	// was asked for and its commandDOL is the CDOL1 data.
 	first    *acResponse
 	decision byte // the cryptogram the second GENERATE AC asks for
+	// arena holds the small values the transaction makes (take).
+	arena     [arenaSize]byte
+	arenaUsed int
+
+	// scriptResults is where the Issuer Script Results of the first
+	// four scripts are kept.
+	scriptResults [4 * 5]byte
+
 	// acs holds the GENERATE AC responses (newACResponse), acUsed of them.
 	acs    [2]acResponse
 	acUsed int
@@ -338,29 +345,31 @@ func (s *transactionState) get(t tlv.Tag) ([]byte, bool) {
 func (s *transactionState) setTerminalData() {
 	c := s.cfg
 	d := &s.termData
-	d.set(0x9F35, []byte{c.terminalType()})
+	d.set(0x9F35, s.bytesOf(c.terminalType()))
 	caps := c.capabilities()
-	d.set(0x9F33, caps[:])
+	d.set(0x9F33, s.bytesOf(caps[:]...))
 	add := c.additionalCapabilities()
-	d.set(0x9F40, add[:])
-	d.set(0x9F1A, bcd(uint64(c.Country), 2))
-	d.set(0x5F2A, bcd(uint64(c.Currency), 2))
-	d.set(0x5F36, bcd(uint64(c.CurrencyExponent), 1))
-	d.set(0x9F15, bcd(uint64(c.MerchantCategory), 2))
+	d.set(0x9F40, s.bytesOf(add[:]...))
+	d.set(0x9F1A, s.bcd(uint64(c.Country), 2))
+	d.set(0x5F2A, s.bcd(uint64(c.Currency), 2))
+	d.set(0x5F36, s.bcd(uint64(c.CurrencyExponent), 1))
+	d.set(0x9F15, s.bcd(uint64(c.MerchantCategory), 2))
 	for _, f := range []struct {
 		t tlv.Tag
 		v string
 	}{{0x9F16, c.MerchantID}, {0x9F4E, c.MerchantNameLocation}, {0x9F1C, c.TerminalID}, {0x9F1E, c.IFDSerial}} {
 		if f.v != "" {
-			d.set(f.t, []byte(f.v))
+			b := s.take(len(f.v))
+			copy(b, f.v)
+			d.set(f.t, b)
 		}
 	}
 	if c.AcquirerID != "" {
 		// Validate has checked it is 6 to 11 digits.
 		v, _ := strconv.ParseUint(c.AcquirerID, 10, 64)
-		d.set(0x9F01, bcd(v, 6))
+		d.set(0x9F01, s.bcd(v, 6))
 	}
-	d.set(0x9F39, []byte{0x05}) // POS entry mode: integrated circuit card, Book 4 Annex A
+	d.set(0x9F39, s.bytesOf(0x05)) // POS entry mode: integrated circuit card, Book 4 Annex A
 	s.setTransactionData()
 }
 
@@ -369,24 +378,24 @@ func (s *transactionState) setTerminalData() {
 func (s *transactionState) setTransactionData() {
 	t := &s.txn
 	d := &s.termData
-	d.set(0x9C, []byte{byte(t.Type)})
-	d.set(0x9F02, bcd(t.Amount, 6))
-	d.set(0x9F03, bcd(t.AmountOther, 6))
+	d.set(0x9C, s.bytesOf(byte(t.Type)))
+	d.set(0x9F02, s.bcd(t.Amount, 6))
+	d.set(0x9F03, s.bcd(t.AmountOther, 6))
 	var amt [4]byte
 	binary.BigEndian.PutUint32(amt[:], uint32(min(t.Amount, 0xFFFFFFFF)))
-	d.set(0x81, amt[:]) // Amount, Authorised (Binary)
+	d.set(0x81, s.bytesOf(amt[:]...)) // Amount, Authorised (Binary)
 	if t.AmountOther > 0 {
 		binary.BigEndian.PutUint32(amt[:], uint32(min(t.AmountOther, 0xFFFFFFFF)))
-		d.set(0x9F04, append([]byte(nil), amt[:]...))
+		d.set(0x9F04, s.bytesOf(amt[:]...))
 	}
 	tm := t.Time
 	if tm.IsZero() {
 		tm = s.now
 	}
 	s.txn.Time = tm
-	d.set(0x9A, []byte{toBCD(tm.Year() % 100), toBCD(int(tm.Month())), toBCD(tm.Day())})
-	d.set(0x9F21, []byte{toBCD(tm.Hour()), toBCD(tm.Minute()), toBCD(tm.Second())})
-	d.set(0x9F41, bcd(uint64(t.SequenceCounter), 4))
+	d.set(0x9A, s.bytesOf(toBCD(tm.Year()%100), toBCD(int(tm.Month())), toBCD(tm.Day())))
+	d.set(0x9F21, s.bytesOf(toBCD(tm.Hour()), toBCD(tm.Minute()), toBCD(tm.Second())))
+	d.set(0x9F41, s.bcd(uint64(t.SequenceCounter), 4))
 }
 
 // setApplicationData fills the terminal data objects that depend on the
@@ -394,15 +403,15 @@ func (s *transactionState) setTransactionData() {
 // terminal's AID that matched, Book 1 §12.4), Application Version Number
 // 9F09 and Terminal Floor Limit 9F1B (Book 3 Annex A).
 func (s *transactionState) setApplicationData() {
-	s.termData.set(0x9F06, bytes.Clone(s.terminalAID()))
+	s.termData.set(0x9F06, s.bytesOf(s.terminalAID()...))
 	if s.params.Version != nil {
 		s.termData.set(0x9F09, s.params.Version)
 	}
 	var fl [4]byte
 	binary.BigEndian.PutUint32(fl[:], uint32(s.floorLimit()))
-	s.termData.set(0x9F1B, fl[:])
+	s.termData.set(0x9F1B, s.bytesOf(fl[:]...))
 	if l := s.params.ECTerminalLimit; l != nil {
-		s.termData.set(0x9F7B, bcd(*l, 6))
+		s.termData.set(0x9F7B, s.bcd(*l, 6))
 	}
 }
 
@@ -451,11 +460,16 @@ func (s *transactionState) show(m Message) { s.term.show(s.ctx, m, s.res.Languag
 // bcd encodes v as n bytes of right-justified BCD.
 func bcd(v uint64, n int) []byte {
 	b := make([]byte, n)
-	for i := n - 1; i >= 0; i-- {
+	putBCD(b, v)
+	return b
+}
+
+// putBCD writes v into b as right-justified BCD.
+func putBCD(b []byte, v uint64) {
+	for i := len(b) - 1; i >= 0; i-- {
 		b[i] = byte(v%10) | byte(v/10%10)<<4
 		v /= 100
 	}
-	return b
 }
 
 func toBCD(v int) byte { return byte(v/10%10)<<4 | byte(v%10) }
