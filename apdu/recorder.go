@@ -43,6 +43,11 @@ type Recorder struct {
 	// Now is the clock durations are measured with; nil means time.Now.
 	// A fixed clock makes printed traces repeatable.
 	Now func() time.Time
+	// SharedResponses says that Card never changes a response once it
+	// has returned it (a [Replay]'s are the recording's own bytes): the
+	// trace then keeps each response as it came, without a copy, and
+	// Transmit returns it. Otherwise the trace holds a copy.
+	SharedResponses bool
 
 	mu      sync.Mutex
 	entries []TraceEntry
@@ -60,6 +65,9 @@ type Recorder struct {
 const (
 	recorderChunk   = 2048
 	recorderEntries = 32
+	// recorderCommandChunk holds the commands alone, for SharedResponses
+	// (the online CDA transaction's 19 take 342 bytes).
+	recorderCommandChunk = 512
 )
 
 // monotonicOrigin is the instant the Recorders measure durations from.
@@ -73,7 +81,11 @@ func (r *Recorder) keep(b []byte) []byte {
 		return nil
 	}
 	if len(b) > cap(r.buf)-len(r.buf) {
-		r.buf = make([]byte, 0, max(recorderChunk, len(b)))
+		chunk := recorderChunk
+		if r.SharedResponses {
+			chunk = recorderCommandChunk
+		}
+		r.buf = make([]byte, 0, max(chunk, len(b)))
 	}
 	n := len(r.buf)
 	r.buf = append(r.buf, b...)
@@ -109,7 +121,14 @@ func (r *Recorder) Transmit(ctx context.Context, command []byte) ([]byte, error)
 	e.Command = r.keep(command)
 	redact(e.Command)
 	if err == nil {
-		e.Response = r.keep(resp)
+		if r.SharedResponses {
+			e.Response = resp[:len(resp):len(resp)]
+			if len(resp) == 0 {
+				e.Response = nil
+			}
+		} else {
+			e.Response = r.keep(resp)
+		}
 	}
 	if r.entries == nil {
 		r.entries = make([]TraceEntry, 0, recorderEntries)

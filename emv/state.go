@@ -168,6 +168,11 @@ func newState(ctx context.Context, card apdu.Transceiver, cfg *Config, term seam
 		// trace would time the lookup in the recording, not a card, so
 		// they are left zero and no clock is read for them.
 		s.recorder.Now = replayClock
+		// Its answers are the recording's bytes, never changed: the
+		// trace keeps them as they are (the T=0 procedures pass an
+		// answer on as it came, or put one together in bytes of their
+		// own).
+		s.recorder.SharedResponses = true
 	}
 	s.rec = &s.recorder
 	return s
