@@ -43,6 +43,9 @@ type Recorder struct {
 	// Now is the clock durations are measured with; nil means time.Now.
 	// A fixed clock makes printed traces repeatable.
 	Now func() time.Time
+	// Untimed leaves every Duration zero and reads no clock: for a Card
+	// whose answers take no time of a card's (a [Replay]).
+	Untimed bool
 	// SharedResponses says that Card never changes a response once it
 	// has returned it (a [Replay]'s are the recording's own bytes): the
 	// trace then keeps each response as it came, without a copy, and
@@ -96,14 +99,17 @@ func (r *Recorder) keep(b []byte) []byte {
 func NewRecorder(card Transceiver) *Recorder { return &Recorder{Card: card} }
 
 // Transmit sends command to Card and records the exchange. The response
-// it returns is the Recorder's own copy, the one its trace holds, so that
-// an answer is kept once: the caller may keep it (Card may reuse its
-// buffer, the copy stays) but must not change it.
+// it returns is the Recorder's own copy (Card's own with
+// SharedResponses), the one its trace holds, so that an answer is kept
+// once: the caller may keep it (Card may reuse its buffer, the copy
+// stays) but must not change it.
 func (r *Recorder) Transmit(ctx context.Context, command []byte) ([]byte, error) {
 	var resp []byte
 	var err error
 	var d time.Duration
-	if now := r.Now; now != nil {
+	if r.Untimed {
+		resp, err = r.Card.Transmit(ctx, command)
+	} else if now := r.Now; now != nil {
 		start := now()
 		resp, err = r.Card.Transmit(ctx, command)
 		d = now().Sub(start)

@@ -100,6 +100,18 @@ func TestRecorderCopiesResponse(t *testing.T) {
 	assert.Same(t, &rec.Entries()[0].Response[0], &got[0])
 }
 
+// An Untimed Recorder reads no clock, not even its Now, and leaves every
+// Duration zero.
+func TestRecorderUntimed(t *testing.T) {
+	rec := &Recorder{Card: transmitFunc(func(context.Context, []byte) ([]byte, error) {
+		time.Sleep(time.Millisecond)
+		return []byte{0x90, 0x00}, nil
+	}), Untimed: true, Now: func() time.Time { panic("clock read") }}
+	_, err := rec.Transmit(context.Background(), unhex(t, "0084000008"))
+	require.NoError(t, err)
+	assert.Zero(t, rec.Entries()[0].Duration)
+}
+
 // With SharedResponses the trace and the caller get the card's own
 // response, not a copy; the command is still copied, and redacted.
 func TestRecorderSharedResponses(t *testing.T) {

@@ -167,7 +167,7 @@ func newState(ctx context.Context, card apdu.Transceiver, cfg *Config, term seam
 		// A recording answers in no time: the durations of a replayed
 		// trace would time the lookup in the recording, not a card, so
 		// they are left zero and no clock is read for them.
-		s.recorder.Now = replayClock
+		s.recorder.Untimed = true
 		// Its answers are the recording's bytes, never changed: the
 		// trace keeps them as they are (the T=0 procedures pass an
 		// answer on as it came, or put one together in bytes of their
@@ -177,9 +177,6 @@ func newState(ctx context.Context, card apdu.Transceiver, cfg *Config, term seam
 	s.rec = &s.recorder
 	return s
 }
-
-// replayClock is the clock of a replayed card's trace: it stands still.
-func replayClock() time.Time { return time.Time{} }
 
 // stateMaps are the tag stores of one transaction. Making them was a
 // tenth of a transaction's allocations, so they are recycled: a
