@@ -352,9 +352,10 @@ func (s *transactionState) processOnline() error {
 	}
 	// The request holds copies: the host may keep it and change what it
 	// got without changing the transaction (iccData builds a new slice).
-	req := NewOnlineRequest(s.txn, s.cardData.val(0x5A), s.cardData.val(0x57))
-	req.AID = bytes.Clone(s.res.AID)
-	req.PANSequence = bytes.Clone(s.cardData.val(0x5F34))
+	var c [4][]byte
+	cloneAll(c[:], s.cardData.val(0x5A), s.cardData.val(0x57), s.res.AID, s.cardData.val(0x5F34))
+	req := newOnlineRequest(s.txn, c[0], c[1])
+	req.AID, req.PANSequence = c[2], c[3]
 	req.ICCData = s.iccData()
 	req.OnlinePIN = !s.cvm.OnlinePIN.IsZero()
 	req.OnlinePINBlock = s.cvm.OnlinePIN

@@ -1,6 +1,7 @@
 package emv
 
 import (
+	"bytes"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -41,4 +42,21 @@ func TestArenaValuesDoNotOverlap(t *testing.T) {
 	assert.Equal(t, arenaSize, s.arenaUsed)
 	more[0] = 0xFF
 	assert.Equal(t, []byte{5}, d)
+}
+
+// cloneAll copies as bytes.Clone does, nil to nil and empty to empty,
+// into one allocation whose parts cannot reach each other.
+func TestCloneAllIsClone(t *testing.T) {
+	a, b, c := []byte{1, 2}, []byte{}, []byte{3}
+	var out [4][]byte
+	cloneAll(out[:], a, nil, b, c)
+	for i, v := range [][]byte{a, nil, b, c} {
+		assert.Equal(t, bytes.Clone(v), out[i], "value %d", i)
+		assert.Equal(t, v == nil, out[i] == nil, "value %d nil", i)
+		assert.Equal(t, len(v), cap(out[i]), "value %d capacity", i)
+	}
+	a[0] = 9
+	assert.Equal(t, []byte{1, 2}, out[0], "a copy")
+	_ = append(out[0], 7)
+	assert.Equal(t, []byte{3}, out[3])
 }

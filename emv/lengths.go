@@ -79,3 +79,12 @@ func displayName(t tlv.Tag, v []byte) string {
 	}
 	return string(v)
 }
+
+// sameName is displayName(t, v), given as known when v spells it: the
+// FCI repeats the directory's label, and one string serves both.
+func sameName(known string, t tlv.Tag, v []byte) string {
+	if known != "" && string(v) == known {
+		return known
+	}
+	return displayName(t, v)
+}

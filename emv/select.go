@@ -35,7 +35,12 @@ type fci struct {
 
 // parseFCI reads a SELECT response: one 6F template holding 84 and A5
 // (Book 1 §11.3.4). It refuses anything else.
-func parseFCI(b []byte) (fci, error) {
+func parseFCI(b []byte) (fci, error) { return parseFCIFor(b, Candidate{}) }
+
+// parseFCIFor is parseFCI for the final SELECT of candidate c: a label or
+// preferred name equal to the one the directory gave is c's own string,
+// not a new one.
+func parseFCIFor(b []byte, c Candidate) (fci, error) {
 	var f fci
 	tag, v, err := tlv.Single(b)
 	if err != nil {
@@ -56,9 +61,9 @@ func parseFCI(b []byte) (fci, error) {
 			for p.Next() {
 				switch p.Tag() {
 				case 0x50:
-					f.label = displayName(0x50, p.Value())
+					f.label = sameName(c.Label, 0x50, p.Value())
 				case 0x9F12:
-					f.preferredName = displayName(0x9F12, p.Value())
+					f.preferredName = sameName(c.PreferredName, 0x9F12, p.Value())
 				case 0x87:
 					if len(p.Value()) == 1 {
 						f.priority = p.Value()[0]
@@ -354,7 +359,7 @@ func (s *transactionState) chooseAndSelect() error {
 			// one application: blocked (6283), another error, a bad FCI.
 			return s.fail("final SELECT answered 6A81", ErrCardBlocked)
 		}
-		f, ferr := parseFCI(r.Data)
+		f, ferr := parseFCIFor(r.Data, c)
 		if r.SW != apdu.SWOK || ferr != nil || !bytes.Equal(f.dfName, c.AID) {
 			// Book 1 §12.4: the final SELECT failed (blocked 6283, an
 			// error, a bad FCI): remove it and choose again.
