@@ -119,7 +119,7 @@ func (s *transactionState) analyseTerminalActions() error {
 
 // cardDOL parses a DOL the card holds (CDOL1 8C, CDOL2 8D, TDOL 97).
 func (s *transactionState) cardDOL(t tlv.Tag) (tlv.DOL, error) {
-	d, err := tlv.ParseDOL(s.cardData.val(t))
+	d, err := s.parseDOL(s.cardData.val(t))
 	if err != nil {
 		return nil, s.failData(t.String(), err)
 	}

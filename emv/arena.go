@@ -1,5 +1,7 @@
 package emv
 
+import "github.com/emvkit/emvkit/tlv"
+
 // arenaSize is room for what one contact transaction makes of its own:
 // the terminal data objects (some 60 bytes), the PDOL and CDOL data (a
 // few dozen each) and field 55 twice (150 to 250 bytes each).
@@ -49,4 +51,20 @@ func (s *transactionState) bcd(v uint64, n int) []byte {
 	b := s.take(n)
 	putBCD(b, v)
 	return b
+}
+
+// parseDOL is tlv.ParseDOL into the state's own entries while they last.
+func (s *transactionState) parseDOL(b []byte) (tlv.DOL, error) {
+	if len(b) == 0 {
+		return nil, nil
+	}
+	room := s.dols[s.dolsUsed:s.dolsUsed:len(s.dols)]
+	d, err := tlv.AppendDOL(room, b)
+	if err != nil {
+		return nil, err
+	}
+	if len(d) > 0 && cap(d) == cap(room) && cap(room) > 0 && &d[:1][0] == &room[:1][0] {
+		s.dolsUsed += len(d)
+	}
+	return d[:len(d):len(d)], nil
 }

@@ -373,7 +373,7 @@ func (s *transactionState) chooseAndSelect() error {
 			s.chooseLanguage(f.language)
 		}
 		s.params = s.cfg.params(c.terminal)
-		pdol, err := tlv.ParseDOL(f.pdol)
+		pdol, err := s.parseDOL(f.pdol)
 		if err != nil {
 			return s.failData("PDOL 9F38", err)
 		}

@@ -125,6 +125,11 @@ type transactionState struct {
 	// four scripts are kept.
 	scriptResults [4 * 5]byte
 
+	// dols holds the entries of the PDOL, CDOL1 and CDOL2 (parseDOL),
+	// dolsUsed of them.
+	dols     [40]tlv.DOLEntry
+	dolsUsed int
+
 	// acs holds the GENERATE AC responses (newACResponse), acUsed of them.
 	acs    [2]acResponse
 	acUsed int
