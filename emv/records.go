@@ -88,11 +88,14 @@ type aflEntry struct {
 // parseAFL checks the AFL of Book 3 §10.2: four bytes per entry; SFI 1 to
 // 30 in the top five bits with the low three zero; first record not 0;
 // last record not below the first; no more ODA records than records.
-func parseAFL(b []byte) ([]aflEntry, error) {
+func parseAFL(b []byte) ([]aflEntry, error) { return appendAFL(nil, b) }
+
+// appendAFL is parseAFL appending the entries to dst.
+func appendAFL(dst []aflEntry, b []byte) ([]aflEntry, error) {
 	if len(b) == 0 || len(b)%4 != 0 {
 		return nil, fmt.Errorf("AFL of %d bytes is not a non-empty multiple of 4", len(b))
 	}
-	out := make([]aflEntry, 0, len(b)/4)
+	out := dst
 	for i := 0; i < len(b); i += 4 {
 		e := aflEntry{b[i] >> 3, b[i+1], b[i+2], b[i+3]}
 		switch {
@@ -125,7 +128,8 @@ func odaRecordCount(afl []aflEntry) int {
 // checks the mandatory data objects.
 func (s *transactionState) readApplicationData() error {
 	s.step = StepReadApplicationData
-	afl, err := parseAFL(s.afl)
+	var room [8]aflEntry // cards name a few files
+	afl, err := appendAFL(room[:0], s.afl)
 	if err != nil {
 		return s.failData("AFL", err)
 	}

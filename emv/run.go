@@ -155,7 +155,7 @@ func (s *transactionState) needTransaction(beforeGPO bool) error {
 // receipt and the trace, and shows the final message.
 func (s *transactionState) finish(err error) {
 	var te *TerminatedError
-	if errors.As(err, &te) {
+	if err != nil && errors.As(err, &te) {
 		s.res.Terminated = te
 		s.res.Outcome = Terminated
 	}

@@ -380,11 +380,13 @@ func (s *transactionState) chooseAndSelect() error {
 		s.pdol = pdol
 		s.cardData.reset()
 		s.keepCard(0x84, f.dfName)
-		s.keepCard(0x50, []byte(f.label))
+		label := s.take(len(f.label))
+		copy(label, f.label)
+		s.keepCard(0x50, label)
 		if f.hasPDOL {
 			s.keepCard(0x9F38, f.pdol)
 		}
-		s.res.AID = append([]byte(nil), f.dfName...)
+		s.res.AID = s.bytesOf(f.dfName...)
 		s.res.Label = f.label
 		s.res.PreferredName = f.preferredName
 		s.termData.set(0x4F, s.res.AID)
