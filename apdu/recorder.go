@@ -43,6 +43,14 @@ type Recorder struct {
 	// Now is the clock durations are measured with; nil means time.Now.
 	// A fixed clock makes printed traces repeatable.
 	Now func() time.Time
+	// Untimed leaves every Duration zero and reads no clock: for a Card
+	// whose answers take no time of a card's (a [Replay]).
+	Untimed bool
+	// SharedResponses says that Card never changes a response once it
+	// has returned it (a [Replay]'s are the recording's own bytes): the
+	// trace then keeps each response as it came, without a copy, and
+	// Transmit returns it. Otherwise the trace holds a copy.
+	SharedResponses bool
 
 	mu      sync.Mutex
 	entries []TraceEntry
@@ -60,6 +68,9 @@ type Recorder struct {
 const (
 	recorderChunk   = 2048
 	recorderEntries = 32
+	// recorderCommandChunk holds the commands alone, for SharedResponses
+	// (the online CDA transaction's 19 take 342 bytes).
+	recorderCommandChunk = 512
 )
 
 // monotonicOrigin is the instant the Recorders measure durations from.
@@ -73,7 +84,11 @@ func (r *Recorder) keep(b []byte) []byte {
 		return nil
 	}
 	if len(b) > cap(r.buf)-len(r.buf) {
-		r.buf = make([]byte, 0, max(recorderChunk, len(b)))
+		chunk := recorderChunk
+		if r.SharedResponses {
+			chunk = recorderCommandChunk
+		}
+		r.buf = make([]byte, 0, max(chunk, len(b)))
 	}
 	n := len(r.buf)
 	r.buf = append(r.buf, b...)
@@ -84,14 +99,17 @@ func (r *Recorder) keep(b []byte) []byte {
 func NewRecorder(card Transceiver) *Recorder { return &Recorder{Card: card} }
 
 // Transmit sends command to Card and records the exchange. The response
-// it returns is the Recorder's own copy, the one its trace holds, so that
-// an answer is kept once: the caller may keep it (Card may reuse its
-// buffer, the copy stays) but must not change it.
+// it returns is the Recorder's own copy (Card's own with
+// SharedResponses), the one its trace holds, so that an answer is kept
+// once: the caller may keep it (Card may reuse its buffer, the copy
+// stays) but must not change it.
 func (r *Recorder) Transmit(ctx context.Context, command []byte) ([]byte, error) {
 	var resp []byte
 	var err error
 	var d time.Duration
-	if now := r.Now; now != nil {
+	if r.Untimed {
+		resp, err = r.Card.Transmit(ctx, command)
+	} else if now := r.Now; now != nil {
 		start := now()
 		resp, err = r.Card.Transmit(ctx, command)
 		d = now().Sub(start)
@@ -109,7 +127,14 @@ func (r *Recorder) Transmit(ctx context.Context, command []byte) ([]byte, error)
 	e.Command = r.keep(command)
 	redact(e.Command)
 	if err == nil {
-		e.Response = r.keep(resp)
+		if r.SharedResponses {
+			e.Response = resp[:len(resp):len(resp)]
+			if len(resp) == 0 {
+				e.Response = nil
+			}
+		} else {
+			e.Response = r.keep(resp)
+		}
 	}
 	if r.entries == nil {
 		r.entries = make([]TraceEntry, 0, recorderEntries)

@@ -100,6 +100,38 @@ func TestRecorderCopiesResponse(t *testing.T) {
 	assert.Same(t, &rec.Entries()[0].Response[0], &got[0])
 }
 
+// An Untimed Recorder reads no clock, not even its Now, and leaves every
+// Duration zero.
+func TestRecorderUntimed(t *testing.T) {
+	rec := &Recorder{Card: transmitFunc(func(context.Context, []byte) ([]byte, error) {
+		time.Sleep(time.Millisecond)
+		return []byte{0x90, 0x00}, nil
+	}), Untimed: true, Now: func() time.Time { panic("clock read") }}
+	_, err := rec.Transmit(context.Background(), unhex(t, "0084000008"))
+	require.NoError(t, err)
+	assert.Zero(t, rec.Entries()[0].Duration)
+}
+
+// With SharedResponses the trace and the caller get the card's own
+// response, not a copy; the command is still copied, and redacted.
+func TestRecorderSharedResponses(t *testing.T) {
+	resp := unhex(t, recordWithPAN+"9000")
+	rec := &Recorder{Card: transmitFunc(func(context.Context, []byte) ([]byte, error) { return resp, nil }), SharedResponses: true}
+	cmd := unhex(t, "00B2010C00")
+	got, err := rec.Transmit(context.Background(), cmd)
+	require.NoError(t, err)
+	assert.Same(t, &resp[0], &got[0])
+	assert.Equal(t, len(resp), cap(got), "an append to the answer cannot write past it")
+	e := rec.Entries()[0]
+	assert.Same(t, &resp[0], &e.Response[0])
+	cmd[0] = 0xFF
+	assert.Equal(t, unhex(t, "00B2010C00"), e.Command, "the command is the recorder's copy")
+	pin := unhex(t, "0020008008241234FFFFFFFFFF")
+	_, err = rec.Transmit(context.Background(), pin)
+	require.NoError(t, err)
+	assert.Equal(t, unhex(t, "00200080080000000000000000"), rec.Entries()[1].Command)
+}
+
 // Secrets (Book 3 §6.5.12, DESIGN): the PIN block of VERIFY and the new PIN
 // of PIN CHANGE/UNBLOCK exist nowhere in a recording: not in its entries,
 // its printed trace, its session JSON, nor any error made from it.

@@ -211,6 +211,10 @@ type state struct {
 	// fatal is the first failure of the card or reader under a biometric
 	// device's commands; it stops Perform.
 	fatal error
+
+	// cmd is where exchange encodes each command: the Transceiver keeps
+	// no command past Transmit.
+	cmd [apdu.MaxShortCommand]byte
 }
 
 // Perform runs cardholder verification, EMV 4.4 Book 3 §10.5, against the
@@ -696,7 +700,7 @@ func (s *state) verify(p2 byte, data []byte) (apdu.SW, error) {
 // exchange sends one command and records it, without the data of a
 // sensitive one.
 func (s *state) exchange(c apdu.Command) (apdu.Response, error) {
-	b, err := c.Bytes()
+	b, err := c.Append(s.cmd[:0])
 	if err != nil {
 		return apdu.Response{}, &Error{Op: c.Name(), Err: err}
 	}
@@ -714,6 +718,11 @@ func (s *state) exchange(c apdu.Command) (apdu.Response, error) {
 		return apdu.Response{}, &Error{Op: c.Name(), Err: err}
 	}
 	rec.SW = resp.SW
+	if s.res.Commands == nil {
+		// An offline PIN takes three: GET DATA 9F17, GET CHALLENGE,
+		// VERIFY.
+		s.res.Commands = make([]Exchange, 0, 4)
+	}
 	s.res.Commands = append(s.res.Commands, rec)
 	if s.debugOn {
 		s.log.Debug("cvm: command", "exchange", rec.String())

@@ -28,7 +28,7 @@ func (s *transactionState) actionCodes(tac *tvr.TVR, iacTag tlv.Tag, absent tvr.
 		t = *tac
 	}
 	i = absent
-	if v, ok := s.cardData[iacTag]; ok && len(v) == 5 {
+	if v, ok := s.cardData.get(iacTag); ok && len(v) == 5 {
 		i = tvr.TVR(v)
 	}
 	return t, i
@@ -119,7 +119,7 @@ func (s *transactionState) analyseTerminalActions() error {
 
 // cardDOL parses a DOL the card holds (CDOL1 8C, CDOL2 8D, TDOL 97).
 func (s *transactionState) cardDOL(t tlv.Tag) (tlv.DOL, error) {
-	d, err := tlv.ParseDOL(s.cardData[t])
+	d, err := s.parseDOL(s.cardData.val(t))
 	if err != nil {
 		return nil, s.failData(t.String(), err)
 	}
@@ -130,7 +130,7 @@ func (s *transactionState) cardDOL(t tlv.Tag) (tlv.DOL, error) {
 // the CDOL asks for it (Book 3 §5.4, §9.2.2).
 func (s *transactionState) dolData(dol tlv.DOL) ([]byte, error) {
 	if dolHas(dol, 0x98) {
-		tdol, ok := s.cardData[0x97]
+		tdol, ok := s.cardData.get(0x97)
 		if !ok {
 			tdol = s.params.DefaultTDOL
 			if tdol != nil {
@@ -141,10 +141,10 @@ func (s *transactionState) dolData(dol tlv.DOL) ([]byte, error) {
 		if err != nil {
 			return nil, s.failData("TDOL 97", err)
 		}
-		h := sha1.Sum(td.Build(nil, s.get))
-		s.termData[0x98] = h[:]
+		h := sha1.Sum(td.Build(s.room(), s.get)) // hashed, not kept
+		s.termData.set(0x98, s.bytesOf(h[:]...))
 	}
-	data := dol.Build(nil, s.get)
+	data := s.keep(dol.Build(s.room(), s.get))
 	if len(data) > 255 {
 		return nil, s.failData(fmt.Sprintf("CDOL data of %d bytes does not fit a command", len(data)), nil)
 	}
@@ -160,6 +160,16 @@ type acResponse struct {
 	raw        []byte // the response data, for the CDA transaction data hash
 	p1         byte
 	commandDOL []byte
+}
+
+// newACResponse returns room for a GENERATE AC response: the state's own
+// for the two a transaction sends, a new one after them.
+func (s *transactionState) newACResponse() *acResponse {
+	if s.acUsed < len(s.acs) {
+		s.acUsed++
+		return &s.acs[s.acUsed-1]
+	}
+	return new(acResponse)
 }
 
 // cryptogramType returns the CID's cryptogram bits: AAC, TC or ARQC.
@@ -178,7 +188,8 @@ func (s *transactionState) generateAC(p1 byte, data []byte) (*acResponse, error)
 	if err != nil {
 		return nil, s.failData("GENERATE AC response", err)
 	}
-	r := &acResponse{raw: body, p1: p1, commandDOL: data}
+	r := s.newACResponse()
+	*r = acResponse{raw: body, p1: p1, commandDOL: data}
 	switch tag {
 	case 0x80:
 		if len(v) < 11 || len(v) > 43 {
@@ -266,13 +277,13 @@ func (s *transactionState) keepAC(r *acResponse) {
 	s.res.ATC = r.atc
 	s.res.AC = r.ac
 	s.res.IAD = r.iad
-	s.cardData[0x9F27] = []byte{r.cid}
-	s.cardData[0x9F36] = r.atc
+	s.cardData.set(0x9F27, s.bytesOf(r.cid))
+	s.cardData.set(0x9F36, r.atc)
 	if r.ac != nil {
-		s.cardData[0x9F26] = r.ac
+		s.cardData.set(0x9F26, r.ac)
 	}
 	if r.iad != nil {
-		s.cardData[0x9F10] = r.iad
+		s.cardData.set(0x9F10, r.iad)
 	}
 	if r.cid&0x08 != 0 {
 		s.res.Advice = true
@@ -341,9 +352,10 @@ func (s *transactionState) processOnline() error {
 	}
 	// The request holds copies: the host may keep it and change what it
 	// got without changing the transaction (iccData builds a new slice).
-	req := NewOnlineRequest(s.txn, s.cardData[0x5A], s.cardData[0x57])
-	req.AID = bytes.Clone(s.res.AID)
-	req.PANSequence = bytes.Clone(s.cardData[0x5F34])
+	var c [4][]byte
+	cloneAll(c[:], s.cardData.val(0x5A), s.cardData.val(0x57), s.res.AID, s.cardData.val(0x5F34))
+	req := newOnlineRequest(s.txn, c[0], c[1])
+	req.AID, req.PANSequence = c[2], c[3]
 	req.ICCData = s.iccData()
 	req.OnlinePIN = !s.cvm.OnlinePIN.IsZero()
 	req.OnlinePINBlock = s.cvm.OnlinePIN
@@ -396,7 +408,7 @@ func (s *transactionState) processOnline() error {
 		s.scripts = bytes.Clone(resp.Scripts)
 	}
 	if ia := bytes.Clone(resp.IssuerAuthData); len(ia) > 0 {
-		s.termData[0x91] = ia
+		s.termData.set(0x91, ia)
 		if s.aip[0]&0x04 != 0 {
 			// Book 3 §10.9: issuer authentication by EXTERNAL
 			// AUTHENTICATE, once.

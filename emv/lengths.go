@@ -50,9 +50,15 @@ func (e *LengthError) Error() string {
 //     no book asks to refuse an application for its label.
 //
 // The AIP (82) and AFL (94) have their own checks (Book 3 §10.1).
-var forwardedTags = map[tlv.Tag]bool{
-	0x5A: true, 0x57: true, 0x5F34: true,
-	0x9F10: true, 0x9F26: true, 0x9F27: true, 0x9F36: true, 0x9F6E: true, 0x9F7C: true,
+//
+// It is a switch, not a map: the kernel asks it for every object of every
+// record.
+func forwardedTags(t tlv.Tag) bool {
+	switch t {
+	case 0x5A, 0x57, 0x5F34, 0x9F10, 0x9F26, 0x9F27, 0x9F36, 0x9F6E, 0x9F7C:
+		return true
+	}
+	return false
 }
 
 // checkLength returns a *LengthError when v is not a length the
@@ -72,4 +78,13 @@ func displayName(t tlv.Tag, v []byte) string {
 		return ""
 	}
 	return string(v)
+}
+
+// sameName is displayName(t, v), given as known when v spells it: the
+// FCI repeats the directory's label, and one string serves both.
+func sameName(known string, t tlv.Tag, v []byte) string {
+	if known != "" && string(v) == known {
+		return known
+	}
+	return displayName(t, v)
 }

@@ -110,7 +110,13 @@ func (s *transactionState) staticDataToAuthenticate() ([]byte, error) {
 	case XDA:
 		return oda.AppendICCD(nil, s.odaRecords, s.aip[:], s.terminalAID(), s.receivedPDOL())
 	}
-	return oda.AppendStaticData(nil, m, s.odaRecords, s.cardData[0x9F4A], s.aip[:])
+	// Sized once: the records whole (their values are shorter) and the
+	// AIP.
+	n := len(s.aip)
+	for _, r := range s.odaRecords {
+		n += len(r.Data)
+	}
+	return oda.AppendStaticData(make([]byte, 0, n), m, s.odaRecords, s.cardData.val(0x9F4A), s.aip[:])
 }
 
 // terminalAID is the Application Identifier (AID) - terminal (9F06) of
@@ -126,7 +132,7 @@ func (s *transactionState) terminalAID() []byte {
 // receivedPDOL is the PDOL (9F38) as the card sent it, nil when the card
 // sent none (Book 3 §10.3: then nothing is appended to the ICCD).
 func (s *transactionState) receivedPDOL() []byte {
-	p, ok := s.cardData[0x9F38]
+	p, ok := s.cardData.get(0x9F38)
 	if !ok {
 		return nil
 	}
@@ -245,23 +251,26 @@ func (s *transactionState) verifier() *oda.Verifier {
 	return &oda.Verifier{Keys: s.cfg.CAKeys, Date: dateOnly(s.txn.Time), Time: s.txn.Time}
 }
 
+// odaCardData returns the card's data objects for oda, in the state's
+// own oda.CardData (filled again at each call).
 func (s *transactionState) odaCardData() *oda.CardData {
-	d := s.cardData
-	return &oda.CardData{
+	d := &s.cardData
+	s.odaCard = oda.CardData{
 		AID:               s.res.AID,
-		CAKeyIndex:        d[0x8F],
-		PAN:               d[0x5A],
-		IssuerCertificate: d[0x90],
-		IssuerRemainder:   d[0x92],
-		IssuerExponent:    d[0x9F32],
-		SSAD:              d[0x93],
-		ICCCertificate:    d[0x9F46],
-		ICCRemainder:      d[0x9F48],
-		ICCExponent:       d[0x9F47],
-		PINCertificate:    d[0x9F2D],
-		PINExponent:       d[0x9F2E],
-		PINRemainder:      d[0x9F2F],
+		CAKeyIndex:        d.val(0x8F),
+		PAN:               d.val(0x5A),
+		IssuerCertificate: d.val(0x90),
+		IssuerRemainder:   d.val(0x92),
+		IssuerExponent:    d.val(0x9F32),
+		SSAD:              d.val(0x93),
+		ICCCertificate:    d.val(0x9F46),
+		ICCRemainder:      d.val(0x9F48),
+		ICCExponent:       d.val(0x9F47),
+		PINCertificate:    d.val(0x9F2D),
+		PINExponent:       d.val(0x9F2E),
+		PINRemainder:      d.val(0x9F2F),
 	}
+	return &s.odaCard
 }
 
 // performDDA recovers the ICC key and runs INTERNAL AUTHENTICATE with the
@@ -272,7 +281,7 @@ func (s *transactionState) performDDA(v *oda.Verifier, card *oda.CardData, stati
 		return err
 	}
 	s.oda.icc = icc
-	ddol, _, err := oda.SelectDDOL(s.cardData[0x9F49], s.params.defaultDDOL())
+	ddol, _, err := oda.SelectDDOL(s.cardData.val(0x9F49), s.params.defaultDDOL())
 	if err != nil {
 		return err
 	}
@@ -289,7 +298,7 @@ func (s *transactionState) performDDA(v *oda.Verifier, card *oda.CardData, stati
 	if err != nil {
 		return err
 	}
-	s.cardData[0x9F4C] = dd.ICCDynamicNumber
+	s.cardData.set(0x9F4C, dd.ICCDynamicNumber)
 	return nil
 }
 
@@ -321,7 +330,7 @@ func (s *transactionState) verifyCDA(r *acResponse) error {
 	}
 	r.ac = dd.Cryptogram
 	s.res.AC = dd.Cryptogram
-	s.cardData[0x9F26] = dd.Cryptogram
-	s.cardData[0x9F4C] = dd.ICCDynamicNumber
+	s.cardData.set(0x9F26, dd.Cryptogram)
+	s.cardData.set(0x9F4C, dd.ICCDynamicNumber)
 	return nil
 }

@@ -24,7 +24,7 @@ func (s *transactionState) initiateProcessing() error {
 	if err := s.newUnpredictableNumber(); err != nil {
 		return err
 	}
-	pdolData := s.pdol.Build(nil, s.get)
+	pdolData := s.keep(s.pdol.Build(s.room(), s.get))
 	s.pdolData = pdolData
 	if len(pdolData) > 252 {
 		return s.failData(fmt.Sprintf("PDOL data of %d bytes does not fit GET PROCESSING OPTIONS", len(pdolData)), nil)
@@ -88,11 +88,14 @@ type aflEntry struct {
 // parseAFL checks the AFL of Book 3 §10.2: four bytes per entry; SFI 1 to
 // 30 in the top five bits with the low three zero; first record not 0;
 // last record not below the first; no more ODA records than records.
-func parseAFL(b []byte) ([]aflEntry, error) {
+func parseAFL(b []byte) ([]aflEntry, error) { return appendAFL(nil, b) }
+
+// appendAFL is parseAFL appending the entries to dst.
+func appendAFL(dst []aflEntry, b []byte) ([]aflEntry, error) {
 	if len(b) == 0 || len(b)%4 != 0 {
 		return nil, fmt.Errorf("AFL of %d bytes is not a non-empty multiple of 4", len(b))
 	}
-	out := make([]aflEntry, 0, len(b)/4)
+	out := dst
 	for i := 0; i < len(b); i += 4 {
 		e := aflEntry{b[i] >> 3, b[i+1], b[i+2], b[i+3]}
 		switch {
@@ -110,14 +113,28 @@ func parseAFL(b []byte) ([]aflEntry, error) {
 	return out, nil
 }
 
+// odaRecordCount is the number of records the AFL marks for offline data
+// authentication.
+func odaRecordCount(afl []aflEntry) int {
+	n := 0
+	for _, e := range afl {
+		n += int(e.oda)
+	}
+	return n
+}
+
 // readApplicationData reads every record the AFL names (Book 3 §10.2),
 // keeps the ones for offline data authentication exactly as received, and
 // checks the mandatory data objects.
 func (s *transactionState) readApplicationData() error {
 	s.step = StepReadApplicationData
-	afl, err := parseAFL(s.afl)
+	var room [8]aflEntry // cards name a few files
+	afl, err := appendAFL(room[:0], s.afl)
 	if err != nil {
 		return s.failData("AFL", err)
+	}
+	if n := odaRecordCount(afl); n > 0 && s.odaRecords == nil {
+		s.odaRecords = make([]oda.Record, 0, n)
 	}
 	for _, e := range afl {
 		for rec := int(e.first); rec <= int(e.last); rec++ {
@@ -152,7 +169,7 @@ func (s *transactionState) readApplicationData() error {
 	// Book 3 §10.2 and Annex A: expiry date, PAN, CDOL1 and CDOL2 are
 	// mandatory.
 	for _, t := range []tlv.Tag{0x5F24, 0x5A, 0x8C, 0x8D} {
-		if _, ok := s.cardData[t]; !ok {
+		if _, ok := s.cardData.get(t); !ok {
 			return s.fail("tag "+t.String()+" absent from the records", ErrMissingData)
 		}
 	}
@@ -167,7 +184,7 @@ func (s *transactionState) keepTemplate(v []byte, records bool) error {
 	it := tlv.NewIter(v)
 	for it.Next() {
 		t := it.Tag()
-		if forwardedTags[t] {
+		if forwardedTags(t) {
 			if err := checkLength(t, it.Value()); err != nil {
 				where := "GET PROCESSING OPTIONS response"
 				if records {
@@ -177,11 +194,11 @@ func (s *transactionState) keepTemplate(v []byte, records bool) error {
 			}
 		}
 		if records {
-			if _, dup := s.recordTags[t]; dup {
+			if s.recordTags.has(t) {
 				return s.fail("tag "+t.String()+" returned twice", ErrDuplicateData)
 			}
-			if len(s.recordTags) < maxCardObjects {
-				s.recordTags[t] = struct{}{}
+			if s.recordTags.len() < maxCardObjects {
+				s.recordTags.set(t, nil)
 			}
 		}
 		s.keepCard(t, it.Value())

@@ -31,12 +31,12 @@ func (s *transactionState) checkProcessingRestrictions() error {
 
 	// §10.4.1 Application Version Number: the card's 9F08 against the
 	// terminal's 9F09; absent in the card, they are presumed compatible.
-	if icc, ok := s.cardData[0x9F08]; ok && s.params.Version != nil && !bytes.Equal(icc, s.params.Version) {
+	if icc, ok := s.cardData.get(0x9F08); ok && s.params.Version != nil && !bytes.Equal(icc, s.params.Version) {
 		s.setTVR(tvr.DifferentApplicationVersions)
 	}
 
 	// §10.4.2 Application Usage Control.
-	if auc, ok := s.cardData[0x9F07]; ok && len(auc) >= 2 {
+	if auc, ok := s.cardData.get(0x9F07); ok && len(auc) >= 2 {
 		if !s.usageAllowed(auc) {
 			s.setTVR(tvr.ServiceNotAllowed)
 		}
@@ -47,12 +47,12 @@ func (s *transactionState) checkProcessingRestrictions() error {
 	// (the book is silent): its bit is set as for a date not yet reached
 	// or passed.
 	today := dateOnly(s.txn.Time)
-	if eff, ok := s.cardData[0x5F25]; ok {
+	if eff, ok := s.cardData.get(0x5F25); ok {
 		if d, ok := parseDate(eff); !ok || today.Before(d) {
 			s.setTVR(tvr.ApplicationNotYetEffective)
 		}
 	}
-	if d, ok := parseDate(s.cardData[0x5F24]); !ok || today.After(d) {
+	if d, ok := parseDate(s.cardData.val(0x5F24)); !ok || today.After(d) {
 		s.setTVR(tvr.ExpiredApplication)
 	}
 	return nil
@@ -82,12 +82,12 @@ func (s *transactionState) usageAllowed(auc []byte) bool {
 	} else if auc[0]&aucNonATM == 0 {
 		return false
 	}
-	icc, ok := s.cardData[0x5F28] // Issuer Country Code
+	icc, ok := s.cardData.get(0x5F28) // Issuer Country Code
 	if !ok {
 		// Without the issuer's country only the environment is checked.
 		return true
 	}
-	domestic := bytes.Equal(icc, s.termData[0x9F1A])
+	domestic := bytes.Equal(icc, s.termData.val(0x9F1A))
 	pick := func(dom, intl byte) byte {
 		if domestic {
 			return dom

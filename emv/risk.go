@@ -23,16 +23,26 @@ func (s *transactionState) manageTerminalRisk() error {
 	if s.aip[0]&0x08 == 0 && !s.alwaysManageRisk() {
 		return nil
 	}
-	// The terminal's callbacks get copies: they cannot change the card's data.
-	pan, psn := bytes.Clone(s.cardData[0x5A]), bytes.Clone(s.cardData[0x5F34])
-	if f := s.term.terminal().ExceptionFile; f != nil && f(pan, psn) {
-		s.setTVR(tvr.CardOnExceptionFile)
+	// The terminal's callbacks get copies: they cannot change the card's
+	// data. Without a callback, nothing is copied.
+	var pan, psn []byte
+	copies := func() {
+		if pan == nil && psn == nil {
+			pan, psn = bytes.Clone(s.cardData.val(0x5A)), bytes.Clone(s.cardData.val(0x5F34))
+		}
+	}
+	if f := s.term.terminal().ExceptionFile; f != nil {
+		copies()
+		if f(pan, psn) {
+			s.setTVR(tvr.CardOnExceptionFile)
+		}
 	}
 
 	// §10.6.1 Floor limit, with the most recent logged transaction of the
 	// same card (split sales).
 	amount := s.txn.Amount
 	if log := s.term.terminal().TransactionLog; log != nil {
+		copies()
 		if prev, ok := log.RecentAmount(pan, psn); ok {
 			amount += prev
 		}
@@ -55,8 +65,8 @@ func (s *transactionState) manageTerminalRisk() error {
 	}
 
 	// §10.6.3 Velocity checking, when the card has both offline limits.
-	lcol, hasL := s.cardData[0x9F14]
-	ucol, hasU := s.cardData[0x9F23]
+	lcol, hasL := s.cardData.get(0x9F14)
+	ucol, hasU := s.cardData.get(0x9F23)
 	if hasL && hasU && len(lcol) == 1 && len(ucol) == 1 {
 		if err := s.checkVelocity(int(lcol[0]), int(ucol[0])); err != nil {
 			return err

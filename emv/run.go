@@ -136,7 +136,7 @@ func (s *transactionState) needTransaction(beforeGPO bool) error {
 		return nil
 	}
 	info := &CardInfo{AID: s.res.AID, Label: s.res.Label}
-	if pan, ok := s.cardData[0x5A]; ok {
+	if pan, ok := s.cardData.get(0x5A); ok {
 		info.MaskedPAN = maskPAN(pan)
 	}
 	t, err := s.term.transaction(s.ctx, info)
@@ -155,7 +155,7 @@ func (s *transactionState) needTransaction(beforeGPO bool) error {
 // receipt and the trace, and shows the final message.
 func (s *transactionState) finish(err error) {
 	var te *TerminatedError
-	if errors.As(err, &te) {
+	if err != nil && errors.As(err, &te) {
 		s.res.Terminated = te
 		s.res.Outcome = Terminated
 	}
@@ -164,7 +164,7 @@ func (s *transactionState) finish(err error) {
 		s.res.Outcome = TryAnotherInterface
 	}
 	s.res.ICCData = s.iccData()
-	if v, ok := s.cardData[0x9F74]; ok && checkLength(0x9F74, v) == nil && printable(v) {
+	if v, ok := s.cardData.get(0x9F74); ok && checkLength(0x9F74, v) == nil && printable(v) {
 		s.res.ECIssuerAuthCode = string(v)
 	}
 	s.res.Trace = Trace(entries)
@@ -205,7 +205,7 @@ func printable(v []byte) bool {
 // that order: 84 is the selected AID, CVM Results only once set, and the
 // rest as get gives them (9F5B only once a script ran).
 func (s *transactionState) iccData() []byte {
-	b := make([]byte, 0, 256) // the usual field 55 is 150 to 250 bytes
+	b := s.room() // the usual field 55 is 150 to 250 bytes
 	for _, t := range Field55Tags {
 		if t == 0x84 {
 			if len(s.res.AID) > 0 {
@@ -220,19 +220,40 @@ func (s *transactionState) iccData() []byte {
 			b = tlv.AppendTLV(b, t, v)
 		}
 	}
-	return b
+	return s.keep(b)
 }
 
 func (s *transactionState) receipt() Receipt {
+	// The masked PAN and the hex fields are cut from one string: one
+	// allocation, not eight.
+	var buf [128]byte
+	var cut [8]int
+	b := buf[:0]
+	psn, hasPSN := s.cardData.get(0x5F34)
+	for i, v := range [...][]byte{s.cardData.val(0x5A), s.res.AID, s.res.TVR[:], s.res.TSI[:], s.res.AC, s.res.CVMResults[:], s.res.ATC, psn} {
+		if i == 0 {
+			b = appendMaskedPAN(b, v)
+		} else {
+			b = appendHexUpper(b, v)
+		}
+		cut[i] = len(b)
+	}
+	text := string(b)
+	part := func(i int) string {
+		if i == 0 {
+			return text[:cut[0]]
+		}
+		return text[cut[i-1]:cut[i]]
+	}
 	r := Receipt{
-		MaskedPAN:         maskPAN(s.cardData[0x5A]),
-		AID:               hexUpper(s.res.AID),
+		MaskedPAN:         part(0),
+		AID:               part(1),
 		Label:             s.res.Label,
-		TVR:               hexUpper(s.res.TVR[:]),
-		TSI:               hexUpper(s.res.TSI[:]),
-		AC:                hexUpper(s.res.AC),
-		CVMResults:        hexUpper(s.res.CVMResults[:]),
-		ATC:               hexUpper(s.res.ATC),
+		TVR:               part(2),
+		TSI:               part(3),
+		AC:                part(4),
+		CVMResults:        part(5),
+		ATC:               part(6),
 		Amount:            s.txn.Amount,
 		AmountOther:       s.txn.AmountOther,
 		Currency:          s.cfg.Currency,
@@ -241,19 +262,58 @@ func (s *transactionState) receipt() Receipt {
 		Outcome:           s.res.Outcome.String(),
 		SignatureRequired: s.res.SignatureRequired,
 	}
-	if psn, ok := s.cardData[0x5F34]; ok {
-		r.PANSequence = hexUpper(psn)
+	if hasPSN {
+		r.PANSequence = part(7)
 	}
-	if id, ok := s.cardData[0x9F61]; ok {
+	if id, ok := s.cardData.get(0x9F61); ok {
 		r.CardholderID = tlv.MaskID(string(id))
 	}
-	if t, ok := s.cardData[0x9F62]; ok {
+	if t, ok := s.cardData.get(0x9F62); ok {
 		r.CardholderIDType = fmt.Sprintf("%X", t)
 	}
 	if s.res.PreferredName != "" {
 		r.Label = s.res.PreferredName
 	}
 	return r
+}
+
+// appendHexUpper appends b in upper-case hex, as hexUpper gives it.
+func appendHexUpper(dst, b []byte) []byte {
+	const digits = "0123456789ABCDEF"
+	for _, c := range b {
+		dst = append(dst, digits[c>>4], digits[c&0x0F])
+	}
+	return dst
+}
+
+// appendMaskedPAN appends maskPAN(pan): the PAN's leading digits
+// (tlv.Digits) masked by tlv.MaskPAN, the first six and the last four
+// kept when there are more than ten.
+func appendMaskedPAN(dst, pan []byte) []byte {
+	var digits [2 * 10]byte // a PAN has at most 19 digits (Book 3 Annex A)
+	d := digits[:0]
+	for _, c := range pan {
+		hi, lo := c>>4, c&0x0F
+		if hi > 9 {
+			break
+		}
+		d = append(d, '0'+hi)
+		if lo > 9 {
+			break
+		}
+		d = append(d, '0'+lo)
+	}
+	if len(d) <= 10 {
+		for range d {
+			dst = append(dst, '*')
+		}
+		return dst
+	}
+	dst = append(dst, d[:6]...)
+	for range len(d) - 10 {
+		dst = append(dst, '*')
+	}
+	return append(dst, d[len(d)-4:]...)
 }
 
 // terminalSeam answers the flow's questions from a Terminal.

@@ -112,7 +112,8 @@ func scriptSkeleton(b []byte) []byte {
 // records that it was not performed.
 func (s *transactionState) runScript(v []byte, failBit tvr.Bit, perform bool) error {
 	var id [4]byte
-	var cmds []apdu.Command
+	var room [4]apdu.Command // a script carries a command or two
+	cmds := room[:0]
 	ok := perform
 	it := tlv.NewIter(v)
 	for it.Next() {
@@ -153,6 +154,9 @@ func (s *transactionState) runScript(v []byte, failBit tvr.Bit, perform bool) er
 	}
 	if result != 0x20 {
 		s.setTVR(failBit)
+	}
+	if s.res.ScriptResults == nil {
+		s.res.ScriptResults = s.scriptResults[:0]
 	}
 	s.res.ScriptResults = append(s.res.ScriptResults, result, id[0], id[1], id[2], id[3])
 	return nil

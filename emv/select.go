@@ -35,7 +35,12 @@ type fci struct {
 
 // parseFCI reads a SELECT response: one 6F template holding 84 and A5
 // (Book 1 §11.3.4). It refuses anything else.
-func parseFCI(b []byte) (fci, error) {
+func parseFCI(b []byte) (fci, error) { return parseFCIFor(b, Candidate{}) }
+
+// parseFCIFor is parseFCI for the final SELECT of candidate c: a label or
+// preferred name equal to the one the directory gave is c's own string,
+// not a new one.
+func parseFCIFor(b []byte, c Candidate) (fci, error) {
 	var f fci
 	tag, v, err := tlv.Single(b)
 	if err != nil {
@@ -56,9 +61,9 @@ func parseFCI(b []byte) (fci, error) {
 			for p.Next() {
 				switch p.Tag() {
 				case 0x50:
-					f.label = displayName(0x50, p.Value())
+					f.label = sameName(c.Label, 0x50, p.Value())
 				case 0x9F12:
-					f.preferredName = displayName(0x9F12, p.Value())
+					f.preferredName = sameName(c.PreferredName, 0x9F12, p.Value())
 				case 0x87:
 					if len(p.Value()) == 1 {
 						f.priority = p.Value()[0]
@@ -354,7 +359,7 @@ func (s *transactionState) chooseAndSelect() error {
 			// one application: blocked (6283), another error, a bad FCI.
 			return s.fail("final SELECT answered 6A81", ErrCardBlocked)
 		}
-		f, ferr := parseFCI(r.Data)
+		f, ferr := parseFCIFor(r.Data, c)
 		if r.SW != apdu.SWOK || ferr != nil || !bytes.Equal(f.dfName, c.AID) {
 			// Book 1 §12.4: the final SELECT failed (blocked 6283, an
 			// error, a bad FCI): remove it and choose again.
@@ -368,21 +373,23 @@ func (s *transactionState) chooseAndSelect() error {
 			s.chooseLanguage(f.language)
 		}
 		s.params = s.cfg.params(c.terminal)
-		pdol, err := tlv.ParseDOL(f.pdol)
+		pdol, err := s.parseDOL(f.pdol)
 		if err != nil {
 			return s.failData("PDOL 9F38", err)
 		}
 		s.pdol = pdol
-		clear(s.cardData)
+		s.cardData.reset()
 		s.keepCard(0x84, f.dfName)
-		s.keepCard(0x50, []byte(f.label))
+		label := s.take(len(f.label))
+		copy(label, f.label)
+		s.keepCard(0x50, label)
 		if f.hasPDOL {
 			s.keepCard(0x9F38, f.pdol)
 		}
-		s.res.AID = append([]byte(nil), f.dfName...)
+		s.res.AID = s.bytesOf(f.dfName...)
 		s.res.Label = f.label
 		s.res.PreferredName = f.preferredName
-		s.termData[0x4F] = s.res.AID
+		s.termData.set(0x4F, s.res.AID)
 		s.setApplicationData()
 		if s.log.Enabled(s.ctx, slog.LevelInfo) {
 			s.log.LogAttrs(s.ctx, slog.LevelInfo, "emv: application selected", slog.String("aid", hexUpper(f.dfName)), slog.String("label", f.label))
@@ -449,7 +456,7 @@ func (s *transactionState) removeCandidate(i int) {
 // keepCard stores a data object from the card; the value is the card's
 // bytes (already a private copy, see transmit).
 func (s *transactionState) keepCard(t tlv.Tag, v []byte) {
-	if len(s.cardData) < maxCardObjects {
-		s.cardData[t] = v
+	if s.cardData.len() < maxCardObjects {
+		s.cardData.set(t, v)
 	}
 }

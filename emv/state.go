@@ -1,7 +1,6 @@
 package emv
 
 import (
-	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -110,12 +109,30 @@ type transactionState struct {
 	// odaRecords are the records the AFL marks for offline data
 	// authentication, exactly as received (Book 3 §10.2).
 	odaRecords []oda.Record
+	// odaCard is the card data odaCardData gives oda.
+	odaCard oda.CardData
 
 	pdolData []byte
 	// first is the first GENERATE AC's response; its p1 says whether CDA
 	// was asked for and its commandDOL is the CDOL1 data.
 	first    *acResponse
 	decision byte // the cryptogram the second GENERATE AC asks for
+	// arena holds the small values the transaction makes (take).
+	arena     [arenaSize]byte
+	arenaUsed int
+
+	// scriptResults is where the Issuer Script Results of the first
+	// four scripts are kept.
+	scriptResults [4 * 5]byte
+
+	// dols holds the entries of the PDOL, CDOL1 and CDOL2 (parseDOL),
+	// dolsUsed of them.
+	dols     [40]tlv.DOLEntry
+	dolsUsed int
+
+	// acs holds the GENERATE AC responses (newACResponse), acUsed of them.
+	acs    [2]acResponse
+	acUsed int
 
 	skipOnline   bool // CDA failed on an ARQC: straight to the AAC
 	unableOnline bool
@@ -151,35 +168,47 @@ func newState(ctx context.Context, card apdu.Transceiver, cfg *Config, term seam
 	// three allocations fewer a transaction.
 	s.t0 = apdu.T0{Card: &s.link, MaxResponse: maxResponseData}
 	s.recorder = apdu.Recorder{Card: &s.t0}
+	if _, replayed := card.(*apdu.Replay); replayed {
+		// A recording answers in no time: the durations of a replayed
+		// trace would time the lookup in the recording, not a card, so
+		// they are left zero and no clock is read for them.
+		s.recorder.Untimed = true
+		// Its answers are the recording's bytes, never changed: the
+		// trace keeps them as they are (the T=0 procedures pass an
+		// answer on as it came, or put one together in bytes of their
+		// own).
+		s.recorder.SharedResponses = true
+	}
 	s.rec = &s.recorder
 	return s
 }
 
-// stateMaps are the maps of one transaction. Making them was a tenth of
-// a transaction's allocations, so they are recycled: a transaction takes
-// them empty from stateMapsPool and puts them back when it is done with
-// them (release), and nothing outside the state ever holds them.
+// stateMaps are the tag stores of one transaction. Making them was a
+// tenth of a transaction's allocations, so they are recycled: a
+// transaction takes them empty from stateMapsPool and puts them back when
+// it is done with them (release), and nothing outside the state ever
+// holds them.
 type stateMaps struct {
 	// cardData holds the data objects the card returned (FCI, GPO, records,
 	// GET DATA), each exactly as received.
-	cardData map[tlv.Tag][]byte
+	cardData tagStore
 	// recordTags are the tags read from records, to refuse duplicates.
-	recordTags map[tlv.Tag]struct{}
+	recordTags tagStore
 	// termData holds the terminal-sourced data objects of this transaction.
-	termData map[tlv.Tag][]byte
+	termData tagStore
 }
 
 var stateMapsPool = sync.Pool{New: func() any {
-	return &stateMaps{
-		cardData:   make(map[tlv.Tag][]byte, 48),
-		termData:   make(map[tlv.Tag][]byte, 32),
-		recordTags: make(map[tlv.Tag]struct{}, 32),
-	}
+	m := &stateMaps{}
+	m.cardData.ents = make([]tagEntry, 0, 64)
+	m.termData.ents = make([]tagEntry, 0, 32)
+	m.recordTags.ents = make([]tagEntry, 0, 32)
+	return m
 }}
 
 func getStateMaps() *stateMaps { return stateMapsPool.Get().(*stateMaps) }
 
-// release empties the maps and gives them back for another transaction;
+// release empties the stores and gives them back for another transaction;
 // the state must not use them afterwards. The values were the card's and
 // the terminal's bytes, kept by the Result where it needs them.
 func (s *transactionState) release() {
@@ -188,9 +217,9 @@ func (s *transactionState) release() {
 		return
 	}
 	s.stateMaps = nil
-	clear(m.cardData)
-	clear(m.termData)
-	clear(m.recordTags)
+	m.cardData.reset()
+	m.termData.reset()
+	m.recordTags.reset()
 	stateMapsPool.Put(m)
 }
 
@@ -312,41 +341,42 @@ func (s *transactionState) get(t tlv.Tag) ([]byte, bool) {
 	case 0x9F7A:
 		return s.ecSupport()
 	}
-	if v, ok := s.termData[t]; ok {
+	if v, ok := s.termData.get(t); ok {
 		return v, true
 	}
-	v, ok := s.cardData[t]
-	return v, ok
+	return s.cardData.get(t)
 }
 
 // setTerminalData fills the terminal-sourced data objects (Book 3 Annex A,
 // Book 4 Annex A) from the configuration and the transaction.
 func (s *transactionState) setTerminalData() {
 	c := s.cfg
-	d := s.termData
-	d[0x9F35] = []byte{c.terminalType()}
+	d := &s.termData
+	d.set(0x9F35, s.bytesOf(c.terminalType()))
 	caps := c.capabilities()
-	d[0x9F33] = caps[:]
+	d.set(0x9F33, s.bytesOf(caps[:]...))
 	add := c.additionalCapabilities()
-	d[0x9F40] = add[:]
-	d[0x9F1A] = bcd(uint64(c.Country), 2)
-	d[0x5F2A] = bcd(uint64(c.Currency), 2)
-	d[0x5F36] = bcd(uint64(c.CurrencyExponent), 1)
-	d[0x9F15] = bcd(uint64(c.MerchantCategory), 2)
+	d.set(0x9F40, s.bytesOf(add[:]...))
+	d.set(0x9F1A, s.bcd(uint64(c.Country), 2))
+	d.set(0x5F2A, s.bcd(uint64(c.Currency), 2))
+	d.set(0x5F36, s.bcd(uint64(c.CurrencyExponent), 1))
+	d.set(0x9F15, s.bcd(uint64(c.MerchantCategory), 2))
 	for _, f := range []struct {
 		t tlv.Tag
 		v string
 	}{{0x9F16, c.MerchantID}, {0x9F4E, c.MerchantNameLocation}, {0x9F1C, c.TerminalID}, {0x9F1E, c.IFDSerial}} {
 		if f.v != "" {
-			d[f.t] = []byte(f.v)
+			b := s.take(len(f.v))
+			copy(b, f.v)
+			d.set(f.t, b)
 		}
 	}
 	if c.AcquirerID != "" {
 		// Validate has checked it is 6 to 11 digits.
 		v, _ := strconv.ParseUint(c.AcquirerID, 10, 64)
-		d[0x9F01] = bcd(v, 6)
+		d.set(0x9F01, s.bcd(v, 6))
 	}
-	d[0x9F39] = []byte{0x05} // POS entry mode: integrated circuit card, Book 4 Annex A
+	d.set(0x9F39, s.bytesOf(0x05)) // POS entry mode: integrated circuit card, Book 4 Annex A
 	s.setTransactionData()
 }
 
@@ -354,25 +384,25 @@ func (s *transactionState) setTerminalData() {
 // Transaction, which a Session may learn late.
 func (s *transactionState) setTransactionData() {
 	t := &s.txn
-	d := s.termData
-	d[0x9C] = []byte{byte(t.Type)}
-	d[0x9F02] = bcd(t.Amount, 6)
-	d[0x9F03] = bcd(t.AmountOther, 6)
+	d := &s.termData
+	d.set(0x9C, s.bytesOf(byte(t.Type)))
+	d.set(0x9F02, s.bcd(t.Amount, 6))
+	d.set(0x9F03, s.bcd(t.AmountOther, 6))
 	var amt [4]byte
 	binary.BigEndian.PutUint32(amt[:], uint32(min(t.Amount, 0xFFFFFFFF)))
-	d[0x81] = amt[:] // Amount, Authorised (Binary)
+	d.set(0x81, s.bytesOf(amt[:]...)) // Amount, Authorised (Binary)
 	if t.AmountOther > 0 {
 		binary.BigEndian.PutUint32(amt[:], uint32(min(t.AmountOther, 0xFFFFFFFF)))
-		d[0x9F04] = append([]byte(nil), amt[:]...)
+		d.set(0x9F04, s.bytesOf(amt[:]...))
 	}
 	tm := t.Time
 	if tm.IsZero() {
 		tm = s.now
 	}
 	s.txn.Time = tm
-	d[0x9A] = []byte{toBCD(tm.Year() % 100), toBCD(int(tm.Month())), toBCD(tm.Day())}
-	d[0x9F21] = []byte{toBCD(tm.Hour()), toBCD(tm.Minute()), toBCD(tm.Second())}
-	d[0x9F41] = bcd(uint64(t.SequenceCounter), 4)
+	d.set(0x9A, s.bytesOf(toBCD(tm.Year()%100), toBCD(int(tm.Month())), toBCD(tm.Day())))
+	d.set(0x9F21, s.bytesOf(toBCD(tm.Hour()), toBCD(tm.Minute()), toBCD(tm.Second())))
+	d.set(0x9F41, s.bcd(uint64(t.SequenceCounter), 4))
 }
 
 // setApplicationData fills the terminal data objects that depend on the
@@ -380,15 +410,15 @@ func (s *transactionState) setTransactionData() {
 // terminal's AID that matched, Book 1 §12.4), Application Version Number
 // 9F09 and Terminal Floor Limit 9F1B (Book 3 Annex A).
 func (s *transactionState) setApplicationData() {
-	s.termData[0x9F06] = bytes.Clone(s.terminalAID())
+	s.termData.set(0x9F06, s.bytesOf(s.terminalAID()...))
 	if s.params.Version != nil {
-		s.termData[0x9F09] = s.params.Version
+		s.termData.set(0x9F09, s.params.Version)
 	}
 	var fl [4]byte
 	binary.BigEndian.PutUint32(fl[:], uint32(s.floorLimit()))
-	s.termData[0x9F1B] = fl[:]
+	s.termData.set(0x9F1B, s.bytesOf(fl[:]...))
 	if l := s.params.ECTerminalLimit; l != nil {
-		s.termData[0x9F7B] = bcd(*l, 6)
+		s.termData.set(0x9F7B, s.bcd(*l, 6))
 	}
 }
 
@@ -437,11 +467,16 @@ func (s *transactionState) show(m Message) { s.term.show(s.ctx, m, s.res.Languag
 // bcd encodes v as n bytes of right-justified BCD.
 func bcd(v uint64, n int) []byte {
 	b := make([]byte, n)
-	for i := n - 1; i >= 0; i-- {
+	putBCD(b, v)
+	return b
+}
+
+// putBCD writes v into b as right-justified BCD.
+func putBCD(b []byte, v uint64) {
+	for i := len(b) - 1; i >= 0; i-- {
 		b[i] = byte(v%10) | byte(v/10%10)<<4
 		v /= 100
 	}
-	return b
 }
 
 func toBCD(v int) byte { return byte(v/10%10)<<4 | byte(v%10) }

@@ -146,8 +146,32 @@ type cardNumbers struct{ pan, track2 []byte }
 // are set by the caller. The kernel builds its requests with it; so can a
 // test of a [Host].
 func NewOnlineRequest(txn Transaction, pan, track2 []byte) *OnlineRequest {
-	c := &cardNumbers{pan: bytes.Clone(pan), track2: bytes.Clone(track2)}
+	return newOnlineRequest(txn, bytes.Clone(pan), bytes.Clone(track2))
+}
+
+// newOnlineRequest is NewOnlineRequest for a PAN and track 2 that are
+// already the request's own copies.
+func newOnlineRequest(txn Transaction, pan, track2 []byte) *OnlineRequest {
+	c := &cardNumbers{pan: pan, track2: track2}
 	return &OnlineRequest{Transaction: txn, card: func() *cardNumbers { return c }}
+}
+
+// cloneAll sets out[i] to a copy of vs[i], all in one allocation, each
+// with its length for capacity; a nil v gives nil, as bytes.Clone does.
+func cloneAll(out [][]byte, vs ...[]byte) {
+	n := 0
+	for _, v := range vs {
+		n += len(v)
+	}
+	buf := make([]byte, 0, n)
+	for i, v := range vs {
+		if v == nil {
+			continue
+		}
+		start := len(buf)
+		buf = append(buf, v...)
+		out[i] = buf[start:len(buf):len(buf)]
+	}
 }
 
 func (r OnlineRequest) numbers() cardNumbers {

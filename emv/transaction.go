@@ -33,12 +33,21 @@ var txnNames = map[TransactionType]string{
 
 // String returns the type's name and code: "purchase (00)".
 func (t TransactionType) String() string {
-	if n, ok := txnNames[t]; ok {
-		const digits = "0123456789ABCDEF"
-		return n + " (" + string([]byte{digits[t>>4], digits[t&0x0F]}) + ")"
+	if s := txnStrings[t]; s != "" {
+		return s
 	}
 	return fmt.Sprintf("type %02X", byte(t))
 }
+
+// txnStrings holds String of each named type, made once: every receipt
+// shows one.
+var txnStrings = func() (s [256]string) {
+	const digits = "0123456789ABCDEF"
+	for t, n := range txnNames {
+		s[t] = n + " (" + string([]byte{digits[t>>4], digits[t&0x0F]}) + ")"
+	}
+	return s
+}()
 
 // ParseTransactionType reads a type's name ("purchase", "cash",
 // "cashback", "refund", "inquiry", "preauth") or its two hex digits ("09"),

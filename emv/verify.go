@@ -15,14 +15,14 @@ func (s *transactionState) verifyCardholder() error {
 	caps := s.cfg.capabilities()
 	in := cvm.Input{
 		AIP:                  s.aip,
-		CVMList:              s.cardData[0x8E],
-		ApplicationCurrency:  s.cardData[0x9F42],
-		PAN:                  bytes.Clone(s.cardData[0x5A]), // the PIN pad gets it; a copy
+		CVMList:              s.cardData.val(0x8E),
+		ApplicationCurrency:  s.cardData.val(0x9F42),
+		PAN:                  bytes.Clone(s.cardData.val(0x5A)), // the PIN pad gets it; a copy
 		TerminalCapabilities: caps,
 		TerminalType:         s.cfg.terminalType(),
 		TransactionType:      byte(s.txn.Type),
 		Amount:               s.txn.Amount,
-		TransactionCurrency:  [2]byte(s.termData[0x5F2A]),
+		TransactionCurrency:  [2]byte(s.termData.val(0x5F2A)),
 		PINPad:               s.term.pinPad(),
 		Biometric:            s.term.terminal().Biometric,
 		BypassAllPINCVMs:     s.cfg.BypassAllPINCVMs,
@@ -45,7 +45,7 @@ func (s *transactionState) verifyCardholder() error {
 					in.ECCPINKey = k
 				}
 			}
-		} else if s.oda.icc != nil && len(s.cardData[0x9F2D]) == 0 {
+		} else if s.oda.icc != nil && len(s.cardData.val(0x9F2D)) == 0 {
 			in.PINKey = &s.oda.icc.PublicKey
 		} else if static, err := s.staticDataToAuthenticate(); err == nil {
 			if k, err := s.verifier().PINKey(s.odaCardData(), static); err == nil {

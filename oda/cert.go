@@ -3,10 +3,12 @@ package oda
 import (
 	"bytes"
 	"crypto/sha1"
+	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"hash"
 	"math/big"
+	"math/bits"
 	"strings"
 	"sync"
 	"time"
@@ -399,16 +401,44 @@ func signedHashMatches(rec []byte, data ...[]byte) bool {
 func (k *rsaKey) recover(sig []byte) []byte {
 	t := getBigTemps()
 	t.x.SetBytes(sig)
-	t.z.Exp(&t.x, k.e, k.n)
-	out := t.z.FillBytes(make([]byte, k.size))
-	putBigTemps(t)
+	t.exp(k.e, k.n)
+	out := fillBytes(&t.z, make([]byte, k.size))
+	// Certificates and signatures are public: nothing to wipe.
+	bigTempsPool.Put(t)
 	return out
 }
 
-// bigTemps are the operand and result of one RSA public operation, reused
-// from one operation to the next (a transaction makes five) so that their
-// words are allocated once.
-type bigTemps struct{ x, z big.Int }
+// fillBytes is big.Int.FillBytes for a non-negative x that fits buf,
+// eight bytes at a time where the words are 64 bits rather than a byte
+// at a time: buf holds x big-endian, zero-padded on the left.
+func fillBytes(x *big.Int, buf []byte) []byte {
+	clear(buf)
+	i := len(buf)
+	for _, w := range x.Bits() {
+		if bits.UintSize == 64 && i >= 8 {
+			binary.BigEndian.PutUint64(buf[i-8:i], uint64(w))
+			i -= 8
+			continue
+		}
+		for range bits.UintSize / 8 {
+			if i == 0 {
+				if w != 0 {
+					panic("oda: fillBytes: buffer too small")
+				}
+				break
+			}
+			i--
+			buf[i] = byte(w)
+			w >>= 8
+		}
+	}
+	return buf
+}
+
+// bigTemps are the operand, the result and the scratch of one RSA public
+// operation, reused from one operation to the next (a transaction makes
+// five) so that their words are allocated once.
+type bigTemps struct{ x, z, base, prod, quo big.Int }
 
 var bigTempsPool = sync.Pool{New: func() any { return new(bigTemps) }}
 
@@ -416,11 +446,36 @@ func getBigTemps() *bigTemps { return bigTempsPool.Get().(*bigTemps) }
 
 // putBigTemps wipes t, which may have held a PIN block, and gives it back.
 func putBigTemps(t *bigTemps) {
-	clear(t.x.Bits())
-	clear(t.z.Bits())
-	t.x.SetInt64(0)
-	t.z.SetInt64(0)
+	for _, v := range [...]*big.Int{&t.x, &t.z, &t.base, &t.prod, &t.quo} {
+		w := v.Bits()
+		clear(w[:cap(w)])
+		v.SetInt64(0)
+	}
 	bigTempsPool.Put(t)
+}
+
+// exp sets t.z to t.x^e mod n, the RSA public operation. For an exponent
+// of one word (Book 2 allows only 3 and 2^16+1) it squares and multiplies
+// in t's own words, reducing after each product: big.Int.Exp computes the
+// same with temporaries it allocates at each call, and for 3 it reduces
+// once, after the cube. Another exponent, or a modulus that is not
+// positive (no key of Book 2 has one), goes to big.Int.Exp.
+func (t *bigTemps) exp(e, n *big.Int) {
+	if e.Sign() <= 0 || !e.IsUint64() || n.Sign() <= 0 {
+		t.z.Exp(&t.x, e, n)
+		return
+	}
+	y := e.Uint64()
+	t.quo.QuoRem(&t.x, n, &t.base) // base = x mod n
+	t.z.Set(&t.base)
+	for i := bits.Len64(y) - 2; i >= 0; i-- {
+		t.prod.Mul(&t.z, &t.z)
+		t.quo.QuoRem(&t.prod, n, &t.z)
+		if y>>uint(i)&1 == 1 {
+			t.prod.Mul(&t.z, &t.base)
+			t.quo.QuoRem(&t.prod, n, &t.z)
+		}
+	}
 }
 
 // hashState is a SHA-1 state with room for its result, recycled through

@@ -72,6 +72,6 @@ func EncipherPIN(key *PublicKey, pinBlock, iccUnpredictableNumber []byte, rand i
 	t := getBigTemps()
 	defer putBigTemps(t) // wipes the plaintext
 	t.x.SetBytes(data)
-	t.z.Exp(&t.x, exponentInt(key.Exponent), key.modulusInt())
-	return t.z.FillBytes(make([]byte, n)), nil
+	t.exp(exponentInt(key.Exponent), key.modulusInt())
+	return fillBytes(&t.z, make([]byte, n)), nil
 }

@@ -98,11 +98,33 @@ type Element struct {
 
 // Lookup returns the dictionary entry for tag. It does not allocate.
 func Lookup(tag Tag) (Element, bool) {
-	i, ok := elementIndex[tag]
-	if !ok {
+	i := elementRow(tag)
+	if i < 0 {
 		return Element{}, false
 	}
 	return elements[i], true
+}
+
+// elementRow returns tag's row of elements, -1 for a tag the dictionary
+// does not have. A kernel looks up every object of every record: the
+// one-byte, 5Fxx and 9Fxx tags are a table read, the others a map's.
+func elementRow(tag Tag) int {
+	var row *[256]uint16
+	switch {
+	case tag <= 0xFF:
+		row = &elementSlot[0]
+	case tag>>8 == 0x5F:
+		row = &elementSlot[1]
+	case tag>>8 == 0x9F:
+		row = &elementSlot[2]
+	default:
+		i, ok := elementIndex[tag]
+		if !ok {
+			return -1
+		}
+		return i
+	}
+	return int(row[tag&0xFF]) - 1
 }
 
 // Templates the elements are found in (Book 3 Annex A, "Template").
@@ -402,6 +424,22 @@ var elements = []Element{
 	{0xDF812C, "Mag-stripe CVM Capability - No CVM Required", FormatB, 1, 1, nil, SourceTerminal, bookC2, false},
 	{0xDF812D, "Message Hold Time", FormatN, 3, 3, nil, SourceTerminal, bookC2, false},
 }
+
+// elementSlot holds 1 + the row of elements of each one-byte tag (row
+// 0), 5Fxx tag (1) and 9Fxx tag (2), 0 for a tag the dictionary lacks.
+var elementSlot = func() (slot [3][256]uint16) {
+	for i, e := range elements {
+		switch t := e.Tag; {
+		case t <= 0xFF:
+			slot[0][t] = uint16(i + 1)
+		case t>>8 == 0x5F:
+			slot[1][t&0xFF] = uint16(i + 1)
+		case t>>8 == 0x9F:
+			slot[2][t&0xFF] = uint16(i + 1)
+		}
+	}
+	return slot
+}()
 
 // elementIndex maps a tag to its row of elements.
 var elementIndex = func() map[Tag]int {

@@ -72,10 +72,17 @@ func ParseDOL(b []byte) (DOL, error) {
 		return nil, nil
 	}
 	// Every entry takes at least two bytes: one allocation suffices.
-	d := make(DOL, 0, min(len(b)/2+1, MaxDOLEntries))
+	return AppendDOL(make(DOL, 0, min(len(b)/2+1, MaxDOLEntries)), b)
+}
+
+// AppendDOL is [ParseDOL] appending the entries to dst, for a caller that
+// parses its DOLs into storage of its own. On error it returns nil.
+func AppendDOL(dst DOL, b []byte) (DOL, error) {
+	d := dst
+	start := len(d)
 	total := 0
 	for off := 0; off < len(b); {
-		if len(d) == MaxDOLEntries {
+		if len(d)-start == MaxDOLEntries {
 			return nil, &DOLError{Offset: off, Err: ErrDOLTooLong}
 		}
 		tag, hdr, n, _, err := readTagLength(b[off:])

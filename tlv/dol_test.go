@@ -238,3 +238,29 @@ func TestVectorsEmvUtilsDOL(t *testing.T) {
 		})
 	}
 }
+
+// AppendDOL gives ParseDOL's entries after those already in dst, and
+// counts the entry bound per DOL.
+func TestAppendDOLIsParseDOL(t *testing.T) {
+	raw := []byte{0x9F, 0x02, 0x06, 0x9F, 0x37, 0x04, 0x95, 0x05, 0xDF, 0x81, 0x01, 0x02}
+	want, err := ParseDOL(raw)
+	require.NoError(t, err)
+	prev := DOL{{Tag: 0x5A, Len: 10}}
+	got, err := AppendDOL(prev, raw)
+	require.NoError(t, err)
+	assert.Equal(t, append(DOL{{Tag: 0x5A, Len: 10}}, want...), got)
+
+	full := make(DOL, MaxDOLEntries)
+	long := make([]byte, 0, 2*MaxDOLEntries)
+	for range MaxDOLEntries {
+		long = append(long, 0x9A, 0x01)
+	}
+	d, err := AppendDOL(full, long)
+	require.NoError(t, err, "the bound is for the DOL read, not for dst")
+	assert.Len(t, d, 2*MaxDOLEntries)
+	_, err = AppendDOL(nil, append(long, 0x9A, 0x01))
+	assert.ErrorIs(t, err, ErrDOLTooLong)
+	d, err = AppendDOL(prev, []byte{0x9F})
+	assert.Error(t, err)
+	assert.Nil(t, d)
+}

@@ -1,0 +1,112 @@
+package emv
+
+import "github.com/emvkit/emvkit/tlv"
+
+// tagStore holds data objects by tag for one transaction: the card's, the
+// terminal's, or (values unused) the tags read from records. It is what a
+// map[tlv.Tag][]byte would be, without hashing: a tag of one byte, or of
+// two beginning 5F or 9F (nearly every tag of Book 3 Annex A), finds its
+// entry through a table indexed by its last byte; any other tag (DFxx,
+// BFxx, three bytes) is found by a scan of the entries, which only a card
+// with proprietary objects makes. Looking tags up in maps was a sixth of a
+// replayed transaction: every DOL entry, every record object and every
+// field 55 tag was hashed twice.
+//
+// Entries keep the order they were first set in; nothing reads that order.
+// The zero tagStore is empty and ready; reset empties it for another
+// transaction without touching the table rows no entry used.
+type tagStore struct {
+	// slot holds 1 + the index in ents of a tag's entry, 0 when absent:
+	// row 0 for one-byte tags, row 1 for 5Fxx, row 2 for 9Fxx.
+	slot [3][256]uint16
+	ents []tagEntry
+	// others counts the entries whose tags have no slot.
+	others int
+}
+
+type tagEntry struct {
+	tag tlv.Tag
+	val []byte
+}
+
+// slotOf returns t's table cell, nil for a tag without one.
+func (m *tagStore) slotOf(t tlv.Tag) *uint16 {
+	switch {
+	case t <= 0xFF:
+		return &m.slot[0][t]
+	case t>>8 == 0x5F:
+		return &m.slot[1][t&0xFF]
+	case t>>8 == 0x9F:
+		return &m.slot[2][t&0xFF]
+	}
+	return nil
+}
+
+// find returns the index of t's entry, -1 when t is absent.
+func (m *tagStore) find(t tlv.Tag) int {
+	if p := m.slotOf(t); p != nil {
+		return int(*p) - 1
+	}
+	if m.others == 0 {
+		return -1
+	}
+	for i := range m.ents {
+		if m.ents[i].tag == t {
+			return i
+		}
+	}
+	return -1
+}
+
+// get returns t's value and whether t is present (its value may be empty).
+func (m *tagStore) get(t tlv.Tag) ([]byte, bool) {
+	if i := m.find(t); i >= 0 {
+		return m.ents[i].val, true
+	}
+	return nil, false
+}
+
+// val returns t's value, nil when absent.
+func (m *tagStore) val(t tlv.Tag) []byte {
+	v, _ := m.get(t)
+	return v
+}
+
+// has reports whether t is present.
+func (m *tagStore) has(t tlv.Tag) bool { return m.find(t) >= 0 }
+
+// set stores v as t's value, replacing the one it had.
+func (m *tagStore) set(t tlv.Tag, v []byte) {
+	p := m.slotOf(t)
+	if p != nil {
+		if *p != 0 {
+			m.ents[*p-1].val = v
+			return
+		}
+	} else if i := m.find(t); i >= 0 {
+		m.ents[i].val = v
+		return
+	}
+	m.ents = append(m.ents, tagEntry{t, v})
+	if p != nil {
+		*p = uint16(len(m.ents))
+	} else {
+		m.others++
+	}
+}
+
+// len returns the number of tags present.
+func (m *tagStore) len() int { return len(m.ents) }
+
+// reset empties the store. The values are dropped, so that a recycled
+// store holds no card bytes.
+func (m *tagStore) reset() {
+	for i := range m.ents {
+		if p := m.slotOf(m.ents[i].tag); p != nil {
+			*p = 0
+		}
+	}
+	clear(m.ents)
+	m.ents = m.ents[:0]
+	m.others = 0
+}
