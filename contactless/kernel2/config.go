@@ -1,6 +1,7 @@
 package kernel2
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -17,6 +18,14 @@ type Config struct {
 	// reading measures the interval. Tests pass a clock the virtual card
 	// advances, so that the measurement is exact.
 	Clock func() time.Time
+
+	// Sleep waits d or until ctx ends, whichever comes first, and reports
+	// ctx's error when it ended first. The kernel waits only after a
+	// failed mag-stripe transaction (Book C-2 States 13 and 14: 2^Failed
+	// MS Cntr × 300 ms, see [Kernel]). Zero: a timer. Tests pass a sleep
+	// that advances their clock, so that the wait is exact and costs no
+	// time.
+	Sleep func(ctx context.Context, d time.Duration) error
 
 	// TornLog is the terminal's torn transaction log (Book C-2 torn
 	// transaction recovery), used when the Max Number of Torn Transaction
@@ -59,6 +68,20 @@ func (c *Config) now() time.Time {
 		return c.Clock()
 	}
 	return time.Now()
+}
+
+func (c *Config) sleep(ctx context.Context, d time.Duration) error {
+	if c.Sleep != nil {
+		return c.Sleep(ctx, d)
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 func (c *Config) maxRecords() int {

@@ -45,7 +45,7 @@ func runExchangeDET(t *testing.T, o tapOpts, f func(DataExchange) (DET, error)) 
 	tp.rec = apdu.NewRecorder(tl)
 	tp.act.Card = tp.rec
 	var deks []DataExchange
-	cfg := Config{Clock: tp.clock.now}
+	cfg := Config{Clock: tp.clock.now, Sleep: tp.clock.sleep}
 	if f != nil {
 		cfg.DataExchange = func(_ context.Context, d DataExchange) (DET, error) {
 			deks = append(deks, d)

@@ -64,14 +64,20 @@
 // Configuration (DF811B) forbids it, goes to mag-stripe mode, unless the
 // Kernel Configuration forbids that too (End Application, MAGSTRIPE NOT
 // SUPPORTED): the records of the whole AFL (State 7), then the mag-stripe
-// checks and the UDOL (S78), COMPUTE CRYPTOGRAPHIC CHECKSUM (State 13), and
-// Online Request with Track 2 Data (and Track 1 Data) carrying CVC3, the
-// Unpredictable Number (Numeric) and the ATC where the card's bitmaps
-// (PCVC3, PUNATC, NATC) put them:
+// checks and the UDOL (S78), COMPUTE CRYPTOGRAPHIC CHECKSUM (State 13, or
+// State 14 when card and reader support on-device cardholder verification
+// and the phone's POS Cardholder Interaction Information decides the CVM),
+// and Online Request with Track 2 Data (and Track 1 Data) carrying CVC3,
+// the Unpredictable Number (Numeric) and the ATC where the card's bitmaps
+// (PCVC3, PUNATC, NATC) put them. A phone that answers without CVC3 asks
+// for a second tap (See Phone, Start B) or declines. A mag-stripe
+// transaction that fails after the command waits 2^Failed MS Cntr × 300 ms
+// before its outcome (see [Kernel] and [Config.Sleep]):
 //
 //	waitingForMagstripeReadRecordResponse             State 7
 //	  statesSevenEightCommonProcessing                the S78 procedure
 //	waitingForCCCResponse1                            State 13
+//	waitingForCCCResponse2                            State 14
 //
 // # Data exchange
 //

@@ -30,7 +30,7 @@ func reader(card *emvtest.Card) *contactless.EntryPoint {
 		Rand:   bytes.NewReader(bytes.Repeat(h(testUN), 16)),
 	}
 	return &contactless.EntryPoint{Config: cfg, Kernels: map[contactless.KernelID]contactless.Kernel{
-		contactless.Kernel2: New(Config{Clock: clk.now}),
+		contactless.Kernel2: New(Config{Clock: clk.now, Sleep: clk.sleep}),
 	}}
 }
 
@@ -95,7 +95,7 @@ func TestCardRemoved(t *testing.T) {
 func TestMaxRecords(t *testing.T) {
 	card := emvtest.NewCard(emvtest.MastercardOffline())
 	tp := newTap(t, card, tapOpts{amount: 2000})
-	out, err := New(Config{Clock: tp.clock.now, MaxRecords: 3}).Activate(context.Background(), tp.act)
+	out, err := New(Config{Clock: tp.clock.now, Sleep: tp.clock.sleep, MaxRecords: 3}).Activate(context.Background(), tp.act)
 	require.NoError(t, err)
 	assert.Equal(t, contactless.StatusEndApplication, out.Parameters.Status)
 	assert.Equal(t, endErr(l2CardDataError), tag(t, out.DiscretionaryData, tagErrorIndication))

@@ -88,6 +88,7 @@ func FuzzKernel2(f *testing.F) {
 		deks := 0
 		cfg := Config{
 			Clock:                  tp.clock.now,
+			Sleep:                  tp.clock.sleep,
 			TagsToWriteBeforeGenAC: h("9F7001AA"),
 			TagsToWriteAfterGenAC:  h("9F7502CCDD"),
 			DataExchange: func(ctx context.Context, _ DataExchange) (DET, error) {

@@ -22,7 +22,7 @@ func tapGetData(t *testing.T, card *emvtest.Card, tagsToRead string, listen bool
 	tp.rec = apdu.NewRecorder(tl)
 	tp.act.Card = tp.rec
 	var deks []DataExchange
-	cfg := Config{Clock: tp.clock.now}
+	cfg := Config{Clock: tp.clock.now, Sleep: tp.clock.sleep}
 	if listen {
 		cfg.DataExchange = func(_ context.Context, d DataExchange) (DET, error) {
 			deks = append(deks, d)
@@ -91,7 +91,7 @@ func TestC2CardLostDuringGetData(t *testing.T) {
 	tp := newTap(t, card, tapOpts{amount: 2000, extraData: "DF8112049F369F50"})
 	card.RemoveAt(8)
 	deks := 0
-	cfg := Config{Clock: tp.clock.now, DataExchange: func(context.Context, DataExchange) (DET, error) {
+	cfg := Config{Clock: tp.clock.now, Sleep: tp.clock.sleep, DataExchange: func(context.Context, DataExchange) (DET, error) {
 		deks++
 		return DET{}, nil
 	}}

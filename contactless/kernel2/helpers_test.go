@@ -146,7 +146,7 @@ func newTap(t testing.TB, card *emvtest.Card, o tapOpts) *tap {
 	return tp
 }
 
-func (tp *tap) kernel() *Kernel { return New(Config{Clock: tp.clock.now}) }
+func (tp *tap) kernel() *Kernel { return New(Config{Clock: tp.clock.now, Sleep: tp.clock.sleep}) }
 
 func (tp *tap) run(t testing.TB) *contactless.Outcome {
 	t.Helper()

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 	"time"
 
 	"github.com/emvkit/emvkit/apdu"
@@ -16,8 +17,20 @@ import (
 
 // Kernel is Kernel 2 (Book C-2). It is safe for use by several goroutines:
 // each activation has its own state.
+//
+// The kernel keeps one thing across activations: the Failed MS Cntr of
+// mag-stripe mode (Book C-2 Annex A), the number of mag-stripe
+// transactions that failed in a row, 0 to 5. Each failure waits 2^Failed
+// MS Cntr × 300 ms (300 ms to 9.6 s) before its outcome, then counts
+// itself; a mag-stripe transaction that gets its CVC3 sets the count back
+// to 0 (States 13 and 14). The wait slows down a reader that taps a card
+// again and again to collect CVC3 values for chosen unpredictable numbers.
+// One Kernel value serves one reader, so that the count is that reader's.
 type Kernel struct {
 	cfg Config
+
+	mu       sync.Mutex
+	failedMS int // Failed MS Cntr
 }
 
 // New returns Kernel 2 with the given configuration.

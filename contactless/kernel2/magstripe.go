@@ -1,8 +1,10 @@
 package kernel2
 
 import (
+	"context"
 	"encoding/binary"
 	"math/bits"
+	"time"
 
 	"github.com/emvkit/emvkit/apdu"
 	"github.com/emvkit/emvkit/contactless"
@@ -54,11 +56,15 @@ type magstripe struct {
 	t1, t2   trackDigits // the tracks with CVC3, UN and ATC placed
 	dd1, dd2 []byte      // DD Card (Track1) and (Track2), as read
 	msi      byte        // Mobile Support Indicator 9F7E
-	odCVM    bool        // on-device CVM required (S78.20)
 }
 
 // Mobile Support Indicator (9F7E) byte 1 (Book C-2 Annex A).
 const msiODCVMRequired = 0x02 // b2: OD-CVM required
+
+// pcii2ODCVMVerified is "OD-CVM verification successful", byte 2 b5 of
+// the POS Cardholder Interaction Information (DF4B, Book C-2 Annex A): the
+// phone verified its holder (States 13 and 14).
+const pcii2ODCVMVerified = 0x10
 
 // trackDigits is one track's characters (track 2: one digit a nibble;
 // track 1: one ASCII byte a character) and where its discretionary data
@@ -136,14 +142,11 @@ func waitingForMagstripeReadRecordResponse(s *transactionState, sig signal) stat
 //     terminal's (reading: 00 without one), with "OD-CVM required" (b2)
 //     when card (AIP byte 1 b2) and reader (Kernel Configuration b6)
 //     support on-device cardholder verification and the amount is above
-//     the Reader CVM Required Limit; the CVM is then Confirmation Code
-//     Verified (S78.18 to S78.20);
+//     the Reader CVM Required Limit (S78.16, S78.19, S78.20);
 //   - COMPUTE CRYPTOGRAPHIC CHECKSUM with the UDOL related data, then
-//     State 13 (S78.17). Reading: with on-device CVM required the book
-//     waits in State 14 (Waiting for CCC Response 2); this kernel answers
-//     that response as State 13 does, the CVM decided before the command,
-//     and does not read the POS Cardholder Interaction Information (DF4B)
-//     of a phone asking for a second tap.
+//     State 14 (Waiting for CCC Response 2) when card and reader support
+//     on-device cardholder verification (S78.21, S78.22), else State 13
+//     (S78.17, S78.18).
 func statesSevenEightCommonProcessing(s *transactionState) stateFn {
 	c := &s.card
 	ms := s.ms
@@ -192,7 +195,6 @@ func statesSevenEightCommonProcessing(s *transactionState) stateFn {
 	}
 	if s.onDeviceCVM() && s.cvmRequired() {
 		ms.msi |= msiODCVMRequired
-		ms.odCVM = true
 	}
 	n := binary.BigEndian.Uint32(s.un[:]) % pow10(ms.nUN)
 	for i := 3; i >= 0; i-- {
@@ -211,6 +213,9 @@ func statesSevenEightCommonProcessing(s *transactionState) stateFn {
 	ms.udol = d
 	ms.udolData = d.Build(make([]byte, 0, d.Len()), s.dolValue)
 	s.send(computeCryptographicChecksum(ms.udolData))
+	if s.onDeviceCVM() {
+		return waitingForCCCResponse2
+	}
 	return waitingForCCCResponse1
 }
 
@@ -223,44 +228,160 @@ func pow10(n int) uint32 {
 }
 
 // waitingForCCCResponse1 is State 13, Waiting for CCC Response 1 (Book
-// C-2 State 13):
+// C-2 State 13), the answer of a card without on-device cardholder
+// verification (or a reader without it):
 //
-//   - the link failed: the kernel stops with the link's error (mag-stripe
-//     mode has no torn transaction recovery; the Entry Point asks for a new
-//     tap, as Book C-2 S13.4 does);
-//   - SW other than 9000: End Application, L2 STATUS BYTES, with the SW in
-//     the Error Indication;
-//   - a response that is not one template 77 or repeats a data object:
-//     End Application, L2 PARSING ERROR; once it parses, the card may leave
-//     (Clear Display, Card Read Successfully);
-//   - no Application Transaction Counter (9F36) or CVC3 (Track2) (9F61),
-//     or no CVC3 (Track1) (9F60) when the card has Track 1 Data: End
-//     Application, L2 CARD DATA MISSING (S13.14 to S13.16; a card that
-//     answers without CVC3 but with POS Cardholder Interaction Information
-//     asks for on-device CVM, which this kernel does not do); one of them
-//     not 2 bytes: L2 CARD DATA ERROR (reading: the book's parsing keeps
-//     the lengths of Annex A, which this kernel checks here);
-//   - otherwise the kernel places CVC3, the Unpredictable Number (Numeric)
-//     and the ATC into the tracks (trackDigits.place) and ends with Online
-//     Request (see magstripeOutcome).
+//   - the link failed (S13.1 to S13.5): the failure wait (see [Kernel]),
+//     then the kernel stops with the link's error (mag-stripe mode has no
+//     torn transaction recovery; the Entry Point asks for a new tap, Try
+//     Again at Start B);
+//   - the response checks of both CCC states (parseCCCResponse: S13.9 to
+//     S13.13, the card may leave once it parses, S13.12.1);
+//   - no Application Transaction Counter (9F36): End Application, L2 CARD
+//     DATA MISSING (S13.14.1, S13.14.4);
+//   - no CVC3 (Track2) (9F61): without POS Cardholder Interaction
+//     Information (DF4B) L2 CARD DATA MISSING (S13.14.3, S13.14.4); with
+//     it, the phone's answer without a checksum (noCVC3: a second tap, or
+//     declined; S13.41 to S13.45);
+//   - nUN', the digit that ends the discretionary data of each track:
+//     (nUN + 5) mod 10 when the PCII says "OD-CVM verification
+//     successful", else nUN (S13.14.5 to S13.14.8);
+//   - no CVC3 (Track1) (9F60) when the card has Track 1 Data: L2 CARD
+//     DATA MISSING (S13.15, S13.16);
+//   - then Failed MS Cntr back to 0 (S13.17), CVC3, the Unpredictable
+//     Number (Numeric) and the ATC placed into the tracks
+//     (trackDigits.place, S13.18 to S13.22), and Online Request with the
+//     CVM of the Mag-stripe CVM Capability (magstripeCVM, S13.24 to
+//     S13.26).
+//
+// Every failure after the command went out waits as [Kernel] says before
+// its outcome (S13.30, S13.31, S13.42, S13.44).
 func waitingForCCCResponse1(s *transactionState, sig signal) stateFn {
 	if sig.err != nil {
-		return s.linkFailed(sig.err)
+		return s.magstripeLinkFailed(sig.err)
 	}
-	if sig.r.SW != apdu.SWOK {
-		s.errInd.statusBytes(sig.r.SW)
-		return s.done(s.endApplication())
+	if !s.parseCCCResponse(sig.r) {
+		return s.magstripeFailed(s.endApplication())
 	}
-	t, v, err := tlv.Single(sig.r.Data)
+	c := &s.card
+	if _, ok := c.get(tagApplicationTxCntr); !ok {
+		s.errInd.l2 = l2CardDataMissing
+		return s.magstripeFailed(s.endApplication())
+	}
+	pcii, hasPCII := c.get(tagPCII)
+	if hasPCII && len(pcii) != 3 {
+		s.errInd.l2 = l2CardDataError
+		return s.magstripeFailed(s.endApplication())
+	}
+	if _, ok := c.get(tagCVC3Track2); !ok {
+		if !hasPCII {
+			s.errInd.l2 = l2CardDataMissing
+			return s.magstripeFailed(s.endApplication())
+		}
+		return s.magstripeFailed(s.noCVC3())
+	}
+	nUN := s.ms.nUN
+	if hasPCII && pcii[1]&pcii2ODCVMVerified != 0 {
+		nUN = (nUN + 5) % 10
+	}
+	if !s.cccChecksums() {
+		return s.magstripeFailed(s.endApplication())
+	}
+	s.placeTracks(nUN)
+	return s.done(s.magstripeOutcome(s.magstripeCVM()))
+}
+
+// waitingForCCCResponse2 is State 14, Waiting for CCC Response 2 (Book
+// C-2 State 14), the answer of a phone when card and reader support
+// on-device cardholder verification:
+//
+//   - the link failed, and the response checks: as in State 13 (S14.1 to
+//     S14.13, S14.12.1);
+//   - no Application Transaction Counter (9F36) or no POS Cardholder
+//     Interaction Information (DF4B): End Application, L2 CARD DATA
+//     MISSING (S14.14, S14.17); a PCII of another length than 3: L2 CARD
+//     DATA ERROR (reading: Annex A's length);
+//   - no CVC3 (Track2) (9F61): the phone's answer without a checksum
+//     (noCVC3: a second tap, or declined; S14.19.1 to S14.23);
+//   - no CVC3 (Track1) (9F60) when the card has Track 1 Data: L2 CARD
+//     DATA MISSING (S14.16, S14.17);
+//   - the PCII says "OD-CVM verification successful": nUN' is (nUN + 5)
+//     mod 10 and the CVM Confirmation Code Verified (S14.20, S14.24,
+//     S14.34); else, above the Reader CVM Required Limit, the phone was
+//     asked for its cardholder verification (S78.20) and did not do it:
+//     End Application, L2 CARD DATA ERROR (S14.21, S14.21.1; reading: the
+//     limit of S14.21 is the CVM Required Limit, the one S78.19 asked the
+//     phone for OD-CVM with); up to it nUN' is nUN and the CVM No CVM
+//     (S14.25, S14.33);
+//   - then Failed MS Cntr back to 0 (S14.25.1), the tracks built as in
+//     State 13 (S14.26 to S14.30) and Online Request (S14.32). Reading:
+//     no receipt with Confirmation Code Verified, as in EMV mode.
+func waitingForCCCResponse2(s *transactionState, sig signal) stateFn {
+	if sig.err != nil {
+		return s.magstripeLinkFailed(sig.err)
+	}
+	if !s.parseCCCResponse(sig.r) {
+		return s.magstripeFailed(s.endApplication())
+	}
+	c := &s.card
+	_, hasATC := c.get(tagApplicationTxCntr)
+	pcii, hasPCII := c.get(tagPCII)
+	switch {
+	case !hasATC || !hasPCII:
+		s.errInd.l2 = l2CardDataMissing
+		return s.magstripeFailed(s.endApplication())
+	case len(pcii) != 3:
+		s.errInd.l2 = l2CardDataError
+		return s.magstripeFailed(s.endApplication())
+	}
+	if _, ok := c.get(tagCVC3Track2); !ok {
+		return s.magstripeFailed(s.noCVC3())
+	}
+	if !s.cccChecksums() {
+		return s.magstripeFailed(s.endApplication())
+	}
+	nUN, cvm := s.ms.nUN, contactless.CVMNoCVM
+	switch {
+	case pcii[1]&pcii2ODCVMVerified != 0:
+		nUN, cvm = (nUN+5)%10, contactless.CVMConfirmationCodeVerified
+	case s.cvmRequired():
+		s.errInd.l2 = l2CardDataError
+		return s.magstripeFailed(s.endApplication())
+	}
+	s.placeTracks(nUN)
+	return s.done(s.magstripeOutcome(cvm))
+}
+
+// parseCCCResponse checks the response to COMPUTE CRYPTOGRAPHIC CHECKSUM
+// (Book C-2 S13.9 to S13.13, S14.9 to S14.13): SW other than 9000 is L2
+// STATUS BYTES with the SW in the Error Indication; a response that is not
+// one template 77 or repeats a data object is L2 PARSING ERROR. Once it
+// parses the card may leave (Clear Display, Card Read Successfully,
+// S13.12.1, S14.12.1). It reports whether the response was stored.
+func (s *transactionState) parseCCCResponse(r apdu.Response) bool {
+	if r.SW != apdu.SWOK {
+		s.errInd.statusBytes(r.SW)
+		return false
+	}
+	t, v, err := tlv.Single(r.Data)
 	if err != nil || t != 0x77 {
 		s.errInd.l2 = l2ParsingError
-		return s.done(s.endApplication())
+		return false
 	}
 	if err := s.card.addTemplate(v); err != nil {
 		s.errInd.l2 = l2ParsingError
-		return s.done(s.endApplication())
+		return false
 	}
 	s.cardReadSuccessfully()
+	return true
+}
+
+// cccChecksums checks the ATC, CVC3 (Track2) and, with Track 1 Data, CVC3
+// (Track1) of a CCC response that has CVC3 (Track2): CVC3 (Track1)
+// missing is L2 CARD DATA MISSING (S13.15, S14.16); one of them not 2
+// bytes is L2 CARD DATA ERROR (reading: the book's parsing keeps the
+// lengths of Annex A, which this kernel checks here).
+func (s *transactionState) cccChecksums() bool {
 	need := []tlv.Tag{tagApplicationTxCntr, tagCVC3Track2}
 	if s.ms.track1 {
 		need = append(need, tagCVC3Track1)
@@ -270,20 +391,90 @@ func waitingForCCCResponse1(s *transactionState, sig signal) stateFn {
 		switch {
 		case !ok:
 			s.errInd.l2 = l2CardDataMissing
-			return s.done(s.endApplication())
+			return false
 		case len(v) != 2:
 			s.errInd.l2 = l2CardDataError
-			return s.done(s.endApplication())
+			return false
 		}
 	}
-	atc := binary.BigEndian.Uint16(s.card.value(tagApplicationTxCntr))
-	ms := s.ms
-	ms.t2.place(binary.BigEndian.Uint16(s.card.value(tagCVC3Track2)), ms.unNum, ms.nUN, atc)
-	if ms.track1 {
-		ms.t1.place(binary.BigEndian.Uint16(s.card.value(tagCVC3Track1)), ms.unNum, ms.nUN, atc)
-	}
-	return s.done(s.magstripeOutcome())
+	return true
 }
+
+// placeTracks sets Failed MS Cntr back to 0 and places CVC3, the
+// Unpredictable Number (Numeric), the ATC and nUN' into the tracks (Book
+// C-2 S13.17 to S13.22, S14.25.1 to S14.30).
+func (s *transactionState) placeTracks(nUN int) {
+	s.k.magstripeSucceeded()
+	c, ms := &s.card, s.ms
+	atc := binary.BigEndian.Uint16(c.value(tagApplicationTxCntr))
+	ms.t2.place(binary.BigEndian.Uint16(c.value(tagCVC3Track2)), ms.unNum, ms.nUN, atc, nUN)
+	if ms.track1 {
+		ms.t1.place(binary.BigEndian.Uint16(c.value(tagCVC3Track1)), ms.unNum, ms.nUN, atc, nUN)
+	}
+}
+
+// noCVC3 is the outcome of a CCC response with POS Cardholder Interaction
+// Information but without CVC3 (Book C-2 S13.41 to S13.45, S14.19.1 to
+// S14.23): the phone did not compute a checksum. A PCII that asks for a
+// second tap (phoneAsksSecondTap: PCII AND 00030F not 000000) gives the
+// Phone Message Table's message, End Application at Start B (seePhone, as
+// in EMV mode); any other is the phone's refusal: Declined, "Not
+// Authorised" (Book C-2's DECLINED), Not Ready, held the Message Hold
+// Time, with the Discretionary Data. Readings: State 14's refusal is
+// Declined as State 13's (the phone declined in both); the refusal has no
+// Data Record, the tracks having no checksum to carry.
+func (s *transactionState) noCVC3() *contactless.Outcome {
+	if s.phoneAsksSecondTap() {
+		return s.seePhone()
+	}
+	p := contactless.NewParameterSet(contactless.StatusDeclined)
+	p.UIRequestOnOutcome = s.ui(contactless.MsgNotAuthorised, contactless.UINotReady, s.cfg.MessageHoldTime)
+	return s.withDiscretionary(&contactless.Outcome{Parameters: p})
+}
+
+// magstripeFailed ends a mag-stripe transaction that failed after COMPUTE
+// CRYPTOGRAPHIC CHECKSUM went out with o, after the failure wait of
+// [Kernel] (Book C-2 S13.30, S13.31 and the like). A ctx that ends during
+// the wait ends the kernel with its error.
+func (s *transactionState) magstripeFailed(o *contactless.Outcome) stateFn {
+	if err := s.k.magstripeFailed(s.ctx); err != nil {
+		s.err = err
+		return nil
+	}
+	return s.done(o)
+}
+
+// magstripeLinkFailed is the lost card of States 13 and 14 (Book C-2
+// S13.1 to S13.5, S14.1 to S14.5): the failure wait, then the link's
+// error.
+func (s *transactionState) magstripeLinkFailed(err error) stateFn {
+	_ = s.k.magstripeFailed(s.ctx) // a ctx that ended leaves the link's error to report
+	return s.linkFailed(err)
+}
+
+// magstripeFailed waits 2^Failed MS Cntr × 300 ms and counts the failure
+// (Book C-2 S13.30, S13.31: Failed MS Cntr := min(Failed MS Cntr + 1, 5)).
+func (k *Kernel) magstripeFailed(ctx context.Context) error {
+	k.mu.Lock()
+	n := k.failedMS
+	k.failedMS = min(n+1, maxFailedMS)
+	k.mu.Unlock()
+	return k.cfg.sleep(ctx, failedMSWait<<n)
+}
+
+// magstripeSucceeded sets Failed MS Cntr back to 0 (Book C-2 S13.17,
+// S14.25.1).
+func (k *Kernel) magstripeSucceeded() {
+	k.mu.Lock()
+	k.failedMS = 0
+	k.mu.Unlock()
+}
+
+// The failure wait of mag-stripe mode (Book C-2 States 13 and 14).
+const (
+	failedMSWait = 300 * time.Millisecond
+	maxFailedMS  = 5
+)
 
 // track2Digits reads Track 2 Data (9F6B, cn: PAN, separator D, expiry
 // YYMM, service code, discretionary data, padded with F to whole bytes)
@@ -375,10 +566,12 @@ func (td *trackDigits) fits() bool {
 //     (Numeric) into the places of the nUN lowest 1 bits of PUNATC;
 //   - the NATC least significant digits of the ATC, as a decimal number,
 //     into the places of the NATC highest 1 bits of PUNATC;
-//   - the last digit of the discretionary data becomes nUN.
+//   - the last digit of the discretionary data becomes nUN' (nUN, or
+//     (nUN + 5) mod 10 after a successful on-device cardholder
+//     verification, S13.14.8, S14.24).
 //
 // Track 1 takes the same digits as ASCII characters.
-func (td *trackDigits) place(cvc3 uint16, un [4]byte, nUN int, atc uint16) {
+func (td *trackDigits) place(cvc3 uint16, un [4]byte, nUN int, atc uint16, last int) {
 	put := func(bitmap uint64, skip, n int, digits uint64) {
 		for bit := 0; bit < td.bitWidth && n > 0; bit++ {
 			if bitmap&(1<<bit) == 0 {
@@ -400,7 +593,7 @@ func (td *trackDigits) place(cvc3 uint16, un [4]byte, nUN int, atc uint16) {
 	}
 	put(td.punatc, 0, nUN, unDigits)
 	put(td.punatc, nUN, td.natc, uint64(atc))
-	td.set(0, byte(nUN))
+	td.set(0, byte(last))
 }
 
 // set writes digit d at the place of bit (0: the last character of the
@@ -444,17 +637,13 @@ func (td *trackDigits) discretionary() []byte {
 	return out
 }
 
-// magstripeCVM is the CVM of a mag-stripe transaction (Book C-2 S13.24
-// to S13.26): Confirmation Code Verified when on-device CVM was required
-// (S78.20), else
-// above the Reader CVM Required Limit the Mag-stripe CVM Capability – CVM
-// Required (DF811E), else the Mag-stripe CVM Capability – No CVM Required
-// (DF812C), both in bits 8-5: 0 No CVM, 1 Obtain Signature, 2 Online PIN,
-// F N/A. Reading: another value is not a CVM this kernel knows, N/A.
+// magstripeCVM is the CVM of a mag-stripe transaction in State 13 (Book
+// C-2 S13.24 to S13.26): above the Reader CVM Required Limit the
+// Mag-stripe CVM Capability – CVM Required (DF811E), else the Mag-stripe
+// CVM Capability – No CVM Required (DF812C), both in bits 8-5: 0 No CVM, 1
+// Obtain Signature, 2 Online PIN, F N/A. Reading: another value is not a
+// CVM this kernel knows, N/A.
 func (s *transactionState) magstripeCVM() contactless.CVM {
-	if s.ms.odCVM {
-		return contactless.CVMConfirmationCodeVerified
-	}
 	capab := s.cfg.MagstripeCVMCapabilityNoCVMRequired
 	if s.cvmRequired() {
 		capab = s.cfg.MagstripeCVMCapabilityCVMRequired
@@ -471,7 +660,7 @@ func (s *transactionState) magstripeCVM() contactless.CVM {
 }
 
 // magstripeOutcome is the outcome of mag-stripe mode (Book C-2 S13.25,
-// S13.26): Online Request with the CVM, a receipt for a signature
+// S13.26, S14.32 to S14.34): Online Request with the CVM, a receipt for a signature
 // (reading: above the CVM Required Limit too, a receipt only for a
 // signature), "Authorising Please Wait" as in EMV mode, the mag-stripe
 // Data Record and Discretionary Data.
@@ -484,8 +673,8 @@ func (s *transactionState) magstripeCVM() contactless.CVM {
 // Discretionary Data adds to the EMV mode's the DD Card (Track1) DF812A
 // and DD Card (Track2) DF812B, the two tracks' discretionary data as the
 // card returned them (S7.23: without CVC3, UN, ATC and nUN).
-func (s *transactionState) magstripeOutcome() *contactless.Outcome {
-	s.cvm = s.magstripeCVM()
+func (s *transactionState) magstripeOutcome(cvm contactless.CVM) *contactless.Outcome {
+	s.cvm = cvm
 	p := contactless.NewParameterSet(contactless.StatusOnlineRequest)
 	p.CVM = s.cvm
 	p.Receipt = s.cvm == contactless.CVMObtainSignature

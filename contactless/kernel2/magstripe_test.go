@@ -1,9 +1,11 @@
 package kernel2
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/emvkit/emvkit/apdu"
 	"github.com/emvkit/emvkit/contactless"
@@ -99,7 +101,20 @@ func TestMagstripeScenarios(t *testing.T) {
 		// digits 313 and (Track1) 418 (its key derives from its PAN).
 		phoneRecord = "563B42353431333333303038393031303039355E4D41475354524950452F50484F4E455E33303132323031303030303030343138303635353430323035" +
 			"9F6B125413330089010095D3012201065543130205" + "50104D4153544552434152442050484F4E45" + "9F120A4D6173746572636172648407A0000000041010"
+		// After "OD-CVM verification successful" the tracks end with nUN'
+		// = (5 + 5) mod 10 = 0 instead of 5 (S13.14.8, S14.24).
+		phoneRecordVerified = "563B42353431333333303038393031303039355E4D41475354524950452F50484F4E455E33303132323031303030303030343138303635353430323030" +
+			"9F6B125413330089010095D3012201065543130200" + "50104D4153544552434152442050484F4E45" + "9F120A4D6173746572636172648407A0000000041010"
+		discrNone = "9F42020840DF8115060000000000FF"
+		udol6000p = msUN + "02 000000006000 0840"
 	)
+	declinedMS := expect{status: contactless.StatusDeclined, cvm: contactless.CVMNA, msg: contactless.MsgNotAuthorised, hold: 13}
+	ccc := func(f emvtest.Fault) func(*emvtest.Card) {
+		return func(c *emvtest.Card) {
+			f.Match = emvtest.OnINS(emvtest.InsComputeCryptographicChecksum)
+			c.Inject(f)
+		}
+	}
 	list := []msScenario{
 		{
 			name: "mag-stripe mode: AIP without EMV mode, CVC3 and the UN in Track 1 and Track 2, No CVM up to the CVM Required Limit: Online Request (C-2 S78, S13)", profile: emvtest.MastercardMagStripe,
@@ -265,14 +280,93 @@ func TestMagstripeScenarios(t *testing.T) {
 		{
 			name: "mag-stripe mode, phone: on-device CVM above the CVM Required Limit: Mobile Support Indicator OD-CVM required (02) in the UDOL data, CVM Confirmation Code Verified (C-2 S78.18 to S78.20)", profile: emvtest.MastercardMagStripePhone,
 			opts: tapOpts{amount: 6000, extraData: msCaps}, want: msOnlineCCV,
-			cmds:   msCmds(6000, msCCC(msUN+"02 000000006000 0840")),
-			record: phoneRecord, discr: discrOK,
+			cmds:   msCmds(6000, msCCC(udol6000p)),
+			record: phoneRecordVerified, discr: discrOK,
 		},
 		{
 			name: "mag-stripe mode, phone: up to the CVM Required Limit: Mobile Support Indicator 00, No CVM (C-2 S78.18, S78.19)", profile: emvtest.MastercardMagStripePhone,
 			opts: tapOpts{amount: 2000, extraData: msCaps}, want: msOnlineNoCVM,
 			cmds:   msCmds(2000, msCCC(msUN+"00 000000002000 0840")),
 			record: phoneRecord, discr: discrOK,
+		},
+		{
+			name: "State 14: the phone asks for verification on the phone (no CVC3, DF4B 000100): See Phone from the Phone Message Table, End Application at Start B, field off for the Hold Time Value (C-2 S14.19.1, S14.22, S14.23)", profile: emvtest.MastercardMagStripePhoneConfirm,
+			opts: tapOpts{amount: 6000, extraData: msCaps}, want: seePhoneB,
+			cmds: msCmds(6000, msCCC(udol6000p)), discr: discrNone, readOK: true,
+		},
+		{
+			name: "State 14: no POS Cardholder Interaction Information DF4B: End Application, CARD DATA MISSING (C-2 S14.14, S14.17)", profile: emvtest.MastercardMagStripePhone,
+			knobs: ccc(emvtest.Fault{Corrupt: emvtest.DropTag, Tag: 0xDF4B}),
+			opts:  tapOpts{amount: 2000, extraData: msCaps}, want: endApplication,
+			cmds: msCmds(2000, msCCC(msUN+"00 000000002000 0840")), discr: "9F42020840DF8115060001000000" + "1C", readOK: true,
+		},
+		{
+			name: "State 14: no ATC 9F36: End Application, CARD DATA MISSING (C-2 S14.14, S14.17)", profile: emvtest.MastercardMagStripePhone,
+			knobs: ccc(emvtest.Fault{Corrupt: emvtest.DropTag, Tag: 0x9F36}),
+			opts:  tapOpts{amount: 2000, extraData: msCaps}, want: endApplication,
+			cmds: msCmds(2000, msCCC(msUN+"00 000000002000 0840")), discr: "9F42020840DF8115060001000000" + "1C", readOK: true,
+		},
+		{
+			name: "State 14: DF4B of 2 bytes: End Application, CARD DATA ERROR (C-2 State 14, Annex A)", profile: emvtest.MastercardMagStripePhone,
+			knobs: ccc(emvtest.Fault{Corrupt: emvtest.ReplaceValue, Tag: 0xDF4B, Value: h("0010")}),
+			opts:  tapOpts{amount: 2000, extraData: msCaps}, want: endApplication,
+			cmds: msCmds(2000, msCCC(msUN+"00 000000002000 0840")), discr: "9F42020840DF8115060006000000" + "1C", readOK: true,
+		},
+		{
+			name: "State 14: above the CVM Required Limit and the phone did not verify (DF4B 000000): End Application, CARD DATA ERROR (C-2 S14.21, S14.21.1)", profile: emvtest.MastercardMagStripePhone,
+			knobs: ccc(emvtest.Fault{Corrupt: emvtest.ReplaceValue, Tag: 0xDF4B, Value: h("000000")}),
+			opts:  tapOpts{amount: 6000, extraData: msCaps}, want: endApplication,
+			cmds: msCmds(6000, msCCC(udol6000p)), discr: "9F42020840DF8115060006000000" + "1C", readOK: true,
+		},
+		{
+			name: "State 14: up to the CVM Required Limit the phone verified anyway (DF4B 001000): CVM Confirmation Code Verified, nUN' 0 ends the tracks (C-2 S14.20, S14.24)", profile: emvtest.MastercardMagStripePhone,
+			knobs: ccc(emvtest.Fault{Corrupt: emvtest.ReplaceValue, Tag: 0xDF4B, Value: h("001000")}),
+			opts:  tapOpts{amount: 2000, extraData: msCaps}, want: msOnlineCCV,
+			cmds:   msCmds(2000, msCCC(msUN+"00 000000002000 0840")),
+			record: phoneRecordVerified, discr: discrOK,
+		},
+		{
+			name: "State 14: no CVC3 and DF4B 000000 (no second tap asked): Declined, Not Authorised, no Data Record (C-2 S14.19.2, S14.19.3)", profile: emvtest.MastercardMagStripePhone,
+			knobs: ccc(emvtest.Fault{Corrupt: emvtest.DropTag, Tag: 0x9F61}),
+			opts:  tapOpts{amount: 2000, extraData: msCaps}, want: declinedMS,
+			cmds: msCmds(2000, msCCC(msUN+"00 000000002000 0840")), discr: discrNone, readOK: true,
+		},
+		{
+			name: "State 14: COMPUTE CRYPTOGRAPHIC CHECKSUM answered 6985: End Application, STATUS BYTES (C-2 S14.9, S14.10)", profile: emvtest.MastercardMagStripePhone,
+			knobs: ccc(emvtest.Fault{SW: 0x6985}),
+			opts:  tapOpts{amount: 2000, extraData: msCaps}, want: endApplication,
+			cmds: msCmds(2000, msCCC(msUN+"00 000000002000 0840")), discr: "9F42020840DF8115060003006985" + "1C",
+		},
+		{
+			name: "State 13: DF4B 001000 from a phone the reader does not verify on (Kernel Configuration b6 0): nUN' 0 ends the tracks, the CVM of the Mag-stripe CVM Capability (C-2 S13.14.5 to S13.14.8, S13.26)", profile: emvtest.MastercardMagStripePhone,
+			knobs: ccc(emvtest.Fault{Corrupt: emvtest.ReplaceValue, Tag: 0xDF4B, Value: h("001000")}),
+			opts:  tapOpts{amount: 6000, extraData: msCaps + "DF811B0110"}, want: msOnlinePIN,
+			cmds:   msCmds(6000, msCCC(msUN+"00 000000006000 0840")),
+			record: phoneRecordVerified, discr: discrOK,
+		},
+		{
+			name: "State 13: no CVC3 with DF4B 000100: See Phone, End Application at Start B (C-2 S13.14.3, S13.41, S13.44, S13.45)", profile: emvtest.MastercardMagStripe,
+			knobs: ccc(emvtest.Fault{Corrupt: emvtest.ReplaceData, Value: h("770B9F36020041DF4B03000100")}),
+			opts:  tapOpts{amount: 2000, extraData: msCaps}, want: seePhoneB,
+			cmds: msCmds(2000, msCCC(udol2000)), discr: discrNone, readOK: true,
+		},
+		{
+			name: "State 13: no CVC3 with DF4B 000000: Declined, Not Authorised (C-2 S13.42, S13.43)", profile: emvtest.MastercardMagStripe,
+			knobs: ccc(emvtest.Fault{Corrupt: emvtest.ReplaceData, Value: h("770B9F36020041DF4B03000000")}),
+			opts:  tapOpts{amount: 2000, extraData: msCaps}, want: declinedMS,
+			cmds: msCmds(2000, msCCC(udol2000)), discr: discrNone, readOK: true,
+		},
+		{
+			name: "State 13: no ATC 9F36: End Application, CARD DATA MISSING (C-2 S13.14.1, S13.14.4)", profile: emvtest.MastercardMagStripe,
+			knobs: ccc(emvtest.Fault{Corrupt: emvtest.DropTag, Tag: 0x9F36}),
+			opts:  tapOpts{amount: 2000, extraData: msCaps}, want: endApplication,
+			cmds: msCmds(2000, msCCC(udol2000)), discr: "9F42020840DF8115060001000000" + "1C", readOK: true,
+		},
+		{
+			name: "State 13: Track 1 Data but no CVC3 (Track1) 9F60: End Application, CARD DATA MISSING (C-2 S13.15, S13.16)", profile: emvtest.MastercardMagStripe,
+			knobs: ccc(emvtest.Fault{Corrupt: emvtest.DropTag, Tag: 0x9F60}),
+			opts:  tapOpts{amount: 2000, extraData: msCaps}, want: endApplication,
+			cmds: msCmds(2000, msCCC(udol2000)), discr: "9F42020840DF8115060001000000" + "1C", readOK: true,
 		},
 		{
 			name: "mag-stripe mode, phone: the reader without on-device CVM (Kernel Configuration b6 0): Mobile Support Indicator 00, Mag-stripe CVM Capability – CVM Required, Online PIN (C-2 S78.18)", profile: emvtest.MastercardMagStripePhone,
@@ -328,7 +422,7 @@ func TestMagstripeCardLostDuringCCC(t *testing.T) {
 	tp := newTap(t, c, tapOpts{amount: 2000, extraData: msCaps + "DF811D0105"})
 	c.TearAt(5) // SELECT, GPO, two records, CCC
 	log := &MemoryTornLog{}
-	out, err := New(Config{Clock: tp.clock.now, TornLog: log}).Activate(context.Background(), tp.act)
+	out, err := New(Config{Clock: tp.clock.now, Sleep: tp.clock.sleep, TornLog: log}).Activate(context.Background(), tp.act)
 	require.ErrorIs(t, err, ErrLink)
 	require.ErrorIs(t, err, apdu.ErrCardRemoved)
 	assert.Nil(t, out)
@@ -352,4 +446,117 @@ func TestDefaultUDOLConfig(t *testing.T) {
 	assert.Equal(t, tagDefaultUDOL, ce.Tag)
 	_, err = ParseTerminalConfig(h("DF811A00"), nil)
 	require.ErrorAs(t, err, &ce)
+}
+
+// Book C-2 States 13 and 14, Failed MS Cntr: one Kernel counts the
+// mag-stripe transactions that failed in a row and waits 2^Failed MS Cntr ×
+// 300 ms before each failure's outcome (S13.30, S13.31): 0.3, 0.6, 1.2, 2.4,
+// 4.8 s, then 9.6 s for every further failure (the count stops at 5). A
+// transaction that gets its CVC3 waits nothing and sets the count back to
+// 0 (S13.17), so the next failure waits 0.3 s again. A failure before the
+// command (here: above the Reader Contactless Transaction Limit, S78.11)
+// neither waits nor counts.
+func TestMagstripeFailedMSCntr(t *testing.T) {
+	var waits []time.Duration
+	k := New(Config{Sleep: func(ctx context.Context, d time.Duration) error {
+		waits = append(waits, d)
+		return ctx.Err()
+	}})
+	card := emvtest.NewCard(emvtest.MastercardMagStripe())
+	card.Inject(emvtest.Fault{Match: emvtest.OnINS(emvtest.InsComputeCryptographicChecksum), SW: 0x6985, Times: 7})
+	tapOnce := func(amount uint64) contactless.OutcomeStatus {
+		tp := newTap(t, card, tapOpts{amount: amount, extraData: msCaps + "DF812406000000010000"})
+		out, err := k.Activate(context.Background(), tp.act)
+		require.NoError(t, err)
+		return out.Parameters.Status
+	}
+	for range 7 {
+		assert.Equal(t, contactless.StatusEndApplication, tapOnce(2000))
+	}
+	ms := time.Millisecond
+	assert.Equal(t, []time.Duration{300 * ms, 600 * ms, 1200 * ms, 2400 * ms, 4800 * ms, 9600 * ms, 9600 * ms}, waits)
+	assert.Equal(t, contactless.StatusSelectNext, tapOnce(20000), "above the Reader Contactless Transaction Limit")
+	assert.Len(t, waits, 7, "no wait before the command")
+	assert.Equal(t, contactless.StatusOnlineRequest, tapOnce(2000))
+	assert.Len(t, waits, 7, "no wait on success")
+	card.Inject(emvtest.Fault{Match: emvtest.OnINS(emvtest.InsComputeCryptographicChecksum), Corrupt: emvtest.BreakTLV, Times: 1})
+	assert.Equal(t, contactless.StatusEndApplication, tapOnce(2000))
+	assert.Equal(t, 300*ms, waits[len(waits)-1], "the count back at 0")
+}
+
+// Book C-2 State 13: the failure wait ends with ctx; the kernel then stops
+// with ctx's error and no outcome. The default wait (Config.Sleep nil) is a
+// timer that ends early with ctx.
+func TestMagstripeFailedWaitEndsWithContext(t *testing.T) {
+	card := emvtest.NewCard(emvtest.MastercardMagStripe())
+	card.AnswerSW(emvtest.InsComputeCryptographicChecksum, 0x6985)
+	tp := newTap(t, card, tapOpts{amount: 2000, extraData: msCaps})
+	k := New(Config{Sleep: func(context.Context, time.Duration) error { return context.DeadlineExceeded }})
+	out, err := k.Activate(context.Background(), tp.act)
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.Nil(t, out)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var cfg Config
+	assert.ErrorIs(t, cfg.sleep(ctx, 9600*time.Millisecond), context.Canceled)
+	assert.NoError(t, cfg.sleep(context.Background(), 0))
+}
+
+// Book C-2 State 14 with Book B: a phone in mag-stripe mode asked for its
+// cardholder's verification above the CVM Required Limit answers the first
+// COMPUTE CRYPTOGRAPHIC CHECKSUM without CVC3 and with DF4B 000100: See
+// Phone, End Application at Start B (the first tap waits 0.3 s, Failed MS
+// Cntr 1). The terminal restarts the Entry Point; the second tap's answer
+// has CVC3 and DF4B 001000 (OD-CVM verification successful): Online
+// Request with Confirmation Code Verified and tracks ending with nUN' 0.
+func TestC2State14SeePhoneThenSecondTap(t *testing.T) {
+	ctx := context.Background()
+	card := emvtest.NewCard(emvtest.MastercardMagStripePhoneConfirm())
+	clk := &clock{t: testTime}
+	card.SetSleep(clk.sleep)
+	cfg := &contactless.Config{
+		Country: 840, Currency: 840, CurrencyExponent: 2, TerminalType: 0x22,
+		Combinations: []contactless.CombinationConfig{
+			{AID: h(mcAID), Kernel: contactless.Kernel2, ApplicationVersion: h("0002"), KernelData: h(kernelDataHex + msCaps)},
+		},
+		Time: func() time.Time { return testTime },
+		Rand: bytes.NewReader(bytes.Repeat(h(testUN), 16)),
+	}
+	ep := &contactless.EntryPoint{Config: cfg, Kernels: map[contactless.KernelID]contactless.Kernel{
+		contactless.Kernel2: New(Config{Clock: clk.now, Sleep: clk.sleep}),
+	}}
+	heads := func(tr contactless.Trace) []string {
+		var out []string
+		for _, e := range tr {
+			out = append(out, hexs(e.Command[:4]))
+		}
+		return out
+	}
+	oneTap := []string{"00A40400", "00A40400", "80A80000", "00B2010C", "00B20114", "802A8E80"}
+
+	first, err := ep.Run(ctx, contactless.OneCard(card), &contactless.Transaction{Amount: 6000})
+	require.NoError(t, err)
+	assert.Equal(t, seePhoneB.params(), first.Outcome.Parameters)
+	assert.Nil(t, first.Outcome.DataRecord)
+	assert.Equal(t, oneTap, heads(first.Trace))
+	assert.Equal(t, testTime.Add(300*time.Millisecond), clk.now(), "the failure wait")
+	assert.Equal(t, []contactless.UIRequest{
+		{Message: contactless.MsgPresentCard, Status: contactless.UIReadyToRead},
+		{Message: contactless.MsgClearDisplay, Status: contactless.UICardReadSuccessfully, LanguagePreference: "en"},
+		{Message: contactless.MsgSeePhone, Status: contactless.UINotReady, HoldTime: 13, LanguagePreference: "en"},
+	}, first.UI)
+
+	second, err := ep.Restart(ctx, contactless.OneCard(card), first, nil)
+	require.NoError(t, err)
+	assert.Equal(t, msOnlineCCV.params(), second.Outcome.Parameters)
+	assert.Equal(t, oneTap, heads(second.Trace))
+	t2 := tag(t, second.Outcome.DataRecord, tagTrack2Data)
+	assert.Equal(t, "0", t2[len(t2)-1:], "nUN' (5 + 5) mod 10 ends Track 2 Data")
+	assert.Equal(t, testTime.Add(300*time.Millisecond), clk.now(), "no wait on success")
+	assert.Equal(t, []contactless.UIRequest{
+		{Message: contactless.MsgSeePhone, Status: contactless.UIReadyToRead, LanguagePreference: "en"},
+		{Message: contactless.MsgClearDisplay, Status: contactless.UICardReadSuccessfully, LanguagePreference: "en"},
+		{Message: contactless.MsgAuthorisingPleaseWait, Status: contactless.UINotReady, LanguagePreference: "en"},
+	}, second.UI)
 }

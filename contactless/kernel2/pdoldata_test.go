@@ -192,7 +192,7 @@ func TestC2State1NoDEKWithoutNeed(t *testing.T) {
 func TestC2State2ContextEnds(t *testing.T) {
 	pt := newPDOLTap(t, "")
 	ctx, cancel := context.WithCancel(context.Background())
-	cfg := Config{Clock: pt.tp.clock.now, DataExchange: func(context.Context, DataExchange) (DET, error) {
+	cfg := Config{Clock: pt.tp.clock.now, Sleep: pt.tp.clock.sleep, DataExchange: func(context.Context, DataExchange) (DET, error) {
 		cancel()
 		return DET{Data: h("9F350122")}, nil
 	}}
@@ -222,7 +222,7 @@ func TestC2CardLostDuringDEKWait(t *testing.T) {
 	deks := 0
 	card := emvtest.NewCard(emvtest.MastercardOffline())
 	tp := newTap(t, card, tapOpts{amount: 2000, terminal: terminalNo9F35})
-	out, err = New(Config{Clock: tp.clock.now, DataExchange: func(_ context.Context, d DataExchange) (DET, error) {
+	out, err = New(Config{Clock: tp.clock.now, Sleep: tp.clock.sleep, DataExchange: func(_ context.Context, d DataExchange) (DET, error) {
 		deks++
 		assert.Equal(t, []tlv.Tag{0x9F35}, d.DataNeeded, "the CDOL1's 9F35")
 		card.RemoveAt(8) // GENERATE AC: SELECT, GPO, ERRD, four records before it

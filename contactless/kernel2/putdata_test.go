@@ -56,7 +56,7 @@ func tapPutData(t *testing.T, before, after string, sws ...string) (*[]byte, []s
 	tl := &timedLink{t: &putDataCard{card: card, sws: sws}, clk: tp.clock}
 	tp.rec = apdu.NewRecorder(tl)
 	tp.act.Card = tp.rec
-	out, err := New(Config{Clock: tp.clock.now, TagsToWriteBeforeGenAC: h(before), TagsToWriteAfterGenAC: h(after)}).Activate(context.Background(), tp.act)
+	out, err := New(Config{Clock: tp.clock.now, Sleep: tp.clock.sleep, TagsToWriteBeforeGenAC: h(before), TagsToWriteAfterGenAC: h(after)}).Activate(context.Background(), tp.act)
 	require.NoError(t, err)
 	assert.Equal(t, approvedNoCVM.params(), out.Parameters)
 	var cmds []string
@@ -184,7 +184,7 @@ func TestC2CardLostDuringPutDataBeforeGenAC(t *testing.T) {
 	tp := newTap(t, card, tapOpts{amount: 2000})
 	tp.rec = apdu.NewRecorder(&timedLink{t: &putDataCard{card: card, lostAt: 2}, clk: tp.clock})
 	tp.act.Card = tp.rec
-	out, err := New(Config{Clock: tp.clock.now, TagsToWriteBeforeGenAC: h("9F7001AA9F7101BB9F7201CC")}).Activate(context.Background(), tp.act)
+	out, err := New(Config{Clock: tp.clock.now, Sleep: tp.clock.sleep, TagsToWriteBeforeGenAC: h("9F7001AA9F7101BB9F7201CC")}).Activate(context.Background(), tp.act)
 	assert.Nil(t, out)
 	require.Error(t, err)
 	assert.True(t, errors.Is(err, apdu.ErrCardRemoved))
@@ -201,7 +201,7 @@ func TestC2CardLostDuringPutDataAfterGenAC(t *testing.T) {
 	tp := newTap(t, card, tapOpts{amount: 2000})
 	tp.rec = apdu.NewRecorder(&timedLink{t: &putDataCard{card: card, lostAt: 3}, clk: tp.clock})
 	tp.act.Card = tp.rec
-	out, err := New(Config{Clock: tp.clock.now, TagsToWriteBeforeGenAC: h("9F7001AA"), TagsToWriteAfterGenAC: h("9F7502CCDD9F7601EE9F7701FF")}).Activate(context.Background(), tp.act)
+	out, err := New(Config{Clock: tp.clock.now, Sleep: tp.clock.sleep, TagsToWriteBeforeGenAC: h("9F7001AA"), TagsToWriteAfterGenAC: h("9F7502CCDD9F7601EE9F7701FF")}).Activate(context.Background(), tp.act)
 	require.NoError(t, err)
 	assert.Equal(t, approvedNoCVM.params(), out.Parameters)
 	assert.Equal(t, []string{"80DA9F7001AA 9000", "80AE", "80DA9F7502CCDD 9000", "80DA9F7601EE "}, putDataCmds(tp.rec))

@@ -123,7 +123,7 @@ type scenario struct {
 // detKernel is the kernel of a scenario or session whose terminal answers
 // every DEK with the DET data det, ms milliseconds later on clk.
 func detKernel(clk *clock, det string, ms int) *Kernel {
-	cfg := Config{Clock: clk.now}
+	cfg := Config{Clock: clk.now, Sleep: clk.sleep}
 	if det != "" {
 		data := h(det)
 		cfg.DataExchange = func(ctx context.Context, _ DataExchange) (DET, error) {

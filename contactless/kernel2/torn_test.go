@@ -34,7 +34,7 @@ func tornTapLost(t *testing.T, card *emvtest.Card, log TornLog, o *tapOpts) (tor
 	o.extraData += tornData
 	tp := newTap(t, card, *o)
 	lost := &[]TornRecord{}
-	return tornKernel{tp, New(Config{Clock: tp.clock.now, TornLog: log, TornRecordLost: func(r TornRecord) { *lost = append(*lost, r) }})}, lost
+	return tornKernel{tp, New(Config{Clock: tp.clock.now, Sleep: tp.clock.sleep, TornLog: log, TornRecordLost: func(r TornRecord) { *lost = append(*lost, r) }})}, lost
 }
 
 var (

@@ -44,7 +44,22 @@ type MagStripe struct {
 	// UDOL is the card's UDOL (9F69); nil: none, the reader uses its
 	// Default UDOL (9F6A04).
 	UDOL Hex `json:"udol,omitempty"`
+	// Phone makes the application a phone's: every COMPUTE CRYPTOGRAPHIC
+	// CHECKSUM response carries the POS Cardholder Interaction
+	// Information (DF4B, Book C-2). When the UDOL related data's Mobile
+	// Support Indicator (9F7E) has "OD-CVM required" (02), the first
+	// Application.PhoneConfirmation such commands of successive taps are
+	// answered without CVC3 and with DF4B [PCIIODCVMRequired] (the
+	// reader says "See Phone" and asks for a second tap); after them the
+	// phone has verified its holder: CVC3 with DF4B [PCIIODCVMVerified].
+	// Without "OD-CVM required": CVC3 with DF4B 000000.
+	Phone bool `json:"phone,omitempty"`
 }
+
+// PCIIODCVMVerified is the POS Cardholder Interaction Information of a
+// phone that verified its holder: version 00, byte 2 b5 "OD-CVM
+// verification successful" (Book C-2 Annex A), byte 3 00.
+var PCIIODCVMVerified = []byte{0x00, 0x10, 0x00}
 
 func (m *MagStripe) validate() error {
 	if m == nil {
@@ -106,7 +121,8 @@ func CVC3(key, track []byte, un [4]byte, atc uint16) ([2]byte, error) {
 // (Book C-2 mag-stripe mode): after GET PROCESSING OPTIONS, P1 P2 8E 80 and
 // the UDOL related data of the UDOL's length, a format 2 response 77 with
 // CVC3 (Track2) 9F61, CVC3 (Track1) 9F60 when the card has Track 1 Data,
-// and the ATC 9F36. An application without mag-stripe mode answers 6D00.
+// and the ATC 9F36 (and a phone's DF4B, see MagStripe.Phone). An
+// application without mag-stripe mode answers 6D00.
 func (c *Card) computeCryptographicChecksum(a *appState, cmd apdu.Command) apdu.Response {
 	m := a.perso.cfg.MagStripe
 	switch {
@@ -129,6 +145,19 @@ func (c *Card) computeCryptographicChecksum(a *appState, cmd apdu.Command) apdu.
 	if v, ok := d.Value(cmd.Data, 0x9F6A); ok && len(v) == 4 {
 		un = [4]byte(v)
 	}
+	var pcii []byte
+	if m.Phone {
+		pcii = []byte{0x00, 0x00, 0x00}
+		if v, found := d.Value(cmd.Data, 0x9F7E); found && len(v) == 1 && v[0]&0x02 != 0 {
+			pcii = PCIIODCVMVerified
+			if a.phoneAsked < a.perso.cfg.PhoneConfirmation {
+				a.phoneAsked++
+				body := tlv.AppendTLV(nil, 0x9F36, []byte{byte(a.atc >> 8), byte(a.atc)})
+				body = tlv.AppendTLV(body, tagPCII, PCIIODCVMRequired)
+				return ok(tlv.AppendTLV(nil, 0x77, body))
+			}
+		}
+	}
 	cvc2, err := CVC3(a.perso.mkAC, m.Track2, un, a.atc)
 	if err != nil {
 		return swOnly(apdu.SWConditionsNotSatisfied)
@@ -143,6 +172,9 @@ func (c *Card) computeCryptographicChecksum(a *appState, cmd apdu.Command) apdu.
 	}
 	body = tlv.AppendTLV(body, 0x9F61, cvc2[:])
 	body = tlv.AppendTLV(body, 0x9F36, []byte{byte(a.atc >> 8), byte(a.atc)})
+	if pcii != nil {
+		body = tlv.AppendTLV(body, tagPCII, pcii)
+	}
 	return ok(tlv.AppendTLV(nil, 0x77, body))
 }
 
@@ -173,8 +205,9 @@ func MastercardMagStripe() *Profile {
 
 // MastercardMagStripePhone is a phone with a Mastercard in mag-stripe mode:
 // as [MastercardMagStripe], with on-device cardholder verification (AIP
-// 0200) and the Mobile Support Indicator in its UDOL (9F6A04 9F7E01 9F0206
-// 5F2A02).
+// 0200), the Mobile Support Indicator in its UDOL (9F6A04 9F7E01 9F0206
+// 5F2A02) and the POS Cardholder Interaction Information in its answers
+// (MagStripe.Phone: its holder verified whenever the reader asks).
 func MastercardMagStripePhone() *Profile {
 	p := MastercardMagStripe()
 	p.Name = "mastercard-magstripe-phone"
@@ -186,10 +219,25 @@ func MastercardMagStripePhone() *Profile {
 	a.MagStripe.Track2 = mustHex("5413330089010095D3012201000000000000")
 	a.MagStripe.Track1 = "B5413330089010095^MAGSTRIPE/PHONE^3012201000000000000000000"
 	a.MagStripe.UDOL = mustHex("9F6A049F7E019F02065F2A02")
+	a.MagStripe.Phone = true
+	return p
+}
+
+// MastercardMagStripePhoneConfirm is [MastercardMagStripePhone] asked
+// for its holder's verification once: the first COMPUTE CRYPTOGRAPHIC
+// CHECKSUM with "OD-CVM required" is answered without CVC3 and with DF4B
+// [PCIIODCVMRequired] (the reader says "See Phone"), the second tap's with
+// CVC3 and DF4B [PCIIODCVMVerified].
+func MastercardMagStripePhoneConfirm() *Profile {
+	p := MastercardMagStripePhone()
+	p.Name = "mastercard-magstripe-phone-confirm"
+	p.Description = "phone with a Mastercard in mag-stripe mode (Kernel 2, AIP 0200): the first tap above the CVM Required Limit asks for verification on the phone (no CVC3, DF4B 000100), the second has CVC3 and DF4B 001000"
+	p.Applications[0].PhoneConfirmation = 1
 	return p
 }
 
 func init() {
 	builtin["mastercard-magstripe"] = MastercardMagStripe
 	builtin["mastercard-magstripe-phone"] = MastercardMagStripePhone
+	builtin["mastercard-magstripe-phone-confirm"] = MastercardMagStripePhoneConfirm
 }

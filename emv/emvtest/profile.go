@@ -318,7 +318,9 @@ type Application struct {
 	// GENERATE AC of successive taps are answered with an AAC carrying
 	// DF4B [PCIIODCVMRequired]; the taps after them are answered as the
 	// card's risk management decides, the cardholder having confirmed.
-	// Zero: the card never asks.
+	// In mag-stripe mode (MagStripe.Phone) the same count applies to the
+	// COMPUTE CRYPTOGRAPHIC CHECKSUM answers asked for on-device
+	// cardholder verification. Zero: the card never asks.
 	PhoneConfirmation int `json:"phone_confirmation,omitempty"`
 	// MagStripe makes the application a Mastercard one in mag-stripe mode
 	// (Book C-2): the mag-stripe record and COMPUTE CRYPTOGRAPHIC CHECKSUM;
