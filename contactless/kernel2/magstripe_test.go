@@ -10,6 +10,7 @@ import (
 	"github.com/emvkit/emvkit/apdu"
 	"github.com/emvkit/emvkit/contactless"
 	"github.com/emvkit/emvkit/emv/emvtest"
+	"github.com/emvkit/emvkit/tlv"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -559,4 +560,40 @@ func TestC2State14SeePhoneThenSecondTap(t *testing.T) {
 		{Message: contactless.MsgClearDisplay, Status: contactless.UICardReadSuccessfully, LanguagePreference: "en"},
 		{Message: contactless.MsgAuthorisingPleaseWait, Status: contactless.UINotReady, LanguagePreference: "en"},
 	}, second.UI)
+}
+
+// The Online Request of mag-stripe mode goes to the issuer with the tracks
+// (Book C-2 S13.18 to S13.22): the virtual issuer reads CVC3, the
+// Unpredictable Number (Numeric) and the ATC digits back out of Track 2
+// and Track 1 Data by the card's bitmaps, recomputes CVC3 with the card's
+// key and approves; a track with one CVC3 digit changed does not verify
+// and is declined. The phone's tracks, ending with nUN' 0 after its
+// holder's verification (S14.24), verify too.
+func TestMagstripeIssuerVerifiesCVC3(t *testing.T) {
+	for _, c := range []struct {
+		profile func() *emvtest.Profile
+		amount  uint64
+	}{{emvtest.MastercardMagStripe, 2000}, {emvtest.MastercardMagStripePhone, 6000}} {
+		card := emvtest.NewCard(c.profile())
+		tp := newTap(t, card, tapOpts{amount: c.amount, extraData: msCaps})
+		out := tp.run(t)
+		require.Equal(t, contactless.StatusOnlineRequest, out.Parameters.Status)
+		iss := emvtest.IssuerFor(card)
+		resp, err := iss.Authorise(context.Background(), &emvtest.AuthorisationRequest{ICCData: out.DataRecord})
+		require.NoError(t, err)
+		assert.True(t, resp.ARQCValid, "CVC3 verified")
+		assert.True(t, resp.Approved)
+		assert.Equal(t, "8A023030", hexs(resp.ICCData), "the ARC alone, no ARPC")
+
+		// Track 2's CVC3 digits are at PCVC3 (Track2) 0070: bits 7-5
+		// of the discretionary data, its 5th to 7th digits from the right.
+		t2 := h(tag(t, out.DataRecord, tagTrack2Data))
+		bad := append([]byte(nil), t2...)
+		bad[len(bad)-3] ^= 0x10 // the 6th digit from the right
+		rec := tlv.AppendTLV(nil, tagTrack2Data, bad)
+		resp, err = iss.Authorise(context.Background(), &emvtest.AuthorisationRequest{ICCData: rec})
+		require.NoError(t, err)
+		assert.False(t, resp.ARQCValid, "a changed CVC3 digit")
+		assert.False(t, resp.Approved)
+	}
 }

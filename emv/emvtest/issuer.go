@@ -170,6 +170,13 @@ type IssuerApplication struct {
 	ARPCMethod   int
 	Encipherment Encipherment
 	PIN          PIN
+	// MagStripe is the application's mag-stripe personalisation (its
+	// tracks and bitmaps), which the issuer keeps to verify the CVC3 of a
+	// mag-stripe mode authorisation (see [Issuer.Authorise]); PSN is the
+	// PAN Sequence Number its key derives with, which the tracks do not
+	// carry. Nil: no mag-stripe mode.
+	MagStripe *MagStripe
+	PSN       string
 }
 
 // Issuer is a virtual issuer host: it checks ARQCs and answers ARPCs and
@@ -260,7 +267,7 @@ func IssuerFor(c *Card) *Issuer {
 		if pin == "" {
 			pin = DefaultOnlinePIN
 		}
-		ia := IssuerApplication{AID: bytes.Clone(a.AID), ARPCMethod: a.ARPCMethod, Encipherment: a.ScriptEncipherment, PIN: pin}
+		ia := IssuerApplication{AID: bytes.Clone(a.AID), ARPCMethod: a.ARPCMethod, Encipherment: a.ScriptEncipherment, PIN: pin, MagStripe: a.MagStripe, PSN: p.PSN}
 		if ia.ARPCMethod == 0 {
 			ia.ARPCMethod = 1
 		}
@@ -551,6 +558,10 @@ func (i *Issuer) VerifyCryptogram(req *AuthorisationRequest) (bool, error) {
 
 // Authorise checks the ARQC, applies the rule and answers the ARC, the
 // ARPC (Book 2 §8.2) and any issuer scripts (Book 2 §9, Book 3 §10.10).
+// A request without an ARQC whose ICC data carries Track 2 Data (9F6B) is
+// a mag-stripe mode authorisation (Book C-2): the issuer verifies the
+// CVC3 in the tracks (see [Issuer.authoriseMagstripe]) and answers the
+// ARC alone.
 // It fails with ErrIssuerUnreachable when unreachable, with the context's
 // error when ctx ends while the issuer is slow, and with
 // ErrAuthorisationRequest for a request it cannot read.
@@ -574,6 +585,9 @@ func (i *Issuer) Authorise(ctx context.Context, req *AuthorisationRequest) (*Aut
 	}
 	if cfg.Unreachable {
 		return nil, ErrIssuerUnreachable
+	}
+	if ms, ok := magstripeRequest(req); ok {
+		return i.authoriseMagstripe(req, ms, cfg)
 	}
 	p, err := parseRequest(req)
 	if err != nil {

@@ -98,7 +98,11 @@ type tap struct {
 	// Display holds what the reader's display showed, one line per UI
 	// Request, in the order they came (displayLine).
 	Display []string
-	First   *contactless.Result
+	// SeePhone is the first tap of a phone that asked for a second (End
+	// Application at Start B with See Phone, Book C-2 S910, States 13 and
+	// 14); First is then the second tap.
+	SeePhone *contactless.Result
+	First    *contactless.Result
 	// Online is set when the outcome was an Online Request.
 	Online bool
 	// OnlinePIN: the cardholder entered a PIN for the issuer.
@@ -298,6 +302,14 @@ func runTap(ctx context.Context, cfg *contactless.Config, txn emv.Transaction, t
 	t := &tap{Amount: txn.Amount, Currency: tapCurrency(cfg), Languages: cfg.Languages}
 	ctxn := &contactless.Transaction{Type: byte(txn.Type), Amount: txn.Amount, OtherAmount: txn.AmountOther, Time: txn.Time}
 	t.First, t.Err = ep.Run(ctx, f, ctxn)
+	// Book A §6.2: End Application with Start B is a phone that asks the
+	// cardholder to look at it (See Phone) and to tap again; the terminal
+	// restarts the Entry Point at Start B once, with the restart's
+	// message. A phone that asks again ends the transaction there.
+	if t.Err == nil && asksSecondTap(t.First) {
+		t.SeePhone = t.First
+		t.First, t.Err = ep.Restart(ctx, f, t.SeePhone, nil)
+	}
 	if txn.ECBalance {
 		t.ECBalance = ecBalance(t.First)
 	}
@@ -342,6 +354,13 @@ func runTap(ctx context.Context, cfg *contactless.Config, txn emv.Transaction, t
 	return t
 }
 
+// asksSecondTap reports whether a run ended with End Application at Start
+// B: a phone asking for a second tap.
+func asksSecondTap(r *contactless.Result) bool {
+	return r != nil && r.Outcome != nil && r.Outcome.Parameters.Status == contactless.StatusEndApplication &&
+		r.Outcome.Parameters.Start == contactless.StartB
+}
+
 // onlineRequest is the authorisation request of an Online Request
 // outcome, for the same emv.Host as the contact interface: the Data
 // Record as field 55 without the PAN (5A) and track 2 (57), which the
@@ -350,6 +369,12 @@ func onlineRequest(txn emv.Transaction, r *contactless.Result) *emv.OnlineReques
 	rec := r.Outcome.DataRecord
 	pan, _ := tlv.Find(rec, 0x5A)
 	track2, _ := tlv.Find(rec, 0x57)
+	if track2 == nil {
+		// Mag-stripe mode (Book C-2): Track 2 Data 9F6B, with CVC3, the
+		// Unpredictable Number and the ATC in place, is the track the
+		// issuer verifies; it stays in the ICC data too.
+		track2, _ = tlv.Find(rec, 0x9F6B)
+	}
 	if pan == nil && track2 != nil {
 		pan = panOfTrack2(track2)
 	}
@@ -486,6 +511,8 @@ func (t *tap) maskedPAN() string {
 	if pan == nil {
 		if t2 := t.value(0x57); t2 != nil {
 			pan = panOfTrack2(t2)
+		} else if t2 := t.value(0x9F6B); t2 != nil { // mag-stripe mode
+			pan = panOfTrack2(t2)
 		}
 	}
 	d := tlv.Digits(pan)
@@ -504,9 +531,12 @@ func (t *tap) arc() string {
 	return string(t.value(0x8A))
 }
 
-// trace is every exchange of both runs, in order.
+// trace is every exchange of every run, in order.
 func (t *tap) trace() contactless.Trace {
 	var tr contactless.Trace
+	if t.SeePhone != nil {
+		tr = append(tr, t.SeePhone.Trace...)
+	}
 	if t.First != nil {
 		tr = append(tr, t.First.Trace...)
 	}

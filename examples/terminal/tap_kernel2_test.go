@@ -106,3 +106,45 @@ TVR:          0000048002
 	assert.Regexp(t, `cryptogram:   CID 80 AC [0-9A-F]{16} ATC 0041\nARC:          00\n$`, head)
 	assert.Contains(t, trace, "\nGENERATE AC 80AE9000 ")
 }
+
+// A tap of the virtual Mastercard in mag-stripe mode (Book C-2 States 7
+// and 13): Online Request with Track 2 Data carrying CVC3, the
+// Unpredictable Number and the ATC; the virtual issuer finds the PAN in
+// Track 2 Data (9F6B), verifies the CVC3 and approves. The card number is
+// masked.
+func TestTapKernel2Magstripe(t *testing.T) {
+	var out, errOut bytes.Buffer
+	require.NoError(t, run(context.Background(), []string{"-card", "mastercard-magstripe"}, strings.NewReader(""), &out, &errOut), errOut.String())
+	s := out.String()
+	assert.Contains(t, s, "\noutcome:      online approved\n")
+	assert.Contains(t, s, "\ncard:         541333******0087\n")
+	assert.Contains(t, s, "\nparameters:   Online Request, UI on outcome [Authorising Please Wait, Not Ready, language en], Data Record, Discretionary Data\n")
+	assert.Contains(t, s, "\ntrace (6 commands):\n")
+	assert.NotContains(t, s, "5413330089010087")
+}
+
+// A phone in mag-stripe mode asked for its holder's verification (Book
+// C-2 State 14, amount 60.00 above the CVM Required Limit): the first tap
+// ends with See Phone at Start B, the terminal restarts the Entry Point at
+// Start B (Book A §6.2), the second tap's CCC answer has CVC3 and "OD-CVM
+// verification successful": Online Request with Confirmation Code
+// Verified, approved by the issuer. Both taps' commands are in the trace.
+func TestTapKernel2MagstripePhoneSecondTap(t *testing.T) {
+	var out, errOut bytes.Buffer
+	require.NoError(t, run(context.Background(), []string{"-card", "mastercard-magstripe-phone-confirm", "-amount", "60.00"}, strings.NewReader(""), &out, &errOut), errOut.String())
+	s := out.String()
+	assert.True(t, strings.HasPrefix(s, `[display] Present Card (Ready to Read)
+[display] Clear Display (Card Read Successfully)
+[display] See Phone for Instructions (Not Ready, hold 1300 ms)
+[display] See Phone for Instructions (Ready to Read)
+[display] Clear Display (Card Read Successfully)
+[display] Authorising Please Wait (Not Ready)
+
+outcome:      online approved
+`), s)
+	assert.Contains(t, s, "\nfirst tap:    End Application, Start B, UI on outcome [See Phone for Instructions, Not Ready, hold 1300 ms, language en], UI on restart [See Phone for Instructions, Ready to Read, language en], Discretionary Data, Field Off 1300 ms\n")
+	assert.Contains(t, s, "\nCVM:          Confirmation Code Verified\n")
+	assert.Contains(t, s, "\ncard:         541333******0095\n")
+	assert.Contains(t, s, "\ntrace (12 commands):\n")
+	assert.NotContains(t, s, "5413330089010095")
+}

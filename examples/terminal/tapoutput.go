@@ -33,6 +33,9 @@ func printTapText(w io.Writer, t *tap) {
 	}
 	fmt.Fprintf(w, "amount:       %s\n", t.Currency.Display(t.Amount))
 	fmt.Fprintf(w, "language:     %s\n", t.language())
+	if t.SeePhone != nil {
+		fmt.Fprintf(w, "first tap:    %s\n", t.SeePhone.Outcome.Parameters)
+	}
 	fmt.Fprintf(w, "parameters:   %s\n", t.First.Outcome.Parameters)
 	if t.Second != nil {
 		fmt.Fprintf(w, "restart:      %s\n", t.Second.Outcome.Parameters)
@@ -107,6 +110,7 @@ type jsonTap struct {
 	OnlinePIN  bool                `json:"online_pin,omitempty"`
 	Scripts    string              `json:"script_results,omitempty"`
 	APDUCount  int                 `json:"apdu_count"`
+	SeePhone   *contactless.Result `json:"see_phone,omitempty"`
 	EntryPoint *contactless.Result `json:"entry_point"`
 	Restart    *contactless.Result `json:"restart,omitempty"`
 	Trace      []string            `json:"trace"`
@@ -134,6 +138,7 @@ func printTapJSON(w io.Writer, t *tap, reader *app.Reader) error {
 		OnlinePIN:  t.OnlinePIN,
 		Scripts:    fmt.Sprintf("%X", t.value(0x9F5B)),
 		ECBalance:  t.ECBalance,
+		SeePhone:   t.SeePhone,
 		EntryPoint: t.First,
 		Restart:    t.Second,
 		Trace:      []string{},
