@@ -180,7 +180,7 @@ func (s *transactionState) prepareCDA() bool {
 }
 
 func (s *transactionState) aid() []byte {
-	if v, ok := tlv.Find(s.a.FCI, 0x84); ok && len(v) >= 5 {
+	if v, ok := s.fci.dfName.get(); ok && len(v) >= 5 {
 		return v
 	}
 	if s.a.Combination != nil {

@@ -60,8 +60,11 @@ type transactionState struct {
 	a   *contactless.Activation
 
 	cfg      TerminalConfig
+	cfgp     configParser // reads cfg; cfg's limits point into it
 	term     [48]tagValue // the Entry Point's terminal data, indexed once
-	nterm    int
+	nterm    int          // the objects of term
+	termIdx  tagIndex     // the first object of each tag in term
+	fci      fciData
 	langPref string
 	date     time.Time
 
@@ -209,15 +212,15 @@ func (s *transactionState) done(o *contactless.Outcome) stateFn {
 // the wrong length ends the application, L2 TERMINAL DATA ERROR.
 func idle(s *transactionState, _ signal) stateFn {
 	a := s.a
-	s.indexTerminalData()
 	var cc *contactless.CombinationConfig
 	if a.Combination != nil {
 		cc = a.Combination.Config
 	}
-	if v, ok := tlv.Find(a.FCI, 0x5F2D); ok && len(v) <= 8 {
+	s.fci.read(a.FCI)
+	if v, ok := s.fci.langPref.get(); ok && len(v) <= 8 {
 		s.langPref = string(v)
 	}
-	cfg, err := ParseTerminalConfig(a.TerminalData, cc)
+	cfg, err := s.readTerminalData(cc)
 	s.cfg = cfg // on an error, the defaults and what could be read
 	if err != nil {
 		a.Logger.Debug("kernel2: terminal data", "err", err)
@@ -236,12 +239,11 @@ func idle(s *transactionState, _ signal) stateFn {
 		s.errInd.l2 = l2TerminalDataError
 		return s.done(s.endApplication())
 	}
-	fci := a.FCI
-	if _, ok := tlv.Find(fci, 0x84); !ok {
+	if _, ok := s.fci.dfName.get(); !ok {
 		s.errInd.l2 = l2CardDataMissing
 		return s.done(s.selectNext())
 	}
-	if v, ok := tlv.Find(fci, 0x9F38); ok {
+	if v, ok := s.fci.pdol.get(); ok {
 		d, err := tlv.ParseDOL(v)
 		if err != nil || d.Len() > maxDOLData {
 			s.errInd.l2 = l2CardDataError
@@ -275,13 +277,34 @@ type tagValue struct {
 	v []byte
 }
 
-// indexTerminalData reads the Entry Point's terminal data once.
-func (s *transactionState) indexTerminalData() {
+// readTerminalData reads the Entry Point's terminal data in one pass:
+// each object is indexed for terminal (the first 48 objects, the first
+// of each tag found) and read as Kernel 2 terminal data (ParseTerminalConfig,
+// whose first error ends that reading).
+func (s *transactionState) readTerminalData(cc *contactless.CombinationConfig) (TerminalConfig, error) {
+	p := &s.cfgp
+	p.start(cc)
+	var cfgErr error
+	seen := 0
 	it := tlv.NewIter(s.a.TerminalData)
-	for s.nterm < len(s.term) && it.Next() {
-		s.term[s.nterm] = tagValue{it.Tag(), it.Value()}
-		s.nterm++
+	for it.Next() {
+		t, v := it.Tag(), it.Value()
+		if seen < len(s.term) {
+			seen++
+			if slot, found := s.termIdx.slot(t, s.term[:s.nterm]); !found {
+				s.term[s.nterm] = tagValue{t, v}
+				s.nterm++
+				s.termIdx[slot] = uint8(s.nterm)
+			}
+		}
+		if cfgErr == nil {
+			cfgErr = p.take(t, v)
+		}
 	}
+	if cfgErr != nil {
+		return p.c, cfgErr
+	}
+	return p.finish(it.Err())
 }
 
 // terminal finds a terminal data object: the DET data of data exchange
@@ -292,12 +315,52 @@ func (s *transactionState) terminal(t tlv.Tag) ([]byte, bool) {
 			return tv.v, true
 		}
 	}
-	for _, tv := range s.term[:s.nterm] {
-		if tv.t == t {
-			return tv.v, true
-		}
+	if i := s.termIdx.find(t, s.term[:s.nterm]); i >= 0 {
+		return s.term[i].v, true
 	}
 	return nil, false
+}
+
+// fciData holds the FCI objects the kernel reads, found in one walk of
+// the FCI: each as tlv.Find finds it (the first in depth-first order).
+type fciData struct {
+	dfName, pdol, langPref, label, preferredName found
+}
+
+// found is a value found in the FCI, or not.
+type found struct {
+	v  []byte
+	ok bool
+}
+
+func (f found) get() ([]byte, bool) { return f.v, f.ok }
+
+func (f *fciData) read(fci []byte) { f.walk(tlv.NewIter(fci), 0) }
+
+// walk is tlv.Find's walk (depth first, no deeper than tlv.MaxDepth, a
+// malformed object ending its level), keeping the first of each tag.
+func (f *fciData) walk(it tlv.Iter, depth int) {
+	for it.Next() {
+		var dst *found
+		switch it.Tag() {
+		case 0x84:
+			dst = &f.dfName
+		case 0x9F38:
+			dst = &f.pdol
+		case 0x5F2D:
+			dst = &f.langPref
+		case 0x50:
+			dst = &f.label
+		case 0x9F12:
+			dst = &f.preferredName
+		}
+		if dst != nil && !dst.ok {
+			*dst = found{it.Value(), true}
+		}
+		if it.Tag().Constructed() && depth < tlv.MaxDepth {
+			f.walk(it.Children(), depth+1)
+		}
+	}
 }
 
 // dolValue gives a DOL the kernel's data (Book C-2: the DOL related

@@ -215,7 +215,10 @@ func (s *transactionState) dataRecord() []byte {
 			v = s.aid()
 			ok = v != nil
 		case 0x9F12, 0x50:
-			v, ok = tlv.Find(s.a.FCI, t)
+			v, ok = s.fci.label.get()
+			if t == 0x9F12 {
+				v, ok = s.fci.preferredName.get()
+			}
 			if !ok {
 				v, ok = s.card.get(t)
 			}
