@@ -134,9 +134,29 @@ type transactionState struct {
 	tornPending bool       // RECOVER AC failed: remove tornRec after GENERATE AC
 	recovered   bool       // the cryptogram is the torn transaction's
 
-	pending *apdu.Command // the command the state just sent
-	out     *contactless.Outcome
-	err     error
+	pending *apdu.Command // the command the state just sent: &cmd, or nil
+	cmd     apdu.Command
+	// cmdBuf holds each command's bytes as the card is sent them: a
+	// Transceiver keeps no command past Transmit (apdu.Transceiver).
+	cmdBuf [apdu.MaxShortCommand]byte
+
+	// Storage of the state's own for what a transaction makes, so that
+	// these are not an allocation each (the outcome's values keep the
+	// state, which holds no secret): the PDOL and CDOL1 entries and
+	// data, the records for ODA, the static data, the Outcome with its
+	// UI Requests, Data Record and Discretionary Data.
+	pdolEnts, cdolEnts [32]tlv.DOLEntry
+	pdolBuf, cdolBuf   [maxDOLData]byte
+	odaRecBuf          [8]oda.Record
+	staticBuf          [640]byte
+	outcome            contactless.Outcome
+	outcomeUsed        bool
+	uiReqs             [2]contactless.UIRequest
+	nui                int
+	dataRecBuf         [384]byte
+	discrBuf           [64]byte
+	out                *contactless.Outcome
+	err                error
 }
 
 // run is the kernel's loop (Book C-2): the state's signal in, the
@@ -165,7 +185,7 @@ func (s *transactionState) run() (*contactless.Outcome, error) {
 			continue
 		}
 		s.sentAt = s.k.cfg.now()
-		r, err := apdu.Exchange(s.ctx, s.a.Card, *s.pending)
+		r, err := s.exchange()
 		s.answeredAt = s.k.cfg.now()
 		switch {
 		case err == nil:
@@ -181,7 +201,24 @@ func (s *transactionState) run() (*contactless.Outcome, error) {
 }
 
 // send gives the next command to the loop.
-func (s *transactionState) send(c apdu.Command) { s.pending = &c }
+func (s *transactionState) send(c apdu.Command) {
+	s.cmd = c
+	s.pending = &s.cmd
+}
+
+// exchange is apdu.Exchange of the pending command, encoded into the
+// state's buffer.
+func (s *transactionState) exchange() (apdu.Response, error) {
+	b, err := s.pending.Append(s.cmdBuf[:0])
+	if err != nil {
+		return apdu.Response{}, err
+	}
+	raw, err := s.a.Card.Transmit(s.ctx, b)
+	if err != nil {
+		return apdu.Response{}, err
+	}
+	return apdu.ParseResponse(raw)
+}
 
 // linkFailed ends the kernel on an L1 error: the Entry Point decides the
 // outcome (Book C-2 asks for Try Again at Start B, Book B §3.5 does it for a
@@ -244,7 +281,7 @@ func idle(s *transactionState, _ signal) stateFn {
 		return s.done(s.selectNext())
 	}
 	if v, ok := s.fci.pdol.get(); ok {
-		d, err := tlv.ParseDOL(v)
+		d, err := tlv.AppendDOL(s.pdolEnts[:0], v)
 		if err != nil || d.Len() > maxDOLData {
 			s.errInd.l2 = l2CardDataError
 			return s.done(s.selectNext())
@@ -262,7 +299,7 @@ func idle(s *transactionState, _ signal) stateFn {
 // sendGPO sends GET PROCESSING OPTIONS with the PDOL related data built
 // from the kernel's database, and waits in State 3.
 func (s *transactionState) sendGPO() stateFn {
-	s.pdolData = s.pdol.Build(make([]byte, 0, s.pdol.Len()), s.dolValue)
+	s.pdolData = s.pdol.Build(s.pdolBuf[:0], s.dolValue)
 	s.send(apdu.GetProcessingOptions(s.pdolData))
 	return waitingForGPOResponse
 }

@@ -74,7 +74,24 @@ func (e *errorIndication) bytes() []byte {
 
 // ui builds a UI Request with the card's language preference.
 func (s *transactionState) ui(m contactless.MessageID, st contactless.UIStatus, hold int) *contactless.UIRequest {
-	return &contactless.UIRequest{Message: m, Status: st, HoldTime: hold, LanguagePreference: s.langPref, ValueQualifier: contactless.ValueNone}
+	u := &contactless.UIRequest{}
+	if s.nui < len(s.uiReqs) {
+		u = &s.uiReqs[s.nui]
+		s.nui++
+	}
+	*u = contactless.UIRequest{Message: m, Status: st, HoldTime: hold, LanguagePreference: s.langPref, ValueQualifier: contactless.ValueNone}
+	return u
+}
+
+// newOutcome returns an Outcome with the parameters p: the state's own
+// the first time, a new one after (no path makes two).
+func (s *transactionState) newOutcome(p contactless.OutcomeParameterSet) *contactless.Outcome {
+	o := &contactless.Outcome{}
+	if !s.outcomeUsed {
+		o, s.outcomeUsed = &s.outcome, true
+	}
+	*o = contactless.Outcome{Parameters: p}
+	return o
 }
 
 // endApplication ends the transaction on an error (Book C-2, the
@@ -86,7 +103,7 @@ func (s *transactionState) endApplication() *contactless.Outcome {
 	p := contactless.NewParameterSet(contactless.StatusEndApplication)
 	p.UIRequestOnOutcome = s.ui(contactless.MsgInsertSwipeOrTryAnother, contactless.UINotReady, s.cfg.MessageHoldTime)
 	s.errInd.msgOn = contactless.MsgInsertSwipeOrTryAnother
-	return s.withDiscretionary(&contactless.Outcome{Parameters: p})
+	return s.withDiscretionary(s.newOutcome(p))
 }
 
 // endApplicationNoMessage ends the transaction on the terminal's error
@@ -94,7 +111,7 @@ func (s *transactionState) endApplication() *contactless.Outcome {
 // Data, no UI Request.
 func (s *transactionState) endApplicationNoMessage() *contactless.Outcome {
 	p := contactless.NewParameterSet(contactless.StatusEndApplication)
-	return s.withDiscretionary(&contactless.Outcome{Parameters: p})
+	return s.withDiscretionary(s.newOutcome(p))
 }
 
 // selectNext asks the Entry Point for the next combination (Book C-2
@@ -104,7 +121,7 @@ func (s *transactionState) endApplicationNoMessage() *contactless.Outcome {
 func (s *transactionState) selectNext() *contactless.Outcome {
 	p := contactless.NewParameterSet(contactless.StatusSelectNext)
 	p.Start = contactless.StartC
-	return s.withDiscretionary(&contactless.Outcome{Parameters: p})
+	return s.withDiscretionary(s.newOutcome(p))
 }
 
 // approved is the outcome of a TC (Book C-2 S910): Approved with the CVM,
@@ -144,14 +161,15 @@ func (s *transactionState) declined() *contactless.Outcome {
 }
 
 func (s *transactionState) withData(p contactless.OutcomeParameterSet) *contactless.Outcome {
-	o := &contactless.Outcome{Parameters: p, DataRecord: s.dataRecord()}
+	o := s.newOutcome(p)
+	o.DataRecord = s.dataRecord()
 	o.Parameters.DataRecordPresent = true
 	return s.withDiscretionary(o)
 }
 
 // withDiscretionary adds the Discretionary Data (see the package doc).
 func (s *transactionState) withDiscretionary(o *contactless.Outcome) *contactless.Outcome {
-	b := make([]byte, 0, 32)
+	b := s.discrBuf[:0:len(s.discrBuf)]
 	if v, ok := s.card.get(0x9F42); ok {
 		b = tlv.AppendTLV(b, 0x9F42, v)
 	}
@@ -175,7 +193,7 @@ func (s *transactionState) withDiscretionary(o *contactless.Outcome) *contactles
 		b = tlv.AppendTLV(b, tagMeasuredRRPTime, []byte{byte(s.rrp.measured >> 8), byte(s.rrp.measured)})
 		b = tlv.AppendTLV(b, tagRRPCounter, []byte{s.rrp.counter})
 	}
-	o.DiscretionaryData = b
+	o.DiscretionaryData = b[:len(b):len(b)]
 	o.Parameters.DiscretionaryDataPresent = true
 	return o
 }
@@ -193,7 +211,7 @@ var dataRecordTags = [...]tlv.Tag{
 // as the terminal has it, and the TVR, CVM Results and Terminal
 // Capabilities as the kernel left them.
 func (s *transactionState) dataRecord() []byte {
-	out := make([]byte, 0, 384)
+	out := s.dataRecBuf[:0:len(s.dataRecBuf)]
 	for _, t := range dataRecordTags {
 		var v []byte
 		ok := true
@@ -233,5 +251,5 @@ func (s *transactionState) dataRecord() []byte {
 			out = tlv.AppendTLV(out, t, v)
 		}
 	}
-	return out
+	return out[:len(out):len(out)]
 }
