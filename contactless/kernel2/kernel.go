@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 	"time"
 
 	"github.com/emvkit/emvkit/apdu"
@@ -31,9 +32,21 @@ var _ contactless.Kernel = (*Kernel)(nil)
 // Book C-2 then asks for a new tap (Try Again at Start B), which the Entry
 // Point's outcome processing does for a lost card (Book B §3.5).
 func (k *Kernel) Activate(ctx context.Context, a *contactless.Activation) (*contactless.Outcome, error) {
-	s := &transactionState{ctx: ctx, k: k, a: a}
-	return s.run()
+	s := statePool.Get().(*transactionState)
+	s.ctx, s.k, s.a = ctx, k, a
+	out, err := s.run()
+	// Nothing the caller gets refers to the state (the Outcome's values
+	// are in its own outcomeStore, the card's in the card's responses),
+	// and nothing the state started outlives run (State 2's late DET
+	// goroutine holds none of it). It is emptied, so that a recycled
+	// state holds no card data, and recycled: a state is some ten
+	// kilobytes, an activation's largest allocation by far.
+	*s = transactionState{}
+	statePool.Put(s)
+	return out, err
 }
+
+var statePool = sync.Pool{New: func() any { return new(transactionState) }}
 
 // stateFn is one state of the kernel (Book C-2): it reads the signal
 // that arrived in the state and returns the next state, or nil when the
@@ -140,21 +153,15 @@ type transactionState struct {
 	// Transceiver keeps no command past Transmit (apdu.Transceiver).
 	cmdBuf [apdu.MaxShortCommand]byte
 
-	// Storage of the state's own for what a transaction makes, so that
-	// these are not an allocation each (the outcome's values keep the
-	// state, which holds no secret): the PDOL and CDOL1 entries and
-	// data, the records for ODA, the static data, the Outcome with its
-	// UI Requests, Data Record and Discretionary Data.
+	// Storage of the state's own for what a transaction makes and
+	// nothing keeps past Activate, so that these are not an allocation
+	// each: the PDOL and CDOL1 entries and data, the records for ODA, the
+	// static data. What the Outcome keeps is in ob.
 	pdolEnts, cdolEnts [32]tlv.DOLEntry
 	pdolBuf, cdolBuf   [maxDOLData]byte
 	odaRecBuf          [8]oda.Record
 	staticBuf          [640]byte
-	outcome            contactless.Outcome
-	outcomeUsed        bool
-	uiReqs             [2]contactless.UIRequest
-	nui                int
-	dataRecBuf         [384]byte
-	discrBuf           [64]byte
+	ob                 *outcomeStore
 	out                *contactless.Outcome
 	err                error
 }

@@ -75,20 +75,41 @@ func (e *errorIndication) bytes() []byte {
 // ui builds a UI Request with the card's language preference.
 func (s *transactionState) ui(m contactless.MessageID, st contactless.UIStatus, hold int) *contactless.UIRequest {
 	u := &contactless.UIRequest{}
-	if s.nui < len(s.uiReqs) {
-		u = &s.uiReqs[s.nui]
-		s.nui++
+	if ob := s.outStore(); ob.nui < len(ob.ui) {
+		u = &ob.ui[ob.nui]
+		ob.nui++
 	}
 	*u = contactless.UIRequest{Message: m, Status: st, HoldTime: hold, LanguagePreference: s.langPref, ValueQualifier: contactless.ValueNone}
 	return u
 }
 
-// newOutcome returns an Outcome with the parameters p: the state's own
-// the first time, a new one after (no path makes two).
+// outcomeStore is what an Outcome keeps, in one allocation: the Outcome,
+// its UI Requests, its Data Record and Discretionary Data.
+type outcomeStore struct {
+	o        contactless.Outcome
+	oUsed    bool
+	ui       [2]contactless.UIRequest
+	nui      int
+	rec      [384]byte
+	discr    [64]byte
+	recUsed  bool
+	discUsed bool
+}
+
+// outStore returns the activation's outcomeStore, made at the first call.
+func (s *transactionState) outStore() *outcomeStore {
+	if s.ob == nil {
+		s.ob = new(outcomeStore)
+	}
+	return s.ob
+}
+
+// newOutcome returns an Outcome with the parameters p: the store's the
+// first time, a new one after (no path makes two).
 func (s *transactionState) newOutcome(p contactless.OutcomeParameterSet) *contactless.Outcome {
 	o := &contactless.Outcome{}
-	if !s.outcomeUsed {
-		o, s.outcomeUsed = &s.outcome, true
+	if ob := s.outStore(); !ob.oUsed {
+		o, ob.oUsed = &ob.o, true
 	}
 	*o = contactless.Outcome{Parameters: p}
 	return o
@@ -169,7 +190,10 @@ func (s *transactionState) withData(p contactless.OutcomeParameterSet) *contactl
 
 // withDiscretionary adds the Discretionary Data (see the package doc).
 func (s *transactionState) withDiscretionary(o *contactless.Outcome) *contactless.Outcome {
-	b := s.discrBuf[:0:len(s.discrBuf)]
+	var b []byte
+	if ob := s.outStore(); !ob.discUsed {
+		b, ob.discUsed = ob.discr[:0:len(ob.discr)], true
+	}
 	if v, ok := s.card.get(0x9F42); ok {
 		b = tlv.AppendTLV(b, 0x9F42, v)
 	}
@@ -211,7 +235,10 @@ var dataRecordTags = [...]tlv.Tag{
 // as the terminal has it, and the TVR, CVM Results and Terminal
 // Capabilities as the kernel left them.
 func (s *transactionState) dataRecord() []byte {
-	out := s.dataRecBuf[:0:len(s.dataRecBuf)]
+	var out []byte
+	if ob := s.outStore(); !ob.recUsed {
+		out, ob.recUsed = ob.rec[:0:len(ob.rec)], true
+	}
 	for _, t := range dataRecordTags {
 		var v []byte
 		ok := true
