@@ -510,7 +510,7 @@ func (s *transactionState) staticData() ([]byte, error) {
 		n += len(r.Data)
 	}
 	buf := s.staticBuf[:0]
-	if n > len(buf) {
+	if n > cap(buf) {
 		buf = make([]byte, 0, n)
 	}
 	return oda.AppendStaticData(buf, oda.CDA, s.odaRecs, s.card.value(0x9F4A), s.aip())

@@ -74,10 +74,12 @@ func (e *errorIndication) bytes() []byte {
 
 // ui builds a UI Request with the card's language preference.
 func (s *transactionState) ui(m contactless.MessageID, st contactless.UIStatus, hold int) *contactless.UIRequest {
-	u := &contactless.UIRequest{}
+	var u *contactless.UIRequest
 	if ob := s.outStore(); ob.nui < len(ob.ui) {
 		u = &ob.ui[ob.nui]
 		ob.nui++
+	} else {
+		u = new(contactless.UIRequest)
 	}
 	*u = contactless.UIRequest{Message: m, Status: st, HoldTime: hold, LanguagePreference: s.langPref, ValueQualifier: contactless.ValueNone}
 	return u
@@ -107,9 +109,11 @@ func (s *transactionState) outStore() *outcomeStore {
 // newOutcome returns an Outcome with the parameters p: the store's the
 // first time, a new one after (no path makes two).
 func (s *transactionState) newOutcome(p contactless.OutcomeParameterSet) *contactless.Outcome {
-	o := &contactless.Outcome{}
+	var o *contactless.Outcome
 	if ob := s.outStore(); !ob.oUsed {
 		o, ob.oUsed = &ob.o, true
+	} else {
+		o = new(contactless.Outcome)
 	}
 	*o = contactless.Outcome{Parameters: p}
 	return o
