@@ -219,7 +219,30 @@ func (e *ConfigError) Error() string {
 // the Book B limits absent kernel data falls back on. A data object of the
 // wrong length is a [*ConfigError] naming its tag.
 func ParseTerminalConfig(data []byte, cc *contactless.CombinationConfig) (TerminalConfig, error) {
-	c := TerminalConfig{
+	p := new(configParser)
+	p.start(cc)
+	it := tlv.NewIter(data)
+	for it.Next() {
+		if err := p.take(it.Tag(), it.Value()); err != nil {
+			return p.c, err
+		}
+	}
+	return p.finish(it.Err())
+}
+
+// configParser reads a TerminalConfig one data object at a time, so that
+// the kernel reads its terminal data in one pass (kernel.go). The limits
+// of the TerminalConfig point into lim: a parser that is part of a larger
+// value (the kernel's state) makes no allocation of its own.
+type configParser struct {
+	c           TerminalConfig
+	lim         [4]uint64 // DF8123, DF8124, DF8125, DF8126
+	onDeviceSet bool
+}
+
+// start sets the defaults (Book C-2 Annex A) and cc's Book B limits.
+func (p *configParser) start(cc *contactless.CombinationConfig) {
+	p.c = TerminalConfig{
 		KernelConfiguration:                 KernelConfigOnDeviceCVM | KernelConfigRelayResistance,
 		KernelID:                            0x02,
 		TACDefault:                          [5]byte{0xCC},
@@ -239,89 +262,94 @@ func ParseTerminalConfig(data []byte, cc *contactless.CombinationConfig) (Termin
 		TransmissionTimeMismatchThreshold:   0x32,
 	}
 	if cc != nil {
-		c.ReaderContactlessFloorLimit = cc.ReaderContactlessFloorLimit
-		c.ReaderCVMRequiredLimit = cc.ReaderCVMRequiredLimit
-		c.ReaderLimitNoOnDeviceCVM = cc.ReaderContactlessTransactionLimit
+		p.c.ReaderContactlessFloorLimit = cc.ReaderContactlessFloorLimit
+		p.c.ReaderCVMRequiredLimit = cc.ReaderCVMRequiredLimit
+		p.c.ReaderLimitNoOnDeviceCVM = cc.ReaderContactlessTransactionLimit
 	}
-	onDeviceSet := false
-	it := tlv.NewIter(data)
-	for it.Next() {
-		t, v := it.Tag(), it.Value()
-		var err error
-		switch t {
-		case tagKernelConfiguration:
-			err = one(t, v, &c.KernelConfiguration)
-		case tagKernelID:
-			err = one(t, v, &c.KernelID)
-			if err == nil && c.KernelID != 0x02 {
-				return c, &ConfigError{t, fmt.Sprintf("Kernel ID %02X, want 02", c.KernelID)}
-			}
-		case tagTACDefault:
-			err = fixed(t, v, c.TACDefault[:])
-		case tagTACDenial:
-			err = fixed(t, v, c.TACDenial[:])
-		case tagTACOnline:
-			err = fixed(t, v, c.TACOnline[:])
-		case tagCVMCapabilityCVMRequired:
-			err = one(t, v, &c.CVMCapabilityCVMRequired)
-		case tagCVMCapabilityNoCVMRequired:
-			err = one(t, v, &c.CVMCapabilityNoCVMRequired)
-		case tagMagstripeCVMRequired:
-			err = one(t, v, &c.MagstripeCVMCapabilityCVMRequired)
-		case tagMagstripeCVMNoCVMRequired:
-			err = one(t, v, &c.MagstripeCVMCapabilityNoCVMRequired)
-		case tagDefaultUDOL:
-			if _, derr := tlv.ParseDOL(v); derr != nil || len(v) == 0 {
-				err = &ConfigError{t, "not a DOL"}
-			} else {
-				c.DefaultUDOL = v
-			}
-		case tagSecurityCapability:
-			err = one(t, v, &c.SecurityCapability)
-		case tagCardDataInputCapability:
-			err = one(t, v, &c.CardDataInputCapability)
-		case tagReaderFloorLimit:
-			err = amount(t, v, &c.ReaderContactlessFloorLimit)
-		case tagReaderLimitNoOnDeviceCVM:
-			err = amount(t, v, &c.ReaderLimitNoOnDeviceCVM)
-		case tagReaderLimitOnDeviceCVM:
-			err, onDeviceSet = amount(t, v, &c.ReaderLimitOnDeviceCVM), true
-		case tagReaderCVMRequiredLimit:
-			err = amount(t, v, &c.ReaderCVMRequiredLimit)
-		case tagMaxLifetimeTornRecord:
-			err = u16(t, v, &c.MaxLifetimeOfTornTransactionLog)
-		case tagMaxNumberTornRecords:
-			err = one(t, v, &c.MaxNumberOfTornTransactionLogRec)
-		case tagMessageHoldTime:
-			var n *uint64
-			err = bcdValue(t, v, 3, &n)
-			if err == nil {
-				c.MessageHoldTime = int(*n)
-			}
-		case tagMinGracePeriod:
-			err = u16(t, v, &c.MinGracePeriod)
-		case tagMaxGracePeriod:
-			err = u16(t, v, &c.MaxGracePeriod)
-		case tagExpectedTimeCAPDU:
-			err = u16(t, v, &c.ExpectedTimeCAPDU)
-		case tagExpectedTimeRAPDU:
-			err = u16(t, v, &c.ExpectedTimeRAPDU)
-		case tagAccuracyThreshold:
-			err = u16(t, v, &c.AccuracyThreshold)
-		case tagMismatchThreshold:
-			err = one(t, v, &c.TransmissionTimeMismatchThreshold)
+	p.onDeviceSet = false
+}
+
+// take reads one data object of the terminal data; a tag that is not
+// Kernel 2 terminal data is left alone.
+func (p *configParser) take(t tlv.Tag, v []byte) error {
+	c := &p.c
+	switch t {
+	case tagKernelConfiguration:
+		return one(t, v, &c.KernelConfiguration)
+	case tagKernelID:
+		err := one(t, v, &c.KernelID)
+		if err == nil && c.KernelID != 0x02 {
+			return &ConfigError{t, fmt.Sprintf("Kernel ID %02X, want 02", c.KernelID)}
 		}
-		if err != nil {
-			return c, err
+		return err
+	case tagTACDefault:
+		return fixed(t, v, c.TACDefault[:])
+	case tagTACDenial:
+		return fixed(t, v, c.TACDenial[:])
+	case tagTACOnline:
+		return fixed(t, v, c.TACOnline[:])
+	case tagCVMCapabilityCVMRequired:
+		return one(t, v, &c.CVMCapabilityCVMRequired)
+	case tagCVMCapabilityNoCVMRequired:
+		return one(t, v, &c.CVMCapabilityNoCVMRequired)
+	case tagMagstripeCVMRequired:
+		return one(t, v, &c.MagstripeCVMCapabilityCVMRequired)
+	case tagMagstripeCVMNoCVMRequired:
+		return one(t, v, &c.MagstripeCVMCapabilityNoCVMRequired)
+	case tagDefaultUDOL:
+		if _, err := tlv.ParseDOL(v); err != nil || len(v) == 0 {
+			return &ConfigError{t, "not a DOL"}
 		}
+		c.DefaultUDOL = v
+	case tagSecurityCapability:
+		return one(t, v, &c.SecurityCapability)
+	case tagCardDataInputCapability:
+		return one(t, v, &c.CardDataInputCapability)
+	case tagReaderFloorLimit:
+		return amount(t, v, &c.ReaderContactlessFloorLimit, &p.lim[0])
+	case tagReaderLimitNoOnDeviceCVM:
+		return amount(t, v, &c.ReaderLimitNoOnDeviceCVM, &p.lim[1])
+	case tagReaderLimitOnDeviceCVM:
+		p.onDeviceSet = true
+		return amount(t, v, &c.ReaderLimitOnDeviceCVM, &p.lim[2])
+	case tagReaderCVMRequiredLimit:
+		return amount(t, v, &c.ReaderCVMRequiredLimit, &p.lim[3])
+	case tagMaxLifetimeTornRecord:
+		return u16(t, v, &c.MaxLifetimeOfTornTransactionLog)
+	case tagMaxNumberTornRecords:
+		return one(t, v, &c.MaxNumberOfTornTransactionLogRec)
+	case tagMessageHoldTime:
+		n, err := bcdValue(t, v, 3)
+		if err == nil {
+			c.MessageHoldTime = int(n)
+		}
+		return err
+	case tagMinGracePeriod:
+		return u16(t, v, &c.MinGracePeriod)
+	case tagMaxGracePeriod:
+		return u16(t, v, &c.MaxGracePeriod)
+	case tagExpectedTimeCAPDU:
+		return u16(t, v, &c.ExpectedTimeCAPDU)
+	case tagExpectedTimeRAPDU:
+		return u16(t, v, &c.ExpectedTimeRAPDU)
+	case tagAccuracyThreshold:
+		return u16(t, v, &c.AccuracyThreshold)
+	case tagMismatchThreshold:
+		return one(t, v, &c.TransmissionTimeMismatchThreshold)
 	}
-	if err := it.Err(); err != nil {
-		return c, &ConfigError{0, "not BER-TLV: " + err.Error()}
+	return nil
+}
+
+// finish ends the reading: iterErr is the error that ended the terminal
+// data's iteration, if any.
+func (p *configParser) finish(iterErr error) (TerminalConfig, error) {
+	if iterErr != nil {
+		return p.c, &ConfigError{0, "not BER-TLV: " + iterErr.Error()}
 	}
-	if !onDeviceSet {
-		c.ReaderLimitOnDeviceCVM = c.ReaderLimitNoOnDeviceCVM
+	if !p.onDeviceSet {
+		p.c.ReaderLimitOnDeviceCVM = p.c.ReaderLimitNoOnDeviceCVM
 	}
-	return c, nil
+	return p.c, nil
 }
 
 func lengthError(t tlv.Tag, got, want int) error {
@@ -352,19 +380,27 @@ func u16(t tlv.Tag, v []byte, dst *uint16) error {
 	return nil
 }
 
-func amount(t tlv.Tag, v []byte, dst **uint64) error { return bcdValue(t, v, 6, dst) }
+// amount reads an n12 limit into *x and points *dst at it.
+func amount(t tlv.Tag, v []byte, dst **uint64, x *uint64) error {
+	n, err := bcdValue(t, v, 6)
+	if err != nil {
+		return err
+	}
+	*x = n
+	*dst = x
+	return nil
+}
 
 // bcdValue reads an n-format value of exactly n bytes.
-func bcdValue(t tlv.Tag, v []byte, n int, dst **uint64) error {
+func bcdValue(t tlv.Tag, v []byte, n int) (uint64, error) {
 	if len(v) != n {
-		return lengthError(t, len(v), n)
+		return 0, lengthError(t, len(v), n)
 	}
 	x, ok := bcdNumber(v)
 	if !ok {
-		return &ConfigError{t, "not BCD"}
+		return 0, &ConfigError{t, "not BCD"}
 	}
-	*dst = &x
-	return nil
+	return x, nil
 }
 
 // bcdNumber reads numeric (n) digits.

@@ -73,7 +73,7 @@ func statesFourFiveSixCommonProcessing(s *transactionState) stateFn {
 			return s.done(s.endApplication())
 		}
 	}
-	d, err := tlv.ParseDOL(c.value(0x8C))
+	d, err := tlv.AppendDOL(s.cdolEnts[:0], c.value(0x8C))
 	if err != nil || d.Len() > maxDOLData {
 		s.errInd.l2 = l2CardDataError
 		return s.done(s.endApplication())
@@ -180,7 +180,7 @@ func (s *transactionState) prepareCDA() bool {
 }
 
 func (s *transactionState) aid() []byte {
-	if v, ok := tlv.Find(s.a.FCI, 0x84); ok && len(v) >= 5 {
+	if v, ok := s.fci.dfName.get(); ok && len(v) >= 5 {
 		return v
 	}
 	if s.a.Combination != nil {
@@ -497,7 +497,7 @@ func (s *transactionState) prepareGenerateACCommand() stateFn {
 		s.cdaReq = true
 	}
 	s.genACP1 = p1
-	s.cdolData = s.cdol1.Build(make([]byte, 0, s.cdol1.Len()), s.dolValue)
+	s.cdolData = s.cdol1.Build(s.cdolBuf[:0], s.dolValue)
 	s.send(apdu.GenerateAC(p1, s.cdolData))
 	return waitingForGenerateACResponse1
 }
@@ -509,5 +509,9 @@ func (s *transactionState) staticData() ([]byte, error) {
 	for _, r := range s.odaRecs {
 		n += len(r.Data)
 	}
-	return oda.AppendStaticData(make([]byte, 0, n), oda.CDA, s.odaRecs, s.card.value(0x9F4A), s.aip())
+	buf := s.staticBuf[:0]
+	if n > cap(buf) {
+		buf = make([]byte, 0, n)
+	}
+	return oda.AppendStaticData(buf, oda.CDA, s.odaRecs, s.card.value(0x9F4A), s.aip())
 }

@@ -44,9 +44,21 @@ var _ contactless.Kernel = (*Kernel)(nil)
 // Book C-2 then asks for a new tap (Try Again at Start B), which the Entry
 // Point's outcome processing does for a lost card (Book B §3.5).
 func (k *Kernel) Activate(ctx context.Context, a *contactless.Activation) (*contactless.Outcome, error) {
-	s := &transactionState{ctx: ctx, k: k, a: a}
-	return s.run()
+	s := statePool.Get().(*transactionState)
+	s.ctx, s.k, s.a = ctx, k, a
+	out, err := s.run()
+	// Nothing the caller gets refers to the state (the Outcome's values
+	// are in its own outcomeStore, the card's in the card's responses),
+	// and nothing the state started outlives run (State 2's late DET
+	// goroutine holds none of it). It is emptied, so that a recycled
+	// state holds no card data, and recycled: a state is some ten
+	// kilobytes, an activation's largest allocation by far.
+	*s = transactionState{}
+	statePool.Put(s)
+	return out, err
 }
+
+var statePool = sync.Pool{New: func() any { return new(transactionState) }}
 
 // stateFn is one state of the kernel (Book C-2): it reads the signal
 // that arrived in the state and returns the next state, or nil when the
@@ -73,8 +85,11 @@ type transactionState struct {
 	a   *contactless.Activation
 
 	cfg      TerminalConfig
+	cfgp     configParser // reads cfg; cfg's limits point into it
 	term     [48]tagValue // the Entry Point's terminal data, indexed once
-	nterm    int
+	nterm    int          // the objects of term
+	termIdx  tagIndex     // the first object of each tag in term
+	fci      fciData
 	langPref string
 	date     time.Time
 
@@ -144,9 +159,23 @@ type transactionState struct {
 	tornPending bool       // RECOVER AC failed: remove tornRec after GENERATE AC
 	recovered   bool       // the cryptogram is the torn transaction's
 
-	pending *apdu.Command // the command the state just sent
-	out     *contactless.Outcome
-	err     error
+	pending *apdu.Command // the command the state just sent: &cmd, or nil
+	cmd     apdu.Command
+	// cmdBuf holds each command's bytes as the card is sent them: a
+	// Transceiver keeps no command past Transmit (apdu.Transceiver).
+	cmdBuf [apdu.MaxShortCommand]byte
+
+	// Storage of the state's own for what a transaction makes and
+	// nothing keeps past Activate, so that these are not an allocation
+	// each: the PDOL and CDOL1 entries and data, the records for ODA, the
+	// static data. What the Outcome keeps is in ob.
+	pdolEnts, cdolEnts [32]tlv.DOLEntry
+	pdolBuf, cdolBuf   [maxDOLData]byte
+	odaRecBuf          [8]oda.Record
+	staticBuf          [640]byte
+	ob                 *outcomeStore
+	out                *contactless.Outcome
+	err                error
 }
 
 // run is the kernel's loop (Book C-2): the state's signal in, the
@@ -175,7 +204,7 @@ func (s *transactionState) run() (*contactless.Outcome, error) {
 			continue
 		}
 		s.sentAt = s.k.cfg.now()
-		r, err := apdu.Exchange(s.ctx, s.a.Card, *s.pending)
+		r, err := s.exchange()
 		s.answeredAt = s.k.cfg.now()
 		switch {
 		case err == nil:
@@ -191,7 +220,24 @@ func (s *transactionState) run() (*contactless.Outcome, error) {
 }
 
 // send gives the next command to the loop.
-func (s *transactionState) send(c apdu.Command) { s.pending = &c }
+func (s *transactionState) send(c apdu.Command) {
+	s.cmd = c
+	s.pending = &s.cmd
+}
+
+// exchange is apdu.Exchange of the pending command, encoded into the
+// state's buffer.
+func (s *transactionState) exchange() (apdu.Response, error) {
+	b, err := s.pending.Append(s.cmdBuf[:0])
+	if err != nil {
+		return apdu.Response{}, err
+	}
+	raw, err := s.a.Card.Transmit(s.ctx, b)
+	if err != nil {
+		return apdu.Response{}, err
+	}
+	return apdu.ParseResponse(raw)
+}
 
 // linkFailed ends the kernel on an L1 error: the Entry Point decides the
 // outcome (Book C-2 asks for Try Again at Start B, Book B §3.5 does it for a
@@ -222,15 +268,15 @@ func (s *transactionState) done(o *contactless.Outcome) stateFn {
 // the wrong length ends the application, L2 TERMINAL DATA ERROR.
 func idle(s *transactionState, _ signal) stateFn {
 	a := s.a
-	s.indexTerminalData()
 	var cc *contactless.CombinationConfig
 	if a.Combination != nil {
 		cc = a.Combination.Config
 	}
-	if v, ok := tlv.Find(a.FCI, 0x5F2D); ok && len(v) <= 8 {
+	s.fci.read(a.FCI)
+	if v, ok := s.fci.langPref.get(); ok && len(v) <= 8 {
 		s.langPref = string(v)
 	}
-	cfg, err := ParseTerminalConfig(a.TerminalData, cc)
+	cfg, err := s.readTerminalData(cc)
 	s.cfg = cfg // on an error, the defaults and what could be read
 	if err != nil {
 		a.Logger.Debug("kernel2: terminal data", "err", err)
@@ -249,13 +295,12 @@ func idle(s *transactionState, _ signal) stateFn {
 		s.errInd.l2 = l2TerminalDataError
 		return s.done(s.endApplication())
 	}
-	fci := a.FCI
-	if _, ok := tlv.Find(fci, 0x84); !ok {
+	if _, ok := s.fci.dfName.get(); !ok {
 		s.errInd.l2 = l2CardDataMissing
 		return s.done(s.selectNext())
 	}
-	if v, ok := tlv.Find(fci, 0x9F38); ok {
-		d, err := tlv.ParseDOL(v)
+	if v, ok := s.fci.pdol.get(); ok {
+		d, err := tlv.AppendDOL(s.pdolEnts[:0], v)
 		if err != nil || d.Len() > maxDOLData {
 			s.errInd.l2 = l2CardDataError
 			return s.done(s.selectNext())
@@ -273,7 +318,7 @@ func idle(s *transactionState, _ signal) stateFn {
 // sendGPO sends GET PROCESSING OPTIONS with the PDOL related data built
 // from the kernel's database, and waits in State 3.
 func (s *transactionState) sendGPO() stateFn {
-	s.pdolData = s.pdol.Build(make([]byte, 0, s.pdol.Len()), s.dolValue)
+	s.pdolData = s.pdol.Build(s.pdolBuf[:0], s.dolValue)
 	s.send(apdu.GetProcessingOptions(s.pdolData))
 	return waitingForGPOResponse
 }
@@ -288,13 +333,34 @@ type tagValue struct {
 	v []byte
 }
 
-// indexTerminalData reads the Entry Point's terminal data once.
-func (s *transactionState) indexTerminalData() {
+// readTerminalData reads the Entry Point's terminal data in one pass:
+// each object is indexed for terminal (the first 48 objects, the first
+// of each tag found) and read as Kernel 2 terminal data (ParseTerminalConfig,
+// whose first error ends that reading).
+func (s *transactionState) readTerminalData(cc *contactless.CombinationConfig) (TerminalConfig, error) {
+	p := &s.cfgp
+	p.start(cc)
+	var cfgErr error
+	seen := 0
 	it := tlv.NewIter(s.a.TerminalData)
-	for s.nterm < len(s.term) && it.Next() {
-		s.term[s.nterm] = tagValue{it.Tag(), it.Value()}
-		s.nterm++
+	for it.Next() {
+		t, v := it.Tag(), it.Value()
+		if seen < len(s.term) {
+			seen++
+			if slot, found := s.termIdx.slot(t, s.term[:s.nterm]); !found {
+				s.term[s.nterm] = tagValue{t, v}
+				s.nterm++
+				s.termIdx[slot] = uint8(s.nterm)
+			}
+		}
+		if cfgErr == nil {
+			cfgErr = p.take(t, v)
+		}
 	}
+	if cfgErr != nil {
+		return p.c, cfgErr
+	}
+	return p.finish(it.Err())
 }
 
 // terminal finds a terminal data object: the DET data of data exchange
@@ -305,12 +371,52 @@ func (s *transactionState) terminal(t tlv.Tag) ([]byte, bool) {
 			return tv.v, true
 		}
 	}
-	for _, tv := range s.term[:s.nterm] {
-		if tv.t == t {
-			return tv.v, true
-		}
+	if i := s.termIdx.find(t, s.term[:s.nterm]); i >= 0 {
+		return s.term[i].v, true
 	}
 	return nil, false
+}
+
+// fciData holds the FCI objects the kernel reads, found in one walk of
+// the FCI: each as tlv.Find finds it (the first in depth-first order).
+type fciData struct {
+	dfName, pdol, langPref, label, preferredName found
+}
+
+// found is a value found in the FCI, or not.
+type found struct {
+	v  []byte
+	ok bool
+}
+
+func (f found) get() ([]byte, bool) { return f.v, f.ok }
+
+func (f *fciData) read(fci []byte) { f.walk(tlv.NewIter(fci), 0) }
+
+// walk is tlv.Find's walk (depth first, no deeper than tlv.MaxDepth, a
+// malformed object ending its level), keeping the first of each tag.
+func (f *fciData) walk(it tlv.Iter, depth int) {
+	for it.Next() {
+		var dst *found
+		switch it.Tag() {
+		case 0x84:
+			dst = &f.dfName
+		case 0x9F38:
+			dst = &f.pdol
+		case 0x5F2D:
+			dst = &f.langPref
+		case 0x50:
+			dst = &f.label
+		case 0x9F12:
+			dst = &f.preferredName
+		}
+		if dst != nil && !dst.ok {
+			*dst = found{it.Value(), true}
+		}
+		if it.Tag().Constructed() && depth < tlv.MaxDepth {
+			f.walk(it.Children(), depth+1)
+		}
+	}
 }
 
 // dolValue gives a DOL the kernel's data (Book C-2: the DOL related

@@ -74,7 +74,49 @@ func (e *errorIndication) bytes() []byte {
 
 // ui builds a UI Request with the card's language preference.
 func (s *transactionState) ui(m contactless.MessageID, st contactless.UIStatus, hold int) *contactless.UIRequest {
-	return &contactless.UIRequest{Message: m, Status: st, HoldTime: hold, LanguagePreference: s.langPref, ValueQualifier: contactless.ValueNone}
+	var u *contactless.UIRequest
+	if ob := s.outStore(); ob.nui < len(ob.ui) {
+		u = &ob.ui[ob.nui]
+		ob.nui++
+	} else {
+		u = new(contactless.UIRequest)
+	}
+	*u = contactless.UIRequest{Message: m, Status: st, HoldTime: hold, LanguagePreference: s.langPref, ValueQualifier: contactless.ValueNone}
+	return u
+}
+
+// outcomeStore is what an Outcome keeps, in one allocation: the Outcome,
+// its UI Requests, its Data Record and Discretionary Data.
+type outcomeStore struct {
+	o        contactless.Outcome
+	oUsed    bool
+	ui       [2]contactless.UIRequest
+	nui      int
+	rec      [384]byte
+	discr    [64]byte
+	recUsed  bool
+	discUsed bool
+}
+
+// outStore returns the activation's outcomeStore, made at the first call.
+func (s *transactionState) outStore() *outcomeStore {
+	if s.ob == nil {
+		s.ob = new(outcomeStore)
+	}
+	return s.ob
+}
+
+// newOutcome returns an Outcome with the parameters p: the store's the
+// first time, a new one after (no path makes two).
+func (s *transactionState) newOutcome(p contactless.OutcomeParameterSet) *contactless.Outcome {
+	var o *contactless.Outcome
+	if ob := s.outStore(); !ob.oUsed {
+		o, ob.oUsed = &ob.o, true
+	} else {
+		o = new(contactless.Outcome)
+	}
+	*o = contactless.Outcome{Parameters: p}
+	return o
 }
 
 // endApplication ends the transaction on an error (Book C-2, the
@@ -86,7 +128,7 @@ func (s *transactionState) endApplication() *contactless.Outcome {
 	p := contactless.NewParameterSet(contactless.StatusEndApplication)
 	p.UIRequestOnOutcome = s.ui(contactless.MsgInsertSwipeOrTryAnother, contactless.UINotReady, s.cfg.MessageHoldTime)
 	s.errInd.msgOn = contactless.MsgInsertSwipeOrTryAnother
-	return s.withDiscretionary(&contactless.Outcome{Parameters: p})
+	return s.withDiscretionary(s.newOutcome(p))
 }
 
 // endApplicationNoMessage ends the transaction on the terminal's error
@@ -94,7 +136,7 @@ func (s *transactionState) endApplication() *contactless.Outcome {
 // Data, no UI Request.
 func (s *transactionState) endApplicationNoMessage() *contactless.Outcome {
 	p := contactless.NewParameterSet(contactless.StatusEndApplication)
-	return s.withDiscretionary(&contactless.Outcome{Parameters: p})
+	return s.withDiscretionary(s.newOutcome(p))
 }
 
 // selectNext asks the Entry Point for the next combination (Book C-2
@@ -104,7 +146,7 @@ func (s *transactionState) endApplicationNoMessage() *contactless.Outcome {
 func (s *transactionState) selectNext() *contactless.Outcome {
 	p := contactless.NewParameterSet(contactless.StatusSelectNext)
 	p.Start = contactless.StartC
-	return s.withDiscretionary(&contactless.Outcome{Parameters: p})
+	return s.withDiscretionary(s.newOutcome(p))
 }
 
 // approved is the outcome of a TC (Book C-2 S910): Approved with the CVM,
@@ -144,14 +186,18 @@ func (s *transactionState) declined() *contactless.Outcome {
 }
 
 func (s *transactionState) withData(p contactless.OutcomeParameterSet) *contactless.Outcome {
-	o := &contactless.Outcome{Parameters: p, DataRecord: s.dataRecord()}
+	o := s.newOutcome(p)
+	o.DataRecord = s.dataRecord()
 	o.Parameters.DataRecordPresent = true
 	return s.withDiscretionary(o)
 }
 
 // withDiscretionary adds the Discretionary Data (see the package doc).
 func (s *transactionState) withDiscretionary(o *contactless.Outcome) *contactless.Outcome {
-	b := make([]byte, 0, 32)
+	var b []byte
+	if ob := s.outStore(); !ob.discUsed {
+		b, ob.discUsed = ob.discr[:0:len(ob.discr)], true
+	}
 	if v, ok := s.card.get(0x9F42); ok {
 		b = tlv.AppendTLV(b, 0x9F42, v)
 	}
@@ -175,7 +221,7 @@ func (s *transactionState) withDiscretionary(o *contactless.Outcome) *contactles
 		b = tlv.AppendTLV(b, tagMeasuredRRPTime, []byte{byte(s.rrp.measured >> 8), byte(s.rrp.measured)})
 		b = tlv.AppendTLV(b, tagRRPCounter, []byte{s.rrp.counter})
 	}
-	o.DiscretionaryData = b
+	o.DiscretionaryData = b[:len(b):len(b)]
 	o.Parameters.DiscretionaryDataPresent = true
 	return o
 }
@@ -193,7 +239,10 @@ var dataRecordTags = [...]tlv.Tag{
 // as the terminal has it, and the TVR, CVM Results and Terminal
 // Capabilities as the kernel left them.
 func (s *transactionState) dataRecord() []byte {
-	out := make([]byte, 0, 384)
+	var out []byte
+	if ob := s.outStore(); !ob.recUsed {
+		out, ob.recUsed = ob.rec[:0:len(ob.rec)], true
+	}
 	for _, t := range dataRecordTags {
 		var v []byte
 		ok := true
@@ -215,7 +264,10 @@ func (s *transactionState) dataRecord() []byte {
 			v = s.aid()
 			ok = v != nil
 		case 0x9F12, 0x50:
-			v, ok = tlv.Find(s.a.FCI, t)
+			v, ok = s.fci.label.get()
+			if t == 0x9F12 {
+				v, ok = s.fci.preferredName.get()
+			}
 			if !ok {
 				v, ok = s.card.get(t)
 			}
@@ -230,5 +282,5 @@ func (s *transactionState) dataRecord() []byte {
 			out = tlv.AppendTLV(out, t, v)
 		}
 	}
-	return out
+	return out[:len(out):len(out)]
 }

@@ -26,7 +26,10 @@ func (s *transactionState) checkAFL() bool {
 		return false
 	}
 	if total > 0 {
-		s.odaRecs = make([]oda.Record, 0, total)
+		s.odaRecs = s.odaRecBuf[:0]
+		if total > len(s.odaRecBuf) {
+			s.odaRecs = make([]oda.Record, 0, total)
+		}
 	}
 	return true
 }
