@@ -146,12 +146,20 @@ type ecPoint interface {
 	// mulX returns x(scalar·Q), N_FIELD bytes: the Diffie-Hellman shared
 	// secret of ECC encryption (Book 2 Annex A2.3.2).
 	mulX(scalar []byte) ([]byte, error)
+	// compressed returns the point's SEC 1 compressed encoding (02 or 03,
+	// then x), which names it exactly; nil for a point not built by
+	// point4x.
+	compressed() []byte
 }
 
 type curvePoint[P nistPoint[P]] struct {
 	c *curve[P]
 	q P
+	// enc is the compressed encoding point4x built q from, never changed.
+	enc []byte
 }
+
+func (p *curvePoint[P]) compressed() []byte { return p.enc }
 
 // errNotOnCurve: an x coordinate with no point, or a point not on the curve.
 var errNotOnCurve = errors.New("not a point of the curve")
@@ -177,7 +185,7 @@ func (c *curve[P]) point4x(x []byte) (ecPoint, error) {
 			return nil, errNotOnCurve
 		}
 	}
-	return &curvePoint[P]{c, q}, nil
+	return &curvePoint[P]{c: c, q: q, enc: enc}, nil
 }
 
 // fromXY takes a point given whole (tests use it for keys that do not meet
@@ -191,7 +199,7 @@ func (c *curve[P]) fromXY(x, y []byte) (ecPoint, error) {
 	if err != nil {
 		return nil, errNotOnCurve
 	}
-	return &curvePoint[P]{c, q}, nil
+	return &curvePoint[P]{c: c, q: q}, nil
 }
 
 func (p *curvePoint[P]) sumX(a, b []byte) ([]byte, error) {

@@ -168,7 +168,7 @@ func (v *Verifier) RecoverECCIssuerKey(ca *CAKey, card *CardData) (*ECCIssuerKey
 	if !bytes.Equal(cert[15:20], ca.RID[:]) || cert[20] != ca.Index {
 		return nil, fail(m, CheckIssuerCertCAKey, ErrFormat, "certificate names CA key %X/%02X, signer is %X/%02X", cert[15:20], cert[20], ca.RID[:], ca.Index)
 	}
-	if err := ca.ec.verify(cert[keyEnd:], func(h hash.Hash) { h.Write(cert[:keyEnd]) }); err != nil {
+	if err := ca.ec.verifyCert(cert, keyEnd); err != nil {
 		return nil, fail(m, CheckIssuerCertSignature, ErrSignature, "%v", err)
 	}
 	if err := matchIssuerIdentifier(card.PAN)(cert[2:7]); err != nil {
@@ -256,7 +256,7 @@ func (v *Verifier) recoverECCICC(m Method, issuer *ECCIssuerKey, cert, iccd []by
 	if want := keyEnd + issuer.Suite.SignatureLen(); len(cert) != want {
 		return nil, fail(m, CheckICCCertLength, ErrLength, "certificate of %d bytes, want %d", len(cert), want)
 	}
-	if err := issuer.verify(cert[keyEnd:], func(h hash.Hash) { h.Write(cert[:keyEnd]) }); err != nil {
+	if err := issuer.verifyCert(cert, keyEnd); err != nil {
 		return nil, fail(m, CheckICCCertSignature, ErrSignature, "%v", err)
 	}
 	h := newHash()

@@ -52,6 +52,31 @@ func (it *Iter) Next() bool {
 	if it.err != nil {
 		return false
 	}
+	// Most objects have a one- or two-byte tag and a one-byte length: they
+	// are read here, without the loops of readHeader. An object this path
+	// takes is read exactly as readHeader reads it (a 00 or FF first byte
+	// is padding and a longer tag or length goes the long way).
+	if off, buf := it.off, it.buf; off+2 <= len(buf) {
+		b0, b1 := buf[off], buf[off+1]
+		switch {
+		case b0 == 0x00 || b0 == 0xFF:
+		case b0&0x1F != 0x1F:
+			if end := off + 2 + int(b1); b1 < 0x80 && end <= len(buf) {
+				it.tag, it.hdr = Tag(b0), 2
+				it.val = buf[off+2 : end : end]
+				it.off = end
+				return true
+			}
+		case b1&0x80 == 0 && off+3 <= len(buf):
+			if l := buf[off+2]; l < 0x80 && off+3+int(l) <= len(buf) {
+				end := off + 3 + int(l)
+				it.tag, it.hdr = Tag(b0)<<8|Tag(b1), 3
+				it.val = buf[off+3 : end : end]
+				it.off = end
+				return true
+			}
+		}
+	}
 	pad := 0
 	for it.off < len(it.buf) && (it.buf[it.off] == 0x00 || it.buf[it.off] == 0xFF) {
 		it.off++

@@ -66,6 +66,46 @@ func tags(l List, out []Tag) []Tag {
 	return out
 }
 
+// checkAgainstHeaderReader walks one level of b with Iter and again with
+// readHeader alone, skipping padding as Next does: Next's short path for
+// one- and two-byte tags with a one-byte length must read every object as
+// the general path does, and stop with the same error at the same place.
+func checkAgainstHeaderReader(t *testing.T, b []byte, strict bool) {
+	t.Helper()
+	it := Iter{buf: b, strict: strict}
+	off := 0
+	for {
+		for pad := 0; off < len(b) && (b[off] == 0x00 || b[off] == 0xFF) && pad <= MaxPadding; pad++ {
+			off++
+		}
+		next := it.Next()
+		if off == len(b) || it.Err() != nil {
+			if next {
+				t.Fatalf("Iter found an object at %d past the end or an error", it.Offset())
+			}
+			if it.Err() == nil && off != len(b) {
+				t.Fatalf("Iter stopped at %d without an error", off)
+			}
+			return
+		}
+		tag, hdr, n, err := readHeader(b[off:], strict)
+		if err != nil {
+			if next {
+				t.Fatalf("Iter read %s at %d where readHeader fails: %v", it.Tag(), off, err)
+			}
+			if !errors.Is(it.Err(), err) {
+				t.Fatalf("at %d Iter failed with %v, readHeader with %v", off, it.Err(), err)
+			}
+			return
+		}
+		if !next || it.Tag() != tag || it.Offset() != off || it.hdr != hdr || !bytes.Equal(it.Value(), b[off+hdr:off+hdr+n]) {
+			t.Fatalf("at %d Iter read %s (%d header bytes) %X, readHeader %s (%d) %X",
+				off, it.Tag(), it.hdr, it.Value(), tag, hdr, b[off+hdr:off+hdr+n])
+		}
+		off += hdr + n
+	}
+}
+
 func FuzzDecode(f *testing.F) {
 	// Seeds: recorded SELECT, GPO, READ RECORD and GENERATE AC responses
 	// (testdata/responses.json) and the malformed inputs of the tests.
@@ -85,6 +125,8 @@ func FuzzDecode(f *testing.F) {
 		f.Add(r[:len(r)-2])
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
+		checkAgainstHeaderReader(t, b, false)
+		checkAgainstHeaderReader(t, b, true)
 		l, err := Parse(b)
 		derr := Describe(io.Discard, b)
 		if err != nil {
