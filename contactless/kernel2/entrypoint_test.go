@@ -18,12 +18,19 @@ import (
 // terminal data of kernelDataHex, and the relay resistance timer the card
 // advances.
 func reader(card *emvtest.Card) *contactless.EntryPoint {
+	ep, _ := readerWith(card, "")
+	return ep
+}
+
+// readerWith is reader with extra kernel data appended to kernelDataHex;
+// it returns the relay resistance clock too.
+func readerWith(card *emvtest.Card, extra string) (*contactless.EntryPoint, *clock) {
 	clk := &clock{t: testTime}
 	card.SetSleep(clk.sleep)
 	cfg := &contactless.Config{
 		Country: 840, Currency: 840, CurrencyExponent: 2, TerminalType: 0x22,
 		Combinations: []contactless.CombinationConfig{
-			{AID: h(mcAID), Kernel: contactless.Kernel2, ApplicationVersion: h("0002"), KernelData: h(kernelDataHex)},
+			{AID: h(mcAID), Kernel: contactless.Kernel2, ApplicationVersion: h("0002"), KernelData: h(kernelDataHex + extra)},
 		},
 		CAKeys: card.KeyStore(),
 		Time:   func() time.Time { return testTime },
@@ -31,7 +38,16 @@ func reader(card *emvtest.Card) *contactless.EntryPoint {
 	}
 	return &contactless.EntryPoint{Config: cfg, Kernels: map[contactless.KernelID]contactless.Kernel{
 		contactless.Kernel2: New(Config{Clock: clk.now, Sleep: clk.sleep}),
-	}}
+	}}, clk
+}
+
+// commandHeads is the CLA INS P1 P2 of each command of a trace.
+func commandHeads(tr contactless.Trace) []string {
+	var out []string
+	for _, e := range tr {
+		out = append(out, hexs(e.Command[:4]))
+	}
+	return out
 }
 
 // Kernel 2 behind the Entry Point of Book B: the PPSE names kernel 02 for
@@ -113,13 +129,7 @@ func TestC2S910SeePhoneThenSecondTap(t *testing.T) {
 	ctx := context.Background()
 	card := emvtest.NewCard(emvtest.MastercardPhoneConfirm())
 	ep := reader(card)
-	ins := func(tr contactless.Trace) []string {
-		var out []string
-		for _, e := range tr {
-			out = append(out, hexs(e.Command[:4]))
-		}
-		return out
-	}
+	ins := commandHeads
 	oneTap := []string{"00A40400", "00A40400", cGPO, cERRD, "00B2010C", "00B20114", "00B2011C", "00B2021C", "80AE5000"}
 
 	first, err := ep.Run(ctx, contactless.OneCard(card), &contactless.Transaction{Amount: 6000})

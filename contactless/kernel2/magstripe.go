@@ -382,11 +382,12 @@ func (s *transactionState) parseCCCResponse(r apdu.Response) bool {
 // bytes is L2 CARD DATA ERROR (reading: the book's parsing keeps the
 // lengths of Annex A, which this kernel checks here).
 func (s *transactionState) cccChecksums() bool {
-	need := []tlv.Tag{tagApplicationTxCntr, tagCVC3Track2}
+	need := [...]tlv.Tag{tagApplicationTxCntr, tagCVC3Track2, tagCVC3Track1}
+	n := 2
 	if s.ms.track1 {
-		need = append(need, tagCVC3Track1)
+		n = 3
 	}
-	for _, t := range need {
+	for _, t := range need[:n] {
 		v, ok := s.card.get(t)
 		switch {
 		case !ok:

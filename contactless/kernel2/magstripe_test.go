@@ -1,7 +1,6 @@
 package kernel2
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"testing"
@@ -514,26 +513,8 @@ func TestMagstripeFailedWaitEndsWithContext(t *testing.T) {
 func TestC2State14SeePhoneThenSecondTap(t *testing.T) {
 	ctx := context.Background()
 	card := emvtest.NewCard(emvtest.MastercardMagStripePhoneConfirm())
-	clk := &clock{t: testTime}
-	card.SetSleep(clk.sleep)
-	cfg := &contactless.Config{
-		Country: 840, Currency: 840, CurrencyExponent: 2, TerminalType: 0x22,
-		Combinations: []contactless.CombinationConfig{
-			{AID: h(mcAID), Kernel: contactless.Kernel2, ApplicationVersion: h("0002"), KernelData: h(kernelDataHex + msCaps)},
-		},
-		Time: func() time.Time { return testTime },
-		Rand: bytes.NewReader(bytes.Repeat(h(testUN), 16)),
-	}
-	ep := &contactless.EntryPoint{Config: cfg, Kernels: map[contactless.KernelID]contactless.Kernel{
-		contactless.Kernel2: New(Config{Clock: clk.now, Sleep: clk.sleep}),
-	}}
-	heads := func(tr contactless.Trace) []string {
-		var out []string
-		for _, e := range tr {
-			out = append(out, hexs(e.Command[:4]))
-		}
-		return out
-	}
+	ep, clk := readerWith(card, msCaps)
+	heads := commandHeads
 	oneTap := []string{"00A40400", "00A40400", "80A80000", "00B2010C", "00B20114", "802A8E80"}
 
 	first, err := ep.Run(ctx, contactless.OneCard(card), &contactless.Transaction{Amount: 6000})

@@ -53,6 +53,15 @@ func (m *mockVector) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// keyStore holds the vector's CA public key (its checksum checked).
+func (m *mockVector) keyStore(t *testing.T) *oda.KeyStore {
+	ks := oda.NewKeyStore()
+	k := m.CAPublicKey
+	require.NoError(t, ks.Add(oda.CAKey{RID: [5]byte(h(k.RID)), Index: h(k.Index)[0],
+		Modulus: h(k.Modulus), Exponent: h(k.Exponent), CheckSum: h(k.Checksum)}))
+	return ks
+}
+
 // TestVectorMockMscOnline replays the public M/Chip mock (Book C-2 EMV
 // mode, ARQC with CDA, CA key FA) through Kernel 2 with the recording's
 // terminal inputs: the kernel sends the recorded GPO (no PDOL), skips the
@@ -73,10 +82,7 @@ func TestVectorMockMscOnline(t *testing.T) {
 	var v mockVector
 	require.NoError(t, json.Unmarshal(raw, &v))
 	require.Contains(t, v.Source, "MohamedHassanNasr/emv")
-	ks := oda.NewKeyStore()
-	key := oda.CAKey{RID: [5]byte(h(v.CAPublicKey.RID)), Index: h(v.CAPublicKey.Index)[0],
-		Modulus: h(v.CAPublicKey.Modulus), Exponent: h(v.CAPublicKey.Exponent), CheckSum: h(v.CAPublicKey.Checksum)}
-	require.NoError(t, ks.Add(key))
+	ks := v.keyStore(t)
 
 	s := &apdu.Session{Source: v.Source, Proves: "Book C-2 EMV mode with CDA"}
 	for _, e := range v.Exchanges[2:] { // after SELECT PPSE and SELECT AID

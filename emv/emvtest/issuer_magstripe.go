@@ -52,11 +52,15 @@ func (i *Issuer) authoriseMagstripe(req *AuthorisationRequest, m magstripeAuth, 
 	var app *IssuerApplication
 	for n := range cfg.Applications {
 		a := &cfg.Applications[n]
-		if a.MagStripe != nil && (app == nil || bytes.Equal(a.AID, m.aid)) {
+		if a.MagStripe == nil {
+			continue
+		}
+		if bytes.Equal(a.AID, m.aid) {
 			app = a
-			if bytes.Equal(a.AID, m.aid) {
-				break
-			}
+			break
+		}
+		if app == nil {
+			app = a
 		}
 	}
 	if app == nil {
@@ -226,11 +230,15 @@ func (t receivedTrack) verify(key, track, pcvc3, punatc []byte, natc, atc int) i
 	if atc >= 0 {
 		from, to = atc, atc
 	}
+	iv, err := ivCVC3(key, track)
+	if err != nil {
+		return -1
+	}
 	for a := from; a <= to; a += step {
 		if a%step != int(atcLow)%step {
 			continue
 		}
-		c, err := CVC3(key, track, unNum, uint16(a))
+		c, err := cvc3With(key, iv, unNum, uint16(a))
 		if err == nil && (uint64(c[0])<<8|uint64(c[1]))%mod == cvc {
 			return a
 		}

@@ -102,12 +102,28 @@ func (m *MagStripe) record() []byte {
 // track the track's data object value, un the Unpredictable Number
 // (Numeric) and atc the Application Transaction Counter.
 func CVC3(key, track []byte, un [4]byte, atc uint16) ([2]byte, error) {
-	iv, err := mac(key, track)
+	iv, err := ivCVC3(key, track)
 	if err != nil {
 		return [2]byte{}, err
 	}
+	return cvc3With(key, iv, un, atc)
+}
+
+// ivCVC3 is IVCVC3 of a track: the 2 rightmost bytes of its retail MAC
+// under KDcvc3 (see [MagStripe]).
+func ivCVC3(key, track []byte) ([2]byte, error) {
+	m, err := mac(key, track)
+	if err != nil {
+		return [2]byte{}, err
+	}
+	return [2]byte(m[len(m)-2:]), nil
+}
+
+// cvc3With is CVC3 from the track's IVCVC3, so that a caller trying many
+// ATCs (the issuer) computes the MAC once.
+func cvc3With(key []byte, iv [2]byte, un [4]byte, atc uint16) ([2]byte, error) {
 	in := make([]byte, 0, 8)
-	in = append(in, iv[len(iv)-2:]...)
+	in = append(in, iv[:]...)
 	in = append(in, un[:]...)
 	in = append(in, byte(atc>>8), byte(atc))
 	out, err := tdesEncrypt(key, in)
