@@ -756,3 +756,26 @@ func TestParseErrorMessage(t *testing.T) {
 	assert.EqualError(t, err, "tlv: at offset 0: padding run too long")
 	assert.True(t, errors.Is(err, ErrPadding))
 }
+
+func TestParseAllocs(t *testing.T) {
+	// Parse: one allocation for the whole tree; reading it: none.
+	b := hx(loadResponses(t)[6].ResponseData) // contact Mastercard READ RECORD
+	var tr Tree
+	assert.Equal(t, 1.0, testing.AllocsPerRun(100, func() {
+		var err error
+		if tr, err = Parse(b); err != nil {
+			panic(err)
+		}
+	}))
+	assert.Zero(t, testing.AllocsPerRun(100, func() {
+		n := 0
+		for o := range tr.All() {
+			for c := range o.Children().All() {
+				n += len(c.Value()) + len(c.Raw())
+			}
+		}
+		if _, ok := tr.Find(0x9F42); !ok || n == 0 {
+			panic("9F42 not found")
+		}
+	}))
+}
