@@ -173,6 +173,7 @@ type transactionState struct {
 	pdolBuf, cdolBuf   [maxDOLData]byte
 	odaRecBuf          [8]oda.Record
 	staticBuf          [640]byte
+	cdaStore           oda.CDAStore // the keys and the SDAD of verifyCDA
 	ob                 *outcomeStore
 	out                *contactless.Outcome
 	err                error
