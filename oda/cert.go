@@ -488,15 +488,26 @@ func (t *bigTemps) exp(e, n *big.Int) {
 		return
 	}
 	y := e.Uint64()
-	t.quo.QuoRem(&t.x, n, &t.base) // base = x mod n
-	t.z.Set(&t.base)
+	// The base is x itself when it is below n, as a signature of Book 2
+	// is (else x mod n); the first square reads it, so that neither is
+	// copied into t.z first.
+	base := &t.x
+	if t.x.Cmp(n) >= 0 {
+		t.quo.QuoRem(&t.x, n, &t.base)
+		base = &t.base
+	}
+	z := base
 	for i := bits.Len64(y) - 2; i >= 0; i-- {
-		t.prod.Mul(&t.z, &t.z)
+		t.prod.Mul(z, z)
 		t.quo.QuoRem(&t.prod, n, &t.z)
+		z = &t.z
 		if y>>uint(i)&1 == 1 {
-			t.prod.Mul(&t.z, &t.base)
+			t.prod.Mul(z, base)
 			t.quo.QuoRem(&t.prod, n, &t.z)
 		}
+	}
+	if z != &t.z { // y is 1
+		t.z.Set(z)
 	}
 }
 
