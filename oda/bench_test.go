@@ -40,6 +40,17 @@ func BenchmarkODA(b *testing.B) {
 				}
 			}
 		})
+		// store is the same chain and signature through one CDAStore, as
+		// a kernel that keeps the store in its transaction state runs it.
+		b.Run(tc.name+"/store", func(b *testing.B) {
+			var st CDAStore
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := v.VerifyCDA(&st, &c.card, c.static, in); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 		type op struct{ x, e, n *big.Int }
 		ops := []op{
 			{new(big.Int).SetBytes(c.card.IssuerCertificate), new(big.Int).SetBytes(c.ca.exponent), c.ca.n},

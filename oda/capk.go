@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"math/big"
+	"math/bits"
 	"slices"
 	"sort"
 	"strings"
@@ -514,9 +515,39 @@ var (
 )
 
 func newRSAKey(modulus, exponent []byte) rsaKey {
-	e := exponentInt(exponent)
-	return rsaKey{n: new(big.Int).SetBytes(modulus), e: e, size: len(modulus), src: modulus}
+	return newRSAKeyIn(modulus, exponent, nil)
 }
+
+// newRSAKeyIn is newRSAKey with the modulus's big.Int and its words in
+// st when st is not nil (the modulus fits: it is at most
+// MaxCAModulusLen bytes), else allocated.
+func newRSAKeyIn(modulus, exponent []byte, st *keyStorage) rsaKey {
+	e := exponentInt(exponent)
+	if st == nil || len(modulus) > MaxCAModulusLen {
+		return rsaKey{n: new(big.Int).SetBytes(modulus), e: e, size: len(modulus), src: modulus}
+	}
+	// SetBytes takes the words it needs from the slice n holds when it
+	// has the room: the empty slice of st.words has it.
+	st.n.SetBits(st.words[:0])
+	st.n.SetBytes(modulus)
+	return rsaKey{n: &st.n, e: e, size: len(modulus), src: modulus}
+}
+
+// keyStorage is room for one key recovered from its certificate: the
+// recovered certificate, the key's modulus and exponent, and the
+// modulus as a big.Int with its words, so that recovering the key
+// allocates nothing. Every key of Book 2 fits: a certificate is as long
+// as its signer's modulus, and no modulus is longer than a CA's
+// (N_IC <= N_I <= N_CA <= 248, Book 2 §5.1, §6.1).
+type keyStorage struct {
+	rec   [MaxCAModulusLen]byte
+	key   [MaxCAModulusLen + 3]byte // modulus || exponent (03 or 010001)
+	n     big.Int
+	words [maxModulusWords]big.Word
+}
+
+// maxModulusWords is the number of big.Words in the longest modulus.
+const maxModulusWords = (MaxCAModulusLen + bits.UintSize/8 - 1) / (bits.UintSize / 8)
 
 // exponentInt returns the exponent as a big.Int, not to be changed: one
 // of the two shared ones for 03 and 01 00 01.

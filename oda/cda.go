@@ -49,16 +49,26 @@ const cdaDynamicFixed = 1 + 8 + hashLen
 // The kernel calls VerifyCDA only when the card answered with a TC or
 // ARQC: with an AAC the card signs nothing (Book 2 §6.6.1).
 func (k *ICCKey) VerifyCDA(in *CDAInput) (*DynamicData, error) {
+	d := new(DynamicData)
+	if err := k.verifyCDA(in, d, nil); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// verifyCDA is VerifyCDA into d, with the recovered SDAD in out when out
+// has room for it (else in a new slice).
+func (k *ICCKey) verifyCDA(in *CDAInput, d *DynamicData, out []byte) error {
 	const m = CDA
 	if len(in.UnpredictableNumber) == 0 {
-		return nil, fail(m, CheckInput, ErrInput, "no Unpredictable Number")
+		return fail(m, CheckInput, ErrInput, "no Unpredictable Number")
 	}
 	tag, val, err := tlv.Single(in.Response)
 	if err != nil {
-		return nil, fail(m, CheckResponse, ErrFormat, "%v", err)
+		return fail(m, CheckResponse, ErrFormat, "%v", err)
 	}
 	if tag != tagResponseFormat2 {
-		return nil, fail(m, CheckResponse, ErrFormat, "response template %s, want 77", tag)
+		return fail(m, CheckResponse, ErrFormat, "response template %s, want 77", tag)
 	}
 	// One pass over the response: the TDHC input, 9F27 and 9F4B.
 	// The TDHC state is not returned to the pool on the early failures:
@@ -74,46 +84,76 @@ func (k *ICCKey) VerifyCDA(in *CDAInput) (*DynamicData, error) {
 		switch it.Tag() {
 		case tagSDAD:
 			if haveSDAD {
-				return nil, fail(m, CheckResponse, ErrFormat, "9F4B twice in the response")
+				return fail(m, CheckResponse, ErrFormat, "9F4B twice in the response")
 			}
 			sdad, haveSDAD = it.Value(), true
 			continue
 		case tagCID:
 			if haveCID {
-				return nil, fail(m, CheckResponse, ErrFormat, "9F27 twice in the response")
+				return fail(m, CheckResponse, ErrFormat, "9F27 twice in the response")
 			}
 			cid, haveCID = it.Value(), true
 		}
 		tdhc.h.Write(it.Raw())
 	}
 	if err := it.Err(); err != nil {
-		return nil, fail(m, CheckResponse, ErrFormat, "%v", err)
+		return fail(m, CheckResponse, ErrFormat, "%v", err)
 	}
 	if !haveCID {
-		return nil, fail(m, CheckCID, ErrMissingData, "no 9F27 in the response")
+		return fail(m, CheckCID, ErrMissingData, "no 9F27 in the response")
 	}
-	rec, d, err := k.recoverSDAD(m, formatSDAD, sdad)
+	rec, err := k.recoverSDADIn(m, formatSDAD, sdad, d, out)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	nl := int(d.ICCDynamicData[0])
 	if len(d.ICCDynamicData) < 1+nl+cdaDynamicFixed {
-		return nil, fail(m, CheckICCDynamicData, ErrLength, "ICC dynamic data of %d bytes, want at least %d", len(d.ICCDynamicData), 1+nl+cdaDynamicFixed)
+		return fail(m, CheckICCDynamicData, ErrLength, "ICC dynamic data of %d bytes, want at least %d", len(d.ICCDynamicData), 1+nl+cdaDynamicFixed)
 	}
 	p := 1 + nl
 	d.CID = d.ICCDynamicData[p]
 	d.Cryptogram = d.ICCDynamicData[p+1 : p+9]
 	d.TDHC = d.ICCDynamicData[p+9 : p+9+hashLen]
 	if len(cid) != 1 || cid[0] != d.CID {
-		return nil, fail(m, CheckCID, ErrCIDMismatch, "signed %02X, response %X", d.CID, cid)
+		return fail(m, CheckCID, ErrCIDMismatch, "signed %02X, response %X", d.CID, cid)
 	}
 	if err := checkSDADHash(m, rec, in.UnpredictableNumber); err != nil {
-		return nil, err
+		return err
 	}
 	if !tdhc.matches(d.TDHC) {
-		return nil, fail(m, CheckTDHC, ErrHashMismatch, "")
+		return fail(m, CheckTDHC, ErrHashMismatch, "")
 	}
-	return d, nil
+	return nil
+}
+
+// CDAStore is room for one CDA verification by [Verifier.VerifyCDA]:
+// the Issuer and ICC Public Keys with what they hold (recovered
+// certificates, moduli and exponents), the recovered SDAD and its
+// [DynamicData], so that the verification allocates nothing. The zero
+// value is ready; a store is reused from one verification to the next
+// and is not for concurrent use. It holds card data, the PAN among it:
+// clear it (*st = CDAStore{}) when it is kept past the transaction.
+type CDAStore struct {
+	issuer   IssuerKey
+	icc      ICCKey
+	d        DynamicData
+	issuerSt keyStorage
+	iccSt    keyStorage
+	sdad     [MaxCAModulusLen]byte
+}
+
+// VerifyCDA is ICCPublicKey(CDA, card, staticData) followed by the ICC
+// Public Key's VerifyCDA(in): the same checks, in the same order, with the
+// same errors, and the same DynamicData on success. What it returns lives
+// in st and holds until st is used again.
+func (v *Verifier) VerifyCDA(st *CDAStore, card *CardData, staticData []byte, in *CDAInput) (*DynamicData, error) {
+	if err := v.iccPublicKey(CDA, card, staticData, &st.issuer, &st.issuerSt, &st.icc, &st.iccSt); err != nil {
+		return nil, err
+	}
+	if err := st.icc.verifyCDA(in, &st.d, st.sdad[:0]); err != nil {
+		return nil, err
+	}
+	return &st.d, nil
 }
 
 // FDDAInput holds the terminal data that fDDA signs (Book C-3, Kernel 3

@@ -165,6 +165,13 @@ type certFields struct {
 // and then joins key bytes and remainder into the modulus.
 func recoverCert(m Method, spec *certSpec, signer *rsaKey, cert, remainder, exponent, extra []byte,
 	matchID func(id []byte) error, date time.Time, revoked func(serial []byte) bool) (f certFields, err error) {
+	return recoverCertIn(m, spec, signer, cert, remainder, exponent, extra, matchID, date, revoked, nil)
+}
+
+// recoverCertIn is recoverCert with the recovered certificate and the
+// key's modulus and exponent in st; with a nil st they are allocated.
+func recoverCertIn(m Method, spec *certSpec, signer *rsaKey, cert, remainder, exponent, extra []byte,
+	matchID func(id []byte) error, date time.Time, revoked func(serial []byte) bool, st *keyStorage) (f certFields, err error) {
 	c := &spec.c
 	// Step 9 needs the transaction date; without it nothing is checked.
 	if date.IsZero() {
@@ -191,7 +198,11 @@ func recoverCert(m Method, spec *certSpec, signer *rsaKey, cert, remainder, expo
 		return f, fail(m, c.length, ErrLength, "signer's modulus of %d bytes is too short for a certificate", n)
 	}
 	// Steps 2-4.
-	rec, err := recoverSigned(m, signer, cert, spec.format, recoveryChecks{c.trailer, c.header, c.format})
+	var recBuf, keyBuf []byte
+	if st != nil {
+		recBuf, keyBuf = st.rec[:0], st.key[:0]
+	}
+	rec, err := recoverSigned(m, signer, cert, spec.format, recoveryChecks{c.trailer, c.header, c.format}, recBuf)
 	if err != nil {
 		return f, err
 	}
@@ -254,11 +265,14 @@ func recoverCert(m Method, spec *certSpec, signer *rsaKey, cert, remainder, expo
 		return f, fail(m, c.keyLength, ErrLength, "exponent length %d, exponent is %d bytes", expLen, len(exponent))
 	}
 	// Join the key's leftmost digits and the remainder; the key gets its
-	// own copy of modulus and exponent, in one allocation.
+	// own copy of modulus and exponent, in one allocation or in st.
 	if keyField[0] == 0 {
 		return f, fail(m, c.keyLength, ErrFormat, "modulus has a leading zero byte")
 	}
-	buf := make([]byte, 0, keyLen+len(exponent))
+	buf := keyBuf
+	if cap(buf) < keyLen+len(exponent) {
+		buf = make([]byte, 0, keyLen+len(exponent))
+	}
 	if keyLen <= len(keyField) {
 		buf = append(buf, keyField[:keyLen]...)
 	} else {
@@ -366,9 +380,10 @@ type recoveryChecks struct{ trailer, header, format Check }
 // (certificates §5.3 / §6.3 / §6.4, SSAD §5.4, SDAD §6.5.2 / §6.6.2):
 // recover sig with the signer's key, then check trailer BC, header 6A and
 // the format byte. The caller has checked step 1, len(sig) == k.size.
-func recoverSigned(m Method, k *rsaKey, sig []byte, format byte, c recoveryChecks) ([]byte, error) {
+// The recovered block is in out when it has room, else in a new slice.
+func recoverSigned(m Method, k *rsaKey, sig []byte, format byte, c recoveryChecks, out []byte) ([]byte, error) {
 	n := k.size
-	rec := k.recover(sig)
+	rec := k.recoverTo(sig, out)
 	if rec[n-1] != recoveredTrailer {
 		return nil, fail(m, c.trailer, ErrFormat, "trailer %02X, want BC", rec[n-1])
 	}
@@ -398,11 +413,18 @@ func signedHashMatches(rec []byte, data ...[]byte) bool {
 // recover applies the RSA public operation to sig (Book 2 Annex A2.1, the
 // recovery function) and returns the result as size bytes. sig must be
 // size bytes long. One modular exponentiation, no other big work.
-func (k *rsaKey) recover(sig []byte) []byte {
+func (k *rsaKey) recover(sig []byte) []byte { return k.recoverTo(sig, nil) }
+
+// recoverTo is recover with the result in out when out has room for
+// size bytes, else in a new slice.
+func (k *rsaKey) recoverTo(sig, out []byte) []byte {
 	t := getBigTemps()
 	t.x.SetBytes(sig)
 	t.exp(k.e, k.n)
-	out := fillBytes(&t.z, make([]byte, k.size))
+	if cap(out) < k.size {
+		out = make([]byte, k.size)
+	}
+	out = fillBytes(&t.z, out[:k.size])
 	// Certificates and signatures are public: nothing to wipe.
 	bigTempsPool.Put(t)
 	return out
@@ -466,15 +488,26 @@ func (t *bigTemps) exp(e, n *big.Int) {
 		return
 	}
 	y := e.Uint64()
-	t.quo.QuoRem(&t.x, n, &t.base) // base = x mod n
-	t.z.Set(&t.base)
+	// The base is x itself when it is below n, as a signature of Book 2
+	// is (else x mod n); the first square reads it, so that neither is
+	// copied into t.z first.
+	base := &t.x
+	if t.x.Cmp(n) >= 0 {
+		t.quo.QuoRem(&t.x, n, &t.base)
+		base = &t.base
+	}
+	z := base
 	for i := bits.Len64(y) - 2; i >= 0; i-- {
-		t.prod.Mul(&t.z, &t.z)
+		t.prod.Mul(z, z)
 		t.quo.QuoRem(&t.prod, n, &t.z)
+		z = &t.z
 		if y>>uint(i)&1 == 1 {
-			t.prod.Mul(&t.z, &t.base)
+			t.prod.Mul(z, base)
 			t.quo.QuoRem(&t.prod, n, &t.z)
 		}
+	}
+	if z != &t.z { // y is 1
+		t.z.Set(z)
 	}
 }
 

@@ -42,10 +42,10 @@ func (tc chainCase) apply(c *chain) {
 	}
 }
 
-// Book 2 §5.2/§5.3 and §6.2/§6.3: one case per check of the Issuer Public
-// Key recovery, each breaking exactly that check.
-func TestIssuerKeyChecks(t *testing.T) {
-	cases := []chainCase{
+// issuerKeyCases break the checks of the Issuer Public Key recovery
+// (Book 2 §5.2/§5.3, §6.2/§6.3) one at a time.
+func issuerKeyCases() []chainCase {
+	return []chainCase{
 		{name: "no transaction date", tmpl: func(c *chain) { c.date = time.Time{} }, check: CheckInput, want: ErrInput},
 		{name: "§5.2 CA key index absent", card: func(c *chain) { c.card.CAKeyIndex = nil }, check: CheckCAKeyIndex, want: ErrMissingData},
 		{name: "§5.2 CA key index two bytes", card: func(c *chain) { c.card.CAKeyIndex = []byte{testIndex, 0} }, check: CheckCAKeyIndex, want: ErrFormat},
@@ -91,6 +91,12 @@ func TestIssuerKeyChecks(t *testing.T) {
 		{name: "step 11 public key algorithm 02", tmpl: func(c *chain) { c.issuerTmpl.keyAlg = 0x02 }, check: CheckIssuerKeyAlgorithm, want: ErrUnsupportedAlgorithm},
 		{name: "exponent length differs from 9F32", tmpl: func(c *chain) { c.issuerTmpl.expLen = 3 }, check: CheckIssuerKeyLength, want: ErrLength},
 	}
+}
+
+// Book 2 §5.2/§5.3 and §6.2/§6.3: one case per check of the Issuer Public
+// Key recovery, each breaking exactly that check.
+func TestIssuerKeyChecks(t *testing.T) {
+	cases := issuerKeyCases()
 	for _, m := range []Method{SDA, DDA} {
 		for _, tc := range cases {
 			t.Run(m.String()+"/"+tc.name, func(t *testing.T) {
@@ -156,9 +162,10 @@ func TestIssuerKeyAccepts(t *testing.T) {
 	requireODAError(t, err, DDA, CheckIssuerCertExpiry, ErrExpired)
 }
 
-// Book 2 §6.4: one case per check of the ICC Public Key recovery.
-func TestICCKeyChecks(t *testing.T) {
-	cases := []chainCase{
+// iccKeyCases break the checks of the ICC Public Key recovery (Book 2
+// §6.4) one at a time.
+func iccKeyCases() []chainCase {
+	return []chainCase{
 		{name: "ICC certificate absent", card: func(c *chain) { c.card.ICCCertificate = nil }, check: CheckICCCertificate, want: ErrMissingData},
 		{name: "ICC exponent absent", card: func(c *chain) { c.card.ICCExponent = nil }, check: CheckICCExponent, want: ErrMissingData},
 		{name: "ICC exponent 5", card: func(c *chain) { c.card.ICCExponent = []byte{5} }, check: CheckICCExponent, want: ErrFormat},
@@ -182,6 +189,11 @@ func TestICCKeyChecks(t *testing.T) {
 		{name: "step 10 public key algorithm 00", tmpl: func(c *chain) { c.iccTmpl.keyAlg = 0 }, check: CheckICCKeyAlgorithm, want: ErrUnsupportedAlgorithm},
 		{name: "exponent length differs from 9F47", tmpl: func(c *chain) { c.iccTmpl.expLen = 1 }, check: CheckICCKeyLength, want: ErrLength},
 	}
+}
+
+// Book 2 §6.4: one case per check of the ICC Public Key recovery.
+func TestICCKeyChecks(t *testing.T) {
+	cases := iccKeyCases()
 	for _, m := range []Method{DDA, CDA, FDDA} {
 		for _, tc := range cases {
 			t.Run(m.String()+"/"+tc.name, func(t *testing.T) {

@@ -66,37 +66,48 @@ const sdadFixed = 1 + 1 + 1 + 1 + hashLen + 1
 // indicator, and the ICC Dynamic Data length and ICC Dynamic Number
 // length within their bounds (Table 18). The hash is the caller's.
 func (k *ICCKey) recoverSDAD(m Method, format byte, sdad []byte) (rec []byte, d *DynamicData, err error) {
+	d = new(DynamicData)
+	if rec, err = k.recoverSDADIn(m, format, sdad, d, nil); err != nil {
+		return nil, nil, err
+	}
+	return rec, d, nil
+}
+
+// recoverSDADIn is recoverSDAD into d, with the recovered block in out
+// when out has room for it (else in a new slice).
+func (k *ICCKey) recoverSDADIn(m Method, format byte, sdad []byte, d *DynamicData, out []byte) (rec []byte, err error) {
 	if len(sdad) == 0 {
-		return nil, nil, fail(m, CheckSDAD, ErrMissingData, "")
+		return nil, fail(m, CheckSDAD, ErrMissingData, "")
 	}
 	n := k.rsa.size
 	if len(sdad) != n {
-		return nil, nil, fail(m, CheckSDADLength, ErrLength, "SDAD is %d bytes, ICC modulus %d", len(sdad), n)
+		return nil, fail(m, CheckSDADLength, ErrLength, "SDAD is %d bytes, ICC modulus %d", len(sdad), n)
 	}
 	if n < sdadFixed+3 {
-		return nil, nil, fail(m, CheckSDADLength, ErrLength, "ICC modulus of %d bytes is too short for SDAD", n)
+		return nil, fail(m, CheckSDADLength, ErrLength, "ICC modulus of %d bytes is too short for SDAD", n)
 	}
-	rec, err = recoverSigned(m, &k.rsa, sdad, format, recoveryChecks{CheckSDADTrailer, CheckSDADHeader, CheckSDADFormat})
+	rec, err = recoverSigned(m, &k.rsa, sdad, format, recoveryChecks{CheckSDADTrailer, CheckSDADHeader, CheckSDADFormat}, out)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if rec[2] != HashSHA1 {
-		return nil, nil, fail(m, CheckSDADHashAlgorithm, ErrUnsupportedAlgorithm, "hash algorithm indicator %02X", rec[2])
+		return nil, fail(m, CheckSDADHashAlgorithm, ErrUnsupportedAlgorithm, "hash algorithm indicator %02X", rec[2])
 	}
 	ldd := int(rec[3])
 	if ldd > n-sdadFixed {
-		return nil, nil, fail(m, CheckICCDynamicData, ErrLength, "ICC dynamic data length %d, room for %d", ldd, n-sdadFixed)
+		return nil, fail(m, CheckICCDynamicData, ErrLength, "ICC dynamic data length %d, room for %d", ldd, n-sdadFixed)
 	}
 	idd := rec[4 : 4+ldd : 4+ldd]
 	// Table 18: the ICC Dynamic Number, 2 to 8 bytes, preceded by its length.
 	if ldd < 1 {
-		return nil, nil, fail(m, CheckICCDynamicData, ErrLength, "no ICC dynamic number")
+		return nil, fail(m, CheckICCDynamicData, ErrLength, "no ICC dynamic number")
 	}
 	nl := int(idd[0])
 	if nl < 2 || nl > 8 || 1+nl > ldd {
-		return nil, nil, fail(m, CheckICCDynamicData, ErrLength, "ICC dynamic number length %d in %d bytes of dynamic data", nl, ldd)
+		return nil, fail(m, CheckICCDynamicData, ErrLength, "ICC dynamic number length %d in %d bytes of dynamic data", nl, ldd)
 	}
-	return rec, &DynamicData{ICCDynamicNumber: idd[1 : 1+nl], ICCDynamicData: idd, Recovered: rec}, nil
+	*d = DynamicData{ICCDynamicNumber: idd[1 : 1+nl], ICCDynamicData: idd, Recovered: rec}
+	return rec, nil
 }
 
 // checkSDADHash compares the signed hash with SHA-1 over format .. pad

@@ -38,6 +38,7 @@
 //	      d, err := icc.VerifyDDA(internalAuthResponse, ddolData) // d.ICCDynamicNumber is 9F4C
 //	CDA   icc, err := v.ICCPublicKey(oda.CDA, card, static)
 //	      d, err := icc.VerifyCDA(&oda.CDAInput{...})  // after each GENERATE AC with CDA
+//	      d, err := v.VerifyCDA(&store, card, static, &oda.CDAInput{...}) // both in a CDAStore
 //	fDDA  d, err := icc.VerifyFDDA(sdad, &oda.FDDAInput{...})
 //	PIN   key, err := v.PINKey(card, static)           // Book 2 §7.1
 //	      block, err := EncipherPIN(&key.PublicKey, pinBlock, challenge, rand) // Book 2 §7.2
@@ -169,9 +170,9 @@
 // # Cost
 //
 // Each recovery is one modular exponentiation (math/big) with the key's
-// exponent (3 or 65537), one SHA-1 and a few small allocations; issuer and
-// ICC key recovery plus one CDA verification cost about 1.15-1.25 times the
-// three bare exponentiations (see BenchmarkODA). An XDA signature costs
+// exponent (3 or 65537), one SHA-1 and a few small allocations (none in a
+// [CDAStore]); issuer and ICC key recovery plus one CDA verification cost
+// about 1.05-1.15 times the three bare exponentiations (see BenchmarkODA). An XDA signature costs
 // one nistec ScalarBaseMult and one ScalarMult and little else (about
 // 1.0-1.2 times them, see BenchmarkXDA); the key chain adds two more
 // verifications and two square roots.

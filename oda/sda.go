@@ -92,7 +92,7 @@ func (k *IssuerKey) VerifySSAD(ssad, staticData []byte) (*SSAD, error) {
 	if n < ssadFixed {
 		return nil, fail(m, CheckSSADLength, ErrLength, "issuer modulus of %d bytes is too short for SSAD", n)
 	}
-	rec, err := recoverSigned(m, &k.rsa, ssad, formatSSAD, recoveryChecks{CheckSSADTrailer, CheckSSADHeader, CheckSSADFormat})
+	rec, err := recoverSigned(m, &k.rsa, ssad, formatSSAD, recoveryChecks{CheckSSADTrailer, CheckSSADHeader, CheckSSADFormat}, nil)
 	if err != nil {
 		return nil, err
 	}

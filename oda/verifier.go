@@ -1,6 +1,7 @@
 package oda
 
 import (
+	"sync"
 	"time"
 )
 
@@ -95,16 +96,26 @@ func (v *Verifier) IssuerPublicKey(m Method, card *CardData) (*IssuerKey, error)
 // (Book 2 §5.3 / §6.3 steps 1-12). ca must come from v.Keys (its
 // revocation list is consulted).
 func (v *Verifier) RecoverIssuerKey(m Method, ca *CAKey, card *CardData) (*IssuerKey, error) {
-	if ca == nil || ca.rsa.n == nil {
-		return nil, fail(m, CheckCAKey, ErrInput, "CA key not taken from a KeyStore")
-	}
-	revoked := func(serial []byte) bool { return v.Keys.Revoked(ca.RID, ca.Index, [3]byte(serial)) }
-	f, err := recoverCert(m, &issuerCertSpec, &ca.rsa, card.IssuerCertificate, card.IssuerRemainder,
-		card.IssuerExponent, nil, matchIssuerIdentifier(card.PAN), v.Date, revoked)
-	if err != nil {
+	k := new(IssuerKey)
+	if err := v.recoverIssuer(m, ca, card, k, nil); err != nil {
 		return nil, err
 	}
-	k := &IssuerKey{
+	return k, nil
+}
+
+// recoverIssuer is RecoverIssuerKey into k, with what the key holds in st
+// (allocated when st is nil).
+func (v *Verifier) recoverIssuer(m Method, ca *CAKey, card *CardData, k *IssuerKey, st *keyStorage) error {
+	if ca == nil || ca.rsa.n == nil {
+		return fail(m, CheckCAKey, ErrInput, "CA key not taken from a KeyStore")
+	}
+	revoked := func(serial []byte) bool { return v.Keys.Revoked(ca.RID, ca.Index, [3]byte(serial)) }
+	f, err := recoverCertIn(m, &issuerCertSpec, &ca.rsa, card.IssuerCertificate, card.IssuerRemainder,
+		card.IssuerExponent, nil, matchIssuerIdentifier(card.PAN), v.Date, revoked, st)
+	if err != nil {
+		return err
+	}
+	*k = IssuerKey{
 		PublicKey:        PublicKey{Modulus: f.modulus, Exponent: f.exponent},
 		IssuerIdentifier: [4]byte(f.id),
 		Expiry:           [2]byte(f.expiry),
@@ -114,9 +125,9 @@ func (v *Verifier) RecoverIssuerKey(m Method, ca *CAKey, card *CardData) (*Issue
 		CA:               ca,
 		Recovered:        f.recovered,
 	}
-	k.rsa = newRSAKey(k.Modulus, k.Exponent)
+	k.rsa = newRSAKeyIn(k.Modulus, k.Exponent, st)
 	k.PublicKey.rsa = &k.rsa
-	return k, nil
+	return nil
 }
 
 // RecoverICCKey recovers the ICC Public Key (9F46, 9F48, 9F47) under the
@@ -128,11 +139,21 @@ func (v *Verifier) RecoverICCKey(m Method, issuer *IssuerKey, card *CardData, st
 }
 
 func (v *Verifier) recoverICC(m Method, issuer *IssuerKey, cert, rem, exp, pan, staticData []byte) (*ICCKey, error) {
-	f, err := recoverCert(m, &iccCertSpec, &issuer.rsa, cert, rem, exp, staticData, matchPAN(pan), v.Date, nil)
-	if err != nil {
+	k := new(ICCKey)
+	if err := v.recoverICCIn(m, issuer, cert, rem, exp, pan, staticData, k, nil); err != nil {
 		return nil, err
 	}
-	k := &ICCKey{
+	return k, nil
+}
+
+// recoverICCIn is recoverICC into k, with what the key holds in st
+// (allocated when st is nil).
+func (v *Verifier) recoverICCIn(m Method, issuer *IssuerKey, cert, rem, exp, pan, staticData []byte, k *ICCKey, st *keyStorage) error {
+	f, err := recoverCertIn(m, &iccCertSpec, &issuer.rsa, cert, rem, exp, staticData, matchPAN(pan), v.Date, nil, st)
+	if err != nil {
+		return err
+	}
+	*k = ICCKey{
 		PublicKey:     PublicKey{Modulus: f.modulus, Exponent: f.exponent},
 		PAN:           [10]byte(f.id),
 		Expiry:        [2]byte(f.expiry),
@@ -141,9 +162,9 @@ func (v *Verifier) recoverICC(m Method, issuer *IssuerKey, cert, rem, exp, pan, 
 		KeyAlgorithm:  f.keyAlg,
 		Recovered:     f.recovered,
 	}
-	k.rsa = newRSAKey(k.Modulus, k.Exponent)
+	k.rsa = newRSAKeyIn(k.Modulus, k.Exponent, st)
 	k.PublicKey.rsa = &k.rsa
-	return k, nil
+	return nil
 }
 
 // ICCPublicKey runs the key chain for DDA, CDA or fDDA (Book 2 §6.2-§6.4):
@@ -151,17 +172,50 @@ func (v *Verifier) recoverICC(m Method, issuer *IssuerKey, cert, rem, exp, pan, 
 // (8F, 90, 9F32, 9F46, 9F47; a missing one is [ErrMissingData]), then finds
 // the CA key, recovers the Issuer Public Key and then the ICC Public Key.
 func (v *Verifier) ICCPublicKey(m Method, card *CardData, staticData []byte) (*ICCKey, error) {
+	// The Issuer Public Key serves only to recover the ICC's: it and what
+	// it holds come from issuerScratch and go back to it.
+	is := issuerScratch.Get().(*issuerKeyStorage)
+	defer func() {
+		is.k = IssuerKey{}
+		issuerScratch.Put(is)
+	}()
+	k := new(ICCKey)
+	if err := v.iccPublicKey(m, card, staticData, &is.k, &is.st, k, nil); err != nil {
+		return nil, err
+	}
+	return k, nil
+}
+
+// iccPublicKey is ICCPublicKey with the Issuer Public Key recovered into
+// issuer and ist, the ICC Public Key into icc and st (allocated when st
+// is nil).
+func (v *Verifier) iccPublicKey(m Method, card *CardData, staticData []byte, issuer *IssuerKey, ist *keyStorage, icc *ICCKey, st *keyStorage) error {
 	if err := requireData(m, card,
 		required{card.ICCCertificate, CheckICCCertificate},
 		required{card.ICCExponent, CheckICCExponent}); err != nil {
-		return nil, err
+		return err
 	}
-	issuer, err := v.IssuerPublicKey(m, card)
+	ca, err := v.CAKey(m, card)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return v.RecoverICCKey(m, issuer, card, staticData)
+	if err := v.recoverIssuer(m, ca, card, issuer, ist); err != nil {
+		return err
+	}
+	return v.recoverICCIn(m, issuer, card.ICCCertificate, card.ICCRemainder, card.ICCExponent, card.PAN, staticData, icc, st)
 }
+
+// issuerKeyStorage is an Issuer Public Key with the storage of what it
+// holds.
+type issuerKeyStorage struct {
+	k  IssuerKey
+	st keyStorage
+}
+
+// issuerScratch recycles the Issuer Public Keys that ICCPublicKey
+// recovers and does not return. They hold public data only (the issuer
+// certificate and key), so they are not wiped.
+var issuerScratch = sync.Pool{New: func() any { return new(issuerKeyStorage) }}
 
 // required is one data object a method needs and the check that is named
 // when the card did not give it.

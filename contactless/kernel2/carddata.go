@@ -11,7 +11,7 @@ import (
 // data object the card returned in GPO, the records and GENERATE AC, each
 // the value exactly as received (a slice of the response it came in).
 type cardData struct {
-	objs [96]tagValue
+	objs *[96]tagValue // made at the first add; kept by a recycled state
 	n    int
 	idx  tagIndex
 }
@@ -25,6 +25,9 @@ var errDuplicate = errors.New("kernel2: data object returned twice")
 var errTooMany = errors.New("kernel2: too many card data objects")
 
 func (c *cardData) get(t tlv.Tag) ([]byte, bool) {
+	if c.n == 0 {
+		return nil, false
+	}
 	if i := c.idx.find(t, c.objs[:c.n]); i >= 0 {
 		return c.objs[i].v, true
 	}
@@ -37,6 +40,9 @@ func (c *cardData) value(t tlv.Tag) []byte {
 }
 
 func (c *cardData) add(t tlv.Tag, v []byte) error {
+	if c.objs == nil {
+		c.objs = new([96]tagValue)
+	}
 	slot, found := c.idx.slot(t, c.objs[:c.n])
 	if found {
 		return fmt.Errorf("%w: %s", errDuplicate, t)

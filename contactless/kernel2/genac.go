@@ -190,15 +190,12 @@ func (s *transactionState) verifyCDA() error {
 		IssuerCertificate: c.value(0x90), IssuerRemainder: c.value(0x92), IssuerExponent: c.value(0x9F32),
 		ICCCertificate: c.value(0x9F46), ICCRemainder: c.value(0x9F48), ICCExponent: c.value(0x9F47),
 	}
-	icc, err := v.ICCPublicKey(oda.CDA, &card, static)
-	if err != nil {
-		return err
-	}
 	un, ok := s.cdol1.Value(s.cdolData, 0x9F37)
 	if !ok {
 		un = s.un[:]
 	}
-	d, err := icc.VerifyCDA(&oda.CDAInput{
+	// The key chain and the signature, in the state's own storage.
+	d, err := v.VerifyCDA(&s.cdaStore, &card, static, &oda.CDAInput{
 		UnpredictableNumber: un, PDOLData: s.pdolData, CDOL1Data: s.cdolData, Response: s.genAC,
 	})
 	if err != nil {

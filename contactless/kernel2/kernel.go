@@ -53,9 +53,26 @@ func (k *Kernel) Activate(ctx context.Context, a *contactless.Activation) (*cont
 	// goroutine holds none of it). It is emptied, so that a recycled
 	// state holds no card data, and recycled: a state is some ten
 	// kilobytes, an activation's largest allocation by far.
-	*s = transactionState{}
+	s.reset()
 	statePool.Put(s)
 	return out, err
+}
+
+// reset empties the state for its next activation. The two tables of
+// data objects, the card's and the terminal's, are kept and cleared only
+// as far as they were filled (their entries beyond are zero): clearing an
+// entry, which holds a pointer, is a write barrier while the garbage
+// collector marks, and the tables hold most of the state's pointers.
+func (s *transactionState) reset() {
+	objs, term := s.card.objs, s.term
+	if objs != nil {
+		clear(objs[:s.card.n])
+	}
+	if term != nil {
+		clear(term[:s.nterm])
+	}
+	*s = transactionState{}
+	s.card.objs, s.term = objs, term
 }
 
 var statePool = sync.Pool{New: func() any { return new(transactionState) }}
@@ -85,10 +102,10 @@ type transactionState struct {
 	a   *contactless.Activation
 
 	cfg      TerminalConfig
-	cfgp     configParser // reads cfg; cfg's limits point into it
-	term     [48]tagValue // the Entry Point's terminal data, indexed once
-	nterm    int          // the objects of term
-	termIdx  tagIndex     // the first object of each tag in term
+	cfgp     configParser  // reads cfg; cfg's limits point into it
+	term     *[48]tagValue // the Entry Point's terminal data, indexed once; made at the first use, kept by a recycled state
+	nterm    int           // the objects of term
+	termIdx  tagIndex      // the first object of each tag in term
 	fci      fciData
 	langPref string
 	date     time.Time
@@ -173,6 +190,7 @@ type transactionState struct {
 	pdolBuf, cdolBuf   [maxDOLData]byte
 	odaRecBuf          [8]oda.Record
 	staticBuf          [640]byte
+	cdaStore           oda.CDAStore // the keys and the SDAD of verifyCDA
 	ob                 *outcomeStore
 	out                *contactless.Outcome
 	err                error
@@ -340,6 +358,9 @@ type tagValue struct {
 func (s *transactionState) readTerminalData(cc *contactless.CombinationConfig) (TerminalConfig, error) {
 	p := &s.cfgp
 	p.start(cc)
+	if s.term == nil {
+		s.term = new([48]tagValue)
+	}
 	var cfgErr error
 	seen := 0
 	it := tlv.NewIter(s.a.TerminalData)
@@ -370,6 +391,9 @@ func (s *transactionState) terminal(t tlv.Tag) ([]byte, bool) {
 		if tv.t == t {
 			return tv.v, true
 		}
+	}
+	if s.nterm == 0 {
+		return nil, false
 	}
 	if i := s.termIdx.find(t, s.term[:s.nterm]); i >= 0 {
 		return s.term[i].v, true
