@@ -215,6 +215,8 @@ type state struct {
 	// cmd is where exchange encodes each command: the Transceiver keeps
 	// no command past Transmit.
 	cmd [apdu.MaxShortCommand]byte
+	// rules holds the CV Rules of the list (cards list a few).
+	rules [8]Rule
 }
 
 // Perform runs cardholder verification, EMV 4.4 Book 3 §10.5, against the
@@ -252,7 +254,7 @@ func (s *state) run() error {
 	// cardholder verification without the TSI bit; the list is then ICC
 	// data missing (Book 3 §7.2). A list that is not well formed (see
 	// ParseList) is no more usable than an absent one.
-	list, err := ParseList(s.in.CVMList)
+	list, err := appendList(s.rules[:0], s.in.CVMList)
 	if s.in.CVMList == nil || err != nil || len(list.Rules) == 0 {
 		s.res.TVR.Set(tvr.ICCDataMissing)
 		s.res.Results = NoCVMResults

@@ -400,8 +400,12 @@ func (s *transactionState) setTransactionData() {
 		tm = s.now
 	}
 	s.txn.Time = tm
-	d.set(0x9A, s.bytesOf(toBCD(tm.Year()%100), toBCD(int(tm.Month())), toBCD(tm.Day())))
-	d.set(0x9F21, s.bytesOf(toBCD(tm.Hour()), toBCD(tm.Minute()), toBCD(tm.Second())))
+	// Date and Clock work the calendar out once each, where Year, Month,
+	// Day, Hour, Minute and Second would six times.
+	year, month, day := tm.Date()
+	hour, minute, sec := tm.Clock()
+	d.set(0x9A, s.bytesOf(toBCD(year%100), toBCD(int(month)), toBCD(day)))
+	d.set(0x9F21, s.bytesOf(toBCD(hour), toBCD(minute), toBCD(sec)))
 	d.set(0x9F41, s.bcd(uint64(t.SequenceCounter), 4))
 }
 

@@ -80,16 +80,7 @@ func (s *transactionState) verifyCardholder() error {
 }
 
 func (s *transactionState) listHasEncipheredPIN(list []byte) bool {
-	l, err := cvm.ParseList(list)
-	if err != nil {
-		return false
-	}
-	for _, r := range l.Rules {
-		if c := r.Code(); c == cvm.EncipheredPINByICC || c == cvm.EncipheredPINByICCAndSignature {
-			return true
-		}
-	}
-	return false
+	return cvm.ListHasCode(list, cvm.EncipheredPINByICC, cvm.EncipheredPINByICCAndSignature)
 }
 
 // cardLink lets cvm send its commands through the kernel's card path, so
