@@ -217,6 +217,9 @@ type state struct {
 	cmd [apdu.MaxShortCommand]byte
 	// rules holds the CV Rules of the list (cards list a few).
 	rules [8]Rule
+	// block is where an offline PIN CVM builds its PIN block; it is
+	// cleared as soon as it is sent or enciphered.
+	block [8]byte
 }
 
 // Perform runs cardholder verification, EMV 4.4 Book 3 §10.5, against the
@@ -592,7 +595,8 @@ func (s *state) offlinePIN(c Code) (attempt, error) {
 			pin.Zero()
 			return s.padError(err)
 		}
-		block, err := PINBlock2(pin)
+		err = pinBlock2(&s.block, pin)
+		block := s.block[:]
 		pin.Zero()
 		if err != nil {
 			// Not 4 to 12 digits: the PIN pad misbehaved.

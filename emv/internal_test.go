@@ -1,11 +1,13 @@
 package emv
 
 import (
+	"bytes"
 	"context"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/emvkit/emvkit/apdu"
 	"github.com/emvkit/emvkit/cvm"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -193,4 +195,22 @@ func TestSessionPINAnsweredLateIsZeroed(t *testing.T) {
 		assert.Equal(t, 4, a.pin.Len())
 		a.zero()
 	})
+}
+
+// TestGetProcessingOptionsInArena holds the kernel's GET PROCESSING
+// OPTIONS, built in the arena, to apdu.GetProcessingOptions (Book 3
+// §6.5.8): the same bytes for PDOL data of every length class, in the
+// arena or, once it is full, out of it.
+func TestGetProcessingOptionsInArena(t *testing.T) {
+	for _, used := range []int{0, arenaSize - 2} {
+		for _, n := range []int{0, 1, 0x7F, 0x80, 252} {
+			s := &transactionState{arenaUsed: used}
+			pdol := bytes.Repeat([]byte{0xA5}, n)
+			want, err := apdu.GetProcessingOptions(pdol).Bytes()
+			require.NoError(t, err)
+			got, err := s.getProcessingOptions(pdol).Bytes()
+			require.NoError(t, err)
+			assert.Equal(t, want, got, "%d bytes of PDOL data, arena at %d", n, used)
+		}
+	}
 }
