@@ -109,8 +109,6 @@ type transactionState struct {
 	// odaRecords are the records the AFL marks for offline data
 	// authentication, exactly as received (Book 3 §10.2).
 	odaRecords []oda.Record
-	// odaCard is the card data odaCardData gives oda.
-	odaCard oda.CardData
 
 	pdolData []byte
 	// first is the first GENERATE AC's response; its p1 says whether CDA
@@ -125,14 +123,10 @@ type transactionState struct {
 	// four scripts are kept.
 	scriptResults [4 * 5]byte
 
-	// dols holds the entries of the PDOL, CDOL1 and CDOL2 (parseDOL),
-	// dolsUsed of them.
-	dols     [40]tlv.DOLEntry
+	// dolsUsed counts the entries of stateMaps.dols in use, acUsed the
+	// responses of stateMaps.acs.
 	dolsUsed int
-
-	// acs holds the GENERATE AC responses (newACResponse), acUsed of them.
-	acs    [2]acResponse
-	acUsed int
+	acUsed   int
 
 	skipOnline   bool // CDA failed on an ARQC: straight to the AAC
 	unableOnline bool
@@ -146,7 +140,6 @@ type transactionState struct {
 	arc        [2]byte
 	scriptsRun int
 
-	cmd [apdu.MaxShortCommand]byte // transmit encodes each command here
 	// sent counts the commands given to rec, bounded by maxTraceExchanges.
 	sent int
 
@@ -183,7 +176,7 @@ func newState(ctx context.Context, card apdu.Transceiver, cfg *Config, term seam
 	return s
 }
 
-// stateMaps are the tag stores of one transaction. Making them was a
+// stateMaps are the tag stores and the work space of one transaction. Making them was a
 // tenth of a transaction's allocations, so they are recycled: a
 // transaction takes them empty from stateMapsPool and puts them back when
 // it is done with them (release), and nothing outside the state ever
@@ -196,6 +189,19 @@ type stateMaps struct {
 	recordTags tagStore
 	// termData holds the terminal-sourced data objects of this transaction.
 	termData tagStore
+
+	// The work space of the steps, recycled with the stores: what no
+	// Result or request refers to, so that the state the Result keeps is
+	// smaller and a transaction clears less memory.
+	//
+	// dols holds the entries of the PDOL, CDOL1 and CDOL2 (parseDOL).
+	dols [40]tlv.DOLEntry
+	// acs holds the GENERATE AC responses (newACResponse).
+	acs [2]acResponse
+	// odaCard is the card data odaCardData gives oda.
+	odaCard oda.CardData
+	// cmd is where transmit encodes each command.
+	cmd [apdu.MaxShortCommand]byte
 }
 
 var stateMapsPool = sync.Pool{New: func() any {
@@ -220,6 +226,11 @@ func (s *transactionState) release() {
 	m.cardData.reset()
 	m.termData.reset()
 	m.recordTags.reset()
+	// What refers to card bytes or holds a command is dropped; the DOL
+	// entries are overwritten before they are read again.
+	m.acs = [2]acResponse{}
+	m.odaCard = oda.CardData{}
+	clear(m.cmd[:])
 	stateMapsPool.Put(m)
 }
 
