@@ -202,6 +202,9 @@ type stateMaps struct {
 	odaCard oda.CardData
 	// cmd is where transmit encodes each command.
 	cmd [apdu.MaxShortCommand]byte
+	// static holds the static data to authenticate
+	// (staticDataToAuthenticate), which oda hashes and does not keep.
+	static []byte
 }
 
 var stateMapsPool = sync.Pool{New: func() any {
@@ -231,6 +234,7 @@ func (s *transactionState) release() {
 	m.acs = [2]acResponse{}
 	m.odaCard = oda.CardData{}
 	clear(m.cmd[:])
+	clear(m.static[:cap(m.static)]) // the card's records
 	stateMapsPool.Put(m)
 }
 
