@@ -78,6 +78,9 @@ type transactionState struct {
 	cfg  *Config
 	term seam
 	log  *slog.Logger
+	// debugOn: log takes debug records, asked once a transaction (as
+	// cvm does), not at every command.
+	debugOn bool
 
 	txn    Transaction
 	hasTxn bool
@@ -157,9 +160,16 @@ func newState(ctx context.Context, card apdu.Transceiver, cfg *Config, term seam
 		stateMaps: getStateMaps(),
 		link:      waitLink{card: card},
 	}
+	s.debugOn = s.log.Enabled(ctx, slog.LevelDebug)
 	// The link, the T=0 procedures and the recorder live in the state:
 	// three allocations fewer a transaction.
 	s.t0 = apdu.T0{Card: &s.link, MaxResponse: maxResponseData}
+	if ctx.Done() == nil {
+		// A context that can never end: the link would call the card
+		// directly at every command and never be abandoned, so the T=0
+		// procedures call the card themselves.
+		s.t0.Card = card
+	}
 	s.recorder = apdu.Recorder{Card: &s.t0}
 	if _, replayed := card.(*apdu.Replay); replayed {
 		// A recording answers in no time: the durations of a replayed
@@ -287,7 +297,7 @@ func (s *transactionState) transmit(c apdu.Command) (apdu.Response, error) {
 	if err != nil {
 		return apdu.Response{}, s.failData(c.Name()+" response", err)
 	}
-	if s.log.Enabled(s.ctx, slog.LevelDebug) {
+	if s.debugOn {
 		s.log.LogAttrs(s.ctx, slog.LevelDebug, "emv: exchange", slog.String("command", c.Name()), slog.String("sw", resp.SW.String()))
 	}
 	return resp, nil
