@@ -354,8 +354,9 @@ func signedRecordWithSignatureCVM(t *testing.T, card *emvtest.Card) []byte {
 	require.Equal(t, apdu.SWOK, r.SW)
 	r = mustExchange(t, card, apdu.ReadRecord(2, 1))
 	require.Equal(t, apdu.SWOK, r.SW)
-	l, err := tlv.Parse(r.Data)
+	tr, err := tlv.Parse(r.Data)
 	require.NoError(t, err)
+	l := tr.List()
 	require.Len(t, l, 1)
 	var body []byte
 	for _, e := range l[0].Children {

@@ -55,7 +55,8 @@ func (it *Iter) Next() bool {
 	// Most objects have a one- or two-byte tag and a one-byte length: they
 	// are read here, without the loops of readHeader. An object this path
 	// takes is read exactly as readHeader reads it (a 00 or FF first byte
-	// is padding and a longer tag or length goes the long way).
+	// is padding and a longer tag or length goes the long way). [Parse]
+	// takes the same path; FuzzDecode holds the two to the long way.
 	if off, buf := it.off, it.buf; off+2 <= len(buf) {
 		b0, b1 := buf[off], buf[off+1]
 		switch {
@@ -226,67 +227,6 @@ type Object struct {
 
 // List is a sequence of data objects, as found at one level of a buffer.
 type List []Object
-
-// Parse decodes every data object in b into a tree, descending into
-// constructed objects up to [MaxDepth]. Values are sub-slices of b. The
-// whole tree is one allocation: every List in it is a part of one array,
-// its capacity cut to its length (appending to one copies it).
-func Parse(b []byte) (List, error) {
-	// First the checks, depth first, so that the error is the first one
-	// in the order of the data, and the count; then the tree, on data
-	// known to be well formed.
-	n, err := countTree(NewIter(b), 0)
-	if err != nil || n == 0 {
-		return nil, err
-	}
-	all := make(List, n)
-	k, _ := fillLevel(b, all)
-	return all[:k:k], nil
-}
-
-// countTree returns the number of objects in the tree under it, or the
-// first error met depth first.
-func countTree(it Iter, depth int) (int, error) {
-	n := 0
-	for it.Next() {
-		n++
-		if it.Tag().Constructed() {
-			if depth >= MaxDepth {
-				return 0, &ParseError{Offset: it.Offset(), Tag: it.Tag(), Err: ErrTooDeep}
-			}
-			c, err := countTree(it.Children(), depth+1)
-			if err != nil {
-				return 0, err
-			}
-			n += c
-		}
-	}
-	return n, it.Err()
-}
-
-// fillLevel decodes the objects of one level of b, which countTree has
-// checked, into dst[:k], and the children of its constructed objects
-// after them: each List is contiguous. It returns k and the number of
-// slots of dst used.
-func fillLevel(b []byte, dst List) (k, used int) {
-	it := NewIter(b)
-	for it.Next() {
-		dst[k] = Object{Tag: it.Tag(), Value: it.Value()}
-		k++
-	}
-	used = k
-	for i := range k {
-		o := &dst[i]
-		if o.Tag.Constructed() {
-			ck, cu := fillLevel(o.Value, dst[used:])
-			if ck > 0 {
-				o.Children = dst[used : used+ck : used+ck]
-			}
-			used += cu
-		}
-	}
-	return k, used
-}
 
 // Find returns the first object with the given tag in l, searching depth
 // first through constructed objects (only those have children).

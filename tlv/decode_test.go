@@ -193,11 +193,12 @@ func TestChildErrorOffsets(t *testing.T) {
 func TestParseDepth(t *testing.T) {
 	// MaxDepth templates nested inside one another are read; one more is
 	// refused with ErrTooDeep at the offset of the first template too deep.
-	l, err := Parse(nested(MaxDepth))
+	tr, err := Parse(nested(MaxDepth))
 	require.NoError(t, err)
-	v, ok := l.Find(0x5A)
+	v, ok := tr.Find(0x5A)
 	require.True(t, ok)
-	assert.Equal(t, hx("11"), v.Value)
+	assert.Equal(t, hx("11"), v.Value())
+	assert.Equal(t, 2*MaxDepth, v.Offset())
 	f, ok := Find(nested(MaxDepth), 0x5A)
 	require.True(t, ok)
 	assert.Equal(t, hx("11"), f)
@@ -215,27 +216,110 @@ func TestParseDepth(t *testing.T) {
 	requireParseError(t, err, ErrTooDeep, 32, 0x70)
 }
 
+// nodes collects the top level of t.
+func nodes(t Tree) []Node {
+	var out []Node
+	for n := range t.All() {
+		out = append(out, n)
+	}
+	return out
+}
+
 func TestParseTree(t *testing.T) {
+	// A SELECT answer: FCI 6F (84, A5 (50)) then a stray 90 00.
 	b := hx("6F1C8407A0000000041010A511500F505043204D434420303420207632309000")
-	l, err := Parse(b)
+	tr, err := Parse(b)
 	require.NoError(t, err)
+	require.Equal(t, 2, tr.Len())
+	top := nodes(tr)
+	require.Len(t, top, 2)
+	assert.Equal(t, Tag(0x6F), top[0].Tag())
+	assert.Equal(t, 0, top[0].Offset())
+	assert.Equal(t, b[2:30], top[0].Value())
+	assert.Equal(t, b[:30], top[0].Raw())
+	fci := nodes(top[0].Children())
+	require.Len(t, fci, 2)
+	assert.Equal(t, Tag(0x84), fci[0].Tag())
+	assert.Equal(t, hx("A0000000041010"), fci[0].Value())
+	assert.Equal(t, 2, fci[0].Offset())
+	assert.Equal(t, Tag(0xA5), fci[1].Tag())
+	assert.Equal(t, 1, fci[1].Children().Len())
+	assert.Equal(t, 0, fci[0].Children().Len(), "a primitive object has no children")
+	label, ok := tr.Find(0x50)
+	require.True(t, ok)
+	assert.Equal(t, "PPC MCD 04  v20", string(label.Value()))
+	assert.Equal(t, hx("500F505043204D43442030342020763230"), label.Raw())
+	assert.Equal(t, 13, label.Offset())
+	// A subtree searches only itself.
+	_, ok = top[0].Children().Find(0x90)
+	assert.False(t, ok)
+	assert.Equal(t, Tag(0x90), top[1].Tag())
+	assert.Equal(t, []byte{}, top[1].Value())
+	_, ok = tr.Find(0x9F38)
+	assert.False(t, ok)
+	// Appending to a value cannot overwrite the buffer.
+	_ = append(fci[0].Value(), 0xEE)
+	assert.Equal(t, byte(0xA5), b[11])
+
+	// The same tree as a List, one level after another.
+	l := tr.List()
 	require.Len(t, l, 2)
 	assert.Equal(t, Tag(0x6F), l[0].Tag)
 	require.Len(t, l[0].Children, 2)
 	assert.Equal(t, Tag(0x84), l[0].Children[0].Tag)
 	assert.Equal(t, hx("A0000000041010"), l[0].Children[0].Value)
 	assert.Equal(t, Tag(0xA5), l[0].Children[1].Tag)
-	label, ok := l.Find(0x50)
-	require.True(t, ok)
-	assert.Equal(t, "PPC MCD 04  v20", string(label.Value))
-	assert.Equal(t, Tag(0x90), l[1].Tag)
-	_, ok = l.Find(0x9F38)
-	assert.False(t, ok)
+	assert.Equal(t, b, l.Append(nil))
+	assert.Equal(t, 2, cap(l), "each List's capacity is cut to its length")
+	assert.Equal(t, 2, cap(l[0].Children))
+
+	// Padding inside and around; a constructed object holding only padding
+	// has no children.
+	tr, err = Parse(hx("00 7004 A5020000 FF 9F0201AA"))
+	require.NoError(t, err)
+	top = nodes(tr)
+	require.Len(t, top, 2)
+	assert.Equal(t, 1, top[0].Children().Len())
+	assert.Equal(t, 0, nodes(top[0].Children())[0].Children().Len())
+	assert.Nil(t, tr.List()[0].Children[0].Children)
+	assert.Equal(t, 8, top[1].Offset())
+
+	// The zero Node and an empty buffer.
+	var z Node
+	assert.Equal(t, Tag(0), z.Tag())
+	assert.Nil(t, z.Value())
+	assert.Nil(t, z.Raw())
+	assert.Equal(t, 0, z.Children().Len())
+	tr, err = Parse(nil)
+	require.NoError(t, err)
+	assert.Equal(t, 0, tr.Len())
+	assert.Nil(t, tr.List())
 
 	// Parse returns no partial tree on error.
-	l, err = Parse(hx("6F03880101 6E04880101"))
-	assert.Nil(t, l)
+	tr, err = Parse(hx("6F03880101 6E04880101"))
+	assert.Equal(t, Tree{}, tr)
 	requireParseError(t, err, ErrTruncated, 5, 0x6E)
+}
+
+func TestParseManyObjects(t *testing.T) {
+	// More objects than fit on Parse's stack buffer: 300 9C01xx at the top
+	// level, then one template holding 100 more.
+	var b []byte
+	for i := range 300 {
+		b = append(b, 0x9C, 0x01, byte(i))
+	}
+	inner := bytes.Repeat([]byte{0x5A, 0x00}, 100)
+	b = AppendTLV(b, 0x70, inner)
+	tr, err := Parse(b)
+	require.NoError(t, err)
+	assert.Equal(t, 301, tr.Len())
+	top := nodes(tr)
+	assert.Equal(t, []byte{299 % 256}, top[299].Value())
+	assert.Equal(t, 3*299, top[299].Offset())
+	assert.Equal(t, 100, top[300].Children().Len())
+	l := tr.List()
+	assert.Equal(t, b, l.Append(nil))
+	assert.Equal(t, []int{100, 300, 1}, []int{count(tr, 0x5A), count(tr, 0x9C), count(tr, 0x70)})
 }
 
 func TestFind(t *testing.T) {
@@ -349,8 +433,9 @@ func TestRoundTripRecordedResponses(t *testing.T) {
 	for _, r := range loadResponses(t) {
 		t.Run(r.Trace+" "+r.Command, func(t *testing.T) {
 			b := hx(r.ResponseData)
-			l, err := Parse(b)
+			tr, err := Parse(b)
 			require.NoError(t, err)
+			l := tr.List()
 			assert.Equal(t, b, l.Append(nil))
 			_, err = topLevel(NewStrictIter(b))
 			require.NoError(t, err)
@@ -475,14 +560,14 @@ func parseTag(t *testing.T, s string) Tag {
 	return tag
 }
 
-// count counts the objects with the given tag in l, recursively.
-func count(l List, tag Tag) int {
+// count counts the objects with the given tag in t, recursively.
+func count(t Tree, tag Tag) int {
 	n := 0
-	for _, o := range l {
-		if o.Tag == tag {
+	for o := range t.All() {
+		if o.Tag() == tag {
 			n++
 		}
-		n += count(o.Children, tag)
+		n += count(o.Children(), tag)
 	}
 	return n
 }
@@ -503,7 +588,7 @@ func TestVectorsEmvTools(t *testing.T) {
 			// tlvdb_parse reads the whole tree: Single for the one object,
 			// Parse for what is inside.
 			_, _, err := Single(hx(c.Input))
-			var l List
+			var l Tree
 			if err == nil {
 				l, err = Parse(hx(c.Input))
 			}
@@ -525,7 +610,7 @@ func TestVectorsEmvTools(t *testing.T) {
 				// emv-tools refuses an empty list; an empty buffer holds no
 				// data objects, which is not an error here (Single refuses it).
 				require.NoError(t, err)
-				assert.Empty(t, l)
+				assert.Equal(t, 0, l.Len())
 				return
 			}
 			if c.Fail {
@@ -587,7 +672,7 @@ func TestVectorsPyemv(t *testing.T) {
 				return
 			}
 			require.NoError(t, err)
-			assert.JSONEq(t, string(c.Tree), treeJSON(l))
+			assert.JSONEq(t, string(c.Tree), treeJSON(l.List()))
 		})
 	}
 	require.Equal(t, 2, nested, "decode_nested rows run")
@@ -670,4 +755,27 @@ func TestParseErrorMessage(t *testing.T) {
 	_, err = Parse(hx(strings.Repeat("00", 300)))
 	assert.EqualError(t, err, "tlv: at offset 0: padding run too long")
 	assert.True(t, errors.Is(err, ErrPadding))
+}
+
+func TestParseAllocs(t *testing.T) {
+	// Parse: one allocation for the whole tree; reading it: none.
+	b := hx(loadResponses(t)[6].ResponseData) // contact Mastercard READ RECORD
+	var tr Tree
+	assert.Equal(t, 1.0, testing.AllocsPerRun(100, func() {
+		var err error
+		if tr, err = Parse(b); err != nil {
+			panic(err)
+		}
+	}))
+	assert.Zero(t, testing.AllocsPerRun(100, func() {
+		n := 0
+		for o := range tr.All() {
+			for c := range o.Children().All() {
+				n += len(c.Value()) + len(c.Raw())
+			}
+		}
+		if _, ok := tr.Find(0x9F42); !ok || n == 0 {
+			panic("9F42 not found")
+		}
+	}))
 }

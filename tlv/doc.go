@@ -7,11 +7,13 @@
 // Card data is untrusted. [Iter] walks a buffer one data object at a time
 // without allocating: the values it returns are sub-slices of the input, so
 // the exact bytes a card sent stay available for hashing (SDA and CDA sign
-// the card's bytes, never a re-encoding). [Parse] builds a tree of [Object]
-// values, in one allocation for the whole tree, for callers that prefer
-// convenience; [List.Find] searches it; [Find] looks one
-// tag up without allocating; [Single] reads a response that must be exactly
-// one template (70, 77, 80, 6F).
+// the card's bytes, never a re-encoding). [Parse] decodes a whole buffer
+// into a [Tree], for callers that prefer to hold it: one allocation holding
+// no pointers, sixteen bytes an object, with [Tree.Find] searching every
+// level and [Node.Children] going down one. [Tree.List] copies a tree into
+// a [List] of [Object] values, the form that can be edited and encoded.
+// [Find] looks one tag up without allocating; [Single] reads a response
+// that must be exactly one template (70, 77, 80, 6F).
 //
 // The decoder follows Annex B: tags of one to three bytes, lengths of one to
 // three bytes (81 xx, 82 xx xx), 00 padding before, between and after

@@ -26,6 +26,9 @@ var (
 	ErrPadding = errors.New("padding run too long")
 	// ErrTrailingData: bytes follow the object where none may.
 	ErrTrailingData = errors.New("trailing data")
+	// ErrTooLarge: a buffer of 4 GiB or more given to [Parse], whose tree
+	// keeps offsets in 32 bits. No card answer comes near it.
+	ErrTooLarge = errors.New("buffer too large to parse")
 )
 
 // ParseError reports where and why BER-TLV decoding failed.

@@ -37,6 +37,30 @@ func Example_iter() {
 	// 94 08 01 01 00 10 01 01 01 18 01 02 00 20 01 02 00
 }
 
+// Decoding a SELECT answer into a tree (one allocation, no pointers in it)
+// and reading it: a search through every level, then one template's
+// children in order.
+func ExampleParse() {
+	fci := mustHex("6F1C8407A0000000041010A511500F505043204D43442030342020763230")
+	t, err := tlv.Parse(fci)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	if label, ok := t.Find(0x50); ok {
+		fmt.Printf("label %q at offset %d\n", label.Value(), label.Offset())
+	}
+	for o := range t.All() {
+		for c := range o.Children().All() {
+			fmt.Printf("%s in %s: %d bytes\n", c.Tag(), o.Tag(), len(c.Value()))
+		}
+	}
+	// Output:
+	// label "PPC MCD 04  v20" at offset 13
+	// 84 in 6F: 7 bytes
+	// A5 in 6F: 17 bytes
+}
+
 // A malformed response gives a *ParseError saying what and where.
 func Example_parseError() {
 	_, err := tlv.Parse(mustHex("5A88FFFFFFFFFFFFFFFF"))

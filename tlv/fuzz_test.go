@@ -12,7 +12,7 @@ import (
 // sentinels are the errors a decoding may end with.
 var sentinels = []error{
 	ErrTruncated, ErrTagTooLong, ErrIndefiniteLength, ErrLengthTooLong,
-	ErrNonMinimalLength, ErrTooDeep, ErrPadding, ErrTrailingData,
+	ErrNonMinimalLength, ErrTooDeep, ErrPadding, ErrTrailingData, ErrTooLarge,
 }
 
 // checkParseError fails unless err is a *ParseError with a known sentinel
@@ -55,6 +55,43 @@ func sameTree(a, b List) bool {
 		}
 	}
 	return true
+}
+
+// checkTree checks a parsed tree against its List and the buffer, level
+// by level: the same objects in the same order, each Raw the bytes at its
+// Offset, each Value the end of its Raw.
+func checkTree(t *testing.T, tr Tree, l List, b []byte) {
+	t.Helper()
+	if tr.Len() != len(l) {
+		t.Fatalf("Tree.Len %d, List %d", tr.Len(), len(l))
+	}
+	i := 0
+	for n := range tr.All() {
+		o := l[i]
+		raw := n.Raw()
+		if n.Tag() != o.Tag || !bytes.Equal(n.Value(), o.Value) || n.Offset() < 0 || n.Offset()+len(raw) > len(b) ||
+			!bytes.Equal(raw, b[n.Offset():n.Offset()+len(raw)]) || !bytes.HasSuffix(raw, n.Value()) {
+			t.Fatalf("tree object %d (%s at %d) differs from the List or the buffer", i, n.Tag(), n.Offset())
+		}
+		if (o.Children == nil) != (n.Children().Len() == 0) {
+			t.Fatalf("object %s at %d: List children %d, Tree children %d", o.Tag, n.Offset(), len(o.Children), n.Children().Len())
+		}
+		checkTree(t, n.Children(), o.Children, b)
+		// Iter reads the same children from the value.
+		if n.Tag().Constructed() {
+			it, c := NewIter(n.Value()), 0
+			for m := range n.Children().All() {
+				if !it.Next() || it.Tag() != m.Tag() || !bytes.Equal(it.Value(), m.Value()) {
+					t.Fatalf("child %d of %s at %d: Iter and Tree differ", c, n.Tag(), n.Offset())
+				}
+				c++
+			}
+			if it.Next() || it.Err() != nil {
+				t.Fatalf("Iter reads more children of %s at %d than Tree (%v)", n.Tag(), n.Offset(), it.Err())
+			}
+		}
+		i++
+	}
 }
 
 // tags returns every tag of l, depth first.
@@ -127,10 +164,10 @@ func FuzzDecode(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		checkAgainstHeaderReader(t, b, false)
 		checkAgainstHeaderReader(t, b, true)
-		l, err := Parse(b)
+		tr, err := Parse(b)
 		derr := Describe(io.Discard, b)
 		if err != nil {
-			if l != nil {
+			if tr.Len() != 0 || tr.buf != nil {
 				t.Fatal("a tree returned with an error")
 			}
 			checkParseError(t, err, b)
@@ -144,13 +181,17 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("Describe failed where Parse did not: %v", derr)
 		}
 
+		l := tr.List()
+		checkTree(t, tr, l, b)
+
 		// Re-encoding gives a canonical input that decodes to the same
 		// tree, encodes to itself and passes the strict reader.
 		enc := l.Append(nil)
-		l2, err := Parse(enc)
+		tr2, err := Parse(enc)
 		if err != nil {
 			t.Fatalf("re-decoding %X: %v", enc, err)
 		}
+		l2 := tr2.List()
 		if !sameTree(l, l2) {
 			t.Fatalf("tree changed through encode/decode: %X -> %X", b, enc)
 		}
@@ -176,12 +217,14 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("Iter ended after %d objects (Parse: %d): %v", i, len(l), it.Err())
 		}
 
-		// Find agrees with List.Find for every tag present and one absent.
+		// Find agrees with List.Find and Tree.Find for every tag present
+		// and one absent.
 		for _, tag := range append(tags(l, nil), 0x5A) {
 			v, ok := Find(b, tag)
 			o, ok2 := l.Find(tag)
-			if ok != ok2 || !bytes.Equal(v, o.Value) {
-				t.Fatalf("Find(%s) = %X, %v; List.Find = %X, %v", tag, v, ok, o.Value, ok2)
+			n, ok3 := tr.Find(tag)
+			if ok != ok2 || ok != ok3 || !bytes.Equal(v, o.Value) || !bytes.Equal(v, n.Value()) {
+				t.Fatalf("Find(%s) = %X, %v; List.Find = %X, %v; Tree.Find = %X, %v", tag, v, ok, o.Value, ok2, n.Value(), ok3)
 			}
 		}
 

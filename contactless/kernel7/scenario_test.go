@@ -134,8 +134,8 @@ func checkField55(t *testing.T, tp *tap, out *contactless.Outcome) {
 	l, err := tlv.Parse(out.DataRecord)
 	require.NoError(t, err)
 	var tags []string
-	for _, o := range l {
-		tags = append(tags, o.Tag.String())
+	for o := range l.All() {
+		tags = append(tags, o.Tag().String())
 	}
 	assert.Equal(t, []string{"9F02", "9F03", "9F26", "9F27", "82", "9F36", "9F10", "9F1A", "95", "5F2A", "9A", "9C",
 		"9F37", "9F35", "9F33", "9F1E", "9F09", "9F66", "9F6C", "84", "5F34", "57", "5A", "5F24", "9F21"}, tags)

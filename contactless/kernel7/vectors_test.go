@@ -61,8 +61,9 @@ func checkLogged(t *testing.T, v *logVector, out *contactless.Outcome) {
 	assert.Equal(t, "9F5D06000000038787", hexs(out.DiscretionaryData))
 	assert.Equal(t, "0000000000", tag(t, out.DataRecord, 0x95))
 	assert.Equal(t, "0000", tag(t, out.DataRecord, 0x9F6C))
-	logged, err := tlv.Parse(h(v.LoggedField55))
+	tr, err := tlv.Parse(h(v.LoggedField55))
 	require.NoError(t, err)
+	logged := tr.List()
 	compared := 0
 	for _, o := range logged {
 		got, ok := tlv.Find(out.DataRecord, o.Tag)

@@ -60,7 +60,7 @@ func TestSelect(t *testing.T) {
 		require.Equal(t, apdu.SWOK, r.SW)
 		l, err := tlv.Parse(find(t, r.Data, 0xBF0C))
 		require.NoError(t, err)
-		assert.Len(t, l, 2)
+		assert.Equal(t, 2, l.Len())
 		assert.Equal(t, apdu.SWFileNotFound, send(t, c, apdu.Select([]byte("1PAY.SYS.DDF01"), false)).SW)
 	})
 	t.Run("hidden application", func(t *testing.T) {

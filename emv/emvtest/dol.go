@@ -19,6 +19,3 @@ func dolValues(d tlv.DOL, data []byte) map[tlv.Tag][]byte {
 	}
 	return m
 }
-
-// parseTLVList decodes a flat or nested TLV list from a profile.
-func parseTLVList(b []byte) (tlv.List, error) { return tlv.Parse(b) }

@@ -14,11 +14,13 @@ func scriptCommands(t *testing.T, scripts []byte) [][]byte {
 	t.Helper()
 	l, err := tlv.Parse(scripts)
 	require.NoError(t, err)
-	require.Len(t, l, 1)
+	require.Equal(t, 1, l.Len())
 	var out [][]byte
-	for _, o := range l[0].Children {
-		if o.Tag == 0x86 {
-			out = append(out, o.Value)
+	for s := range l.All() {
+		for o := range s.Children().All() {
+			if o.Tag() == 0x86 {
+				out = append(out, o.Value())
+			}
 		}
 	}
 	return out

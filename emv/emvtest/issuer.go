@@ -411,9 +411,9 @@ func parseRequest(req *AuthorisationRequest) (*parsed, error) {
 		return nil, fmt.Errorf("%w: ICC data: %v", ErrAuthorisationRequest, err)
 	}
 	p := &parsed{vals: map[tlv.Tag][]byte{}, pan: req.PAN, psn: req.PSN}
-	for _, o := range l {
-		if _, dup := p.vals[o.Tag]; !dup {
-			p.vals[o.Tag] = o.Value
+	for o := range l.All() {
+		if _, dup := p.vals[o.Tag()]; !dup {
+			p.vals[o.Tag()] = o.Value()
 		}
 	}
 	if p.pan == "" {

@@ -627,7 +627,7 @@ func (p *Profile) Validate() error {
 			return bad("%s: cdol1 and cdol2 are mandatory (Book 3 Annex A)", where)
 		}
 		if a.Extra != nil {
-			if _, err := parseTLVList(a.Extra); err != nil {
+			if _, err := tlv.Parse(a.Extra); err != nil {
 				return bad("%s.extra: %v", where, err)
 			}
 		}

@@ -16,12 +16,12 @@ func runScripts(t *testing.T, c *Card, scripts []byte) []apdu.SW {
 	var sws []apdu.SW
 	l, err := tlv.Parse(scripts)
 	require.NoError(t, err)
-	for _, s := range l {
-		for _, cmd := range s.Children {
-			if cmd.Tag != 0x86 {
+	for s := range l.All() {
+		for cmd := range s.Children().All() {
+			if cmd.Tag() != 0x86 {
 				continue
 			}
-			out, err := c.Transmit(t.Context(), cmd.Value)
+			out, err := c.Transmit(t.Context(), cmd.Value())
 			require.NoError(t, err)
 			r, err := apdu.ParseResponse(out)
 			require.NoError(t, err)
