@@ -90,11 +90,20 @@ type Replay struct {
 	used  []bool
 	next  int   // strict: the next exchange; by command: commands received
 	fatal error // the first mismatch, returned from then on
+	// usedRoom holds used for a session of a transaction's length: one
+	// allocation a replay, not two.
+	usedRoom [64]bool
 }
 
 // NewReplay returns a Replay of s in the given mode.
 func NewReplay(s *Session, mode ReplayMode) *Replay {
-	return &Replay{mode: mode, xs: s.Exchanges, used: make([]bool, len(s.Exchanges))}
+	r := &Replay{mode: mode, xs: s.Exchanges}
+	if len(s.Exchanges) <= len(r.usedRoom) {
+		r.used = r.usedRoom[:len(s.Exchanges)]
+	} else {
+		r.used = make([]bool, len(s.Exchanges))
+	}
+	return r
 }
 
 // Transmit returns the recorded answer to command.

@@ -133,8 +133,9 @@ func withLe(b []byte, le int) []byte {
 // Transmit sends command and follows the card's T=0 procedure bytes as
 // described on [T0].
 func (t *T0) Transmit(ctx context.Context, command []byte) ([]byte, error) {
-	c, err := ParseCommand(command)
-	if err != nil {
+	hasLe, hasData, ok := shortCase(command)
+	if !ok {
+		_, err := ParseCommand(command)
 		return nil, err // a T=0 reader cannot carry it either
 	}
 	raw, err := t.Card.Transmit(ctx, command)
@@ -146,17 +147,47 @@ func (t *T0) Transmit(ctx context.Context, command []byte) ([]byte, error) {
 		return nil, err
 	}
 	if n := len(first.Data); n > min(MaxShortResponse, t.maxResponse()) {
+		c, _ := ParseCommand(command)
 		return nil, &T0Error{Command: c.Redacted(), Length: n, Limit: min(MaxShortResponse, t.maxResponse()), Err: ErrResponseTooLong}
 	}
-	if c.Le == 0 { // cases 1 and 3: nothing to follow
+	if !hasLe { // cases 1 and 3: nothing to follow
 		return raw, nil
 	}
 	_, more := first.SW.MoreData()
 	_, wrongLe := first.SW.ExactLength()
-	if !more && !wrongLe && !case4Warning(c, first) {
+	// case4Warning without the parsed command: a warning without data
+	// to a command with data and Le.
+	if !more && !wrongLe && !(hasData && first.SW.IsWarning() && len(first.Data) == 0) {
 		return raw, nil // the common case: the answer as the card gave it
 	}
+	c, _ := ParseCommand(command)
 	return t.follow(ctx, c, command, first)
+}
+
+// shortCase reports, for an encoded command, whether it has an Le field
+// (cases 2 and 4) and a data field (cases 3 and 4), and whether
+// [ParseCommand] accepts it: the checks T0 needs for every command,
+// without building a [Command] for the common answer that needs none.
+func shortCase(b []byte) (hasLe, hasData, ok bool) {
+	switch body := len(b) - 4; {
+	case body < 0:
+		return false, false, false
+	case body == 0: // case 1
+		return false, false, true
+	case body == 1: // case 2
+		return true, false, true
+	default:
+		lc := int(b[4])
+		switch {
+		case lc == 0:
+			return false, false, false
+		case body == 1+lc: // case 3
+			return false, true, true
+		case body == 2+lc: // case 4
+			return true, true, true
+		}
+		return false, false, false
+	}
 }
 
 // case4Warning reports whether resp, the answer to c as sent, is a

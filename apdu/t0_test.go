@@ -348,3 +348,24 @@ func countingHex(n int) string {
 	}
 	return fmt.Sprintf("%X", b)
 }
+
+// TestShortCaseMatchesParseCommand holds the check T0 makes of every
+// command against ParseCommand, for every body length around each Lc
+// (ISO 7816-4 §5.1 cases 1 to 4, extended lengths refused).
+func TestShortCaseMatchesParseCommand(t *testing.T) {
+	for n := 0; n <= 4+1+255+2; n++ {
+		for _, lc := range []byte{0x00, 0x01, 0x02, 0x7F, 0xFF} {
+			b := make([]byte, n)
+			if n > 4 {
+				b[4] = lc
+			}
+			hasLe, hasData, ok := shortCase(b)
+			c, err := ParseCommand(b)
+			require.Equal(t, err == nil, ok, "%d bytes, Lc %02X", n, lc)
+			if ok {
+				assert.Equal(t, c.Le != 0, hasLe, "%d bytes, Lc %02X: Le", n, lc)
+				assert.Equal(t, len(c.Data) > 0, hasData, "%d bytes, Lc %02X: data", n, lc)
+			}
+		}
+	}
+}

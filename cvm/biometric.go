@@ -272,6 +272,7 @@ func (s *state) biometric(r Rule, typ BiometricType, online bool) (attempt, erro
 		s.recordSuccess(r, Unknown)
 		return succeeded, nil
 	}
+	s.linkGiven = true
 	v, err := s.in.Biometric.VerifyOffline(s.ctx, biometricLink{s}, req)
 	if s.fatal != nil {
 		// The card or reader failed under the device: Perform stops, as

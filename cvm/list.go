@@ -230,7 +230,11 @@ func (e *ListError) Unwrap() error { return e.Err }
 // and so does [Perform]. A list shorter than 8 bytes, longer than
 // [MaxListLen], or with an odd trailing byte is not a CVM List as Book 3
 // defines it: ParseList returns a [*ListError] and an empty List.
-func ParseList(b []byte) (List, error) {
+func ParseList(b []byte) (List, error) { return appendList(nil, b) }
+
+// appendList is [ParseList] with the rules appended to rules, which a
+// caller that parses one list a transaction keeps in its own state.
+func appendList(rules []Rule, b []byte) (List, error) {
 	switch {
 	case len(b) < 8:
 		return List{}, &ListError{Len: len(b), Err: ErrListTooShort}
@@ -241,12 +245,34 @@ func ParseList(b []byte) (List, error) {
 	}
 	l := List{X: binary.BigEndian.Uint32(b[0:4]), Y: binary.BigEndian.Uint32(b[4:8])}
 	if n := (len(b) - 8) / 2; n > 0 {
-		l.Rules = make([]Rule, n)
-		for i := range l.Rules {
-			l.Rules[i] = Rule{Method: b[8+2*i], Condition: Condition(b[9+2*i])}
+		if cap(rules)-len(rules) < n {
+			rules = make([]Rule, 0, n)
 		}
+		for i := range n {
+			rules = append(rules, Rule{Method: b[8+2*i], Condition: Condition(b[9+2*i])})
+		}
+		l.Rules = rules[:len(rules):len(rules)]
 	}
 	return l, nil
+}
+
+// ListHasCode reports whether the CVM List value b is well formed (see
+// [ParseList]) and names one of codes in a CV Rule: what a kernel asks
+// before cardholder verification (is an offline enciphered PIN key
+// needed?) without decoding the list.
+func ListHasCode(b []byte, codes ...Code) bool {
+	if len(b) < 8 || len(b) > MaxListLen || len(b)%2 != 0 {
+		return false
+	}
+	for i := 8; i < len(b); i += 2 {
+		c := Rule{Method: b[i]}.Code()
+		for _, want := range codes {
+			if c == want {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // Bytes encodes the list as the value of tag 8E.

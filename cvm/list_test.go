@@ -285,3 +285,35 @@ func TestParseListDecodingVector(t *testing.T) {
 	}
 	assert.True(t, done)
 }
+
+// TestListHasCode holds ListHasCode to ParseList: a list ParseList refuses
+// names no code, and a well-formed one names the codes of its rules, bit 7
+// (apply succeeding) and bit 8 aside (Book 3 Annex C3).
+func TestListHasCode(t *testing.T) {
+	x := "0000000000000000"
+	for _, tc := range []struct {
+		list string
+		want bool
+	}{
+		{x + "4403", true},     // enciphered PIN by ICC, apply succeeding
+		{x + "1E030503", true}, // second rule: enciphered PIN and signature
+		{x + "C403", true},     // bit 8 (RFU) set: still code 04
+		{x + "0103", false},    // plaintext PIN only
+		{x, false},             // no rules
+		{"00000000000000", false},
+		{x + "44", false}, // odd length: ParseList refuses it
+	} {
+		b, err := hex.DecodeString(tc.list)
+		require.NoError(t, err)
+		assert.Equal(t, tc.want, ListHasCode(b, EncipheredPINByICC, EncipheredPINByICCAndSignature), tc.list)
+		l, perr := ParseList(b)
+		parsed := false
+		for _, r := range l.Rules {
+			parsed = parsed || r.Code() == EncipheredPINByICC || r.Code() == EncipheredPINByICCAndSignature
+		}
+		assert.Equal(t, perr == nil && parsed, tc.want, tc.list)
+	}
+	long := make([]byte, MaxListLen+2)
+	long[8] = byte(EncipheredPINByICC)
+	assert.False(t, ListHasCode(long, EncipheredPINByICC), "longer than 252 bytes")
+}

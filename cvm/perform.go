@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"sync"
 
 	"github.com/emvkit/emvkit/apdu"
 	"github.com/emvkit/emvkit/oda"
@@ -215,6 +216,13 @@ type state struct {
 	// cmd is where exchange encodes each command: the Transceiver keeps
 	// no command past Transmit.
 	cmd [apdu.MaxShortCommand]byte
+	// rules holds the CV Rules of the list (cards list a few).
+	rules [8]Rule
+	// block is where an offline PIN CVM builds its PIN block; it is
+	// cleared as soon as it is sent or enciphered.
+	block [8]byte
+	// linkGiven: a biometric device was handed biometricLink{s}.
+	linkGiven bool
 }
 
 // Perform runs cardholder verification, EMV 4.4 Book 3 §10.5, against the
@@ -225,7 +233,8 @@ type state struct {
 // PIN prompt; it is an [*Error], and the Result then holds what was done
 // so far.
 func Perform(ctx context.Context, card apdu.Transceiver, in Input) (Result, error) {
-	s := &state{ctx: ctx, card: card, in: in, log: in.Logger, rand: in.Rand, triesLeft: -1}
+	s := states.Get().(*state)
+	*s = state{ctx: ctx, card: card, in: in, log: in.Logger, rand: in.Rand, triesLeft: -1}
 	if s.log == nil {
 		s.log = discardLogger
 	}
@@ -234,8 +243,20 @@ func Perform(ctx context.Context, card apdu.Transceiver, in Input) (Result, erro
 		s.rand = rand.Reader
 	}
 	err := s.run()
-	return s.res, err
+	res := s.res
+	if !s.linkGiven {
+		// Nothing outside holds s: it is cleared (no card data, no
+		// command, no PIN pad stays in it) and used again.
+		*s = state{}
+		states.Put(s)
+	}
+	return res, err
 }
+
+// states recycles the state of Perform, some 800 bytes a transaction. A
+// state whose card link a biometric device was given is left to the
+// garbage collector: the device might keep the link.
+var states = sync.Pool{New: func() any { return new(state) }}
 
 func (s *state) run() error {
 	// Book 3 §10.5, conditions of execution: the AIP must say the card
@@ -252,7 +273,7 @@ func (s *state) run() error {
 	// cardholder verification without the TSI bit; the list is then ICC
 	// data missing (Book 3 §7.2). A list that is not well formed (see
 	// ParseList) is no more usable than an absent one.
-	list, err := ParseList(s.in.CVMList)
+	list, err := appendList(s.rules[:0], s.in.CVMList)
 	if s.in.CVMList == nil || err != nil || len(list.Rules) == 0 {
 		s.res.TVR.Set(tvr.ICCDataMissing)
 		s.res.Results = NoCVMResults
@@ -590,7 +611,8 @@ func (s *state) offlinePIN(c Code) (attempt, error) {
 			pin.Zero()
 			return s.padError(err)
 		}
-		block, err := PINBlock2(pin)
+		err = pinBlock2(&s.block, pin)
+		block := s.block[:]
 		pin.Zero()
 		if err != nil {
 			// Not 4 to 12 digits: the PIN pad misbehaved.

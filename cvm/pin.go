@@ -39,15 +39,25 @@ func NewPIN(ascii []byte) (PIN, error) {
 	if len(ascii) < MinPINLen || len(ascii) > MaxPINLen {
 		return PIN{}, ErrBadPIN
 	}
-	d := make([]byte, len(ascii))
-	for i, c := range ascii {
+	for _, c := range ascii {
 		if c < '0' || c > '9' {
-			clear(d)
 			return PIN{}, ErrBadPIN
 		}
-		d[i] = c - '0'
 	}
-	return newPINFromDigits(d), nil
+	// The digits live in the box the closure holds: one allocation for
+	// both, not three.
+	box := &pinBox{}
+	box.d = box.buf[:len(ascii)]
+	for i, c := range ascii {
+		box.d[i] = c - '0'
+	}
+	return PIN{ref: func() *[]byte { return &box.d }}, nil
+}
+
+// pinBox holds a PIN's digits and room for the longest PIN.
+type pinBox struct {
+	d   []byte
+	buf [MaxPINLen]byte
 }
 
 // newPINFromDigits takes ownership of d (values 0-9).

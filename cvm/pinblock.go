@@ -152,13 +152,25 @@ func PINBlock1(pin PIN, rand io.Reader) ([]byte, error) {
 // It is the plaintext offline PIN block of EMV (Book 3 §6.5.12, VERIFY P2
 // 80) and the PIN block inside the enciphered PIN of Book 2 §7.2.
 func PINBlock2(pin PIN) ([]byte, error) {
-	f, ok := pinField(0x2, pin, func(int) byte { return 0xF })
-	if !ok {
-		return nil, blockErr(Format2, ErrPINBlockInput)
+	var f [8]byte
+	if err := pinBlock2(&f, pin); err != nil {
+		return nil, err
 	}
 	out := append([]byte(nil), f[:]...)
 	clear(f[:])
 	return out, nil
+}
+
+// pinBlock2 is PINBlock2 into dst, for a caller that clears dst once
+// the block is sent.
+func pinBlock2(dst *[8]byte, pin PIN) error {
+	f, ok := pinField(0x2, pin, func(int) byte { return 0xF })
+	if !ok {
+		return blockErr(Format2, ErrPINBlockInput)
+	}
+	*dst = f
+	clear(f[:])
+	return nil
 }
 
 // PINBlock3 builds an ISO 9564-1 format 3 PIN block: the PIN field (3, L,

@@ -352,9 +352,13 @@ func (s *transactionState) processOnline() error {
 	}
 	// The request holds copies: the host may keep it and change what it
 	// got without changing the transaction (iccData builds a new slice).
+	// One allocation holds the request, its card numbers and (for the
+	// usual lengths) the copies.
 	var c [4][]byte
-	cloneAll(c[:], s.cardData.val(0x5A), s.cardData.val(0x57), s.res.AID, s.cardData.val(0x5F34))
-	req := newOnlineRequest(s.txn, c[0], c[1])
+	box := &requestBox{}
+	cloneAllInto(box.buf[:], c[:], s.cardData.val(0x5A), s.cardData.val(0x57), s.res.AID, s.cardData.val(0x5F34))
+	box.nums = cardNumbers{pan: c[0], track2: c[1]}
+	req := box.request(s.txn)
 	req.AID, req.PANSequence = c[2], c[3]
 	req.ICCData = s.iccData()
 	req.OnlinePIN = !s.cvm.OnlinePIN.IsZero()
@@ -401,13 +405,16 @@ func (s *transactionState) processOnline() error {
 	// of them is performed (Book 3 §10.10, processIssuerScripts), so only
 	// their skeleton is kept for the results, and a host's megabytes are
 	// not held.
+	var kept [2][]byte // the scripts and the Issuer Authentication Data, one allocation
 	if len(resp.Scripts) > maxScriptBytes {
 		s.scriptsTooLong = true
 		s.scripts = scriptSkeleton(resp.Scripts)
+		kept[1] = bytes.Clone(resp.IssuerAuthData)
 	} else {
-		s.scripts = bytes.Clone(resp.Scripts)
+		cloneAll(kept[:], resp.Scripts, resp.IssuerAuthData)
+		s.scripts = kept[0]
 	}
-	if ia := bytes.Clone(resp.IssuerAuthData); len(ia) > 0 {
+	if ia := kept[1]; len(ia) > 0 {
 		s.termData.set(0x91, ia)
 		if s.aip[0]&0x04 != 0 {
 			// Book 3 §10.9: issuer authentication by EXTERNAL

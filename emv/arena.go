@@ -46,6 +46,14 @@ func (s *transactionState) bytesOf(v ...byte) []byte {
 	return b
 }
 
+// clone is bytes.Clone in the arena: nil for nil.
+func (s *transactionState) clone(v []byte) []byte {
+	if v == nil {
+		return nil
+	}
+	return s.bytesOf(v...)
+}
+
 // bcd returns v as n bytes of right-justified BCD, in the arena.
 func (s *transactionState) bcd(v uint64, n int) []byte {
 	b := s.take(n)

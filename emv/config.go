@@ -289,6 +289,9 @@ func (c *Config) Validate() error {
 			err.Field = field() + ".Params" + err.Field
 			return err
 		}
+		if a.Params.RandomSelection == nil && c.AppParams.RandomSelection == nil {
+			continue // nothing below to check: params would have none
+		}
 		p := c.params(i)
 		if rs := p.RandomSelection; rs != nil && p.FloorLimit != nil && *p.FloorLimit > 0 && rs.Threshold >= *p.FloorLimit {
 			// The threshold named is the one in force: the

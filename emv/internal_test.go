@@ -1,12 +1,15 @@
 package emv
 
 import (
+	"bytes"
 	"context"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/emvkit/emvkit/apdu"
 	"github.com/emvkit/emvkit/cvm"
+	"github.com/emvkit/emvkit/tlv"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -193,4 +196,67 @@ func TestSessionPINAnsweredLateIsZeroed(t *testing.T) {
 		assert.Equal(t, 4, a.pin.Len())
 		a.zero()
 	})
+}
+
+// TestGetProcessingOptionsInArena holds the kernel's GET PROCESSING
+// OPTIONS, built in the arena, to apdu.GetProcessingOptions (Book 3
+// §6.5.8): the same bytes for PDOL data of every length class, in the
+// arena or, once it is full, out of it.
+func TestGetProcessingOptionsInArena(t *testing.T) {
+	for _, used := range []int{0, arenaSize - 2} {
+		for _, n := range []int{0, 1, 0x7F, 0x80, 252} {
+			s := &transactionState{arenaUsed: used}
+			pdol := bytes.Repeat([]byte{0xA5}, n)
+			want, err := apdu.GetProcessingOptions(pdol).Bytes()
+			require.NoError(t, err)
+			got, err := s.getProcessingOptions(pdol).Bytes()
+			require.NoError(t, err)
+			assert.Equal(t, want, got, "%d bytes of PDOL data, arena at %d", n, used)
+		}
+	}
+}
+
+// TestAppendTLVMatchesTLV holds the field 55 encoder to tlv.AppendTLV
+// (Book 3 Annex B): tags of one, two and three bytes, values around the
+// 128-byte boundary of the length's short form, with and without room.
+func TestAppendTLVMatchesTLV(t *testing.T) {
+	for _, tag := range []tlv.Tag{0x82, 0x9F26, 0xDF8101} {
+		for _, n := range []int{0, 1, 8, 0x7F, 0x80, 0x100} {
+			v := bytes.Repeat([]byte{0x5A}, n)
+			for _, room := range []int{0, 3 + n, 300} {
+				head := []byte{0x01, 0x02}
+				b := append(make([]byte, 0, len(head)+room), head...)
+				want := tlv.AppendTLV(append([]byte(nil), head...), tag, v)
+				assert.Equal(t, want, appendTLV(b, tag, v), "tag %s, %d bytes, room %d", tag, n, room)
+			}
+		}
+	}
+}
+
+// TestParseDayMatchesParseDate holds the day numbers of the processing
+// restrictions (Book 3 §10.4.3) to parseDate and the time package, for
+// every YYMMDD with month 00-13 and day 00-32, and their order to
+// time.Time's.
+func TestParseDayMatchesParseDate(t *testing.T) {
+	today := time.Date(2026, 2, 28, 23, 59, 0, 0, time.FixedZone("x", -5*3600))
+	for yy := 0; yy < 100; yy++ {
+		for mm := 0; mm <= 13; mm++ {
+			for dd := 0; dd <= 32; dd++ {
+				b := []byte{toBCD(yy), toBCD(mm), toBCD(dd)}
+				d, ok := parseDay(b)
+				tm, tok := parseDate(b)
+				require.Equal(t, tok, ok, "%X", b)
+				if !ok {
+					continue
+				}
+				require.Equal(t, day(tm.Year()*10000+int(tm.Month())*100+tm.Day()), d, "%X", b)
+				require.Equal(t, dateOnly(today).Before(tm), dayOf(today) < d, "%X", b)
+				require.Equal(t, dateOnly(today).After(tm), dayOf(today) > d, "%X", b)
+			}
+		}
+	}
+	_, ok := parseDay([]byte{0x26, 0x02})
+	assert.False(t, ok, "two bytes")
+	_, ok = parseDay([]byte{0x26, 0x0A, 0x01})
+	assert.False(t, ok, "not BCD")
 }

@@ -111,12 +111,21 @@ func (s *transactionState) staticDataToAuthenticate() ([]byte, error) {
 		return oda.AppendICCD(nil, s.odaRecords, s.aip[:], s.terminalAID(), s.receivedPDOL())
 	}
 	// Sized once: the records whole (their values are shorter) and the
-	// AIP.
+	// AIP. oda only hashes it, so the work space of the stores holds it
+	// from one transaction to the next.
 	n := len(s.aip)
 	for _, r := range s.odaRecords {
 		n += len(r.Data)
 	}
-	return oda.AppendStaticData(make([]byte, 0, n), m, s.odaRecords, s.cardData.val(0x9F4A), s.aip[:])
+	buf := s.static[:0]
+	if cap(buf) < n {
+		buf = make([]byte, 0, n)
+	}
+	static, err := oda.AppendStaticData(buf, m, s.odaRecords, s.cardData.val(0x9F4A), s.aip[:])
+	if cap(static) > cap(s.static) {
+		s.static = static[:0]
+	}
+	return static, err
 }
 
 // terminalAID is the Application Identifier (AID) - terminal (9F06) of

@@ -30,7 +30,7 @@ func (s *transactionState) initiateProcessing() error {
 		return s.failData(fmt.Sprintf("PDOL data of %d bytes does not fit GET PROCESSING OPTIONS", len(pdolData)), nil)
 	}
 	s.show(MsgPleaseWait)
-	c := apdu.GetProcessingOptions(pdolData)
+	c := s.getProcessingOptions(pdolData)
 	r, err := s.transmit(c)
 	if err != nil {
 		return err
@@ -78,6 +78,23 @@ func (s *transactionState) initiateProcessing() error {
 	s.keepCard(0x82, s.aip[:])
 	s.keepCard(0x94, s.afl)
 	return nil
+}
+
+// getProcessingOptions is apdu.GetProcessingOptions with the command
+// template 83 built in the arena.
+func (s *transactionState) getProcessingOptions(pdolData []byte) apdu.Command {
+	data := s.room()
+	if cap(data) < 3+len(pdolData) {
+		return apdu.GetProcessingOptions(pdolData)
+	}
+	data = append(data, 0x83)
+	if len(pdolData) >= 0x80 {
+		data = append(data, 0x81)
+	}
+	data = append(data, byte(len(pdolData)))
+	data = append(data, pdolData...)
+	// As apdu.GetProcessingOptions encodes it (Book 3 §6.5.8).
+	return apdu.Command{CLA: 0x80, INS: apdu.InsGetProcessingOptions, Data: s.keep(data), Le: 256}
 }
 
 // aflEntry is one entry of the Application File Locator (Book 3 §10.2).

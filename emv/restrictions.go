@@ -46,16 +46,60 @@ func (s *transactionState) checkProcessingRestrictions() error {
 	// a valid YYMMDD cannot show the application effective or unexpired
 	// (the book is silent): its bit is set as for a date not yet reached
 	// or passed.
-	today := dateOnly(s.txn.Time)
+	today := dayOf(s.txn.Time)
 	if eff, ok := s.cardData.get(0x5F25); ok {
-		if d, ok := parseDate(eff); !ok || today.Before(d) {
+		if d, ok := parseDay(eff); !ok || today < d {
 			s.setTVR(tvr.ApplicationNotYetEffective)
 		}
 	}
-	if d, ok := parseDate(s.cardData.val(0x5F24)); !ok || today.After(d) {
+	if d, ok := parseDay(s.cardData.val(0x5F24)); !ok || today > d {
 		s.setTVR(tvr.ExpiredApplication)
 	}
 	return nil
+}
+
+// day is a calendar date as the number yyyymmdd: days compare as the
+// dates do, without the time package's calendar arithmetic.
+type day int
+
+// dayOf is the date of t in t's location, as dateOnly takes it.
+func dayOf(t time.Time) day {
+	y, m, d := t.Date()
+	return day(y*10000 + int(m)*100 + d)
+}
+
+// parseDay is parseDate as a day.
+func parseDay(b []byte) (day, bool) {
+	if len(b) != 3 {
+		return 0, false
+	}
+	v, ok := fromBCD(b)
+	if !ok {
+		return 0, false
+	}
+	yy, mm, dd := int(v/10000), int(v/100%100), int(v%100)
+	year := 2000 + yy
+	if yy >= 50 {
+		year = 1900 + yy
+	}
+	if mm < 1 || mm > 12 || dd < 1 || dd > daysIn(mm, year) {
+		return 0, false // 31 April and the like
+	}
+	return day(year*10000 + mm*100 + dd), true
+}
+
+// daysIn is the number of days of month m (1-12) of year y, Gregorian.
+func daysIn(m, y int) int {
+	switch m {
+	case 2:
+		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
 }
 
 // isATM reports whether the terminal is an ATM for the Application Usage

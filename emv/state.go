@@ -78,6 +78,9 @@ type transactionState struct {
 	cfg  *Config
 	term seam
 	log  *slog.Logger
+	// debugOn: log takes debug records, asked once a transaction (as
+	// cvm does), not at every command.
+	debugOn bool
 
 	txn    Transaction
 	hasTxn bool
@@ -109,8 +112,6 @@ type transactionState struct {
 	// odaRecords are the records the AFL marks for offline data
 	// authentication, exactly as received (Book 3 §10.2).
 	odaRecords []oda.Record
-	// odaCard is the card data odaCardData gives oda.
-	odaCard oda.CardData
 
 	pdolData []byte
 	// first is the first GENERATE AC's response; its p1 says whether CDA
@@ -125,14 +126,10 @@ type transactionState struct {
 	// four scripts are kept.
 	scriptResults [4 * 5]byte
 
-	// dols holds the entries of the PDOL, CDOL1 and CDOL2 (parseDOL),
-	// dolsUsed of them.
-	dols     [40]tlv.DOLEntry
+	// dolsUsed counts the entries of stateMaps.dols in use, acUsed the
+	// responses of stateMaps.acs.
 	dolsUsed int
-
-	// acs holds the GENERATE AC responses (newACResponse), acUsed of them.
-	acs    [2]acResponse
-	acUsed int
+	acUsed   int
 
 	skipOnline   bool // CDA failed on an ARQC: straight to the AAC
 	unableOnline bool
@@ -146,7 +143,6 @@ type transactionState struct {
 	arc        [2]byte
 	scriptsRun int
 
-	cmd [apdu.MaxShortCommand]byte // transmit encodes each command here
 	// sent counts the commands given to rec, bounded by maxTraceExchanges.
 	sent int
 
@@ -164,9 +160,16 @@ func newState(ctx context.Context, card apdu.Transceiver, cfg *Config, term seam
 		stateMaps: getStateMaps(),
 		link:      waitLink{card: card},
 	}
+	s.debugOn = s.log.Enabled(ctx, slog.LevelDebug)
 	// The link, the T=0 procedures and the recorder live in the state:
 	// three allocations fewer a transaction.
 	s.t0 = apdu.T0{Card: &s.link, MaxResponse: maxResponseData}
+	if ctx.Done() == nil {
+		// A context that can never end: the link would call the card
+		// directly at every command and never be abandoned, so the T=0
+		// procedures call the card themselves.
+		s.t0.Card = card
+	}
 	s.recorder = apdu.Recorder{Card: &s.t0}
 	if _, replayed := card.(*apdu.Replay); replayed {
 		// A recording answers in no time: the durations of a replayed
@@ -183,7 +186,7 @@ func newState(ctx context.Context, card apdu.Transceiver, cfg *Config, term seam
 	return s
 }
 
-// stateMaps are the tag stores of one transaction. Making them was a
+// stateMaps are the tag stores and the work space of one transaction. Making them was a
 // tenth of a transaction's allocations, so they are recycled: a
 // transaction takes them empty from stateMapsPool and puts them back when
 // it is done with them (release), and nothing outside the state ever
@@ -196,6 +199,22 @@ type stateMaps struct {
 	recordTags tagStore
 	// termData holds the terminal-sourced data objects of this transaction.
 	termData tagStore
+
+	// The work space of the steps, recycled with the stores: what no
+	// Result or request refers to, so that the state the Result keeps is
+	// smaller and a transaction clears less memory.
+	//
+	// dols holds the entries of the PDOL, CDOL1 and CDOL2 (parseDOL).
+	dols [40]tlv.DOLEntry
+	// acs holds the GENERATE AC responses (newACResponse).
+	acs [2]acResponse
+	// odaCard is the card data odaCardData gives oda.
+	odaCard oda.CardData
+	// cmd is where transmit encodes each command.
+	cmd [apdu.MaxShortCommand]byte
+	// static holds the static data to authenticate
+	// (staticDataToAuthenticate), which oda hashes and does not keep.
+	static []byte
 }
 
 var stateMapsPool = sync.Pool{New: func() any {
@@ -220,6 +239,12 @@ func (s *transactionState) release() {
 	m.cardData.reset()
 	m.termData.reset()
 	m.recordTags.reset()
+	// What refers to card bytes or holds a command is dropped; the DOL
+	// entries are overwritten before they are read again.
+	m.acs = [2]acResponse{}
+	m.odaCard = oda.CardData{}
+	clear(m.cmd[:])
+	clear(m.static[:cap(m.static)]) // the card's records
 	stateMapsPool.Put(m)
 }
 
@@ -272,7 +297,7 @@ func (s *transactionState) transmit(c apdu.Command) (apdu.Response, error) {
 	if err != nil {
 		return apdu.Response{}, s.failData(c.Name()+" response", err)
 	}
-	if s.log.Enabled(s.ctx, slog.LevelDebug) {
+	if s.debugOn {
 		s.log.LogAttrs(s.ctx, slog.LevelDebug, "emv: exchange", slog.String("command", c.Name()), slog.String("sw", resp.SW.String()))
 	}
 	return resp, nil
@@ -400,8 +425,12 @@ func (s *transactionState) setTransactionData() {
 		tm = s.now
 	}
 	s.txn.Time = tm
-	d.set(0x9A, s.bytesOf(toBCD(tm.Year()%100), toBCD(int(tm.Month())), toBCD(tm.Day())))
-	d.set(0x9F21, s.bytesOf(toBCD(tm.Hour()), toBCD(tm.Minute()), toBCD(tm.Second())))
+	// Date and Clock work the calendar out once each, where Year, Month,
+	// Day, Hour, Minute and Second would six times.
+	year, month, day := tm.Date()
+	hour, minute, sec := tm.Clock()
+	d.set(0x9A, s.bytesOf(toBCD(year%100), toBCD(int(month)), toBCD(day)))
+	d.set(0x9F21, s.bytesOf(toBCD(hour), toBCD(minute), toBCD(sec)))
 	d.set(0x9F41, s.bcd(uint64(t.SequenceCounter), 4))
 }
 

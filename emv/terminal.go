@@ -152,18 +152,38 @@ func NewOnlineRequest(txn Transaction, pan, track2 []byte) *OnlineRequest {
 // newOnlineRequest is NewOnlineRequest for a PAN and track 2 that are
 // already the request's own copies.
 func newOnlineRequest(txn Transaction, pan, track2 []byte) *OnlineRequest {
-	c := &cardNumbers{pan: pan, track2: track2}
-	return &OnlineRequest{Transaction: txn, card: func() *cardNumbers { return c }}
+	b := &requestBox{nums: cardNumbers{pan: pan, track2: track2}}
+	return b.request(txn)
+}
+
+// requestBox is an [OnlineRequest] with its card numbers and room for the
+// copies of its short byte strings, allocated together.
+type requestBox struct {
+	req  OnlineRequest
+	nums cardNumbers
+	buf  [64]byte
+}
+
+func (b *requestBox) request(txn Transaction) *OnlineRequest {
+	c := &b.nums
+	b.req = OnlineRequest{Transaction: txn, card: func() *cardNumbers { return c }}
+	return &b.req
 }
 
 // cloneAll sets out[i] to a copy of vs[i], all in one allocation, each
 // with its length for capacity; a nil v gives nil, as bytes.Clone does.
-func cloneAll(out [][]byte, vs ...[]byte) {
+func cloneAll(out [][]byte, vs ...[]byte) { cloneAllInto(nil, out, vs...) }
+
+// cloneAllInto is cloneAll in room when the copies fit there.
+func cloneAllInto(room []byte, out [][]byte, vs ...[]byte) {
 	n := 0
 	for _, v := range vs {
 		n += len(v)
 	}
-	buf := make([]byte, 0, n)
+	buf := room[:0]
+	if n > cap(buf) {
+		buf = make([]byte, 0, n)
+	}
 	for i, v := range vs {
 		if v == nil {
 			continue

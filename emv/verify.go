@@ -1,7 +1,6 @@
 package emv
 
 import (
-	"bytes"
 	"context"
 
 	"github.com/emvkit/emvkit/cvm"
@@ -17,7 +16,7 @@ func (s *transactionState) verifyCardholder() error {
 		AIP:                  s.aip,
 		CVMList:              s.cardData.val(0x8E),
 		ApplicationCurrency:  s.cardData.val(0x9F42),
-		PAN:                  bytes.Clone(s.cardData.val(0x5A)), // the PIN pad gets it; a copy
+		PAN:                  s.clone(s.cardData.val(0x5A)), // the PIN pad gets it; a copy
 		TerminalCapabilities: caps,
 		TerminalType:         s.cfg.terminalType(),
 		TransactionType:      byte(s.txn.Type),
@@ -80,16 +79,7 @@ func (s *transactionState) verifyCardholder() error {
 }
 
 func (s *transactionState) listHasEncipheredPIN(list []byte) bool {
-	l, err := cvm.ParseList(list)
-	if err != nil {
-		return false
-	}
-	for _, r := range l.Rules {
-		if c := r.Code(); c == cvm.EncipheredPINByICC || c == cvm.EncipheredPINByICCAndSignature {
-			return true
-		}
-	}
-	return false
+	return cvm.ListHasCode(list, cvm.EncipheredPINByICC, cvm.EncipheredPINByICCAndSignature)
 }
 
 // cardLink lets cvm send its commands through the kernel's card path, so
