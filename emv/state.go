@@ -215,6 +215,11 @@ type stateMaps struct {
 	// static holds the static data to authenticate
 	// (staticDataToAuthenticate), which oda hashes and does not keep.
 	static []byte
+	// cda holds the Issuer and ICC Public Keys that CDA recovers and the
+	// SDAD of each GENERATE AC (the PAN among them); cdaUsed says it was
+	// filled, so that release clears it only then.
+	cda     oda.CDAStore
+	cdaUsed bool
 }
 
 var stateMapsPool = sync.Pool{New: func() any {
@@ -245,6 +250,12 @@ func (s *transactionState) release() {
 	m.odaCard = oda.CardData{}
 	clear(m.cmd[:])
 	clear(m.static[:cap(m.static)]) // the card's records
+	if m.cdaUsed {
+		m.cda = oda.CDAStore{}
+		m.cdaUsed = false
+	}
+	// The ICC key CDA recovered lives in m.cda.
+	s.oda.icc = nil
 	stateMapsPool.Put(m)
 }
 
