@@ -457,3 +457,52 @@ func TestEncipherPIN(t *testing.T) {
 	require.ErrorAs(t, err, &e)
 	assert.Equal(t, CheckRandom, e.Check)
 }
+
+// Book 2 §7.2 into a buffer: EncipherPINTo gives what EncipherPIN gives,
+// in out when it has room, in a new slice when it has not, and the
+// temporaries it recycles hold no plaintext afterwards.
+func TestEncipherPINTo(t *testing.T) {
+	key := loadTestKey(t, "pin896")
+	pub := key.public()
+	pinBlock := h("241234FFFFFFFFFF")
+	un := h("0102030405060708")
+	pad := bytes.Repeat([]byte{0xA5}, 200)
+	want, err := EncipherPIN(&pub, pinBlock, un, bytes.NewReader(pad))
+	require.NoError(t, err)
+
+	var buf [MaxCAModulusLen]byte
+	buf[0], buf[MaxCAModulusLen-1] = 0xEE, 0xEE
+	got, err := EncipherPINTo(buf[:0], &pub, pinBlock, un, bytes.NewReader(pad))
+	require.NoError(t, err)
+	assert.Equal(t, want, got)
+	assert.Same(t, &buf[0], &got[0])
+	assert.Equal(t, byte(0xEE), buf[MaxCAModulusLen-1]) // nothing past the result
+
+	short := make([]byte, 0, 111)
+	got, err = EncipherPINTo(short, &pub, pinBlock, un, bytes.NewReader(pad))
+	require.NoError(t, err)
+	assert.Equal(t, want, got)
+	assert.NotSame(t, &short[:1][0], &got[0])
+
+	_, err = EncipherPINTo(buf[:0], &pub, pinBlock[:7], un, bytes.NewReader(pad))
+	requireODAError(t, err, PIN, CheckPINBlock, ErrInput)
+
+	if raceEnabled {
+		return // sync.Pool drops items under the race detector
+	}
+	// A warm pool and a recovered key (its modulus already a big.Int):
+	// the plaintext lives in the recycled temporaries, wiped when they go
+	// back.
+	icc := newChain(t, "ca1984", "issuer1984", "icc1408").iccKey(t, CDA)
+	rd := bytes.NewReader(pad)
+	allocs := testing.AllocsPerRun(50, func() {
+		rd.Reset(pad)
+		if _, err := EncipherPINTo(buf[:0], &icc.PublicKey, pinBlock, un, rd); err != nil {
+			t.Fatal(err)
+		}
+	})
+	assert.Zero(t, allocs)
+	tmp := getBigTemps()
+	assert.Equal(t, [MaxCAModulusLen]byte{}, tmp.plain)
+	bigTempsPool.Put(tmp)
+}

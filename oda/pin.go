@@ -36,6 +36,14 @@ const pinFixed = 1 + 8 + 8
 // length. Errors never contain the PIN block, and the plaintext is wiped
 // before returning.
 func EncipherPIN(key *PublicKey, pinBlock, iccUnpredictableNumber []byte, rand io.Reader) ([]byte, error) {
+	return EncipherPINTo(nil, key, pinBlock, iccUnpredictableNumber, rand)
+}
+
+// EncipherPINTo is [EncipherPIN] with the result in out when out has room
+// for it (cap(out) at least the modulus's length), else in a new slice:
+// the same checks, errors and result. A kernel that enciphers from one
+// transaction to the next into its own buffer allocates nothing.
+func EncipherPINTo(out []byte, key *PublicKey, pinBlock, iccUnpredictableNumber []byte, rand io.Reader) ([]byte, error) {
 	const m = PIN
 	if key == nil || len(key.Modulus) == 0 {
 		return nil, fail(m, CheckPINKey, ErrInput, "no key")
@@ -61,17 +69,27 @@ func EncipherPIN(key *PublicKey, pinBlock, iccUnpredictableNumber []byte, rand i
 	if rand == nil {
 		return nil, fail(m, CheckRandom, ErrInput, "no random source")
 	}
-	data := make([]byte, n)
-	defer clear(data)
+	// The plaintext is built in the recycled temporaries when it fits
+	// (every key of Book 2 does), and wiped with them.
+	t := getBigTemps()
+	defer putBigTemps(t) // wipes the plaintext
+	var data []byte
+	if n <= len(t.plain) {
+		data = t.plain[:n]
+	} else {
+		data = make([]byte, n)
+		defer clear(data)
+	}
 	data[0] = 0x7F
 	copy(data[1:9], pinBlock)
 	copy(data[9:17], iccUnpredictableNumber)
 	if _, err := io.ReadFull(rand, data[pinFixed:]); err != nil {
 		return nil, &Error{Method: m, Check: CheckRandom, Err: err}
 	}
-	t := getBigTemps()
-	defer putBigTemps(t) // wipes the plaintext
 	t.x.SetBytes(data)
 	t.exp(exponentInt(key.Exponent), key.modulusInt())
-	return fillBytes(&t.z, make([]byte, n)), nil
+	if cap(out) < n {
+		out = make([]byte, n)
+	}
+	return fillBytes(&t.z, out[:n]), nil
 }
