@@ -350,3 +350,34 @@ func TestCardRemovedOnline(t *testing.T) {
 		assert.Equal(t, "0000000000", hexOf(res.TVR[:]), "a card that left is not a DDA failure")
 	})
 }
+
+// Book 2 §6.6.2: with CDA the cryptograms come out of the signatures,
+// which the kernel verifies in its recycled work space. The result keeps
+// its own copies: another CDA transaction, which recovers its keys and
+// verifies its signatures in the same space, changes nothing in it.
+func TestCDACryptogramsOutliveTheWorkSpace(t *testing.T) {
+	run := func(amount uint64) (*emv.Result, *issuerHost) {
+		card := emvtest.NewCard(visaCDA())
+		h := &issuerHost{iss: emvtest.IssuerFor(card)}
+		res, err := onlineRun(t, card, h, amount)
+		require.NoError(t, err)
+		require.Equal(t, emv.OnlineApproved, res.Outcome)
+		require.Len(t, h.reqs, 1)
+		return res, h
+	}
+	res, h := run(20000)
+	ac := append([]byte(nil), res.AC...)
+	icc := append([]byte(nil), res.ICCData...)
+	arqc, ok := tlv.Find(h.reqs[0].ICCData, 0x9F26)
+	require.True(t, ok)
+	require.Len(t, arqc, 8)
+	assert.NotEqual(t, arqc, res.AC, "the ARQC of the first GENERATE AC, the TC of the second")
+
+	again, _ := run(30000)
+	assert.NotEqual(t, again.AC, ac)
+	assert.Equal(t, ac, res.AC)
+	assert.Equal(t, icc, res.ICCData)
+	tc, _ := tlv.Find(res.ICCData, 0x9F26)
+	assert.Equal(t, res.AC, tc)
+	assert.Zero(t, res.TVR[0]&0x04, "CDA failed not set")
+}
