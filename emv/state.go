@@ -220,6 +220,10 @@ type stateMaps struct {
 	// filled, so that release clears it only then.
 	cda     oda.CDAStore
 	cdaUsed bool
+	// pinKeys holds the keys recovered for offline enciphered PIN when
+	// ODA left none to use (Book 2 §7.1), pinKeysUsed that it was filled.
+	pinKeys     oda.PINKeyStore
+	pinKeysUsed bool
 }
 
 var stateMapsPool = sync.Pool{New: func() any {
@@ -253,6 +257,10 @@ func (s *transactionState) release() {
 	if m.cdaUsed {
 		m.cda = oda.CDAStore{}
 		m.cdaUsed = false
+	}
+	if m.pinKeysUsed {
+		m.pinKeys = oda.PINKeyStore{}
+		m.pinKeysUsed = false
 	}
 	// The ICC key CDA recovered lives in m.cda.
 	s.oda.icc = nil

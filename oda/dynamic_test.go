@@ -506,3 +506,75 @@ func TestEncipherPINTo(t *testing.T) {
 	assert.Equal(t, [MaxCAModulusLen]byte{}, tmp.plain)
 	bigTempsPool.Put(tmp)
 }
+
+// Book 2 §7.1 into a PINKeyStore: PINKeyIn gives the key PINKey gives, or
+// its error, with and without 9F2D, whatever the store held before, and
+// leaves no key behind a failure.
+func TestPINKeyIn(t *testing.T) {
+	c := newChain(t, "ca1408", "issuer1152", "icc1024")
+	pinKey := loadTestKey(t, "pin896")
+	pinTmpl := newICCTemplate(pinKey, c.card.PAN, nil)
+	withPIN := c.card
+	withPIN.PINCertificate, withPIN.PINRemainder = pinTmpl.build(c.issuer)
+	withPIN.PINExponent = pinKey.exponent
+	bad := pinTmpl
+	bad.extra = c.static
+	hashed := withPIN
+	hashed.PINCertificate, _ = bad.build(c.issuer)
+	noExp := withPIN
+	noExp.PINExponent = nil
+	noIssuer := withPIN
+	noIssuer.IssuerCertificate = nil
+	noICC := c.card
+	noICC.ICCCertificate = nil
+
+	var st PINKeyStore
+	v := c.verifier()
+	for _, tc := range []struct {
+		name  string
+		card  *CardData
+		mod   []byte
+		check Check
+		want  error
+	}{
+		{"ICC key", &c.card, c.icc.modulus, "", nil},
+		{"9F2D", &withPIN, pinKey.modulus, "", nil},
+		{"9F2D hash over static data", &hashed, nil, CheckICCCertHash, ErrHashMismatch},
+		{"ICC key again", &c.card, c.icc.modulus, "", nil},
+		{"no 9F2E", &noExp, nil, CheckICCExponent, ErrMissingData},
+		{"no 90", &noIssuer, nil, CheckIssuerCertificate, ErrMissingData},
+		{"9F2D again", &withPIN, pinKey.modulus, "", nil},
+		{"no 9F2D and no 9F46", &noICC, nil, CheckICCCertificate, ErrMissingData},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			want, wantErr := v.PINKey(tc.card, c.static)
+			got, err := v.PINKeyIn(&st, tc.card, c.static)
+			if tc.want != nil {
+				assert.Nil(t, got)
+				requireODAError(t, err, PIN, tc.check, tc.want)
+				assert.Equal(t, wantErr, err)
+				assert.Equal(t, ICCKey{}, st.key)
+				return
+			}
+			require.NoError(t, wantErr)
+			require.NoError(t, err)
+			assert.Same(t, &st.key, got)
+			assert.Equal(t, tc.mod, got.Modulus)
+			assert.Equal(t, want.Modulus, got.Modulus)
+			assert.Equal(t, want.Exponent, got.Exponent)
+			assert.Equal(t, want.PAN, got.PAN)
+			assert.Equal(t, want.Expiry, got.Expiry)
+			assert.Equal(t, want.SerialNumber, got.SerialNumber)
+			assert.Equal(t, want.Recovered, got.Recovered)
+		})
+	}
+	if raceEnabled {
+		return // sync.Pool drops items under the race detector
+	}
+	allocs := testing.AllocsPerRun(50, func() {
+		if _, err := v.PINKeyIn(&st, &withPIN, c.static); err != nil {
+			t.Fatal(err)
+		}
+	})
+	assert.Zero(t, allocs)
+}
