@@ -43,6 +43,7 @@
 //	      d, err := store.VerifyCDA(&oda.CDAInput{...}) // then each GENERATE AC's SDAD
 //	fDDA  d, err := icc.VerifyFDDA(sdad, &oda.FDDAInput{...})
 //	PIN   key, err := v.PINKey(card, static)           // Book 2 §7.1
+//	      key, err := v.PINKeyIn(&pinStore, card, static) // the same into a PINKeyStore
 //	      block, err := EncipherPIN(&key.PublicKey, pinBlock, challenge, rand) // Book 2 §7.2
 //	      block, err := EncipherPINTo(buf[:0], &key.PublicKey, pinBlock, challenge, rand) // into buf
 //
