@@ -9,7 +9,6 @@ import (
 
 	"github.com/emvkit/emvkit/apdu"
 	"github.com/emvkit/emvkit/cvm"
-	"github.com/emvkit/emvkit/tlv"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -212,23 +211,6 @@ func TestGetProcessingOptionsInArena(t *testing.T) {
 			got, err := s.getProcessingOptions(pdol).Bytes()
 			require.NoError(t, err)
 			assert.Equal(t, want, got, "%d bytes of PDOL data, arena at %d", n, used)
-		}
-	}
-}
-
-// TestAppendTLVMatchesTLV holds the field 55 encoder to tlv.AppendTLV
-// (Book 3 Annex B): tags of one, two and three bytes, values around the
-// 128-byte boundary of the length's short form, with and without room.
-func TestAppendTLVMatchesTLV(t *testing.T) {
-	for _, tag := range []tlv.Tag{0x82, 0x9F26, 0xDF8101} {
-		for _, n := range []int{0, 1, 8, 0x7F, 0x80, 0x100} {
-			v := bytes.Repeat([]byte{0x5A}, n)
-			for _, room := range []int{0, 3 + n, 300} {
-				head := []byte{0x01, 0x02}
-				b := append(make([]byte, 0, len(head)+room), head...)
-				want := tlv.AppendTLV(append([]byte(nil), head...), tag, v)
-				assert.Equal(t, want, appendTLV(b, tag, v), "tag %s, %d bytes, room %d", tag, n, room)
-			}
 		}
 	}
 }

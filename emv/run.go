@@ -209,7 +209,7 @@ func (s *transactionState) iccData() []byte {
 	for _, t := range Field55Tags {
 		if t == 0x84 {
 			if len(s.res.AID) > 0 {
-				b = appendTLV(b, t, s.res.AID)
+				b = tlv.AppendTLV(b, t, s.res.AID)
 			}
 			continue
 		}
@@ -217,30 +217,10 @@ func (s *transactionState) iccData() []byte {
 			continue
 		}
 		if v, ok := s.get(t); ok {
-			b = appendTLV(b, t, v)
+			b = tlv.AppendTLV(b, t, v)
 		}
 	}
 	return s.keep(b)
-}
-
-// appendTLV is tlv.AppendTLV written out for the objects of field 55: a
-// tag of one or two bytes and a value under 128 bytes, where room is
-// left, go in without the general encoder's calls.
-func appendTLV(b []byte, t tlv.Tag, v []byte) []byte {
-	n := len(b)
-	if t > 0xFFFF || len(v) >= 0x80 || cap(b)-n < 3+len(v) {
-		return tlv.AppendTLV(b, t, v)
-	}
-	if t > 0xFF {
-		b = b[:n+3+len(v)]
-		b[n], b[n+1], b[n+2] = byte(t>>8), byte(t), byte(len(v))
-		copy(b[n+3:], v)
-		return b
-	}
-	b = b[:n+2+len(v)]
-	b[n], b[n+1] = byte(t), byte(len(v))
-	copy(b[n+2:], v)
-	return b
 }
 
 func (s *transactionState) receipt() Receipt {

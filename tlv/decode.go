@@ -31,8 +31,10 @@ type Iter struct {
 	tag    Tag
 	start  int // offset of the current object in buf
 	hdr    int // length of the current object's tag and length fields
-	val    []byte
-	err    error
+	// The current object's value is buf[vs:off]. Next stores offsets
+	// only: no pointer, so no write barrier while the collector runs.
+	vs  int
+	err error
 }
 
 // NewIter returns an iterator over the data objects in b. It accepts
@@ -48,7 +50,7 @@ func NewStrictIter(b []byte) Iter { return Iter{buf: b, strict: true} }
 // malformed object; [Iter.Err] tells which.
 func (it *Iter) Next() bool {
 	// Until an object is found there is no current object.
-	it.tag, it.val, it.hdr, it.start = 0, nil, 0, it.off
+	it.tag, it.hdr, it.start, it.vs = 0, 0, it.off, it.off
 	if it.err != nil {
 		return false
 	}
@@ -64,16 +66,14 @@ func (it *Iter) Next() bool {
 		case b0&0x1F != 0x1F:
 			if end := off + 2 + int(b1); b1 < 0x80 && end <= len(buf) {
 				it.tag, it.hdr = Tag(b0), 2
-				it.val = buf[off+2 : end : end]
-				it.off = end
+				it.vs, it.off = off+2, end
 				return true
 			}
 		case b1&0x80 == 0 && off+3 <= len(buf):
 			if l := buf[off+2]; l < 0x80 && off+3+int(l) <= len(buf) {
 				end := off + 3 + int(l)
 				it.tag, it.hdr = Tag(b0)<<8|Tag(b1), 3
-				it.val = buf[off+3 : end : end]
-				it.off = end
+				it.vs, it.off = off+3, end
 				return true
 			}
 		}
@@ -99,8 +99,7 @@ func (it *Iter) Next() bool {
 	it.start = it.off
 	it.hdr = hdr
 	end := it.off + hdr + n
-	it.val = it.buf[it.off+hdr : end : end]
-	it.off = end
+	it.vs, it.off = it.off+hdr, end
 	return true
 }
 
@@ -108,7 +107,12 @@ func (it *Iter) Next() bool {
 func (it *Iter) Tag() Tag { return it.tag }
 
 // Value returns the current object's value bytes, exactly as received.
-func (it *Iter) Value() []byte { return it.val }
+func (it *Iter) Value() []byte {
+	if it.tag == 0 {
+		return nil
+	}
+	return it.buf[it.vs:it.off:it.off]
+}
 
 // Raw returns the current object's whole encoding: tag, length and value;
 // nil when there is no current object. No object has tag 0 (a 00 byte
@@ -127,7 +131,7 @@ func (it *Iter) Offset() int { return it.base + it.start }
 // Children returns an iterator over the current object's value, with error
 // offsets counted from the same origin as this iterator's.
 func (it *Iter) Children() Iter {
-	return Iter{buf: it.val, base: it.base + it.start + it.hdr, strict: it.strict}
+	return Iter{buf: it.Value(), base: it.base + it.start + it.hdr, strict: it.strict}
 }
 
 // Err returns the error that stopped the iteration, or nil at a clean end.

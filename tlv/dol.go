@@ -141,13 +141,17 @@ func (d DOL) Build(dst []byte, get func(Tag) ([]byte, bool)) []byte {
 			dst = appendFill(dst, 0x00, e.Len)
 			continue
 		}
+		if len(v) == e.Len {
+			dst = append(dst, v...)
+			continue
+		}
+		// Only a value of another length than the entry's needs its
+		// format, and only the format is read from the dictionary.
 		format := FormatB
-		if el, known := Lookup(e.Tag); known {
-			format = el.Format
+		if i := elementRow(e.Tag); i >= 0 {
+			format = elements[i].Format
 		}
 		switch {
-		case len(v) == e.Len:
-			dst = append(dst, v...)
 		case len(v) > e.Len && format == FormatN:
 			dst = append(dst, v[len(v)-e.Len:]...)
 		case len(v) > e.Len:

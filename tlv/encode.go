@@ -35,6 +35,16 @@ func AppendLength(dst []byte, n int) []byte {
 
 // AppendTLV appends one data object with the given tag and value to dst.
 func AppendTLV(dst []byte, t Tag, value []byte) []byte {
+	// Most objects have a tag of one or two bytes and a value shorter
+	// than 128 bytes: their header is written here at once.
+	if n := len(value); t <= 0xFFFF && n < 0x80 {
+		if t > 0xFF {
+			dst = append(dst, byte(t>>8), byte(t), byte(n))
+		} else {
+			dst = append(dst, byte(t), byte(n))
+		}
+		return append(dst, value...)
+	}
 	dst = AppendTag(dst, t)
 	dst = AppendLength(dst, len(value))
 	return append(dst, value...)

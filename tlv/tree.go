@@ -85,7 +85,7 @@ func Parse(b []byte) (Tree, error) {
 					return Tree{}, err
 				}
 			}
-			tag, start, hdr, n = it.tag, it.start, it.hdr, len(it.val)
+			tag, start, hdr, n = it.tag, it.start, it.hdr, it.off-it.vs
 		}
 		if tag == 0 {
 			if d == 0 {
