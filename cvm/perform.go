@@ -221,6 +221,9 @@ type state struct {
 	// block is where an offline PIN CVM builds its PIN block; it is
 	// cleared as soon as it is sent or enciphered.
 	block [8]byte
+	// enciphered is where an offline enciphered PIN CVM puts the
+	// enciphered PIN block (Book 2 §7.2) for VERIFY; cleared once sent.
+	enciphered [oda.MaxCAModulusLen]byte
 	// linkGiven: a biometric device was handed biometricLink{s}.
 	linkGiven bool
 }
@@ -701,7 +704,7 @@ func (s *state) encipher(block []byte) ([]byte, error) {
 	if s.in.ECCPINKey != nil {
 		data, err = oda.EncipherPINECC(s.in.ECCPINKey, block, resp.Data, s.rand)
 	} else {
-		data, err = oda.EncipherPIN(s.in.PINKey, block, resp.Data, s.rand)
+		data, err = oda.EncipherPINTo(s.enciphered[:0], s.in.PINKey, block, resp.Data, s.rand)
 	}
 	if err != nil {
 		if s.debugOn {

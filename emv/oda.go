@@ -86,8 +86,10 @@ func (s *transactionState) authenticateOfflineData() error {
 			}
 		case CDA:
 			// Book 2 §6.6: recover the ICC key before GENERATE AC; the
-			// signature comes with the cryptogram.
-			s.oda.icc, err = v.ICCPublicKey(oda.CDA, card, static)
+			// signature comes with the cryptogram. The keys live in the
+			// recycled store, which each GENERATE AC's verification uses.
+			s.cdaUsed = true
+			s.oda.icc, err = v.CDAKey(&s.cda, card, static)
 		}
 	}
 	if err != nil {
@@ -333,13 +335,17 @@ func (s *transactionState) verifyCDA(r *acResponse) error {
 	if r != s.first {
 		in.CDOL2Data = r.commandDOL
 	}
-	dd, err := s.oda.icc.VerifyCDA(in)
+	dd, err := s.cda.VerifyCDA(in)
 	if err != nil {
 		return err
 	}
-	r.ac = dd.Cryptogram
-	s.res.AC = dd.Cryptogram
-	s.cardData.set(0x9F26, dd.Cryptogram)
-	s.cardData.set(0x9F4C, dd.ICCDynamicNumber)
+	// The DynamicData lives in the store, which the second GENERATE AC's
+	// verification overwrites and release clears: what is kept is copied
+	// into the arena, with the Result.
+	ac := s.clone(dd.Cryptogram)
+	r.ac = ac
+	s.res.AC = ac
+	s.cardData.set(0x9F26, ac)
+	s.cardData.set(0x9F4C, s.clone(dd.ICCDynamicNumber))
 	return nil
 }

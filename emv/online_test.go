@@ -350,3 +350,62 @@ func TestCardRemovedOnline(t *testing.T) {
 		assert.Equal(t, "0000000000", hexOf(res.TVR[:]), "a card that left is not a DDA failure")
 	})
 }
+
+// Book 2 §6.6.2: with CDA the cryptograms come out of the signatures,
+// which the kernel verifies in its recycled work space. The result keeps
+// its own copies: another CDA transaction, which recovers its keys and
+// verifies its signatures in the same space, changes nothing in it.
+func TestCDACryptogramsOutliveTheWorkSpace(t *testing.T) {
+	run := func(amount uint64) (*emv.Result, *issuerHost) {
+		card := emvtest.NewCard(visaCDA())
+		h := &issuerHost{iss: emvtest.IssuerFor(card)}
+		res, err := onlineRun(t, card, h, amount)
+		require.NoError(t, err)
+		require.Equal(t, emv.OnlineApproved, res.Outcome)
+		require.Len(t, h.reqs, 1)
+		return res, h
+	}
+	res, h := run(20000)
+	ac := append([]byte(nil), res.AC...)
+	icc := append([]byte(nil), res.ICCData...)
+	arqc, ok := tlv.Find(h.reqs[0].ICCData, 0x9F26)
+	require.True(t, ok)
+	require.Len(t, arqc, 8)
+	assert.NotEqual(t, arqc, res.AC, "the ARQC of the first GENERATE AC, the TC of the second")
+
+	again, _ := run(30000)
+	assert.NotEqual(t, again.AC, ac)
+	assert.Equal(t, ac, res.AC)
+	assert.Equal(t, icc, res.ICCData)
+	tc, _ := tlv.Find(res.ICCData, 0x9F26)
+	assert.Equal(t, res.AC, tc)
+	assert.Zero(t, res.TVR[0]&0x04, "CDA failed not set")
+}
+
+// Book 2 §7.1: a card with an ICC PIN Encipherment Public Key (9F2D) has
+// its PIN enciphered under that key, not the ICC key CDA recovered; the
+// card deciphers it and accepts the PIN. The key is recovered in the
+// recycled work space: a second transaction recovers it again and the
+// card accepts that PIN too, and a CDA card without 9F2D after it uses
+// its ICC key.
+func TestEncipheredPINUnderSeparatePINKey(t *testing.T) {
+	for i, p := range []*emvtest.Profile{emvtest.SeparatePINKey(), emvtest.SeparatePINKey(), visaCDA()} {
+		card := emvtest.NewCard(p)
+		h := &issuerHost{iss: emvtest.IssuerFor(card)}
+		res, err := onlineRun(t, card, h, 20000)
+		require.NoError(t, err, "transaction %d", i)
+		assert.Equal(t, emv.OnlineApproved, res.Outcome, "transaction %d", i)
+		// Enciphered PIN verified by ICC (04), successful (02).
+		assert.Equal(t, byte(0x04), res.CVMResults[0]&0x3F, "transaction %d", i)
+		assert.Equal(t, byte(0x02), res.CVMResults[2], "transaction %d", i)
+		var verify int
+		for _, x := range res.Trace {
+			if len(x.Command) > 3 && x.Command[1] == 0x20 {
+				verify++
+				assert.Equal(t, byte(0x88), x.Command[3], "VERIFY P2, transaction %d", i)
+			}
+		}
+		assert.Equal(t, 1, verify, "one VERIFY, transaction %d", i)
+		assert.Zero(t, res.TVR[0]&0x04, "CDA failed not set, transaction %d", i)
+	}
+}

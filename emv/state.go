@@ -215,6 +215,15 @@ type stateMaps struct {
 	// static holds the static data to authenticate
 	// (staticDataToAuthenticate), which oda hashes and does not keep.
 	static []byte
+	// cda holds the Issuer and ICC Public Keys that CDA recovers and the
+	// SDAD of each GENERATE AC (the PAN among them); cdaUsed says it was
+	// filled, so that release clears it only then.
+	cda     oda.CDAStore
+	cdaUsed bool
+	// pinKeys holds the keys recovered for offline enciphered PIN when
+	// ODA left none to use (Book 2 §7.1), pinKeysUsed that it was filled.
+	pinKeys     oda.PINKeyStore
+	pinKeysUsed bool
 }
 
 var stateMapsPool = sync.Pool{New: func() any {
@@ -245,6 +254,16 @@ func (s *transactionState) release() {
 	m.odaCard = oda.CardData{}
 	clear(m.cmd[:])
 	clear(m.static[:cap(m.static)]) // the card's records
+	if m.cdaUsed {
+		m.cda = oda.CDAStore{}
+		m.cdaUsed = false
+	}
+	if m.pinKeysUsed {
+		m.pinKeys = oda.PINKeyStore{}
+		m.pinKeysUsed = false
+	}
+	// The ICC key CDA recovered lives in m.cda.
+	s.oda.icc = nil
 	stateMapsPool.Put(m)
 }
 

@@ -47,7 +47,10 @@ func (s *transactionState) verifyCardholder() error {
 		} else if s.oda.icc != nil && len(s.cardData.val(0x9F2D)) == 0 {
 			in.PINKey = &s.oda.icc.PublicKey
 		} else if static, err := s.staticDataToAuthenticate(); err == nil {
-			if k, err := s.verifier().PINKey(s.odaCardData(), static); err == nil {
+			// The keys live in the recycled store until release; cvm
+			// uses the key only while it performs.
+			s.pinKeysUsed = true
+			if k, err := s.verifier().PINKeyIn(&s.pinKeys, s.odaCardData(), static); err == nil {
 				in.PINKey = &k.PublicKey
 			}
 		}

@@ -145,10 +145,38 @@ type CDAStore struct {
 // VerifyCDA is ICCPublicKey(CDA, card, staticData) followed by the ICC
 // Public Key's VerifyCDA(in): the same checks, in the same order, with the
 // same errors, and the same DynamicData on success. What it returns lives
-// in st and holds until st is used again.
+// in st and holds until st is used again. It is [Verifier.CDAKey]
+// followed by [CDAStore.VerifyCDA].
 func (v *Verifier) VerifyCDA(st *CDAStore, card *CardData, staticData []byte, in *CDAInput) (*DynamicData, error) {
-	if err := v.iccPublicKey(CDA, card, staticData, &st.issuer, &st.issuerSt, &st.icc, &st.iccSt); err != nil {
+	if _, err := v.CDAKey(st, card, staticData); err != nil {
 		return nil, err
+	}
+	return st.VerifyCDA(in)
+}
+
+// CDAKey is ICCPublicKey(CDA, card, staticData) into st: the same checks,
+// in the same order, with the same errors, and the same key on success,
+// which lives in st until st is used again. A kernel that verifies more
+// than one SDAD with the key (the first and the second GENERATE AC of a
+// contact transaction, Book 2 §6.6) recovers it once with CDAKey and
+// verifies each with [CDAStore.VerifyCDA]. On failure st holds no key.
+func (v *Verifier) CDAKey(st *CDAStore, card *CardData, staticData []byte) (*ICCKey, error) {
+	if err := v.iccPublicKey(CDA, card, staticData, &st.issuer, &st.issuerSt, &st.icc, &st.iccSt); err != nil {
+		st.icc = ICCKey{}
+		return nil, err
+	}
+	return &st.icc, nil
+}
+
+// VerifyCDA is the VerifyCDA(in) of the ICC Public Key that
+// [Verifier.CDAKey] recovered into st: the same checks and errors, with
+// the recovered SDAD and the DynamicData in st. What it returns holds
+// until st is used again: a second verification overwrites the first's
+// DynamicData and the bytes its slices refer to. Without a key in st it
+// fails with [CheckInput].
+func (st *CDAStore) VerifyCDA(in *CDAInput) (*DynamicData, error) {
+	if st.icc.rsa.n == nil {
+		return nil, fail(CDA, CheckInput, ErrInput, "no ICC Public Key recovered into the store")
 	}
 	if err := st.icc.verifyCDA(in, &st.d, st.sdad[:0]); err != nil {
 		return nil, err

@@ -126,3 +126,105 @@ func TestVerifyCDAWithStoreAllocs(t *testing.T) {
 	})
 	assert.Zero(t, allocs)
 }
+
+// Book 2 §6.6: the contact kernel recovers the ICC Public Key once and
+// verifies the SDAD of each GENERATE AC with it. CDAKey gives the key
+// ICCPublicKey gives, and CDAStore.VerifyCDA answers each GENERATE AC as
+// the key's VerifyCDA does, the second (CDOL2 data in the hash) after the
+// first and after a failed one.
+func TestCDAKeyThenVerifyCDAWithStore(t *testing.T) {
+	var st CDAStore
+	c := newChain(t, "ca1984", "issuer1984", "icc1408")
+	v := c.verifier()
+	want, err := v.ICCPublicKey(CDA, &c.card, c.static)
+	require.NoError(t, err)
+	k, err := v.CDAKey(&st, &c.card, c.static)
+	require.NoError(t, err)
+	assert.Same(t, &st.icc, k)
+	assert.Equal(t, want.Modulus, k.Modulus)
+	assert.Equal(t, want.Exponent, k.Exponent)
+	assert.Equal(t, want.PAN, k.PAN)
+	assert.Equal(t, want.Expiry, k.Expiry)
+	assert.Equal(t, want.SerialNumber, k.SerialNumber)
+	assert.Equal(t, want.Recovered, k.Recovered)
+
+	atc := tlv.AppendTLV(nil, 0x9F36, h("0010"))
+	first := newCDACard()
+	first.objs = [][]byte{atc}
+	second := newCDACard()
+	second.objs = [][]byte{tlv.AppendTLV(nil, 0x9F36, h("0011"))}
+	second.idn, second.ac, second.cid, second.signedCID = h("0102030405"), h("1122334455667788"), 0x40, 0x40
+	second.cdol2 = h("3030 000000000000")
+	broken := newCDACard()
+	broken.objs = [][]byte{atc}
+	broken.signedCID = 0x80
+	for _, cc := range []*cdaCard{first, broken, second, first} {
+		in := cc.input(cc.response(c.icc))
+		wantD, wantErr := want.VerifyCDA(in)
+		got, err := st.VerifyCDA(in)
+		if wantErr != nil {
+			assert.Nil(t, got)
+			require.Error(t, err)
+			assert.Equal(t, wantErr, err)
+			assert.Equal(t, wantErr.Error(), err.Error())
+			requireODAError(t, err, CDA, CheckCID, ErrCIDMismatch)
+			continue
+		}
+		require.NoError(t, err)
+		assert.Same(t, &st.d, got)
+		assert.Equal(t, *wantD, *got)
+		assert.Equal(t, cc.idn, got.ICCDynamicNumber)
+		assert.Equal(t, cc.ac, got.Cryptogram)
+	}
+}
+
+// A store without a key (never filled, or its CDAKey failed) verifies
+// nothing: CheckInput, whatever the response.
+func TestVerifyCDAWithStoreWithoutKey(t *testing.T) {
+	c := newChain(t, "ca1984", "issuer1984", "icc1408")
+	cc := newCDACard()
+	cc.objs = [][]byte{tlv.AppendTLV(nil, 0x9F36, h("0010"))}
+	in := cc.input(cc.response(c.icc))
+	var st CDAStore
+	d, err := st.VerifyCDA(in)
+	assert.Nil(t, d)
+	requireODAError(t, err, CDA, CheckInput, ErrInput)
+
+	v := c.verifier()
+	_, err = v.CDAKey(&st, &c.card, c.static)
+	require.NoError(t, err)
+	_, err = st.VerifyCDA(in)
+	require.NoError(t, err)
+	bad := c.card
+	bad.ICCExponent = h("02")
+	k, err := v.CDAKey(&st, &bad, c.static)
+	assert.Nil(t, k)
+	requireODAError(t, err, CDA, CheckICCExponent, ErrFormat)
+	d, err = st.VerifyCDA(in)
+	assert.Nil(t, d)
+	requireODAError(t, err, CDA, CheckInput, ErrInput)
+}
+
+// The two steps allocate nothing either once the pools are warm.
+func TestCDAKeyThenVerifyCDAWithStoreAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("sync.Pool drops items under the race detector")
+	}
+	c := newChain(t, "ca1984", "issuer1984", "icc1408")
+	cc := newCDACard()
+	cc.objs = [][]byte{tlv.AppendTLV(nil, 0x9F36, h("0010"))}
+	in := cc.input(cc.response(c.icc))
+	v := c.verifier()
+	var st CDAStore
+	allocs := testing.AllocsPerRun(100, func() {
+		if _, err := v.CDAKey(&st, &c.card, c.static); err != nil {
+			t.Fatal(err)
+		}
+		for range 2 {
+			if _, err := st.VerifyCDA(in); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+	assert.Zero(t, allocs)
+}

@@ -460,7 +460,13 @@ func fillBytes(x *big.Int, buf []byte) []byte {
 // bigTemps are the operand, the result and the scratch of one RSA public
 // operation, reused from one operation to the next (a transaction makes
 // five) so that their words are allocated once.
-type bigTemps struct{ x, z, base, prod, quo big.Int }
+//
+// plain is room for the plaintext of a PIN encipherment (EncipherPIN),
+// wiped with the rest by putBigTemps.
+type bigTemps struct {
+	x, z, base, prod, quo big.Int
+	plain                 [MaxCAModulusLen]byte
+}
 
 var bigTempsPool = sync.Pool{New: func() any { return new(bigTemps) }}
 
@@ -473,6 +479,7 @@ func putBigTemps(t *bigTemps) {
 		clear(w[:cap(w)])
 		v.SetInt64(0)
 	}
+	clear(t.plain[:])
 	bigTempsPool.Put(t)
 }
 

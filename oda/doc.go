@@ -39,9 +39,13 @@
 //	CDA   icc, err := v.ICCPublicKey(oda.CDA, card, static)
 //	      d, err := icc.VerifyCDA(&oda.CDAInput{...})  // after each GENERATE AC with CDA
 //	      d, err := v.VerifyCDA(&store, card, static, &oda.CDAInput{...}) // both in a CDAStore
+//	      icc, err := v.CDAKey(&store, card, static)   // or the key once into a CDAStore,
+//	      d, err := store.VerifyCDA(&oda.CDAInput{...}) // then each GENERATE AC's SDAD
 //	fDDA  d, err := icc.VerifyFDDA(sdad, &oda.FDDAInput{...})
 //	PIN   key, err := v.PINKey(card, static)           // Book 2 §7.1
+//	      key, err := v.PINKeyIn(&pinStore, card, static) // the same into a PINKeyStore
 //	      block, err := EncipherPIN(&key.PublicKey, pinBlock, challenge, rand) // Book 2 §7.2
+//	      block, err := EncipherPINTo(buf[:0], &key.PublicKey, pinBlock, challenge, rand) // into buf
 //
 // # XDA and the ECC keys
 //
@@ -165,7 +169,7 @@
 //
 // Error texts never contain PAN digits or PIN data. [ICCKey.String] masks
 // the PAN; [ICCKey.Recovered] holds it in clear (it is the certificate), so
-// mask it before showing it. [EncipherPIN] wipes its plaintext buffer.
+// mask it before showing it. [EncipherPIN] and [EncipherPINTo] wipe their plaintext buffer.
 //
 // # Cost
 //

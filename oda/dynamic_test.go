@@ -457,3 +457,124 @@ func TestEncipherPIN(t *testing.T) {
 	require.ErrorAs(t, err, &e)
 	assert.Equal(t, CheckRandom, e.Check)
 }
+
+// Book 2 §7.2 into a buffer: EncipherPINTo gives what EncipherPIN gives,
+// in out when it has room, in a new slice when it has not, and the
+// temporaries it recycles hold no plaintext afterwards.
+func TestEncipherPINTo(t *testing.T) {
+	key := loadTestKey(t, "pin896")
+	pub := key.public()
+	pinBlock := h("241234FFFFFFFFFF")
+	un := h("0102030405060708")
+	pad := bytes.Repeat([]byte{0xA5}, 200)
+	want, err := EncipherPIN(&pub, pinBlock, un, bytes.NewReader(pad))
+	require.NoError(t, err)
+
+	var buf [MaxCAModulusLen]byte
+	buf[0], buf[MaxCAModulusLen-1] = 0xEE, 0xEE
+	got, err := EncipherPINTo(buf[:0], &pub, pinBlock, un, bytes.NewReader(pad))
+	require.NoError(t, err)
+	assert.Equal(t, want, got)
+	assert.Same(t, &buf[0], &got[0])
+	assert.Equal(t, byte(0xEE), buf[MaxCAModulusLen-1]) // nothing past the result
+
+	short := make([]byte, 0, 111)
+	got, err = EncipherPINTo(short, &pub, pinBlock, un, bytes.NewReader(pad))
+	require.NoError(t, err)
+	assert.Equal(t, want, got)
+	assert.NotSame(t, &short[:1][0], &got[0])
+
+	_, err = EncipherPINTo(buf[:0], &pub, pinBlock[:7], un, bytes.NewReader(pad))
+	requireODAError(t, err, PIN, CheckPINBlock, ErrInput)
+
+	if raceEnabled {
+		return // sync.Pool drops items under the race detector
+	}
+	// A warm pool and a recovered key (its modulus already a big.Int):
+	// the plaintext lives in the recycled temporaries, wiped when they go
+	// back.
+	icc := newChain(t, "ca1984", "issuer1984", "icc1408").iccKey(t, CDA)
+	rd := bytes.NewReader(pad)
+	allocs := testing.AllocsPerRun(50, func() {
+		rd.Reset(pad)
+		if _, err := EncipherPINTo(buf[:0], &icc.PublicKey, pinBlock, un, rd); err != nil {
+			t.Fatal(err)
+		}
+	})
+	assert.Zero(t, allocs)
+	tmp := getBigTemps()
+	assert.Equal(t, [MaxCAModulusLen]byte{}, tmp.plain)
+	bigTempsPool.Put(tmp)
+}
+
+// Book 2 §7.1 into a PINKeyStore: PINKeyIn gives the key PINKey gives, or
+// its error, with and without 9F2D, whatever the store held before, and
+// leaves no key behind a failure.
+func TestPINKeyIn(t *testing.T) {
+	c := newChain(t, "ca1408", "issuer1152", "icc1024")
+	pinKey := loadTestKey(t, "pin896")
+	pinTmpl := newICCTemplate(pinKey, c.card.PAN, nil)
+	withPIN := c.card
+	withPIN.PINCertificate, withPIN.PINRemainder = pinTmpl.build(c.issuer)
+	withPIN.PINExponent = pinKey.exponent
+	bad := pinTmpl
+	bad.extra = c.static
+	hashed := withPIN
+	hashed.PINCertificate, _ = bad.build(c.issuer)
+	noExp := withPIN
+	noExp.PINExponent = nil
+	noIssuer := withPIN
+	noIssuer.IssuerCertificate = nil
+	noICC := c.card
+	noICC.ICCCertificate = nil
+
+	var st PINKeyStore
+	v := c.verifier()
+	for _, tc := range []struct {
+		name  string
+		card  *CardData
+		mod   []byte
+		check Check
+		want  error
+	}{
+		{"ICC key", &c.card, c.icc.modulus, "", nil},
+		{"9F2D", &withPIN, pinKey.modulus, "", nil},
+		{"9F2D hash over static data", &hashed, nil, CheckICCCertHash, ErrHashMismatch},
+		{"ICC key again", &c.card, c.icc.modulus, "", nil},
+		{"no 9F2E", &noExp, nil, CheckICCExponent, ErrMissingData},
+		{"no 90", &noIssuer, nil, CheckIssuerCertificate, ErrMissingData},
+		{"9F2D again", &withPIN, pinKey.modulus, "", nil},
+		{"no 9F2D and no 9F46", &noICC, nil, CheckICCCertificate, ErrMissingData},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			want, wantErr := v.PINKey(tc.card, c.static)
+			got, err := v.PINKeyIn(&st, tc.card, c.static)
+			if tc.want != nil {
+				assert.Nil(t, got)
+				requireODAError(t, err, PIN, tc.check, tc.want)
+				assert.Equal(t, wantErr, err)
+				assert.Equal(t, ICCKey{}, st.key)
+				return
+			}
+			require.NoError(t, wantErr)
+			require.NoError(t, err)
+			assert.Same(t, &st.key, got)
+			assert.Equal(t, tc.mod, got.Modulus)
+			assert.Equal(t, want.Modulus, got.Modulus)
+			assert.Equal(t, want.Exponent, got.Exponent)
+			assert.Equal(t, want.PAN, got.PAN)
+			assert.Equal(t, want.Expiry, got.Expiry)
+			assert.Equal(t, want.SerialNumber, got.SerialNumber)
+			assert.Equal(t, want.Recovered, got.Recovered)
+		})
+	}
+	if raceEnabled {
+		return // sync.Pool drops items under the race detector
+	}
+	allocs := testing.AllocsPerRun(50, func() {
+		if _, err := v.PINKeyIn(&st, &withPIN, c.static); err != nil {
+			t.Fatal(err)
+		}
+	})
+	assert.Zero(t, allocs)
+}
