@@ -77,28 +77,53 @@ func ParseCommand(b []byte) (Command, error) {
 		return Command{}, fmt.Errorf("%w: %d bytes", ErrMalformedCommand, len(b))
 	}
 	c := Command{CLA: b[0], INS: b[1], P1: b[2], P2: b[3]}
+	hasLe, hasData, ok := shortCase(b)
 	body := b[4:]
 	switch {
-	case len(body) == 0: // case 1
-	case len(body) == 1: // case 2
-		c.Le = leValue(body[0])
-	default:
-		lc := int(body[0])
-		switch {
-		case lc == 0:
-			return Command{}, fmt.Errorf("%w: Lc 00 with %d bytes following", ErrMalformedCommand, len(body)-1)
-		case len(body) == 1+lc: // case 3
-			c.Data = body[1 : 1+lc : 1+lc]
-		case len(body) == 2+lc: // case 4
-			// The full slice expression keeps an append to Data from
-			// overwriting the Le byte of b.
-			c.Data = body[1 : 1+lc : 1+lc]
-			c.Le = leValue(body[1+lc])
-		default:
-			return Command{}, fmt.Errorf("%w: Lc %d does not match %d body bytes", ErrMalformedCommand, lc, len(body))
-		}
+	case !ok && body[0] == 0:
+		return Command{}, fmt.Errorf("%w: Lc 00 with %d bytes following", ErrMalformedCommand, len(body)-1)
+	case !ok:
+		return Command{}, fmt.Errorf("%w: Lc %d does not match %d body bytes", ErrMalformedCommand, body[0], len(body))
+	}
+	n := 0
+	if hasData {
+		// The full slice expression keeps an append to Data from
+		// overwriting the Le byte of b.
+		n = int(body[0])
+		c.Data = body[1 : 1+n : 1+n]
+	}
+	if hasLe {
+		c.Le = leValue(body[len(body)-1])
 	}
 	return c, nil
+}
+
+// shortCase reads which of the four cases of ISO/IEC 7816-4 §5.1 an
+// encoded short command of at least 4 bytes is: whether it has an Le field
+// (cases 2 and 4) and a data field (cases 3 and 4), and whether it is any
+// of them (ok false: Lc 00, or Lc and the body's length disagree).
+// [ParseCommand] reads a command by it, and [T0] asks it of every command
+// without building a Command.
+func shortCase(b []byte) (hasLe, hasData, ok bool) {
+	switch body := len(b) - 4; {
+	case body < 0:
+		return false, false, false
+	case body == 0: // case 1
+		return false, false, true
+	case body == 1: // case 2
+		return true, false, true
+	default:
+		lc := int(b[4])
+		switch {
+		case lc == 0:
+			return false, false, false
+		case body == 1+lc: // case 3
+			return false, true, true
+		case body == 2+lc: // case 4
+			return true, true, true
+		}
+		return false, false, false
+	}
 }
 
 func leValue(b byte) int {
@@ -217,7 +242,18 @@ func ReadRecord(sfi, record byte) Command {
 // GetProcessingOptions returns GET PROCESSING OPTIONS (Book 3 §6.5.8) with
 // the PDOL-related data wrapped in its command template 83.
 func GetProcessingOptions(pdolData []byte) Command {
-	data := make([]byte, 0, 3+len(pdolData))
+	return GetProcessingOptionsIn(nil, pdolData)
+}
+
+// GetProcessingOptionsIn is [GetProcessingOptions] with the command
+// template built in the free room of buf (after its length) when it fits
+// there, else in a new slice: for a kernel that keeps a transaction's
+// small values in one work space.
+func GetProcessingOptionsIn(buf, pdolData []byte) Command {
+	data := buf[len(buf):]
+	if cap(data) < 3+len(pdolData) {
+		data = make([]byte, 0, 3+len(pdolData))
+	}
 	data = append(data, 0x83)
 	if len(pdolData) >= 0x80 {
 		data = append(data, 0x81)

@@ -164,32 +164,6 @@ func (t *T0) Transmit(ctx context.Context, command []byte) ([]byte, error) {
 	return t.follow(ctx, c, command, first)
 }
 
-// shortCase reports, for an encoded command, whether it has an Le field
-// (cases 2 and 4) and a data field (cases 3 and 4), and whether
-// [ParseCommand] accepts it: the checks T0 needs for every command,
-// without building a [Command] for the common answer that needs none.
-func shortCase(b []byte) (hasLe, hasData, ok bool) {
-	switch body := len(b) - 4; {
-	case body < 0:
-		return false, false, false
-	case body == 0: // case 1
-		return false, false, true
-	case body == 1: // case 2
-		return true, false, true
-	default:
-		lc := int(b[4])
-		switch {
-		case lc == 0:
-			return false, false, false
-		case body == 1+lc: // case 3
-			return false, true, true
-		case body == 2+lc: // case 4
-			return true, true, true
-		}
-		return false, false, false
-	}
-}
-
 // case4Warning reports whether resp, the answer to c as sent, is a
 // warning (62xx, 63xx) without data to a case 4 command: the data may still
 // be waiting for GET RESPONSE (Book 1 Annex A7).

@@ -235,13 +235,8 @@ func ParseList(b []byte) (List, error) { return appendList(nil, b) }
 // appendList is [ParseList] with the rules appended to rules, which a
 // caller that parses one list a transaction keeps in its own state.
 func appendList(rules []Rule, b []byte) (List, error) {
-	switch {
-	case len(b) < 8:
-		return List{}, &ListError{Len: len(b), Err: ErrListTooShort}
-	case len(b) > MaxListLen:
-		return List{}, &ListError{Len: len(b), Err: ErrListTooLong}
-	case len(b)%2 != 0:
-		return List{}, &ListError{Len: len(b), Err: ErrOddRules}
+	if err := listLengthError(len(b)); err != nil {
+		return List{}, &ListError{Len: len(b), Err: err}
 	}
 	l := List{X: binary.BigEndian.Uint32(b[0:4]), Y: binary.BigEndian.Uint32(b[4:8])}
 	if n := (len(b) - 8) / 2; n > 0 {
@@ -256,12 +251,27 @@ func appendList(rules []Rule, b []byte) (List, error) {
 	return l, nil
 }
 
+// listLengthError returns why a CVM List of n bytes is malformed, nil
+// when its length is one (Book 3 §10.5: X and Y, then two bytes a rule;
+// Annex A: at most 252 bytes).
+func listLengthError(n int) error {
+	switch {
+	case n < 8:
+		return ErrListTooShort
+	case n > MaxListLen:
+		return ErrListTooLong
+	case n%2 != 0:
+		return ErrOddRules
+	}
+	return nil
+}
+
 // ListHasCode reports whether the CVM List value b is well formed (see
 // [ParseList]) and names one of codes in a CV Rule: what a kernel asks
 // before cardholder verification (is an offline enciphered PIN key
 // needed?) without decoding the list.
 func ListHasCode(b []byte, codes ...Code) bool {
-	if len(b) < 8 || len(b) > MaxListLen || len(b)%2 != 0 {
+	if listLengthError(len(b)) != nil {
 		return false
 	}
 	for i := 8; i < len(b); i += 2 {

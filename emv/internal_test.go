@@ -242,3 +242,29 @@ func TestParseDayMatchesParseDate(t *testing.T) {
 	_, ok = parseDay([]byte{0x26, 0x0A, 0x01})
 	assert.False(t, ok, "not BCD")
 }
+
+// parseDate is parseDay through the time package, which the day numbers
+// are held to: a date YYMMDD (n6), years 00-49 as 20YY and 50-99 as 19YY
+// (Book 3 Annex A, note on dates). An invalid date is not ok.
+func parseDate(b []byte) (time.Time, bool) {
+	if len(b) != 3 {
+		return time.Time{}, false
+	}
+	v, ok := fromBCD(b)
+	if !ok {
+		return time.Time{}, false
+	}
+	yy, mm, dd := int(v/10000), int(v/100%100), int(v%100)
+	if mm < 1 || mm > 12 || dd < 1 || dd > 31 {
+		return time.Time{}, false
+	}
+	year := 2000 + yy
+	if yy >= 50 {
+		year = 1900 + yy
+	}
+	t := time.Date(year, time.Month(mm), dd, 0, 0, 0, 0, time.UTC)
+	if t.Day() != dd {
+		return time.Time{}, false // 31 April and the like
+	}
+	return t, true
+}

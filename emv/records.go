@@ -83,18 +83,9 @@ func (s *transactionState) initiateProcessing() error {
 // getProcessingOptions is apdu.GetProcessingOptions with the command
 // template 83 built in the arena.
 func (s *transactionState) getProcessingOptions(pdolData []byte) apdu.Command {
-	data := s.room()
-	if cap(data) < 3+len(pdolData) {
-		return apdu.GetProcessingOptions(pdolData)
-	}
-	data = append(data, 0x83)
-	if len(pdolData) >= 0x80 {
-		data = append(data, 0x81)
-	}
-	data = append(data, byte(len(pdolData)))
-	data = append(data, pdolData...)
-	// As apdu.GetProcessingOptions encodes it (Book 3 §6.5.8).
-	return apdu.Command{CLA: 0x80, INS: apdu.InsGetProcessingOptions, Data: s.keep(data), Le: 256}
+	c := apdu.GetProcessingOptionsIn(s.room(), pdolData)
+	c.Data = s.keep(c.Data)
+	return c
 }
 
 // aflEntry is one entry of the Application File Locator (Book 3 §10.2).

@@ -68,7 +68,9 @@ func dayOf(t time.Time) day {
 	return day(y*10000 + int(m)*100 + d)
 }
 
-// parseDay is parseDate as a day.
+// parseDay reads a date YYMMDD (n6) as a day, years 00-49 as 20YY and
+// 50-99 as 19YY (Book 3 Annex A, note on dates). An invalid date is not
+// ok.
 func parseDay(b []byte) (day, bool) {
 	if len(b) != 3 {
 		return 0, false
@@ -163,29 +165,4 @@ func (s *transactionState) usageAllowed(auc []byte) bool {
 func dateOnly(t time.Time) time.Time {
 	y, m, d := t.Date()
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
-}
-
-// parseDate reads a date YYMMDD (n6), years 00-49 as 20YY and 50-99 as
-// 19YY (Book 3 Annex A, note on dates). An invalid date is not ok.
-func parseDate(b []byte) (time.Time, bool) {
-	if len(b) != 3 {
-		return time.Time{}, false
-	}
-	v, ok := fromBCD(b)
-	if !ok {
-		return time.Time{}, false
-	}
-	yy, mm, dd := int(v/10000), int(v/100%100), int(v%100)
-	if mm < 1 || mm > 12 || dd < 1 || dd > 31 {
-		return time.Time{}, false
-	}
-	year := 2000 + yy
-	if yy >= 50 {
-		year = 1900 + yy
-	}
-	t := time.Date(year, time.Month(mm), dd, 0, 0, 0, 0, time.UTC)
-	if t.Day() != dd {
-		return time.Time{}, false // 31 April and the like
-	}
-	return t, true
 }

@@ -126,8 +126,8 @@ func (k *ICCKey) verifyCDA(in *CDAInput, d *DynamicData, out []byte) error {
 	return nil
 }
 
-// CDAStore is room for one CDA verification by [Verifier.VerifyCDA]:
-// the Issuer and ICC Public Keys with what they hold (recovered
+// CDAStore is room for CDA verifications by [Verifier.CDAKey] and
+// [CDAStore.VerifyCDA]: the Issuer and ICC Public Keys with what they hold (recovered
 // certificates, moduli and exponents), the recovered SDAD and its
 // [DynamicData], so that the verification allocates nothing. The zero
 // value is ready; a store is reused from one verification to the next
@@ -140,18 +140,6 @@ type CDAStore struct {
 	issuerSt keyStorage
 	iccSt    keyStorage
 	sdad     [MaxCAModulusLen]byte
-}
-
-// VerifyCDA is ICCPublicKey(CDA, card, staticData) followed by the ICC
-// Public Key's VerifyCDA(in): the same checks, in the same order, with the
-// same errors, and the same DynamicData on success. What it returns lives
-// in st and holds until st is used again. It is [Verifier.CDAKey]
-// followed by [CDAStore.VerifyCDA].
-func (v *Verifier) VerifyCDA(st *CDAStore, card *CardData, staticData []byte, in *CDAInput) (*DynamicData, error) {
-	if _, err := v.CDAKey(st, card, staticData); err != nil {
-		return nil, err
-	}
-	return st.VerifyCDA(in)
 }
 
 // CDAKey is ICCPublicKey(CDA, card, staticData) into st: the same checks,

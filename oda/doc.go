@@ -38,7 +38,6 @@
 //	      d, err := icc.VerifyDDA(internalAuthResponse, ddolData) // d.ICCDynamicNumber is 9F4C
 //	CDA   icc, err := v.ICCPublicKey(oda.CDA, card, static)
 //	      d, err := icc.VerifyCDA(&oda.CDAInput{...})  // after each GENERATE AC with CDA
-//	      d, err := v.VerifyCDA(&store, card, static, &oda.CDAInput{...}) // both in a CDAStore
 //	      icc, err := v.CDAKey(&store, card, static)   // or the key once into a CDAStore,
 //	      d, err := store.VerifyCDA(&oda.CDAInput{...}) // then each GENERATE AC's SDAD
 //	fDDA  d, err := icc.VerifyFDDA(sdad, &oda.FDDAInput{...})

@@ -195,7 +195,10 @@ func (s *transactionState) verifyCDA() error {
 		un = s.un[:]
 	}
 	// The key chain and the signature, in the state's own storage.
-	d, err := v.VerifyCDA(&s.cdaStore, &card, static, &oda.CDAInput{
+	if _, err := v.CDAKey(&s.cdaStore, &card, static); err != nil {
+		return err
+	}
+	d, err := s.cdaStore.VerifyCDA(&oda.CDAInput{
 		UnpredictableNumber: un, PDOLData: s.pdolData, CDOL1Data: s.cdolData, Response: s.genAC,
 	})
 	if err != nil {
