@@ -98,6 +98,25 @@ func (r *Recorder) keep(b []byte) []byte {
 // NewRecorder returns a Recorder over card.
 func NewRecorder(card Transceiver) *Recorder { return &Recorder{Card: card} }
 
+// Room gives the Recorder storage of the caller's to record into: entries
+// (its capacity) for the first exchanges, buf (its capacity) for the first
+// bytes of the commands and responses it copies. A Recorder that lives in
+// a larger object, as a kernel's transaction state, then records a
+// transaction without allocations of its own; a longer trace goes on in
+// storage the Recorder allocates, as it would without Room. The trace,
+// and what [Recorder.Entries] and [Recorder.Take] return, refer to that
+// storage: the caller must not write it, or give it to another Recorder,
+// while any of them is in use. Room starts the trace again, empty.
+func (r *Recorder) Room(entries []TraceEntry, buf []byte) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.entries = entries[:0:cap(entries)]
+	if cap(entries) == 0 {
+		r.entries = nil
+	}
+	r.buf = buf[:0:cap(buf)]
+}
+
 // Transmit sends command to Card and records the exchange. The response
 // it returns is the Recorder's own copy (Card's own with
 // SharedResponses), the one its trace holds, so that an answer is kept

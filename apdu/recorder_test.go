@@ -86,6 +86,51 @@ func TestRecorderTake(t *testing.T) {
 	assert.Nil(t, es[:2][1].Command, "a later exchange does not reach the taken slice's storage")
 }
 
+// With Room the trace is kept in the caller's storage: the exchanges in
+// its entries, the copied commands and responses in its bytes, with no
+// allocation of the Recorder's own; a trace longer than the room goes on
+// in storage the Recorder allocates, the exchanges before it unchanged.
+func TestRecorderRoom(t *testing.T) {
+	var room [3]TraceEntry
+	var bytesRoom [64]byte
+	ok := []byte{0x90, 0x00}
+	rec := NewRecorder(transmitFunc(func(context.Context, []byte) ([]byte, error) { return ok, nil }))
+	rec.Untimed = true
+	rec.Room(room[:], bytesRoom[:])
+	ctx := context.Background()
+	pin := unhex(t, "0020008008241234FFFFFFFFFF")
+	// AllocsPerRun sends the VERIFY twice: once to warm up, once counted.
+	allocs := testing.AllocsPerRun(1, func() {
+		if _, err := rec.Transmit(ctx, pin); err != nil {
+			t.Fatal(err)
+		}
+	})
+	assert.Zero(t, allocs, "an exchange within the room allocates nothing")
+	assert.Equal(t, unhex(t, "00200080080000000000000000"), room[0].Command, "redacted in the room")
+	assert.Same(t, &bytesRoom[0], &room[0].Command[0])
+	assert.Same(t, &bytesRoom[13], &room[0].Response[0])
+	_, err := rec.Transmit(ctx, unhex(t, "0084000008"))
+	require.NoError(t, err)
+	_, err = rec.Transmit(ctx, unhex(t, "00B2010C00"))
+	require.NoError(t, err)
+	es := rec.Take()
+	require.Len(t, es, 4)
+	assert.Equal(t, unhex(t, "0084000008"), room[2].Command)
+	assert.Equal(t, unhex(t, "00B2010C00"), es[3].Command)
+	assert.NotSame(t, &room[0], &es[0], "past the room the entries moved to the Recorder's own storage")
+	assert.Equal(t, room[:], es[:3])
+	assert.Zero(t, rec.Len())
+	// After Take the room is the caller's: what is recorded next does not
+	// reach it.
+	_, err = rec.Transmit(ctx, unhex(t, "0084000000"))
+	require.NoError(t, err)
+	assert.Equal(t, unhex(t, "0084000008"), room[2].Command)
+	assert.Equal(t, unhex(t, "0084000000"), rec.Entries()[0].Command)
+	// Room starts the trace again.
+	rec.Room(nil, nil)
+	assert.Zero(t, rec.Len())
+}
+
 // The recorder keeps its own copy of the response: a card that reuses its
 // buffer cannot change the trace.
 func TestRecorderCopiesResponse(t *testing.T) {

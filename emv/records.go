@@ -142,7 +142,10 @@ func (s *transactionState) readApplicationData() error {
 		return s.failData("AFL", err)
 	}
 	if n := odaRecordCount(afl); n > 0 && s.odaRecords == nil {
-		s.odaRecords = make([]oda.Record, 0, n)
+		s.odaRecords = s.odaRecordRoom[:0]
+		if n > len(s.odaRecordRoom) {
+			s.odaRecords = make([]oda.Record, 0, n)
+		}
 	}
 	for _, e := range afl {
 		for rec := int(e.first); rec <= int(e.last); rec++ {

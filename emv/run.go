@@ -154,8 +154,8 @@ func (s *transactionState) needTransaction(beforeGPO bool) error {
 // finish sets the outcome of a stopped transaction, the ICC data, the
 // receipt and the trace, and shows the final message.
 func (s *transactionState) finish(err error) {
-	var te *TerminatedError
-	if err != nil && errors.As(err, &te) {
+	te := terminatedBy(err)
+	if te != nil {
 		s.res.Terminated = te
 		s.res.Outcome = Terminated
 	}
@@ -189,6 +189,20 @@ func (s *transactionState) finish(err error) {
 		s.log.LogAttrs(s.ctx, slog.LevelInfo, "emv: transaction done", slog.String("outcome", s.res.Outcome.String()),
 			slog.String("tvr", hexUpper(s.res.TVR[:])), slog.String("tsi", hexUpper(s.res.TSI[:])))
 	}
+}
+
+// terminatedBy returns the *TerminatedError in err's chain, nil when there
+// is none. The target errors.As needs is made only for an error, not on
+// the way of every transaction that ends without one.
+func terminatedBy(err error) *TerminatedError {
+	if err == nil {
+		return nil
+	}
+	var te *TerminatedError
+	if errors.As(err, &te) {
+		return te
+	}
+	return nil
 }
 
 // printable reports whether v is printable ASCII.

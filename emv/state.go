@@ -147,8 +147,15 @@ type transactionState struct {
 	sent int
 
 	recorder apdu.Recorder // rec points here
-	t0       apdu.T0
-	link     waitLink
+	// traceRoom and traceBytes are the recorder's room (apdu.Recorder.Room):
+	// the Result's trace is kept in the state, as its other values are, and
+	// not in allocations of the recorder's. The online CDA transaction with
+	// two scripts sends 19 commands, 342 bytes of them; a trace that does
+	// not fit goes on in storage the recorder allocates.
+	traceRoom  [24]apdu.TraceEntry
+	traceBytes [512]byte
+	t0         apdu.T0
+	link       waitLink
 }
 
 func newState(ctx context.Context, card apdu.Transceiver, cfg *Config, term seam) *transactionState {
@@ -161,6 +168,7 @@ func newState(ctx context.Context, card apdu.Transceiver, cfg *Config, term seam
 		link:      waitLink{card: card},
 	}
 	s.debugOn = s.log.Enabled(ctx, slog.LevelDebug)
+	s.candidates = s.candidateRoom[:0]
 	// The link, the T=0 procedures and the recorder live in the state:
 	// three allocations fewer a transaction.
 	s.t0 = apdu.T0{Card: &s.link, MaxResponse: maxResponseData}
@@ -182,6 +190,7 @@ func newState(ctx context.Context, card apdu.Transceiver, cfg *Config, term seam
 		// own).
 		s.recorder.SharedResponses = true
 	}
+	s.recorder.Room(s.traceRoom[:], s.traceBytes[:])
 	s.rec = &s.recorder
 	return s
 }
@@ -208,6 +217,14 @@ type stateMaps struct {
 	dols [40]tlv.DOLEntry
 	// acs holds the GENERATE AC responses (newACResponse).
 	acs [2]acResponse
+	// candidateRoom holds the candidate list (transactionState.candidates)
+	// and odaRecordRoom the records kept for offline data authentication
+	// (transactionState.odaRecords): a usual card fills neither, and a
+	// longer list goes on in an allocation of its own. The Result keeps
+	// neither: the selected application is a copy, and ODA reads the
+	// records before the transaction ends.
+	candidateRoom [4]Candidate
+	odaRecordRoom [16]oda.Record
 	// odaCard is the card data odaCardData gives oda.
 	odaCard oda.CardData
 	// cmd is where transmit encodes each command.
@@ -251,6 +268,8 @@ func (s *transactionState) release() {
 	// What refers to card bytes or holds a command is dropped; the DOL
 	// entries are overwritten before they are read again.
 	m.acs = [2]acResponse{}
+	m.candidateRoom = [4]Candidate{}
+	m.odaRecordRoom = [16]oda.Record{}
 	m.odaCard = oda.CardData{}
 	clear(m.cmd[:])
 	clear(m.static[:cap(m.static)]) // the card's records

@@ -1,7 +1,5 @@
 package lang
 
-import "slices"
-
 // English is the language a terminal that names none shows its messages
 // in.
 const English = "en"
@@ -37,15 +35,18 @@ func Choose(pref []byte, terminal []string) string {
 		terminal = []string{English}
 	}
 	for i := 0; i+1 < len(pref) && i < 8; i += 2 {
-		code := []byte{lower(pref[i]), lower(pref[i+1])}
-		if code[0] < 'a' || code[0] > 'z' || code[1] < 'a' || code[1] > 'z' {
+		c0, c1 := lower(pref[i]), lower(pref[i+1])
+		if c0 < 'a' || c0 > 'z' || c1 < 'a' || c1 > 'z' {
 			break
 		}
-		if string(code) == "cn" {
-			code = []byte("zh")
+		if c0 == 'c' && c1 == 'n' {
+			c0, c1 = 'z', 'h'
 		}
-		if slices.Contains(terminal, string(code)) {
-			return string(code)
+		// The terminal's own string is returned: no code is made.
+		for _, t := range terminal {
+			if len(t) == 2 && t[0] == c0 && t[1] == c1 {
+				return t
+			}
 		}
 	}
 	return Default(terminal)
