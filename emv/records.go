@@ -205,12 +205,25 @@ func (s *transactionState) keepTemplate(v []byte, records bool) error {
 			}
 		}
 		if records {
-			if s.recordTags.has(t) {
+			// A record's object is stored marked (tagStore.setRecord), so
+			// that it cannot come again. A full cardData (maxCardObjects)
+			// stores nothing more, and recordTags keeps the marks.
+			var dup bool
+			switch {
+			case s.recordTags.len() > 0 && s.recordTags.has(t):
+				dup = true
+			case s.cardData.len() < maxCardObjects:
+				dup = s.cardData.setRecord(t, it.Value())
+			default:
+				dup = s.cardData.fromRecord(t)
+				if !dup && s.recordTags.len() < maxCardObjects {
+					s.recordTags.set(t, nil)
+				}
+			}
+			if dup {
 				return s.fail("tag "+t.String()+" returned twice", ErrDuplicateData)
 			}
-			if s.recordTags.len() < maxCardObjects {
-				s.recordTags.set(t, nil)
-			}
+			continue
 		}
 		s.keepCard(t, it.Value())
 	}

@@ -204,7 +204,8 @@ type stateMaps struct {
 	// cardData holds the data objects the card returned (FCI, GPO, records,
 	// GET DATA), each exactly as received.
 	cardData tagStore
-	// recordTags are the tags read from records, to refuse duplicates.
+	// recordTags are the tags read from records that cardData, full, could
+	// not mark (tagStore.setRecord), to refuse their duplicates too.
 	recordTags tagStore
 	// termData holds the terminal-sourced data objects of this transaction.
 	termData tagStore

@@ -26,7 +26,10 @@ type tagStore struct {
 
 type tagEntry struct {
 	tag tlv.Tag
-	val []byte
+	// record: the value came from a record (keepTemplate), so that a
+	// second one of the tag is a duplicate (Book 3 §10.2).
+	record bool
+	val    []byte
 }
 
 // slotOf returns t's table cell, nil for a tag without one.
@@ -76,23 +79,49 @@ func (m *tagStore) val(t tlv.Tag) []byte {
 func (m *tagStore) has(t tlv.Tag) bool { return m.find(t) >= 0 }
 
 // set stores v as t's value, replacing the one it had.
-func (m *tagStore) set(t tlv.Tag, v []byte) {
+func (m *tagStore) set(t tlv.Tag, v []byte) { m.put(t, v) }
+
+// put is set, returning the index of t's entry.
+func (m *tagStore) put(t tlv.Tag, v []byte) int {
 	p := m.slotOf(t)
 	if p != nil {
 		if *p != 0 {
 			m.ents[*p-1].val = v
-			return
+			return int(*p) - 1
 		}
 	} else if i := m.find(t); i >= 0 {
 		m.ents[i].val = v
-		return
+		return i
 	}
-	m.ents = append(m.ents, tagEntry{t, v})
+	m.ents = append(m.ents, tagEntry{tag: t, val: v})
 	if p != nil {
 		*p = uint16(len(m.ents))
 	} else {
 		m.others++
 	}
+	return len(m.ents) - 1
+}
+
+// fromRecord reports whether t's value came from a record (setRecord).
+func (m *tagStore) fromRecord(t tlv.Tag) bool {
+	i := m.find(t)
+	return i >= 0 && m.ents[i].record
+}
+
+// setRecord is set for a value read from a record, fromRecord(t) true
+// from then on; when t's value already came from a record it changes
+// nothing and reports the duplicate.
+func (m *tagStore) setRecord(t tlv.Tag, v []byte) (duplicate bool) {
+	if i := m.find(t); i >= 0 {
+		e := &m.ents[i]
+		if e.record {
+			return true
+		}
+		e.val, e.record = v, true
+		return false
+	}
+	m.ents[m.put(t, v)].record = true
+	return false
 }
 
 // len returns the number of tags present.

@@ -1,6 +1,7 @@
 package emv
 
 import (
+	"context"
 	"encoding/hex"
 	"testing"
 
@@ -85,4 +86,70 @@ func mustHexInternal(s string) []byte {
 		panic(err)
 	}
 	return b
+}
+
+// setRecord marks a tag's entry as read from a record and reports a second
+// record value as a duplicate, set keeps the mark of an entry it replaces,
+// and reset leaves no mark on a recycled entry: for tags with a table
+// cell and without one.
+func TestTagStoreRecordMarks(t *testing.T) {
+	var s tagStore
+	for _, tag := range []tlv.Tag{0x5F24, 0xDF01} {
+		s.set(tag, []byte{1})
+		assert.False(t, s.fromRecord(tag), "%s set", tag)
+		assert.False(t, s.setRecord(tag, []byte{2}), "%s: a value of the FCI is no duplicate", tag)
+		assert.True(t, s.fromRecord(tag), "%s setRecord", tag)
+		assert.Equal(t, []byte{2}, s.val(tag))
+		assert.True(t, s.setRecord(tag, []byte{9}), "%s: a second record value is a duplicate", tag)
+		assert.Equal(t, []byte{2}, s.val(tag), "%s: a duplicate changes nothing", tag)
+		s.set(tag, []byte{3})
+		assert.True(t, s.fromRecord(tag), "%s set after setRecord", tag)
+	}
+	assert.False(t, s.setRecord(0x9F07, []byte{0xFF, 0}), "a new tag")
+	assert.True(t, s.fromRecord(0x9F07))
+	assert.False(t, s.fromRecord(0x9F02), "absent")
+	s.reset()
+	s.set(0x5F24, nil)
+	s.set(0xDF01, nil)
+	assert.False(t, s.fromRecord(0x5F24))
+	assert.False(t, s.fromRecord(0xDF01))
+}
+
+// Book 3 §10.2: an object of the FCI or the GPO response that a record
+// brings again takes the record's value; an object a record brings a
+// second time (in the same record or a later one) terminates with
+// ErrDuplicateData. The rule holds when the card data store is full
+// (maxCardObjects) and the marks go to recordTags.
+func TestRecordDuplicates(t *testing.T) {
+	for _, full := range []bool{false, true} {
+		name := "room"
+		if full {
+			name = "full"
+		}
+		t.Run(name, func(t *testing.T) {
+			s := newState(context.Background(), nil, &Config{}, terminalSeam{&Terminal{}})
+			defer s.release()
+			s.keepCard(0x50, []byte("FCI"))
+			if full {
+				for i := 0; s.cardData.len() < maxCardObjects; i++ {
+					s.keepCard(tlv.Tag(0xDF8100+i), []byte{1})
+				}
+			}
+			require.NoError(t, s.keepTemplate(mustHexInternal("5003524543"+"5F2403301231"), true))
+			if full {
+				assert.Equal(t, []byte("FCI"), s.cardData.val(0x50), "a full store takes no value")
+			} else {
+				assert.Equal(t, []byte("REC"), s.cardData.val(0x50), "the record's value")
+			}
+			require.NoError(t, s.err)
+			err := s.keepTemplate(mustHexInternal("5A0847617390010101195F2403301231"), true)
+			require.ErrorIs(t, err, ErrDuplicateData)
+			assert.Contains(t, err.Error(), "tag 5F24 returned twice")
+
+			s2 := newState(context.Background(), nil, &Config{}, terminalSeam{&Terminal{}})
+			defer s2.release()
+			err = s2.keepTemplate(mustHexInternal("9F0702FF009F0702FF00"), true)
+			require.ErrorIs(t, err, ErrDuplicateData, "twice in one record")
+		})
+	}
 }
