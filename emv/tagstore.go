@@ -34,22 +34,36 @@ type tagEntry struct {
 
 // slotOf returns t's table cell, nil for a tag without one.
 func (m *tagStore) slotOf(t tlv.Tag) *uint16 {
-	switch {
-	case t <= 0xFF:
-		return &m.slot[0][t]
-	case t>>8 == 0x5F:
-		return &m.slot[1][t&0xFF]
-	case t>>8 == 0x9F:
-		return &m.slot[2][t&0xFF]
+	if t <= 0xFFFF {
+		if r := slotRow[t>>8]; r != 0 {
+			return &m.slot[r-1][t&0xFF]
+		}
 	}
 	return nil
 }
 
+// slotRow is 1 + the row of slot of a tag of one or two bytes, by its
+// first byte (0 for a one-byte tag); 0 for a tag without a table cell.
+// A table read rather than a switch: find stays small enough for the
+// compiler to inline into its callers, and a lookup of a tag with a cell
+// (nearly every lookup) makes no call of its own.
+var slotRow = [256]uint8{0x00: 1, 0x5F: 2, 0x9F: 3}
+
 // find returns the index of t's entry, -1 when t is absent.
 func (m *tagStore) find(t tlv.Tag) int {
-	if p := m.slotOf(t); p != nil {
-		return int(*p) - 1
+	// slotOf, read in place: through its pointer find would be too large
+	// to inline.
+	if t <= 0xFFFF {
+		if r := slotRow[t>>8]; r != 0 {
+			return int(m.slot[r-1][t&0xFF]) - 1
+		}
 	}
+	return m.findOther(t)
+}
+
+// findOther is find for a tag without a table cell: a scan of the
+// entries, which only proprietary objects make.
+func (m *tagStore) findOther(t tlv.Tag) int {
 	if m.others == 0 {
 		return -1
 	}
