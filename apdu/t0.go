@@ -155,20 +155,19 @@ func (t *T0) Transmit(ctx context.Context, command []byte) ([]byte, error) {
 	}
 	_, more := first.SW.MoreData()
 	_, wrongLe := first.SW.ExactLength()
-	// case4Warning without the parsed command: a warning without data
-	// to a command with data and Le.
-	if !more && !wrongLe && !(hasData && first.SW.IsWarning() && len(first.Data) == 0) {
+	if !more && !wrongLe && !case4Warning(hasData, hasLe, first) {
 		return raw, nil // the common case: the answer as the card gave it
 	}
 	c, _ := ParseCommand(command)
 	return t.follow(ctx, c, command, first)
 }
 
-// case4Warning reports whether resp, the answer to c as sent, is a
-// warning (62xx, 63xx) without data to a case 4 command: the data may still
-// be waiting for GET RESPONSE (Book 1 Annex A7).
-func case4Warning(c Command, resp Response) bool {
-	return len(c.Data) > 0 && c.Le != 0 && resp.SW.IsWarning() && len(resp.Data) == 0
+// case4Warning reports whether resp, the answer to a command with a data
+// field and an Le field (case 4, read by shortCase), is a warning (62xx,
+// 63xx) without data: the data may still be waiting for GET RESPONSE
+// (Book 1 Annex A7).
+func case4Warning(hasData, hasLe bool, resp Response) bool {
+	return hasData && hasLe && resp.SW.IsWarning() && len(resp.Data) == 0
 }
 
 // follow runs the rounds a first answer of 61xx, 6Cxx or a case 4 warning
@@ -194,7 +193,7 @@ func (t *T0) follow(ctx context.Context, c Command, sent []byte, resp Response) 
 			switch n, ok := resp.SW.MoreData(); {
 			case ok:
 				next = getResponse(n)
-			case original && case4Warning(c, resp):
+			case original && case4Warning(len(c.Data) > 0, c.Le != 0, resp):
 				warning = resp.SW
 				next = getResponse(256)
 			default:

@@ -357,8 +357,7 @@ func (s *transactionState) processOnline() error {
 	var c [4][]byte
 	box := &requestBox{}
 	cloneAllInto(box.buf[:], c[:], s.cardData.val(0x5A), s.cardData.val(0x57), s.res.AID, s.cardData.val(0x5F34))
-	box.nums = cardNumbers{pan: c[0], track2: c[1]}
-	req := box.request(s.txn)
+	req := box.request(s.txn, c[0], c[1])
 	req.AID, req.PANSequence = c[2], c[3]
 	req.ICCData = s.iccData()
 	req.OnlinePIN = !s.cvm.OnlinePIN.IsZero()

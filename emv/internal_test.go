@@ -268,3 +268,21 @@ func parseDate(b []byte) (time.Time, bool) {
 	}
 	return t, true
 }
+
+// release clears the static data buffer it keeps for the next transaction
+// (the card's records) and keeps none larger than maxKeptStatic.
+func TestReleaseBoundsStaticBuffer(t *testing.T) {
+	for _, size := range []int{maxKeptStatic, maxKeptStatic + 1} {
+		s := newState(context.Background(), nil, &Config{}, terminalSeam{&Terminal{}})
+		m := s.stateMaps
+		m.static = bytes.Repeat([]byte{0x5A}, size)[:0]
+		buf := m.static[:size]
+		s.release()
+		assert.Equal(t, make([]byte, size), buf, "cleared")
+		if size > maxKeptStatic {
+			assert.Nil(t, m.static, "%d bytes are not kept", size)
+		} else {
+			assert.Equal(t, size, cap(m.static), "%d bytes are kept", size)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/emvkit/emvkit/cvm"
+	"github.com/emvkit/emvkit/internal/calendar"
 	"github.com/emvkit/emvkit/tvr"
 )
 
@@ -84,24 +85,10 @@ func parseDay(b []byte) (day, bool) {
 	if yy >= 50 {
 		year = 1900 + yy
 	}
-	if mm < 1 || mm > 12 || dd < 1 || dd > daysIn(mm, year) {
+	if mm < 1 || mm > 12 || dd < 1 || dd > calendar.DaysIn(year, mm) {
 		return 0, false // 31 April and the like
 	}
 	return day(year*10000 + mm*100 + dd), true
-}
-
-// daysIn is the number of days of month m (1-12) of year y, Gregorian.
-func daysIn(m, y int) int {
-	switch m {
-	case 2:
-		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
-			return 29
-		}
-		return 28
-	case 4, 6, 9, 11:
-		return 30
-	}
-	return 31
 }
 
 // isATM reports whether the terminal is an ATM for the Application Usage

@@ -45,6 +45,10 @@ const (
 	// with ErrCardData wrapping apdu.ErrResponseTooLong, the command named
 	// in the reason.
 	maxTransactionData = 32 << 10
+	// maxKeptStatic bounds the static data buffer the recycled work space
+	// keeps from one transaction to the next (a usual card's static data
+	// to authenticate is a few hundred bytes).
+	maxKeptStatic = 2 << 10
 )
 
 // seam is how the flow asks the terminal for decisions: [Run] answers from
@@ -195,11 +199,11 @@ func newState(ctx context.Context, card apdu.Transceiver, cfg *Config, term seam
 	return s
 }
 
-// stateMaps are the tag stores and the work space of one transaction. Making them was a
-// tenth of a transaction's allocations, so they are recycled: a
-// transaction takes them empty from stateMapsPool and puts them back when
-// it is done with them (release), and nothing outside the state ever
-// holds them.
+// stateMaps are the tag stores and the work space of one transaction.
+// Making them was a tenth of a transaction's allocations, so they are
+// recycled: a transaction takes them empty from stateMapsPool and puts
+// them back when it is done with them (release), and nothing outside the
+// state ever holds them.
 type stateMaps struct {
 	// cardData holds the data objects the card returned (FCI, GPO, records,
 	// GET DATA), each exactly as received.
@@ -274,6 +278,11 @@ func (s *transactionState) release() {
 	m.odaCard = oda.CardData{}
 	clear(m.cmd[:])
 	clear(m.static[:cap(m.static)]) // the card's records
+	if cap(m.static) > maxKeptStatic {
+		// A card with unusually long records does not leave every later
+		// transaction a buffer of its size to clear.
+		m.static = nil
+	}
 	if m.cdaUsed {
 		m.cda = oda.CDAStore{}
 		m.cdaUsed = false

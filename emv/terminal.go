@@ -152,8 +152,7 @@ func NewOnlineRequest(txn Transaction, pan, track2 []byte) *OnlineRequest {
 // newOnlineRequest is NewOnlineRequest for a PAN and track 2 that are
 // already the request's own copies.
 func newOnlineRequest(txn Transaction, pan, track2 []byte) *OnlineRequest {
-	b := &requestBox{nums: cardNumbers{pan: pan, track2: track2}}
-	return b.request(txn)
+	return new(requestBox).request(txn, pan, track2)
 }
 
 // requestBox is an [OnlineRequest] with its card numbers and room for the
@@ -164,7 +163,10 @@ type requestBox struct {
 	buf  [64]byte
 }
 
-func (b *requestBox) request(txn Transaction) *OnlineRequest {
+// request makes b the request for txn with the card numbers pan and
+// track2, the request's own copies.
+func (b *requestBox) request(txn Transaction, pan, track2 []byte) *OnlineRequest {
+	b.nums = cardNumbers{pan: pan, track2: track2}
 	c := &b.nums
 	b.req = OnlineRequest{Transaction: txn, card: func() *cardNumbers { return c }}
 	return &b.req

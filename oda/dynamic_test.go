@@ -560,12 +560,7 @@ func TestPINKeyIn(t *testing.T) {
 			require.NoError(t, err)
 			assert.Same(t, &st.key, got)
 			assert.Equal(t, tc.mod, got.Modulus)
-			assert.Equal(t, want.Modulus, got.Modulus)
-			assert.Equal(t, want.Exponent, got.Exponent)
-			assert.Equal(t, want.PAN, got.PAN)
-			assert.Equal(t, want.Expiry, got.Expiry)
-			assert.Equal(t, want.SerialNumber, got.SerialNumber)
-			assert.Equal(t, want.Recovered, got.Recovered)
+			assertSameICCKey(t, want, got)
 		})
 	}
 	if raceEnabled {

@@ -6,6 +6,7 @@ import (
 	"hash"
 	"time"
 
+	"github.com/emvkit/emvkit/internal/calendar"
 	"github.com/emvkit/emvkit/tlv"
 )
 
@@ -318,7 +319,7 @@ func checkExpiryDateTime(yyyymmdd, hhmm []byte, now time.Time) error {
 		d[i] = n
 	}
 	year, month, day := d[0]*100+d[1], d[2], d[3]
-	if month < 1 || month > 12 || day < 1 || day > daysIn(year, month) {
+	if month < 1 || month > 12 || day < 1 || day > calendar.DaysIn(year, month) {
 		return fmt.Errorf("not a valid date")
 	}
 	hour, minute := 23, 59
@@ -335,10 +336,6 @@ func checkExpiryDateTime(yyyymmdd, hhmm []byte, now time.Time) error {
 		return ErrExpired
 	}
 	return nil
-}
-
-func daysIn(year, month int) int {
-	return time.Date(year, time.Month(month)+1, 0, 0, 0, 0, 0, time.UTC).Day()
 }
 
 func expiryError(m Method, c Check, err error, date, hhmm []byte) *Error {
